@@ -1,0 +1,199 @@
+package ir
+
+import "fmt"
+
+// Pos is where an element was written: the file it was read from (a path or
+// URL, the one a $ref led to) and its 1-based line and column.
+type Pos struct {
+	File string
+	Line int
+	Col  int
+}
+
+// String renders the position as file:line:col, the form editors jump to.
+func (p Pos) String() string {
+	if p.Line == 0 {
+		return p.File
+	}
+	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
+}
+
+// IsZero reports whether no position is known.
+func (p Pos) IsZero() bool { return p == Pos{} }
+
+// API is one resolved AsyncAPI document. Slices are ordered by name so that
+// everything built from an API is deterministic.
+type API struct {
+	// AsyncAPI is the specification version the document declares ("3.0.0").
+	AsyncAPI string
+	ID       string
+	Info     Info
+	// DefaultContentType applies to messages that declare none.
+	DefaultContentType string
+	Servers            []*Server
+	Channels           []*Channel
+	Operations         []*Operation
+	// Messages holds every distinct message reachable from a channel, once,
+	// ordered by name.
+	Messages []*Message
+	// Schemas holds the named schemas of components.schemas, ordered by name.
+	// Anonymous schemas hang off messages and other schemas only.
+	Schemas []*Schema
+	// Source is the root document as it was read, byte for byte.
+	Source []byte
+	// Bundled is the whole document as one JSON value with every external
+	// $ref inlined (local ones kept), suitable for serving as /asyncapi.json.
+	Bundled []byte
+}
+
+// Info is the document's info object, reduced to what tools show.
+type Info struct {
+	Title       string
+	Version     string
+	Description string
+}
+
+// Server is one entry of the document's servers.
+type Server struct {
+	Name        string
+	Host        string
+	Protocol    string
+	Pathname    string
+	Description string
+	Pos         Pos
+}
+
+// Channel is an addressable place messages flow through; for WebSockets, a
+// route.
+type Channel struct {
+	// Name is the key under channels.
+	Name string
+	// Address is the address template with {param} placeholders, "" when the
+	// document leaves it null (unknown or dynamic).
+	Address     string
+	Title       string
+	Summary     string
+	Description string
+	Parameters  []*Parameter
+	// Messages are the messages the channel may carry, in document order.
+	Messages []*Message
+	// Servers names the servers the channel is available on; empty means all.
+	Servers []string
+	// Dispatch says how the receiver of each direction tells this channel's
+	// messages apart, one entry per direction that has messages.
+	Dispatch []*Dispatch
+	Bindings map[string]any
+	Pos      Pos
+}
+
+// Parameter is one {name} of a channel address.
+type Parameter struct {
+	Name        string
+	Description string
+	Enum        []string
+	Default     string
+	Examples    []string
+	Location    string
+	Pos         Pos
+}
+
+// Action is an operation's direction from the point of view of the
+// application the document describes.
+type Action string
+
+const (
+	// Send: the application sends the messages (server to client for a
+	// WebSocket server document).
+	Send Action = "send"
+	// Receive: the application receives the messages.
+	Receive Action = "receive"
+)
+
+// Operation is one send or receive operation.
+type Operation struct {
+	Name        string
+	Action      Action
+	Channel     *Channel
+	Title       string
+	Summary     string
+	Description string
+	// Messages are the operation's messages; when the document lists none,
+	// every message of the channel.
+	Messages []*Message
+	Reply    *Reply
+	Pos      Pos
+}
+
+// Reply is what the application answers to a received message (or expects
+// back after a sent one).
+type Reply struct {
+	// Channel is where replies go; nil means the operation's own channel or a
+	// runtime address.
+	Channel *Channel
+	// Address is the runtime expression of a dynamic reply address
+	// ("$message.header#/replyTo"), "" when none.
+	Address  string
+	Messages []*Message
+	Pos      Pos
+}
+
+// Message is one message definition. The same *Message is shared by every
+// channel and operation that refers to it.
+type Message struct {
+	// Name is the components.messages key, or the channel's message key for a
+	// message defined inline.
+	Name        string
+	Title       string
+	Summary     string
+	Description string
+	ContentType string
+	// SchemaFormat is the payload's schema format; "" means the default
+	// AsyncAPI schema.
+	SchemaFormat string
+	// Payload is nil when the message declares none, or when its SchemaFormat
+	// is one chanx does not read.
+	Payload       *Schema
+	Headers       *Schema
+	CorrelationID *CorrelationID
+	Examples      []Example
+	Bindings      map[string]any
+	Pos           Pos
+}
+
+// CorrelationID locates the value that ties a reply to its request.
+type CorrelationID struct {
+	Description string
+	// Location is a runtime expression such as "$message.payload#/ref".
+	Location string
+}
+
+// Example is one message example. Values are JSON values: map[string]any,
+// []any, string, bool, nil or json.Number.
+type Example struct {
+	Name    string
+	Summary string
+	Headers any
+	Payload any
+}
+
+// Dispatch is how a receiver tells the messages of one channel and direction
+// apart.
+type Dispatch struct {
+	// Action is the direction: Receive for messages the application
+	// receives, Send for those it sends.
+	Action Action
+	// Property is the top-level payload property whose value names the
+	// message ("action" for Chanx documents), "" when there is only one
+	// message or none could be found.
+	Property string
+	// ByDiscriminator is true when Property comes from the schema
+	// discriminator keyword rather than from const values.
+	ByDiscriminator bool
+	Cases           []DispatchCase
+}
+
+// DispatchCase maps one discriminator value to its message.
+type DispatchCase struct {
+	Value   string
+	Message *Message
+}

@@ -1,0 +1,405 @@
+package spec
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"go.yaml.in/yaml/v4"
+)
+
+// Options control how documents and the files they refer to are read. The
+// zero value is ready to use.
+type Options struct {
+	// NoRemote forbids fetching http(s) documents and $refs; a remote $ref
+	// then becomes a diagnostic. Default: remote fetches allowed.
+	NoRemote bool
+	// HTTPClient fetches remote files. Default: a client with Timeout.
+	HTTPClient *http.Client
+	// Timeout bounds each remote fetch. Default: 10s.
+	Timeout time.Duration
+	// MaxBytes bounds the size of each file read. Default: 32 MiB.
+	MaxBytes int64
+}
+
+func (o Options) timeout() time.Duration {
+	if o.Timeout > 0 {
+		return o.Timeout
+	}
+	return 10 * time.Second
+}
+
+func (o Options) maxBytes() int64 {
+	if o.MaxBytes > 0 {
+		return o.MaxBytes
+	}
+	return 32 << 20
+}
+
+// File is one parsed file of a document: the root or one a $ref led to.
+type File struct {
+	// Location is the path or URL the file was read from, as shown in
+	// diagnostics.
+	Location string
+	// Data is the file's bytes as read.
+	Data []byte
+	// Node is the file's top-level value (never a yaml.DocumentNode).
+	Node *yaml.Node
+}
+
+// Pos returns the position of n within f.
+func (f *File) Pos(n *yaml.Node) Pos {
+	if n == nil {
+		return Pos{File: f.Location}
+	}
+	return Pos{File: f.Location, Line: n.Line, Col: n.Column}
+}
+
+// Document is a loaded AsyncAPI document: its root file and every file a
+// $ref has led to so far. It is safe for concurrent use.
+type Document struct {
+	Root *File
+
+	opts  Options
+	mu    sync.Mutex
+	files map[string]*File // by absolute location
+}
+
+// Load reads the document at location (a file path or an http(s) URL),
+// YAML or JSON told apart by content. A syntax error is returned as a
+// *DiagnosticsError with its position.
+func Load(ctx context.Context, location string, opts Options) (*Document, error) {
+	d := &Document{opts: opts, files: map[string]*File{}}
+	abs, err := absLocation(location)
+	if err != nil {
+		return nil, err
+	}
+	f, err := d.file(ctx, abs, location)
+	if err != nil {
+		return nil, err
+	}
+	d.Root = f
+	return d, nil
+}
+
+// Parse reads a document from memory; location names it in diagnostics and
+// anchors relative $refs.
+func Parse(location string, data []byte, opts Options) (*Document, error) {
+	d := &Document{opts: opts, files: map[string]*File{}}
+	abs, err := absLocation(location)
+	if err != nil {
+		return nil, err
+	}
+	f, err := parseFile(location, data)
+	if err != nil {
+		return nil, err
+	}
+	d.files[abs] = f
+	d.Root = f
+	return d, nil
+}
+
+// Files returns every file read so far, the root first.
+func (d *Document) Files() []*File {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := []*File{d.Root}
+	for _, f := range d.files {
+		if f != d.Root {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func absLocation(loc string) (string, error) {
+	if isURL(loc) {
+		return loc, nil
+	}
+	abs, err := filepath.Abs(loc)
+	if err != nil {
+		return "", fmt.Errorf("resolve path %s: %w", loc, err)
+	}
+	return abs, nil
+}
+
+func isURL(s string) bool {
+	return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://")
+}
+
+// file returns the parsed file at the absolute location abs, reading it on
+// first use; shown is the name used in diagnostics.
+func (d *Document) file(ctx context.Context, abs, shown string) (*File, error) {
+	d.mu.Lock()
+	f, ok := d.files[abs]
+	d.mu.Unlock()
+	if ok {
+		return f, nil
+	}
+	data, err := d.read(ctx, abs, shown)
+	if err != nil {
+		return nil, err
+	}
+	f, err = parseFile(shown, data)
+	if err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	if prev, ok := d.files[abs]; ok {
+		f = prev
+	} else {
+		d.files[abs] = f
+	}
+	d.mu.Unlock()
+	return f, nil
+}
+
+func (d *Document) read(ctx context.Context, abs, shown string) ([]byte, error) {
+	limit := d.opts.maxBytes()
+	if !isURL(abs) {
+		fh, err := os.Open(abs)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", shown, unwrapPathError(err))
+		}
+		defer fh.Close()
+		data, err := io.ReadAll(io.LimitReader(fh, limit+1))
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", shown, err)
+		}
+		if int64(len(data)) > limit {
+			return nil, fmt.Errorf("read %s: file is larger than %d bytes", shown, limit)
+		}
+		return data, nil
+	}
+	if d.opts.NoRemote {
+		return nil, fmt.Errorf("fetch %s: remote references are disabled", shown)
+	}
+	ctx, cancel := context.WithTimeout(ctx, d.opts.timeout())
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, abs, nil)
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", shown, err)
+	}
+	req.Header.Set("Accept", "application/yaml, application/json;q=0.9, */*;q=0.5")
+	client := d.opts.HTTPClient
+	if client == nil {
+		client = &http.Client{Timeout: d.opts.timeout()}
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", shown, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("fetch %s: %s", shown, resp.Status)
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", shown, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("fetch %s: response is larger than %d bytes", shown, limit)
+	}
+	return data, nil
+}
+
+func unwrapPathError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// parseFile parses YAML or JSON (JSON is read as YAML, which keeps
+// positions for both).
+func parseFile(shown string, data []byte) (*File, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, &DiagnosticsError{Diagnostics: Diagnostics{errorAt(Pos{File: shown}, "", "the file is empty")}}
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, &DiagnosticsError{Diagnostics: Diagnostics{yamlErrorDiagnostic(shown, err)}}
+	}
+	n := &doc
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	return &File{Location: shown, Data: data, Node: n}, nil
+}
+
+// yamlErrorDiagnostic turns a YAML syntax error into a positioned
+// diagnostic.
+func yamlErrorDiagnostic(shown string, err error) Diagnostic {
+	msg := err.Error()
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	pos := Pos{File: shown}
+	var line int
+	if _, scanErr := fmt.Sscanf(msg, "line %d:", &line); scanErr == nil {
+		pos.Line, pos.Col = line, 1
+		msg = strings.TrimSpace(msg[strings.Index(msg, ":")+1:])
+	}
+	return errorAt(pos, "", "invalid YAML: %s", msg)
+}
+
+// MapGet returns the value of key in mapping node n, or nil.
+func MapGet(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// RefOf returns the $ref string of a reference object, or "" when n is not
+// one.
+func RefOf(n *yaml.Node) string {
+	r := MapGet(n, "$ref")
+	if r == nil || r.Kind != yaml.ScalarNode {
+		return ""
+	}
+	return r.Value
+}
+
+// Deref follows n while it is a reference object ({$ref: ...}), across
+// files, and returns the file and node it ends at. A chain that comes back
+// to itself is an error naming the cycle.
+func (d *Document) Deref(ctx context.Context, f *File, n *yaml.Node) (*File, *yaml.Node, error) {
+	var seen []string
+	for {
+		ref := RefOf(n)
+		if ref == "" {
+			return f, n, nil
+		}
+		key := f.Location + "|" + ref
+		for _, s := range seen {
+			if s == key {
+				return nil, nil, fmt.Errorf("%s: $ref cycle: %s", f.Pos(n), strings.Join(append(cycleNames(seen), ref), " -> "))
+			}
+		}
+		seen = append(seen, key)
+		nf, nn, err := d.Resolve(ctx, f, ref)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", f.Pos(MapGet(n, "$ref")), err)
+		}
+		f, n = nf, nn
+	}
+}
+
+func cycleNames(keys []string) []string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = k[strings.Index(k, "|")+1:]
+	}
+	return out
+}
+
+// Resolve finds the target of ref, written in file from: a local pointer
+// ("#/components/schemas/A"), a relative or absolute file
+// ("./common.yaml#/A") or a URL. It does not follow a $ref it lands on.
+func (d *Document) Resolve(ctx context.Context, from *File, ref string) (*File, *yaml.Node, error) {
+	target, frag, _ := strings.Cut(ref, "#")
+	f := from
+	if target != "" {
+		abs, err := d.locate(from, target)
+		if err != nil {
+			return nil, nil, fmt.Errorf("$ref %q: %w", ref, err)
+		}
+		f, err = d.file(ctx, abs, abs)
+		if err != nil {
+			return nil, nil, fmt.Errorf("$ref %q: %w", ref, err)
+		}
+	}
+	n, err := Lookup(f.Node, frag)
+	if err != nil {
+		return nil, nil, fmt.Errorf("$ref %q: %w", ref, err)
+	}
+	return f, n, nil
+}
+
+// locate turns a $ref's file part into an absolute location relative to the
+// file it was written in.
+func (d *Document) locate(from *File, target string) (string, error) {
+	if isURL(target) {
+		return target, nil
+	}
+	if u, err := url.Parse(target); err == nil && u.Scheme != "" && len(u.Scheme) > 1 {
+		return "", fmt.Errorf("unsupported scheme %q", u.Scheme)
+	}
+	base := from.Location
+	if isURL(base) {
+		bu, err := url.Parse(base)
+		if err != nil {
+			return "", err
+		}
+		tu, err := url.Parse(target)
+		if err != nil {
+			return "", err
+		}
+		return bu.ResolveReference(tu).String(), nil
+	}
+	if p, err := url.PathUnescape(target); err == nil {
+		target = p
+	}
+	if filepath.IsAbs(target) {
+		return target, nil
+	}
+	abs, err := filepath.Abs(filepath.Join(filepath.Dir(base), target))
+	if err != nil {
+		return "", err
+	}
+	return abs, nil
+}
+
+// Lookup evaluates a JSON pointer (RFC 6901, as written in a URI fragment:
+// percent-encoding allowed, ~0 and ~1 escapes) against n. "" and "/" mean n.
+func Lookup(n *yaml.Node, pointer string) (*yaml.Node, error) {
+	if p, err := url.PathUnescape(pointer); err == nil {
+		pointer = p
+	}
+	if pointer == "" {
+		return n, nil
+	}
+	if !strings.HasPrefix(pointer, "/") {
+		return nil, fmt.Errorf("JSON pointer %q must start with /", pointer)
+	}
+	cur := n
+	for _, tok := range strings.Split(pointer[1:], "/") {
+		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		for cur != nil && cur.Kind == yaml.AliasNode {
+			cur = cur.Alias
+		}
+		switch {
+		case cur == nil:
+			return nil, fmt.Errorf("JSON pointer %q: no such node", pointer)
+		case cur.Kind == yaml.MappingNode:
+			next := MapGet(cur, tok)
+			if next == nil {
+				return nil, fmt.Errorf("JSON pointer %q: no key %q", pointer, tok)
+			}
+			cur = next
+		case cur.Kind == yaml.SequenceNode:
+			var i int
+			if _, err := fmt.Sscanf(tok, "%d", &i); err != nil || i < 0 || i >= len(cur.Content) || fmt.Sprint(i) != tok {
+				return nil, fmt.Errorf("JSON pointer %q: no index %q", pointer, tok)
+			}
+			cur = cur.Content[i]
+		default:
+			return nil, fmt.Errorf("JSON pointer %q: cannot descend into a scalar at %q", pointer, tok)
+		}
+	}
+	return cur, nil
+}

@@ -1,0 +1,110 @@
+package spec
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+
+	"go.yaml.in/yaml/v4"
+)
+
+// Value converts a YAML node into a JSON value: map[string]any, []any,
+// string, bool, nil or json.Number. Unlike decoding YAML into any, keys are
+// always strings (200: becomes "200"), timestamps stay strings, and what
+// JSON cannot hold (duplicate keys, merge keys, .inf, NaN) is an error naming
+// the line.
+func Value(n *yaml.Node) (any, error) {
+	return value(n, 0)
+}
+
+const maxValueDepth = 10000
+
+func value(n *yaml.Node, depth int) (any, error) {
+	if depth > maxValueDepth {
+		return nil, fmt.Errorf("line %d: nested more than %d levels deep", n.Line, maxValueDepth)
+	}
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) == 0 {
+			return nil, nil
+		}
+		return value(n.Content[0], depth+1)
+	case yaml.AliasNode:
+		if n.Alias == nil {
+			return nil, fmt.Errorf("line %d: unknown alias", n.Line)
+		}
+		return value(n.Alias, depth+1)
+	case yaml.MappingNode:
+		m := make(map[string]any, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != yaml.ScalarNode {
+				return nil, fmt.Errorf("line %d: a mapping key must be a scalar", k.Line)
+			}
+			if k.Tag == "!!merge" || (k.Value == "<<" && k.Style == 0) {
+				return nil, fmt.Errorf("line %d: YAML merge keys (<<) are not supported", k.Line)
+			}
+			if _, dup := m[k.Value]; dup {
+				return nil, fmt.Errorf("line %d: duplicate key %q", k.Line, k.Value)
+			}
+			v, err := value(n.Content[i+1], depth+1)
+			if err != nil {
+				return nil, err
+			}
+			m[k.Value] = v
+		}
+		return m, nil
+	case yaml.SequenceNode:
+		a := make([]any, 0, len(n.Content))
+		for _, c := range n.Content {
+			v, err := value(c, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			a = append(a, v)
+		}
+		return a, nil
+	case yaml.ScalarNode:
+		switch n.ShortTag() {
+		case "!!null":
+			return nil, nil
+		case "!!bool":
+			var b bool
+			if err := n.Decode(&b); err != nil {
+				return nil, fmt.Errorf("line %d: %v", n.Line, err)
+			}
+			return b, nil
+		case "!!int":
+			var i int64
+			if err := n.Decode(&i); err == nil {
+				return json.Number(strconv.FormatInt(i, 10)), nil
+			}
+			var u uint64
+			if err := n.Decode(&u); err == nil {
+				return json.Number(strconv.FormatUint(u, 10)), nil
+			}
+			return json.Number(n.Value), nil
+		case "!!float":
+			if isJSONNumber(n.Value) {
+				return json.Number(n.Value), nil
+			}
+			var f float64
+			if err := n.Decode(&f); err != nil {
+				return nil, fmt.Errorf("line %d: %v", n.Line, err)
+			}
+			if math.IsInf(f, 0) || math.IsNaN(f) {
+				return nil, fmt.Errorf("line %d: %s is not a JSON number", n.Line, n.Value)
+			}
+			return json.Number(strconv.FormatFloat(f, 'g', -1, 64)), nil
+		default:
+			return n.Value, nil
+		}
+	}
+	return nil, fmt.Errorf("line %d: unexpected YAML node", n.Line)
+}
+
+func isJSONNumber(s string) bool {
+	var v json.Number
+	return json.Unmarshal([]byte(s), &v) == nil
+}
