@@ -47,6 +47,8 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		OnUsageError:   usageError,
 		Commands: []*cli.Command{
 			validateCommand(),
+			genCommand(),
+			conformanceCommand(),
 		},
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
