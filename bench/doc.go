@@ -1,0 +1,15 @@
+// Command bench measures chanx against the stacks people would pick instead
+// — a bare coder/websocket server (the limit), Django Channels with
+// channels_redis, Node socket.io with its Redis adapter — on the same
+// machine in one run, and writes the table to docs/PERFORMANCE.md.
+//
+// Every server runs as its own process; this process is the load generator
+// and talks to them over loopback. Figures are reported as min/median/max
+// over repeated runs with the ratio to the bare server of the same run,
+// because absolute numbers drift from run to run.
+//
+//	go run ./bench -scenario all -duration 10s     # the full run
+//	go run ./bench -scenario smoke                 # what CI runs
+//
+// The same binary serves the Go peers: `bench serve -peer NAME -addr ADDR`.
+package main

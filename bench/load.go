@@ -1,0 +1,304 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// figure is one scenario's outcome against one peer in one run.
+type figure struct {
+	value float64 // the headline number (per second, or KiB)
+	p50   time.Duration
+	p99   time.Duration
+}
+
+// requestReply keeps depth frames in flight on each of conns connections
+// for d and returns completed round trips per second. With depth 1 it also
+// measures round-trip latency.
+func requestReply(ctx context.Context, p *runningPeer, conns, depth int, d time.Duration) (figure, error) {
+	sessions, err := dialMany(ctx, p, conns, func(i int) string { return fmt.Sprintf("rr%d", i) })
+	if err != nil {
+		return figure{}, err
+	}
+	defer closeAll(sessions)
+	warm := min(d/5, time.Second)
+	start := time.Now()
+	stopAt := start.Add(warm + d)
+	var total atomic.Int64
+	lat := newSampler(200_000)
+	var wg sync.WaitGroup
+	errc := make(chan error, conns)
+	for _, s := range sessions {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(stopAt) {
+				t0 := time.Now()
+				for range depth {
+					if err := s.ping(ctx); err != nil {
+						errc <- err
+						return
+					}
+				}
+				for range depth {
+					if _, err := s.recv(ctx); err != nil {
+						errc <- err
+						return
+					}
+				}
+				if t0.After(start.Add(warm)) {
+					total.Add(int64(depth))
+					if depth == 1 {
+						lat.add(time.Since(t0))
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	select {
+	case err := <-errc:
+		return figure{}, err
+	default:
+	}
+	f := figure{value: float64(total.Load()) / d.Seconds()}
+	f.p50, f.p99 = lat.quantiles()
+	return f, nil
+}
+
+// broadcast has one sender post to a room of members for d and returns
+// deliveries per second with p50/p99 delivery latency. At most window
+// messages are undelivered at a time, so a slow server is measured, not
+// buried.
+func broadcast(ctx context.Context, p *runningPeer, members int, d time.Duration) (figure, error) {
+	room := fmt.Sprintf("b%d", rand.Int64())
+	all, err := dialMany(ctx, p, members+1, func(int) string { return room })
+	if err != nil {
+		return figure{}, err
+	}
+	defer closeAll(all)
+	sender, recvs := all[0], all[1:]
+	// Let subscriptions settle (a Redis SUBSCRIBE is asynchronous).
+	time.Sleep(200 * time.Millisecond)
+
+	const window = 8
+	var delivered atomic.Int64
+	lat := newSampler(200_000)
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, s := range append(recvs, sender) {
+		isSender := s == sender
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				frame, err := s.recv(rctx)
+				if err != nil {
+					return
+				}
+				if isSender {
+					continue // a peer that echoes to the sender too
+				}
+				if at := sentAt(frame); at > 0 {
+					delivered.Add(1)
+					lat.add(time.Duration(time.Now().UnixNano() - at))
+				}
+			}
+		}()
+	}
+	start := time.Now()
+	var sent int64
+	for time.Since(start) < d {
+		for delivered.Load() < (sent-window)*int64(members) {
+			if time.Since(start) > d {
+				break
+			}
+			time.Sleep(20 * time.Microsecond)
+		}
+		if err := sender.chat(ctx, time.Now().UnixNano()); err != nil {
+			return figure{}, err
+		}
+		sent++
+	}
+	elapsed := time.Since(start)
+	got := delivered.Load()
+	cancel()
+	closeAll(all)
+	wg.Wait()
+	if got == 0 {
+		return figure{}, errors.New("no message was delivered")
+	}
+	f := figure{value: float64(got) / elapsed.Seconds()}
+	f.p50, f.p99 = lat.quantiles()
+	return f, nil
+}
+
+// idleMemory opens n connections, sends one request on each, and returns
+// the server's resident memory growth per connection in KiB.
+func idleMemory(ctx context.Context, p *runningPeer, n int) (figure, error) {
+	before, err := p.rssKiB()
+	if err != nil {
+		return figure{}, err
+	}
+	sessions, err := dialMany(ctx, p, n, func(i int) string { return fmt.Sprintf("idle%d", i%100) })
+	if err != nil {
+		return figure{}, err
+	}
+	defer closeAll(sessions)
+	if err := forEach(sessions, 64, func(s *session) error {
+		if err := s.ping(ctx); err != nil {
+			return err
+		}
+		_, err := s.recv(ctx)
+		return err
+	}); err != nil {
+		return figure{}, err
+	}
+	time.Sleep(2 * time.Second)
+	after, err := p.rssKiB()
+	if err != nil {
+		return figure{}, err
+	}
+	return figure{value: float64(after-before) / float64(n)}, nil
+}
+
+// churn connects, makes one round trip and disconnects from workers
+// goroutines for d, and returns completed cycles per second.
+func churn(ctx context.Context, p *runningPeer, workers int, d time.Duration) (figure, error) {
+	var total atomic.Int64
+	stopAt := time.Now().Add(d)
+	var wg sync.WaitGroup
+	errc := make(chan error, workers)
+	for i := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(stopAt) {
+				s, err := dial(ctx, p, fmt.Sprintf("churn%d", i))
+				if err != nil {
+					errc <- err
+					return
+				}
+				err = s.ping(ctx)
+				if err == nil {
+					_, err = s.recv(ctx)
+				}
+				s.close()
+				if err != nil {
+					errc <- err
+					return
+				}
+				total.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	select {
+	case err := <-errc:
+		return figure{}, err
+	default:
+	}
+	return figure{value: float64(total.Load()) / d.Seconds()}, nil
+}
+
+func dialMany(ctx context.Context, p *runningPeer, n int, room func(int) string) ([]*session, error) {
+	out := make([]*session, n)
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	var mu sync.Mutex
+	var firstErr error
+	sem := make(chan struct{}, 64)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			s, err := dial(ctx, p, room(i))
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil && firstErr == nil {
+				firstErr = err
+			}
+			out[i] = s
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		closeAll(out)
+		return nil, firstErr
+	}
+	return out, nil
+}
+
+func forEach(ss []*session, parallel int, fn func(*session) error) error {
+	sem := make(chan struct{}, parallel)
+	var wg sync.WaitGroup
+	var once sync.Once
+	var first error
+	for _, s := range ss {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if err := fn(s); err != nil {
+				once.Do(func() { first = err })
+			}
+		}()
+	}
+	wg.Wait()
+	return first
+}
+
+func closeAll(ss []*session) {
+	for _, s := range ss {
+		if s != nil {
+			s.conn.CloseNow()
+		}
+	}
+}
+
+// sampler keeps up to max latency samples, replacing at random past that
+// (reservoir sampling), so quantiles stay honest on long runs.
+type sampler struct {
+	mu   sync.Mutex
+	max  int
+	seen int64
+	xs   []time.Duration
+}
+
+func newSampler(max int) *sampler { return &sampler{max: max} }
+
+func (s *sampler) add(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seen++
+	if len(s.xs) < s.max {
+		s.xs = append(s.xs, d)
+		return
+	}
+	if j := rand.Int64N(s.seen); j < int64(s.max) {
+		s.xs[j] = d
+	}
+}
+
+func (s *sampler) quantiles() (p50, p99 time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.xs) == 0 {
+		return 0, 0
+	}
+	slices.Sort(s.xs)
+	return s.xs[len(s.xs)/2], s.xs[len(s.xs)*99/100]
+}

@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// peer is one server implementation of the chat protocol.
+type peer struct {
+	name string
+	// about says what the peer is, for the report.
+	about string
+	// socketIO: the peer speaks socket.io instead of chanx JSON frames.
+	socketIO bool
+	// layers the peer can broadcast through: "memory", "redis".
+	layers []string
+	// start launches the peer as a process serving on a free loopback port.
+	start func(ctx context.Context, layer, redisURL string) (*runningPeer, error)
+}
+
+func (p *peer) hasLayer(l string) bool {
+	for _, x := range p.layers {
+		if x == l {
+			return true
+		}
+	}
+	return false
+}
+
+// runningPeer is a peer's server process.
+type runningPeer struct {
+	name     string
+	wsURL    string // ws://127.0.0.1:PORT
+	socketIO bool
+	cmd      *exec.Cmd
+	done     chan struct{}
+}
+
+// rssKiB reads the process's resident set size.
+func (r *runningPeer) rssKiB() (int64, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", r.cmd.Process.Pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "VmRSS:") {
+			f := strings.Fields(line)
+			return strconv.ParseInt(f[1], 10, 64)
+		}
+	}
+	return 0, errors.New("no VmRSS")
+}
+
+func (r *runningPeer) stop() {
+	_ = syscall.Kill(-r.cmd.Process.Pid, syscall.SIGTERM)
+	select {
+	case <-r.done:
+	case <-time.After(5 * time.Second):
+		_ = syscall.Kill(-r.cmd.Process.Pid, syscall.SIGKILL)
+		<-r.done
+	}
+}
+
+// startProcess runs name args in its own process group and waits until it
+// accepts TCP connections on port.
+func startProcess(ctx context.Context, peerName string, port int, env []string, dir, name string, args ...string) (*runningPeer, error) {
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	logf, err := os.CreateTemp("", "chanx-bench-"+peerName+"-*.log")
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return nil, fmt.Errorf("start %s: %w", peerName, err)
+	}
+	r := &runningPeer{name: peerName, wsURL: fmt.Sprintf("ws://127.0.0.1:%d", port), cmd: cmd, done: make(chan struct{})}
+	go func() { cmd.Wait(); logf.Close(); close(r.done) }()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)
+		if err == nil {
+			c.Close()
+			return r, nil
+		}
+		select {
+		case <-r.done:
+			out, _ := os.ReadFile(logf.Name())
+			return nil, fmt.Errorf("%s exited before listening:\n%s", peerName, tail(out, 2000))
+		case <-ctx.Done():
+			r.stop()
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			r.stop()
+			return nil, fmt.Errorf("%s did not listen on port %d within 30s (log: %s)", peerName, port, logf.Name())
+		}
+	}
+}
+
+func tail(b []byte, n int) string {
+	if len(b) > n {
+		b = b[len(b)-n:]
+	}
+	return string(b)
+}
+
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// goPeer starts this binary's own `serve` subcommand.
+func goPeer(name string) func(ctx context.Context, layer, redisURL string) (*runningPeer, error) {
+	return func(ctx context.Context, layer, redisURL string) (*runningPeer, error) {
+		exe, err := os.Executable()
+		if err != nil {
+			return nil, err
+		}
+		port, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		args := []string{"serve", "-peer", name, "-addr", fmt.Sprintf("127.0.0.1:%d", port)}
+		if layer == "redis" {
+			args = append(args, "-redis", redisURL)
+		}
+		return startProcess(ctx, name, port, nil, "", exe, args...)
+	}
+}
+
+// repoDir finds a folder of this repository from the working directory
+// (the module root, as `go run ./bench` is run) or the bench folder.
+func repoDir(rel string) (string, error) {
+	for _, base := range []string{".", ".."} {
+		p := filepath.Join(base, rel)
+		if _, err := os.Stat(p); err == nil {
+			return filepath.Abs(p)
+		}
+	}
+	return "", fmt.Errorf("cannot find %s: run the bench from the repository root", rel)
+}

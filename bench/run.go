@@ -1,0 +1,216 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+)
+
+// scenario is one measurement.
+type scenario struct {
+	name  string
+	about string
+	unit  string
+	// layer the peers must broadcast through ("" when none is involved).
+	layer string
+	// lowerIsBetter for memory figures.
+	lowerIsBetter bool
+	measure       func(ctx context.Context, p *runningPeer, cfg config) (figure, error)
+}
+
+var scenarios = []scenario{
+	{name: "rr-1", about: "request/reply, 1 connection, 1 frame in flight", unit: "round trips/s", measure: rr(1, 1)},
+	{name: "rr-100", about: "request/reply, 100 connections, 1 frame in flight each", unit: "round trips/s", measure: rr(100, 1)},
+	{name: "rr-1000", about: "request/reply, 1,000 connections, 1 frame in flight each", unit: "round trips/s", measure: rr(1000, 1)},
+	{name: "rr-pipelined", about: "request/reply, 100 connections, 16 frames in flight each", unit: "round trips/s", measure: rr(100, 16)},
+	{name: "bcast-mem-1", about: "group broadcast, in-memory layer, 1 sender to 1 member", unit: "deliveries/s", layer: "memory", measure: bc(1)},
+	{name: "bcast-mem-100", about: "group broadcast, in-memory layer, 1 sender to 100 members", unit: "deliveries/s", layer: "memory", measure: bc(100)},
+	{name: "bcast-mem-1000", about: "group broadcast, in-memory layer, 1 sender to 1,000 members", unit: "deliveries/s", layer: "memory", measure: bc(1000)},
+	{name: "bcast-redis-1", about: "group broadcast through Redis, 1 sender to 1 member", unit: "deliveries/s", layer: "redis", measure: bc(1)},
+	{name: "bcast-redis-100", about: "group broadcast through Redis, 1 sender to 100 members", unit: "deliveries/s", layer: "redis", measure: bc(100)},
+	{name: "bcast-redis-1000", about: "group broadcast through Redis, 1 sender to 1,000 members", unit: "deliveries/s", layer: "redis", measure: bc(1000)},
+	{name: "idle-memory", about: "server memory per idle connection after one round trip", unit: "KiB/conn", lowerIsBetter: true, measure: func(ctx context.Context, p *runningPeer, cfg config) (figure, error) {
+		return idleMemory(ctx, p, cfg.idleConns)
+	}},
+	{name: "churn", about: "connect, one round trip, disconnect; 50 workers", unit: "cycles/s", measure: func(ctx context.Context, p *runningPeer, cfg config) (figure, error) {
+		return churn(ctx, p, 50, cfg.duration)
+	}},
+}
+
+func rr(conns, depth int) func(context.Context, *runningPeer, config) (figure, error) {
+	return func(ctx context.Context, p *runningPeer, cfg config) (figure, error) {
+		return requestReply(ctx, p, conns, depth, cfg.duration)
+	}
+}
+
+func bc(members int) func(context.Context, *runningPeer, config) (figure, error) {
+	return func(ctx context.Context, p *runningPeer, cfg config) (figure, error) {
+		return broadcast(ctx, p, members, cfg.duration)
+	}
+}
+
+func scenarioNames() []string {
+	var out []string
+	for _, s := range scenarios {
+		out = append(out, s.name)
+	}
+	return out
+}
+
+func selectScenarios(spec string) ([]scenario, error) {
+	switch spec {
+	case "all":
+		return scenarios, nil
+	case "smoke":
+		spec = "rr-1"
+	}
+	var out []scenario
+	for _, name := range strings.Split(spec, ",") {
+		i := slices.IndexFunc(scenarios, func(s scenario) bool { return s.name == strings.TrimSpace(name) })
+		if i < 0 {
+			return nil, fmt.Errorf("unknown scenario %q (have all, smoke, %s)", name, strings.Join(scenarioNames(), ", "))
+		}
+		out = append(out, scenarios[i])
+	}
+	return out, nil
+}
+
+// peers are measured in this order; the first is the reference the others'
+// ratios are taken against.
+var peers = []*peer{
+	{name: "bare", about: "bare coder/websocket (+ rueidis for Redis groups): the limit", layers: []string{"memory", "redis"}, start: goPeer("bare")},
+	{name: "django", about: "Django Channels 4 on Daphne, channels_redis RedisChannelLayer (Debian packages)", layers: []string{"memory", "redis"}, start: startDjango},
+	{name: "socketio", about: "Node socket.io 4 with @socket.io/redis-adapter", socketIO: true, layers: []string{"memory", "redis"}, start: startSocketIO},
+}
+
+func peerNames() []string {
+	var out []string
+	for _, p := range peers {
+		out = append(out, p.name)
+	}
+	return out
+}
+
+func selectPeers(spec string) ([]*peer, error) {
+	if spec == "all" {
+		return peers, nil
+	}
+	var out []*peer
+	for _, name := range strings.Split(spec, ",") {
+		i := slices.IndexFunc(peers, func(p *peer) bool { return p.name == strings.TrimSpace(name) })
+		if i < 0 {
+			return nil, fmt.Errorf("unknown peer %q (have %s)", name, strings.Join(peerNames(), ", "))
+		}
+		out = append(out, peers[i])
+	}
+	return out, nil
+}
+
+type config struct {
+	scenarios []scenario
+	peers     []*peer
+	duration  time.Duration
+	runs      int
+	idleConns int
+}
+
+// results holds every figure: results[scenario][peer] is one per run.
+type results struct {
+	cfg     config
+	started time.Time
+	figures map[string]map[string][]figure
+	errs    map[string]map[string]string
+	failed  bool
+}
+
+func run(ctx context.Context, cfg config, progress io.Writer) (*results, error) {
+	res := &results{cfg: cfg, started: time.Now(), figures: map[string]map[string][]figure{}, errs: map[string]map[string]string{}}
+	var redisURL string
+	for _, s := range cfg.scenarios {
+		if s.layer == "redis" {
+			r, err := startRedis(ctx)
+			if err != nil {
+				return nil, err
+			}
+			defer r.stop()
+			redisURL = r.url
+			break
+		}
+	}
+	for _, s := range cfg.scenarios {
+		res.figures[s.name] = map[string][]figure{}
+		res.errs[s.name] = map[string]string{}
+		for r := range cfg.runs {
+			for _, p := range cfg.peers {
+				if ctx.Err() != nil {
+					return nil, ctx.Err()
+				}
+				if _, failed := res.errs[s.name][p.name]; failed {
+					continue
+				}
+				layer := s.layer
+				if layer == "" {
+					layer = "memory"
+				}
+				if !p.hasLayer(layer) {
+					continue
+				}
+				fmt.Fprintf(progress, "bench: %s run %d/%d: %s ... ", s.name, r+1, cfg.runs, p.name)
+				f, err := measureOnce(ctx, s, p, layer, redisURL, cfg)
+				if err != nil {
+					fmt.Fprintf(progress, "failed: %v\n", err)
+					res.errs[s.name][p.name] = err.Error()
+					if p.name == "bare" || p.name == "chanx" {
+						res.failed = true
+					}
+					continue
+				}
+				fmt.Fprintf(progress, "%.1f %s\n", f.value, s.unit)
+				res.figures[s.name][p.name] = append(res.figures[s.name][p.name], f)
+			}
+		}
+	}
+	return res, nil
+}
+
+func measureOnce(ctx context.Context, s scenario, p *peer, layer, redisURL string, cfg config) (figure, error) {
+	rp, err := p.start(ctx, layer, redisURL)
+	if err != nil {
+		return figure{}, err
+	}
+	rp.socketIO = p.socketIO
+	defer rp.stop()
+	mctx, cancel := context.WithTimeout(ctx, cfg.duration*3+2*time.Minute)
+	defer cancel()
+	return s.measure(mctx, rp, cfg)
+}
+
+// machine describes where the run happened.
+func machine() string {
+	model := "unknown CPU"
+	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			if strings.HasPrefix(line, "model name") {
+				model = strings.TrimSpace(line[strings.Index(line, ":")+1:])
+				break
+			}
+		}
+	}
+	mem := ""
+	if data, err := os.ReadFile("/proc/meminfo"); err == nil {
+		var kb int64
+		fmt.Sscanf(strings.SplitN(string(data), "\n", 2)[0], "MemTotal: %d kB", &kb)
+		mem = fmt.Sprintf(", %.0f GiB", float64(kb)/(1<<20))
+	}
+	redis := "redis-server not found"
+	if out, err := exec.Command("redis-server", "--version").Output(); err == nil {
+		redis = strings.TrimSpace(string(out))
+	}
+	return fmt.Sprintf("%d vCPU %s%s, %s, %s/%s; %s", runtime.NumCPU(), model, mem, runtime.Version(), runtime.GOOS, runtime.GOARCH, redis)
+}
