@@ -1,0 +1,12 @@
+// Package validate is the run-time half of chanx's validation: the small
+// helpers that generated validators call (problem accumulation with loc
+// paths, rune counting, a compiled-pattern cache, exact multipleOf, deep
+// equality and uniqueness of JSON values, cheap object-key scanning) and the
+// oracle fallback, a draft-07 JSON Schema compiled once with
+// santhosh-tekuri/jsonschema, for keywords no generated code covers.
+//
+// It sits below generated packages and runtime/server: codegen emits code
+// that calls these helpers, so the logic lives here once, tested once.
+// Everything reports wire.Problem values whose Loc matches chanx error
+// frames (["payload", "message"]).
+package validate

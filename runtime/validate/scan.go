@@ -1,0 +1,250 @@
+package validate
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+)
+
+// Object is what generated UnmarshalJSON methods record about the JSON
+// object a struct was decoded from, because encoding/json cannot tell a
+// missing member from a zero one. A struct built in Go has a zero Object
+// and counts as having every field that it would marshal.
+type Object struct {
+	decoded bool
+	seen    uint64 // bit i: known key i was present
+	null    uint64 // bit i: known key i was null
+	count   int
+	unknown []string
+}
+
+// Decoded reports whether the value came from JSON.
+func (o *Object) Decoded() bool { return o.decoded }
+
+// Has reports whether known key i was present; always true for a value
+// built in Go, and for keys past the 64th.
+func (o *Object) Has(i int) bool {
+	return !o.decoded || i >= 64 || o.seen&(1<<uint(i)) != 0
+}
+
+// IsNull reports whether known key i was present with the value null.
+func (o *Object) IsNull(i int) bool {
+	return o.decoded && i < 64 && o.null&(1<<uint(i)) != 0
+}
+
+// Count is how many members the object had, or -1 for a value built in Go.
+func (o *Object) Count() int {
+	if !o.decoded {
+		return -1
+	}
+	return o.count
+}
+
+// Unknown lists the members whose key is not a known one, in order.
+func (o *Object) Unknown() []string { return o.unknown }
+
+var errNotObject = errors.New("not a JSON object")
+
+// Scan reads the members of the JSON object data, already checked by
+// encoding/json, matching keys against known; keepUnknown keeps the other
+// keys' names. It allocates only for unknown keys and escaped keys.
+func (o *Object) Scan(data []byte, known []string, keepUnknown bool) error {
+	*o = Object{decoded: true}
+	i := skipSpace(data, 0)
+	if i >= len(data) || data[i] != '{' {
+		if bytes.Equal(bytes.TrimSpace(data), []byte("null")) {
+			o.decoded = false
+			return nil
+		}
+		return errNotObject
+	}
+	i = skipSpace(data, i+1)
+	if i < len(data) && data[i] == '}' {
+		return nil
+	}
+	for i < len(data) {
+		if data[i] != '"' {
+			return errNotObject
+		}
+		end := skipString(data, i)
+		if end < 0 {
+			return errNotObject
+		}
+		raw := data[i+1 : end-1]
+		var key string
+		escaped := bytes.IndexByte(raw, '\\') >= 0
+		if escaped {
+			if err := json.Unmarshal(data[i:end], &key); err != nil {
+				return err
+			}
+		}
+		i = skipSpace(data, end)
+		if i >= len(data) || data[i] != ':' {
+			return errNotObject
+		}
+		i = skipSpace(data, i+1)
+		vEnd := skipValue(data, i)
+		if vEnd < 0 {
+			return errNotObject
+		}
+		isNull := vEnd-i == 4 && string(data[i:vEnd]) == "null"
+		o.count++
+		found := false
+		for k, name := range known {
+			if (escaped && key == name) || (!escaped && string(raw) == name) {
+				found = true
+				if k < 64 {
+					o.seen |= 1 << uint(k)
+					if isNull {
+						o.null |= 1 << uint(k)
+					} else {
+						o.null &^= 1 << uint(k)
+					}
+				}
+				break
+			}
+		}
+		if !found && keepUnknown {
+			if !escaped {
+				key = string(raw)
+			}
+			o.unknown = append(o.unknown, key)
+		}
+		i = skipSpace(data, vEnd)
+		if i < len(data) && data[i] == ',' {
+			i = skipSpace(data, i+1)
+			continue
+		}
+		if i < len(data) && data[i] == '}' {
+			return nil
+		}
+		return errNotObject
+	}
+	return errNotObject
+}
+
+// PeekString returns the string value of the top-level member key of the
+// JSON object data, without decoding the rest: how a union picks its
+// variant from a discriminator.
+func PeekString(data []byte, key string) (string, bool) {
+	i := skipSpace(data, 0)
+	if i >= len(data) || data[i] != '{' {
+		return "", false
+	}
+	i = skipSpace(data, i+1)
+	for i < len(data) && data[i] == '"' {
+		end := skipString(data, i)
+		if end < 0 {
+			return "", false
+		}
+		raw := data[i+1 : end-1]
+		match := string(raw) == key
+		if !match && bytes.IndexByte(raw, '\\') >= 0 {
+			var k string
+			match = json.Unmarshal(data[i:end], &k) == nil && k == key
+		}
+		i = skipSpace(data, end)
+		if i >= len(data) || data[i] != ':' {
+			return "", false
+		}
+		i = skipSpace(data, i+1)
+		vEnd := skipValue(data, i)
+		if vEnd < 0 {
+			return "", false
+		}
+		if match {
+			if data[i] != '"' {
+				return "", false
+			}
+			v := data[i+1 : vEnd-1]
+			if bytes.IndexByte(v, '\\') < 0 {
+				return string(v), true
+			}
+			var s string
+			if json.Unmarshal(data[i:vEnd], &s) != nil {
+				return "", false
+			}
+			return s, true
+		}
+		i = skipSpace(data, vEnd)
+		if i < len(data) && data[i] == ',' {
+			i = skipSpace(data, i+1)
+			continue
+		}
+		break
+	}
+	return "", false
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipString returns the index after the string starting at b[i] ('"').
+func skipString(b []byte, i int) int {
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1
+		}
+	}
+	return -1
+}
+
+// skipValue returns the index after the JSON value starting at b[i].
+func skipValue(b []byte, i int) int {
+	if i >= len(b) {
+		return -1
+	}
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(b); j++ {
+			switch b[j] {
+			case '"':
+				j = skipString(b, j)
+				if j < 0 {
+					return -1
+				}
+				j--
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return j + 1
+				}
+			}
+		}
+		return -1
+	}
+	j := i
+	for j < len(b) && b[j] != ',' && b[j] != '}' && b[j] != ']' && b[j] != ' ' && b[j] != '\t' && b[j] != '\n' && b[j] != '\r' {
+		j++
+	}
+	if j == i {
+		return -1
+	}
+	return j
+}
+
+// decodeJSON decodes one JSON value with numbers kept as json.Number.
+func decodeJSON(data []byte) (any, error) {
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, err
+	}
+	if d.More() {
+		return nil, errors.New("trailing data after JSON value")
+	}
+	return v, nil
+}

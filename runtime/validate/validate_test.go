@@ -1,0 +1,168 @@
+package validate
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/chanxgo/chanx/runtime/wire"
+)
+
+func TestSchemaValidateReportsLoc(t *testing.T) {
+	s, err := Compile([]byte(`{
+		"type": "object",
+		"required": ["action", "payload"],
+		"properties": {
+			"action": {"const": "new_chat_message"},
+			"payload": {
+				"type": "object",
+				"required": ["message", "name"],
+				"properties": {
+					"message": {"type": "string", "minLength": 1},
+					"name": {"type": "string"},
+					"tags": {"type": "array", "items": {"type": "string", "maxLength": 2}}
+				}
+			}
+		}
+	}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := s.Validate(MustJSON(`{"action": "new_chat_message", "payload": {"message": "", "tags": ["ok", "long"]}}`))
+	want := []wire.Problem{
+		{Type: TypeMissing, Loc: []any{"payload"}, Msg: "missing property 'name'"},
+		{Type: TypeStringTooShort, Loc: []any{"payload", "message"}, Msg: "minLength: got 0, want 1"},
+		{Type: TypeStringTooLong, Loc: []any{"payload", "tags", 1}, Msg: "maxLength: got 4, want 2"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+	if p := s.Validate(MustJSON(`{"action": "new_chat_message", "payload": {"message": "hi", "name": "a"}}`)); p != nil {
+		t.Errorf("valid frame: got %v", p)
+	}
+}
+
+func TestCompileRejectsRemoteRef(t *testing.T) {
+	_, err := Compile([]byte(`{"$ref": "http://example.com/x.json"}`))
+	if err == nil {
+		t.Fatal("compiled a schema with a remote $ref")
+	}
+	if want := "validate: compile schema:"; len(err.Error()) < len(want) || err.Error()[:len(want)] != want {
+		t.Errorf("error %q does not start with %q", err, want)
+	}
+}
+
+func TestValidateConvertsGoValues(t *testing.T) {
+	s := MustCompile([]byte(`{"type": "object", "properties": {"n": {"type": "integer", "minimum": 3}}}`))
+	type v struct {
+		N int `json:"n"`
+	}
+	got := s.ValidateAt([]any{"payload"}, v{N: 2})
+	if len(got) != 1 || got[0].Type != TypeGreaterEqual || wire.LocString(got[0].Loc) != "payload.n" {
+		t.Errorf("got %+v", got)
+	}
+}
+
+func TestMultipleOfIsExact(t *testing.T) {
+	for _, tc := range []struct {
+		x    float64
+		m    string
+		want bool
+	}{
+		{0.0075, "0.0001", true},
+		{0.00751, "0.0001", false},
+		{19.99, "0.01", true},
+		{4.5, "1.5", true},
+		{35, "1.5", false},
+		{10, "2", true},
+		{7, "2", false},
+		{1e308, "0.5", true},
+		{0.3, "0.1", true},
+		{-12, "4", true},
+	} {
+		if got := MultipleOf(tc.x, ParseDecimal(tc.m)); got != tc.want {
+			t.Errorf("MultipleOf(%v, %s) = %v, want %v", tc.x, tc.m, got, tc.want)
+		}
+	}
+	if !MultipleOfAny(json.Number("123456789012345678901234567890"), ParseDecimal("10")) {
+		t.Error("big json.Number is a multiple of 10")
+	}
+	if MultipleOfAny(json.Number("0.3000000000000000001"), ParseDecimal("0.1")) {
+		t.Error("0.3000000000000000001 is not a multiple of 0.1")
+	}
+}
+
+func TestEqual(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want bool
+	}{
+		{`1`, `1.0`, true},
+		{`{"a": [1, 2], "b": null}`, `{"b": null, "a": [1.0, 2]}`, true},
+		{`[1, 2]`, `[2, 1]`, false},
+		{`false`, `0`, false},
+		{`"1"`, `1`, false},
+		{`null`, `null`, true},
+	} {
+		if got := Equal(MustJSON(tc.a), MustJSON(tc.b)); got != tc.want {
+			t.Errorf("Equal(%s, %s) = %v, want %v", tc.a, tc.b, got, tc.want)
+		}
+	}
+	var f any = 1.0
+	if !Equal(f, MustJSON("1")) {
+		t.Error("float64 1 equals json.Number 1")
+	}
+}
+
+func TestObjectScan(t *testing.T) {
+	var o Object
+	data := []byte(` { "b" : null, "x\u0041": [1, {"a": "}"}], "a": "s\"" } `)
+	if err := o.Scan(data, []string{"a", "b", "c"}, true); err != nil {
+		t.Fatal(err)
+	}
+	if !o.Has(0) || !o.Has(1) || o.Has(2) || !o.IsNull(1) || o.IsNull(0) || o.Count() != 3 {
+		t.Errorf("got %+v", o)
+	}
+	if diff := cmp.Diff([]string{"xA"}, o.Unknown()); diff != "" {
+		t.Errorf("unknown (-want +got):\n%s", diff)
+	}
+	var zero Object
+	if !zero.Has(5) || zero.Count() != -1 {
+		t.Error("a Go-built value has every field")
+	}
+}
+
+func TestPeekString(t *testing.T) {
+	data := []byte(`{"payload": {"action": "inner"}, "action": "outer"}`)
+	if got, ok := PeekString(data, "action"); !ok || got != "outer" {
+		t.Errorf("got %q %v", got, ok)
+	}
+	if _, ok := PeekString([]byte(`{"action": 3}`), "action"); ok {
+		t.Error("a number is not a string")
+	}
+}
+
+func TestProblemsZeroAlloc(t *testing.T) {
+	allocs := testing.AllocsPerRun(100, func() {
+		var p Problems
+		var root *Path
+		a := root.Key("payload")
+		b := a.Key("message")
+		if RuneCount("héllo") < 1 {
+			p.Add(&b, TypeStringTooShort, "too short")
+		}
+		_ = p.Err()
+	})
+	if allocs != 0 {
+		t.Errorf("valid path allocated %v times", allocs)
+	}
+	var p Problems
+	var root *Path
+	a := root.Key("payload")
+	b := a.Index(2)
+	p.Add(&b, TypeMissing, "x")
+	if got := wire.LocString(p.List()[0].Loc); got != "payload[2]" {
+		t.Errorf("loc %q", got)
+	}
+}
