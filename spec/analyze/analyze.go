@@ -2,7 +2,12 @@ package analyze
 
 import (
 	"context"
+	"fmt"
 	"net/url"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v4"
 
 	"github.com/chanxgo/chanx/ir"
 	"github.com/chanxgo/chanx/spec"
@@ -11,15 +16,232 @@ import (
 // Build checks what the AsyncAPI JSON Schema cannot express and builds the
 // ir.API of a loaded document. It returns every diagnostic found; the API
 // is nil only when the document is too broken to model.
+//
+// Build assumes nothing about the document's shape beyond it being parsed:
+// whatever the official schema would reject is skipped here, not reported,
+// so that `chanx validate` shows each problem once.
 func Build(ctx context.Context, doc *spec.Document) (*ir.API, spec.Diagnostics) {
-	var diags spec.Diagnostics
-	api := &ir.API{Source: doc.Root.Data}
-	if v := spec.MapGet(doc.Root.Node, "asyncapi"); v != nil {
-		api.AsyncAPI = v.Value
+	if doc == nil || doc.Root == nil || doc.Root.Node == nil {
+		return nil, spec.Diagnostics{{Severity: spec.Error, Message: "no document to analyze"}}
 	}
-	_ = newSchemaBuilder(ctx, doc, &diags)
-	diags.Sort()
-	return api, diags
+	b := &builder{
+		ctx:      ctx,
+		doc:      doc,
+		root:     doc.Root,
+		api:      &ir.API{Source: doc.Root.Data},
+		chans:    map[*yaml.Node]*ir.Channel{},
+		chanMsgs: map[*ir.Channel]map[*ir.Message]bool{},
+		msgs:     map[*yaml.Node]*ir.Message{},
+		servers:  map[*yaml.Node]*ir.Server{},
+		located:  map[any]loc{},
+	}
+	b.schemas = newSchemaBuilder(ctx, doc, &b.diags)
+	if doc.Root.Node.Kind != yaml.MappingNode {
+		b.errorf(loc{f: doc.Root, n: doc.Root.Node}, "an AsyncAPI document must be an object, not %s", describe(doc.Root.Node))
+		b.diags.Sort()
+		return nil, b.diags
+	}
+	b.build()
+	b.diags.Sort()
+	return b.api, b.diags
+}
+
+// builder holds the state of one Build: what has been converted so far,
+// keyed by the YAML node a $ref chain ends at, so that every element the
+// document defines once is one shared ir value.
+type builder struct {
+	ctx     context.Context
+	doc     *spec.Document
+	root    *spec.File
+	api     *ir.API
+	diags   spec.Diagnostics
+	schemas *schemaBuilder
+
+	// chans maps both a channels entry and the node its $ref chain ends
+	// at to the channel.
+	chans    map[*yaml.Node]*ir.Channel
+	chanMsgs map[*ir.Channel]map[*ir.Message]bool
+	msgs     map[*yaml.Node]*ir.Message
+	servers  map[*yaml.Node]*ir.Server
+	// located remembers where each channel, message and operation was
+	// defined, for diagnostics written after the model is built.
+	located map[any]loc
+	// uses records, per operation, the message lists the checks need.
+	uses []opUse
+}
+
+// loc is a node with the file it is in and its JSON pointer there.
+type loc struct {
+	f   *spec.File
+	n   *yaml.Node
+	ptr string
+}
+
+// at returns the location of the value of key in l's mapping, or a
+// location with a nil node when there is none.
+func (l loc) at(key string) loc {
+	return loc{f: l.f, n: spec.MapGet(deAlias(l.n), key), ptr: l.ptr + "/" + escape(key)}
+}
+
+// index returns the location of the i-th item of l's sequence.
+func (l loc) index(i int) loc {
+	return loc{f: l.f, n: deAlias(l.n).Content[i], ptr: fmt.Sprintf("%s/%d", l.ptr, i)}
+}
+
+func (l loc) pos() ir.Pos { return l.f.Pos(l.n) }
+
+func (l loc) valid() bool { return l.f != nil && l.n != nil }
+
+// entry is one key/value pair of a mapping.
+type entry struct {
+	key string
+	kn  *yaml.Node // the key node, where diagnostics about the entry point
+	val loc
+}
+
+// entries lists the pairs of l's mapping in document order; anything else
+// has none.
+func (l loc) entries() []entry {
+	n := deAlias(l.n)
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	out := make([]entry, 0, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		out = append(out, entry{key: k.Value, kn: k, val: loc{f: l.f, n: deAlias(n.Content[i+1]), ptr: l.ptr + "/" + escape(k.Value)}})
+	}
+	return out
+}
+
+// items lists the elements of l's sequence; anything else has none.
+func (l loc) items() []loc {
+	n := deAlias(l.n)
+	if n == nil || n.Kind != yaml.SequenceNode {
+		return nil
+	}
+	out := make([]loc, len(n.Content))
+	for i := range n.Content {
+		out[i] = l.index(i)
+		out[i].n = deAlias(out[i].n)
+	}
+	return out
+}
+
+// str returns the string value of a scalar, "" for anything else.
+func (l loc) str() string {
+	n := deAlias(l.n)
+	if n == nil || n.Kind != yaml.ScalarNode || n.ShortTag() == "!!null" {
+		return ""
+	}
+	return n.Value
+}
+
+func deAlias(n *yaml.Node) *yaml.Node {
+	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 100; i++ {
+		n = n.Alias
+	}
+	return n
+}
+
+func (b *builder) errorf(l loc, format string, args ...any) {
+	b.report(spec.Error, l, format, args...)
+}
+
+func (b *builder) warnf(l loc, format string, args ...any) {
+	b.report(spec.Warning, l, format, args...)
+}
+
+func (b *builder) report(sev spec.Severity, l loc, format string, args ...any) {
+	pos := ir.Pos{}
+	if l.f != nil {
+		pos = l.f.Pos(l.n)
+	}
+	b.diags = append(b.diags, spec.Diagnostic{Pos: pos, Pointer: l.ptr, Severity: sev, Message: fmt.Sprintf(format, args...)})
+}
+
+// follow resolves l while it is a reference object and returns where the
+// chain ends. A dangling $ref or a chain that comes back to itself is an
+// error at the $ref that fails; ok is false then.
+func (b *builder) follow(l loc) (loc, bool) {
+	var seen []string
+	for {
+		l.n = deAlias(l.n)
+		ref := spec.RefOf(l.n)
+		if ref == "" {
+			return l, l.n != nil
+		}
+		here := l.f.Location + "#" + l.ptr
+		for i, s := range seen {
+			if s == here {
+				b.errorf(l.at("$ref"), "$ref cycle: %s", strings.Join(append(seen[i:], here), " -> "))
+				return l, false
+			}
+		}
+		seen = append(seen, here)
+		tf, tn, err := b.doc.Resolve(b.ctx, l.f, ref)
+		if err != nil {
+			b.errorf(l.at("$ref"), "%v", err)
+			return l, false
+		}
+		_, frag, _ := strings.Cut(ref, "#")
+		l = loc{f: tf, n: tn, ptr: unescapeFragment(frag)}
+	}
+}
+
+// keyOf returns the key node under which l's value is written, so that a
+// diagnostic about a named element points at its name; l's own node when
+// there is no such key.
+func (b *builder) keyOf(l loc) loc {
+	i := strings.LastIndexByte(l.ptr, '/')
+	if i < 0 {
+		return l
+	}
+	parent, err := spec.Lookup(l.f.Node, l.ptr[:i])
+	if err != nil || parent == nil || parent.Kind != yaml.MappingNode {
+		return l
+	}
+	for j := 0; j+1 < len(parent.Content); j += 2 {
+		if deAlias(parent.Content[j+1]) == l.n {
+			return loc{f: l.f, n: parent.Content[j], ptr: l.ptr}
+		}
+	}
+	return l
+}
+
+// lastToken is the unescaped last reference token of a JSON pointer.
+func lastToken(ptr string) string {
+	return unescape(ptr[strings.LastIndexByte(ptr, '/')+1:])
+}
+
+func (b *builder) build() {
+	top := loc{f: b.root, n: b.root.Node}
+	b.api.AsyncAPI = top.at("asyncapi").str()
+	b.api.ID = top.at("id").str()
+	b.api.DefaultContentType = top.at("defaultContentType").str()
+	if info, ok := b.follow(top.at("info")); ok {
+		b.api.Info = ir.Info{Title: info.at("title").str(), Version: info.at("version").str(), Description: info.at("description").str()}
+	}
+	b.buildServers(top.at("servers"))
+	b.buildChannels(top.at("channels"))
+	b.buildOperations(top.at("operations"))
+	b.buildComponents(top.at("components"))
+	b.checkNames()
+	b.checkReceivers()
+	b.buildDispatch()
+	b.checkDiscriminators()
+
+	sort.SliceStable(b.api.Servers, func(i, j int) bool { return b.api.Servers[i].Name < b.api.Servers[j].Name })
+	sort.SliceStable(b.api.Channels, func(i, j int) bool { return b.api.Channels[i].Name < b.api.Channels[j].Name })
+	sort.SliceStable(b.api.Operations, func(i, j int) bool { return b.api.Operations[i].Name < b.api.Operations[j].Name })
+	sort.SliceStable(b.api.Messages, func(i, j int) bool {
+		mi, mj := b.api.Messages[i], b.api.Messages[j]
+		if mi.Name != mj.Name {
+			return mi.Name < mj.Name
+		}
+		return mi.Pos.String() < mj.Pos.String()
+	})
+	sort.SliceStable(b.api.Schemas, func(i, j int) bool { return b.api.Schemas[i].Name < b.api.Schemas[j].Name })
 }
 
 func pathUnescape(s string) (string, error) { return url.PathUnescape(s) }

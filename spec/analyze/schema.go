@@ -22,14 +22,33 @@ type schemaBuilder struct {
 	doc   *spec.Document
 	done  map[*yaml.Node]*ir.Schema
 	diags *spec.Diagnostics
+	// following holds the $ref nodes being resolved, so that a chain of
+	// pure references that comes back to itself ends in a diagnostic
+	// instead of endless recursion.
+	following map[*yaml.Node]bool
+	// keyPos is where each property's name is written, for diagnostics
+	// about the property rather than its schema.
+	keyPos map[*ir.Property]ir.Pos
 }
 
 func newSchemaBuilder(ctx context.Context, doc *spec.Document, diags *spec.Diagnostics) *schemaBuilder {
-	return &schemaBuilder{ctx: ctx, doc: doc, done: map[*yaml.Node]*ir.Schema{}, diags: diags}
+	return &schemaBuilder{ctx: ctx, doc: doc, done: map[*yaml.Node]*ir.Schema{}, diags: diags, following: map[*yaml.Node]bool{}, keyPos: map[*ir.Property]ir.Pos{}}
 }
 
 func (b *schemaBuilder) errorf(f *spec.File, n *yaml.Node, ptr, format string, args ...any) {
 	*b.diags = append(*b.diags, spec.Diagnostic{Pos: f.Pos(n), Pointer: ptr, Severity: spec.Error, Message: fmt.Sprintf(format, args...)})
+}
+
+func (b *schemaBuilder) warnf(f *spec.File, n *yaml.Node, ptr, format string, args ...any) {
+	*b.diags = append(*b.diags, spec.Diagnostic{Pos: f.Pos(n), Pointer: ptr, Severity: spec.Warning, Message: fmt.Sprintf(format, args...)})
+}
+
+// placeholder stands for a schema that cannot be built (a dangling $ref),
+// so that callers always get a non-nil schema.
+func (b *schemaBuilder) placeholder(f *spec.File, n *yaml.Node, ptr string) *ir.Schema {
+	s := &ir.Schema{Pointer: f.Location + "#" + ptr, Pos: f.Pos(n)}
+	b.done[n] = s
+	return s
 }
 
 // SchemaFromJSON builds a standalone schema from JSON or YAML bytes; name is
@@ -58,21 +77,49 @@ func (b *schemaBuilder) schema(f *spec.File, n *yaml.Node, ptr string) *ir.Schem
 	if n == nil {
 		return nil
 	}
+	if s, ok := b.done[n]; ok {
+		return s
+	}
 	if ref := spec.RefOf(n); ref != "" {
+		if b.following[n] {
+			b.errorf(f, spec.MapGet(n, "$ref"), ptr+"/$ref", "$ref cycle: %q leads back to itself without a schema in between", ref)
+			return b.placeholder(f, n, ptr)
+		}
 		tf, tn, err := b.doc.Resolve(b.ctx, f, ref)
 		if err != nil {
 			b.errorf(f, spec.MapGet(n, "$ref"), ptr+"/$ref", "%v", err)
-			return &ir.Schema{Pointer: f.Location + "#" + ptr, Pos: f.Pos(n)}
+			return b.placeholder(f, n, ptr)
 		}
+		b.following[n] = true
 		_, frag, _ := strings.Cut(ref, "#")
-		return b.schema(tf, tn, unescapeFragment(frag))
-	}
-	if s, ok := b.done[n]; ok {
+		s := b.schema(tf, tn, unescapeFragment(frag))
+		delete(b.following, n)
+		b.done[n] = s
 		return s
 	}
 	s := &ir.Schema{Pointer: f.Location + "#" + ptr, Pos: f.Pos(n)}
 	b.done[n] = s
 	s.Name = nameFromPointer(ptr)
+	if s.Name == "" && f != b.doc.Root && strings.Count(ptr, "/") == 1 {
+		// A file of definitions ("./schemas.yaml#/userId") names its
+		// schemas by their top-level keys.
+		s.Name = unescape(ptr[1:])
+	}
+	if n.Kind == yaml.MappingNode && spec.MapGet(n, "schemaFormat") != nil && spec.MapGet(n, "schema") != nil {
+		// A multi-format schema object, which components.schemas may
+		// hold: read its schema when its format is one chanx reads.
+		format := spec.MapGet(n, "schemaFormat").Value
+		if !readableFormat(format) {
+			b.warnf(f, spec.MapGet(n, "schemaFormat"), ptr+"/schemaFormat", "schemaFormat %q is not one chanx reads (AsyncAPI or JSON Schema draft-07); the schema is ignored", format)
+			return s
+		}
+		inner := b.schema(f, spec.MapGet(n, "schema"), ptr+"/schema")
+		if inner.Name == "" {
+			inner.Name = s.Name
+		}
+		b.done[n] = inner
+		return inner
+	}
 	switch n.Kind {
 	case yaml.ScalarNode:
 		if n.ShortTag() == "!!bool" {
@@ -110,7 +157,9 @@ func (b *schemaBuilder) schema(f *spec.File, n *yaml.Node, ptr string) *ir.Schem
 			out := make([]*ir.Property, 0, len(v.Content)/2)
 			for j := 0; j+1 < len(v.Content); j += 2 {
 				name := v.Content[j].Value
-				out = append(out, &ir.Property{Name: name, Schema: b.schema(f, v.Content[j+1], kp+"/"+escape(name))})
+				p := &ir.Property{Name: name, Schema: b.schema(f, v.Content[j+1], kp+"/"+escape(name))}
+				b.keyPos[p] = f.Pos(v.Content[j])
+				out = append(out, p)
 			}
 			return out
 		}

@@ -1,0 +1,459 @@
+package analyze
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"go.yaml.in/yaml/v4"
+
+	"github.com/chanxgo/chanx/ir"
+	"github.com/chanxgo/chanx/spec"
+)
+
+// opUse is one list of messages an operation or its reply moves over a
+// channel in one direction, as seen by the application the document
+// describes.
+type opUse struct {
+	op      *ir.Operation
+	ch      *ir.Channel
+	action  ir.Action
+	msgs    []*ir.Message
+	isReply bool
+}
+
+// followAs is follow with a diagnostic prefix naming what is being
+// resolved ("operation "x": channel").
+func (b *builder) followAs(l loc, what string) (loc, bool) {
+	n := len(b.diags)
+	t, ok := b.follow(l)
+	if what != "" {
+		for i := n; i < len(b.diags); i++ {
+			b.diags[i].Message = what + ": " + b.diags[i].Message
+		}
+	}
+	return t, ok
+}
+
+func (b *builder) buildServers(l loc) {
+	for _, e := range l.entries() {
+		t, ok := b.followAs(e.val, fmt.Sprintf("server %q", e.key))
+		if !ok {
+			continue
+		}
+		s := &ir.Server{
+			Name:        e.key,
+			Host:        t.at("host").str(),
+			Protocol:    t.at("protocol").str(),
+			Pathname:    t.at("pathname").str(),
+			Description: t.at("description").str(),
+			Pos:         loc{f: e.val.f, n: e.kn}.pos(),
+		}
+		b.servers[e.val.n] = s
+		b.servers[t.n] = s
+		b.api.Servers = append(b.api.Servers, s)
+		b.checkSecurity(t.at("security"), fmt.Sprintf("server %q", e.key))
+	}
+}
+
+// checkSecurity follows every security requirement so that a dangling
+// $ref to a security scheme is reported.
+func (b *builder) checkSecurity(l loc, who string) {
+	for _, item := range l.items() {
+		b.followAs(item, who+": security")
+	}
+}
+
+func (b *builder) buildChannels(l loc) {
+	for _, e := range l.entries() {
+		who := fmt.Sprintf("channel %q", e.key)
+		t, ok := b.followAs(e.val, who)
+		if !ok {
+			continue
+		}
+		ch := &ir.Channel{
+			Name:        e.key,
+			Title:       t.at("title").str(),
+			Summary:     t.at("summary").str(),
+			Description: t.at("description").str(),
+			Pos:         loc{f: e.val.f, n: e.kn}.pos(),
+		}
+		b.chans[e.val.n] = ch
+		if _, dup := b.chans[t.n]; !dup {
+			b.chans[t.n] = ch
+		}
+		b.chanMsgs[ch] = map[*ir.Message]bool{}
+		b.located[ch] = loc{f: e.val.f, n: e.kn, ptr: e.val.ptr}
+		b.api.Channels = append(b.api.Channels, ch)
+
+		addr := t.at("address")
+		ch.Address = addr.str()
+		b.buildParameters(t.at("parameters"), ch, who)
+		if addr.n != nil && addr.n.Kind == yaml.ScalarNode {
+			b.checkAddress(addr, ch, who)
+		}
+		for _, me := range t.at("messages").entries() {
+			m := b.message(me.val, fmt.Sprintf("%s: message %q", who, me.key))
+			if m == nil || b.chanMsgs[ch][m] {
+				continue
+			}
+			ch.Messages = append(ch.Messages, m)
+			b.chanMsgs[ch][m] = true
+		}
+		for _, sl := range t.at("servers").items() {
+			st, ok := b.followAs(sl, who+": server")
+			if !ok {
+				continue
+			}
+			s := b.servers[st.n]
+			if s == nil {
+				b.errorf(sl.at("$ref"), "%s: %q is not a server under servers", who, spec.RefOf(sl.n))
+				continue
+			}
+			ch.Servers = append(ch.Servers, s.Name)
+		}
+		ch.Bindings = b.bindings(t.at("bindings"), who)
+	}
+}
+
+func (b *builder) buildParameters(l loc, ch *ir.Channel, who string) {
+	for _, e := range l.entries() {
+		t, ok := b.followAs(e.val, fmt.Sprintf("%s: parameter %q", who, e.key))
+		if !ok {
+			continue
+		}
+		p := &ir.Parameter{
+			Name:        e.key,
+			Description: t.at("description").str(),
+			Default:     t.at("default").str(),
+			Location:    t.at("location").str(),
+			Pos:         loc{f: e.val.f, n: e.kn}.pos(),
+		}
+		for _, v := range t.at("enum").items() {
+			p.Enum = append(p.Enum, v.str())
+		}
+		for _, v := range t.at("examples").items() {
+			p.Examples = append(p.Examples, v.str())
+		}
+		ch.Parameters = append(ch.Parameters, p)
+		b.located[p] = loc{f: e.val.f, n: e.kn, ptr: e.val.ptr}
+	}
+}
+
+// message builds the message l leads to, once per distinct definition.
+func (b *builder) message(l loc, who string) *ir.Message {
+	t, ok := b.followAs(l, who)
+	if !ok {
+		return nil
+	}
+	if m, ok := b.msgs[t.n]; ok {
+		return m
+	}
+	m := &ir.Message{Name: lastToken(t.ptr)}
+	if t.ptr == "" {
+		base := path.Base(strings.ReplaceAll(t.f.Location, "\\", "/"))
+		m.Name = strings.TrimSuffix(base, path.Ext(base))
+	}
+	b.msgs[t.n] = m
+	key := b.keyOf(t)
+	m.Pos = key.pos()
+	b.located[m] = key
+	b.api.Messages = append(b.api.Messages, m)
+	who = fmt.Sprintf("message %q", m.Name)
+
+	// Traits are merged under the message: its own fields win, then the
+	// later traits over the earlier ones.
+	srcs := []loc{t}
+	traits := t.at("traits").items()
+	for i := len(traits) - 1; i >= 0; i-- {
+		if tt, ok := b.followAs(traits[i], who+": trait"); ok {
+			srcs = append(srcs, tt)
+		}
+	}
+	get := func(key string) loc {
+		for _, s := range srcs {
+			if v := s.at(key); v.n != nil {
+				return v
+			}
+		}
+		return loc{}
+	}
+	m.Title = get("title").str()
+	m.Summary = get("summary").str()
+	m.Description = get("description").str()
+	m.ContentType = get("contentType").str()
+	m.Payload, m.SchemaFormat = b.messageSchema(get("payload"), who+": payload", true)
+	m.Headers, _ = b.messageSchema(get("headers"), who+": headers", true)
+	if c := get("correlationId"); c.n != nil {
+		if ct, ok := b.followAs(c, who+": correlationId"); ok {
+			m.CorrelationID = &ir.CorrelationID{Description: ct.at("description").str(), Location: ct.at("location").str()}
+		}
+	}
+	for _, ex := range get("examples").items() {
+		e := ir.Example{Name: ex.at("name").str(), Summary: ex.at("summary").str()}
+		e.Headers = b.value(ex.at("headers"), who+": example")
+		e.Payload = b.value(ex.at("payload"), who+": example")
+		m.Examples = append(m.Examples, e)
+	}
+	m.Bindings = b.bindings(get("bindings"), who)
+	return m
+}
+
+// messageSchema builds a message's payload or headers, which may be a
+// schema, a $ref to one, or a multi-format schema object. A schema in a
+// format chanx does not read is reported once and never descended into: it
+// may $ref an Avro file on a host that cannot be reached.
+//
+// warn is false for components.schemas, whose unreadable entries are
+// reported by the messages that use them.
+func (b *builder) messageSchema(l loc, what string, warn bool) (*ir.Schema, string) {
+	if l.n == nil {
+		return nil, ""
+	}
+	t, ok := b.followAs(l, what)
+	if !ok {
+		return nil, ""
+	}
+	if t.n.Kind == yaml.MappingNode && spec.MapGet(t.n, "schemaFormat") != nil {
+		format := t.at("schemaFormat").str()
+		if !readableFormat(format) {
+			if !warn {
+				return nil, format
+			}
+			b.warnf(t.at("schemaFormat"), "%s: schemaFormat %q is not one chanx reads (AsyncAPI or JSON Schema draft-07); the schema is ignored", what, format)
+			return nil, format
+		}
+		inner := t.at("schema")
+		if inner.n == nil {
+			return nil, format
+		}
+		return b.schemas.schema(inner.f, inner.n, inner.ptr), format
+	}
+	return b.schemas.schema(t.f, t.n, t.ptr), ""
+}
+
+// readableFormat reports whether chanx reads schemas written in format:
+// AsyncAPI schemas of any version, and JSON Schema up to draft-07.
+func readableFormat(format string) bool {
+	parts := strings.Split(format, ";")
+	mediaType := strings.ToLower(strings.TrimSpace(parts[0]))
+	version := ""
+	for _, p := range parts[1:] {
+		k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
+		if strings.EqualFold(strings.TrimSpace(k), "version") {
+			version = strings.ToLower(strings.TrimSpace(v))
+		}
+	}
+	switch mediaType {
+	case "":
+		return true
+	case "application/vnd.aai.asyncapi", "application/vnd.aai.asyncapi+json", "application/vnd.aai.asyncapi+yaml":
+		return true
+	case "application/schema+json", "application/schema+yaml":
+		switch version {
+		case "", "draft-07", "draft-06", "draft-04":
+			return true
+		}
+	}
+	return false
+}
+
+// value converts a node into a JSON value, reporting what JSON cannot hold.
+func (b *builder) value(l loc, what string) any {
+	if l.n == nil {
+		return nil
+	}
+	v, err := spec.Value(l.n)
+	if err != nil {
+		b.errorf(l, "%s: %v", what, err)
+	}
+	return v
+}
+
+// bindings keeps a bindings object as raw JSON values. Only the ws binding,
+// the protocol chanx serves, is resolved and checked; the others are kept
+// as written, $refs included, and never followed.
+func (b *builder) bindings(l loc, who string) map[string]any {
+	if l.n == nil {
+		return nil
+	}
+	t, ok := b.followAs(l, who+": bindings")
+	if !ok {
+		return nil
+	}
+	out := map[string]any{}
+	for _, e := range t.entries() {
+		if e.key == "ws" {
+			out[e.key] = b.resolvedValue(e.val, who+": ws binding", 0)
+			continue
+		}
+		v, err := spec.Value(e.val.n)
+		if err != nil {
+			b.warnf(e.val, "%s: %s binding: %v", who, e.key, err)
+			continue
+		}
+		out[e.key] = v
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// resolvedValue is value with every $ref on the way replaced by its target.
+func (b *builder) resolvedValue(l loc, what string, depth int) any {
+	if depth > 100 {
+		b.errorf(l, "%s: nested more than 100 levels deep", what)
+		return nil
+	}
+	t, ok := b.followAs(l, what)
+	if !ok {
+		return nil
+	}
+	switch t.n.Kind {
+	case yaml.MappingNode:
+		m := map[string]any{}
+		for _, e := range t.entries() {
+			m[e.key] = b.resolvedValue(e.val, what, depth+1)
+		}
+		return m
+	case yaml.SequenceNode:
+		a := []any{}
+		for _, it := range t.items() {
+			a = append(a, b.resolvedValue(it, what, depth+1))
+		}
+		return a
+	}
+	return b.value(t, what)
+}
+
+func (b *builder) buildOperations(l loc) {
+	for _, e := range l.entries() {
+		who := fmt.Sprintf("operation %q", e.key)
+		t, ok := b.followAs(e.val, who)
+		if !ok {
+			continue
+		}
+		op := &ir.Operation{
+			Name:        e.key,
+			Action:      ir.Action(t.at("action").str()),
+			Title:       t.at("title").str(),
+			Summary:     t.at("summary").str(),
+			Description: t.at("description").str(),
+			Pos:         loc{f: e.val.f, n: e.kn}.pos(),
+		}
+		b.located[op] = loc{f: e.val.f, n: e.kn, ptr: e.val.ptr}
+		b.api.Operations = append(b.api.Operations, op)
+		op.Channel = b.channelRef(t.at("channel"), who+": channel")
+		msgs := t.at("messages").items()
+		for _, ml := range msgs {
+			if m := b.messageRef(ml, op.Channel, who); m != nil {
+				op.Messages = append(op.Messages, m)
+			}
+		}
+		if len(msgs) == 0 && op.Channel != nil {
+			op.Messages = append([]*ir.Message(nil), op.Channel.Messages...)
+		}
+		b.checkSecurity(t.at("security"), who)
+		for _, tr := range t.at("traits").items() {
+			b.followAs(tr, who+": trait")
+		}
+		b.uses = append(b.uses, opUse{op: op, ch: op.Channel, action: op.Action, msgs: op.Messages})
+		op.Reply = b.reply(t.at("reply"), op, who+": reply")
+	}
+}
+
+// channelRef resolves an operation's or reply's channel, which must be a
+// $ref to one of the document's channels.
+func (b *builder) channelRef(l loc, who string) *ir.Channel {
+	if spec.RefOf(l.n) == "" {
+		return nil // not a reference object: the official schema reports it
+	}
+	t, ok := b.followAs(l, who)
+	if !ok {
+		return nil
+	}
+	if ch := b.chans[t.n]; ch != nil {
+		return ch
+	}
+	b.errorf(l.at("$ref"), "%s: %q is not a channel under channels", who, spec.RefOf(l.n))
+	return nil
+}
+
+// messageRef resolves one message $ref of an operation or reply and checks
+// that the message belongs to ch.
+func (b *builder) messageRef(l loc, ch *ir.Channel, who string) *ir.Message {
+	if spec.RefOf(l.n) == "" {
+		return nil // the official schema requires a reference object here
+	}
+	t, ok := b.followAs(l, who+": message")
+	if !ok {
+		return nil
+	}
+	m := b.msgs[t.n]
+	if m == nil {
+		m = b.message(t, who+": message")
+	}
+	if m != nil && ch != nil && !b.chanMsgs[ch][m] {
+		b.errorf(l.at("$ref"), "%s: message %q is not a message of channel %q", who, m.Name, ch.Name)
+	}
+	return m
+}
+
+func (b *builder) reply(l loc, op *ir.Operation, who string) *ir.Reply {
+	if l.n == nil {
+		return nil
+	}
+	t, ok := b.followAs(l, who)
+	if !ok {
+		return nil
+	}
+	r := &ir.Reply{Pos: b.keyOf(l).pos()}
+	if c := t.at("channel"); c.n != nil {
+		r.Channel = b.channelRef(c, who+": channel")
+	}
+	if a := t.at("address"); a.n != nil {
+		if at, ok := b.followAs(a, who+": address"); ok {
+			r.Address = at.at("location").str()
+		}
+	}
+	target := r.Channel
+	if target == nil && t.at("channel").n == nil {
+		target = op.Channel
+	}
+	msgs := t.at("messages").items()
+	for _, ml := range msgs {
+		if m := b.messageRef(ml, target, who); m != nil {
+			r.Messages = append(r.Messages, m)
+		}
+	}
+	if len(msgs) == 0 && r.Channel != nil {
+		r.Messages = append([]*ir.Message(nil), r.Channel.Messages...)
+	}
+	back := ir.Receive
+	if op.Action == ir.Receive {
+		back = ir.Send
+	}
+	b.uses = append(b.uses, opUse{op: op, ch: target, action: back, msgs: r.Messages, isReply: true})
+	return r
+}
+
+func (b *builder) buildComponents(l loc) {
+	comp, ok := b.followAs(l, "components")
+	if !ok {
+		return
+	}
+	seen := map[*ir.Schema]bool{}
+	for _, e := range comp.at("schemas").entries() {
+		s, _ := b.messageSchema(e.val, fmt.Sprintf("schema %q", e.key), false)
+		if s == nil || seen[s] {
+			continue
+		}
+		seen[s] = true
+		if s.Name == "" {
+			s.Name = e.key
+		}
+		b.api.Schemas = append(b.api.Schemas, s)
+		b.located[s] = loc{f: e.val.f, n: e.kn, ptr: e.val.ptr}
+	}
+}
