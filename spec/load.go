@@ -1,7 +1,6 @@
 package spec
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -25,17 +25,27 @@ type Options struct {
 	NoRemote bool
 	// HTTPClient fetches remote files. Default: a client with Timeout.
 	HTTPClient *http.Client
-	// Timeout bounds each remote fetch. Default: 10s.
+	// Timeout bounds each remote fetch. Default: 5s.
 	Timeout time.Duration
 	// MaxBytes bounds the size of each file read. Default: 32 MiB.
 	MaxBytes int64
+	// FileRoot, when set, confines file $refs to this folder and its
+	// subfolders; a $ref that leaves it is reported instead of read. Set it
+	// when validating documents you do not trust (an upload, a server).
+	// Default: "" — file $refs may go anywhere the process may read,
+	// because the person running chanx chose the document and may read
+	// those files anyway, and real layouts need it (the social-media
+	// example's backend/asyncapi.yaml refers to ../common/messages.yaml).
+	// Documents read from a URL never read local files whatever this says:
+	// their relative $refs resolve against the URL.
+	FileRoot string
 }
 
 func (o Options) timeout() time.Duration {
 	if o.Timeout > 0 {
 		return o.Timeout
 	}
-	return 10 * time.Second
+	return 5 * time.Second
 }
 
 func (o Options) maxBytes() int64 {
@@ -69,16 +79,17 @@ func (f *File) Pos(n *yaml.Node) Pos {
 type Document struct {
 	Root *File
 
-	opts  Options
-	mu    sync.Mutex
-	files map[string]*File // by absolute location
+	opts   Options
+	mu     sync.Mutex
+	files  map[string]*File // by absolute location
+	failed map[string]error // files that could not be read or parsed, so they are tried once
 }
 
 // Load reads the document at location (a file path or an http(s) URL),
 // YAML or JSON told apart by content. A syntax error is returned as a
 // *DiagnosticsError with its position.
 func Load(ctx context.Context, location string, opts Options) (*Document, error) {
-	d := &Document{opts: opts, files: map[string]*File{}}
+	d := newDocument(opts)
 	abs, err := absLocation(location)
 	if err != nil {
 		return nil, err
@@ -94,7 +105,7 @@ func Load(ctx context.Context, location string, opts Options) (*Document, error)
 // Parse reads a document from memory; location names it in diagnostics and
 // anchors relative $refs.
 func Parse(location string, data []byte, opts Options) (*Document, error) {
-	d := &Document{opts: opts, files: map[string]*File{}}
+	d := newDocument(opts)
 	abs, err := absLocation(location)
 	if err != nil {
 		return nil, err
@@ -108,7 +119,12 @@ func Parse(location string, data []byte, opts Options) (*Document, error) {
 	return d, nil
 }
 
-// Files returns every file read so far, the root first.
+func newDocument(opts Options) *Document {
+	return &Document{opts: opts, files: map[string]*File{}, failed: map[string]error{}}
+}
+
+// Files returns every file read so far, the root first, the others ordered
+// by location.
 func (d *Document) Files() []*File {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -118,6 +134,7 @@ func (d *Document) Files() []*File {
 			out = append(out, f)
 		}
 	}
+	sort.Slice(out[1:], func(i, j int) bool { return out[1+i].Location < out[1+j].Location })
 	return out
 }
 
@@ -141,16 +158,24 @@ func isURL(s string) bool {
 func (d *Document) file(ctx context.Context, abs, shown string) (*File, error) {
 	d.mu.Lock()
 	f, ok := d.files[abs]
+	failed := d.failed[abs]
 	d.mu.Unlock()
 	if ok {
 		return f, nil
 	}
-	data, err := d.read(ctx, abs, shown)
-	if err != nil {
-		return nil, err
+	if failed != nil {
+		return nil, failed
 	}
-	f, err = parseFile(shown, data)
+	data, err := d.read(ctx, abs, shown)
+	if err == nil {
+		f, err = parseFile(shown, data)
+	}
 	if err != nil {
+		if ctx.Err() == nil {
+			d.mu.Lock()
+			d.failed[abs] = err
+			d.mu.Unlock()
+		}
 		return nil, err
 	}
 	d.mu.Lock()
@@ -166,6 +191,9 @@ func (d *Document) file(ctx context.Context, abs, shown string) (*File, error) {
 func (d *Document) read(ctx context.Context, abs, shown string) ([]byte, error) {
 	limit := d.opts.maxBytes()
 	if !isURL(abs) {
+		if root := d.opts.FileRoot; root != "" && !within(root, abs) {
+			return nil, fmt.Errorf("read %s: the file is outside %s, the only folder $refs may read", shown, root)
+		}
 		fh, err := os.Open(abs)
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", shown, unwrapPathError(err))
@@ -181,7 +209,7 @@ func (d *Document) read(ctx context.Context, abs, shown string) ([]byte, error) 
 		return data, nil
 	}
 	if d.opts.NoRemote {
-		return nil, fmt.Errorf("fetch %s: remote references are disabled", shown)
+		return nil, fmt.Errorf("fetch %s: remote references are disabled (--no-remote)", shown)
 	}
 	ctx, cancel := context.WithTimeout(ctx, d.opts.timeout())
 	defer cancel()
@@ -212,43 +240,22 @@ func (d *Document) read(ctx context.Context, abs, shown string) ([]byte, error) 
 	return data, nil
 }
 
+// within reports whether path abs lies in folder root.
+func within(root, abs string) bool {
+	root, err := filepath.Abs(root)
+	if err != nil {
+		return false
+	}
+	rel, err := filepath.Rel(root, abs)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+}
+
 func unwrapPathError(err error) error {
 	var pe *os.PathError
 	if errors.As(err, &pe) {
 		return pe.Err
 	}
 	return err
-}
-
-// parseFile parses YAML or JSON (JSON is read as YAML, which keeps
-// positions for both).
-func parseFile(shown string, data []byte) (*File, error) {
-	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, &DiagnosticsError{Diagnostics: Diagnostics{errorAt(Pos{File: shown}, "", "the file is empty")}}
-	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, &DiagnosticsError{Diagnostics: Diagnostics{yamlErrorDiagnostic(shown, err)}}
-	}
-	n := &doc
-	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
-		n = n.Content[0]
-	}
-	return &File{Location: shown, Data: data, Node: n}, nil
-}
-
-// yamlErrorDiagnostic turns a YAML syntax error into a positioned
-// diagnostic.
-func yamlErrorDiagnostic(shown string, err error) Diagnostic {
-	msg := err.Error()
-	msg = strings.TrimPrefix(msg, "yaml: ")
-	pos := Pos{File: shown}
-	var line int
-	if _, scanErr := fmt.Sscanf(msg, "line %d:", &line); scanErr == nil {
-		pos.Line, pos.Col = line, 1
-		msg = strings.TrimSpace(msg[strings.Index(msg, ":")+1:])
-	}
-	return errorAt(pos, "", "invalid YAML: %s", msg)
 }
 
 // MapGet returns the value of key in mapping node n, or nil.
@@ -276,35 +283,51 @@ func RefOf(n *yaml.Node) string {
 
 // Deref follows n while it is a reference object ({$ref: ...}), across
 // files, and returns the file and node it ends at. A chain that comes back
-// to itself is an error naming the cycle.
+// to itself is an error naming the cycle. Errors are *RefError values.
 func (d *Document) Deref(ctx context.Context, f *File, n *yaml.Node) (*File, *yaml.Node, error) {
-	var seen []string
+	nodes := []*yaml.Node{n}
+	labels := []string{""}
 	for {
 		ref := RefOf(n)
 		if ref == "" {
 			return f, n, nil
 		}
-		key := f.Location + "|" + ref
-		for _, s := range seen {
-			if s == key {
-				return nil, nil, fmt.Errorf("%s: $ref cycle: %s", f.Pos(n), strings.Join(append(cycleNames(seen), ref), " -> "))
-			}
-		}
-		seen = append(seen, key)
 		nf, nn, err := d.Resolve(ctx, f, ref)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", f.Pos(MapGet(n, "$ref")), err)
+			return nil, nil, &RefError{Pos: f.Pos(MapGet(n, "$ref")), Ref: ref, Msg: err.Error(), Err: err}
 		}
+		label := "#" + fragmentOf(ref)
+		if nf != d.Root {
+			label = nf.Location + label
+		}
+		for i, seen := range nodes {
+			if seen == nn {
+				cycle := append([]string{label}, labels[i+1:]...)
+				return nil, nil, &RefError{Pos: f.Pos(MapGet(n, "$ref")), Ref: ref,
+					Msg: "$ref cycle: " + strings.Join(append(cycle, label), " -> ")}
+			}
+		}
+		nodes, labels = append(nodes, nn), append(labels, label)
 		f, n = nf, nn
 	}
 }
 
-func cycleNames(keys []string) []string {
-	out := make([]string, len(keys))
-	for i, k := range keys {
-		out[i] = k[strings.Index(k, "|")+1:]
-	}
-	return out
+// RefError is a $ref that cannot be followed, at the position of its $ref
+// value.
+type RefError struct {
+	Pos Pos
+	Ref string
+	Msg string
+	Err error
+}
+
+func (e *RefError) Error() string { return e.Pos.String() + ": " + e.Msg }
+
+func (e *RefError) Unwrap() error { return e.Err }
+
+func fragmentOf(ref string) string {
+	_, frag, _ := strings.Cut(ref, "#")
+	return frag
 }
 
 // Resolve finds the target of ref, written in file from: a local pointer
@@ -314,11 +337,11 @@ func (d *Document) Resolve(ctx context.Context, from *File, ref string) (*File, 
 	target, frag, _ := strings.Cut(ref, "#")
 	f := from
 	if target != "" {
-		abs, err := d.locate(from, target)
+		abs, shown, err := d.locate(from, target)
 		if err != nil {
 			return nil, nil, fmt.Errorf("$ref %q: %w", ref, err)
 		}
-		f, err = d.file(ctx, abs, abs)
+		f, err = d.file(ctx, abs, shown)
 		if err != nil {
 			return nil, nil, fmt.Errorf("$ref %q: %w", ref, err)
 		}
@@ -330,38 +353,46 @@ func (d *Document) Resolve(ctx context.Context, from *File, ref string) (*File, 
 	return f, n, nil
 }
 
-// locate turns a $ref's file part into an absolute location relative to the
-// file it was written in.
-func (d *Document) locate(from *File, target string) (string, error) {
+// locate turns a $ref's file part into the absolute location used as the
+// file's identity and the location shown in diagnostics: the $ref joined to
+// the shown location of the file it was written in, so a document loaded as
+// a relative path reports its other files as relative paths too.
+func (d *Document) locate(from *File, target string) (abs, shown string, err error) {
 	if isURL(target) {
-		return target, nil
-	}
-	if u, err := url.Parse(target); err == nil && u.Scheme != "" && len(u.Scheme) > 1 {
-		return "", fmt.Errorf("unsupported scheme %q", u.Scheme)
+		return target, target, nil
 	}
 	base := from.Location
 	if isURL(base) {
 		bu, err := url.Parse(base)
 		if err != nil {
-			return "", err
+			return "", "", err
 		}
 		tu, err := url.Parse(target)
 		if err != nil {
-			return "", err
+			return "", "", err
 		}
-		return bu.ResolveReference(tu).String(), nil
+		if tu.Scheme != "" && tu.Scheme != "http" && tu.Scheme != "https" {
+			return "", "", fmt.Errorf("a document read from a URL may only refer to http(s) URLs, not %s:", tu.Scheme)
+		}
+		u := bu.ResolveReference(tu).String()
+		return u, u, nil
+	}
+	if u, err := url.Parse(target); err == nil && len(u.Scheme) > 1 {
+		return "", "", fmt.Errorf("unsupported scheme %q (use a relative path or an http(s) URL)", u.Scheme)
 	}
 	if p, err := url.PathUnescape(target); err == nil {
 		target = p
 	}
+	target = filepath.FromSlash(target)
 	if filepath.IsAbs(target) {
-		return target, nil
+		return filepath.Clean(target), filepath.Clean(target), nil
 	}
-	abs, err := filepath.Abs(filepath.Join(filepath.Dir(base), target))
+	shown = filepath.Join(filepath.Dir(base), target)
+	abs, err = filepath.Abs(shown)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	return abs, nil
+	return abs, shown, nil
 }
 
 // Lookup evaluates a JSON pointer (RFC 6901, as written in a URI fragment:

@@ -1,0 +1,422 @@
+package spec
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v4"
+)
+
+// maxAliasExpansion bounds how many nodes a file may grow to once its YAML
+// aliases are expanded (every consumer of a Document walks aliases as if
+// they were copies). It stops "billion laughs" documents, which are tiny on
+// disk and exponential in memory.
+const maxAliasExpansion = 4 << 20
+
+// parseFile parses one file of a document. The format is told from the
+// content, not the name: a file whose first non-blank character is '{' or
+// '[' is JSON and must be valid JSON (so a JSON syntax error is reported as
+// one, not as a puzzling YAML error); anything else is YAML. Both become
+// yaml.Node trees carrying line:col, so the rest of the package handles one
+// node type.
+//
+// Every problem that would make the tree unusable as JSON is reported here,
+// with its position: YAML and JSON syntax, duplicate keys, non-scalar or
+// merge keys, recursive or exploding aliases, numbers JSON cannot hold,
+// more than one YAML document. Value therefore cannot fail on a loaded
+// file.
+func parseFile(shown string, data []byte) (f *File, err error) {
+	// The YAML parser has panicked on crafted input in the past; a panic
+	// here must not take down a server that validates uploaded documents.
+	defer func() {
+		if r := recover(); r != nil {
+			f, err = nil, diagErr(errorAt(Pos{File: shown}, "", "cannot parse the file: %v", r))
+		}
+	}()
+	if d, bad := checkText(shown, data); bad {
+		return nil, diagErr(d)
+	}
+	body := bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	var root *yaml.Node
+	if len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[') {
+		root, err = parseJSON(shown, body)
+	} else {
+		root, err = parseYAML(shown, body)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var ds Diagnostics
+	checkTree(shown, root, &ds)
+	if len(ds) > 0 {
+		ds.Sort()
+		return nil, &DiagnosticsError{Diagnostics: ds}
+	}
+	return &File{Location: shown, Data: data, Node: root}, nil
+}
+
+func diagErr(d Diagnostic) error {
+	return &DiagnosticsError{Diagnostics: Diagnostics{d}}
+}
+
+// checkText rejects what is not a text document before a parser sees it:
+// an empty file, binary data, invalid UTF-8.
+func checkText(shown string, data []byte) (Diagnostic, bool) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return errorAt(Pos{File: shown}, "", "the file is empty: an AsyncAPI document is a YAML or JSON object"), true
+	}
+	line, col := 1, 1
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			return errorAt(Pos{File: shown, Line: line, Col: col}, "", "the file is not UTF-8 text (invalid byte 0x%02x): is it a binary file?", data[i]), true
+		case r == '\n':
+			line, col = line+1, 0
+		case r < 0x20 && r != '\t' && r != '\r', r == 0x7f:
+			return errorAt(Pos{File: shown, Line: line, Col: col}, "", "the file is not text (control character 0x%02x): is it a binary file?", r), true
+		}
+		i += size
+		col++
+	}
+	return Diagnostic{}, false
+}
+
+// parseYAML parses a YAML stream that must hold exactly one document.
+func parseYAML(shown string, data []byte) (*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, diagErr(errorAt(Pos{File: shown}, "", "the file holds no YAML document, only comments or blank lines"))
+		}
+		return nil, diagErr(yamlErrorDiagnostic(shown, data, err))
+	}
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case errors.Is(err, io.EOF):
+	case err != nil:
+		return nil, diagErr(yamlErrorDiagnostic(shown, data, err))
+	default:
+		return nil, diagErr(errorAt(Pos{File: shown, Line: next.Line, Col: next.Column}, "",
+			"a second YAML document starts here: an AsyncAPI file holds one document (remove the '---' separator)"))
+	}
+	n := &doc
+	if n.Kind == yaml.DocumentNode {
+		if len(n.Content) == 0 {
+			return nil, diagErr(errorAt(Pos{File: shown}, "", "the file holds no YAML document, only comments or blank lines"))
+		}
+		n = n.Content[0]
+	}
+	return n, nil
+}
+
+// yamlErrorDiagnostic turns a YAML syntax error into a positioned
+// diagnostic, explaining the errors people actually make (tabs).
+func yamlErrorDiagnostic(shown string, data []byte, err error) Diagnostic {
+	var le *yaml.LoadError
+	if !errors.As(err, &le) {
+		return errorAt(Pos{File: shown}, "", "invalid YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	pos := Pos{File: shown, Line: le.Mark.Line, Col: le.Mark.Column}
+	if pos.Line == 0 {
+		pos.Col = 0
+	}
+	msg := le.Message
+	if pos.Line > 0 {
+		if tab := tabAt(data, pos.Line, pos.Col); tab > 0 {
+			pos.Col = tab
+			return errorAt(pos, "", "invalid YAML: a tab character; YAML indentation must use spaces")
+		}
+	}
+	if le.ContextMsg != "" && le.ContextMark.Line > 0 && le.ContextMark != le.Mark {
+		msg = fmt.Sprintf("%s (%s started at line %d, column %d)", msg, strings.TrimPrefix(le.ContextMsg, "while "), le.ContextMark.Line, le.ContextMark.Column)
+	}
+	return errorAt(pos, "", "invalid YAML: %s", msg)
+}
+
+// tabAt returns the column of a tab in the indentation of line, or at col,
+// or 0 when the YAML error there is not about a tab.
+func tabAt(data []byte, line, col int) int {
+	start := 0
+	for l := 1; l < line; l++ {
+		i := bytes.IndexByte(data[start:], '\n')
+		if i < 0 {
+			return 0
+		}
+		start += i + 1
+	}
+	end := bytes.IndexByte(data[start:], '\n')
+	if end < 0 {
+		end = len(data) - start
+	}
+	text := []rune(string(data[start : start+end]))
+	for i, r := range text {
+		if r == '\t' && (i+1 == col || strings.TrimSpace(string(text[:i])) == "") {
+			return i + 1
+		}
+		if r != ' ' && r != '\t' && i+1 >= col {
+			break
+		}
+	}
+	return 0
+}
+
+// parseJSON builds a yaml.Node tree from JSON, with the position of every
+// value, using encoding/json's tokenizer so that JSON is read exactly as
+// JSON (escapes, numbers, no YAML extensions).
+func parseJSON(shown string, data []byte) (*yaml.Node, error) {
+	p := &jsonParser{shown: shown, data: data, dec: json.NewDecoder(bytes.NewReader(data)), line: 1, col: 1}
+	p.dec.UseNumber()
+	n, err := p.value()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := p.dec.Token(); !errors.Is(err, io.EOF) {
+		start := p.skip()
+		return nil, diagErr(errorAt(p.posAt(start), "", "invalid JSON: unexpected data after the top-level value"))
+	}
+	return n, nil
+}
+
+type jsonParser struct {
+	shown string
+	data  []byte
+	dec   *json.Decoder
+	// line and col are the position of byte off; positions are asked for
+	// in increasing order, so advancing from the last one keeps the whole
+	// parse linear even for a single-line (minified) file.
+	off, line, col int
+}
+
+// posAt returns the position of byte offset off (>= every earlier call).
+func (p *jsonParser) posAt(off int) Pos {
+	for p.off < off && p.off < len(p.data) {
+		r, size := utf8.DecodeRune(p.data[p.off:])
+		if r == '\n' {
+			p.line, p.col = p.line+1, 1
+		} else {
+			p.col++
+		}
+		p.off += size
+	}
+	return Pos{File: p.shown, Line: p.line, Col: p.col}
+}
+
+// skip returns the offset of the next token: past whitespace and the ',' and
+// ':' separators that the decoder consumes silently.
+func (p *jsonParser) skip() int {
+	i := int(p.dec.InputOffset())
+	for i < len(p.data) {
+		switch p.data[i] {
+		case ' ', '\t', '\r', '\n', ',', ':':
+			i++
+			continue
+		}
+		break
+	}
+	return i
+}
+
+func (p *jsonParser) syntaxError(err error) error {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		off := int(se.Offset) - 1
+		if off < p.off {
+			off = p.off
+		}
+		return diagErr(errorAt(p.posAt(off), "", "invalid JSON: %s", strings.TrimPrefix(se.Error(), "json: ")))
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return diagErr(errorAt(p.posAt(len(p.data)), "", "invalid JSON: unexpected end of file"))
+	}
+	return diagErr(errorAt(p.posAt(p.off), "", "invalid JSON: %v", err))
+}
+
+func (p *jsonParser) value() (*yaml.Node, error) {
+	start := p.skip()
+	tok, err := p.dec.Token()
+	if err != nil {
+		return nil, p.syntaxError(err)
+	}
+	pos := p.posAt(start)
+	n := &yaml.Node{Line: pos.Line, Column: pos.Col}
+	switch t := tok.(type) {
+	case json.Delim:
+		if t == '{' {
+			n.Kind, n.Tag, n.Style = yaml.MappingNode, "!!map", yaml.FlowStyle
+			for p.dec.More() {
+				kstart := p.skip()
+				ktok, err := p.dec.Token()
+				if err != nil {
+					return nil, p.syntaxError(err)
+				}
+				kpos := p.posAt(kstart)
+				key, _ := ktok.(string)
+				k := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key, Style: yaml.DoubleQuotedStyle, Line: kpos.Line, Column: kpos.Col}
+				v, err := p.value()
+				if err != nil {
+					return nil, err
+				}
+				n.Content = append(n.Content, k, v)
+			}
+		} else {
+			n.Kind, n.Tag, n.Style = yaml.SequenceNode, "!!seq", yaml.FlowStyle
+			for p.dec.More() {
+				v, err := p.value()
+				if err != nil {
+					return nil, err
+				}
+				n.Content = append(n.Content, v)
+			}
+		}
+		if _, err := p.dec.Token(); err != nil {
+			return nil, p.syntaxError(err)
+		}
+	case string:
+		n.Kind, n.Tag, n.Value, n.Style = yaml.ScalarNode, "!!str", t, yaml.DoubleQuotedStyle
+	case json.Number:
+		n.Kind, n.Tag, n.Value = yaml.ScalarNode, "!!int", string(t)
+		if strings.ContainsAny(string(t), ".eE") {
+			n.Tag = "!!float"
+		}
+	case bool:
+		n.Kind, n.Tag, n.Value = yaml.ScalarNode, "!!bool", strconv.FormatBool(t)
+	case nil:
+		n.Kind, n.Tag, n.Value = yaml.ScalarNode, "!!null", "null"
+	}
+	return n, nil
+}
+
+// checkTree reports what JSON cannot represent, at its position: duplicate,
+// non-scalar and merge keys, aliases that are recursive or expand too much,
+// non-finite numbers.
+func checkTree(shown string, root *yaml.Node, ds *Diagnostics) {
+	c := &treeChecker{shown: shown, ds: ds, size: map[*yaml.Node]int{}}
+	c.walk(root, 0)
+	if total := c.expanded(root); total > maxAliasExpansion {
+		*ds = append(*ds, errorAt(Pos{File: shown, Line: root.Line, Col: root.Column}, "",
+			"YAML aliases expand this file to more than %d nodes", maxAliasExpansion))
+	}
+}
+
+type treeChecker struct {
+	shown string
+	ds    *Diagnostics
+	// size memoizes the expanded node count of alias targets; -1 marks a
+	// node whose count is being computed (an alias to it is recursive).
+	size map[*yaml.Node]int
+}
+
+func (c *treeChecker) errorf(n *yaml.Node, format string, args ...any) {
+	*c.ds = append(*c.ds, errorAt(Pos{File: c.shown, Line: n.Line, Col: n.Column}, "", format, args...))
+}
+
+// walk checks every node once, not following aliases (their targets are
+// checked where they are defined).
+func (c *treeChecker) walk(n *yaml.Node, depth int) {
+	if depth > maxValueDepth {
+		c.errorf(n, "nested more than %d levels deep", maxValueDepth)
+		return
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		seen := make(map[string]*yaml.Node, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			switch {
+			case k.Kind != yaml.ScalarNode:
+				c.errorf(k, "a mapping key must be a plain value, not a %s", kindName(k))
+			case k.Tag == "!!merge" || (k.Value == "<<" && k.Style == 0):
+				c.errorf(k, "YAML merge keys (<<) are not supported: JSON has no equivalent")
+			default:
+				if first, dup := seen[k.Value]; dup {
+					c.errorf(k, "duplicate key %q (first defined at line %d, column %d)", k.Value, first.Line, first.Column)
+				} else {
+					seen[k.Value] = k
+				}
+			}
+			c.walk(v, depth+1)
+		}
+	case yaml.SequenceNode:
+		for _, v := range n.Content {
+			c.walk(v, depth+1)
+		}
+	case yaml.AliasNode:
+		if n.Alias == nil {
+			c.errorf(n, "unknown YAML alias %q", n.Value)
+		}
+	case yaml.ScalarNode:
+		if n.ShortTag() == "!!float" && !isJSONNumber(n.Value) {
+			var f float64
+			if err := n.Decode(&f); err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+				c.errorf(n, "%s is not a number JSON can hold", n.Value)
+			}
+		}
+	}
+}
+
+// expanded returns the number of nodes n stands for once aliases are
+// expanded, saturating above maxAliasExpansion; a recursive alias counts as
+// too many and is reported.
+func (c *treeChecker) expanded(n *yaml.Node) int {
+	if n == nil {
+		return 0
+	}
+	if n.Kind == yaml.AliasNode {
+		t := n.Alias
+		if t == nil {
+			return 1
+		}
+		switch s, ok := c.size[t]; {
+		case ok && s < 0:
+			c.errorf(n, "YAML alias *%s refers to a node that contains it: the value would be infinite", n.Value)
+			c.size[t] = maxAliasExpansion + 1
+			return maxAliasExpansion + 1
+		case ok:
+			return s
+		}
+		return c.expanded(t)
+	}
+	if s, ok := c.size[n]; ok && n.Anchor != "" {
+		if s < 0 {
+			return maxAliasExpansion + 1
+		}
+		return s
+	}
+	if n.Anchor != "" {
+		c.size[n] = -1
+	}
+	total := 1
+	for _, ch := range n.Content {
+		total += c.expanded(ch)
+		if total > maxAliasExpansion {
+			total = maxAliasExpansion + 1
+			break
+		}
+	}
+	if n.Anchor != "" {
+		c.size[n] = total
+	}
+	return total
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "mapping"
+	case yaml.SequenceNode:
+		return "sequence"
+	case yaml.AliasNode:
+		return "alias"
+	}
+	return "scalar"
+}

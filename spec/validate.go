@@ -1,0 +1,483 @@
+package spec
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+
+	specschemas "github.com/asyncapi/spec-json-schemas/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+	"go.yaml.in/yaml/v4"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+)
+
+// SupportedVersions are the AsyncAPI versions Validate checks documents
+// against.
+var SupportedVersions = []string{"3.0.0", "3.1.0"}
+
+// officialSchemas holds the compiled official AsyncAPI JSON Schemas, each
+// compiled on first use and then shared (a compiled *jsonschema.Schema is
+// safe for concurrent use).
+var officialSchemas = struct {
+	// load guards spec_json_schemas.Get, whose first call races with any
+	// other concurrent call.
+	load     sync.Once
+	raw      map[string][]byte
+	loadErr  error
+	compiled map[string]*compiledSchema
+}{compiled: map[string]*compiledSchema{"3.0.0": {}, "3.1.0": {}}}
+
+type compiledSchema struct {
+	once   sync.Once
+	schema *jsonschema.Schema
+	err    error
+}
+
+// officialSchema returns the compiled JSON Schema of an AsyncAPI version
+// listed in SupportedVersions.
+func officialSchema(version string) (*jsonschema.Schema, error) {
+	c := officialSchemas.compiled[version]
+	if c == nil {
+		return nil, fmt.Errorf("no JSON Schema for AsyncAPI %s", version)
+	}
+	officialSchemas.load.Do(func() {
+		officialSchemas.raw = map[string][]byte{}
+		for _, v := range SupportedVersions {
+			data, err := specschemas.Get(v)
+			if err == nil && data == nil {
+				err = errors.New("not in github.com/asyncapi/spec-json-schemas")
+			}
+			if err != nil {
+				officialSchemas.loadErr = fmt.Errorf("load the AsyncAPI %s JSON Schema: %w", v, err)
+				return
+			}
+			officialSchemas.raw[v] = data
+		}
+	})
+	if officialSchemas.loadErr != nil {
+		return nil, officialSchemas.loadErr
+	}
+	c.once.Do(func() {
+		c.schema, c.err = compileOfficial(version, officialSchemas.raw[version])
+	})
+	return c.schema, c.err
+}
+
+func compileOfficial(version string, data []byte) (*jsonschema.Schema, error) {
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("compile the AsyncAPI %s JSON Schema: %w", version, err)
+	}
+	id := "http://asyncapi.com/definitions/" + version + "/asyncapi.json"
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft7)
+	// The schema is self-contained (every definition is bundled with its
+	// own $id, draft-07 is built in): refuse any fetch.
+	c.UseLoader(jsonschema.SchemeURLLoader{})
+	if err := c.AddResource(id, doc); err != nil {
+		return nil, fmt.Errorf("compile the AsyncAPI %s JSON Schema: %w", version, err)
+	}
+	s, err := c.Compile(id)
+	if err != nil {
+		return nil, fmt.Errorf("compile the AsyncAPI %s JSON Schema: %w", version, err)
+	}
+	return s, nil
+}
+
+// Validate checks a loaded document against the official AsyncAPI JSON
+// Schema of the version it declares (3.0.0 or 3.1.0) and reports every
+// problem, sorted, each at the file:line:col of the node it is about — in
+// the file a $ref led to when the node lives there. It also reports every
+// $ref that cannot be followed and every $ref cycle.
+//
+// Problems inside the bindings of protocols other than ws/wss are warnings:
+// chanx does not use them, and the official schemas reject some valid
+// bindings (the Kafka binding's key). $refs there, and in payloads whose
+// schemaFormat chanx cannot read (Avro, RAML, Protobuf), are not followed,
+// so nothing is fetched for them.
+//
+// The semantic checks the JSON Schema cannot express are package analyze's.
+func Validate(ctx context.Context, doc *Document) Diagnostics {
+	root := doc.Root
+	if root.Node.Kind != yaml.MappingNode {
+		return Diagnostics{errorAt(root.Pos(root.Node), "", "an AsyncAPI document must be an object (a YAML mapping) with asyncapi, info, channels…; this file holds %s", describeNode(root.Node))}
+	}
+	version, d, ok := documentVersion(root)
+	if !ok {
+		return Diagnostics{d}
+	}
+	schema, err := officialSchema(version)
+	if err != nil {
+		return Diagnostics{errorAt(root.Pos(root.Node), "", "%v", err)}
+	}
+	tree, diags := doc.bundle(ctx)
+	if ctx.Err() != nil {
+		diags = append(diags, errorAt(Pos{File: root.Location}, "", "validation stopped: %v", ctx.Err()))
+		diags.Sort()
+		return diags
+	}
+	value, err := Value(tree)
+	if err != nil {
+		// parseFile rejects everything Value cannot convert; this is a bug.
+		diags = append(diags, errorAt(Pos{File: root.Location}, "", "cannot convert the document to JSON: %v", err))
+		diags.Sort()
+		return diags
+	}
+	if err := schema.Validate(value); err != nil {
+		var ve *jsonschema.ValidationError
+		if errors.As(err, &ve) {
+			diags = append(diags, doc.schemaDiagnostics(ctx, ve)...)
+		} else {
+			diags = append(diags, errorAt(Pos{File: root.Location}, "", "validate: %v", err))
+		}
+	}
+	diags.Sort()
+	return diags
+}
+
+var versionPattern = regexp.MustCompile(`^(\d+)\.(\d+)\.(\d+)`)
+
+// documentVersion reads the asyncapi field; when it is missing or names a
+// version chanx does not read, the one diagnostic to report instead of
+// validating.
+func documentVersion(root *File) (string, Diagnostic, bool) {
+	v := MapGet(root.Node, "asyncapi")
+	if v == nil {
+		return "", errorAt(root.Pos(root.Node), "", "missing required property \"asyncapi\": the AsyncAPI version the document follows (%s)", strings.Join(SupportedVersions, " or ")), false
+	}
+	for v.Kind == yaml.AliasNode && v.Alias != nil {
+		v = v.Alias
+	}
+	if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!str" {
+		return "", errorAt(root.Pos(v), "/asyncapi", "asyncapi: must be a string such as \"3.0.0\", not %s", describeNode(v)), false
+	}
+	for _, s := range SupportedVersions {
+		if v.Value == s {
+			return s, Diagnostic{}, true
+		}
+	}
+	if m := versionPattern.FindStringSubmatch(v.Value); m != nil && m[1] != "3" {
+		return "", errorAt(root.Pos(v), "/asyncapi", "AsyncAPI %s documents are not supported: chanx reads AsyncAPI %s (the AsyncAPI CLI's 'asyncapi convert' upgrades older documents)", v.Value, strings.Join(SupportedVersions, " and ")), false
+	}
+	return "", errorAt(root.Pos(v), "/asyncapi", "unsupported AsyncAPI version %q: chanx reads %s", v.Value, strings.Join(SupportedVersions, " and ")), false
+}
+
+// describeNode names what a node holds, for messages about wrong types.
+func describeNode(n *yaml.Node) string {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "an object"
+	case yaml.SequenceNode:
+		return "an array"
+	}
+	switch n.ShortTag() {
+	case "!!null":
+		return "null"
+	case "!!bool":
+		return "a boolean"
+	case "!!int", "!!float":
+		return "a number"
+	}
+	return "a string"
+}
+
+// schemaDiagnostics turns a JSON Schema validation error tree into the
+// problems a person reads: the alternatives of a oneOf/anyOf the document
+// obviously did not mean are dropped, the "it is not a $ref" branch of every
+// Reference-or-object choice is dropped, and each remaining leaf says what
+// is wrong in words, at the node's position.
+func (d *Document) schemaDiagnostics(ctx context.Context, ve *jsonschema.ValidationError) Diagnostics {
+	leaves := collectLeaves(ve)
+	if len(leaves) == 0 {
+		leaves = []*jsonschema.ValidationError{ve}
+	}
+	var out Diagnostics
+	seen := map[string]bool{}
+	for _, e := range leaves {
+		for _, diag := range d.describe(ctx, e) {
+			key := diag.String()
+			if !seen[key] {
+				seen[key] = true
+				out = append(out, diag)
+			}
+		}
+	}
+	return out
+}
+
+// collectLeaves returns the errors worth reporting under e. For a failed
+// oneOf/anyOf it keeps only the alternatives that got furthest into the
+// document (the deepest error wins): the one the author meant.
+func collectLeaves(e *jsonschema.ValidationError) []*jsonschema.ValidationError {
+	switch k := e.ErrorKind.(type) {
+	case *kind.Required:
+		if len(k.Missing) == 1 && k.Missing[0] == "$ref" {
+			return nil
+		}
+	case *kind.OneOf:
+		if len(k.Subschemas) > 0 {
+			return []*jsonschema.ValidationError{e}
+		}
+		return bestAlternatives(e)
+	case *kind.AnyOf:
+		return bestAlternatives(e)
+	}
+	if len(e.Causes) == 0 {
+		return []*jsonschema.ValidationError{e}
+	}
+	var out []*jsonschema.ValidationError
+	for _, c := range e.Causes {
+		out = append(out, collectLeaves(c)...)
+	}
+	return out
+}
+
+func bestAlternatives(e *jsonschema.ValidationError) []*jsonschema.ValidationError {
+	best, bestDepth := []*jsonschema.ValidationError(nil), -1
+	for _, c := range e.Causes {
+		leaves := collectLeaves(c)
+		depth := -1
+		for _, l := range leaves {
+			if len(l.InstanceLocation) > depth {
+				depth = len(l.InstanceLocation)
+			}
+		}
+		switch {
+		case depth > bestDepth:
+			best, bestDepth = leaves, depth
+		case depth == bestDepth && depth >= 0:
+			best = append(best, leaves...)
+		}
+	}
+	if len(best) == 0 {
+		return []*jsonschema.ValidationError{e}
+	}
+	return best
+}
+
+var englishPrinter = message.NewPrinter(language.English)
+
+// describe turns one leaf error into diagnostics (several for a list of
+// properties that are not allowed: each at its own key).
+func (d *Document) describe(ctx context.Context, e *jsonschema.ValidationError) Diagnostics {
+	loc := d.locateTokens(ctx, e.InstanceLocation)
+	severity := Error
+	if _, foreign := foreignBinding(e.InstanceLocation); foreign {
+		severity = Warning
+	}
+	mk := func(l located, path []string, msg string) Diagnostic {
+		if p := dottedPath(path); p != "" {
+			msg = p + ": " + msg
+		}
+		return Diagnostic{Pos: l.pos(), Severity: severity, Pointer: pointerOf(l.ptr), Message: msg}
+	}
+	switch k := e.ErrorKind.(type) {
+	case *kind.AdditionalProperties:
+		var out Diagnostics
+		for _, p := range k.Properties {
+			pl := d.locateTokens(ctx, append(append([]string(nil), e.InstanceLocation...), p))
+			pl.n = pl.key
+			msg := fmt.Sprintf("property %q is not allowed here", p)
+			if !strings.HasPrefix(p, "x-") {
+				msg += " (custom fields must start with \"x-\")"
+			}
+			out = append(out, mk(pl, e.InstanceLocation, msg))
+		}
+		return out
+	case *kind.Required:
+		return Diagnostics{mk(loc, e.InstanceLocation, requiredMessage(k.Missing))}
+	}
+	return Diagnostics{mk(loc, e.InstanceLocation, leafMessage(e))}
+}
+
+func requiredMessage(missing []string) string {
+	if len(missing) == 1 {
+		return fmt.Sprintf("missing required property %q", missing[0])
+	}
+	q := make([]string, len(missing))
+	for i, m := range missing {
+		q[i] = strconv.Quote(m)
+	}
+	return "missing required properties " + strings.Join(q, ", ")
+}
+
+// leafMessage says what is wrong, in words that do not need the JSON Schema
+// at hand.
+func leafMessage(e *jsonschema.ValidationError) string {
+	switch k := e.ErrorKind.(type) {
+	case *kind.Enum:
+		vals := make([]string, len(k.Want))
+		for i, v := range k.Want {
+			vals[i] = display(v)
+		}
+		if len(vals) == 1 {
+			return "value must be " + vals[0]
+		}
+		return "value must be one of " + strings.Join(vals, ", ")
+	case *kind.Const:
+		return "value must be " + display(k.Want)
+	case *kind.Type:
+		want := make([]string, len(k.Want))
+		for i, w := range k.Want {
+			want[i] = article(w)
+		}
+		return fmt.Sprintf("must be %s, not %s", strings.Join(want, " or "), article(k.Got))
+	case *kind.Format:
+		return fmt.Sprintf("%s is not a valid %s", display(k.Got), k.Want)
+	case *kind.OneOf:
+		if len(k.Subschemas) >= 2 {
+			return fmt.Sprintf("matches more than one of the allowed forms (alternatives %d and %d of a oneOf); the official schema cannot tell which is meant", k.Subschemas[0]+1, k.Subschemas[1]+1)
+		}
+		return "does not match any of the allowed forms"
+	case *kind.AnyOf:
+		return "does not match any of the allowed forms"
+	case *kind.FalseSchema:
+		return "is not allowed here"
+	case *kind.PropertyNames:
+		return fmt.Sprintf("%q is not an allowed name here", k.Property)
+	}
+	return e.ErrorKind.LocalizedString(englishPrinter)
+}
+
+func display(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+func article(t string) string {
+	switch t {
+	case "object", "array", "integer":
+		if t == "integer" {
+			return "an integer"
+		}
+		return "an " + t
+	case "null":
+		return "null"
+	}
+	return "a " + t
+}
+
+var plainToken = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$\-]*$`)
+
+// dottedPath renders a document path the way people write it:
+// channels.userSignedup.messages, tags[0].name, channels["user/{id}"].
+func dottedPath(tokens []string) string {
+	var sb strings.Builder
+	for _, t := range tokens {
+		switch {
+		case plainToken.MatchString(t):
+			if sb.Len() > 0 {
+				sb.WriteByte('.')
+			}
+			sb.WriteString(t)
+		case isIndex(t):
+			sb.WriteString("[" + t + "]")
+		default:
+			sb.WriteString("[" + strconv.Quote(t) + "]")
+		}
+	}
+	return sb.String()
+}
+
+func isIndex(t string) bool {
+	if t == "" {
+		return false
+	}
+	for _, r := range t {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// located is where a document path leads in the original files.
+type located struct {
+	f   *File
+	n   *yaml.Node
+	key *yaml.Node // the key node of the last step, when it was a mapping key
+	ptr []string   // n's pointer tokens within f
+}
+
+func (l located) pos() Pos {
+	n := l.n
+	if n == nil {
+		n = l.key
+	}
+	return l.f.Pos(n)
+}
+
+// locateTokens follows a path through the bundled document back to the
+// original node: through $refs that the bundle inlined, into the file they
+// lead to. It stops at the deepest node it can reach, so a diagnostic
+// always has a position. Cost: proportional to the path, not the document.
+func (d *Document) locateTokens(ctx context.Context, tokens []string) located {
+	l := located{f: d.Root, n: d.Root.Node}
+	for _, tok := range tokens {
+		n := l.n
+		for n != nil && n.Kind == yaml.AliasNode {
+			n = n.Alias
+		}
+		if n == nil {
+			return l
+		}
+		switch n.Kind {
+		case yaml.MappingNode:
+			f, ptr := l.f, l.ptr
+			for hops := 0; ; hops++ {
+				if k, v := mapEntry(n, tok); v != nil {
+					l = located{f: f, n: v, key: k, ptr: append(append([]string(nil), ptr...), tok)}
+					break
+				}
+				ref := RefOf(n)
+				if ref == "" || hops > 64 {
+					return l
+				}
+				tf, tn, err := d.Resolve(ctx, f, ref)
+				if err != nil {
+					return l
+				}
+				f, n, ptr = tf, tn, pointerTokens(fragmentOf(ref))
+				for n != nil && n.Kind == yaml.AliasNode {
+					n = n.Alias
+				}
+				if n == nil || n.Kind != yaml.MappingNode {
+					return l
+				}
+			}
+		case yaml.SequenceNode:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(n.Content) {
+				return l
+			}
+			l = located{f: l.f, n: n.Content[i], ptr: append(append([]string(nil), l.ptr...), tok)}
+		default:
+			return l
+		}
+	}
+	return l
+}
+
+// mapEntry returns the key and value nodes of key in mapping n.
+func mapEntry(n *yaml.Node, key string) (*yaml.Node, *yaml.Node) {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i], n.Content[i+1]
+		}
+	}
+	return nil, nil
+}
