@@ -153,24 +153,29 @@ func (b *bundler) ref(f *File, n *yaml.Node, ref string, fbase []string, fstart 
 		// Not followed, not fetched: chanx does not use it.
 		return n
 	}
-	target, frag, _ := strings.Cut(ref, "#")
-	if target == "" && f == b.doc.Root {
-		if !b.checked[n] {
-			b.checked[n] = true
-			if _, _, err := b.doc.Deref(b.ctx, f, n); err != nil {
-				b.refError(f, n, err, fbase, fstart)
-			}
+	// Each $ref node is checked once, and a problem is reported at the
+	// $ref that has it: a chain A -> B -> missing reports at B only, since
+	// the walk reaches B on its own.
+	first := !b.checked[n]
+	b.checked[n] = true
+	_, frag, _ := strings.Cut(ref, "#")
+	tf, tn, err := b.doc.Resolve(b.ctx, f, ref)
+	if err != nil {
+		if first {
+			b.refError(f, n, err, fbase, fstart)
 		}
 		return n
 	}
-	if _, _, err := b.doc.Deref(b.ctx, f, n); err != nil {
-		b.refError(f, n, err, fbase, fstart)
-		return n
+	if RefOf(tn) != "" {
+		if cycle, ok := b.doc.cycleThrough(b.ctx, f, n); ok {
+			if first {
+				b.refError(f, n, errors.New(cycle), fbase, fstart)
+			}
+			return n
+		}
 	}
-	tf, tn, err := b.doc.Resolve(b.ctx, f, ref)
-	if err != nil { // cannot happen after Deref succeeded; kept for safety
-		b.refError(f, n, err, fbase, fstart)
-		return n
+	if tf == b.doc.Root && f == b.doc.Root {
+		return n // a local $ref: kept
 	}
 	if tf == b.doc.Root {
 		return refNode(n, "#"+frag)

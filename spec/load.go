@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -303,13 +304,24 @@ func (d *Document) Deref(ctx context.Context, f *File, n *yaml.Node) (*File, *ya
 		for i, seen := range nodes {
 			if seen == nn {
 				cycle := append([]string{label}, labels[i+1:]...)
-				return nil, nil, &RefError{Pos: f.Pos(MapGet(n, "$ref")), Ref: ref,
+				return nil, nil, &RefError{Pos: f.Pos(MapGet(n, "$ref")), Ref: ref, cycleStart: seen,
 					Msg: "$ref cycle: " + strings.Join(append(cycle, label), " -> ")}
 			}
 		}
 		nodes, labels = append(nodes, nn), append(labels, label)
 		f, n = nf, nn
 	}
+}
+
+// cycleThrough reports whether following n's $ref chain comes back to n,
+// and names the cycle.
+func (d *Document) cycleThrough(ctx context.Context, f *File, n *yaml.Node) (string, bool) {
+	_, _, err := d.Deref(ctx, f, n)
+	var re *RefError
+	if errors.As(err, &re) && re.cycleStart == n {
+		return re.Msg, true
+	}
+	return "", false
 }
 
 // RefError is a $ref that cannot be followed, at the position of its $ref
@@ -319,6 +331,8 @@ type RefError struct {
 	Ref string
 	Msg string
 	Err error
+	// cycleStart is the node a $ref cycle came back to.
+	cycleStart *yaml.Node
 }
 
 func (e *RefError) Error() string { return e.Pos.String() + ": " + e.Msg }
@@ -348,6 +362,9 @@ func (d *Document) Resolve(ctx context.Context, from *File, ref string) (*File, 
 	}
 	n, err := Lookup(f.Node, frag)
 	if err != nil {
+		if f != from {
+			return nil, nil, fmt.Errorf("$ref %q: in %s: %w", ref, f.Location, err)
+		}
 		return nil, nil, fmt.Errorf("$ref %q: %w", ref, err)
 	}
 	return f, n, nil
@@ -395,6 +412,46 @@ func (d *Document) locate(from *File, target string) (abs, shown string, err err
 	return abs, shown, nil
 }
 
+// suggest returns ` (did you mean "x"?)` when mapping n has a key close to
+// the misspelled key, else "".
+func suggest(n *yaml.Node, key string) string {
+	best, bestDist := "", 3
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i].Value
+		if d := editDistance(k, key); d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// editDistance is the Levenshtein distance between a and b (bytes).
+func editDistance(a, b string) int {
+	if len(a) > 64 || len(b) > 64 {
+		return 1 << 30
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
 // Lookup evaluates a JSON pointer (RFC 6901, as written in a URI fragment:
 // percent-encoding allowed, ~0 and ~1 escapes) against n. "" and "/" mean n.
 func Lookup(n *yaml.Node, pointer string) (*yaml.Node, error) {
@@ -408,29 +465,35 @@ func Lookup(n *yaml.Node, pointer string) (*yaml.Node, error) {
 		return nil, fmt.Errorf("JSON pointer %q must start with /", pointer)
 	}
 	cur := n
+	parent := ""
 	for _, tok := range strings.Split(pointer[1:], "/") {
 		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
 		for cur != nil && cur.Kind == yaml.AliasNode {
 			cur = cur.Alias
 		}
+		where := parent
+		if where == "" {
+			where = "the top level"
+		}
 		switch {
 		case cur == nil:
-			return nil, fmt.Errorf("JSON pointer %q: no such node", pointer)
+			return nil, fmt.Errorf("nothing at %s", where)
 		case cur.Kind == yaml.MappingNode:
 			next := MapGet(cur, tok)
 			if next == nil {
-				return nil, fmt.Errorf("JSON pointer %q: no key %q", pointer, tok)
+				return nil, fmt.Errorf("no key %q at %s%s", tok, where, suggest(cur, tok))
 			}
 			cur = next
 		case cur.Kind == yaml.SequenceNode:
-			var i int
-			if _, err := fmt.Sscanf(tok, "%d", &i); err != nil || i < 0 || i >= len(cur.Content) || fmt.Sprint(i) != tok {
-				return nil, fmt.Errorf("JSON pointer %q: no index %q", pointer, tok)
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(cur.Content) || strconv.Itoa(i) != tok {
+				return nil, fmt.Errorf("no index %q at %s (it holds %d items)", tok, where, len(cur.Content))
 			}
 			cur = cur.Content[i]
 		default:
-			return nil, fmt.Errorf("JSON pointer %q: cannot descend into a scalar at %q", pointer, tok)
+			return nil, fmt.Errorf("%s is a plain value, it has no %q", where, tok)
 		}
+		parent += "/" + strings.ReplaceAll(strings.ReplaceAll(tok, "~", "~0"), "/", "~1")
 	}
 	return cur, nil
 }

@@ -134,7 +134,7 @@ func yamlErrorDiagnostic(shown string, data []byte, err error) Diagnostic {
 	if pos.Line > 0 {
 		if tab := tabAt(data, pos.Line, pos.Col); tab > 0 {
 			pos.Col = tab
-			return errorAt(pos, "", "invalid YAML: a tab character; YAML indentation must use spaces")
+			return errorAt(pos, "", "invalid YAML: a tab character in the indentation; YAML indents with spaces only")
 		}
 	}
 	if le.ContextMsg != "" && le.ContextMark.Line > 0 && le.ContextMark != le.Mark {
@@ -229,7 +229,7 @@ func (p *jsonParser) skip() int {
 func (p *jsonParser) syntaxError(err error) error {
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		off := int(se.Offset) - 1
+		off := int(se.Offset)
 		if off < p.off {
 			off = p.off
 		}

@@ -244,19 +244,30 @@ func collectLeaves(e *jsonschema.ValidationError) []*jsonschema.ValidationError 
 }
 
 func bestAlternatives(e *jsonschema.ValidationError) []*jsonschema.ValidationError {
-	best, bestDepth := []*jsonschema.ValidationError(nil), -1
+	best, bestScore := []*jsonschema.ValidationError(nil), -1
 	for _, c := range e.Causes {
 		leaves := collectLeaves(c)
-		depth := -1
+		if len(leaves) == 0 {
+			continue
+		}
+		// Deeper is better; at equal depth, an alternative that failed
+		// only because the value has another JSON type is the one the
+		// author did not mean.
+		depth, typeOnly := 0, true
 		for _, l := range leaves {
-			if len(l.InstanceLocation) > depth {
-				depth = len(l.InstanceLocation)
+			depth = max(depth, len(l.InstanceLocation))
+			if _, ok := l.ErrorKind.(*kind.Type); !ok || len(l.InstanceLocation) != len(e.InstanceLocation) {
+				typeOnly = false
 			}
 		}
+		score := 2 * depth
+		if !typeOnly {
+			score++
+		}
 		switch {
-		case depth > bestDepth:
-			best, bestDepth = leaves, depth
-		case depth == bestDepth && depth >= 0:
+		case score > bestScore:
+			best, bestScore = leaves, score
+		case score == bestScore:
 			best = append(best, leaves...)
 		}
 	}
@@ -344,6 +355,26 @@ func leafMessage(e *jsonschema.ValidationError) string {
 		return "does not match any of the allowed forms"
 	case *kind.FalseSchema:
 		return "is not allowed here"
+	case *kind.Minimum:
+		return fmt.Sprintf("must be at least %s, not %s", k.Want.RatString(), k.Got.RatString())
+	case *kind.ExclusiveMinimum:
+		return fmt.Sprintf("must be greater than %s, not %s", k.Want.RatString(), k.Got.RatString())
+	case *kind.Maximum:
+		return fmt.Sprintf("must be at most %s, not %s", k.Want.RatString(), k.Got.RatString())
+	case *kind.ExclusiveMaximum:
+		return fmt.Sprintf("must be less than %s, not %s", k.Want.RatString(), k.Got.RatString())
+	case *kind.MinLength:
+		return fmt.Sprintf("must be at least %d characters long, not %d", k.Want, k.Got)
+	case *kind.MaxLength:
+		return fmt.Sprintf("must be at most %d characters long, not %d", k.Want, k.Got)
+	case *kind.MinItems:
+		return fmt.Sprintf("must hold at least %d items, not %d", k.Want, k.Got)
+	case *kind.MaxItems:
+		return fmt.Sprintf("must hold at most %d items, not %d", k.Want, k.Got)
+	case *kind.Pattern:
+		return fmt.Sprintf("%s does not match the pattern %s", display(k.Got), display(k.Want))
+	case *kind.UniqueItems:
+		return fmt.Sprintf("items %d and %d are equal; the items must be unique", k.Duplicates[0], k.Duplicates[1])
 	case *kind.PropertyNames:
 		return fmt.Sprintf("%q is not an allowed name here", k.Property)
 	}
