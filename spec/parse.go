@@ -302,7 +302,8 @@ func (p *jsonParser) value() (*yaml.Node, error) {
 func checkTree(shown string, root *yaml.Node, ds *Diagnostics) {
 	c := &treeChecker{shown: shown, ds: ds, size: map[*yaml.Node]int{}}
 	c.walk(root, 0)
-	if total := c.expanded(root); total > maxAliasExpansion {
+	before := len(*ds)
+	if total := c.expanded(root); total > maxAliasExpansion && len(*ds) == before {
 		*ds = append(*ds, errorAt(Pos{File: shown, Line: root.Line, Col: root.Column}, "",
 			"YAML aliases expand this file to more than %d nodes", maxAliasExpansion))
 	}
