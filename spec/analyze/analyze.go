@@ -34,6 +34,7 @@ func Build(ctx context.Context, doc *spec.Document) (*ir.API, spec.Diagnostics) 
 		msgs:     map[*yaml.Node]*ir.Message{},
 		servers:  map[*yaml.Node]*ir.Server{},
 		located:  map[any]loc{},
+		cycles:   map[string]bool{},
 	}
 	b.schemas = newSchemaBuilder(ctx, doc, &b.diags)
 	if doc.Root.Node.Kind != yaml.MappingNode {
@@ -42,6 +43,12 @@ func Build(ctx context.Context, doc *spec.Document) (*ir.API, spec.Diagnostics) 
 		return nil, b.diags
 	}
 	b.build()
+	if !b.diags.HasErrors() {
+		// The bundle's own $ref problems are the ones reported above.
+		if data, err := spec.BundleJSON(ctx, doc); err == nil {
+			b.api.Bundled = data
+		}
+	}
 	b.diags.Sort()
 	return b.api, b.diags
 }
@@ -68,6 +75,8 @@ type builder struct {
 	located map[any]loc
 	// uses records, per operation, the message lists the checks need.
 	uses []opUse
+	// cycles holds the $ref cycles reported so far.
+	cycles map[string]bool
 }
 
 // loc is a node with the file it is in and its JSON pointer there.
@@ -162,23 +171,23 @@ func (b *builder) report(sev spec.Severity, l loc, format string, args ...any) {
 
 // follow resolves l while it is a reference object and returns where the
 // chain ends. A dangling $ref or a chain that comes back to itself is an
-// error at the $ref that fails; ok is false then.
+// error at the $ref that fails; ok is false then. A cycle is reported once,
+// however many chains run into it.
 func (b *builder) follow(l loc) (loc, bool) {
-	var seen []string
+	var seen []loc
 	for {
 		l.n = deAlias(l.n)
 		ref := spec.RefOf(l.n)
 		if ref == "" {
 			return l, l.n != nil
 		}
-		here := l.f.Location + "#" + l.ptr
 		for i, s := range seen {
-			if s == here {
-				b.errorf(l.at("$ref"), "$ref cycle: %s", strings.Join(append(seen[i:], here), " -> "))
+			if s.n == l.n {
+				b.reportCycle(seen[i:])
 				return l, false
 			}
 		}
-		seen = append(seen, here)
+		seen = append(seen, l)
 		tf, tn, err := b.doc.Resolve(b.ctx, l.f, ref)
 		if err != nil {
 			b.errorf(l.at("$ref"), "%v", err)
@@ -188,6 +197,33 @@ func (b *builder) follow(l loc) (loc, bool) {
 		l = loc{f: tf, n: tn, ptr: unescapeFragment(frag)}
 	}
 }
+
+// reportCycle reports a cycle of reference objects once, starting from the
+// member that sorts first so that every way into it gives the same text.
+func (b *builder) reportCycle(members []loc) {
+	labels := make([]string, len(members))
+	start := 0
+	for i, m := range members {
+		labels[i] = "#" + m.ptr
+		if m.f != b.root {
+			labels[i] = m.f.Location + labels[i]
+		}
+		if labels[i] < labels[start] {
+			start = i
+		}
+	}
+	labels = append(labels[start:], labels[:start]...)
+	text := strings.Join(append(labels, labels[0]), " -> ")
+	if b.cycles[text] {
+		return
+	}
+	b.cycles[text] = true
+	b.diags = append(b.diags, spec.Diagnostic{Pos: members[start].at("$ref").pos(), Pointer: members[start].ptr + "/$ref", Severity: spec.Error, Message: cyclePrefix + text})
+}
+
+// cyclePrefix starts every $ref cycle diagnostic; such diagnostics are
+// about the references themselves and get no "who" prefix.
+const cyclePrefix = "$ref cycle: "
 
 // keyOf returns the key node under which l's value is written, so that a
 // diagnostic about a named element points at its name; l's own node when

@@ -52,6 +52,9 @@ func (b *builder) buildDispatch() {
 		}
 		fl := get(u.ch)
 		for _, m := range u.msgs {
+			if !b.chanMsgs[u.ch][m] {
+				continue // reported: not a message of the channel
+			}
 			add(fl, d, m)
 			fl.used[m] = true
 		}

@@ -29,7 +29,9 @@ func (b *builder) followAs(l loc, what string) (loc, bool) {
 	t, ok := b.follow(l)
 	if what != "" {
 		for i := n; i < len(b.diags); i++ {
-			b.diags[i].Message = what + ": " + b.diags[i].Message
+			if !strings.HasPrefix(b.diags[i].Message, cyclePrefix) {
+				b.diags[i].Message = what + ": " + b.diags[i].Message
+			}
 		}
 	}
 	return t, ok
@@ -216,7 +218,7 @@ func (b *builder) messageSchema(l loc, what string, warn bool) (*ir.Schema, stri
 	}
 	if t.n.Kind == yaml.MappingNode && spec.MapGet(t.n, "schemaFormat") != nil {
 		format := t.at("schemaFormat").str()
-		if !readableFormat(format) {
+		if !spec.ReadableSchemaFormat(format) {
 			if !warn {
 				return nil, format
 			}
@@ -232,32 +234,6 @@ func (b *builder) messageSchema(l loc, what string, warn bool) (*ir.Schema, stri
 	return b.schemas.schema(t.f, t.n, t.ptr), ""
 }
 
-// readableFormat reports whether chanx reads schemas written in format:
-// AsyncAPI schemas of any version, and JSON Schema up to draft-07.
-func readableFormat(format string) bool {
-	parts := strings.Split(format, ";")
-	mediaType := strings.ToLower(strings.TrimSpace(parts[0]))
-	version := ""
-	for _, p := range parts[1:] {
-		k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
-		if strings.EqualFold(strings.TrimSpace(k), "version") {
-			version = strings.ToLower(strings.TrimSpace(v))
-		}
-	}
-	switch mediaType {
-	case "":
-		return true
-	case "application/vnd.aai.asyncapi", "application/vnd.aai.asyncapi+json", "application/vnd.aai.asyncapi+yaml":
-		return true
-	case "application/schema+json", "application/schema+yaml":
-		switch version {
-		case "", "draft-07", "draft-06", "draft-04":
-			return true
-		}
-	}
-	return false
-}
-
 // value converts a node into a JSON value, reporting what JSON cannot hold.
 func (b *builder) value(l loc, what string) any {
 	if l.n == nil {
@@ -270,8 +246,8 @@ func (b *builder) value(l loc, what string) any {
 	return v
 }
 
-// bindings keeps a bindings object as raw JSON values. Only the ws binding,
-// the protocol chanx serves, is resolved and checked; the others are kept
+// bindings keeps a bindings object as raw JSON values. Only the ws (and
+// wss) binding, the protocol chanx serves, is resolved and checked; the others are kept
 // as written, $refs included, and never followed.
 func (b *builder) bindings(l loc, who string) map[string]any {
 	if l.n == nil {
@@ -283,7 +259,7 @@ func (b *builder) bindings(l loc, who string) map[string]any {
 	}
 	out := map[string]any{}
 	for _, e := range t.entries() {
-		if e.key == "ws" {
+		if e.key == "ws" || e.key == "wss" {
 			out[e.key] = b.resolvedValue(e.val, who+": ws binding", 0)
 			continue
 		}

@@ -109,7 +109,7 @@ func (b *schemaBuilder) schema(f *spec.File, n *yaml.Node, ptr string) *ir.Schem
 		// A multi-format schema object, which components.schemas may
 		// hold: read its schema when its format is one chanx reads.
 		format := spec.MapGet(n, "schemaFormat").Value
-		if !readableFormat(format) {
+		if !spec.ReadableSchemaFormat(format) {
 			b.warnf(f, spec.MapGet(n, "schemaFormat"), ptr+"/schemaFormat", "schemaFormat %q is not one chanx reads (AsyncAPI or JSON Schema draft-07); the schema is ignored", format)
 			return s
 		}
