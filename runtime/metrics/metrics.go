@@ -1,0 +1,63 @@
+package metrics
+
+// Metrics receives the runtime's counters. Implementations must be safe for
+// concurrent use and cheap: methods are called on the hot path, once per
+// frame. channel is the channel's address pattern (e.g. "/ws/chat/{room}"),
+// action a registered action name or "unknown", so labels stay bounded.
+type Metrics interface {
+	// ConnectionOpened counts an accepted WebSocket connection.
+	ConnectionOpened(channel string)
+	// ConnectionClosed counts a connection that ended, however it ended.
+	ConnectionClosed(channel string)
+	// ConnectionRejected counts a request refused before or right after the
+	// upgrade; reason is "auth", "origin", "shutdown" or "connect".
+	ConnectionRejected(channel, reason string)
+	// FrameReceived counts a frame read from a client.
+	FrameReceived(channel, action string)
+	// FrameSent counts a frame written to a client.
+	FrameSent(channel string)
+	// FrameError counts a client frame answered with an error frame; reason
+	// is one of the Reason constants.
+	FrameError(channel, reason string)
+	// SlowClientClosed counts a connection closed because its send queue
+	// stayed full past the server's SlowClientTimeout.
+	SlowClientClosed(channel string)
+	// FrameDropped counts a frame not queued because the connection's send
+	// queue was full.
+	FrameDropped(channel string)
+	// LayerPublished counts a publish to the channel layer; failed tells
+	// whether the layer returned an error.
+	LayerPublished(failed bool)
+	// LayerReceived counts a message delivered by the channel layer to this
+	// process, before fan-out to local connections.
+	LayerReceived()
+}
+
+// Reasons passed to FrameError.
+const (
+	ReasonInvalidJSON     = "invalid_json"
+	ReasonNotObject       = "not_object"
+	ReasonNoDiscriminator = "no_discriminator"
+	ReasonUnknownAction   = "unknown_action"
+	ReasonTooDeep         = "too_deep"
+	ReasonValidation      = "validation"
+	ReasonHandler         = "handler"
+	ReasonPanic           = "panic"
+)
+
+// Nop discards every count; it is the default when a server is given no
+// Metrics.
+type Nop struct{}
+
+var _ Metrics = Nop{}
+
+func (Nop) ConnectionOpened(string)           {}
+func (Nop) ConnectionClosed(string)           {}
+func (Nop) ConnectionRejected(string, string) {}
+func (Nop) FrameReceived(string, string)      {}
+func (Nop) FrameSent(string)                  {}
+func (Nop) FrameError(string, string)         {}
+func (Nop) SlowClientClosed(string)           {}
+func (Nop) FrameDropped(string)               {}
+func (Nop) LayerPublished(bool)               {}
+func (Nop) LayerReceived()                    {}

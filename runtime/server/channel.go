@@ -1,0 +1,349 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"reflect"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/chanxgo/chanx/runtime/metrics"
+	"github.com/chanxgo/chanx/runtime/wire"
+)
+
+// ChannelOptions configures one channel. The zero value is valid.
+type ChannelOptions struct {
+	// OnConnect runs after the upgrade (and authentication), before the
+	// first frame is read: the place to Join groups taken from the path.
+	// An error closes the connection with 1011 (internal error), or with
+	// the code of a websocket.CloseError it wraps. Default: nil.
+	OnConnect func(ctx context.Context, c *Conn) error
+
+	// OnDisconnect runs once the connection has ended, after it left its
+	// groups. ctx is no longer the connection's (that one is done); it
+	// carries the connection's values. Default: nil.
+	OnDisconnect func(ctx context.Context, c *Conn)
+
+	// Authenticate overrides Options.Authenticate for this channel.
+	// Default: nil, the server's applies.
+	Authenticate func(r *http.Request) (principal any, err error)
+}
+
+// Channel is one mounted AsyncAPI channel: its address pattern, its hooks
+// and the handlers its frames are routed to by discriminator.
+type Channel struct {
+	srv     *Server
+	pattern string
+	opts    ChannelOptions
+
+	mu      sync.RWMutex
+	routes  map[string]*route
+	actions []string // registered actions, sorted, for unknown-action errors
+}
+
+// Pattern returns the http.ServeMux pattern the channel is mounted at.
+func (ch *Channel) Pattern() string { return ch.pattern }
+
+// route decodes, validates and handles one action.
+type route struct {
+	action string
+	serve  func(ctx context.Context, c *Conn, frame []byte) (reply any, err error)
+}
+
+// invalidFrame carries the problems of a frame that failed to decode or
+// validate, so the dispatcher tells it apart from a handler failure.
+type invalidFrame struct{ problems []wire.Problem }
+
+func (e *invalidFrame) Error() string { return "server: invalid frame" }
+
+// HandleOption tunes one handler.
+type HandleOption func(*handleConfig)
+
+type handleConfig struct {
+	validateFrame func(frame []byte) error
+}
+
+// ValidateWith sets a validator for the raw frame, run before decoding when
+// the message type does not implement wire.Validator: typically a JSON
+// Schema compiled at start-up. It returns nil or a *wire.ValidationError
+// (any other error is reported as one problem of type "value_error").
+func ValidateWith(validate func(frame []byte) error) HandleOption {
+	return func(cfg *handleConfig) { cfg.validateFrame = validate }
+}
+
+// Handle routes frames whose discriminator is action to h: the frame is
+// decoded once into a new T, validated (T's wire.Validator, or the
+// ValidateWith fallback), and passed to h. What h returns is sent to the
+// sender, unless it is nil; an error is answered with the handler-error
+// frame, except a *wire.ValidationError, answered with its problems.
+// Registering an action twice replaces the handler; a "ping" handler
+// replaces the built-in pong.
+func Handle[T, R any](ch *Channel, action string, h func(ctx context.Context, c *Conn, msg *T) (R, error), opts ...HandleOption) {
+	var cfg handleConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	_, isValidator := any(new(T)).(wire.Validator)
+	validateFrame := cfg.validateFrame
+	if isValidator {
+		validateFrame = nil
+	}
+	ch.add(&route{action: action, serve: func(ctx context.Context, c *Conn, frame []byte) (any, error) {
+		if validateFrame != nil {
+			if err := validateFrame(frame); err != nil {
+				return nil, &invalidFrame{problemsOf(err)}
+			}
+		}
+		msg := new(T)
+		if err := json.Unmarshal(frame, msg); err != nil {
+			return nil, &invalidFrame{wire.DecodeProblems(err)}
+		}
+		if isValidator {
+			if err := any(msg).(wire.Validator).Validate(); err != nil {
+				return nil, &invalidFrame{problemsOf(err)}
+			}
+		}
+		reply, err := h(ctx, c, msg)
+		if err != nil {
+			return nil, err
+		}
+		return replyValue(reply), nil
+	}})
+}
+
+// HandleNoReply is Handle for messages that have no reply.
+func HandleNoReply[T any](ch *Channel, action string, h func(ctx context.Context, c *Conn, msg *T) error, opts ...HandleOption) {
+	Handle(ch, action, func(ctx context.Context, c *Conn, msg *T) (any, error) {
+		return nil, h(ctx, c, msg)
+	}, opts...)
+}
+
+// replyValue boxes a handler's reply, turning a typed nil pointer into nil
+// so that "no reply" needs no special type.
+func replyValue[R any](r R) any {
+	v := any(r)
+	if v == nil {
+		return nil
+	}
+	if rv := reflect.ValueOf(v); (rv.Kind() == reflect.Pointer || rv.Kind() == reflect.Map || rv.Kind() == reflect.Slice) && rv.IsNil() {
+		return nil
+	}
+	return v
+}
+
+func problemsOf(err error) []wire.Problem {
+	var ve *wire.ValidationError
+	if errors.As(err, &ve) {
+		return ve.Problems
+	}
+	return []wire.Problem{{Type: "value_error", Loc: []any{}, Msg: err.Error()}}
+}
+
+func (ch *Channel) add(r *route) {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	if _, ok := ch.routes[r.action]; !ok {
+		ch.actions = append(ch.actions, r.action)
+		slices.Sort(ch.actions)
+	}
+	ch.routes[r.action] = r
+}
+
+func (ch *Channel) lookup(action []byte) *route {
+	ch.mu.RLock()
+	r := ch.routes[string(action)]
+	ch.mu.RUnlock()
+	return r
+}
+
+func (ch *Channel) knownActions() []string {
+	ch.mu.RLock()
+	defer ch.mu.RUnlock()
+	known := slices.Clone(ch.actions)
+	if _, ok := ch.routes[wire.ActionPing]; !ok {
+		known = append(known, wire.ActionPing)
+		slices.Sort(known)
+	}
+	return known
+}
+
+// ServeHTTP authenticates the request, upgrades it and serves the
+// connection until it ends.
+func (ch *Channel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s := ch.srv
+	s.mu.RLock()
+	closing := s.closing
+	s.mu.RUnlock()
+	if closing {
+		s.met.ConnectionRejected(ch.pattern, "shutdown")
+		http.Error(w, "server shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	auth := ch.opts.Authenticate
+	if auth == nil {
+		auth = s.opts.Authenticate
+	}
+	var (
+		principal any
+		authErr   error
+	)
+	if auth != nil {
+		principal, authErr = auth(r)
+		if authErr != nil && s.opts.AuthMode == AuthReject {
+			status, detail := authStatus(authErr)
+			s.met.ConnectionRejected(ch.pattern, "auth")
+			s.log.LogAttrs(r.Context(), slog.LevelDebug, "chanx: connection rejected",
+				slog.String("channel", ch.pattern), slog.Int("status", status), slog.String("error", authErr.Error()))
+			http.Error(w, detail, status)
+			return
+		}
+	}
+	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+		Subprotocols:       s.opts.Subprotocols,
+		OriginPatterns:     s.opts.OriginPatterns,
+		InsecureSkipVerify: s.opts.InsecureSkipOriginCheck,
+	})
+	if err != nil {
+		// Accept has answered the request (403 for a foreign origin).
+		s.met.ConnectionRejected(ch.pattern, "origin")
+		s.log.LogAttrs(r.Context(), slog.LevelDebug, "chanx: upgrade failed",
+			slog.String("channel", ch.pattern), slog.String("error", err.Error()))
+		return
+	}
+	ws.SetReadLimit(s.opts.ReadLimit)
+	c := newConn(s, ch, ws, r, principal)
+	if !s.register(c) {
+		s.met.ConnectionRejected(ch.pattern, "shutdown")
+		c.closeWith(websocket.StatusGoingAway, "server shutting down")
+		c.wait()
+		return
+	}
+	defer s.unregister(c)
+	c.serve(authErr, auth != nil)
+}
+
+// authStatus picks the HTTP status and client-visible detail for a failed
+// authentication.
+func authStatus(err error) (int, string) {
+	var ae *AuthError
+	if errors.As(err, &ae) && ae.StatusCode >= 400 && ae.StatusCode < 600 {
+		detail := ae.Detail
+		if detail == "" {
+			detail = http.StatusText(ae.StatusCode)
+		}
+		return ae.StatusCode, detail
+	}
+	return http.StatusUnauthorized, "Authentication credentials were not provided or are invalid."
+}
+
+// dispatch answers one client frame.
+func (c *Conn) dispatch(frame []byte) {
+	s := c.srv
+	if s.opts.Camelize {
+		frame = wire.SnakeizeKeys(frame)
+	}
+	action, err := wire.Peek(frame, s.opts.Discriminator, s.opts.MaxDepth)
+	if err != nil {
+		s.met.FrameReceived(c.ch.pattern, "unknown")
+		s.met.FrameError(c.ch.pattern, peekReason(err))
+		c.answer(wire.ProblemsFrame([]wire.Problem{wire.PeekProblem(err, s.opts.Discriminator)}))
+		return
+	}
+	r := c.ch.lookup(action)
+	if r == nil {
+		if string(action) == wire.ActionPing {
+			s.met.FrameReceived(c.ch.pattern, wire.ActionPing)
+			if !json.Valid(frame) {
+				s.met.FrameError(c.ch.pattern, metrics.ReasonInvalidJSON)
+				c.answer(wire.ProblemsFrame([]wire.Problem{wire.PeekProblem(wire.ErrNotJSON, s.opts.Discriminator)}))
+				return
+			}
+			c.answer(wire.PongFrame())
+			return
+		}
+		s.met.FrameReceived(c.ch.pattern, "unknown")
+		s.met.FrameError(c.ch.pattern, metrics.ReasonUnknownAction)
+		c.answer(wire.ProblemsFrame([]wire.Problem{wire.UnknownActionProblem(s.opts.Discriminator, string(action), c.ch.knownActions())}))
+		return
+	}
+	s.met.FrameReceived(c.ch.pattern, r.action)
+	debug := s.log.Enabled(c.ctx, slog.LevelDebug)
+	var start time.Time
+	if debug {
+		start = time.Now()
+	}
+	reply, err := c.call(r, frame)
+	if debug {
+		s.log.LogAttrs(c.ctx, slog.LevelDebug, "chanx: frame handled",
+			slog.String("conn", c.id), slog.String("action", r.action),
+			slog.Duration("duration", time.Since(start)), slog.Bool("ok", err == nil))
+	}
+	if err != nil {
+		var inv *invalidFrame
+		var ve *wire.ValidationError
+		switch {
+		case errors.As(err, &inv):
+			s.met.FrameError(c.ch.pattern, metrics.ReasonValidation)
+			c.answer(wire.ProblemsFrame(inv.problems))
+		case errors.As(err, &ve):
+			s.met.FrameError(c.ch.pattern, metrics.ReasonValidation)
+			c.answer(wire.ProblemsFrame(ve.Problems))
+		default:
+			if !errors.Is(err, errPanicked) {
+				s.met.FrameError(c.ch.pattern, metrics.ReasonHandler)
+				s.log.LogAttrs(c.ctx, slog.LevelWarn, "chanx: handler failed",
+					slog.String("conn", c.id), slog.String("action", r.action), slog.String("error", err.Error()))
+			}
+			c.answer(wire.HandlerErrorFrame(r.action))
+		}
+		return
+	}
+	if reply == nil {
+		c.answer(nil)
+		return
+	}
+	b, err := wire.Encode(reply)
+	if err != nil {
+		s.met.FrameError(c.ch.pattern, metrics.ReasonHandler)
+		s.log.LogAttrs(c.ctx, slog.LevelWarn, "chanx: encode reply failed",
+			slog.String("conn", c.id), slog.String("action", r.action), slog.String("error", err.Error()))
+		c.answer(wire.HandlerErrorFrame(r.action))
+		return
+	}
+	c.answer(c.outgoing(b))
+}
+
+var errPanicked = errors.New("server: handler panicked")
+
+// call runs a route, turning a panic into errPanicked after logging it.
+func (c *Conn) call(r *route, frame []byte) (reply any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			c.srv.met.FrameError(c.ch.pattern, metrics.ReasonPanic)
+			c.srv.log.LogAttrs(c.ctx, slog.LevelError, "chanx: handler panicked",
+				slog.String("conn", c.id), slog.String("action", r.action),
+				slog.String("panic", fmt.Sprint(p)), slog.String("stack", string(stack())))
+			reply, err = nil, errPanicked
+		}
+	}()
+	return r.serve(c.ctx, c, frame)
+}
+
+func peekReason(err error) string {
+	switch {
+	case errors.Is(err, wire.ErrNotObject):
+		return metrics.ReasonNotObject
+	case errors.Is(err, wire.ErrNoDiscriminator), errors.Is(err, wire.ErrNotString):
+		return metrics.ReasonNoDiscriminator
+	case errors.Is(err, wire.ErrTooDeep):
+		return metrics.ReasonTooDeep
+	}
+	return metrics.ReasonInvalidJSON
+}

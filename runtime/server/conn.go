@@ -1,0 +1,543 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/chanxgo/chanx/runtime/layer"
+	"github.com/chanxgo/chanx/runtime/wire"
+)
+
+// Conn is one client connection. Its methods are safe for concurrent use;
+// handlers of one connection run one at a time, in the order its frames
+// arrive.
+type Conn struct {
+	srv       *Server
+	ch        *Channel
+	ws        *websocket.Conn
+	req       *http.Request
+	id        string
+	principal any
+	ctx       context.Context
+	cancel    context.CancelFunc
+	opened    time.Time
+
+	gmu    sync.Mutex
+	groups map[string]struct{}
+	gdone  bool // the connection has left all groups for good
+
+	qmu     sync.Mutex
+	queue   [][]byte // frames waiting for the writer
+	spare   [][]byte // the previous batch's storage, reused
+	writing bool     // a drain goroutine is running
+	qclosed bool     // no more frames or background work accepted
+	bg      sync.WaitGroup
+
+	fullSince    atomic.Int64 // monotonic ns when the queue was found full, 0 if not
+	closeStarted atomic.Bool
+	pingTimer    *time.Timer
+}
+
+var epoch = time.Now()
+
+// mono returns a monotonic clock reading in ns, never 0.
+func mono() int64 { return int64(time.Since(epoch)) + 1 }
+
+func newConn(s *Server, ch *Channel, ws *websocket.Conn, r *http.Request, principal any) *Conn {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
+	return &Conn{
+		srv:       s,
+		ch:        ch,
+		ws:        ws,
+		req:       r,
+		id:        s.prefix + "." + strconv.FormatUint(s.nextID.Add(1), 36),
+		principal: principal,
+		ctx:       ctx,
+		cancel:    cancel,
+		opened:    time.Now(),
+	}
+}
+
+// ID returns the connection's id, unique across processes: pass it to
+// Server.SendTo or SendToConn to reach this connection from anywhere.
+func (c *Conn) ID() string { return c.id }
+
+// Param returns the value of the path parameter name ({name} in the
+// channel address), "" when there is none.
+func (c *Conn) Param(name string) string { return c.req.PathValue(name) }
+
+// Principal returns what the Authenticate function returned, nil without
+// one.
+func (c *Conn) Principal() any { return c.principal }
+
+// Request returns the HTTP upgrade request, for headers and cookies. It
+// must not be modified.
+func (c *Conn) Request() *http.Request { return c.req }
+
+// Channel returns the channel the connection was opened on.
+func (c *Conn) Channel() *Channel { return c.ch }
+
+// Groups returns the groups the connection is a member of, sorted.
+func (c *Conn) Groups() []string {
+	c.gmu.Lock()
+	defer c.gmu.Unlock()
+	out := make([]string, 0, len(c.groups))
+	for g := range c.groups {
+		out = append(out, g)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// ErrClosed is returned by Send when the connection has ended.
+var ErrClosed = errors.New("server: connection closed")
+
+// ErrQueueFull is returned by Send when the connection's send queue is full;
+// the frame was dropped.
+var ErrQueueFull = errors.New("server: send queue full")
+
+// Send queues frame for this connection. frame is an encoded []byte or a
+// value encoding/json turns into a frame. Send does not wait for the
+// write; it fails when the connection has ended or its queue is full.
+func (c *Conn) Send(ctx context.Context, frame any) error {
+	b, err := wire.Encode(frame)
+	if err != nil {
+		return fmt.Errorf("server: send to %s: %w", c.id, err)
+	}
+	if err := c.enqueue(c.outgoing(b), nil); err != nil {
+		return fmt.Errorf("server: send to %s: %w", c.id, err)
+	}
+	return nil
+}
+
+// BroadcastOption tunes Conn.Broadcast.
+type BroadcastOption uint8
+
+// ExcludeSelf keeps a broadcast from reaching the connection that sends it.
+const ExcludeSelf BroadcastOption = 1
+
+// Broadcast sends frame to every member of group in every process sharing
+// the server's layer, including this connection unless ExcludeSelf is
+// given. Members receive `group_complete` after it when completions are on.
+func (c *Conn) Broadcast(ctx context.Context, group string, frame any, opts ...BroadcastOption) error {
+	exclude := ""
+	for _, o := range opts {
+		if o == ExcludeSelf {
+			exclude = c.id
+		}
+	}
+	return c.srv.publish(ctx, group, layer.Broadcast, frame, exclude)
+}
+
+// Join adds the connection to group, subscribing this process to the
+// group on the layer if it is the first local member. Joining twice is a
+// no-op. The connection leaves its groups when it ends.
+func (c *Conn) Join(ctx context.Context, group string) error {
+	c.gmu.Lock()
+	if c.gdone {
+		c.gmu.Unlock()
+		return fmt.Errorf("server: %s join %s: %w", c.id, group, ErrClosed)
+	}
+	if _, ok := c.groups[group]; ok {
+		c.gmu.Unlock()
+		return nil
+	}
+	if c.groups == nil {
+		c.groups = make(map[string]struct{})
+	}
+	c.groups[group] = struct{}{}
+	c.gmu.Unlock()
+	if err := c.srv.join(ctx, c, group); err != nil {
+		c.gmu.Lock()
+		delete(c.groups, group)
+		c.gmu.Unlock()
+		return fmt.Errorf("server: %s join %s: %w", c.id, group, err)
+	}
+	return nil
+}
+
+// Leave removes the connection from group; the process unsubscribes from
+// the group when its last local member leaves. Leaving a group the
+// connection is not in is a no-op.
+func (c *Conn) Leave(ctx context.Context, group string) error {
+	c.gmu.Lock()
+	_, ok := c.groups[group]
+	delete(c.groups, group)
+	c.gmu.Unlock()
+	if ok {
+		c.srv.leave(c, group)
+	}
+	return nil
+}
+
+// Close closes the connection with code and reason (at most 123 bytes),
+// without waiting for the close handshake.
+func (c *Conn) Close(code websocket.StatusCode, reason string) {
+	c.closeWith(code, reason)
+}
+
+// outgoing applies the server's key style to a snake_case frame.
+func (c *Conn) outgoing(b []byte) []byte {
+	if c.srv.opts.Camelize {
+		return wire.CamelizeKeys(b)
+	}
+	return b
+}
+
+// answer queues the reply to a client frame (nil for none), then the
+// `complete` marker when completions are on.
+func (c *Conn) answer(frame []byte) {
+	var marker []byte
+	if c.srv.opts.Completions {
+		marker = wire.CompleteFrame(wire.ActionComplete)
+	}
+	if frame == nil {
+		frame, marker = marker, nil
+	}
+	if frame != nil {
+		_ = c.enqueue(frame, marker) // a full or closed queue is counted there
+	}
+}
+
+// deliver queues a frame that arrived through the layer (snake_case keys),
+// with the completion marker of its kind.
+func (c *Conn) deliver(frame []byte, kind layer.Kind) {
+	var marker []byte
+	if c.srv.opts.Completions {
+		if kind == layer.Event {
+			marker = wire.CompleteFrame(wire.ActionEventComplete)
+		} else {
+			marker = wire.CompleteFrame(wire.ActionGroupComplete)
+		}
+	}
+	_ = c.enqueue(c.outgoing(frame), marker)
+}
+
+// enqueue appends frame (and marker, if any, right behind it) to the send
+// queue and makes sure a writer runs. It never blocks on the network: a
+// full queue drops the frames and starts the slow-client clock.
+func (c *Conn) enqueue(frame, marker []byte) error {
+	n := 1
+	if marker != nil {
+		n = 2
+	}
+	c.qmu.Lock()
+	if c.qclosed {
+		c.qmu.Unlock()
+		return ErrClosed
+	}
+	if len(c.queue)+n > c.srv.opts.SendQueue {
+		c.qmu.Unlock()
+		c.queueFull()
+		return ErrQueueFull
+	}
+	c.queue = append(c.queue, frame)
+	if marker != nil {
+		c.queue = append(c.queue, marker)
+	}
+	start := !c.writing
+	if start {
+		c.writing = true
+		c.bg.Add(1)
+	}
+	c.qmu.Unlock()
+	if c.fullSince.Load() != 0 {
+		c.fullSince.Store(0)
+	}
+	if start {
+		go c.drain()
+	}
+	return nil
+}
+
+// drain writes queued frames in batches until the queue is empty, then
+// exits, so an idle connection holds no writer goroutine.
+func (c *Conn) drain() {
+	defer c.bg.Done()
+	for {
+		c.qmu.Lock()
+		batch := c.queue
+		if len(batch) == 0 || c.qclosed {
+			c.queue = nil
+			c.writing = false
+			c.qmu.Unlock()
+			return
+		}
+		c.queue, c.spare = c.spare[:0], nil
+		c.qmu.Unlock()
+		for i, f := range batch {
+			if err := c.ws.Write(c.ctx, websocket.MessageText, f); err != nil {
+				c.qmu.Lock()
+				c.qclosed = true
+				c.queue = nil
+				c.writing = false
+				c.qmu.Unlock()
+				c.kill()
+				return
+			}
+			c.srv.met.FrameSent(c.ch.pattern)
+			batch[i] = nil
+		}
+		c.qmu.Lock()
+		if c.spare == nil && cap(batch) <= 2*c.srv.opts.SendQueue {
+			c.spare = batch[:0]
+		}
+		c.qmu.Unlock()
+	}
+}
+
+// queueFull counts a dropped frame and closes the connection with 1008
+// when its queue has stayed full for SlowClientTimeout.
+func (c *Conn) queueFull() {
+	s := c.srv
+	s.met.FrameDropped(c.ch.pattern)
+	now := mono()
+	since := c.fullSince.Load()
+	if since == 0 {
+		if c.fullSince.CompareAndSwap(0, now) {
+			time.AfterFunc(s.opts.SlowClientTimeout, c.checkSlow)
+		}
+		return
+	}
+	if time.Duration(now-since) >= s.opts.SlowClientTimeout {
+		c.closeSlow()
+	}
+}
+
+func (c *Conn) checkSlow() {
+	since := c.fullSince.Load()
+	if since != 0 && time.Duration(mono()-since) >= c.srv.opts.SlowClientTimeout {
+		c.closeSlow()
+	}
+}
+
+func (c *Conn) closeSlow() {
+	if c.closeStarted.Load() {
+		return
+	}
+	s := c.srv
+	s.met.SlowClientClosed(c.ch.pattern)
+	s.log.LogAttrs(c.ctx, slog.LevelWarn, "chanx: closing slow client",
+		slog.String("conn", c.id), slog.String("channel", c.ch.pattern),
+		slog.Duration("queue_full_for", s.opts.SlowClientTimeout))
+	c.closeWith(websocket.StatusPolicyViolation, "slow client")
+}
+
+// startBG registers background work on the connection unless it has
+// ended; the handler waits for all of it before returning.
+func (c *Conn) startBG() bool {
+	c.qmu.Lock()
+	defer c.qmu.Unlock()
+	if c.qclosed {
+		return false
+	}
+	c.bg.Add(1)
+	return true
+}
+
+// closeWith starts the close handshake with code in the background and
+// drops the connection if it does not finish within CloseTimeout.
+func (c *Conn) closeWith(code websocket.StatusCode, reason string) {
+	if !c.closeStarted.CompareAndSwap(false, true) {
+		return
+	}
+	if !c.startBG() {
+		return
+	}
+	go func() {
+		defer c.bg.Done()
+		t := time.AfterFunc(c.srv.opts.CloseTimeout, c.cancel)
+		_ = c.ws.Close(code, reason)
+		t.Stop()
+		c.cancel()
+	}()
+}
+
+// kill drops the connection without a handshake: cancelling the
+// connection's context aborts any Read or Write in progress, which closes
+// the socket.
+func (c *Conn) kill() {
+	c.cancel()
+	if c.closeStarted.CompareAndSwap(false, true) {
+		_ = c.ws.CloseNow()
+	}
+}
+
+// wait ends the connection's background work: no new frames are queued
+// and the writer, closer and keepalive are waited for.
+func (c *Conn) wait() {
+	c.qmu.Lock()
+	c.qclosed = true
+	c.qmu.Unlock()
+	c.bg.Wait()
+}
+
+// keepalive pings the client and schedules the next ping; a missing pong
+// drops the connection.
+func (c *Conn) keepalive() {
+	if !c.startBG() {
+		return
+	}
+	defer c.bg.Done()
+	ctx, cancel := context.WithTimeout(c.ctx, c.srv.opts.PingTimeout)
+	err := c.ws.Ping(ctx)
+	cancel()
+	if err != nil {
+		if c.ctx.Err() == nil {
+			c.srv.log.LogAttrs(c.ctx, slog.LevelDebug, "chanx: keepalive failed",
+				slog.String("conn", c.id), slog.String("error", err.Error()))
+		}
+		c.kill()
+		return
+	}
+	c.pingTimer.Reset(c.srv.opts.PingInterval)
+}
+
+// serve runs the connection from the upgrade to its end.
+func (c *Conn) serve(authErr error, authenticated bool) {
+	s := c.srv
+	ch := c.ch
+	if authenticated && s.opts.AuthMode == AuthInBand {
+		if authErr != nil {
+			status, detail := authStatus(authErr)
+			s.met.ConnectionRejected(ch.pattern, "auth")
+			ctx, cancel := context.WithTimeout(c.ctx, s.opts.CloseTimeout)
+			frame := c.outgoing(wire.AuthenticationFrame(status, http.StatusText(status), map[string]string{"detail": detail}))
+			_ = c.ws.Write(ctx, websocket.MessageText, frame)
+			cancel()
+			c.closeWith(websocket.StatusPolicyViolation, "authentication failed")
+			c.wait()
+			c.kill()
+			return
+		}
+		_ = c.enqueue(c.outgoing(wire.AuthenticationFrame(http.StatusOK, http.StatusText(http.StatusOK), nil)), nil)
+	}
+	s.met.ConnectionOpened(ch.pattern)
+	s.log.LogAttrs(c.ctx, slog.LevelDebug, "chanx: connection opened",
+		slog.String("conn", c.id), slog.String("channel", ch.pattern), slog.String("remote", c.req.RemoteAddr))
+	s.ensureInbox(c.ctx)
+	err := c.connect()
+	if err == nil {
+		if s.opts.PingInterval > 0 {
+			c.pingTimer = time.AfterFunc(s.opts.PingInterval, c.keepalive)
+		}
+		err = c.readLoop()
+		if c.pingTimer != nil {
+			c.pingTimer.Stop()
+		}
+	}
+	groups := c.leaveAll()
+	c.kill()
+	c.wait()
+	if ch.opts.OnDisconnect != nil {
+		c.runHook("OnDisconnect", func() error {
+			ch.opts.OnDisconnect(context.WithoutCancel(c.ctx), c)
+			return nil
+		})
+	}
+	s.met.ConnectionClosed(ch.pattern)
+	if s.log.Enabled(c.ctx, slog.LevelDebug) {
+		s.log.LogAttrs(c.ctx, slog.LevelDebug, "chanx: connection closed",
+			slog.String("conn", c.id), slog.String("channel", ch.pattern),
+			slog.Int("close_code", int(websocket.CloseStatus(err))),
+			slog.Any("groups", groups), slog.Duration("duration", time.Since(c.opened)))
+	}
+}
+
+// connect runs OnConnect; on failure it closes the connection with 1011 or
+// the code the hook's error carries.
+func (c *Conn) connect() error {
+	hook := c.ch.opts.OnConnect
+	if hook == nil {
+		return nil
+	}
+	err := c.runHook("OnConnect", func() error { return hook(c.ctx, c) })
+	if err == nil {
+		return nil
+	}
+	code, reason := websocket.StatusInternalError, "connect failed"
+	var ce websocket.CloseError
+	if errors.As(err, &ce) {
+		code, reason = ce.Code, ce.Reason
+	}
+	c.srv.met.ConnectionRejected(c.ch.pattern, "connect")
+	c.closeWith(code, reason)
+	return err
+}
+
+// runHook calls a user hook, turning a panic into an error.
+func (c *Conn) runHook(name string, f func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			c.srv.log.LogAttrs(c.ctx, slog.LevelError, "chanx: hook panicked",
+				slog.String("conn", c.id), slog.String("hook", name),
+				slog.String("panic", fmt.Sprint(p)), slog.String("stack", string(stack())))
+			err = fmt.Errorf("server: %s panicked: %v", name, p)
+		}
+	}()
+	err = f()
+	if err != nil {
+		c.srv.log.LogAttrs(c.ctx, slog.LevelWarn, "chanx: hook failed",
+			slog.String("conn", c.id), slog.String("hook", name), slog.String("error", err.Error()))
+	}
+	return err
+}
+
+func stack() []byte { return debug.Stack() }
+
+// leaveAll removes the connection from every group for good and returns
+// the groups it was in.
+func (c *Conn) leaveAll() []string {
+	c.gmu.Lock()
+	c.gdone = true
+	groups := make([]string, 0, len(c.groups))
+	for g := range c.groups {
+		groups = append(groups, g)
+	}
+	c.groups = nil
+	c.gmu.Unlock()
+	for _, g := range groups {
+		c.srv.leave(c, g)
+	}
+	slices.Sort(groups)
+	return groups
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBuf keeps a rare huge frame's buffer from staying in the pool.
+const maxPooledBuf = 64 << 10
+
+// readLoop reads frames on the connection's long-lived context (a context
+// per read would cost allocations) and dispatches each in turn.
+func (c *Conn) readLoop() error {
+	for {
+		_, r, err := c.ws.Reader(c.ctx)
+		if err != nil {
+			return err
+		}
+		buf := bufPool.Get().(*bytes.Buffer)
+		buf.Reset()
+		_, err = buf.ReadFrom(r)
+		if err != nil {
+			bufPool.Put(buf)
+			return err
+		}
+		c.dispatch(buf.Bytes())
+		if buf.Cap() <= maxPooledBuf {
+			bufPool.Put(buf)
+		}
+	}
+}

@@ -1,0 +1,446 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/chanxgo/chanx/runtime/layer"
+	"github.com/chanxgo/chanx/runtime/metrics"
+	"github.com/chanxgo/chanx/runtime/wire"
+)
+
+// Defaults for the Options fields left zero.
+const (
+	DefaultReadLimit         = 1 << 20
+	DefaultDiscriminator     = "action"
+	DefaultSendQueue         = 256
+	DefaultSlowClientTimeout = 5 * time.Second
+	DefaultPingInterval      = 30 * time.Second
+	DefaultPingTimeout       = 15 * time.Second
+	DefaultCloseTimeout      = 5 * time.Second
+)
+
+// AuthMode says what a server does when Authenticate rejects a request.
+type AuthMode uint8
+
+const (
+	// AuthReject answers the HTTP upgrade request with 401 or 403 and never
+	// opens a WebSocket: the safer default.
+	AuthReject AuthMode = iota
+	// AuthInBand is Python Chanx's behaviour: accept the WebSocket, send
+	// an `authentication` frame with the outcome (also on success), and
+	// close with 1008 on failure.
+	AuthInBand
+)
+
+// Options configures a Server. The zero value serves with every default.
+type Options struct {
+	// Layer carries group broadcasts and events between processes.
+	// Default: a private in-memory layer, so groups span this server only.
+	// Share one layer (layer.NewMemory, redislayer) with the code that
+	// calls Publish or SendToConn from outside a connection.
+	Layer layer.Layer
+
+	// Logger receives structured logs: connections opened and closed and
+	// frames handled at Debug, handler failures at Warn, panics at Error.
+	// Default: slog.Default().
+	Logger *slog.Logger
+
+	// Metrics receives counters. Default: metrics.Nop{}.
+	Metrics metrics.Metrics
+
+	// ReadLimit is the largest frame in bytes a client may send; a bigger
+	// one closes that connection with 1009. Default: 1 MiB
+	// (DefaultReadLimit); negative disables the limit.
+	ReadLimit int64
+
+	// MaxDepth is the deepest nesting of objects and arrays accepted in a
+	// frame; a deeper frame is answered with an error frame. Default:
+	// wire.DefaultMaxDepth.
+	MaxDepth int
+
+	// Discriminator is the top-level field that names a frame's message.
+	// Default: "action".
+	Discriminator string
+
+	// OriginPatterns lists the other origins (host patterns such as
+	// "*.example.com", or "scheme://host" patterns) allowed to open a
+	// WebSocket from a browser. Default: none, so only same-host origins
+	// and non-browser clients (no Origin header) connect.
+	OriginPatterns []string
+
+	// InsecureSkipOriginCheck accepts every Origin. Default: false. Only
+	// for development: it lets any web page use a visitor's cookies here.
+	InsecureSkipOriginCheck bool
+
+	// Subprotocols the server may negotiate, in order of preference.
+	// Default: none.
+	Subprotocols []string
+
+	// Authenticate, when set, runs on the upgrade request of every channel
+	// that does not set its own; it returns the principal Conn.Principal
+	// reports, or an error (an *AuthError picks the status code; any other
+	// error means 401). Default: nil, everyone is accepted.
+	Authenticate func(r *http.Request) (principal any, err error)
+
+	// AuthMode picks how a failed Authenticate is reported. Default:
+	// AuthReject.
+	AuthMode AuthMode
+
+	// Completions sends `complete` after each handled client frame,
+	// `group_complete` after each group broadcast and `event_complete`
+	// after each event delivered. Default: off.
+	Completions bool
+
+	// Camelize puts camelCase keys on the wire: outgoing frames are
+	// rewritten from snake_case, incoming ones back to snake_case before
+	// routing. Default: off.
+	Camelize bool
+
+	// SendQueue is how many frames may wait for one connection's writer;
+	// a frame that finds the queue full is dropped and counted. Default:
+	// 256 (DefaultSendQueue).
+	SendQueue int
+
+	// SlowClientTimeout is how long a connection's queue may stay full
+	// before the connection is closed with 1008 and counted. Default: 5 s.
+	SlowClientTimeout time.Duration
+
+	// PingInterval is the time between keepalive pings. Default: 30 s;
+	// negative disables keepalive.
+	PingInterval time.Duration
+
+	// PingTimeout is how long a pong may take before the connection is
+	// dropped. Default: 15 s.
+	PingTimeout time.Duration
+
+	// CloseTimeout bounds a close handshake; past it the connection is
+	// dropped without one. Default: 5 s.
+	CloseTimeout time.Duration
+}
+
+// AuthError is returned by an Authenticate function to choose the HTTP
+// status (401 or 403, say) and the detail the client sees. Other errors
+// are reported as 401 with a generic detail, so nothing leaks.
+type AuthError struct {
+	StatusCode int
+	Detail     string
+}
+
+func (e *AuthError) Error() string {
+	return fmt.Sprintf("server: authentication failed (%d): %s", e.StatusCode, e.Detail)
+}
+
+// Server is the chanx WebSocket server, an http.Handler. Mount channels
+// with Channel before serving; Shutdown closes every connection.
+type Server struct {
+	opts     Options
+	log      *slog.Logger
+	met      metrics.Metrics
+	layer    layer.Layer
+	ownLayer bool
+	mux      *http.ServeMux
+	prefix   string // process-unique start of every connection id
+	nextID   atomic.Uint64
+
+	mu      sync.RWMutex
+	conns   map[string]*Conn
+	groups  map[string]*group
+	closing bool
+	handler sync.WaitGroup // running connection handlers
+
+	inboxMu     sync.Mutex
+	inboxCancel func()
+}
+
+// New returns a server configured by opts.
+func New(opts Options) *Server {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Metrics == nil {
+		opts.Metrics = metrics.Nop{}
+	}
+	if opts.ReadLimit == 0 {
+		opts.ReadLimit = DefaultReadLimit
+	}
+	if opts.MaxDepth <= 0 {
+		opts.MaxDepth = wire.DefaultMaxDepth
+	}
+	if opts.Discriminator == "" {
+		opts.Discriminator = DefaultDiscriminator
+	}
+	if opts.SendQueue <= 0 {
+		opts.SendQueue = DefaultSendQueue
+	}
+	if opts.SlowClientTimeout <= 0 {
+		opts.SlowClientTimeout = DefaultSlowClientTimeout
+	}
+	if opts.PingInterval == 0 {
+		opts.PingInterval = DefaultPingInterval
+	}
+	if opts.PingTimeout <= 0 {
+		opts.PingTimeout = DefaultPingTimeout
+	}
+	if opts.CloseTimeout <= 0 {
+		opts.CloseTimeout = DefaultCloseTimeout
+	}
+	s := &Server{
+		opts:   opts,
+		log:    opts.Logger,
+		met:    opts.Metrics,
+		layer:  opts.Layer,
+		mux:    http.NewServeMux(),
+		prefix: newPrefix(),
+		conns:  make(map[string]*Conn),
+		groups: make(map[string]*group),
+	}
+	if s.layer == nil {
+		s.layer = layer.NewMemory()
+		s.ownLayer = true
+	}
+	return s
+}
+
+// newPrefix returns 12 random hex digits: connection ids start with it, so
+// SendToConn finds the process that holds a connection.
+func newPrefix() string {
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		// crypto/rand does not fail on supported platforms; a clock-based
+		// prefix still keeps ids distinct between processes in practice.
+		return fmt.Sprintf("%012x", time.Now().UnixNano()&0xffffffffffff)
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// Layer returns the channel layer the server publishes to and subscribes
+// from, for typed senders that run outside any connection.
+func (s *Server) Layer() layer.Layer { return s.layer }
+
+// ServeHTTP routes the request to the channel mounted at its path, or to
+// an http.Handler mounted with HandleHTTP.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mux.ServeHTTP(w, r)
+}
+
+// HandleHTTP mounts a plain HTTP handler next to the channels (for
+// example the AsyncAPI document). pattern is an http.ServeMux pattern.
+func (s *Server) HandleHTTP(pattern string, h http.Handler) error {
+	if err := s.mount(pattern, h); err != nil {
+		return fmt.Errorf("server: mount %q: %w", pattern, err)
+	}
+	return nil
+}
+
+// mount registers h on the mux, turning the mux's panic on a bad or
+// duplicate pattern into an error.
+func (s *Server) mount(pattern string, h http.Handler) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%v", p)
+		}
+	}()
+	s.mux.Handle(pattern, h)
+	return nil
+}
+
+// Channel mounts a channel at address, an AsyncAPI channel address such as
+// "/ws/chat/{room}" (a missing leading slash is added); {name} segments
+// become path parameters read with Conn.Param. Register its handlers with
+// Handle before the server serves.
+func (s *Server) Channel(address string, opts ChannelOptions) (*Channel, error) {
+	pattern := address
+	if !strings.HasPrefix(pattern, "/") {
+		pattern = "/" + pattern
+	}
+	ch := &Channel{srv: s, pattern: pattern, opts: opts, routes: make(map[string]*route)}
+	if err := s.mount(pattern, ch); err != nil {
+		return nil, fmt.Errorf("server: channel %q: %w", address, err)
+	}
+	return ch, nil
+}
+
+// Publish sends frame as a server event to every member of group, in every
+// process sharing the server's layer. frame is a []byte holding an encoded
+// frame, or a value encoding/json turns into one.
+func (s *Server) Publish(ctx context.Context, group string, frame any) error {
+	return s.publish(ctx, group, layer.Event, frame, "")
+}
+
+// SendTo sends frame as a server event to the connection with id connID,
+// wherever it lives; a connection of this server is served directly.
+func (s *Server) SendTo(ctx context.Context, connID string, frame any) error {
+	s.mu.RLock()
+	c := s.conns[connID]
+	s.mu.RUnlock()
+	if c == nil {
+		return s.sendToConn(ctx, connID, frame)
+	}
+	b, err := wire.Encode(frame)
+	if err != nil {
+		return fmt.Errorf("server: send to %s: %w", connID, err)
+	}
+	c.deliver(b, layer.Event)
+	return nil
+}
+
+func (s *Server) sendToConn(ctx context.Context, connID string, frame any) error {
+	err := SendToConn(ctx, s.layer, connID, frame)
+	s.met.LayerPublished(err != nil)
+	return err
+}
+
+func (s *Server) publish(ctx context.Context, group string, kind layer.Kind, frame any, exclude string) error {
+	b, err := wire.Encode(frame)
+	if err != nil {
+		return fmt.Errorf("server: publish to %s: %w", group, err)
+	}
+	err = s.layer.Publish(ctx, group, layer.Message{Kind: kind, Frame: b, Exclude: exclude})
+	s.met.LayerPublished(err != nil)
+	if err != nil {
+		return fmt.Errorf("server: publish to %s: %w", group, err)
+	}
+	return nil
+}
+
+// Publish sends frame as a server event to every member of group through l,
+// from code that holds the layer but no server or connection (a worker,
+// another process). frame is an encoded []byte or a value for
+// encoding/json.
+func Publish(ctx context.Context, l layer.Layer, group string, frame any) error {
+	b, err := wire.Encode(frame)
+	if err != nil {
+		return fmt.Errorf("server: publish to %s: %w", group, err)
+	}
+	if err := l.Publish(ctx, group, layer.Message{Kind: layer.Event, Frame: b}); err != nil {
+		return fmt.Errorf("server: publish to %s: %w", group, err)
+	}
+	return nil
+}
+
+// SendToConn sends frame as a server event to one connection by id through
+// l, from anywhere: the id names the process that holds the connection,
+// and each server listens on one inbox group for its connections.
+func SendToConn(ctx context.Context, l layer.Layer, connID string, frame any) error {
+	inbox, ok := inboxOf(connID)
+	if !ok {
+		return fmt.Errorf("server: send to %q: not a connection id", connID)
+	}
+	b, err := wire.Encode(frame)
+	if err != nil {
+		return fmt.Errorf("server: send to %s: %w", connID, err)
+	}
+	if err := l.Publish(ctx, inbox, layer.Message{Kind: layer.Event, Frame: b, Target: connID}); err != nil {
+		return fmt.Errorf("server: send to %s: %w", connID, err)
+	}
+	return nil
+}
+
+const inboxPrefix = "chanx.inbox."
+
+func inboxOf(connID string) (string, bool) {
+	i := strings.LastIndexByte(connID, '.')
+	if i <= 0 || i == len(connID)-1 {
+		return "", false
+	}
+	return inboxPrefix + connID[:i], true
+}
+
+// ensureInbox subscribes once to this process's inbox group, which carries
+// SendToConn traffic. A failure is logged and retried at the next
+// connection.
+func (s *Server) ensureInbox(ctx context.Context) {
+	s.inboxMu.Lock()
+	defer s.inboxMu.Unlock()
+	if s.inboxCancel != nil {
+		return
+	}
+	cancel, err := s.layer.Subscribe(ctx, inboxPrefix+s.prefix, s.deliverInbox)
+	if err != nil {
+		s.log.LogAttrs(ctx, slog.LevelWarn, "chanx: subscribe to inbox failed", slog.String("error", err.Error()))
+		return
+	}
+	s.inboxCancel = cancel
+}
+
+func (s *Server) deliverInbox(m layer.Message) {
+	s.met.LayerReceived()
+	s.mu.RLock()
+	c := s.conns[m.Target]
+	s.mu.RUnlock()
+	if c != nil {
+		c.deliver(m.Frame, m.Kind)
+	}
+}
+
+// Shutdown stops accepting connections, closes every connection with 1001
+// (going away) and waits for their handlers to return, all bounded by ctx.
+// When ctx ends first, the remaining connections are dropped and ctx's
+// error is returned. Shutdown does not stop the http.Server serving s;
+// call that one's Shutdown too.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing = true
+	conns := make([]*Conn, 0, len(s.conns))
+	for _, c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.closeWith(1001, "server shutting down")
+	}
+	done := make(chan struct{})
+	go func() {
+		s.handler.Wait()
+		close(done)
+	}()
+	var err error
+	select {
+	case <-done:
+	case <-ctx.Done():
+		for _, c := range conns {
+			c.kill()
+		}
+		err = fmt.Errorf("server: shutdown: %w", ctx.Err())
+	}
+	s.inboxMu.Lock()
+	if s.inboxCancel != nil {
+		s.inboxCancel()
+		s.inboxCancel = nil
+	}
+	s.inboxMu.Unlock()
+	if s.ownLayer {
+		if cerr := s.layer.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("server: shutdown: %w", cerr)
+		}
+	}
+	return err
+}
+
+// register adds c to the live connections unless the server is closing.
+func (s *Server) register(c *Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return false
+	}
+	s.conns[c.id] = c
+	s.handler.Add(1)
+	return true
+}
+
+func (s *Server) unregister(c *Conn) {
+	s.mu.Lock()
+	delete(s.conns, c.id)
+	s.mu.Unlock()
+	s.handler.Done()
+}
