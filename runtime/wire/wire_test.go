@@ -13,7 +13,7 @@ func TestPeek(t *testing.T) {
 	deep := strings.Repeat("[", 70) + strings.Repeat("]", 70)
 	tests := []struct {
 		name, frame, want string
-		err                error
+		err               error
 	}{
 		{"simple", `{"action":"ping","payload":null}`, "ping", nil},
 		{"spaces", " \n{ \"payload\" : {\"a\":[1,2,{\"b\":\"}\"}]} , \"action\" : \"x\" }\t", "x", nil},
