@@ -310,3 +310,15 @@ func rank(name string) int {
 	}
 	return 2
 }
+
+// Len is the number of messages in the set.
+func (s *Set) Len() int { return len(s.entries) }
+
+// Key is the canonical JSON of a value, for comparing decoded values.
+func Key(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}

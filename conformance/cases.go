@@ -1,0 +1,565 @@
+package conformance
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/chanxgo/chanx/conformance/match"
+	"github.com/chanxgo/chanx/ir"
+)
+
+// fence is a request the server was seen to answer.
+type fence struct {
+	op    *opPlan
+	frame testFrame
+}
+
+// caseRun is one case in progress: its transcript and what the
+// server-frames-declared check saw.
+type caseRun struct {
+	r    *runner
+	p    *channelPlan
+	rec  *transcript
+	seen int
+	// undeclared is the first frame the document does not allow, and why.
+	undeclared string
+}
+
+func (r *runner) newCase(p *channelPlan) *caseRun {
+	return &caseRun{r: r, p: p, rec: &transcript{}}
+}
+
+func (cr *caseRun) dial(ctx context.Context, name, path string) (*conn, error) {
+	c, _, err := dialConn(ctx, name, cr.r.base+path, cr.r.o.header, cr.r.o.timeout, cr.rec, cr.observe)
+	return c, err
+}
+
+// observe judges every frame the server sends against the document.
+func (cr *caseRun) observe(c *conn, f frame) {
+	cr.seen++
+	if cr.undeclared != "" {
+		return
+	}
+	if why := cr.p.undeclared(f); why != "" {
+		cr.undeclared = fmt.Sprintf("connection %s received %s\n%s", c.name, short(f.data), why)
+	}
+}
+
+// verdicts returns the server-frames-declared verdict of the case, when
+// the server sent anything.
+func (cr *caseRun) verdicts() verdicts {
+	v := verdicts{}
+	if cr.seen > 0 && !cr.r.shrinking {
+		v[CheckServerFrames] = cr.undeclared
+	}
+	return v
+}
+
+// decode parses a text frame holding JSON, numbers kept exact.
+func decode(f frame) (any, bool) {
+	if f.typ != websocket.MessageText {
+		return nil, false
+	}
+	d := json.NewDecoder(bytes.NewReader(f.data))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil || d.More() {
+		return nil, false
+	}
+	return v, true
+}
+
+func short(data []byte) string {
+	const n = 300
+	if len(data) > n {
+		return string(data[:n]) + fmt.Sprintf("… (%d bytes)", len(data))
+	}
+	return string(data)
+}
+
+// undeclared says why f is not a frame the server may send on p, "" when
+// it is one.
+func (p *channelPlan) undeclared(f frame) string {
+	if f.typ != websocket.MessageText {
+		return "a binary frame: the document's messages are JSON text frames"
+	}
+	v, ok := decode(f)
+	if !ok {
+		return "the frame is not JSON"
+	}
+	res := p.out.Match(v)
+	if res.Message != nil {
+		return ""
+	}
+	if p.builtins {
+		if obj, ok := v.(map[string]any); ok {
+			if a, ok := obj["action"].(string); ok && builtins[a] && !p.declaresOut(a) {
+				return ""
+			}
+		}
+	}
+	if res.Closest == nil {
+		return fmt.Sprintf("the document declares no message the server may send on channel %s", p.ch.Name)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "not a message the server may send on channel %s; closest: %s", p.ch.Name, res.Closest.Name)
+	for i, pr := range res.Problems {
+		if i == 5 {
+			fmt.Fprintf(&b, "\n  … %d more", len(res.Problems)-i)
+			break
+		}
+		fmt.Fprintf(&b, "\n  %s", pr)
+	}
+	return b.String()
+}
+
+func (p *channelPlan) declaresOut(value string) bool {
+	for _, m := range p.out.Messages() {
+		if p.out.Value(m) == value {
+			return true
+		}
+	}
+	return false
+}
+
+// isError reports whether v is an error frame of the chanx protocol.
+func (p *channelPlan) isError(v any) bool {
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return false
+	}
+	prop := p.outProp
+	if prop == "" {
+		prop = "action"
+	}
+	return obj[prop] == errorAction
+}
+
+func (p *channelPlan) isFenceReply(v any) bool {
+	return p.fence != nil && p.fence.op.replies.Match(v).Message != nil
+}
+
+// replyNames lists the reply messages of op for messages.
+func replyNames(op *opPlan) string {
+	var names []string
+	for _, m := range op.replies.Messages() {
+		names = append(names, m.Name)
+	}
+	return strings.Join(names, " or ")
+}
+
+// runFrameCase runs a valid or invalid case again (for shrinking and
+// replay).
+func (r *runner) runFrameCase(ctx context.Context, p *channelPlan, op *opPlan, kind string, tf testFrame, judge map[string]bool) (verdicts, []Event) {
+	switch kind {
+	case "valid":
+		return r.validCase(ctx, p, op, tf, judge)
+	case "invalid":
+		return r.invalidCase(ctx, p, op, tf, judge)
+	case "isolation":
+		return r.isolationCase(ctx, p, op, tf)
+	}
+	return verdicts{}, nil
+}
+
+// awaitFence sends the fence on c and waits for its reply; on the way it
+// reports error frames through onError.
+func (r *runner) awaitFence(ctx context.Context, p *channelPlan, c *conn, onFrame func(any)) error {
+	c.send(ctx, websocket.MessageText, p.fence.frame.json(), r.o.timeout)
+	deadline := time.Now().Add(r.o.timeout)
+	for {
+		f, err := c.next(ctx, time.Until(deadline))
+		if err != nil {
+			return err
+		}
+		v, ok := decode(f)
+		if !ok {
+			continue
+		}
+		if p.isFenceReply(v) {
+			return nil
+		}
+		if onFrame != nil {
+			onFrame(v)
+		}
+	}
+}
+
+// validCase sends one valid frame: it must not be answered with an error,
+// and when the operation declares a reply, the reply must come.
+func (r *runner) validCase(ctx context.Context, p *channelPlan, op *opPlan, tf testFrame, judge map[string]bool) (verdicts, []Event) {
+	cr := r.newCase(p)
+	a, err := cr.dial(ctx, "A", p.paths[0])
+	if err != nil {
+		return cr.verdicts(), cr.rec.list()
+	}
+	defer a.close()
+	// An observer on the same channel sees what the server broadcasts, so
+	// that those frames are checked against the document too.
+	var b *conn
+	if p.fence != nil && p.out.Len() > 0 && !r.shrinking {
+		if b, err = cr.dial(ctx, "B", p.paths[0]); err == nil {
+			defer b.close()
+			_ = r.awaitFence(ctx, p, b, nil)
+		}
+	}
+	v := verdicts{}
+	data := tf.json()
+	a.send(ctx, websocket.MessageText, data, r.o.timeout)
+	var others []string
+	errorFrame := func(x any) string {
+		raw, _ := json.Marshal(x)
+		return fmt.Sprintf("the valid frame %s was answered with an error: %s", data, raw)
+	}
+	if op.replies.Len() > 0 && judge[CheckReply] {
+		deadline := time.Now().Add(r.o.timeout)
+	wait:
+		for {
+			f, err := a.next(ctx, time.Until(deadline))
+			var ce *closedError
+			switch {
+			case errors.As(err, &ce):
+				if judge[CheckValidAccepted] {
+					v[CheckValidAccepted] = fmt.Sprintf("the valid frame %s was answered by closing the connection (%d)", data, ce.Code)
+				}
+				break wait
+			case err != nil:
+				if judge[CheckReply] {
+					msg := fmt.Sprintf("no reply (%s) to %s within %s", replyNames(op), data, r.o.timeout)
+					if len(others) > 0 {
+						msg += "; received instead: " + strings.Join(others, ", ")
+					}
+					v[CheckReply] = msg
+				}
+				if judge[CheckValidAccepted] {
+					v[CheckValidAccepted] = ""
+				}
+				break wait
+			}
+			x, ok := decode(f)
+			if !ok {
+				others = append(others, short(f.data))
+				continue
+			}
+			if p.isError(x) {
+				if judge[CheckValidAccepted] {
+					v[CheckValidAccepted] = errorFrame(x)
+				}
+				break wait
+			}
+			if m := op.replies.Match(x).Message; m != nil {
+				if judge[CheckReply] {
+					v[CheckReply] = correlation(tf, m, x)
+				}
+				if judge[CheckValidAccepted] {
+					v[CheckValidAccepted] = ""
+				}
+				break wait
+			}
+			others = append(others, short(f.data))
+		}
+	} else if judge[CheckValidAccepted] {
+		v[CheckValidAccepted] = ""
+		onFrame := func(x any) {
+			if p.isError(x) && v[CheckValidAccepted] == "" {
+				v[CheckValidAccepted] = errorFrame(x)
+			}
+		}
+		var err error
+		if p.fence != nil {
+			err = r.awaitFence(ctx, p, a, onFrame)
+		} else {
+			err = listen(ctx, a, r.o.quiet, onFrame)
+		}
+		var ce *closedError
+		if errors.As(err, &ce) && v[CheckValidAccepted] == "" {
+			v[CheckValidAccepted] = fmt.Sprintf("the valid frame %s was answered by closing the connection (%d)", data, ce.Code)
+		}
+	}
+	if b != nil && p.fence != nil {
+		_ = r.awaitFence(ctx, p, b, nil)
+	}
+	a.close()
+	if b != nil {
+		b.close()
+	}
+	for k, x := range cr.verdicts() {
+		v[k] = x
+	}
+	return v, cr.rec.list()
+}
+
+// listen reads frames for d, handing each decoded one to onFrame; it
+// returns the *closedError when the connection ends.
+func listen(ctx context.Context, c *conn, d time.Duration, onFrame func(any)) error {
+	deadline := time.Now().Add(d)
+	for {
+		f, err := c.next(ctx, time.Until(deadline))
+		if errors.Is(err, errTimeout) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if x, ok := decode(f); ok && onFrame != nil {
+			onFrame(x)
+		}
+	}
+}
+
+// correlation checks that a reply echoes the request's correlation id
+// when both messages declare one in the payload; "" when it does or when
+// there is nothing to compare.
+func correlation(req testFrame, reply *ir.Message, got any) string {
+	if req.msg.CorrelationID == nil || reply.CorrelationID == nil {
+		return ""
+	}
+	want, ok1 := locate(req.value, req.msg.CorrelationID.Location)
+	have, ok2 := locate(got, reply.CorrelationID.Location)
+	if !ok1 {
+		return ""
+	}
+	if !ok2 {
+		return fmt.Sprintf("the reply %s carries no correlation id at %s (the request had %v)", reply.Name, reply.CorrelationID.Location, want)
+	}
+	if match.Key(want) != match.Key(have) {
+		return fmt.Sprintf("the reply %s has correlation id %v at %s, the request had %v", reply.Name, have, reply.CorrelationID.Location, want)
+	}
+	return ""
+}
+
+// locate reads a "$message.payload#/pointer" runtime expression from v.
+func locate(v any, expr string) (any, bool) {
+	ptr, ok := strings.CutPrefix(expr, "$message.payload#")
+	if !ok {
+		return nil, false // headers do not exist on a WebSocket frame
+	}
+	for _, tok := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
+		if tok == "" && ptr == "" {
+			break
+		}
+		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if v, ok = obj[tok]; !ok {
+			return nil, false
+		}
+	}
+	return v, true
+}
+
+// badOutcome is what happened after a bad input.
+type badOutcome struct {
+	rejected bool   // an error frame came
+	success  string // a reply came, as if the input were fine
+	closed   *closedError
+	fenceOK  bool // the fence sent after the bad input was answered
+	fenced   bool // a fence was sent
+}
+
+// afterBad sends a bad input on a (already sent by the caller) and watches
+// what follows: error frames, a reply as if it were fine, a close, and the
+// answer to a fence sent right after it.
+func (r *runner) afterBad(ctx context.Context, p *channelPlan, a *conn, op *opPlan, waitReject bool, useFence bool) badOutcome {
+	var out badOutcome
+	if useFence {
+		a.send(ctx, websocket.MessageText, p.fence.frame.json(), r.o.timeout)
+		out.fenced = true
+	}
+	deadline := time.Now().Add(r.o.timeout)
+	if !useFence && !waitReject {
+		deadline = time.Now().Add(r.o.quiet)
+	}
+	for {
+		if out.rejected && (!useFence || out.fenceOK) || out.success != "" {
+			return out
+		}
+		if out.fenceOK && !waitReject {
+			return out
+		}
+		f, err := a.next(ctx, time.Until(deadline))
+		var ce *closedError
+		if errors.As(err, &ce) {
+			out.closed = ce
+			return out
+		}
+		if err != nil {
+			return out
+		}
+		x, ok := decode(f)
+		if !ok {
+			continue
+		}
+		switch {
+		case p.isError(x):
+			out.rejected = true
+		case useFence && p.isFenceReply(x) && !out.fenceOK:
+			out.fenceOK = true
+			if !out.rejected {
+				// In-order servers have answered by now; give a
+				// concurrent one a moment more.
+				deadline = time.Now().Add(r.o.quiet)
+			}
+		case op != nil && !useFence && op.replies.Match(x).Message != nil:
+			out.success = short(f.data)
+		case op != nil && useFence && p.fence.op != op && op.replies.Match(x).Message != nil:
+			out.success = short(f.data)
+		}
+	}
+}
+
+// recovered checks, after a bad input, that the server still answers the
+// fence: on the same connection when it is open, else on a new one.
+func (r *runner) recovered(ctx context.Context, cr *caseRun, a *conn, out badOutcome, what string) string {
+	if out.fenceOK {
+		return ""
+	}
+	c := a
+	if out.closed != nil || a.isClosed() {
+		var err error
+		c, err = cr.dial(ctx, "C", cr.p.paths[0])
+		if err != nil {
+			return fmt.Sprintf("after %s closed the connection, a new handshake failed: %v", what, err)
+		}
+		defer c.close()
+	} else if out.fenced {
+		// The fence already went out and was not answered in time.
+		return fmt.Sprintf("after %s the server did not answer %s within %s", what, cr.p.fence.frame.json(), r.o.timeout)
+	}
+	if err := r.awaitFence(ctx, cr.p, c, nil); err != nil {
+		where := "on the same connection"
+		if c != a {
+			where = "on a new connection"
+		}
+		return fmt.Sprintf("after %s the server did not answer %s %s: %v", what, cr.p.fence.frame.json(), where, err)
+	}
+	return ""
+}
+
+// invalidCase sends one invalid frame: it must be rejected, not answered
+// as a success, and the server must answer a valid request afterwards.
+func (r *runner) invalidCase(ctx context.Context, p *channelPlan, op *opPlan, tf testFrame, judge map[string]bool) (verdicts, []Event) {
+	cr := r.newCase(p)
+	a, err := cr.dial(ctx, "A", p.paths[0])
+	if err != nil {
+		return cr.verdicts(), cr.rec.list()
+	}
+	defer a.close()
+	data := tf.json()
+	a.send(ctx, websocket.MessageText, data, r.o.timeout)
+	useFence := p.fence != nil && p.fence.op != op && judge[CheckRecovers]
+	out := r.afterBad(ctx, p, a, op, judge[CheckInvalid], useFence)
+	v := verdicts{}
+	if judge[CheckInvalid] {
+		switch {
+		case out.success != "":
+			v[CheckInvalid] = fmt.Sprintf("the invalid frame %s (%s) was answered as a success: %s", data, tf.origin, out.success)
+		case out.rejected:
+			v[CheckInvalid] = ""
+		case out.closed != nil && (out.closed.Code == int(websocket.StatusInvalidFramePayloadData) || out.closed.Code == int(websocket.StatusPolicyViolation)):
+			v[CheckInvalid] = ""
+		case out.closed != nil:
+			v[CheckInvalid] = fmt.Sprintf("the invalid frame %s (%s) was answered with %v; want an error frame or close 1007/1008", data, tf.origin, out.closed)
+		default:
+			v[CheckInvalid] = fmt.Sprintf("the invalid frame %s (%s) was not rejected: no error frame within %s and the connection stayed open", data, tf.origin, r.o.timeout)
+		}
+	}
+	if judge[CheckRecovers] && p.fence != nil {
+		v[CheckRecovers] = r.recovered(ctx, cr, a, out, fmt.Sprintf("the invalid frame %s", data))
+	}
+	a.close()
+	for k, x := range cr.verdicts() {
+		v[k] = x
+	}
+	return v, cr.rec.list()
+}
+
+// malformedCase sends one malformed frame: the server must not drop the
+// connection or close it as an internal error, and must still answer.
+func (r *runner) malformedCase(ctx context.Context, p *channelPlan, c Case, judge map[string]bool) (verdicts, []Event) {
+	cr := r.newCase(p)
+	a, err := cr.dial(ctx, "A", c.Path)
+	if err != nil {
+		return cr.verdicts(), cr.rec.list()
+	}
+	defer a.close()
+	typ, data := r.malformedBytes(p, c)
+	a.send(ctx, typ, data, r.o.timeout)
+	useFence := p.fence != nil && judge[CheckRecovers]
+	out := r.afterBad(ctx, p, a, nil, false, useFence)
+	v := verdicts{}
+	what := fmt.Sprintf("the %s frame", c.Malformed)
+	if judge[CheckMalformed] {
+		v[CheckMalformed] = ""
+		if out.closed != nil && (out.closed.Code == int(websocket.StatusAbnormalClosure) || out.closed.Code == int(websocket.StatusInternalError)) {
+			v[CheckMalformed] = fmt.Sprintf("after %s %s", what, out.closed)
+		}
+	}
+	if judge[CheckRecovers] && p.fence != nil {
+		v[CheckRecovers] = r.recovered(ctx, cr, a, out, what)
+	}
+	a.close()
+	for k, x := range cr.verdicts() {
+		v[k] = x
+	}
+	return v, cr.rec.list()
+}
+
+// isolationCase sends a request on A while B listens on the same channel:
+// B must not get A's reply.
+func (r *runner) isolationCase(ctx context.Context, p *channelPlan, op *opPlan, tf testFrame) (verdicts, []Event) {
+	cr := r.newCase(p)
+	a, err := cr.dial(ctx, "A", p.paths[0])
+	if err != nil {
+		return cr.verdicts(), cr.rec.list()
+	}
+	defer a.close()
+	b, err := cr.dial(ctx, "B", p.paths[0])
+	if err != nil {
+		return cr.verdicts(), cr.rec.list()
+	}
+	defer b.close()
+	// B's own request and reply first: the server has surely joined B to
+	// the channel's audience by then.
+	if p.fence != nil {
+		_ = r.awaitFence(ctx, p, b, nil)
+	}
+	v := verdicts{}
+	data := tf.json()
+	a.send(ctx, websocket.MessageText, data, r.o.timeout)
+	got := false
+	deadline := time.Now().Add(r.o.timeout)
+	for !got {
+		f, err := a.next(ctx, time.Until(deadline))
+		if err != nil {
+			break
+		}
+		if x, ok := decode(f); ok && op.replies.Match(x).Message != nil {
+			got = true
+		}
+	}
+	if got {
+		v[CheckIsolation] = ""
+		_ = listen(ctx, b, r.o.quiet, func(x any) {
+			if m := op.replies.Match(x).Message; m != nil && v[CheckIsolation] == "" {
+				raw, _ := json.Marshal(x)
+				v[CheckIsolation] = fmt.Sprintf("connection B received the reply %s meant for connection A's request %s", raw, data)
+			}
+		})
+	}
+	a.close()
+	b.close()
+	for k, x := range cr.verdicts() {
+		v[k] = x
+	}
+	return v, cr.rec.list()
+}

@@ -1,0 +1,220 @@
+package conformance_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/coder/websocket"
+)
+
+// bug is the one thing a test chat server does wrong.
+type bug int
+
+const (
+	noBug bug = iota
+	wrongReplyType
+	missingReply
+	acceptsInvalid
+	dropsOnNonJSON
+	sendsUndeclared
+	errorOnValid
+	leaksReplies
+	stopsAfterBad
+)
+
+// chatServer implements examples/chat/asyncapi.yaml by hand on bare
+// coder/websocket — not with the chanx runtime, so that the tester is
+// tested against an implementation written independently of chanx — and
+// plants at most one bug.
+type chatServer struct {
+	bug   bug
+	mu    sync.Mutex
+	rooms map[string]map[*member]bool
+}
+
+type member struct {
+	room string
+	out  chan []byte
+	conn *websocket.Conn
+	// deaf is set by the stopsAfterBad bug after the first bad input.
+	deaf bool
+}
+
+func startChat(t *testing.T, b bug) string {
+	t.Helper()
+	s := &chatServer{bug: b, rooms: map[string]map[*member]bool{}}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/ws/chat/{room}", s.serve)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return "ws" + strings.TrimPrefix(srv.URL, "http")
+}
+
+func (s *chatServer) serve(w http.ResponseWriter, r *http.Request) {
+	c, err := websocket.Accept(w, r, nil)
+	if err != nil {
+		return
+	}
+	m := &member{room: r.PathValue("room"), out: make(chan []byte, 64), conn: c}
+	s.mu.Lock()
+	if s.rooms[m.room] == nil {
+		s.rooms[m.room] = map[*member]bool{}
+	}
+	s.rooms[m.room][m] = true
+	s.mu.Unlock()
+	ctx, cancel := context.WithCancel(r.Context())
+	defer func() {
+		s.mu.Lock()
+		delete(s.rooms[m.room], m)
+		s.mu.Unlock()
+		cancel()
+		c.CloseNow()
+	}()
+	go func() {
+		for {
+			select {
+			case msg := <-m.out:
+				if c.Write(ctx, websocket.MessageText, msg) != nil {
+					return
+				}
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	for {
+		typ, data, err := c.Read(ctx)
+		if err != nil {
+			return
+		}
+		if m.deaf {
+			continue
+		}
+		if !s.handle(m, typ, data) {
+			return
+		}
+	}
+}
+
+func send(m *member, v any) {
+	b, _ := json.Marshal(v)
+	select {
+	case m.out <- b:
+	default:
+	}
+}
+
+func problem(loc []any, msg string) map[string]any {
+	return map[string]any{"action": "error", "payload": []any{map[string]any{"type": "value_error", "loc": loc, "msg": msg}}}
+}
+
+// reject answers a bad input with an error frame.
+func (s *chatServer) reject(m *member, v any) {
+	send(m, v)
+	if s.bug == stopsAfterBad {
+		m.deaf = true
+	}
+}
+
+// handle answers one frame; false drops the connection.
+func (s *chatServer) handle(m *member, typ websocket.MessageType, data []byte) bool {
+	if typ != websocket.MessageText {
+		s.reject(m, problem([]any{}, "binary frames are not supported"))
+		return true
+	}
+	var frame map[string]any
+	if err := json.Unmarshal(data, &frame); err != nil {
+		var v any
+		if s.bug == dropsOnNonJSON && json.Unmarshal(data, &v) != nil {
+			return false
+		}
+		s.reject(m, problem([]any{}, "the frame is not a JSON object"))
+		return true
+	}
+	if frame == nil {
+		s.reject(m, problem([]any{}, "the frame is not a JSON object"))
+		return true
+	}
+	check := s.bug != acceptsInvalid
+	switch frame["action"] {
+	case "ping":
+		if p, ok := frame["payload"]; ok && p != nil && check {
+			s.reject(m, problem([]any{"payload"}, "must be null"))
+			return true
+		}
+		pong := map[string]any{"action": "pong", "payload": nil}
+		switch s.bug {
+		case wrongReplyType:
+			send(m, map[string]any{"action": "new_chat_message", "payload": map[string]any{"message": "pong", "name": "server"}})
+		case missingReply:
+		case leaksReplies:
+			s.broadcast(m, pong, false)
+		case sendsUndeclared:
+			send(m, pong)
+			send(m, map[string]any{"action": "debug", "payload": "handled ping"})
+		default:
+			send(m, pong)
+		}
+	case "new_chat_message":
+		if check {
+			if loc, msg := checkChat(frame); msg != "" {
+				s.reject(m, problem(loc, msg))
+				return true
+			}
+		}
+		if s.bug == errorOnValid {
+			send(m, map[string]any{"action": "error", "payload": map[string]any{"detail": "Failed to process message for new_chat_message"}})
+			return true
+		}
+		s.broadcast(m, frame, true)
+	default:
+		s.reject(m, problem([]any{"action"}, "unknown action"))
+	}
+	return true
+}
+
+// checkChat validates a new_chat_message frame as the document says.
+func checkChat(frame map[string]any) ([]any, string) {
+	p, ok := frame["payload"]
+	if !ok {
+		return []any{"payload"}, "field required"
+	}
+	obj, ok := p.(map[string]any)
+	if !ok {
+		return []any{"payload"}, "must be an object"
+	}
+	for _, f := range []struct {
+		name     string
+		min, max int
+	}{{"message", 1, 2000}, {"name", 1, 100}} {
+		v, ok := obj[f.name]
+		if !ok {
+			return []any{"payload", f.name}, "field required"
+		}
+		str, ok := v.(string)
+		if !ok {
+			return []any{"payload", f.name}, "must be a string"
+		}
+		if n := utf8.RuneCountInString(str); n < f.min || n > f.max {
+			return []any{"payload", f.name}, "length out of range"
+		}
+	}
+	return nil, ""
+}
+
+func (s *chatServer) broadcast(from *member, v any, excludeSender bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for m := range s.rooms[from.room] {
+		if excludeSender && m == from {
+			continue
+		}
+		send(m, v)
+	}
+}

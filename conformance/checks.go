@@ -1,0 +1,44 @@
+package conformance
+
+// Check ids: stable names a report, a JUnit file and --list use. Never
+// rename one; add new ones instead.
+const (
+	CheckHandshake     = "handshake"
+	CheckServerFrames  = "server-frames-declared"
+	CheckReply         = "reply-received"
+	CheckValidAccepted = "valid-accepted"
+	CheckInvalid       = "invalid-rejected"
+	CheckMalformed     = "malformed-survived"
+	CheckRecovers      = "recovers-after-bad-input"
+	CheckIsolation     = "replies-isolated"
+)
+
+// CheckInfo describes one check.
+type CheckInfo struct {
+	ID          string `json:"id"`
+	Description string `json:"description"`
+}
+
+// Checks lists every check in the order they run and are reported.
+var Checks = []CheckInfo{
+	{CheckHandshake, "the WebSocket handshake succeeds on every channel, parameters taken from --param, enum, examples or default"},
+	{CheckServerFrames, "every frame the server sends is a message the document allows from the server on that channel"},
+	{CheckReply, "a request whose operation declares a reply gets that reply, with the correlation id echoed when declared"},
+	{CheckValidAccepted, "valid input is not answered with an error"},
+	{CheckInvalid, "invalid input is rejected with an error frame or close 1007/1008, and never answered as a success"},
+	{CheckMalformed, "malformed frames (not JSON, binary, oversize, not an object, unknown discriminator) do not end in an abnormal drop (1006) or a server error close (1011)"},
+	{CheckRecovers, "the server still answers a valid request after every bad input"},
+	{CheckIsolation, "replies go only to the requester, never to another connection on the same channel"},
+}
+
+func checkIndex(id string) int {
+	for i, c := range Checks {
+		if c.ID == id {
+			return i
+		}
+	}
+	return len(Checks)
+}
+
+// KnownCheck reports whether id names a check.
+func KnownCheck(id string) bool { return checkIndex(id) < len(Checks) }

@@ -1,0 +1,112 @@
+package conformance_test
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chanxgo/chanx/conformance"
+	"github.com/chanxgo/chanx/ir"
+	"github.com/chanxgo/chanx/spec"
+	"github.com/chanxgo/chanx/spec/analyze"
+)
+
+// chatAPI loads the chat example's document, the contract every test
+// server here implements.
+func chatAPI(t testing.TB) *ir.API {
+	t.Helper()
+	ctx := context.Background()
+	doc, err := spec.Load(ctx, filepath.Join("..", "examples", "chat", "asyncapi.yaml"), spec.Options{NoRemote: true})
+	if err != nil {
+		t.Fatalf("load chat document: %v", err)
+	}
+	api, diags := analyze.Build(ctx, doc)
+	if diags.HasErrors() {
+		t.Fatalf("chat document: %v", diags)
+	}
+	if api == nil || len(api.Channels) == 0 {
+		t.Fatal("chat document: analyze.Build produced no channels")
+	}
+	return api
+}
+
+// fast keeps the broken servers' timeouts short: every missing answer
+// costs one timeout.
+var fast = []conformance.Option{
+	conformance.WithTimeout(400 * time.Millisecond),
+	conformance.WithQuiet(80 * time.Millisecond),
+	conformance.WithSeed(7),
+}
+
+func TestCorrectServerPassesEveryCheck(t *testing.T) {
+	url := startChat(t, noBug)
+	rep := conformance.Run(t, chatAPI(t), url, fast...)
+	if rep == nil {
+		return
+	}
+	// Every check ran somewhere; only the ones that cannot apply to an
+	// operation without a reply are skipped.
+	var skipped []string
+	for _, res := range rep.Results {
+		if res.Status == conformance.Skip {
+			skipped = append(skipped, res.Check+" "+res.Where()+": "+res.Reason)
+		}
+	}
+	want := []string{
+		"reply-received chat/handle_new_chat_message: the operation declares no reply",
+		"replies-isolated chat/handle_new_chat_message: the operation declares no reply",
+	}
+	if !slices.Equal(skipped, want) {
+		t.Errorf("skipped:\n%s\nwant:\n%s", strings.Join(skipped, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestBrokenServers plants one bug per check and expects exactly that
+// check to fail, named in the report.
+func TestBrokenServers(t *testing.T) {
+	api := chatAPI(t)
+	for _, tc := range []struct {
+		name  string
+		bug   bug
+		check string
+		where string
+		msg   string
+	}{
+		{"wrong reply type", wrongReplyType, conformance.CheckReply, "chat/handle_ping", `no reply (pong) to {"action":"ping"} within 400ms; received instead: {"action":"new_chat_message","payload":{"message":"pong","name":"server"}}`},
+		{"missing reply", missingReply, conformance.CheckReply, "chat/handle_ping", `no reply (pong) to {"action":"ping"} within 400ms`},
+		{"accepts invalid input", acceptsInvalid, conformance.CheckInvalid, "chat/handle_new_chat_message", `was not rejected: no error frame within 400ms and the connection stayed open`},
+		{"drops the connection on non-JSON", dropsOnNonJSON, conformance.CheckMalformed, "chat", "after the not-json frame connection dropped without a close frame (1006)"},
+		{"sends an undeclared message", sendsUndeclared, conformance.CheckServerFrames, "chat", `received {"action":"debug","payload":"handled ping"}`},
+		{"answers valid input with an error", errorOnValid, conformance.CheckValidAccepted, "chat/handle_new_chat_message", `was answered with an error: {"action":"error","payload":{"detail":"Failed to process message for new_chat_message"}}`},
+		{"leaks replies to another connection", leaksReplies, conformance.CheckIsolation, "chat/handle_ping", `connection B received the reply {"action":"pong","payload":null} meant for connection A's request {"action":"ping","payload":null}`},
+		{"stops answering after bad input", stopsAfterBad, conformance.CheckRecovers, "chat", `the server did not answer {"action":"ping","payload":null} within 400ms`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			url := startChat(t, tc.bug)
+			rep, err := conformance.Check(t.Context(), api, url, fast...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := rep.FailedChecks(); !slices.Equal(got, []string{tc.check}) {
+				var b strings.Builder
+				rep.WriteText(&b)
+				t.Fatalf("failed checks %v, want [%s]\n%s", got, tc.check, b.String())
+			}
+			where, _, _ := strings.Cut(tc.where, "/")
+			failed := rep.Result(tc.check, where, strings.TrimPrefix(tc.where[len(where):], "/"))
+			if failed == nil || failed.Status != conformance.Fail {
+				t.Fatalf("%s %s did not fail: %+v", tc.check, tc.where, failed)
+			}
+			f := failed.Failure
+			if f == nil || !strings.Contains(f.Message, tc.msg) {
+				t.Errorf("failure message:\n%v\nwant it to contain:\n%s", f, tc.msg)
+			}
+			if f != nil && len(f.Transcript) == 0 {
+				t.Error("the failure has no transcript")
+			}
+		})
+	}
+}

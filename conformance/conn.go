@@ -1,0 +1,233 @@
+package conformance
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// keepData is the longest frame kept whole in a transcript.
+const keepData = 4096
+
+// transcript records what a case sends and receives, in the order the
+// tester saw it.
+type transcript struct {
+	mu     sync.Mutex
+	events []Event
+}
+
+func (t *transcript) add(e Event) {
+	t.mu.Lock()
+	t.events = append(t.events, e)
+	t.mu.Unlock()
+}
+
+func (t *transcript) list() []Event {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]Event(nil), t.events...)
+}
+
+func frameEvent(conn, kind string, typ websocket.MessageType, data []byte) Event {
+	e := Event{Conn: conn, Kind: kind, Binary: typ == websocket.MessageBinary}
+	switch {
+	case len(data) > keepData:
+		e.Size = len(data)
+	case e.Binary:
+		e.Data = base64.StdEncoding.EncodeToString(data)
+	default:
+		e.Data = string(data)
+	}
+	return e
+}
+
+// frame is one message read from the server.
+type frame struct {
+	typ  websocket.MessageType
+	data []byte
+}
+
+// conn is one tester connection. A goroutine reads frames into a queue so
+// that waiting for a frame never times out a read (coder/websocket closes
+// the connection when a read's context expires).
+type conn struct {
+	name   string
+	ws     *websocket.Conn
+	frames chan frame
+	done   chan struct{} // closed when the reader stops
+	err    error         // why the reader stopped; read after done
+	cancel context.CancelFunc
+	rec    *transcript
+	// seen is called for every frame received, in order, before it is
+	// returned (the server-frames-declared check observes them here).
+	seen   func(c *conn, f frame)
+	closed bool // the tester already recorded the close
+}
+
+// errTimeout is returned by next when nothing arrived in time.
+var errTimeout = errors.New("timed out")
+
+// dialConn opens a connection to u.
+func dialConn(ctx context.Context, name, u string, header http.Header, timeout time.Duration, rec *transcript, seen func(*conn, frame)) (*conn, *http.Response, error) {
+	dctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	ws, resp, err := websocket.Dial(dctx, u, &websocket.DialOptions{HTTPHeader: header.Clone()})
+	if err != nil {
+		note := err.Error()
+		if resp != nil {
+			note = fmt.Sprintf("HTTP %s: %v", resp.Status, err)
+		}
+		rec.add(Event{Conn: name, Kind: "dial", Data: u, Note: "failed: " + note})
+		return nil, resp, err
+	}
+	rec.add(Event{Conn: name, Kind: "dial", Data: u})
+	ws.SetReadLimit(64 << 20)
+	rctx, rcancel := context.WithCancel(context.Background())
+	c := &conn{name: name, ws: ws, frames: make(chan frame, 1024), done: make(chan struct{}), cancel: rcancel, rec: rec, seen: seen}
+	go c.read(rctx)
+	return c, resp, nil
+}
+
+func (c *conn) read(ctx context.Context) {
+	defer close(c.done)
+	for {
+		typ, data, err := c.ws.Read(ctx)
+		if err != nil {
+			c.err = err
+			return
+		}
+		select {
+		case c.frames <- frame{typ, data}:
+		case <-ctx.Done():
+			c.err = ctx.Err()
+			return
+		}
+	}
+}
+
+// send writes one frame; a failure is recorded, not fatal: the server may
+// have closed the connection, which the next read reports.
+func (c *conn) send(ctx context.Context, typ websocket.MessageType, data []byte, timeout time.Duration) {
+	c.rec.add(frameEvent(c.name, "send", typ, data))
+	wctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if err := c.ws.Write(wctx, typ, data); err != nil {
+		c.rec.add(Event{Conn: c.name, Kind: "send", Note: "write failed: " + err.Error()})
+	}
+}
+
+// closedError says how the connection ended.
+type closedError struct {
+	// Code is the close code the server sent, or 1006 when it dropped the
+	// connection without one.
+	Code int
+	err  error
+}
+
+func (e *closedError) Error() string {
+	if e.Code == int(websocket.StatusAbnormalClosure) {
+		return fmt.Sprintf("connection dropped without a close frame (1006): %v", e.err)
+	}
+	return fmt.Sprintf("connection closed with %d", e.Code)
+}
+
+// next returns the next frame, a *closedError when the connection has
+// ended and every frame before the end was returned, or errTimeout.
+func (c *conn) next(ctx context.Context, d time.Duration) (frame, error) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case f := <-c.frames:
+		c.got(f)
+		return f, nil
+	default:
+	}
+	select {
+	case f := <-c.frames:
+		c.got(f)
+		return f, nil
+	case <-c.done:
+		select {
+		case f := <-c.frames:
+			c.got(f)
+			return f, nil
+		default:
+		}
+		return frame{}, c.closedErr()
+	case <-t.C:
+		c.rec.add(Event{Conn: c.name, Kind: "timeout", Note: "nothing within " + d.String()})
+		return frame{}, errTimeout
+	case <-ctx.Done():
+		return frame{}, ctx.Err()
+	}
+}
+
+func (c *conn) got(f frame) {
+	c.rec.add(frameEvent(c.name, "recv", f.typ, f.data))
+	if c.seen != nil {
+		c.seen(c, f)
+	}
+}
+
+func (c *conn) closedErr() *closedError {
+	code := int(websocket.CloseStatus(c.err))
+	if code == -1 {
+		code = int(websocket.StatusAbnormalClosure)
+	}
+	if !c.closed {
+		c.closed = true
+		e := Event{Conn: c.name, Kind: "closed", Code: code}
+		if code == int(websocket.StatusAbnormalClosure) && c.err != nil {
+			e.Note = c.err.Error()
+		} else {
+			var ce websocket.CloseError
+			if errors.As(c.err, &ce) && ce.Reason != "" {
+				e.Note = ce.Reason
+			}
+		}
+		c.rec.add(e)
+	}
+	return &closedError{Code: code, err: c.err}
+}
+
+// isClosed reports whether the server has ended the connection.
+func (c *conn) isClosed() bool {
+	select {
+	case <-c.done:
+		return len(c.frames) == 0
+	default:
+		return false
+	}
+}
+
+// close ends the connection, first handing every frame still queued to
+// the observer so that none escapes the server-frames-declared check.
+func (c *conn) close() {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = c.ws.Close(websocket.StatusNormalClosure, "")
+	}()
+	select {
+	case <-done:
+	case <-time.After(500 * time.Millisecond):
+		_ = c.ws.CloseNow()
+		<-done
+	}
+	c.cancel()
+	<-c.done
+	for {
+		select {
+		case f := <-c.frames:
+			c.got(f)
+		default:
+			return
+		}
+	}
+}

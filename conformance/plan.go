@@ -1,0 +1,288 @@
+package conformance
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/chanxgo/chanx/conformance/gen"
+	"github.com/chanxgo/chanx/conformance/match"
+	"github.com/chanxgo/chanx/ir"
+)
+
+// builtins are the chanx wire protocol's server frames that Chanx-written
+// documents do not declare (PROTOCOL.md).
+var builtins = map[string]bool{"pong": true, "error": true, "authentication": true, "complete": true, "group_complete": true, "event_complete": true}
+
+const errorAction = "error"
+
+// channelPlan is everything the tester needs about one channel.
+type channelPlan struct {
+	ch *ir.Channel
+	// paths are the addresses to connect to, parameters filled in: the
+	// first is used by every case, the rest only for the handshake.
+	paths []string
+	// skip, when set, is why nothing can be tested on this channel.
+	skip string
+	// in are the messages the server receives, told apart by inProp.
+	in     *match.Set
+	inProp string
+	// out are the messages the server may send.
+	out     *match.Set
+	outProp string
+	// builtins: the chanx protocol's own frames are allowed too.
+	builtins bool
+	ops      []*opPlan
+	// fence is a request the server answered at the start; sending it and
+	// waiting for its reply tells that earlier frames were handled.
+	fence *fence
+}
+
+// opPlan is one receive operation.
+type opPlan struct {
+	op      *ir.Operation
+	msgs    []*ir.Message
+	replies *match.Set
+	valid   []testFrame
+	invalid []testFrame
+}
+
+// testFrame is a generated frame and the message it was made for.
+type testFrame struct {
+	msg    *ir.Message
+	value  any
+	origin string
+}
+
+func (f testFrame) json() []byte {
+	b, _ := json.Marshal(f.value)
+	return b
+}
+
+var paramRE = regexp.MustCompile(`\{([^{}]+)\}`)
+
+// plan builds the channel plans of api, generating every frame up front
+// so that a seed fixes them all.
+func plan(api *ir.API, o *options) ([]*channelPlan, error) {
+	g := gen.New(o.seed)
+	var out []*channelPlan
+	for _, ch := range api.Channels {
+		p := &channelPlan{ch: ch}
+		out = append(out, p)
+		if ch.Address == "" {
+			p.skip = "the channel has no address"
+			continue
+		}
+		paths, err := channelPaths(ch, o.params)
+		if err != nil {
+			p.skip = err.Error()
+			continue
+		}
+		p.paths = paths
+
+		var inMsgs, outMsgs []*ir.Message
+		for _, op := range api.Operations {
+			if op.Channel != ch {
+				continue
+			}
+			switch op.Action {
+			case ir.Receive:
+				inMsgs = appendNew(inMsgs, op.Messages...)
+				var replies []*ir.Message
+				if op.Reply != nil && (op.Reply.Channel == nil || op.Reply.Channel == ch) {
+					replies = op.Reply.Messages
+					outMsgs = appendNew(outMsgs, replies...)
+				}
+				rs, err := match.NewSet(replies, match.Discriminator(replies))
+				if err != nil {
+					return nil, fmt.Errorf("channel %s: operation %s: %w", ch.Name, op.Name, err)
+				}
+				p.ops = append(p.ops, &opPlan{op: op, msgs: op.Messages, replies: rs})
+			case ir.Send:
+				outMsgs = appendNew(outMsgs, op.Messages...)
+			}
+		}
+		p.inProp = dispatchProperty(ch, ir.Receive, inMsgs)
+		p.outProp = dispatchProperty(ch, ir.Send, outMsgs)
+		if p.in, err = match.NewSet(inMsgs, p.inProp); err != nil {
+			return nil, fmt.Errorf("channel %s: %w", ch.Name, err)
+		}
+		if p.out, err = match.NewSet(outMsgs, p.outProp); err != nil {
+			return nil, fmt.Errorf("channel %s: %w", ch.Name, err)
+		}
+		p.builtins = !o.noBuiltins && (p.inProp == "action" || p.outProp == "action" || p.inProp == "" && p.outProp == "")
+		for _, op := range p.ops {
+			op.generate(g, p, o.maxExamples)
+		}
+	}
+	return out, nil
+}
+
+func appendNew(list []*ir.Message, msgs ...*ir.Message) []*ir.Message {
+outer:
+	for _, m := range msgs {
+		for _, x := range list {
+			if x == m {
+				continue outer
+			}
+		}
+		list = append(list, m)
+	}
+	return list
+}
+
+// dispatchProperty is the property that names messages in one direction:
+// the one the document analysis found, else one inferred here.
+func dispatchProperty(ch *ir.Channel, dir ir.Action, msgs []*ir.Message) string {
+	for _, d := range ch.Dispatch {
+		if d.Action == dir && d.Property != "" {
+			return d.Property
+		}
+	}
+	return match.Discriminator(msgs)
+}
+
+// channelPaths fills the address parameters: --param first, then the
+// parameter's enum (every value, for the handshake), examples, default,
+// and a placeholder as the last resort.
+func channelPaths(ch *ir.Channel, params map[string]string) ([]string, error) {
+	values := map[string][]string{}
+	for _, p := range ch.Parameters {
+		switch {
+		case params[p.Name] != "":
+			values[p.Name] = []string{params[p.Name]}
+		case len(p.Enum) > 0:
+			values[p.Name] = p.Enum
+		case len(p.Examples) > 0:
+			values[p.Name] = p.Examples[:1]
+		case p.Default != "":
+			values[p.Name] = []string{p.Default}
+		default:
+			values[p.Name] = []string{"conformance"}
+		}
+	}
+	fill := func(pick func(name string) string) (string, error) {
+		var missing []string
+		path := paramRE.ReplaceAllStringFunc(ch.Address, func(m string) string {
+			name := m[1 : len(m)-1]
+			v := pick(name)
+			if v == "" {
+				missing = append(missing, name)
+			}
+			return url.PathEscape(v)
+		})
+		if missing != nil {
+			return "", fmt.Errorf("no value for address parameter %s (use --param %s=VALUE)", strings.Join(missing, ", "), missing[0])
+		}
+		if !strings.HasPrefix(path, "/") {
+			path = "/" + path
+		}
+		return path, nil
+	}
+	first, err := fill(func(name string) string {
+		if v := values[name]; len(v) > 0 {
+			return v[0]
+		}
+		if params[name] != "" {
+			return params[name]
+		}
+		return ""
+	})
+	if err != nil {
+		return nil, err
+	}
+	paths := []string{first}
+	// Every enum value of each parameter gets a handshake of its own.
+	for _, p := range ch.Parameters {
+		for i, v := range values[p.Name] {
+			if i == 0 || i > 8 {
+				continue
+			}
+			path, err := fill(func(name string) string {
+				if name == p.Name {
+					return v
+				}
+				return values[name][0]
+			})
+			if err == nil {
+				paths = append(paths, path)
+			}
+		}
+	}
+	return paths, nil
+}
+
+// generate makes the operation's valid and invalid frames. Each message's
+// examples come first; every frame carries its message's discriminator so
+// the server can route it, and is checked against the schema so that a
+// "valid" frame is valid and an "invalid" one invalid.
+func (op *opPlan) generate(g *gen.Generator, p *channelPlan, n int) {
+	seenV, seenI := map[string]bool{}, map[string]bool{}
+	var keep []string
+	if p.inProp != "" {
+		keep = []string{p.inProp}
+	}
+	perMsg := (n + len(op.msgs) - 1) / max(len(op.msgs), 1)
+	for _, m := range op.msgs {
+		disc := p.in.Value(m)
+		pin := func(v any) any {
+			if obj, ok := v.(map[string]any); ok && p.inProp != "" && disc != "" {
+				c := make(map[string]any, len(obj)+1)
+				for k, x := range obj {
+					c[k] = x
+				}
+				c[p.inProp] = disc
+				return c
+			}
+			return v
+		}
+		var examples []gen.Value
+		for i, e := range m.Examples {
+			name := e.Name
+			if name == "" {
+				name = fmt.Sprintf("#%d", i)
+			}
+			examples = append(examples, gen.Value{Value: e.Payload, Origin: "example " + name})
+		}
+		var valid []testFrame
+		for _, v := range g.Valid(m.Payload, examples, 4*perMsg) {
+			fv := pin(v.Value)
+			if p.in.Validate(m, fv) != nil {
+				continue
+			}
+			k := string(testFrame{value: fv}.json())
+			if seenV[k] || len(valid) >= perMsg {
+				continue
+			}
+			seenV[k] = true
+			valid = append(valid, testFrame{msg: m, value: fv, origin: v.Origin})
+		}
+		op.valid = append(op.valid, valid...)
+		if len(valid) == 0 {
+			continue
+		}
+		count := 0
+		for _, base := range valid {
+			for _, mu := range gen.Invalid(m.Payload, base.value, keep, 4*perMsg) {
+				if count >= perMsg {
+					break
+				}
+				if p.in.Validate(m, mu.Value) == nil {
+					continue // another branch still accepts it
+				}
+				if obj, ok := mu.Value.(map[string]any); p.inProp != "" && (!ok || obj[p.inProp] != disc) {
+					continue // not routable: a malformed frame, not invalid input
+				}
+				k := string(testFrame{value: mu.Value}.json())
+				if seenI[k] {
+					continue
+				}
+				seenI[k] = true
+				op.invalid = append(op.invalid, testFrame{msg: m, value: mu.Value, origin: "mutation: " + mu.Description})
+				count++
+			}
+		}
+	}
+}

@@ -1,0 +1,439 @@
+package conformance
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/chanxgo/chanx/conformance/gen"
+	"github.com/chanxgo/chanx/ir"
+)
+
+// Check tests the server at baseURL (ws:// or wss://, host and optional
+// path prefix; each channel's address is appended) against api and
+// returns the report. The error is for unusable input (a bad URL, a
+// document without channels, a schema that does not compile); everything
+// the server does wrong is in the report.
+func Check(ctx context.Context, api *ir.API, baseURL string, opts ...Option) (*Report, error) {
+	o := newOptions(opts)
+	base, err := parseBase(baseURL)
+	if err != nil {
+		return nil, err
+	}
+	if api == nil || len(api.Channels) == 0 {
+		return nil, errors.New("conformance: the document declares no channels")
+	}
+	plans, err := plan(api, o)
+	if err != nil {
+		return nil, fmt.Errorf("conformance: %w", err)
+	}
+	r := &runner{o: o, base: base, results: map[string]*Result{}}
+	start := time.Now()
+	for _, p := range plans {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("conformance: %w", err)
+		}
+		r.channel(ctx, p)
+	}
+	rep := &Report{URL: base, Seed: o.seed, MaxExamples: o.maxExamples, Duration: time.Since(start)}
+	for _, res := range r.list {
+		if res.Status == "" {
+			res.Status = Pass
+		}
+		rep.Results = append(rep.Results, res)
+	}
+	rep.sort()
+	return rep, nil
+}
+
+func parseBase(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("conformance: url %q: %w", raw, err)
+	}
+	switch u.Scheme {
+	case "ws", "wss", "http", "https":
+	default:
+		return "", fmt.Errorf("conformance: url %q: want ws:// or wss://", raw)
+	}
+	if u.Host == "" {
+		return "", fmt.Errorf("conformance: url %q: no host", raw)
+	}
+	u.RawQuery, u.Fragment = "", ""
+	return strings.TrimRight(u.String(), "/"), nil
+}
+
+// runner runs the checks and keeps their results.
+type runner struct {
+	o       *options
+	base    string
+	results map[string]*Result
+	list    []*Result
+	// shrinking is set while a failure is being shrunk: verdicts then
+	// only feed the shrinker.
+	shrinking bool
+}
+
+func (r *runner) result(check, ch, op string) *Result {
+	k := check + "\x00" + ch + "\x00" + op
+	res, ok := r.results[k]
+	if !ok {
+		res = &Result{Check: check, Channel: ch, Operation: op}
+		if !r.enabled(check) {
+			res.Status, res.Reason = Skip, "not selected"
+		}
+		r.results[k] = res
+		r.list = append(r.list, res)
+	}
+	return res
+}
+
+func (r *runner) enabled(check string) bool {
+	return r.o.only == nil || r.o.only[check]
+}
+
+// judging reports whether check still needs verdicts on ch/op: it is
+// selected and has not failed there yet.
+func (r *runner) judging(check, ch, op string) bool {
+	res := r.result(check, ch, op)
+	return res.Status != Fail && res.Status != Skip
+}
+
+func (r *runner) skip(check, ch, op, reason string) {
+	res := r.result(check, ch, op)
+	if res.Status == "" {
+		res.Status, res.Reason = Skip, reason
+	}
+}
+
+func (r *runner) progress(format string, args ...any) {
+	if r.o.progress != nil {
+		r.o.progress(fmt.Sprintf(format, args...))
+	}
+}
+
+// record applies a case's verdicts. A failure is shrunk first when the
+// case sent a generated frame.
+func (r *runner) record(ctx context.Context, p *channelPlan, op *opPlan, c Case, tf *testFrame, v verdicts, tr []Event) {
+	chName := p.ch.Name
+	for _, check := range orderedChecks(v) {
+		msg := v[check]
+		opName := ""
+		if op != nil && check != CheckServerFrames && check != CheckMalformed && check != CheckRecovers {
+			opName = op.op.Name
+		}
+		res := r.result(check, chName, opName)
+		if res.Status == Fail || res.Status == Skip && res.Reason != "" {
+			continue
+		}
+		res.Cases++
+		if msg == "" {
+			res.Status = Pass
+			continue
+		}
+		f := &Failure{Check: check, Channel: chName, Operation: opName, Message: msg, Seed: r.o.seed, Case: c, Transcript: tr}
+		if tf != nil && op != nil && check != CheckServerFrames && (c.Kind == "valid" || c.Kind == "invalid") {
+			r.shrink(ctx, p, op, f, *tf)
+		}
+		res.Status, res.Reason, res.Failure = Fail, firstLine(f.Message), f
+	}
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+func orderedChecks(v verdicts) []string {
+	var out []string
+	for _, c := range Checks {
+		if _, ok := v[c.ID]; ok {
+			out = append(out, c.ID)
+		}
+	}
+	return out
+}
+
+// shrink reduces the failing frame of f while the same check keeps
+// failing, and stores the smallest failing case in f.
+func (r *runner) shrink(ctx context.Context, p *channelPlan, op *opPlan, f *Failure, tf testFrame) {
+	budget := r.o.shrinkBudget
+	if budget == 0 {
+		return
+	}
+	var keep []string
+	if p.inProp != "" {
+		keep = []string{p.inProp}
+	}
+	r.shrinking = true
+	defer func() { r.shrinking = false }()
+	runs := 0
+	original := f.Case.Frame
+	gen.Shrink(tf.value, keep, 50*budget, func(v any) bool {
+		if runs >= budget || ctx.Err() != nil {
+			return false
+		}
+		valid := p.in.Validate(tf.msg, v) == nil
+		if valid != (f.Case.Kind == "valid") {
+			return false
+		}
+		if obj, ok := v.(map[string]any); p.inProp != "" && (!ok || obj[p.inProp] != tf.value.(map[string]any)[p.inProp]) {
+			return false
+		}
+		runs++
+		cand := testFrame{msg: tf.msg, value: v, origin: tf.origin}
+		c := f.Case
+		c.Frame = cand.json()
+		got, tr := r.runFrameCase(ctx, p, op, c.Kind, cand, map[string]bool{f.Check: true})
+		if got[f.Check] == "" {
+			return false
+		}
+		f.Case, f.Message, f.Transcript = c, got[f.Check], tr
+		return true
+	})
+	if !bytes.Equal(original, f.Case.Frame) {
+		f.Original = original
+	}
+}
+
+// verdicts maps a check id to "" (passed) or why it failed, for the checks
+// a case judged.
+type verdicts map[string]string
+
+// channel runs every check on one channel.
+func (r *runner) channel(ctx context.Context, p *channelPlan) {
+	name := p.ch.Name
+	if p.skip != "" {
+		for _, c := range Checks {
+			r.skip(c.ID, name, "", p.skip)
+		}
+		return
+	}
+	// Handshake, for every parameter value.
+	r.progress("%s %s", CheckHandshake, name)
+	handshakeOK := true
+	for i, path := range p.paths {
+		cr := r.newCase(p)
+		c := Case{Kind: "handshake", Path: path}
+		a, err := cr.dial(ctx, "A", path)
+		if err != nil {
+			if i == 0 {
+				handshakeOK = false
+			}
+			r.record(ctx, p, nil, c, nil, verdicts{CheckHandshake: fmt.Sprintf("handshake to %s failed: %v", path, dialReason(err))}, cr.rec.list())
+			continue
+		}
+		a.close()
+		v := cr.verdicts()
+		v[CheckHandshake] = ""
+		r.record(ctx, p, nil, c, nil, v, cr.rec.list())
+	}
+	if !handshakeOK {
+		for _, c := range Checks[1:] {
+			r.skip(c.ID, name, "", "the handshake failed")
+		}
+		return
+	}
+	if len(p.ops) == 0 {
+		for _, id := range []string{CheckReply, CheckValidAccepted, CheckInvalid, CheckIsolation, CheckRecovers} {
+			r.skip(id, name, "", "the channel has no receive operation")
+		}
+	}
+	r.findFence(ctx, p)
+	for _, op := range p.ops {
+		r.operation(ctx, p, op)
+	}
+	r.malformed(ctx, p)
+	for _, op := range p.ops {
+		if op.replies.Len() == 0 {
+			r.skip(CheckIsolation, name, op.op.Name, "the operation declares no reply")
+			continue
+		}
+		if len(op.valid) == 0 {
+			r.skip(CheckIsolation, name, op.op.Name, "no valid frame could be generated")
+			continue
+		}
+		if !r.judging(CheckIsolation, name, op.op.Name) {
+			continue
+		}
+		if res := r.result(CheckReply, name, op.op.Name); res.Status == Fail {
+			r.skip(CheckIsolation, name, op.op.Name, "the operation's reply did not come (see reply-received)")
+			continue
+		}
+		r.progress("%s %s/%s", CheckIsolation, name, op.op.Name)
+		tf := op.valid[0]
+		c := Case{Kind: "isolation", Path: p.paths[0], Frame: tf.json(), Origin: tf.origin}
+		v, tr := r.isolationCase(ctx, p, op, tf)
+		if _, judged := v[CheckIsolation]; !judged {
+			r.skip(CheckIsolation, name, op.op.Name, "the request got no reply, so there was nothing to leak")
+		}
+		r.record(ctx, p, op, c, &tf, v, tr)
+	}
+	if p.fence == nil {
+		r.skip(CheckRecovers, name, "", "no request with a reply was answered, so recovery cannot be observed")
+	}
+	r.skip(CheckServerFrames, name, "", "the server sent no frame")
+}
+
+func dialReason(err error) string {
+	return err.Error()
+}
+
+// findFence looks for a request the server answers, to use as a fence.
+func (r *runner) findFence(ctx context.Context, p *channelPlan) {
+	for _, op := range p.ops {
+		if op.replies.Len() == 0 || len(op.valid) == 0 {
+			continue
+		}
+		cr := r.newCase(p)
+		a, err := cr.dial(ctx, "A", p.paths[0])
+		if err != nil {
+			return
+		}
+		tf := op.valid[0]
+		a.send(ctx, websocket.MessageText, tf.json(), r.o.timeout)
+		ok := false
+		deadline := time.Now().Add(r.o.timeout)
+		for !ok {
+			f, err := a.next(ctx, time.Until(deadline))
+			if err != nil {
+				break
+			}
+			if v, isJSON := decode(f); isJSON && op.replies.Match(v).Message != nil {
+				ok = true
+			}
+		}
+		a.close()
+		r.record(ctx, p, nil, Case{Kind: "probe", Path: p.paths[0], Frame: tf.json()}, nil, cr.verdicts(), cr.rec.list())
+		if ok {
+			p.fence = &fence{op: op, frame: tf}
+			return
+		}
+	}
+}
+
+// operation runs the valid and invalid frames of one receive operation.
+func (r *runner) operation(ctx context.Context, p *channelPlan, op *opPlan) {
+	ch, name := p.ch.Name, op.op.Name
+	if op.replies.Len() == 0 {
+		r.skip(CheckReply, ch, name, "the operation declares no reply")
+	}
+	if len(op.valid) == 0 {
+		reason := "no valid frame could be generated from the message schemas"
+		r.skip(CheckValidAccepted, ch, name, reason)
+		r.skip(CheckReply, ch, name, reason)
+		r.skip(CheckInvalid, ch, name, reason)
+		return
+	}
+	for i, tf := range op.valid {
+		if !r.judging(CheckValidAccepted, ch, name) && !r.judging(CheckReply, ch, name) && !r.judging(CheckServerFrames, ch, "") {
+			break
+		}
+		r.progress("valid %s/%s %d/%d", ch, name, i+1, len(op.valid))
+		c := Case{Kind: "valid", Path: p.paths[0], Frame: tf.json(), Origin: tf.origin}
+		v, tr := r.validCase(ctx, p, op, tf, r.judgeSet(p, op, CheckValidAccepted, CheckReply))
+		r.record(ctx, p, op, c, &tf, v, tr)
+	}
+	if len(op.invalid) == 0 {
+		r.skip(CheckInvalid, ch, name, "no invalid variant could be made: the schemas accept any value")
+		return
+	}
+	for i, tf := range op.invalid {
+		if !r.judging(CheckInvalid, ch, name) && !r.judging(CheckRecovers, ch, "") {
+			break
+		}
+		r.progress("invalid %s/%s %d/%d", ch, name, i+1, len(op.invalid))
+		c := Case{Kind: "invalid", Path: p.paths[0], Frame: tf.json(), Origin: tf.origin}
+		v, tr := r.invalidCase(ctx, p, op, tf, r.judgeSet(p, op, CheckInvalid, CheckRecovers))
+		r.record(ctx, p, op, c, &tf, v, tr)
+	}
+}
+
+// judgeSet is the checks among ids still to be judged.
+func (r *runner) judgeSet(p *channelPlan, op *opPlan, ids ...string) map[string]bool {
+	out := map[string]bool{}
+	for _, id := range ids {
+		opName := op.op.Name
+		if id == CheckRecovers {
+			opName = ""
+		}
+		if r.judging(id, p.ch.Name, opName) {
+			out[id] = true
+		}
+	}
+	return out
+}
+
+// malformed sends each malformed frame on a fresh connection.
+func (r *runner) malformed(ctx context.Context, p *channelPlan) {
+	for _, c := range r.malformedCases(p) {
+		if !r.judging(CheckMalformed, p.ch.Name, "") && !r.judging(CheckRecovers, p.ch.Name, "") {
+			break
+		}
+		r.progress("malformed %s %s", p.ch.Name, c.Malformed)
+		judge := map[string]bool{}
+		for _, id := range []string{CheckMalformed, CheckRecovers} {
+			if r.judging(id, p.ch.Name, "") {
+				judge[id] = true
+			}
+		}
+		v, tr := r.malformedCase(ctx, p, c, judge)
+		r.record(ctx, p, nil, c, nil, v, tr)
+	}
+}
+
+func (r *runner) malformedCases(p *channelPlan) []Case {
+	path := p.paths[0]
+	cases := []Case{
+		{Kind: "malformed", Malformed: "not-json", Raw: `{"action": "ping", "payload": `},
+		{Kind: "malformed", Malformed: "empty", Raw: ""},
+		{Kind: "malformed", Malformed: "not-object", Frame: json.RawMessage(`[1,2,3]`)},
+		{Kind: "malformed", Malformed: "not-object", Frame: json.RawMessage(`"chanx"`)},
+		{Kind: "malformed", Malformed: "not-object", Frame: json.RawMessage(`null`)},
+		{Kind: "malformed", Malformed: "binary", Raw: `{"action": "ping", "payload": null}`},
+		{Kind: "malformed", Malformed: "oversize", Size: r.o.oversize},
+	}
+	if p.inProp != "" {
+		unknown, _ := json.Marshal(map[string]any{p.inProp: "chanx_conformance_unknown", "payload": nil})
+		cases = append(cases, Case{Kind: "malformed", Malformed: "unknown-discriminator", Frame: unknown})
+	}
+	for i := range cases {
+		cases[i].Path = path
+	}
+	return cases
+}
+
+// malformedBytes is what a malformed case sends.
+func (r *runner) malformedBytes(p *channelPlan, c Case) (websocket.MessageType, []byte) {
+	switch c.Malformed {
+	case "binary":
+		return websocket.MessageBinary, []byte(c.Raw)
+	case "oversize":
+		// A frame that would be valid but for its size: the discriminator
+		// of the first message and one huge string.
+		prop := p.inProp
+		if prop == "" {
+			prop = "action"
+		}
+		disc := "chanx"
+		if ms := p.in.Messages(); len(ms) > 0 && p.in.Value(ms[0]) != "" {
+			disc = p.in.Value(ms[0])
+		}
+		head := fmt.Sprintf(`{%q: %q, "payload": "`, prop, disc)
+		n := max(c.Size-len(head)-2, 0)
+		return websocket.MessageText, []byte(head + strings.Repeat("x", n) + `"}`)
+	}
+	if len(c.Frame) > 0 {
+		return websocket.MessageText, c.Frame
+	}
+	return websocket.MessageText, []byte(c.Raw)
+}
