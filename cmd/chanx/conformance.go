@@ -1,14 +1,255 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
 
-// conformanceCommand is 'chanx conformance'.
+	"github.com/urfave/cli/v2"
+
+	"github.com/chanxgo/chanx/conformance"
+	"github.com/chanxgo/chanx/ir"
+	"github.com/chanxgo/chanx/spec"
+	"github.com/chanxgo/chanx/spec/analyze"
+)
+
+// conformanceCommand is 'chanx conformance': it tests a running server
+// against its AsyncAPI document. Exit 0 when every check passes, 1 when
+// one fails, 2 when the arguments (or the document) are unusable.
 func conformanceCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "conformance",
 		Usage: "test a running WebSocket server against its AsyncAPI document",
-		Action: func(c *cli.Context) error {
-			return cli.Exit("chanx conformance: not implemented yet", 2)
+		Description: "Connects to every channel of the document at --url, sends the document's examples,\n" +
+			"valid, boundary and random frames, invalid and malformed ones, and checks every answer.\n" +
+			"Failures are shrunk to a minimal frame; --seed reproduces a run exactly.\n" +
+			"Exit status: 0 all checks pass, 1 a check failed, 2 unusable arguments.",
+		ArgsUsage: " ",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "schema", Aliases: []string{"s"}, Usage: "the AsyncAPI document: a file path or an http(s) URL"},
+			&cli.StringFlag{Name: "url", Usage: "the server's base WebSocket URL, ws://host:port; each channel's address is appended"},
+			&cli.StringSliceFlag{Name: "param", Usage: "a channel address parameter, `name=value` (repeatable); default: its enum, examples or default"},
+			&cli.StringSliceFlag{Name: "header", Usage: "an HTTP header for every handshake, `'Name: value'` (repeatable); never written to reports"},
+			&cli.Uint64Flag{Name: "seed", Usage: "seed of the generated frames; the same seed repeats the run exactly (default: random, printed)"},
+			&cli.IntFlag{Name: "max-examples", Value: 10, Usage: "how many valid and how many invalid frames to send per operation"},
+			&cli.DurationFlag{Name: "timeout", Value: 2 * time.Second, Usage: "how long to wait for a reply or an error frame"},
+			&cli.StringSliceFlag{Name: "check", Usage: "run only this check `id` (repeatable; see --list)"},
+			&cli.StringFlag{Name: "junit", Usage: "also write the report as JUnit XML to `FILE`"},
+			&cli.StringFlag{Name: "save", Usage: "also write the JSON report, transcripts included, to `FILE` (for --replay)"},
+			&cli.BoolFlag{Name: "json", Usage: "write the report as JSON on stdout instead of text"},
+			&cli.StringFlag{Name: "replay", Usage: "re-run the failures recorded in `FILE` (a --json/--save report) instead of a full run"},
+			&cli.BoolFlag{Name: "list", Usage: "list the checks with their ids and exit"},
 		},
+		Action: runConformance,
 	}
+}
+
+func conformanceUsage(format string, args ...any) error {
+	return cli.Exit(fmt.Sprintf("chanx conformance: "+format+" (see 'chanx conformance --help')", args...), 2)
+}
+
+func runConformance(c *cli.Context) error {
+	out := c.App.Writer
+	if c.Bool("list") {
+		for _, ch := range conformance.Checks {
+			fmt.Fprintf(out, "%-26s %s\n", ch.ID, ch.Description)
+		}
+		return nil
+	}
+	if c.Args().Present() {
+		return conformanceUsage("unexpected argument %q", c.Args().First())
+	}
+	loc, base := c.String("schema"), c.String("url")
+	if loc == "" {
+		return conformanceUsage("--schema is required")
+	}
+	if base == "" {
+		return conformanceUsage("--url is required")
+	}
+	opts, err := conformanceOptions(c)
+	if err != nil {
+		return err
+	}
+	api, err := loadForConformance(c.Context, loc)
+	if err != nil {
+		return cli.Exit(err.Error(), 2)
+	}
+	if f := c.String("replay"); f != "" {
+		return replayConformance(c, api, base, f, opts)
+	}
+	seed := c.Uint64("seed")
+	if !c.IsSet("seed") {
+		seed = randomSeed()
+	}
+	opts = append(opts, conformance.WithSeed(seed))
+	stopProgress := func() {}
+	if !c.Bool("json") {
+		if f, ok := c.App.ErrWriter.(*os.File); ok && isTerminal(f) {
+			opts = append(opts, conformance.WithProgress(func(line string) {
+				fmt.Fprintf(f, "\r\x1b[K%s", line)
+			}))
+			stopProgress = func() { fmt.Fprint(f, "\r\x1b[K") }
+		}
+	}
+	rep, err := conformance.Check(c.Context, api, base, opts...)
+	stopProgress()
+	if err != nil {
+		return cli.Exit(fmt.Sprintf("chanx %v", err), 2)
+	}
+	rep.Document = loc
+	if f := c.String("junit"); f != "" {
+		if err := writeReportFile(f, rep.WriteJUnit); err != nil {
+			return cli.Exit(err.Error(), 2)
+		}
+	}
+	if f := c.String("save"); f != "" {
+		if err := writeReportFile(f, rep.WriteJSON); err != nil {
+			return cli.Exit(err.Error(), 2)
+		}
+	}
+	if c.Bool("json") {
+		err = rep.WriteJSON(out)
+	} else {
+		err = rep.WriteText(out)
+		if rep.Failed() {
+			hint := fmt.Sprintf("reproduce: chanx conformance -s %s --url %s --seed %d", loc, base, rep.Seed)
+			if f := c.String("save"); f != "" {
+				hint += fmt.Sprintf("\nreplay the failures: chanx conformance -s %s --url %s --replay %s", loc, base, f)
+			}
+			fmt.Fprintln(out, hint)
+		}
+	}
+	if err != nil {
+		return cli.Exit(fmt.Sprintf("chanx conformance: write report: %v", err), 2)
+	}
+	if rep.Failed() {
+		return cli.Exit("", 1)
+	}
+	return nil
+}
+
+// conformanceOptions turns the flags shared by a run and a replay into
+// options, rejecting malformed ones.
+func conformanceOptions(c *cli.Context) ([]conformance.Option, error) {
+	var opts []conformance.Option
+	for _, p := range c.StringSlice("param") {
+		name, value, ok := strings.Cut(p, "=")
+		if !ok || name == "" {
+			return nil, conformanceUsage("--param %q: want name=value", p)
+		}
+		opts = append(opts, conformance.WithParam(name, value))
+	}
+	for _, h := range c.StringSlice("header") {
+		name, value, ok := strings.Cut(h, ":")
+		if !ok || strings.TrimSpace(name) == "" || strings.ContainsAny(strings.TrimSpace(name), " \t") {
+			return nil, conformanceUsage("--header %q: want 'Name: value'", h)
+		}
+		opts = append(opts, conformance.WithHeader(strings.TrimSpace(name), strings.TrimSpace(value)))
+	}
+	if n := c.Int("max-examples"); n < 1 {
+		return nil, conformanceUsage("--max-examples %d: want at least 1", n)
+	} else {
+		opts = append(opts, conformance.WithMaxExamples(n))
+	}
+	if d := c.Duration("timeout"); d <= 0 {
+		return nil, conformanceUsage("--timeout %s: want a positive duration such as 2s", d)
+	} else {
+		opts = append(opts, conformance.WithTimeout(d))
+	}
+	if ids := c.StringSlice("check"); len(ids) > 0 {
+		for _, id := range ids {
+			if !conformance.KnownCheck(id) {
+				return nil, conformanceUsage("--check %q: no such check", id)
+			}
+		}
+		opts = append(opts, conformance.WithChecks(ids...))
+	}
+	return opts, nil
+}
+
+func loadForConformance(ctx context.Context, loc string) (*ir.API, error) {
+	doc, err := spec.Load(ctx, loc, spec.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("chanx conformance: %w", err)
+	}
+	api, diags := analyze.Build(ctx, doc)
+	if diags.HasErrors() || api == nil {
+		var b strings.Builder
+		fmt.Fprintf(&b, "chanx conformance: the document %s has errors (run 'chanx validate -s %s'):", loc, loc)
+		for _, d := range diags {
+			if d.Severity == spec.Error {
+				b.WriteString("\n" + d.String())
+			}
+		}
+		return nil, fmt.Errorf("%s", b.String())
+	}
+	return api, nil
+}
+
+func replayConformance(c *cli.Context, api *ir.API, base, file string, opts []conformance.Option) error {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return conformanceUsage("--replay: %v", err)
+	}
+	failures, err := conformance.ReadFailures(data)
+	if err != nil {
+		return conformanceUsage("--replay %s: %v", file, err)
+	}
+	out := c.App.Writer
+	still := 0
+	for _, f := range failures {
+		where := f.Channel
+		if f.Operation != "" {
+			where += "/" + f.Operation
+		}
+		nf, tr, err := conformance.Replay(c.Context, api, base, f, opts...)
+		if err != nil {
+			return cli.Exit(fmt.Sprintf("chanx conformance: %v", err), 2)
+		}
+		status := "PASS"
+		if nf != nil {
+			status = "FAIL"
+			still++
+		}
+		fmt.Fprintf(out, "%s %s %s\n", status, f.Check, where)
+		if nf != nil {
+			fmt.Fprintln(out, nf.Message)
+		}
+		for _, e := range tr {
+			fmt.Fprintf(out, "  %s\n", e)
+		}
+	}
+	fmt.Fprintf(out, "%d of %d recorded failures still fail\n", still, len(failures))
+	if still > 0 {
+		return cli.Exit("", 1)
+	}
+	return nil
+}
+
+func writeReportFile(path string, write func(io.Writer) error) error {
+	var b bytes.Buffer
+	if err := write(&b); err != nil {
+		return fmt.Errorf("chanx conformance: write %s: %w", path, err)
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("chanx conformance: %w", err)
+	}
+	return nil
+}
+
+func randomSeed() uint64 {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return binary.LittleEndian.Uint64(b[:]) >> 1
+}
+
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
