@@ -1,0 +1,192 @@
+package layer_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/chanxgo/chanx/runtime/layer"
+	"github.com/chanxgo/chanx/runtime/layer/layertest"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+func newMemory(t *testing.T) layer.Layer {
+	l := layer.NewMemory()
+	t.Cleanup(func() { l.Close() })
+	return l
+}
+
+func TestMemoryConformance(t *testing.T) {
+	layertest.Run(t, newMemory)
+}
+
+// A subscriber that never returns must not block Publish or the other
+// subscribers; its overflow is dropped and counted.
+func TestMemorySlowSubscriberDoesNotBlockPublish(t *testing.T) {
+	const limit = 16
+	l := layer.NewMemoryWithOptions(layer.MemoryOptions{QueueLimit: limit})
+	defer l.Close()
+	ctx := context.Background()
+
+	release := make(chan struct{})
+	defer close(release) // runs before l.Close, which waits for deliver
+	stuck := make(chan struct{}, 1)
+	if _, err := l.Subscribe(ctx, "room", func(layer.Message) {
+		select {
+		case stuck <- struct{}{}:
+		default:
+		}
+		<-release
+	}); err != nil {
+		t.Fatal(err)
+	}
+	fast := layertest.NewRecorder()
+	if _, err := l.Subscribe(ctx, "room", fast.Deliver); err != nil {
+		t.Fatal(err)
+	}
+
+	// Publish in batches smaller than the queue, letting the fast
+	// subscriber catch up between them, so only the stuck one overflows.
+	const batches, batch = 50, limit / 2
+	for i := range batches {
+		for range batch {
+			if err := l.Publish(ctx, "room", layer.Message{Frame: []byte(`{}`)}); err != nil {
+				t.Fatalf("publish: %v", err)
+			}
+		}
+		fast.Await(t, (i+1)*batch)
+	}
+	<-stuck
+	// The stuck subscriber's drainer holds the batch it took (at most
+	// limit messages, one of them in deliver) and at most limit more are
+	// queued; the rest were dropped.
+	total := uint64(batches * batch)
+	if got, lo, hi := l.Stats().Dropped, total-2*limit, total-limit; got < lo || got > hi {
+		t.Errorf("Dropped = %d, want between %d and %d", got, lo, hi)
+	}
+}
+
+func TestMemoryPublishCopiesFrame(t *testing.T) {
+	l := newMemory(t)
+	r := layertest.NewRecorder()
+	if _, err := l.Subscribe(context.Background(), "g", r.Deliver); err != nil {
+		t.Fatal(err)
+	}
+	buf := []byte(`"original"`)
+	if err := l.Publish(context.Background(), "g", layer.Message{Frame: buf}); err != nil {
+		t.Fatal(err)
+	}
+	copy(buf, `"modified"`)
+	if got := r.Await(t, 1); string(got[0].Frame) != `"original"` {
+		t.Fatalf("frame = %s, want \"original\" (Publish must copy the caller's buffer)", got[0].Frame)
+	}
+}
+
+// Close waits for a deliver call in flight, so no goroutine of the layer
+// outlives it.
+func TestMemoryCloseWaitsForDelivery(t *testing.T) {
+	l := layer.NewMemory()
+	entered, release := make(chan struct{}), make(chan struct{})
+	var finished sync.WaitGroup
+	finished.Add(1)
+	if _, err := l.Subscribe(context.Background(), "g", func(layer.Message) {
+		close(entered)
+		<-release
+		finished.Done()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Publish(context.Background(), "g", layer.Message{}); err != nil {
+		t.Fatal(err)
+	}
+	<-entered
+	closed := make(chan struct{})
+	go func() { l.Close(); close(closed) }()
+	select {
+	case <-closed:
+		t.Fatal("Close returned while deliver was still running")
+	case <-time.After(20 * time.Millisecond):
+	}
+	close(release)
+	<-closed
+	finished.Wait()
+}
+
+func TestMemoryCancelFromInsideDeliver(t *testing.T) {
+	l := layer.NewMemory()
+	defer l.Close()
+	var cancel func()
+	calls := make(chan struct{}, 10)
+	var mu sync.Mutex
+	mu.Lock()
+	c, err := l.Subscribe(context.Background(), "g", func(layer.Message) {
+		mu.Lock()
+		defer mu.Unlock()
+		cancel()
+		calls <- struct{}{}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancel = c
+	mu.Unlock()
+	for range 3 {
+		if err := l.Publish(context.Background(), "g", layer.Message{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	<-calls
+	if n := l.Subscribers("g"); n != 0 {
+		t.Fatalf("Subscribers = %d after cancel, want 0", n)
+	}
+}
+
+func TestMemoryRace(t *testing.T) {
+	l := newMemory(t)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for i := range 4 {
+		wg.Go(func() {
+			for range 200 {
+				cancel, err := l.Subscribe(ctx, "g", func(layer.Message) {})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				cancel()
+			}
+		})
+		wg.Go(func() {
+			for range 200 {
+				if err := l.Publish(ctx, "g", layer.Message{Frame: []byte{byte(i)}}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func BenchmarkMemoryPublishDeliver(b *testing.B) {
+	l := layer.NewMemory()
+	defer l.Close()
+	got := make(chan struct{}, 1)
+	if _, err := l.Subscribe(context.Background(), "g", func(layer.Message) { got <- struct{}{} }); err != nil {
+		b.Fatal(err)
+	}
+	frame := []byte(`{"action":"message","payload":{"text":"hello"}}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := l.Publish(context.Background(), "g", layer.Message{Frame: frame}); err != nil {
+			b.Fatal(err)
+		}
+		<-got
+	}
+}
