@@ -10,3 +10,7 @@
 // Everything reports wire.Problem values whose Loc matches chanx error
 // frames (["payload", "message"]).
 package validate
+
+// SupportPackageIsVersion1 is referenced by generated code, so that code
+// generated for a newer runtime fails to compile against an older one.
+const SupportPackageIsVersion1 = true

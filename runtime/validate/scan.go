@@ -12,6 +12,7 @@ import (
 // and counts as having every field that it would marshal.
 type Object struct {
 	decoded bool
+	wasNull bool
 	seen    uint64 // bit i: known key i was present
 	null    uint64 // bit i: known key i was null
 	count   int
@@ -20,6 +21,10 @@ type Object struct {
 
 // Decoded reports whether the value came from JSON.
 func (o *Object) Decoded() bool { return o.decoded }
+
+// WasNull reports whether the JSON value was null rather than an object:
+// encoding/json hands null to UnmarshalJSON and leaves the zero struct.
+func (o *Object) WasNull() bool { return o.wasNull }
 
 // Has reports whether known key i was present; always true for a value
 // built in Go, and for keys past the 64th.
@@ -53,7 +58,7 @@ func (o *Object) Scan(data []byte, known []string, keepUnknown bool) error {
 	i := skipSpace(data, 0)
 	if i >= len(data) || data[i] != '{' {
 		if bytes.Equal(bytes.TrimSpace(data), []byte("null")) {
-			o.decoded = false
+			o.wasNull = true
 			return nil
 		}
 		return errNotObject

@@ -1,0 +1,302 @@
+package golang
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/chanxgo/chanx/ir"
+	"github.com/chanxgo/chanx/runtime/validate"
+	"github.com/chanxgo/chanx/spec/analyze"
+)
+
+// suiteGroup is one schema of the JSON-Schema-Test-Suite with its tests.
+type suiteGroup struct {
+	Description string          `json:"description"`
+	Schema      json.RawMessage `json:"schema"`
+	Tests       []struct {
+		Description string          `json:"description"`
+		Data        json.RawMessage `json:"data"`
+		Valid       bool            `json:"valid"`
+	} `json:"tests"`
+}
+
+type diffCase struct {
+	keyword string // the test-suite file
+	group   string
+	name    string // Go type name
+	oracle  *validate.Schema
+	schema  *ir.Schema
+}
+
+type diffInstance struct {
+	c     *diffCase
+	data  json.RawMessage
+	what  string
+	valid bool // the oracle's verdict
+	suite bool // from the test suite (else random)
+}
+
+// knownDivergence lists instances where generated code and the oracle
+// disagree by design, each with the reason. Nothing else may differ.
+var knownDivergence = map[string]string{
+	// encoding/json decodes a JSON number into an int64 field only when it
+	// has no fraction; JSON Schema counts 1.0 as an integer.
+	"type/integer type matches integers/a float with zero fractional part is an integer": "int64 fields reject 1.0",
+}
+
+// TestDifferentialJSONSchemaSuite generates validators for every schema of
+// the draft-07 JSON-Schema-Test-Suite (required tests), builds them into
+// one program and runs every test instance, and seeded random instances,
+// through both the generated code and santhosh-tekuri/jsonschema. They must
+// agree on valid or invalid. Each schema is held in a property of an
+// object, as a payload is in a chanx frame.
+func TestDifferentialJSONSchemaSuite(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a program; skipped in -short")
+	}
+	dir := filepath.Join(moduleRoot(t), "..", "shared", "corpus", "json-schema-test-suite", "draft7")
+	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	if len(files) == 0 {
+		t.Skipf("the JSON-Schema-Test-Suite is not at %s", dir)
+	}
+	var cases []*diffCase
+	var instances []*diffInstance
+	skipped := map[string][]string{}
+	for _, f := range files {
+		keyword := strings.TrimSuffix(filepath.Base(f), ".json")
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var groups []suiteGroup
+		if err := json.Unmarshal(data, &groups); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for gi, g := range groups {
+			oracle, err := validate.Compile(g.Schema)
+			if err != nil {
+				skipped[keyword] = append(skipped[keyword], g.Description+": oracle: "+err.Error())
+				continue
+			}
+			s, err := analyze.SchemaFromJSON(context.Background(), keyword+".json", g.Schema)
+			if err != nil {
+				skipped[keyword] = append(skipped[keyword], g.Description+": "+firstLine(err.Error()))
+				continue
+			}
+			c := &diffCase{keyword: keyword, group: g.Description, name: fmt.Sprintf("Case%s%d", exportedName(keyword), gi+1), oracle: oracle, schema: s}
+			// Check the schema generates on its own, so that one bad
+			// schema does not take the rest down.
+			if _, _, err := Schemas([]Root{wrapRoot(c)}, Options{Package: "main"}); err != nil {
+				skipped[keyword] = append(skipped[keyword], g.Description+": "+firstLine(err.Error()))
+				continue
+			}
+			cases = append(cases, c)
+			for _, tc := range g.Tests {
+				instances = append(instances, &diffInstance{c: c, data: tc.Data, what: tc.Description, valid: tc.Valid, suite: true})
+			}
+		}
+	}
+	// The test suite's own verdicts must be the oracle's, or the oracle is
+	// not one.
+	for _, in := range instances {
+		v, err := validate.JSONValue(json.RawMessage(nil))
+		_ = v
+		_ = err
+		if got := in.c.oracle.Valid(validate.MustJSON(string(in.data))); got != in.valid {
+			t.Errorf("oracle disagrees with the test suite on %s/%s/%s", in.c.keyword, in.c.group, in.what)
+		}
+	}
+	// Seeded random instances: mutations of the suite's data and values
+	// built from the schema's literals.
+	rng := rand.New(rand.NewSource(7))
+	suiteCount := len(instances)
+	for _, c := range cases {
+		var pool []any
+		for _, in := range instances[:suiteCount] {
+			if in.c == c {
+				pool = append(pool, validate.MustJSON(string(in.data)))
+			}
+		}
+		for i := 0; i < 12; i++ {
+			v := randomValue(rng, pool, 0)
+			data, err := json.Marshal(v)
+			if err != nil {
+				continue
+			}
+			instances = append(instances, &diffInstance{c: c, data: data, what: "random " + string(data),
+				valid: c.oracle.Valid(validate.MustJSON(string(data)))})
+		}
+	}
+
+	roots := make([]Root, len(cases))
+	for i, c := range cases {
+		roots[i] = wrapRoot(c)
+	}
+	src, _, err := Schemas(roots, Options{Package: "main", Source: "draft7"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var prog bytes.Buffer
+	prog.WriteString("package main\n\nimport (\n\t\"bufio\"\n\t\"encoding/json\"\n\t\"fmt\"\n\t\"os\"\n)\n\n")
+	prog.WriteString("var cases = map[string]func([]byte) bool{\n")
+	for _, c := range cases {
+		fmt.Fprintf(&prog, "\t%q: func(data []byte) bool { var v %s; return json.Unmarshal(data, &v) == nil && v.Validate() == nil },\n", c.name, c.name)
+	}
+	prog.WriteString("}\n\nfunc main() {\n\tin := bufio.NewScanner(os.Stdin)\n\tin.Buffer(nil, 1<<24)\n\tfor in.Scan() {\n")
+	prog.WriteString("\t\tvar line struct{ Case string; Data json.RawMessage }\n\t\tif err := json.Unmarshal(in.Bytes(), &line); err != nil {\n\t\t\tpanic(err)\n\t\t}\n")
+	prog.WriteString("\t\tif cases[line.Case](line.Data) {\n\t\t\tfmt.Println(1)\n\t\t} else {\n\t\t\tfmt.Println(0)\n\t\t}\n\t}\n}\n")
+	dir, _ = buildModule(t, map[string][]byte{"gen.go": src, "main.go": prog.Bytes()}, "build", "-o", "diff.bin", ".")
+
+	var input bytes.Buffer
+	for _, in := range instances {
+		wrapped := append(append([]byte(`{"v":`), in.data...), '}')
+		line, _ := json.Marshal(map[string]any{"Case": in.c.name, "Data": json.RawMessage(wrapped)})
+		input.Write(line)
+		input.WriteByte('\n')
+	}
+	cmd := exec.Command(filepath.Join(dir, "diff.bin"))
+	cmd.Stdin = &input
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("running the generated validators: %v", err)
+	}
+	verdicts := strings.Fields(string(out))
+	if len(verdicts) != len(instances) {
+		t.Fatalf("got %d verdicts for %d instances", len(verdicts), len(instances))
+	}
+	type tally struct{ suite, suiteOK, random, randomOK, known int }
+	per := map[string]*tally{}
+	for i, in := range instances {
+		k := per[in.c.keyword]
+		if k == nil {
+			k = &tally{}
+			per[in.c.keyword] = k
+		}
+		got := verdicts[i] == "1"
+		id := in.c.keyword + "/" + in.c.group + "/" + in.what
+		agree := got == in.valid
+		if in.suite {
+			k.suite++
+		} else {
+			k.random++
+		}
+		if agree {
+			if in.suite {
+				k.suiteOK++
+			} else {
+				k.randomOK++
+			}
+			continue
+		}
+		if _, ok := knownDivergence[id]; ok {
+			k.known++
+			continue
+		}
+		t.Errorf("%s (%s): generated says valid=%v, oracle says valid=%v; schema %s", id, in.c.name, got, in.valid, firstLine(string(mustSchema(in.c))))
+	}
+	keys := make([]string, 0, len(per))
+	for k := range per {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		p := per[k]
+		t.Logf("%-22s suite %3d/%3d  random %3d/%3d  known divergences %d", k, p.suiteOK, p.suite, p.randomOK, p.random, p.known)
+	}
+	for k, reasons := range skipped {
+		for _, r := range reasons {
+			t.Logf("not generated: %s: %s", k, r)
+		}
+	}
+}
+
+func mustSchema(c *diffCase) []byte { return []byte(c.schema.Pointer) }
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// wrapRoot holds the case's schema in the required property "v" of an
+// object.
+func wrapRoot(c *diffCase) Root {
+	return Root{Name: c.name, Schema: &ir.Schema{
+		Type:       []string{"object"},
+		Properties: []*ir.Property{{Name: "v", Schema: c.schema}},
+		Required:   []string{"v"},
+	}}
+}
+
+// randomValue builds a JSON value: often a mutation of one from the pool,
+// sometimes a fresh one.
+func randomValue(rng *rand.Rand, pool []any, depth int) any {
+	if len(pool) > 0 && rng.Intn(3) > 0 && depth == 0 {
+		return mutate(rng, pool[rng.Intn(len(pool))], pool, depth)
+	}
+	switch n := rng.Intn(8); {
+	case n == 0 || depth > 2:
+		return []any{nil, true, false, "", "a", "foo", json.Number("0"), json.Number("1"), json.Number("-1.5"), json.Number("2.5"), json.Number("10")}[rng.Intn(11)]
+	case n <= 2:
+		m := map[string]any{}
+		for i := rng.Intn(4); i > 0; i-- {
+			m[[]string{"foo", "bar", "baz", "a", "b", "c", "quux"}[rng.Intn(7)]] = randomValue(rng, pool, depth+1)
+		}
+		return m
+	case n <= 4:
+		a := []any{}
+		for i := rng.Intn(4); i > 0; i-- {
+			a = append(a, randomValue(rng, pool, depth+1))
+		}
+		return a
+	default:
+		return randomValue(rng, nil, 3)
+	}
+}
+
+func mutate(rng *rand.Rand, v any, pool []any, depth int) any {
+	switch x := v.(type) {
+	case map[string]any:
+		m := map[string]any{}
+		for k, e := range x {
+			if rng.Intn(5) == 0 {
+				continue
+			}
+			if rng.Intn(4) == 0 {
+				e = randomValue(rng, nil, depth+1)
+			}
+			m[k] = e
+		}
+		if rng.Intn(4) == 0 {
+			m["quux"] = randomValue(rng, nil, depth+1)
+		}
+		return m
+	case []any:
+		a := []any{}
+		for _, e := range x {
+			if rng.Intn(5) == 0 {
+				continue
+			}
+			a = append(a, e)
+		}
+		if rng.Intn(3) == 0 {
+			a = append(a, randomValue(rng, nil, depth+1))
+		}
+		return a
+	case string:
+		return x + []string{"", "x", "é", "1"}[rng.Intn(4)]
+	case json.Number:
+		return []json.Number{x, "0", "1.5", "-3", "100", "3.0000001"}[rng.Intn(6)]
+	}
+	return randomValue(rng, nil, depth+1)
+}

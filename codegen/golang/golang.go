@@ -1,0 +1,215 @@
+// Package golang is chanx's Go target for schemas: it decides a Go type
+// for every JSON Schema an API uses and plans the validator code that
+// checks what those types cannot express, then renders both with the
+// templates package and go/format. It is the types-and-validators half of
+// codegen; codegen.Generate assembles its output into packages.
+package golang
+
+import (
+	"bytes"
+	"fmt"
+	"go/format"
+	"strconv"
+	"strings"
+	"text/template"
+
+	"github.com/chanxgo/chanx/ir"
+	"github.com/chanxgo/chanx/templates"
+)
+
+// Root is a schema that gets a named Go type: a message payload, a named
+// schema of the document, a test case.
+type Root struct {
+	// Name is the wanted Go name; it is made an exported identifier and
+	// unique.
+	Name   string
+	Schema *ir.Schema
+}
+
+// Options control generation.
+type Options struct {
+	// Package is the Go package name of the output. Default "api".
+	Package string
+	// Source is the schema file named in the "// source:" header line.
+	Source string
+}
+
+// RootType tells, for each root, the Go type chanx declared for it.
+type RootType struct {
+	Root     string // the Root's Name
+	Type     string // the Go type
+	IsStruct bool   // Validate has a pointer receiver
+}
+
+// Schemas renders the Go types and validators for roots (and everything
+// they reach) as one gofmt'ed file. It is a pure function of its input:
+// the same roots give the same bytes.
+func Schemas(roots []Root, opts Options) ([]byte, []RootType, error) {
+	b := newBuilder()
+	var types []RootType
+	for _, r := range roots {
+		t := b.root(r)
+		types = append(types, RootType{Root: r.Name, Type: t.Name, IsStruct: t.PtrRecv})
+	}
+	if len(b.errs) > 0 {
+		return nil, nil, fmt.Errorf("golang: %s", strings.Join(b.errs, "; "))
+	}
+	m := b.model(opts)
+	src, err := render("schemas.go.tmpl", m)
+	if err != nil {
+		return nil, nil, err
+	}
+	return src, types, nil
+}
+
+type builder struct {
+	ns      *namespace
+	reps    map[*ir.Schema]*rep
+	active  map[*ir.Schema]bool
+	types   []*namedType
+	funcs   map[funcKey]*checkFunc
+	order   []*checkFunc
+	vars    []*pkgVar
+	varIdx  map[string]string
+	imports map[string]bool
+	errs    []string
+}
+
+func newBuilder() *builder {
+	return &builder{
+		ns:      newNamespace(),
+		reps:    map[*ir.Schema]*rep{},
+		active:  map[*ir.Schema]bool{},
+		funcs:   map[funcKey]*checkFunc{},
+		varIdx:  map[string]string{},
+		imports: map[string]bool{},
+	}
+}
+
+func (b *builder) errorf(s *ir.Schema, format string, args ...any) {
+	where := s.Pointer
+	if !s.Pos.IsZero() {
+		where = s.Pos.String()
+	}
+	b.errs = append(b.errs, where+": "+fmt.Sprintf(format, args...))
+}
+
+// addVar declares a package variable once per distinct value.
+func (b *builder) addVar(kind, value string) string {
+	if name, ok := b.varIdx[kind+"\x00"+value]; ok {
+		return name
+	}
+	name := "chanx" + kind + strconv.Itoa(len(b.vars)+1)
+	b.vars = append(b.vars, &pkgVar{Name: name, Value: value})
+	b.varIdx[kind+"\x00"+value] = name
+	return name
+}
+
+// root declares the named type of a root schema: its own struct, union or
+// enum when it has one, otherwise a defined type over its representation,
+// or a box around a JSON value (Go allows no methods on interface types).
+func (b *builder) root(r Root) *namedType {
+	want := exportedName(r.Name)
+	s := r.Schema
+	rep := b.repOf(s, want)
+	if rep.named != nil && rep.kind != repPtr && rep.named.owner == s {
+		b.finishNamed(rep.named)
+		return rep.named
+	}
+	name := b.ns.take(want, "Root")
+	t := &namedType{Name: name, Kind: "defined", Doc: docLines(name, s)}
+	if rep.kind == repAny || rep.kind == repPtr {
+		t.Kind = "box"
+		rep = anyRep
+	}
+	t.rep = rep
+	t.Underlying = rep.goType()
+	t.Check = b.check(s, rep)
+	t.CheckArg = "x.Value"
+	if t.Kind == "defined" {
+		t.CheckArg = rep.goType() + "(x)"
+		if rep.byPointer() {
+			t.CheckArg = "(" + rep.param() + ")(x)"
+			t.PtrRecv = true
+		}
+	}
+	b.declare(t)
+	return t
+}
+
+func (b *builder) finishNamed(t *namedType) {
+	if t.Check != "" {
+		return
+	}
+	t.Check = b.check(t.owner, t.rep)
+	switch t.Kind {
+	case "struct", "union":
+		t.PtrRecv = true
+		t.CheckArg = "x"
+	default:
+		t.CheckArg = "x"
+	}
+}
+
+func (b *builder) model(opts Options) *fileModel {
+	// Every struct, union and enum gets a Validate method, roots or not.
+	for i := 0; i < len(b.types); i++ {
+		t := b.types[i]
+		if t.Kind != "defined" && t.owner != nil {
+			b.finishNamed(t)
+		}
+	}
+	pkg := opts.Package
+	if pkg == "" {
+		pkg = "api"
+	}
+	m := &fileModel{Source: opts.Source, Package: pkg, Types: b.types, Funcs: b.order, Vars: b.vars}
+	imports := map[string]bool{"github.com/chanxgo/chanx/runtime/validate": true}
+	for k := range b.imports {
+		imports[k] = true
+	}
+	for _, t := range b.types {
+		if t.Kind == "struct" || t.Kind == "union" {
+			imports["encoding/json"] = true
+		}
+	}
+	for _, imp := range sortedStrings(imports) {
+		if strings.Contains(strings.SplitN(imp, "/", 2)[0], ".") {
+			m.Imports = append(m.Imports, imp)
+		} else {
+			m.Std = append(m.Std, imp)
+		}
+	}
+	return m
+}
+
+// render executes a template and formats the result; when the output is
+// not valid Go the error shows the numbered source, so the template bug
+// is findable.
+func render(name string, data any) ([]byte, error) {
+	t, err := template.New(name).Funcs(funcs).ParseFS(templates.Go, "go/*.tmpl")
+	if err != nil {
+		return nil, fmt.Errorf("golang: parse templates: %w", err)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, name, data); err != nil {
+		return nil, fmt.Errorf("golang: render %s: %w", name, err)
+	}
+	out, err := format.Source(buf.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("golang: generated code for %s does not parse: %w\n%s", name, err, numbered(buf.Bytes()))
+	}
+	return out, nil
+}
+
+func numbered(src []byte) string {
+	var b strings.Builder
+	for i, line := range strings.Split(string(src), "\n") {
+		fmt.Fprintf(&b, "%5d  %s\n", i+1, line)
+	}
+	return b.String()
+}
+
+var funcs = template.FuncMap{
+	"join": strings.Join,
+}
