@@ -161,7 +161,7 @@ func (c *conn) next(ctx context.Context, d time.Duration) (frame, error) {
 		}
 		return frame{}, c.closedErr()
 	case <-t.C:
-		c.rec.add(Event{Conn: c.name, Kind: "timeout", Note: "nothing within " + d.String()})
+		c.rec.add(Event{Conn: c.name, Kind: "timeout", Note: "nothing more arrived in time"})
 		return frame{}, errTimeout
 	case <-ctx.Done():
 		return frame{}, ctx.Err()

@@ -67,16 +67,22 @@ func (g *Generator) Valid(s *ir.Schema, examples []Value, n int) []Value {
 	if !add(base, "baseline") {
 		return out
 	}
-	for _, b := range g.boundaries(s, 0) {
-		if !add(b, "boundary") {
-			return out
-		}
+	// Boundaries first but leave a quarter of the room to random values;
+	// boundaries that did not fit fill what random values leave.
+	bounds := g.boundaries(s, 0)
+	room := n - n/4
+	i := 0
+	for ; i < len(bounds) && len(out) < room; i++ {
+		add(bounds[i], "boundary")
 	}
 	// Random values may repeat for small schemas; give up after a while.
 	for tries := 0; len(out) < n && tries < 4*n; tries++ {
 		if v, ok := g.random(s, 0); ok {
 			add(v, "random")
 		}
+	}
+	for ; i < len(bounds) && len(out) < n; i++ {
+		add(bounds[i], "boundary")
 	}
 	return out
 }
