@@ -1,0 +1,104 @@
+package testredis_test
+
+import (
+	"bufio"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/chanxgo/chanx/internal/testredis"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+func do(addr, cmd string) (string, error) {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(time.Second))
+	if _, err := c.Write([]byte(cmd + "\r\n")); err != nil {
+		return "", err
+	}
+	return bufio.NewReader(c).ReadString('\n')
+}
+
+func TestStartKillRestart(t *testing.T) {
+	s := testredis.Start(t)
+	if !strings.HasPrefix(s.URL(), "redis://127.0.0.1:") {
+		t.Fatalf("URL = %q, want redis://127.0.0.1:<port>", s.URL())
+	}
+	if strings.HasSuffix(s.Addr(), ":6379") {
+		t.Fatalf("Addr = %q: must not use the machine's default Redis port", s.Addr())
+	}
+	if got, err := do(s.Addr(), "SET k v"); err != nil || got != "+OK\r\n" {
+		t.Fatalf("SET: %q, %v", got, err)
+	}
+	s.Kill()
+	if _, err := do(s.Addr(), "PING"); err == nil {
+		t.Fatal("PING succeeded after Kill")
+	}
+	s.Restart()
+	if got, err := do(s.Addr(), "PING"); err != nil || got != "+PONG\r\n" {
+		t.Fatalf("PING after Restart: %q, %v", got, err)
+	}
+	// Persistence is off: a restart starts empty.
+	if got, err := do(s.Addr(), "GET k"); err != nil || got != "$-1\r\n" {
+		t.Fatalf("GET after Restart: %q, %v, want a nil reply", got, err)
+	}
+}
+
+func TestBorrowedServer(t *testing.T) {
+	own := testredis.Start(t)
+	t.Setenv(testredis.EnvURL, own.URL())
+	s := testredis.Start(t)
+	if s.URL() != own.URL() {
+		t.Fatalf("URL = %q, want the borrowed %q", s.URL(), own.URL())
+	}
+	t.Run("KillSkips", func(t *testing.T) {
+		testredis.Start(t).Kill()
+		t.Fatal("Kill on a borrowed server did not skip")
+	})
+}
+
+func TestMissingBinarySkips(t *testing.T) {
+	t.Setenv(testredis.EnvURL, "")
+	t.Setenv(testredis.EnvRequired, "")
+	t.Setenv("PATH", t.TempDir())
+	var skipped bool
+	t.Run("start", func(t *testing.T) {
+		defer func() { skipped = t.Skipped() }()
+		testredis.Start(t)
+	})
+	if !skipped {
+		t.Fatal("Start did not skip without redis-server on PATH")
+	}
+}
+
+// With CHANX_TEST_REDIS=required a missing binary fails the test; checked
+// in a child process because the failure is the point.
+func TestMissingBinaryFailsWhenRequired(t *testing.T) {
+	if os.Getenv("TESTREDIS_CHILD") == "1" {
+		testredis.Start(t)
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestMissingBinaryFailsWhenRequired$", "-test.v")
+	cmd.Env = append(os.Environ(), "TESTREDIS_CHILD=1", "PATH="+t.TempDir(),
+		testredis.EnvRequired+"=required", testredis.EnvURL+"=")
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("child passed, want a failure:\n%s", out)
+	}
+	want := "testredis: redis-server is not on PATH; install Redis (apt-get install redis-server) or set CHANX_TEST_REDIS_URL (CHANX_TEST_REDIS=required)"
+	if !strings.Contains(string(out), want) {
+		t.Fatalf("child output lacks %q:\n%s", want, out)
+	}
+}
