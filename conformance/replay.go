@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -21,7 +22,7 @@ func ReadFailures(data []byte) ([]*Failure, error) {
 	var out []*Failure
 	for _, res := range rep.Results {
 		if res.Failure != nil {
-			out = append(out, res.Failure)
+			out = append(out, compactFrames(res.Failure))
 		}
 	}
 	if rep.Results != nil {
@@ -31,7 +32,22 @@ func ReadFailures(data []byte) ([]*Failure, error) {
 	if err := json.Unmarshal(data, &f); err != nil || f.Check == "" {
 		return nil, errors.New("read failures: neither a conformance report nor a failure")
 	}
-	return []*Failure{&f}, nil
+	return []*Failure{compactFrames(&f)}, nil
+}
+
+// compactFrames undoes the report's indentation inside recorded frames, so
+// that a replay sends the bytes the run sent.
+func compactFrames(f *Failure) *Failure {
+	for _, raw := range []*json.RawMessage{&f.Case.Frame, &f.Original} {
+		if len(*raw) == 0 {
+			continue
+		}
+		var b bytes.Buffer
+		if json.Compact(&b, *raw) == nil {
+			*raw = b.Bytes()
+		}
+	}
+	return f
 }
 
 // Replay runs a recorded failure's case again against the server at
