@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v4"
@@ -116,35 +117,57 @@ func (b *bundler) node(f *File, n *yaml.Node, fbase []string, fstart int, foreig
 		if ref := RefOf(n); ref != "" {
 			return b.ref(f, n, ref, fbase, fstart, foreign)
 		}
-		c := *n
-		c.Content = make([]*yaml.Node, len(n.Content))
 		unreadable := false
 		if sf := MapGet(n, "schemaFormat"); sf != nil && sf.Kind == yaml.ScalarNode && !ReadableSchemaFormat(sf.Value) {
 			unreadable = true
 		}
+		var content []*yaml.Node // nil while every child is unchanged
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i]
-			c.Content[i] = k
 			b.path = append(b.path, k.Value)
 			childForeign := foreign || (unreadable && k.Value == "schema")
 			if !childForeign {
 				_, childForeign = foreignBinding(b.path)
 			}
-			c.Content[i+1] = b.node(f, n.Content[i+1], fbase, fstart, childForeign)
+			v := b.node(f, n.Content[i+1], fbase, fstart, childForeign)
 			b.path = b.path[:len(b.path)-1]
+			content = changed(content, n.Content, i+1, v)
 		}
-		return &c
+		return withContent(n, content)
 	case yaml.SequenceNode:
-		c := *n
-		c.Content = make([]*yaml.Node, len(n.Content))
+		var content []*yaml.Node
 		for i, v := range n.Content {
-			b.path = append(b.path, fmt.Sprint(i))
-			c.Content[i] = b.node(f, v, fbase, fstart, foreign)
+			b.path = append(b.path, strconv.Itoa(i))
+			v = b.node(f, v, fbase, fstart, foreign)
 			b.path = b.path[:len(b.path)-1]
+			content = changed(content, n.Content, i, v)
 		}
-		return &c
+		return withContent(n, content)
 	}
 	return n
+}
+
+// changed records child i's new value v: the copy of orig's content is made
+// only once a child differs, so the parts of the root file without external
+// $refs are shared, not copied (most of a large document).
+func changed(content, orig []*yaml.Node, i int, v *yaml.Node) []*yaml.Node {
+	if content == nil {
+		if v == orig[i] {
+			return nil
+		}
+		content = append([]*yaml.Node(nil), orig...)
+	}
+	content[i] = v
+	return content
+}
+
+func withContent(n *yaml.Node, content []*yaml.Node) *yaml.Node {
+	if content == nil {
+		return n
+	}
+	c := *n
+	c.Content = content
+	return &c
 }
 
 // ref handles the reference object n ({$ref: ref}).
