@@ -54,8 +54,11 @@ func ExampleServer_Dial() {
 	alice := ts.Dial(t, "/ws/chat/lobby", nil)
 	bob := ts.Dial(t, "/ws/chat/lobby", nil)
 
+	// A pong means the server has run OnConnect, where it joins the room.
 	alice.SendAction("ping", nil)
 	fmt.Println(alice.ReceiveAll("complete", time.Second))
+	bob.SendAction("ping", nil)
+	bob.ReceiveAll("complete", time.Second)
 
 	alice.SendAction("new_chat_message", map[string]string{"message": "hello", "name": "alice"})
 	alice.ReceiveAll("complete", time.Second) // nothing comes back to the sender

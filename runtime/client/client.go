@@ -82,6 +82,9 @@ func New(rawURL string, opts *Options) (*Client, error) {
 	if c.opts.ReadLimit == 0 {
 		c.opts.ReadLimit = DefaultReadLimit
 	}
+	if c.opts.PingTimeout <= 0 {
+		c.opts.PingTimeout = c.opts.PingInterval
+	}
 	if c.opts.HTTPClient != nil && c.opts.HTTPClient.Timeout != 0 {
 		return nil, errors.New("client: Options.HTTPClient.Timeout must be zero; bound Connect with its context")
 	}
@@ -317,7 +320,7 @@ func (c *Client) dialOnce(ctx context.Context, attempt int, reconnect bool) (*we
 // reconnects or finishes the client.
 func (c *Client) loop(conn *websocket.Conn) {
 	for {
-		info := c.read(conn)
+		info := c.serve(conn)
 
 		c.mu.Lock()
 		c.conn = nil
@@ -393,6 +396,49 @@ func finalError(info CloseInfo) error {
 		return nil
 	}
 	return fmt.Errorf("client: connection ended: %w", info.Err)
+}
+
+// serve reads one connection until it ends, pinging it meanwhile when
+// keepalive is on.
+func (c *Client) serve(conn *websocket.Conn) CloseInfo {
+	if c.opts.PingInterval <= 0 {
+		return c.read(conn)
+	}
+	ctx, cancel := context.WithCancel(c.readCtx)
+	var pingErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { pingErr = c.keepalive(ctx, conn) })
+	info := c.read(conn)
+	cancel()
+	wg.Wait()
+	if pingErr != nil {
+		info.Err = pingErr
+	}
+	return info
+}
+
+// keepalive pings conn every PingInterval until ctx ends; a ping that
+// fails or times out drops the connection and is returned.
+func (c *Client) keepalive(ctx context.Context, conn *websocket.Conn) error {
+	t := time.NewTicker(c.opts.PingInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		pctx, cancel := context.WithTimeout(ctx, c.opts.PingTimeout)
+		err := conn.Ping(pctx)
+		cancel()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil // the connection ended for another reason
+			}
+			conn.CloseNow()
+			return fmt.Errorf("client: keepalive: no pong within %v: %w", c.opts.PingTimeout, err)
+		}
+	}
 }
 
 // read reads and dispatches frames until the connection ends.

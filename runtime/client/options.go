@@ -46,6 +46,14 @@ type Options struct {
 	// snake_case names (wire.CamelizeKeys and wire.SnakeizeKeys do the
 	// conversion, as on the server). Off by default.
 	Camelize bool
+	// PingInterval, when positive, makes the client ping the server that
+	// often and drop the connection when a pong takes longer than
+	// PingTimeout, so a dead network is noticed (and, with Reconnect,
+	// recovered from) even when no frames flow. Zero, the default, sends
+	// no pings: the server's own keepalive pings are answered either way.
+	PingInterval time.Duration
+	// PingTimeout bounds each keepalive ping; zero means PingInterval.
+	PingTimeout time.Duration
 	// Reconnect, when not nil, makes the client dial again with backoff
 	// after the connection drops (and retry the first dial of Connect).
 	// Nil, the default, means a dropped connection ends the client.

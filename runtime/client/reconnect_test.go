@@ -397,3 +397,45 @@ func TestHooksNeverOverlap(t *testing.T) {
 	defer mustClose(t, c)
 	recv(t, done)
 }
+
+func TestKeepaliveDropsDeadConnection(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	var conns atomic.Int32
+	srv := startServer(t, nil, func(ctx context.Context, c *websocket.Conn) {
+		if conns.Add(1) == 1 {
+			// A server that never reads never answers pings: to the
+			// client it looks like a dead network.
+			select {
+			case <-release:
+			case <-ctx.Done():
+			}
+			return
+		}
+		echoScript(ctx, c)
+	})
+	ctx := testCtx(t)
+	lost := make(chan error, 1)
+	reconnected := make(chan struct{}, 1)
+	c, err := client.Dial(ctx, srv.url("/ws"), &client.Options{
+		PingInterval: 10 * time.Millisecond,
+		PingTimeout:  200 * time.Millisecond, // generous: a loaded CI box must not drop the healthy one
+		Reconnect:    fastReconnect(),
+		Hooks: client.Hooks{
+			OnConnectionError: func(_ context.Context, err error) { lost <- err },
+			AfterReconnect:    func(context.Context, *client.Client, int) { reconnected <- struct{}{} },
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mustClose(t, c)
+	err = recv(t, lost)
+	if want := "client: connection lost: client: keepalive: no pong within 200ms: "; !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("connection error = %v, want prefix %q", err, want)
+	}
+	recv(t, reconnected)
+	if err := c.Ping(ctx); err != nil {
+		t.Errorf("Ping after reconnect: %v", err)
+	}
+}

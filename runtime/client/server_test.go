@@ -101,6 +101,11 @@ func TestAgainstChanxServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer mustClose(t, bob)
+	// The server joins the room before it reads the first frame: once bob
+	// has a pong, he is in.
+	if err := bob.Ping(ctx); err != nil {
+		t.Fatal(err)
+	}
 
 	errs := make(chan *client.ServerError, 4)
 	alice, err := client.Dial(ctx, chatURL(t, hs, "tea room"), &client.Options{Hooks: client.Hooks{
