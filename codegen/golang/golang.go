@@ -169,7 +169,7 @@ func (b *builder) model(opts Options) *fileModel {
 		imports[k] = true
 	}
 	for _, t := range b.types {
-		if t.Kind == "struct" || t.Kind == "union" {
+		if t.Kind == "struct" || t.Kind == "union" || t.Kind == "box" {
 			imports["encoding/json"] = true
 		}
 	}

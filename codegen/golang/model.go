@@ -12,9 +12,9 @@ type fileModel struct {
 	Imports []string
 	// Std are the standard library imports, listed before Imports.
 	Std   []string
-	Types   []*namedType
-	Funcs   []*checkFunc
-	Vars    []*pkgVar
+	Types []*namedType
+	Funcs []*checkFunc
+	Vars  []*pkgVar
 }
 
 // namedType is one declared Go type.
@@ -50,15 +50,15 @@ type namedType struct {
 
 // field is one struct field.
 type field struct {
-	Name    string
-	Type    string
-	JSON    string // the json tag
-	Key     string // the JSON key, quoted for Go
-	Doc     []string
-	Const   string // quoted Go literal of a const string field, "" if none
-	Index   int    // position in KeysVar
-	Checks  []*stmt
-	HasDoc  bool
+	Name     string
+	Type     string
+	JSON     string // the json tag
+	Key      string // the JSON key, quoted for Go
+	Doc      []string
+	Const    string // quoted Go literal of a const string field, "" if none
+	Index    int    // position in KeysVar
+	Checks   []*stmt
+	HasDoc   bool
 	rep      *rep
 	schemas  []*ir.Schema
 	jsonKey  string
@@ -100,18 +100,18 @@ type pkgVar struct {
 
 // stmt is one statement of a check function. Kind selects its template.
 type stmt struct {
-	Kind  string
-	Cond  string // a Go condition that means the value is wrong
-	Type  string // the problem type constant
-	Msg   string // Go expression of the message
-	Args  string // Addf arguments after the format, "" for Add
-	Key   string // quoted key for a child path
-	Index string // Go expression of an array index
-	Func  string // check function called
-	X     string // value expression passed
-	Body  []*stmt
-	Else  []*stmt
-	Cases []*typeCase
+	Kind     string
+	Cond     string // a Go condition that means the value is wrong
+	Type     string // the problem type constant
+	Msg      string // Go expression of the message
+	Args     string // Addf arguments after the format, "" for Add
+	Key      string // quoted key for a child path
+	Index    string // Go expression of an array index
+	Func     string // check function called
+	X        string // value expression passed
+	Body     []*stmt
+	Else     []*stmt
+	Cases    []*typeCase
 	Ret      bool
 	Loop     *loop
 	Branches []*branch

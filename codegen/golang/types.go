@@ -2,6 +2,7 @@ package golang
 
 import (
 	"sort"
+	"unicode"
 	"strconv"
 	"strings"
 
@@ -135,7 +136,11 @@ func (b *builder) enumRep(s *ir.Schema, hint string) *rep {
 			continue
 		}
 		seen[str] = true
-		cn := b.ns.take(name+exportedName(str), name+"Value")
+		fallback := name + "Value"
+		if str == "" {
+			fallback = name + "Empty"
+		}
+		cn := b.ns.take(name+exportedName(str), fallback)
 		t.Consts = append(t.Consts, &enumConst{Name: cn, Value: strconv.Quote(str)})
 	}
 	b.declare(t)
@@ -180,6 +185,10 @@ func structFields(s *ir.Schema) (props []*ir.Property, required []string, ok boo
 	}
 	known := map[string]bool{}
 	for _, p := range props {
+		if !validTag(p.Name) {
+			// encoding/json cannot name this key in a struct tag.
+			return nil, nil, false
+		}
 		known[p.Name] = true
 	}
 	for _, r := range required {
@@ -444,6 +453,22 @@ func tagOf(s *ir.Schema, name string) string {
 	return tag
 }
 
+// validTag reports whether encoding/json accepts name as a struct tag's
+// key (its own rule), so that the field really decodes from that key.
+func validTag(name string) bool {
+	if name == "" || name == "-" {
+		return false
+	}
+	for _, c := range name {
+		switch {
+		case strings.ContainsRune("!#$%&()*+-./:;<=>?@[]^_{|}~ ", c):
+		case !unicode.IsLetter(c) && !unicode.IsDigit(c):
+			return false
+		}
+	}
+	return true
+}
+
 // docLines turns title and description into comment lines starting with
 // the Go name, as Go doc comments do.
 func docLines(name string, s *ir.Schema) []string {
@@ -458,6 +483,8 @@ func docLines(name string, s *ir.Schema) []string {
 		lines = append(lines, name+" is "+strconv.Quote(title)+".")
 	case desc != "":
 		lines = strings.Split(name+": "+desc, "\n")
+	case s.Pointer != "":
+		lines = append(lines, name+" is generated from the schema at "+strconv.Quote(shortPointer(s.Pointer))+".")
 	}
 	for i := range lines {
 		lines[i] = strings.TrimRight(lines[i], " \t\r")
@@ -487,4 +514,14 @@ func sortedStrings(m map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// shortPointer drops the directories from file#pointer, so that output
+// does not depend on where the document was read from.
+func shortPointer(p string) string {
+	file, frag, _ := strings.Cut(p, "#")
+	if i := strings.LastIndexAny(file, "/\\"); i >= 0 {
+		file = file[i+1:]
+	}
+	return file + "#" + frag
 }

@@ -1,0 +1,89 @@
+package golang
+
+import (
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/chanxgo/chanx/spec/analyze"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata")
+
+// goldenInputs are the focused schemas, one per feature of the Go types.
+func goldenInputs(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("testdata", "golden", "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no golden inputs: %v", err)
+	}
+	return files
+}
+
+func generateGolden(t *testing.T, input string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := strings.TrimSuffix(filepath.Base(input), ".json")
+	s, err := analyze.SchemaFromJSON(context.Background(), filepath.Base(input), data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, _, err := Schemas([]Root{{Name: name, Schema: s}}, Options{Package: goldenPackage(name), Source: filepath.Base(input)})
+	if err != nil {
+		t.Fatalf("%s: %v", input, err)
+	}
+	return src
+}
+
+func goldenPackage(name string) string { return strings.ReplaceAll(name, "_", "") + "types" }
+
+// TestGolden compares the generated file for each focused schema with its
+// golden copy; -update rewrites them.
+func TestGolden(t *testing.T) {
+	for _, input := range goldenInputs(t) {
+		got := generateGolden(t, input)
+		golden := strings.TrimSuffix(input, ".json") + ".go.golden"
+		if *update {
+			if err := os.WriteFile(golden, got, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatalf("%v (run go test -update)", err)
+		}
+		if diff := cmp.Diff(string(want), string(got)); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", golden, diff)
+		}
+		// Generation is deterministic: a second run gives the same bytes.
+		if again := generateGolden(t, input); string(again) != string(got) {
+			t.Errorf("%s: a second generation differs", input)
+		}
+	}
+}
+
+// TestGoldenCompiles builds and vets every golden file as its own package.
+func TestGoldenCompiles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go vet in a temporary module")
+	}
+	files := map[string][]byte{}
+	for _, input := range goldenInputs(t) {
+		name := strings.TrimSuffix(filepath.Base(input), ".json")
+		golden, err := os.ReadFile(strings.TrimSuffix(input, ".json") + ".go.golden")
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[goldenPackage(name)+"/"+name+".go"] = golden
+	}
+	buildModule(t, files, "vet", "./...")
+}
