@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/chanxgo/chanx/conformance"
+	"github.com/chanxgo/chanx/conformance/chattest"
 	"github.com/chanxgo/chanx/ir"
 	"github.com/chanxgo/chanx/spec"
 	"github.com/chanxgo/chanx/spec/analyze"
@@ -42,7 +43,7 @@ var fast = []conformance.Option{
 }
 
 func TestCorrectServerPassesEveryCheck(t *testing.T) {
-	url := startChat(t, noBug)
+	url := chattest.Start(t, chattest.NoBug)
 	rep := conformance.Run(t, chatAPI(t), url, fast...)
 	if rep == nil {
 		return
@@ -70,22 +71,22 @@ func TestBrokenServers(t *testing.T) {
 	api := chatAPI(t)
 	for _, tc := range []struct {
 		name  string
-		bug   bug
+		bug   chattest.Bug
 		check string
 		where string
 		msg   string
 	}{
-		{"wrong reply type", wrongReplyType, conformance.CheckReply, "chat/handle_ping", `no reply (pong) to {"action":"ping"} within 400ms; received instead: {"action":"new_chat_message","payload":{"message":"pong","name":"server"}}`},
-		{"missing reply", missingReply, conformance.CheckReply, "chat/handle_ping", `no reply (pong) to {"action":"ping"} within 400ms`},
-		{"accepts invalid input", acceptsInvalid, conformance.CheckInvalid, "chat/handle_new_chat_message", `was not rejected: no error frame within 400ms and the connection stayed open`},
-		{"drops the connection on non-JSON", dropsOnNonJSON, conformance.CheckMalformed, "chat", "after the not-json frame connection dropped without a close frame (1006)"},
-		{"sends an undeclared message", sendsUndeclared, conformance.CheckServerFrames, "chat", `received {"action":"debug","payload":"handled ping"}`},
-		{"answers valid input with an error", errorOnValid, conformance.CheckValidAccepted, "chat/handle_new_chat_message", `was answered with an error: {"action":"error","payload":{"detail":"Failed to process message for new_chat_message"}}`},
-		{"leaks replies to another connection", leaksReplies, conformance.CheckIsolation, "chat/handle_ping", `connection B received the reply {"action":"pong","payload":null} meant for connection A's request {"action":"ping","payload":null}`},
-		{"stops answering after bad input", stopsAfterBad, conformance.CheckRecovers, "chat", `the server did not answer {"action":"ping","payload":null} within 400ms`},
+		{"wrong reply type", chattest.WrongReplyType, conformance.CheckReply, "chat/handle_ping", `no reply (pong) to {"action":"ping"} within 400ms; received instead: {"action":"new_chat_message","payload":{"message":"pong","name":"server"}}`},
+		{"missing reply", chattest.MissingReply, conformance.CheckReply, "chat/handle_ping", `no reply (pong) to {"action":"ping"} within 400ms`},
+		{"accepts invalid input", chattest.AcceptsInvalid, conformance.CheckInvalid, "chat/handle_new_chat_message", `was not rejected: no error frame within 400ms and the connection stayed open`},
+		{"drops the connection on non-JSON", chattest.DropsOnNonJSON, conformance.CheckMalformed, "chat", "after the not-json frame connection dropped without a close frame (1006)"},
+		{"sends an undeclared message", chattest.SendsUndeclared, conformance.CheckServerFrames, "chat", `received {"action":"debug","payload":"handled ping"}`},
+		{"answers valid input with an error", chattest.ErrorOnValid, conformance.CheckValidAccepted, "chat/handle_new_chat_message", `was answered with an error: {"action":"error","payload":{"detail":"Failed to process message for new_chat_message"}}`},
+		{"leaks replies to another connection", chattest.LeaksReplies, conformance.CheckIsolation, "chat/handle_ping", `connection B received the reply {"action":"pong","payload":null} meant for connection A's request {"action":"ping","payload":null}`},
+		{"stops answering after bad input", chattest.StopsAfterBad, conformance.CheckRecovers, "chat", `the server did not answer {"action":"ping","payload":null} within 400ms`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			url := startChat(t, tc.bug)
+			url := chattest.Start(t, tc.bug)
 			rep, err := conformance.Check(t.Context(), api, url, fast...)
 			if err != nil {
 				t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/chanxgo/chanx/conformance"
+	"github.com/chanxgo/chanx/conformance/chattest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata")
@@ -95,7 +96,7 @@ func TestReadFailuresRejectsOtherJSON(t *testing.T) {
 // server: the same minimal frame, message and transcript come out.
 func TestSeedReproducesTheRun(t *testing.T) {
 	api := chatAPI(t)
-	url := startChat(t, errorOnValid)
+	url := chattest.Start(t, chattest.ErrorOnValid)
 	var runs [2]*conformance.Failure
 	for i := range runs {
 		rep, err := conformance.Check(t.Context(), api, url, fast...)
@@ -124,7 +125,7 @@ func TestSeedReproducesTheRun(t *testing.T) {
 // server and passes against a fixed one.
 func TestReplay(t *testing.T) {
 	api := chatAPI(t)
-	broken := startChat(t, errorOnValid)
+	broken := chattest.Start(t, chattest.ErrorOnValid)
 	rep, err := conformance.Check(t.Context(), api, broken, fast...)
 	if err != nil {
 		t.Fatal(err)
@@ -147,7 +148,7 @@ func TestReplay(t *testing.T) {
 	if len(tr) == 0 || tr[0].Kind != "dial" {
 		t.Errorf("replay transcript %v", tr)
 	}
-	fixed := startChat(t, noBug)
+	fixed := chattest.Start(t, chattest.NoBug)
 	again, _, err = conformance.Replay(t.Context(), api, fixed, fs[0], fast...)
 	if err != nil {
 		t.Fatal(err)
@@ -175,7 +176,7 @@ func TestUnusableInput(t *testing.T) {
 }
 
 func TestOnlySelectedChecksRun(t *testing.T) {
-	url := startChat(t, missingReply)
+	url := chattest.Start(t, chattest.MissingReply)
 	rep, err := conformance.Check(t.Context(), chatAPI(t), url, append(fast, conformance.WithChecks(conformance.CheckHandshake, conformance.CheckMalformed))...)
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package conformance_test
+package chattest
 
 import (
 	"context"
@@ -13,19 +13,31 @@ import (
 	"github.com/coder/websocket"
 )
 
-// bug is the one thing a test chat server does wrong.
-type bug int
+// Bug is the one thing a test chat server does wrong; each is caught by
+// one conformance check.
+type Bug int
 
 const (
-	noBug bug = iota
-	wrongReplyType
-	missingReply
-	acceptsInvalid
-	dropsOnNonJSON
-	sendsUndeclared
-	errorOnValid
-	leaksReplies
-	stopsAfterBad
+	// NoBug: the server implements the document correctly.
+	NoBug Bug = iota
+	// WrongReplyType: ping is answered with a new_chat_message, not pong.
+	WrongReplyType
+	// MissingReply: ping is never answered.
+	MissingReply
+	// AcceptsInvalid: frames are not validated; an invalid ping gets pong.
+	AcceptsInvalid
+	// DropsOnNonJSON: a frame that is not JSON drops the connection
+	// without a close frame.
+	DropsOnNonJSON
+	// SendsUndeclared: a debug frame the document does not declare follows
+	// every pong.
+	SendsUndeclared
+	// ErrorOnValid: every valid new_chat_message is answered with an error.
+	ErrorOnValid
+	// LeaksReplies: pong goes to the whole room, not only to the sender.
+	LeaksReplies
+	// StopsAfterBad: after the first bad input the connection is ignored.
+	StopsAfterBad
 )
 
 // chatServer implements examples/chat/asyncapi.yaml by hand on bare
@@ -33,7 +45,7 @@ const (
 // tested against an implementation written independently of chanx — and
 // plants at most one bug.
 type chatServer struct {
-	bug   bug
+	bug   Bug
 	mu    sync.Mutex
 	rooms map[string]map[*member]bool
 }
@@ -42,11 +54,13 @@ type member struct {
 	room string
 	out  chan []byte
 	conn *websocket.Conn
-	// deaf is set by the stopsAfterBad bug after the first bad input.
+	// deaf is set by the StopsAfterBad bug after the first bad input.
 	deaf bool
 }
 
-func startChat(t *testing.T, b bug) string {
+// Start serves the chat document on a loopback port until the test ends
+// and returns its base URL, ws://127.0.0.1:PORT.
+func Start(t testing.TB, b Bug) string {
 	t.Helper()
 	s := &chatServer{bug: b, rooms: map[string]map[*member]bool{}}
 	mux := http.NewServeMux()
@@ -117,7 +131,7 @@ func problem(loc []any, msg string) map[string]any {
 // reject answers a bad input with an error frame.
 func (s *chatServer) reject(m *member, v any) {
 	send(m, v)
-	if s.bug == stopsAfterBad {
+	if s.bug == StopsAfterBad {
 		m.deaf = true
 	}
 }
@@ -131,7 +145,7 @@ func (s *chatServer) handle(m *member, typ websocket.MessageType, data []byte) b
 	var frame map[string]any
 	if err := json.Unmarshal(data, &frame); err != nil {
 		var v any
-		if s.bug == dropsOnNonJSON && json.Unmarshal(data, &v) != nil {
+		if s.bug == DropsOnNonJSON && json.Unmarshal(data, &v) != nil {
 			return false
 		}
 		s.reject(m, problem([]any{}, "the frame is not a JSON object"))
@@ -141,7 +155,7 @@ func (s *chatServer) handle(m *member, typ websocket.MessageType, data []byte) b
 		s.reject(m, problem([]any{}, "the frame is not a JSON object"))
 		return true
 	}
-	check := s.bug != acceptsInvalid
+	check := s.bug != AcceptsInvalid
 	switch frame["action"] {
 	case "ping":
 		if p, ok := frame["payload"]; ok && p != nil && check {
@@ -150,12 +164,12 @@ func (s *chatServer) handle(m *member, typ websocket.MessageType, data []byte) b
 		}
 		pong := map[string]any{"action": "pong", "payload": nil}
 		switch s.bug {
-		case wrongReplyType:
+		case WrongReplyType:
 			send(m, map[string]any{"action": "new_chat_message", "payload": map[string]any{"message": "pong", "name": "server"}})
-		case missingReply:
-		case leaksReplies:
+		case MissingReply:
+		case LeaksReplies:
 			s.broadcast(m, pong, false)
-		case sendsUndeclared:
+		case SendsUndeclared:
 			send(m, pong)
 			send(m, map[string]any{"action": "debug", "payload": "handled ping"})
 		default:
@@ -168,7 +182,7 @@ func (s *chatServer) handle(m *member, typ websocket.MessageType, data []byte) b
 				return true
 			}
 		}
-		if s.bug == errorOnValid {
+		if s.bug == ErrorOnValid {
 			send(m, map[string]any{"action": "error", "payload": map[string]any{"detail": "Failed to process message for new_chat_message"}})
 			return true
 		}
