@@ -87,3 +87,34 @@ func TestGoldenCompiles(t *testing.T) {
 	}
 	buildModule(t, files, "vet", "./...")
 }
+
+// TestBenchFrameIsCurrent checks the committed generated package used by
+// the benchmarks; -update rewrites it.
+func TestBenchFrameIsCurrent(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "bench", "frame.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := analyze.SchemaFromJSON(context.Background(), "frame.json", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := Schemas([]Root{{Name: "Frame", Schema: s}}, Options{Package: "benchframe", Source: "codegen/golang/testdata/bench/frame.json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join("internal", "benchframe", "frame.go")
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update)", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s is stale (-want +got):\n%s", path, diff)
+	}
+}
