@@ -2,9 +2,9 @@ package golang
 
 import (
 	"sort"
-	"unicode"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/chanxgo/chanx/ir"
 )
