@@ -42,6 +42,7 @@ type Conn struct {
 	queue   [][]byte // frames waiting for the writer
 	spare   [][]byte // the previous batch's storage, reused
 	writing bool     // a drain goroutine is running
+	peak    int      // most frames ever waiting, for tests of the bound
 	qclosed bool     // no more frames or background work accepted
 	bg      sync.WaitGroup
 
@@ -246,6 +247,9 @@ func (c *Conn) enqueue(frame, marker []byte) error {
 	c.queue = append(c.queue, frame)
 	if marker != nil {
 		c.queue = append(c.queue, marker)
+	}
+	if len(c.queue) > c.peak {
+		c.peak = len(c.queue)
 	}
 	start := !c.writing
 	if start {

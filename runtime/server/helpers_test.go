@@ -204,3 +204,7 @@ var _ = atomic.Int64{}
 var _ = http.StatusOK
 
 func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
+
+const time_ms = time.Millisecond
+
+func sleep(d time.Duration) { time.Sleep(d) }

@@ -159,6 +159,8 @@ type Server struct {
 
 	inboxMu     sync.Mutex
 	inboxCancel func()
+
+	closeLayer sync.Once
 }
 
 // New returns a server configured by opts.
@@ -419,9 +421,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.inboxMu.Unlock()
 	if s.ownLayer {
-		if cerr := s.layer.Close(); cerr != nil && err == nil {
-			err = fmt.Errorf("server: shutdown: %w", cerr)
-		}
+		s.closeLayer.Do(func() {
+			if cerr := s.layer.Close(); cerr != nil && err == nil {
+				err = fmt.Errorf("server: shutdown: %w", cerr)
+			}
+		})
 	}
 	return err
 }
