@@ -8,7 +8,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/coder/websocket"
 	"github.com/google/go-cmp/cmp"
@@ -249,4 +251,45 @@ func TestRejectedHandshakeAgainstChanxServer(t *testing.T) {
 	if !errors.As(err, &de) || de.StatusCode != http.StatusUnauthorized {
 		t.Errorf("Dial = %v, want HTTP 401", err)
 	}
+}
+
+// TestConnectCloseCycles opens and closes many clients at once, with the
+// optional goroutines (keepalive, reconnect policy) on, half of them
+// closing gracefully and half at once; goleak in TestMain then proves
+// every goroutine of every client ended.
+func TestConnectCloseCycles(t *testing.T) {
+	hs := chanxServer(t, server.Options{})
+	ctx := testCtx(t)
+	u := chatURL(t, hs, "cycles")
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := range 75 {
+				c, err := client.Dial(ctx, u, &client.Options{
+					PingInterval: time.Millisecond,
+					PingTimeout:  time.Second,
+					Reconnect:    fastReconnect(),
+				})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if i%3 == 0 {
+					if err := c.Ping(ctx); err != nil {
+						t.Error(err)
+					}
+				}
+				if (w+i)%2 == 0 {
+					err = c.Close(ctx)
+				} else {
+					c.CloseNow()
+					err = c.Wait(ctx)
+				}
+				if err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
