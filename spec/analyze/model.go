@@ -260,7 +260,7 @@ func (b *builder) bindings(l loc, who string) map[string]any {
 	out := map[string]any{}
 	for _, e := range t.entries() {
 		if e.key == "ws" || e.key == "wss" {
-			out[e.key] = b.resolvedValue(e.val, who+": ws binding", 0)
+			out[e.key] = b.resolvedValue(e.val, who+": "+e.key+" binding")
 			continue
 		}
 		v, err := spec.Value(e.val.n)
@@ -277,30 +277,49 @@ func (b *builder) bindings(l loc, who string) map[string]any {
 }
 
 // resolvedValue is value with every $ref on the way replaced by its target.
-func (b *builder) resolvedValue(l loc, what string, depth int) any {
-	if depth > 100 {
-		b.errorf(l, "%s: nested more than 100 levels deep", what)
-		return nil
-	}
-	t, ok := b.followAs(l, what)
-	if !ok {
-		return nil
-	}
-	switch t.n.Kind {
-	case yaml.MappingNode:
-		m := map[string]any{}
-		for _, e := range t.entries() {
-			m[e.key] = b.resolvedValue(e.val, what, depth+1)
+// A $ref back into a value being expanded is an error, and the expansion
+// has a size budget, so that a few $refs cannot blow up into an
+// exponential tree.
+func (b *builder) resolvedValue(l loc, what string) any {
+	budget := 100000
+	onPath := map[*yaml.Node]bool{}
+	var expand func(l loc) any
+	expand = func(l loc) any {
+		if budget--; budget < 0 {
+			if budget == -1 {
+				b.errorf(l, "%s: too large once its $refs are expanded", what)
+			}
+			return nil
 		}
-		return m
-	case yaml.SequenceNode:
-		a := []any{}
-		for _, it := range t.items() {
-			a = append(a, b.resolvedValue(it, what, depth+1))
+		t, ok := b.followAs(l, what)
+		if !ok {
+			return nil
 		}
-		return a
+		if onPath[t.n] {
+			b.errorf(l.at("$ref"), "%s: $ref %q refers to a value that contains it", what, spec.RefOf(l.n))
+			return nil
+		}
+		switch t.n.Kind {
+		case yaml.MappingNode:
+			onPath[t.n] = true
+			defer delete(onPath, t.n)
+			m := map[string]any{}
+			for _, e := range t.entries() {
+				m[e.key] = expand(e.val)
+			}
+			return m
+		case yaml.SequenceNode:
+			onPath[t.n] = true
+			defer delete(onPath, t.n)
+			a := []any{}
+			for _, it := range t.items() {
+				a = append(a, expand(it))
+			}
+			return a
+		}
+		return b.value(t, what)
 	}
-	return b.value(t, what)
+	return expand(l)
 }
 
 func (b *builder) buildOperations(l loc) {
