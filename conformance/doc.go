@@ -1,5 +1,49 @@
-// Package conformance tests a running WebSocket server against its AsyncAPI
-// document: it generates valid, boundary and invalid frames from the ir,
-// sends them over real sockets and checks every answer against the
-// document. It is usable from go test and behind 'chanx conformance'.
+// Package conformance tests a running WebSocket server against its
+// AsyncAPI document: it generates valid, boundary, invalid and malformed
+// frames from the ir, sends them over real sockets and judges every answer
+// against the document. Any server can be tested — chanx's own, a Python
+// Chanx server, one written in another language. It sits after spec and
+// spec/analyze (which give the *ir.API) and behind 'chanx conformance'.
+//
+// From a test:
+//
+//	rep := conformance.Run(t, api, "ws://127.0.0.1:8000", conformance.WithSeed(1))
+//
+// runs every check as a subtest; Check does the same without a
+// testing.T and returns the Report, which writes itself as text, JSON or
+// JUnit XML. Replay re-runs a recorded failure.
+//
+// # Checks
+//
+// Each check has a stable id (Checks lists them with a one-line
+// description) and a result per channel, or per receive operation for the
+// checks about operations; a check that cannot apply is skipped with the
+// reason. Frames come from the document's examples first, then from the
+// schemas (package gen): a baseline, boundary values, seeded random ones,
+// and invalid variants made by breaking one constraint of a valid frame.
+// Every frame carries its message's discriminator so the server can route
+// it, and is checked against its schema before it is sent (package match),
+// so "valid" and "invalid" mean what the document says.
+//
+// A failure is shrunk to a minimal frame that still fails the same check;
+// its report holds the case, the frames sent and received on each
+// connection (the transcript) and the seed. The same seed, document and
+// server give the same frames in the same order.
+//
+// # How answers are awaited
+//
+// A request whose operation declares a reply is answered when the reply
+// comes. For everything else the tester uses a fence: a request the server
+// was seen to answer at the start (ping, in a Chanx document), sent right
+// after the frame under test; once its reply is back an in-order server
+// has handled the frame before it. The tester then waits a short quiet
+// period more for late answers from servers that handle frames
+// concurrently. Without a fence it listens for the quiet period alone.
+//
+// Error frames are the chanx wire protocol's (action "error", see
+// PROTOCOL.md). Its built-in server frames — pong, error, authentication,
+// complete and the like — are allowed on every channel of a document that
+// dispatches on "action" even when the document does not declare them;
+// WithoutBuiltins turns that off for servers that do not speak the
+// protocol.
 package conformance
