@@ -256,6 +256,11 @@ func (c *Client) dial(ctx context.Context, reconnect bool) (*websocket.Conn, int
 		if err == nil {
 			return conn, attempt, nil
 		}
+		if policy != nil && ctx.Err() != nil {
+			// Report the context, which is why retrying stops, and keep
+			// the attempt's own failure for the reader.
+			return nil, attempt, fmt.Errorf("client: dial %s: %w; last attempt: %w", c.url, ctx.Err(), err)
+		}
 		if policy == nil || ctx.Err() != nil || permanent(err) {
 			return nil, attempt, err
 		}
