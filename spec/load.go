@@ -87,8 +87,11 @@ type Document struct {
 }
 
 // Load reads the document at location (a file path or an http(s) URL),
-// YAML or JSON told apart by content. A syntax error is returned as a
-// *DiagnosticsError with its position.
+// YAML or JSON told apart by content. A file that cannot be read is a plain
+// error ("read x.yaml: no such file or directory"); anything wrong with its
+// content is a *DiagnosticsError holding every problem with its position
+// (syntax, duplicate keys, what JSON cannot hold). Files a $ref leads to are
+// read later, by Resolve, Validate and BundleJSON, as they are needed.
 func Load(ctx context.Context, location string, opts Options) (*Document, error) {
 	d := newDocument(opts)
 	abs, err := absLocation(location)
@@ -193,30 +196,30 @@ func (d *Document) read(ctx context.Context, abs, shown string) ([]byte, error) 
 	limit := d.opts.maxBytes()
 	if !isURL(abs) {
 		if root := d.opts.FileRoot; root != "" && !within(root, abs) {
-			return nil, fmt.Errorf("read %s: the file is outside %s, the only folder $refs may read", shown, root)
+			return nil, &readError{"read", shown, fmt.Errorf("the file is outside %s, the only folder $refs may read", root)}
 		}
 		fh, err := os.Open(abs)
 		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", shown, unwrapPathError(err))
+			return nil, &readError{"read", shown, unwrapPathError(err)}
 		}
 		defer fh.Close()
 		data, err := io.ReadAll(io.LimitReader(fh, limit+1))
 		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", shown, err)
+			return nil, &readError{"read", shown, err}
 		}
 		if int64(len(data)) > limit {
-			return nil, fmt.Errorf("read %s: file is larger than %d bytes", shown, limit)
+			return nil, &readError{"read", shown, fmt.Errorf("file is larger than %d bytes", limit)}
 		}
 		return data, nil
 	}
 	if d.opts.NoRemote {
-		return nil, fmt.Errorf("fetch %s: remote references are disabled (--no-remote)", shown)
+		return nil, &readError{"fetch", shown, errors.New("remote references are disabled (--no-remote)")}
 	}
 	ctx, cancel := context.WithTimeout(ctx, d.opts.timeout())
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, abs, nil)
 	if err != nil {
-		return nil, fmt.Errorf("fetch %s: %w", shown, err)
+		return nil, &readError{"fetch", shown, err}
 	}
 	req.Header.Set("Accept", "application/yaml, application/json;q=0.9, */*;q=0.5")
 	client := d.opts.HTTPClient
@@ -225,18 +228,18 @@ func (d *Document) read(ctx context.Context, abs, shown string) ([]byte, error) 
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("fetch %s: %w", shown, err)
+		return nil, &readError{"fetch", shown, err}
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("fetch %s: %s", shown, resp.Status)
+		return nil, &readError{"fetch", shown, errors.New(resp.Status)}
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
-		return nil, fmt.Errorf("fetch %s: %w", shown, err)
+		return nil, &readError{"fetch", shown, err}
 	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("fetch %s: response is larger than %d bytes", shown, limit)
+		return nil, &readError{"fetch", shown, fmt.Errorf("response is larger than %d bytes", limit)}
 	}
 	return data, nil
 }
@@ -250,6 +253,17 @@ func within(root, abs string) bool {
 	rel, err := filepath.Rel(root, abs)
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
 }
+
+// readError is a file that could not be read or fetched.
+type readError struct {
+	verb  string // "read" or "fetch"
+	shown string
+	err   error
+}
+
+func (e *readError) Error() string { return e.verb + " " + e.shown + ": " + e.err.Error() }
+
+func (e *readError) Unwrap() error { return e.err }
 
 func unwrapPathError(err error) error {
 	var pe *os.PathError

@@ -1,40 +1,265 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"sort"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/chanxgo/chanx/ir"
 	"github.com/chanxgo/chanx/spec"
 	"github.com/chanxgo/chanx/spec/analyze"
 )
 
+const validateDescription = `Reads the AsyncAPI 3.0.0 or 3.1.0 document (YAML or JSON, told apart by its
+content) and every file and URL its $refs lead to, checks it against the
+official AsyncAPI JSON Schema and against what that schema cannot express
+(operations name existing channels and messages, every {param} of an
+address is declared, messages on one channel and direction can be told
+apart at run time), and reports every problem, sorted, at the file:line:col
+of the node it is about — in the file a $ref led to when the node is there.
+
+Text output: problems on stderr, one per line,
+   file:line:col: [warning: ]message (at /json/pointer)
+where the pointer locates the node within its file; on success one summary
+line on stdout:
+   ok: 3 channels, 7 operations, 12 messages (discriminator: action)
+
+JSON output (--format json): one object on stdout, whatever the outcome:
+   {"valid": bool, "errors": n, "warnings": n,
+    "diagnostics": [{"file", "line", "column", "severity": "error"|"warning",
+                     "message", "pointer"}],
+    "summary": {"channels", "operations", "messages", "discriminators": [...]}}
+("summary" only when the document is valid).
+
+Problems inside bindings of protocols other than ws/wss, and payloads in a
+schemaFormat chanx does not read (Avro, RAML, Protobuf), are warnings;
+their $refs are not fetched.
+
+Exit status: 0 valid (warnings allowed), 1 problems found, 2 unusable
+arguments.`
+
 func validateCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "validate",
-		Usage:     "check an AsyncAPI document and report every problem at file:line:col",
-		ArgsUsage: " ",
+		Name:        "validate",
+		Usage:       "check an AsyncAPI document and report every problem at file:line:col",
+		UsageText:   "chanx validate --schema PATH|URL [--format text|json] [--no-remote]",
+		Description: validateDescription,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "schema", Aliases: []string{"s"}, Usage: "the AsyncAPI document: a file path or an http(s) URL"},
+			&cli.StringFlag{Name: "schema", Aliases: []string{"s"}, Usage: "the AsyncAPI document to check: a file path or an http(s) URL (required)"},
+			&cli.StringFlag{Name: "format", Value: "text", Usage: "output: \"text\" (problems on stderr, a summary line on stdout) or \"json\" (one object on stdout)"},
+			&cli.BoolFlag{Name: "no-remote", Usage: "never fetch http(s) $refs; each one becomes an error (the document itself may still be a URL)"},
 		},
-		Action: func(c *cli.Context) error {
-			loc := c.String("schema")
-			if loc == "" {
-				return cli.Exit("chanx validate: --schema is required (see 'chanx validate --help')", 2)
-			}
-			doc, err := spec.Load(c.Context, loc, spec.Options{})
-			if err != nil {
-				return cli.Exit(err.Error(), 1)
-			}
-			api, diags := analyze.Build(c.Context, doc)
-			for _, d := range diags {
-				fmt.Fprintln(c.App.ErrWriter, d.String())
-			}
-			if diags.HasErrors() {
-				return cli.Exit("", 1)
-			}
-			fmt.Fprintf(c.App.Writer, "ok: %d channels, %d operations, %d messages\n", len(api.Channels), len(api.Operations), len(api.Messages))
-			return nil
-		},
+		Action: runValidate,
 	}
+}
+
+func runValidate(c *cli.Context) error {
+	loc := c.String("schema")
+	switch {
+	case c.Args().Present():
+		hint := ""
+		if loc == "" {
+			hint = fmt.Sprintf("; to check it, run 'chanx validate -s %s'", c.Args().First())
+		}
+		return cli.Exit(fmt.Sprintf("chanx validate: unexpected argument %q (the document is given with --schema%s)", c.Args().First(), hint), 2)
+	case loc == "":
+		return cli.Exit("chanx validate: --schema is required (see 'chanx validate --help')", 2)
+	}
+	format := c.String("format")
+	if format != "text" && format != "json" {
+		return cli.Exit(fmt.Sprintf("chanx validate: --format must be text or json, not %q", format), 2)
+	}
+	r := validate(c.Context, loc, spec.Options{NoRemote: c.Bool("no-remote")})
+	if format == "json" {
+		if err := writeJSONReport(c.App.Writer, r); err != nil {
+			return cli.Exit(fmt.Sprintf("chanx validate: %v", err), 1)
+		}
+	} else {
+		writeTextReport(c.App.Writer, c.App.ErrWriter, r)
+	}
+	if r.diags.HasErrors() {
+		return cli.Exit("", 1)
+	}
+	return nil
+}
+
+// report is the outcome of checking one document.
+type report struct {
+	diags spec.Diagnostics
+	api   *ir.API // nil when the document has errors
+}
+
+// validate runs the whole check: load, schema validation, semantic
+// analysis. Analysis runs on documents with schema errors too, so that all
+// problems come out at once; where both stages complain about the same
+// node, the schema's message is kept.
+func validate(ctx context.Context, loc string, opts spec.Options) report {
+	doc, err := spec.Load(ctx, loc, opts)
+	if err != nil {
+		var de *spec.DiagnosticsError
+		if errors.As(err, &de) {
+			return report{diags: de.Diagnostics}
+		}
+		// The document cannot be read at all; the message names it.
+		return report{diags: spec.Diagnostics{{Severity: spec.Error, Message: err.Error()}}}
+	}
+	diags := spec.Validate(ctx, doc)
+	if len(diags) == 1 && diags[0].Pointer == "/asyncapi" || isWholeDocument(diags) {
+		// Wrong version or not a document at all: nothing to analyze.
+		return report{diags: diags}
+	}
+	api, more := analyze.Build(ctx, doc)
+	flagged := map[spec.Pos]bool{}
+	for _, d := range diags {
+		if d.Severity == spec.Error {
+			flagged[d.Pos] = true
+		}
+	}
+	for _, d := range more {
+		if !flagged[d.Pos] {
+			diags = append(diags, d)
+		}
+	}
+	diags.Sort()
+	if diags.HasErrors() {
+		api = nil
+	}
+	return report{diags: diags, api: api}
+}
+
+// isWholeDocument reports a problem with the document as a whole (not an
+// object, no asyncapi field), which makes analysis pointless.
+func isWholeDocument(diags spec.Diagnostics) bool {
+	return len(diags) == 1 && diags[0].Pointer == "" && diags[0].Pos.Line == 1 && diags[0].Pos.Col == 1 &&
+		(strings.HasPrefix(diags[0].Message, "an AsyncAPI document must be") || strings.HasPrefix(diags[0].Message, `missing required property "asyncapi"`))
+}
+
+func writeTextReport(stdout, stderr io.Writer, r report) {
+	for _, d := range r.diags {
+		fmt.Fprintln(stderr, d.String())
+	}
+	errs, warns := count(r.diags)
+	if errs > 0 {
+		fmt.Fprintf(stderr, "%s, %s\n", plural(errs, "error"), plural(warns, "warning"))
+		return
+	}
+	prefix := "ok"
+	if warns > 0 {
+		prefix = "ok with " + plural(warns, "warning")
+	}
+	fmt.Fprintf(stdout, "%s: %s\n", prefix, summaryLine(r.api))
+}
+
+func count(diags spec.Diagnostics) (errs, warns int) {
+	for _, d := range diags {
+		if d.Severity == spec.Error {
+			errs++
+		} else {
+			warns++
+		}
+	}
+	return errs, warns
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
+// summaryLine counts the document's channels, operations and messages and
+// names the properties its receivers dispatch on.
+func summaryLine(api *ir.API) string {
+	if api == nil {
+		return "document read"
+	}
+	s := fmt.Sprintf("%s, %s, %s", plural(len(api.Channels), "channel"), plural(len(api.Operations), "operation"), plural(len(api.Messages), "message"))
+	props, needed := discriminators(api)
+	switch {
+	case len(props) == 1:
+		s += fmt.Sprintf(" (discriminator: %s)", props[0])
+	case len(props) > 1:
+		s += fmt.Sprintf(" (discriminators: %s)", strings.Join(props, ", "))
+	case !needed:
+		s += " (discriminator: none needed)"
+	default:
+		s += " (discriminator: none found)"
+	}
+	return s
+}
+
+// discriminators returns the distinct properties channels dispatch on, and
+// whether any channel direction carries several messages at all.
+func discriminators(api *ir.API) ([]string, bool) {
+	seen := map[string]bool{}
+	needed := false
+	for _, ch := range api.Channels {
+		for _, d := range ch.Dispatch {
+			if d == nil {
+				continue
+			}
+			if len(d.Cases) > 1 || d.Property != "" {
+				needed = true
+			}
+			if d.Property != "" {
+				seen[d.Property] = true
+			}
+		}
+	}
+	props := make([]string, 0, len(seen))
+	for p := range seen {
+		props = append(props, p)
+	}
+	sort.Strings(props)
+	return props, needed
+}
+
+// jsonReport is the --format json output.
+type jsonReport struct {
+	Valid       bool             `json:"valid"`
+	Errors      int              `json:"errors"`
+	Warnings    int              `json:"warnings"`
+	Diagnostics []jsonDiagnostic `json:"diagnostics"`
+	Summary     *jsonSummary     `json:"summary,omitempty"`
+}
+
+type jsonDiagnostic struct {
+	File     string `json:"file"`
+	Line     int    `json:"line"`
+	Column   int    `json:"column"`
+	Severity string `json:"severity"`
+	Message  string `json:"message"`
+	Pointer  string `json:"pointer"`
+}
+
+type jsonSummary struct {
+	Channels       int      `json:"channels"`
+	Operations     int      `json:"operations"`
+	Messages       int      `json:"messages"`
+	Discriminators []string `json:"discriminators"`
+}
+
+func writeJSONReport(w io.Writer, r report) error {
+	errs, warns := count(r.diags)
+	out := jsonReport{Valid: errs == 0, Errors: errs, Warnings: warns, Diagnostics: []jsonDiagnostic{}}
+	for _, d := range r.diags {
+		out.Diagnostics = append(out.Diagnostics, jsonDiagnostic{
+			File: d.Pos.File, Line: d.Pos.Line, Column: d.Pos.Col,
+			Severity: d.Severity.String(), Message: d.Message, Pointer: d.Pointer,
+		})
+	}
+	if errs == 0 && r.api != nil {
+		props, _ := discriminators(r.api)
+		out.Summary = &jsonSummary{Channels: len(r.api.Channels), Operations: len(r.api.Operations), Messages: len(r.api.Messages), Discriminators: props}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
 }

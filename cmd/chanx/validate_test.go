@@ -1,0 +1,127 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata")
+
+// TestValidateGolden runs 'chanx validate' on documents from spec/testdata
+// and compares exit code, stdout and stderr with testdata/validate/*.txt.
+func TestValidateGolden(t *testing.T) {
+	const docs = "../../spec/testdata"
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"valid-chanx-python", []string{"-s", docs + "/valid/chanx-python-3.0.0.yaml"}},
+		{"valid-3.1.0-multi-file", []string{"-s", docs + "/valid/multi/asyncapi.yaml"}},
+		{"valid-json", []string{"-s", docs + "/valid/chat-3.0.0.json", "--format", "json"}},
+		{"warning-only", []string{"-s", docs + "/broken/kafka-binding-warning.yaml"}},
+		{"misspelled-action", []string{"-s", docs + "/broken/misspelled-action.yaml"}},
+		{"several-errors", []string{"--schema", docs + "/broken/several-errors.yaml"}},
+		{"several-errors-json", []string{"--schema", docs + "/broken/several-errors.yaml", "--format", "json"}},
+		{"error-in-ref-file", []string{"-s", docs + "/broken/error-in-ref-file.yaml"}},
+		{"syntax-error", []string{"-s", docs + "/broken/yaml-syntax-error.yaml"}},
+		{"remote-forbidden", []string{"-s", docs + "/broken/remote-ref-forbidden.yaml", "--no-remote"}},
+		{"missing-file", []string{"-s", docs + "/no-such-document.yaml"}},
+		{"asyncapi-2", []string{"-s", docs + "/broken/asyncapi-2.6.0.yaml"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"validate"}, tc.args...)
+			code, stdout, stderr := chanx(args...)
+			got := fmt.Sprintf("$ chanx %s\nexit %d\n-- stdout --\n%s-- stderr --\n%s", strings.Join(args, " "), code, stdout, stderr)
+			path := filepath.Join("testdata", "validate", tc.name+".txt")
+			if *update {
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if diff := cmp.Diff(string(want), got); diff != "" {
+				t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
+			}
+		})
+	}
+}
+
+// TestValidateCorpus: every official example validates (some with
+// warnings about messages that cannot be told apart), adeo-kafka with
+// warnings only and without touching the network (--no-remote would turn a
+// fetch into an error).
+func TestValidateCorpus(t *testing.T) {
+	dir := filepath.Join("..", "..", "..", "shared", "corpus", "asyncapi-3.0.0-examples")
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("shared corpus not found at %s (it sits beside the module in the chanx workspace and in CI): %v", dir, err)
+	}
+	docs, _ := filepath.Glob(filepath.Join(dir, "*.yml"))
+	social, _ := filepath.Glob(filepath.Join(dir, "social-media", "*", "asyncapi.yaml"))
+	docs = append(docs, social...)
+	if len(docs) != 24 {
+		t.Fatalf("found %d documents, want 24", len(docs))
+	}
+	for _, path := range docs {
+		code, stdout, stderr := chanx("validate", "--no-remote", "-s", path)
+		want := "ok"
+		if strings.Contains(path, "adeo-kafka") {
+			want = "ok with "
+		}
+		if code != 0 || !strings.HasPrefix(stdout, want) {
+			t.Errorf("%s: exit %d\nstdout: %s\nstderr: %s", path, code, stdout, stderr)
+		}
+	}
+}
+
+// TestValidateURL checks a document served over HTTP, with a relative $ref
+// resolved against its URL, in both output formats.
+func TestValidateURL(t *testing.T) {
+	files := map[string]string{
+		"/asyncapi.yaml": "asyncapi: 3.0.0\ninfo: {title: Served, version: 1.0.0}\nchannels:\n  chat:\n    address: /chat\n    messages:\n      say: {$ref: './messages.yaml#/say'}\n",
+		"/messages.yaml": "say:\n  payload: {type: object, properties: {action: {const: say}}}\n",
+		"/broken.yaml":   "asyncapi: 3.0.0\ninfo: {title: Served, version: 1.0.0}\nchannels:\n  chat:\n    address: /chat\n    messages:\n      say: {$ref: './messages.yaml#/shout'}\n",
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, ok := files[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write([]byte(body))
+	}))
+	defer srv.Close()
+
+	code, stdout, stderr := chanx("validate", "-s", srv.URL+"/asyncapi.yaml")
+	if code != 0 || stdout != "ok: 1 channel, 0 operations, 1 message (discriminator: action)\n" || stderr != "" {
+		t.Errorf("exit %d\nstdout: %q\nstderr: %q", code, stdout, stderr)
+	}
+
+	code, stdout, stderr = chanx("validate", "-s", srv.URL+"/broken.yaml", "--format", "json")
+	var rep jsonReport
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("stdout is not the JSON report: %v\n%s", err, stdout)
+	}
+	want := jsonReport{Errors: 1, Diagnostics: []jsonDiagnostic{{
+		File: srv.URL + "/broken.yaml", Line: 7, Column: 19, Severity: "error", Pointer: "/channels/chat/messages/say/$ref",
+		Message: `$ref "./messages.yaml#/shout": in ` + srv.URL + `/messages.yaml: no key "shout" at the top level`,
+	}}}
+	if code != 1 || stderr != "" {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+	if diff := cmp.Diff(want, rep); diff != "" {
+		t.Errorf("report (-want +got):\n%s", diff)
+	}
+}
