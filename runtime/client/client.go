@@ -234,6 +234,7 @@ func (c *Client) dial(ctx context.Context, reconnect bool) (*websocket.Conn, int
 	if policy != nil {
 		delay = policy.MinDelay
 	}
+	var last error
 	for attempt := 1; ; attempt++ {
 		if reconnect || attempt > 1 {
 			wait := delay
@@ -241,7 +242,11 @@ func (c *Client) dial(ctx context.Context, reconnect bool) (*websocket.Conn, int
 				wait -= time.Duration(rand.Float64() * policy.Jitter * float64(delay))
 			}
 			if policy.MaxElapsed > 0 && time.Since(start)+wait > policy.MaxElapsed {
-				return nil, attempt - 1, fmt.Errorf("client: gave up reconnecting after %v", policy.MaxElapsed)
+				err := fmt.Errorf("client: gave up after %v", policy.MaxElapsed)
+				if last != nil {
+					err = fmt.Errorf("%w: %w", err, last)
+				}
+				return nil, attempt - 1, err
 			}
 			t := time.NewTimer(wait)
 			select {
@@ -256,6 +261,7 @@ func (c *Client) dial(ctx context.Context, reconnect bool) (*websocket.Conn, int
 		if err == nil {
 			return conn, attempt, nil
 		}
+		last = err
 		if policy != nil && ctx.Err() != nil {
 			// Report the context, which is why retrying stops, and keep
 			// the attempt's own failure for the reader.
