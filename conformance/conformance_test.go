@@ -105,8 +105,16 @@ func TestBrokenServers(t *testing.T) {
 			if f == nil || !strings.Contains(f.Message, tc.msg) {
 				t.Errorf("failure message:\n%v\nwant it to contain:\n%s", f, tc.msg)
 			}
-			if f != nil && len(f.Transcript) == 0 {
-				t.Error("the failure has no transcript")
+			if f == nil || len(f.Transcript) == 0 {
+				t.Fatal("the failure has no transcript")
+			}
+			// The recorded case fails again when replayed.
+			again, _, err := conformance.Replay(t.Context(), api, url, f, fast...)
+			if err != nil {
+				t.Fatalf("replay: %v", err)
+			}
+			if again == nil {
+				t.Errorf("the replayed %s case passed", f.Case.Kind)
 			}
 		})
 	}
