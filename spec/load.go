@@ -362,6 +362,14 @@ func fragmentOf(ref string) string {
 // ("#/components/schemas/A"), a relative or absolute file
 // ("./common.yaml#/A") or a URL. It does not follow a $ref it lands on.
 func (d *Document) Resolve(ctx context.Context, from *File, ref string) (*File, *yaml.Node, error) {
+	return d.resolve(ctx, from, ref, 0)
+}
+
+// maxRefHops bounds how many $refs a pointer may pass through (see
+// lookupThrough); it only matters for pathological documents.
+const maxRefHops = 32
+
+func (d *Document) resolve(ctx context.Context, from *File, ref string, hops int) (*File, *yaml.Node, error) {
 	target, frag, _ := strings.Cut(ref, "#")
 	f := from
 	if target != "" {
@@ -376,12 +384,66 @@ func (d *Document) Resolve(ctx context.Context, from *File, ref string) (*File, 
 	}
 	n, err := Lookup(f.Node, frag)
 	if err != nil {
+		if tf, tn, ok := d.lookupThrough(ctx, f, frag, hops); ok {
+			return tf, tn, nil
+		}
 		if f != from {
 			return nil, nil, fmt.Errorf("$ref %q: in %s: %w", ref, f.Location, err)
 		}
 		return nil, nil, fmt.Errorf("$ref %q: %w", ref, err)
 	}
 	return f, n, nil
+}
+
+// lookupThrough evaluates a pointer that passes through a $ref, such as
+// "#/channels/room/messages/chat/payload" where messages/chat is itself a
+// $ref: strictly the pointer names nothing in the file as written, but
+// authors mean the dereferenced node, and AsyncAPI tools resolve it so.
+func (d *Document) lookupThrough(ctx context.Context, f *File, frag string, hops int) (*File, *yaml.Node, bool) {
+	if hops >= maxRefHops {
+		return nil, nil, false
+	}
+	cur := f.Node
+	for _, tok := range pointerTokens(frag) {
+		for cur != nil && cur.Kind == yaml.AliasNode {
+			cur = cur.Alias
+		}
+		if cur == nil {
+			return nil, nil, false
+		}
+		if ref := RefOf(cur); ref != "" && MapGet(cur, tok) == nil {
+			tf, tn, err := d.resolve(ctx, f, ref, hops+1)
+			if err != nil {
+				return nil, nil, false
+			}
+			f, cur = tf, tn
+			for cur != nil && cur.Kind == yaml.AliasNode {
+				cur = cur.Alias
+			}
+			if RefOf(cur) != "" {
+				tf, tn, err := d.Deref(ctx, f, cur)
+				if err != nil {
+					return nil, nil, false
+				}
+				f, cur = tf, tn
+			}
+		}
+		switch {
+		case cur == nil:
+			return nil, nil, false
+		case cur.Kind == yaml.MappingNode:
+			cur = MapGet(cur, tok)
+		case cur.Kind == yaml.SequenceNode:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(cur.Content) {
+				return nil, nil, false
+			}
+			cur = cur.Content[i]
+		default:
+			return nil, nil, false
+		}
+	}
+	return f, cur, cur != nil
 }
 
 // locate turns a $ref's file part into the absolute location used as the
