@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chanxgo/chanx/codegen/internal/gentest"
 	"github.com/chanxgo/chanx/ir"
 	"github.com/chanxgo/chanx/runtime/validate"
 	"github.com/chanxgo/chanx/spec/analyze"
@@ -63,7 +64,7 @@ func TestDifferentialJSONSchemaSuite(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a program; skipped in -short")
 	}
-	dir := filepath.Join(moduleRoot(t), "..", "shared", "corpus", "json-schema-test-suite", "draft7")
+	dir := filepath.Join(gentest.ModuleRoot(t), "..", "shared", "corpus", "json-schema-test-suite", "draft7")
 	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
 	if len(files) == 0 {
 		t.Skipf("the JSON-Schema-Test-Suite is not at %s", dir)
@@ -163,7 +164,7 @@ func TestDifferentialJSONSchemaSuite(t *testing.T) {
 	prog.WriteString("}\n\nfunc main() {\n\tin := bufio.NewScanner(os.Stdin)\n\tin.Buffer(nil, 1<<24)\n\tfor in.Scan() {\n")
 	prog.WriteString("\t\tvar line struct{ Case string; Data json.RawMessage }\n\t\tif err := json.Unmarshal(in.Bytes(), &line); err != nil {\n\t\t\tpanic(err)\n\t\t}\n")
 	prog.WriteString("\t\tif cases[line.Case](line.Data) {\n\t\t\tfmt.Println(1)\n\t\t} else {\n\t\t\tfmt.Println(0)\n\t\t}\n\t}\n}\n")
-	dir, _ = buildModule(t, map[string][]byte{"gen.go": src, "main.go": prog.Bytes()}, "build", "-o", "diff.bin", ".")
+	dir, _ = gentest.BuildModule(t, map[string][]byte{"gen.go": src, "main.go": prog.Bytes()}, "build", "-o", "diff.bin", ".")
 
 	var input bytes.Buffer
 	for _, in := range instances {

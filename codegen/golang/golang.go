@@ -9,6 +9,8 @@ import (
 	"bytes"
 	"fmt"
 	"go/format"
+	"go/parser"
+	"go/token"
 	"strconv"
 	"strings"
 	"text/template"
@@ -32,6 +34,8 @@ type Options struct {
 	Package string
 	// Source is the schema file named in the "// source:" header line.
 	Source string
+	// NoFormat skips go/format; the output is still checked to parse.
+	NoFormat bool
 }
 
 // RootType tells, for each root, the Go type chanx declared for it.
@@ -55,7 +59,7 @@ func Schemas(roots []Root, opts Options) ([]byte, []RootType, error) {
 		return nil, nil, fmt.Errorf("golang: %s", strings.Join(b.errs, "; "))
 	}
 	m := b.model(opts)
-	src, err := render("schemas.go.tmpl", m)
+	src, err := render("schemas.go.tmpl", m, !opts.NoFormat)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -186,7 +190,7 @@ func (b *builder) model(opts Options) *fileModel {
 // render executes a template and formats the result; when the output is
 // not valid Go the error shows the numbered source, so the template bug
 // is findable.
-func render(name string, data any) ([]byte, error) {
+func render(name string, data any, gofmt bool) ([]byte, error) {
 	t, err := template.New(name).Funcs(funcs).ParseFS(templates.Go, "go/*.tmpl")
 	if err != nil {
 		return nil, fmt.Errorf("golang: parse templates: %w", err)
@@ -194,6 +198,12 @@ func render(name string, data any) ([]byte, error) {
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, name, data); err != nil {
 		return nil, fmt.Errorf("golang: render %s: %w", name, err)
+	}
+	if !gofmt {
+		if _, err := parser.ParseFile(token.NewFileSet(), name, buf.Bytes(), parser.SkipObjectResolution); err != nil {
+			return nil, fmt.Errorf("golang: generated code for %s does not parse: %w\n%s", name, err, numbered(buf.Bytes()))
+		}
+		return buf.Bytes(), nil
 	}
 	out, err := format.Source(buf.Bytes())
 	if err != nil {

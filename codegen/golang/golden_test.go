@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/chanxgo/chanx/codegen/internal/gentest"
 	"github.com/chanxgo/chanx/spec/analyze"
 )
 
@@ -85,7 +86,7 @@ func TestGoldenCompiles(t *testing.T) {
 		}
 		files[goldenPackage(name)+"/"+name+".go"] = golden
 	}
-	buildModule(t, files, "vet", "./...")
+	gentest.BuildModule(t, files, "vet", "./...")
 }
 
 // TestBenchFrameIsCurrent checks the committed generated package used by

@@ -1,4 +1,6 @@
-package golang
+// Package gentest builds generated Go code in a temporary module, for the
+// tests of codegen and its targets: generated code must compile and run.
+package gentest
 
 import (
 	"os"
@@ -9,22 +11,22 @@ import (
 	"testing"
 )
 
-// moduleRoot is the chanx module's directory.
-func moduleRoot(t testing.TB) string {
+// ModuleRoot is the chanx module's directory.
+func ModuleRoot(t testing.TB) string {
 	t.Helper()
 	_, file, _, ok := runtime.Caller(0)
 	if !ok {
 		t.Fatal("cannot find the source directory")
 	}
-	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", "..", ".."))
 }
 
-// buildModule writes files into a temporary module that uses this
+// BuildModule writes files into a temporary module that uses this
 // repository through a replace directive and runs go with args there,
 // offline, from the module cache. It returns the module directory.
-func buildModule(t testing.TB, files map[string][]byte, args ...string) (dir string, out []byte) {
+func BuildModule(t testing.TB, files map[string][]byte, args ...string) (dir string, out []byte) {
 	t.Helper()
-	root := moduleRoot(t)
+	root := ModuleRoot(t)
 	dir = t.TempDir()
 	gomod := "module chanxgen.test\n\ngo 1.26\n\nrequire github.com/chanxgo/chanx v0.0.0\n\nreplace github.com/chanxgo/chanx => " + root + "\n"
 	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte(gomod), 0o644); err != nil {
