@@ -17,8 +17,8 @@ type Publication struct {
 	Group string
 	// Kind says whether it was a group broadcast or a server event.
 	Kind layer.Kind
-	// Frame is the published frame, its action read with the "action"
-	// discriminator.
+	// Frame is the published frame, its action read with the spy's
+	// Discriminator.
 	Frame Frame
 	// Exclude and Target are the message's delivery limits: a connection
 	// id to skip, or the only connection id to reach.
@@ -43,6 +43,9 @@ type SpyLayer struct {
 	inner layer.Layer
 	// Timeout bounds the WaitFor methods; zero means DefaultTimeout.
 	Timeout time.Duration
+	// Discriminator names the frame field read into Publication.Frame's
+	// Action; "" means "action". Set it before the spy is used.
+	Discriminator string
 
 	mu        sync.Mutex
 	changed   chan struct{} // closed and replaced on every record
@@ -83,8 +86,12 @@ func (s *SpyLayer) record(fn func()) {
 // The publication is recorded before it is passed on, so a test that saw
 // a member receive it also finds it recorded.
 func (s *SpyLayer) Publish(ctx context.Context, group string, m layer.Message) error {
+	disc := s.Discriminator
+	if disc == "" {
+		disc = "action"
+	}
 	p := &Publication{
-		Group: group, Kind: m.Kind, Frame: newFrame(slices.Clone(m.Frame), false, "action"),
+		Group: group, Kind: m.Kind, Frame: newFrame(slices.Clone(m.Frame), false, disc),
 		Exclude: m.Exclude, Target: m.Target,
 	}
 	var i int
