@@ -188,13 +188,12 @@ func (b *builder) follow(l loc) (loc, bool) {
 			}
 		}
 		seen = append(seen, l)
-		tf, tn, err := b.doc.Resolve(b.ctx, l.f, ref)
+		tf, tn, tptr, err := b.schemas.res.resolve(b.ctx, l.f, ref)
 		if err != nil {
 			b.errorf(l.at("$ref"), "%v", err)
 			return l, false
 		}
-		_, frag, _ := strings.Cut(ref, "#")
-		l = loc{f: tf, n: tn, ptr: unescapeFragment(frag)}
+		l = loc{f: tf, n: tn, ptr: tptr}
 	}
 }
 
@@ -233,14 +232,12 @@ func (b *builder) keyOf(l loc) loc {
 	if i < 0 {
 		return l
 	}
-	parent, err := spec.Lookup(l.f.Node, l.ptr[:i])
-	if err != nil || parent == nil || parent.Kind != yaml.MappingNode {
+	parent := deAlias(b.schemas.res.lookup(l.f.Node, l.ptr[:i]))
+	if parent == nil || parent.Kind != yaml.MappingNode {
 		return l
 	}
-	for j := 0; j+1 < len(parent.Content); j += 2 {
-		if deAlias(parent.Content[j+1]) == l.n {
-			return loc{f: l.f, n: parent.Content[j], ptr: l.ptr}
-		}
+	if j, ok := b.schemas.res.keyIndex(parent, unescape(l.ptr[i+1:])); ok && deAlias(parent.Content[j+1]) == l.n {
+		return loc{f: l.f, n: parent.Content[j], ptr: l.ptr}
 	}
 	return l
 }

@@ -29,10 +29,11 @@ type schemaBuilder struct {
 	// keyPos is where each property's name is written, for diagnostics
 	// about the property rather than its schema.
 	keyPos map[*ir.Property]ir.Pos
+	res    *resolver
 }
 
 func newSchemaBuilder(ctx context.Context, doc *spec.Document, diags *spec.Diagnostics) *schemaBuilder {
-	return &schemaBuilder{ctx: ctx, doc: doc, done: map[*yaml.Node]*ir.Schema{}, diags: diags, following: map[*yaml.Node]bool{}, keyPos: map[*ir.Property]ir.Pos{}}
+	return &schemaBuilder{ctx: ctx, doc: doc, done: map[*yaml.Node]*ir.Schema{}, diags: diags, following: map[*yaml.Node]bool{}, keyPos: map[*ir.Property]ir.Pos{}, res: newResolver(doc)}
 }
 
 func (b *schemaBuilder) errorf(f *spec.File, n *yaml.Node, ptr, format string, args ...any) {
@@ -85,14 +86,13 @@ func (b *schemaBuilder) schema(f *spec.File, n *yaml.Node, ptr string) *ir.Schem
 			b.errorf(f, spec.MapGet(n, "$ref"), ptr+"/$ref", "$ref cycle: %q leads back to itself without a schema in between", ref)
 			return b.placeholder(f, n, ptr)
 		}
-		tf, tn, err := b.doc.Resolve(b.ctx, f, ref)
+		tf, tn, tptr, err := b.res.resolve(b.ctx, f, ref)
 		if err != nil {
 			b.errorf(f, spec.MapGet(n, "$ref"), ptr+"/$ref", "%v", err)
 			return b.placeholder(f, n, ptr)
 		}
 		b.following[n] = true
-		_, frag, _ := strings.Cut(ref, "#")
-		s := b.schema(tf, tn, unescapeFragment(frag))
+		s := b.schema(tf, tn, tptr)
 		delete(b.following, n)
 		b.done[n] = s
 		return s

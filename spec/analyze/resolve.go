@@ -1,0 +1,91 @@
+package analyze
+
+import (
+	"context"
+	"strings"
+
+	"go.yaml.in/yaml/v4"
+
+	"github.com/chanxgo/chanx/spec"
+)
+
+// resolver resolves $refs like spec.Document.Resolve, with the large
+// mappings of a document (components.messages, components.schemas,
+// channels) indexed by key: Resolve scans a mapping per step, and a
+// document with thousands of channels makes thousands of $refs into
+// mappings of thousands of keys. Anything the fast path cannot answer —
+// other files, URLs, pointers that do not resolve — goes to
+// spec.Document.Resolve, so results and error messages are the loader's.
+type resolver struct {
+	doc   *spec.Document
+	index map[*yaml.Node]map[string]int
+}
+
+func newResolver(doc *spec.Document) *resolver {
+	return &resolver{doc: doc, index: map[*yaml.Node]map[string]int{}}
+}
+
+// indexAbove is the mapping size from which lookups use an index.
+const indexAbove = 16
+
+// resolve returns the target of ref written in file f, and the target's
+// JSON pointer within its file.
+func (r *resolver) resolve(ctx context.Context, f *spec.File, ref string) (*spec.File, *yaml.Node, string, error) {
+	target, frag, _ := strings.Cut(ref, "#")
+	ptr := unescapeFragment(frag)
+	if target == "" {
+		if n := r.lookup(f.Node, ptr); n != nil {
+			return f, n, ptr, nil
+		}
+	}
+	tf, tn, err := r.doc.Resolve(ctx, f, ref)
+	return tf, tn, ptr, err
+}
+
+// lookup evaluates an unescaped-fragment JSON pointer, or returns nil.
+func (r *resolver) lookup(n *yaml.Node, ptr string) *yaml.Node {
+	if ptr == "" {
+		return n
+	}
+	if !strings.HasPrefix(ptr, "/") {
+		return nil
+	}
+	cur := n
+	for _, tok := range strings.Split(ptr[1:], "/") {
+		cur = deAlias(cur)
+		if cur == nil || cur.Kind != yaml.MappingNode {
+			return nil // sequences and errors: leave them to spec
+		}
+		i, ok := r.keyIndex(cur, unescape(tok))
+		if !ok {
+			return nil
+		}
+		cur = cur.Content[i+1]
+	}
+	return cur
+}
+
+// keyIndex finds key in mapping m and returns the index of its key node
+// in m.Content.
+func (r *resolver) keyIndex(m *yaml.Node, key string) (int, bool) {
+	if len(m.Content) <= 2*indexAbove {
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			if m.Content[i].Value == key {
+				return i, true
+			}
+		}
+		return 0, false
+	}
+	idx, ok := r.index[m]
+	if !ok {
+		idx = make(map[string]int, len(m.Content)/2)
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			if _, dup := idx[m.Content[i].Value]; !dup {
+				idx[m.Content[i].Value] = i
+			}
+		}
+		r.index[m] = idx
+	}
+	i, ok := idx[key]
+	return i, ok
+}
