@@ -221,10 +221,6 @@ func (d *Document) schemaDiagnostics(ctx context.Context, ve *jsonschema.Validat
 // document (the deepest error wins): the one the author meant.
 func collectLeaves(e *jsonschema.ValidationError) []*jsonschema.ValidationError {
 	switch k := e.ErrorKind.(type) {
-	case *kind.Required:
-		if len(k.Missing) == 1 && k.Missing[0] == "$ref" {
-			return nil
-		}
 	case *kind.OneOf:
 		if len(k.Subschemas) > 0 {
 			return []*jsonschema.ValidationError{e}
@@ -247,7 +243,9 @@ func bestAlternatives(e *jsonschema.ValidationError) []*jsonschema.ValidationErr
 	best, bestScore := []*jsonschema.ValidationError(nil), -1
 	for _, c := range e.Causes {
 		leaves := collectLeaves(c)
-		if len(leaves) == 0 {
+		if len(leaves) == 0 || onlyMissingRef(leaves, e.InstanceLocation) {
+			// The "or a Reference Object" alternative: the value is
+			// written inline, so that is not what the author meant.
 			continue
 		}
 		// Deeper is better; at equal depth, an alternative that failed
@@ -275,6 +273,18 @@ func bestAlternatives(e *jsonschema.ValidationError) []*jsonschema.ValidationErr
 		return []*jsonschema.ValidationError{e}
 	}
 	return best
+}
+
+// onlyMissingRef reports whether every leaf says the value at loc lacks a
+// $ref.
+func onlyMissingRef(leaves []*jsonschema.ValidationError, loc []string) bool {
+	for _, l := range leaves {
+		k, ok := l.ErrorKind.(*kind.Required)
+		if !ok || len(k.Missing) != 1 || k.Missing[0] != "$ref" || len(l.InstanceLocation) != len(loc) {
+			return false
+		}
+	}
+	return true
 }
 
 var englishPrinter = message.NewPrinter(language.English)
@@ -307,6 +317,9 @@ func (d *Document) describe(ctx context.Context, e *jsonschema.ValidationError) 
 		}
 		return out
 	case *kind.Required:
+		if len(k.Missing) == 1 && k.Missing[0] == "$ref" {
+			return Diagnostics{mk(loc, e.InstanceLocation, `must be a reference ({$ref: "#/..."}), not an inline definition`)}
+		}
 		return Diagnostics{mk(loc, e.InstanceLocation, requiredMessage(k.Missing))}
 	}
 	return Diagnostics{mk(loc, e.InstanceLocation, leafMessage(e))}
