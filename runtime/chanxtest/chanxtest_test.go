@@ -283,3 +283,15 @@ func TestAnyHandler(t *testing.T) {
 	}
 	c.Close() // closing a closed connection is fine
 }
+
+func TestShutdownClosesWithGoingAway(t *testing.T) {
+	ts, srv, _ := chatServer(t, server.Options{})
+	c := ts.Dial(t, "/ws/chat/lobby", nil)
+	ready(c)
+	ctx, cancel := context.WithTimeout(context.Background(), chanxtest.DefaultTimeout)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c.ExpectClosed(websocket.StatusGoingAway)
+}

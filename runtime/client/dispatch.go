@@ -18,7 +18,7 @@ import (
 // wire.Validator it is validated too. A frame that fails either goes to
 // Hooks.OnInvalidMessage instead of fn. An error fn returns (or a panic)
 // goes to Hooks.OnHandlerError. Registering an action again replaces its
-// handler.
+// handler. Error frames always go to Hooks.OnError, never to a handler.
 //
 // Handlers run one at a time on the receive goroutine, in arrival order, so
 // a slow handler delays the frames after it, and a handler must not wait in

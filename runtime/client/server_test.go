@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -292,4 +293,79 @@ func TestConnectCloseCycles(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestReconnectAcrossServerRestart restarts a chanx server on the same
+// address: the client sees 1001 (going away), redials until the new
+// process serves, and AfterConnect sends its init frame again.
+func TestReconnectAcrossServerRestart(t *testing.T) {
+	addr := freeAddr(t)
+	inits := make(chan string, 4)
+	start := func() (*server.Server, *httptest.Server) {
+		srv := server.New(server.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		ch, err := srv.Channel("/ws/{room}", server.ChannelOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		server.HandleNoReply(ch, "init", func(_ context.Context, c *server.Conn, m *struct {
+			Payload string `json:"payload"`
+		}) error {
+			inits <- m.Payload
+			return nil
+		})
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs := httptest.NewUnstartedServer(srv)
+		hs.Listener.Close()
+		hs.Listener = ln
+		hs.Start()
+		return srv, hs
+	}
+	stop := func(srv *server.Server, hs *httptest.Server) {
+		ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			t.Error(err)
+		}
+		hs.Close()
+	}
+
+	srv, hs := start()
+	ctx := testCtx(t)
+	closes := make(chan client.CloseInfo, 4)
+	reconnected := make(chan struct{}, 1)
+	c, err := client.Dial(ctx, "ws://"+addr+"/ws/r", &client.Options{
+		Reconnect: fastReconnect(),
+		Hooks: client.Hooks{
+			AfterConnect: func(ctx context.Context, c *client.Client) error {
+				return c.Send(ctx, "init", "hello")
+			},
+			AfterClose:     func(_ context.Context, info client.CloseInfo) { closes <- info },
+			AfterReconnect: func(context.Context, *client.Client, int) { reconnected <- struct{}{} },
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mustClose(t, c)
+	if got := recv(t, inits); got != "hello" {
+		t.Errorf("init = %q", got)
+	}
+
+	stop(srv, hs)
+	info := recv(t, closes)
+	if info.Code != websocket.StatusGoingAway || !info.Reconnecting {
+		t.Errorf("close info = %+v", info)
+	}
+	srv, hs = start()
+	defer stop(srv, hs)
+	recv(t, reconnected)
+	if got := recv(t, inits); got != "hello" {
+		t.Errorf("init after reconnect = %q", got)
+	}
+	if err := c.Ping(ctx); err != nil {
+		t.Errorf("Ping on the new server: %v", err)
+	}
 }
