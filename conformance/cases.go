@@ -109,6 +109,15 @@ func (p *channelPlan) undeclared(f frame) string {
 		return fmt.Sprintf("the document declares no message the server may send on channel %s", p.ch.Name)
 	}
 	var b strings.Builder
+	if obj, ok := v.(map[string]any); ok && p.outProp != "" {
+		if d, ok := obj[p.outProp].(string); ok && !p.declaresOut(d) {
+			var names []string
+			for _, m := range p.out.Messages() {
+				names = append(names, p.out.Value(m))
+			}
+			fmt.Fprintf(&b, "%s %q names no message the server may send on channel %s (it may send %s)\n", p.outProp, d, p.ch.Name, strings.Join(names, ", "))
+		}
+	}
 	fmt.Fprintf(&b, "not a message the server may send on channel %s; closest: %s", p.ch.Name, res.Closest.Name)
 	for i, pr := range res.Problems {
 		if i == 5 {

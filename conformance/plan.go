@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/chanxgo/chanx/conformance/gen"
@@ -45,8 +46,11 @@ type opPlan struct {
 	op      *ir.Operation
 	msgs    []*ir.Message
 	replies *match.Set
-	valid   []testFrame
-	invalid []testFrame
+	// replyElsewhere: the reply goes to another channel, which a
+	// WebSocket connection to this one does not see.
+	replyElsewhere bool
+	valid          []testFrame
+	invalid        []testFrame
 }
 
 // testFrame is a generated frame and the message it was made for.
@@ -75,6 +79,10 @@ func plan(api *ir.API, o *options) ([]*channelPlan, error) {
 			p.skip = "the channel has no address"
 			continue
 		}
+		if why := notWebSocket(api, ch); why != "" {
+			p.skip = why
+			continue
+		}
 		paths, err := channelPaths(ch, o.params)
 		if err != nil {
 			p.skip = err.Error()
@@ -91,15 +99,20 @@ func plan(api *ir.API, o *options) ([]*channelPlan, error) {
 			case ir.Receive:
 				inMsgs = appendNew(inMsgs, op.Messages...)
 				var replies []*ir.Message
-				if op.Reply != nil && (op.Reply.Channel == nil || op.Reply.Channel == ch) {
-					replies = op.Reply.Messages
-					outMsgs = appendNew(outMsgs, replies...)
+				elsewhere := false
+				if op.Reply != nil {
+					if op.Reply.Channel == nil || op.Reply.Channel == ch {
+						replies = op.Reply.Messages
+						outMsgs = appendNew(outMsgs, replies...)
+					} else {
+						elsewhere = true
+					}
 				}
 				rs, err := match.NewSet(replies, match.Discriminator(replies))
 				if err != nil {
 					return nil, fmt.Errorf("channel %s: operation %s: %w", ch.Name, op.Name, err)
 				}
-				p.ops = append(p.ops, &opPlan{op: op, msgs: op.Messages, replies: rs})
+				p.ops = append(p.ops, &opPlan{op: op, msgs: op.Messages, replies: rs, replyElsewhere: elsewhere})
 			case ir.Send:
 				outMsgs = appendNew(outMsgs, op.Messages...)
 			}
@@ -131,6 +144,29 @@ outer:
 		list = append(list, m)
 	}
 	return list
+}
+
+// notWebSocket says why ch cannot be tested over WebSocket: every server it
+// is available on speaks another protocol. "" when it can (or when the
+// document names no servers).
+func notWebSocket(api *ir.API, ch *ir.Channel) string {
+	var protocols []string
+	for _, s := range api.Servers {
+		if len(ch.Servers) > 0 && !slices.Contains(ch.Servers, s.Name) {
+			continue
+		}
+		switch strings.ToLower(s.Protocol) {
+		case "ws", "wss", "":
+			return ""
+		}
+		if !slices.Contains(protocols, s.Protocol) {
+			protocols = append(protocols, s.Protocol)
+		}
+	}
+	if len(protocols) == 0 {
+		return ""
+	}
+	return "the channel is served over " + strings.Join(protocols, ", ") + ", not WebSocket"
 }
 
 // dispatchProperty is the property that names messages in one direction:

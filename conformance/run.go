@@ -324,6 +324,10 @@ func (r *runner) findFence(ctx context.Context, p *channelPlan) {
 // operation runs the valid and invalid frames of one receive operation.
 func (r *runner) operation(ctx context.Context, p *channelPlan, op *opPlan) {
 	ch, name := p.ch.Name, op.op.Name
+	if op.replyElsewhere {
+		r.skip(CheckReply, ch, name, "the reply goes to another channel")
+		r.skip(CheckIsolation, ch, name, "the reply goes to another channel")
+	}
 	if op.replies.Len() == 0 {
 		r.skip(CheckReply, ch, name, "the operation declares no reply")
 	}
