@@ -146,6 +146,14 @@ outer:
 	return list
 }
 
+// notWS are the AsyncAPI protocols that cannot carry a WebSocket.
+var notWS = map[string]bool{
+	"kafka": true, "kafka-secure": true, "mqtt": true, "secure-mqtt": true, "mqtt5": true,
+	"amqp": true, "amqps": true, "amqp1": true, "nats": true, "jms": true, "sns": true,
+	"sqs": true, "stomp": true, "stomps": true, "redis": true, "mercure": true, "ibmmq": true,
+	"solace": true, "pulsar": true, "googlepubsub": true, "anypointmq": true,
+}
+
 // notWebSocket says why ch cannot be tested over WebSocket: every server it
 // is available on speaks another protocol. "" when it can (or when the
 // document names no servers).
@@ -155,9 +163,8 @@ func notWebSocket(api *ir.API, ch *ir.Channel) string {
 		if len(ch.Servers) > 0 && !slices.Contains(ch.Servers, s.Name) {
 			continue
 		}
-		switch strings.ToLower(s.Protocol) {
-		case "ws", "wss", "":
-			return ""
+		if !notWS[strings.ToLower(s.Protocol)] {
+			return "" // ws, wss, or http(s), which can upgrade
 		}
 		if !slices.Contains(protocols, s.Protocol) {
 			protocols = append(protocols, s.Protocol)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chanxgo/chanx/ir"
 	"github.com/chanxgo/chanx/spec"
 	"github.com/chanxgo/chanx/spec/analyze"
 )
@@ -34,6 +35,9 @@ func TestPlanCorpus(t *testing.T) {
 			t.Errorf("%s: no api", file)
 			continue
 		}
+		// Generation is what is under test here, whatever the servers'
+		// protocols.
+		api.Servers = nil
 		plans, err := plan(api, newOptions([]Option{WithMaxExamples(6)}))
 		if err != nil {
 			t.Errorf("%s: %v", filepath.Base(file), err)
@@ -64,4 +68,23 @@ func TestPlanCorpus(t *testing.T) {
 	}
 	sort.Strings(summary)
 	t.Log("\n" + strings.Join(summary, "\n"))
+}
+
+func TestChannelsOnlyServedOverOtherProtocolsAreSkipped(t *testing.T) {
+	ch := &ir.Channel{Name: "lights", Address: "lights", Servers: []string{"broker"}}
+	api := &ir.API{
+		Servers:  []*ir.Server{{Name: "broker", Protocol: "kafka"}, {Name: "edge", Protocol: "mqtt"}, {Name: "web", Protocol: "wss"}},
+		Channels: []*ir.Channel{ch},
+	}
+	if got, want := notWebSocket(api, ch), "the channel is served over kafka, not WebSocket"; got != want {
+		t.Errorf("%q, want %q", got, want)
+	}
+	ch.Servers = nil // all servers, one of them wss
+	if got := notWebSocket(api, ch); got != "" {
+		t.Errorf("with a wss server: %q", got)
+	}
+	api.Servers = []*ir.Server{{Name: "slack", Protocol: "https"}}
+	if got := notWebSocket(api, ch); got != "" {
+		t.Errorf("https can upgrade: %q", got)
+	}
 }
