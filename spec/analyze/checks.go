@@ -249,3 +249,65 @@ func pointerOf(s *ir.Schema) string {
 	_, ptr, _ := strings.Cut(s.Pointer, "#")
 	return ptr
 }
+
+// locationProblem checks a runtime expression ("$message.payload#/reqid")
+// against message m: the property path must exist in the payload or
+// headers schema. Paths into schemas that declare no properties at that
+// level, or with a syntax the official schema already rejects, pass.
+func locationProblem(location string, m *ir.Message) string {
+	var s *ir.Schema
+	var where string
+	switch {
+	case strings.HasPrefix(location, "$message.payload#"):
+		s, where = m.Payload, "payload"
+	case strings.HasPrefix(location, "$message.header#"):
+		s, where = m.Headers, "headers"
+	default:
+		return ""
+	}
+	_, ptr, _ := strings.Cut(location, "#")
+	if s == nil || ptr == "" {
+		return ""
+	}
+	path := ""
+	for _, tok := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
+		tok = unescape(tok)
+		next, declares := lookupProperty(s, tok, map[*ir.Schema]bool{})
+		if next == nil {
+			if declares {
+				return fmt.Sprintf("%q: the %s schema declares no property %q%s", location, where, tok, path)
+			}
+			return ""
+		}
+		path = fmt.Sprintf(" under %q", tok)
+		s = next
+	}
+	return ""
+}
+
+// lookupProperty finds property name in s or in any schema it combines
+// (allOf, oneOf, anyOf), or an array's items for a numeric name; declares
+// reports whether s declares any property at all.
+func lookupProperty(s *ir.Schema, name string, seen map[*ir.Schema]bool) (found *ir.Schema, declares bool) {
+	if s == nil || seen[s] {
+		return nil, false
+	}
+	seen[s] = true
+	if p := s.Property(name); p != nil {
+		return p, true
+	}
+	declares = len(s.Properties) > 0
+	if s.Items != nil && name != "" && strings.Trim(name, "0123456789") == "" {
+		return s.Items, true
+	}
+	for _, list := range [][]*ir.Schema{s.AllOf, s.OneOf, s.AnyOf} {
+		for _, sub := range list {
+			p, d := lookupProperty(sub, name, seen)
+			if p != nil {
+				return p, true
+			}
+			declares = declares || d
+		}
+	}
+	return nil, declares
+}

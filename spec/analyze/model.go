@@ -189,6 +189,9 @@ func (b *builder) message(l loc, who string) *ir.Message {
 	if c := get("correlationId"); c.n != nil {
 		if ct, ok := b.followAs(c, who+": correlationId"); ok {
 			m.CorrelationID = &ir.CorrelationID{Description: ct.at("description").str(), Location: ct.at("location").str()}
+			if problem := locationProblem(m.CorrelationID.Location, m); problem != "" {
+				b.warnf(ct.at("location"), "%s: correlationId: %s", who, problem)
+			}
 		}
 	}
 	for _, ex := range get("examples").items() {
@@ -410,6 +413,11 @@ func (b *builder) reply(l loc, op *ir.Operation, who string) *ir.Reply {
 	if a := t.at("address"); a.n != nil {
 		if at, ok := b.followAs(a, who+": address"); ok {
 			r.Address = at.at("location").str()
+			for _, m := range op.Messages {
+				if problem := locationProblem(r.Address, m); problem != "" {
+					b.warnf(at.at("location"), "%s: address: message %q: %s", who, m.Name, problem)
+				}
+			}
 		}
 	}
 	target := r.Channel
