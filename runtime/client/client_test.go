@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -705,5 +708,39 @@ func TestSendFrameAndRawSends(t *testing.T) {
 		if g := recv(t, got); g != w {
 			t.Errorf("server got %v %q, want %v %q", g.typ, g.data, w.typ, w.data)
 		}
+	}
+}
+
+func TestWSS(t *testing.T) {
+	hs := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.CloseNow()
+		echoScript(r.Context(), c)
+	}))
+	hs.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake below is expected
+	hs.StartTLS()
+	defer hs.Close()
+	ctx := testCtx(t)
+	u, err := client.BuildURL(hs.URL, "/ws/{room}", map[string]string{"room": "secure"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(u, "wss://127.0.0.1:") {
+		t.Fatalf("url = %s", u)
+	}
+	// The test server's certificate is trusted through its own client.
+	if _, err := client.Dial(ctx, u, nil); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("Dial without trusting the certificate = %v", err)
+	}
+	c, err := client.Dial(ctx, u, &client.Options{HTTPClient: hs.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mustClose(t, c)
+	if err := c.Ping(ctx); err != nil {
+		t.Fatal(err)
 	}
 }
