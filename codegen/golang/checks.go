@@ -658,10 +658,14 @@ func (b *builder) fieldChecks(f *field) []*stmt {
 	}
 	// Drop a trailing else that would have no body, and a chain with
 	// nothing in it.
-	if len(branches) == 0 {
-		return nil
+	var out []*stmt
+	if len(branches) > 0 {
+		out = append(out, &stmt{Kind: "chain", Branches: branches})
 	}
-	return []*stmt{{Kind: "chain", Branches: branches}}
+	if nullLost(f.rep) {
+		out = append(out, &stmt{Kind: "nullElements", Index: idx, Key: key})
+	}
+	return out
 }
 
 // unionBody checks the variant a union holds.

@@ -258,6 +258,16 @@ func (b *builder) structRep(s *ir.Schema, hint string) *rep {
 		keys[i] = f.Key
 	}
 	t.KeysVar = b.addVar("Keys", "[]string{"+strings.Join(keys, ", ")+"}")
+	var mask uint64
+	for _, f := range order {
+		if f.Index < 64 && nullLost(f.rep) {
+			mask |= 1 << uint(f.Index)
+		}
+	}
+	t.NullInside = "0"
+	if mask != 0 {
+		t.NullInside = "0b" + strconv.FormatUint(mask, 2)
+	}
 	t.building = false
 	return r
 }
@@ -524,4 +534,18 @@ func shortPointer(p string) string {
 		file = file[i+1:]
 	}
 	return file + "#" + frag
+}
+
+// nullLost reports whether encoding/json would turn a null element of a
+// value of r into a zero value: a slice or map whose elements are not
+// pointers, interfaces or structs (a struct sees null itself).
+func nullLost(r *rep) bool {
+	if r.kind != repSlice && r.kind != repMap {
+		return false
+	}
+	switch r.elem.kind {
+	case repAny, repPtr, repStruct, repUnion:
+		return false
+	}
+	return true
 }

@@ -17,6 +17,16 @@ type Object struct {
 	null    uint64 // bit i: known key i was null
 	count   int
 	unknown []string
+	nulls   []nullElement
+}
+
+// nullElement is a null found directly inside the array or object value of
+// known key field, which encoding/json would have decoded as a zero value.
+type nullElement struct {
+	field int
+	index int
+	key   string
+	isKey bool
 }
 
 // Decoded reports whether the value came from JSON.
@@ -50,10 +60,31 @@ func (o *Object) Unknown() []string { return o.unknown }
 
 var errNotObject = errors.New("not a JSON object")
 
+// CheckNullElement reports the null elements found in the value of known
+// key i, whose Go type (a slice or map of non-pointers) cannot hold them;
+// key is its JSON key.
+func (o *Object) CheckNullElement(p *Problems, at *Path, i int, key string) {
+	for _, n := range o.nulls {
+		if n.field != i {
+			continue
+		}
+		c := at.Key(key)
+		var e Path
+		if n.isKey {
+			e = c.Key(n.key)
+		} else {
+			e = c.Index(n.index)
+		}
+		p.Add(&e, TypeType, "must not be null")
+	}
+}
+
 // Scan reads the members of the JSON object data, already checked by
 // encoding/json, matching keys against known; keepUnknown keeps the other
-// keys' names. It allocates only for unknown keys and escaped keys.
-func (o *Object) Scan(data []byte, known []string, keepUnknown bool) error {
+// keys' names. nullInside is a bit set of known keys whose array or object
+// value is searched for null elements. It allocates only for unknown
+// keys, escaped keys and null elements.
+func (o *Object) Scan(data []byte, known []string, keepUnknown bool, nullInside uint64) error {
 	*o = Object{decoded: true}
 	i := skipSpace(data, 0)
 	if i >= len(data) || data[i] != '{' {
@@ -100,6 +131,9 @@ func (o *Object) Scan(data []byte, known []string, keepUnknown bool) error {
 				found = true
 				if k < 64 {
 					o.seen |= 1 << uint(k)
+					if nullInside&(1<<uint(k)) != 0 && !isNull {
+						o.findNulls(k, data[i:vEnd])
+					}
 					if isNull {
 						o.null |= 1 << uint(k)
 					} else {
@@ -126,6 +160,43 @@ func (o *Object) Scan(data []byte, known []string, keepUnknown bool) error {
 		return errNotObject
 	}
 	return errNotObject
+}
+
+// findNulls records the null elements of the array or object v.
+func (o *Object) findNulls(field int, v []byte) {
+	if len(v) == 0 || (v[0] != '[' && v[0] != '{') {
+		return
+	}
+	isObj := v[0] == '{'
+	i := skipSpace(v, 1)
+	for n := 0; i < len(v) && v[i] != ']' && v[i] != '}'; n++ {
+		var key string
+		if isObj {
+			end := skipString(v, i)
+			if end < 0 {
+				return
+			}
+			if json.Unmarshal(v[i:end], &key) != nil {
+				return
+			}
+			i = skipSpace(v, end)
+			if i >= len(v) || v[i] != ':' {
+				return
+			}
+			i = skipSpace(v, i+1)
+		}
+		end := skipValue(v, i)
+		if end < 0 {
+			return
+		}
+		if end-i == 4 && string(v[i:end]) == "null" {
+			o.nulls = append(o.nulls, nullElement{field: field, index: n, key: key, isKey: isObj})
+		}
+		i = skipSpace(v, end)
+		if i < len(v) && v[i] == ',' {
+			i = skipSpace(v, i+1)
+		}
+	}
 }
 
 // PeekString returns the string value of the top-level member key of the

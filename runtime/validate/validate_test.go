@@ -118,7 +118,7 @@ func TestEqual(t *testing.T) {
 func TestObjectScan(t *testing.T) {
 	var o Object
 	data := []byte(` { "b" : null, "x\u0041": [1, {"a": "}"}], "a": "s\"" } `)
-	if err := o.Scan(data, []string{"a", "b", "c"}, true); err != nil {
+	if err := o.Scan(data, []string{"a", "b", "c"}, true, 0); err != nil {
 		t.Fatal(err)
 	}
 	if !o.Has(0) || !o.Has(1) || o.Has(2) || !o.IsNull(1) || o.IsNull(0) || o.Count() != 3 {
@@ -164,5 +164,24 @@ func TestProblemsZeroAlloc(t *testing.T) {
 	p.Add(&b, TypeMissing, "x")
 	if got := wire.LocString(p.List()[0].Loc); got != "payload[2]" {
 		t.Errorf("loc %q", got)
+	}
+}
+
+func TestObjectScanFindsNullElements(t *testing.T) {
+	var o Object
+	data := []byte(`{"tags": ["a", null, "b", null], "scores": {"x": 1, "y": null}, "other": [null]}`)
+	if err := o.Scan(data, []string{"tags", "scores", "other"}, false, 0b011); err != nil {
+		t.Fatal(err)
+	}
+	var p Problems
+	o.CheckNullElement(&p, nil, 0, "tags")
+	o.CheckNullElement(&p, nil, 1, "scores")
+	o.CheckNullElement(&p, nil, 2, "other")
+	var got []string
+	for _, pr := range p.List() {
+		got = append(got, wire.LocString(pr.Loc))
+	}
+	if diff := cmp.Diff([]string{"tags[1]", "tags[3]", "scores.y"}, got); diff != "" {
+		t.Errorf("null elements (-want +got):\n%s", diff)
 	}
 }

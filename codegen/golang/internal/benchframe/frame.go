@@ -30,7 +30,7 @@ func (x *Frame) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, (*plain)(x)); err != nil {
 		return err
 	}
-	return x.chanxObj.Scan(data, chanxKeys2, false)
+	return x.chanxObj.Scan(data, chanxKeys2, false, 0)
 }
 
 // MarshalJSON encodes Frame, writing the fixed values the schema
@@ -72,7 +72,7 @@ func (x *FramePayload) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, (*plain)(x)); err != nil {
 		return err
 	}
-	return x.chanxObj.Scan(data, chanxKeys1, true)
+	return x.chanxObj.Scan(data, chanxKeys1, true, 0b10000)
 }
 
 // Validate checks FramePayload against its schema, for what its Go type
@@ -192,6 +192,7 @@ func chanxCheck3(p *validate.Problems, at *validate.Path, x *FramePayload) {
 		c := at.Key("tags")
 		p.Add(&c, validate.TypeType, "must not be null")
 	}
+	x.chanxObj.CheckNullElement(p, at, 4, "tags")
 	if x.ReplyTo != nil {
 		c := at.Key("reply_to")
 		chanxCheck10(p, &c, x.ReplyTo)
