@@ -95,17 +95,14 @@ func (s *Schema) ValidateAt(loc []any, v any) []wire.Problem {
 	out := make([]wire.Problem, 0, len(leaves))
 	seen := map[string]bool{}
 	for _, l := range leaves {
-		p := wire.Problem{
-			Type: problemType(l.ErrorKind),
-			Loc:  instanceLoc(loc, v, l.InstanceLocation),
-			Msg:  l.ErrorKind.LocalizedString(printer),
+		for _, p := range leafProblems(loc, v, l) {
+			key := wire.LocString(p.Loc) + "\x00" + p.Type + "\x00" + p.Msg
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			out = append(out, p)
 		}
-		key := wire.LocString(p.Loc) + "\x00" + p.Type + "\x00" + p.Msg
-		if seen[key] {
-			continue
-		}
-		seen[key] = true
-		out = append(out, p)
 	}
 	sortProblems(out)
 	return out
@@ -137,6 +134,31 @@ func collectLeaves(e *jsonschema.ValidationError, out *[]*jsonschema.ValidationE
 	for _, c := range e.Causes {
 		collectLeaves(c, out)
 	}
+}
+
+// leafProblems turns one error into problems. A missing or forbidden
+// member is reported at its own loc (["payload", "name"]), one problem
+// each, as generated validators and Chanx error frames do.
+func leafProblems(prefix []any, v any, l *jsonschema.ValidationError) []wire.Problem {
+	at := instanceLoc(prefix, v, l.InstanceLocation)
+	member := func(name, typ, msg string) wire.Problem {
+		return wire.Problem{Type: typ, Loc: append(append([]any{}, at...), name), Msg: msg}
+	}
+	switch k := l.ErrorKind.(type) {
+	case *kind.Required:
+		out := make([]wire.Problem, 0, len(k.Missing))
+		for _, name := range k.Missing {
+			out = append(out, member(name, TypeMissing, "field required"))
+		}
+		return out
+	case *kind.AdditionalProperties:
+		out := make([]wire.Problem, 0, len(k.Properties))
+		for _, name := range k.Properties {
+			out = append(out, member(name, TypeExtra, "extra fields not permitted"))
+		}
+		return out
+	}
+	return []wire.Problem{{Type: problemType(l.ErrorKind), Loc: at, Msg: l.ErrorKind.LocalizedString(printer)}}
 }
 
 // instanceLoc turns a JSON pointer's tokens into a loc, with ints for array

@@ -18,6 +18,7 @@ func TestSchemaValidateReportsLoc(t *testing.T) {
 			"payload": {
 				"type": "object",
 				"required": ["message", "name"],
+				"additionalProperties": false,
 				"properties": {
 					"message": {"type": "string", "minLength": 1},
 					"name": {"type": "string"},
@@ -29,10 +30,11 @@ func TestSchemaValidateReportsLoc(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := s.Validate(MustJSON(`{"action": "new_chat_message", "payload": {"message": "", "tags": ["ok", "long"]}}`))
+	got := s.Validate(MustJSON(`{"action": "new_chat_message", "payload": {"message": "", "tags": ["ok", "long"], "extra": 1}}`))
 	want := []wire.Problem{
-		{Type: TypeMissing, Loc: []any{"payload"}, Msg: "missing property 'name'"},
+		{Type: TypeExtra, Loc: []any{"payload", "extra"}, Msg: "extra fields not permitted"},
 		{Type: TypeStringTooShort, Loc: []any{"payload", "message"}, Msg: "minLength: got 0, want 1"},
+		{Type: TypeMissing, Loc: []any{"payload", "name"}, Msg: "field required"},
 		{Type: TypeStringTooLong, Loc: []any{"payload", "tags", 1}, Msg: "maxLength: got 4, want 2"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
