@@ -295,3 +295,25 @@ func TestShutdownClosesWithGoingAway(t *testing.T) {
 	}
 	c.ExpectClosed(websocket.StatusGoingAway)
 }
+
+func TestInBandAuthentication(t *testing.T) {
+	ts, _, _ := chatServer(t, server.Options{
+		AuthMode: server.AuthInBand,
+		Authenticate: func(r *http.Request) (any, error) {
+			if r.URL.Query().Get("token") != "good" {
+				return nil, &server.AuthError{StatusCode: http.StatusUnauthorized, Detail: "bad token"}
+			}
+			return "user", nil
+		},
+	})
+	ok := ts.Dial(t, "/ws/chat/lobby?token=good", nil)
+	if text := ok.ExpectAuthenticated(http.StatusOK); text != "OK" {
+		t.Errorf("status text %q", text)
+	}
+	ok.SendAction("ping", nil)
+	ok.Expect("pong")
+
+	refused := ts.Dial(t, "/ws/chat/lobby", nil)
+	refused.ExpectAuthenticated(http.StatusUnauthorized)
+	refused.ExpectClosed(websocket.StatusPolicyViolation)
+}

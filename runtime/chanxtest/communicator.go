@@ -275,6 +275,26 @@ func (c *Communicator) Expect(action string) Frame {
 	return f
 }
 
+// ExpectAuthenticated receives the `authentication` frame a server in
+// Chanx's in-band authentication mode sends first, fails the test unless
+// its status_code is want (200 for a success, 401 or 403 for a refusal),
+// and returns its status_text.
+func (c *Communicator) ExpectAuthenticated(want int) string {
+	c.t.Helper()
+	f := c.Expect(wire.ActionAuthentication)
+	var p struct {
+		StatusCode int    `json:"status_code"`
+		StatusText string `json:"status_text"`
+	}
+	if err := f.DecodePayload(&p); err != nil {
+		c.t.Fatalf("chanxtest: %v", err)
+	}
+	if p.StatusCode != want {
+		c.t.Errorf("chanxtest: authentication status %d %q; want %d", p.StatusCode, p.StatusText, want)
+	}
+	return p.StatusText
+}
+
 // ReceiveAll receives frames until one whose action is stopAction and
 // returns those before it (the stop frame is consumed, not returned).
 // With a server's completions on, ReceiveAll("complete", d) collects
