@@ -77,6 +77,9 @@ type builder struct {
 	uses []opUse
 	// cycles holds the $ref cycles reported so far.
 	cycles map[string]bool
+	// hops holds the reference objects the last successful follow went
+	// through, in order.
+	hops []loc
 }
 
 // loc is a node with the file it is in and its JSON pointer there.
@@ -179,6 +182,7 @@ func (b *builder) follow(l loc) (loc, bool) {
 		l.n = deAlias(l.n)
 		ref := spec.RefOf(l.n)
 		if ref == "" {
+			b.hops = seen
 			return l, l.n != nil
 		}
 		for i, s := range seen {

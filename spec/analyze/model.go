@@ -152,7 +152,15 @@ func (b *builder) message(l loc, who string) *ir.Message {
 		return m
 	}
 	m := &ir.Message{Name: lastToken(t.ptr)}
-	if t.ptr == "" {
+	for _, h := range b.hops {
+		// A message the root document names in components.messages keeps
+		// that name even when its definition lives in another file.
+		if h.f == b.root && strings.HasPrefix(h.ptr, "/components/messages/") && strings.Count(h.ptr, "/") == 3 {
+			m.Name = lastToken(h.ptr)
+			break
+		}
+	}
+	if m.Name == "" && t.ptr == "" {
 		base := path.Base(strings.ReplaceAll(t.f.Location, "\\", "/"))
 		m.Name = strings.TrimSuffix(base, path.Ext(base))
 	}
