@@ -1,4 +1,17 @@
-// Package redislayer is the Redis channel layer, built on rueidis: one Redis
-// subscription per group per process, resubscription after Redis restarts,
-// and sharded pub/sub for Redis Cluster. Only this package links rueidis.
+// Package redislayer is the Redis channel layer, built on rueidis, for
+// servers that run as several processes: a group broadcast or an event
+// published in one process reaches the group's members in all of them.
+//
+// Each process subscribes to a group in Redis once (channel KeyPrefix +
+// group) and fans messages out locally through a layer.Memory; the last
+// local subscriber leaving unsubscribes. rueidis resubscribes after Redis
+// restarts. With Options.Sharded the same code uses SSUBSCRIBE/SPUBLISH,
+// which Redis Cluster routes to one shard.
+//
+// Messages travel in a small binary envelope (version, kind, exclude,
+// target, then the raw JSON frame), so frames are not escaped twice.
+// Delivery is at most once: what is published while Redis is unreachable
+// is lost, and Publish says so with an error.
+//
+// Only this package links rueidis.
 package redislayer

@@ -1,0 +1,487 @@
+package redislayer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/rueidis"
+
+	"github.com/chanxgo/chanx/runtime/layer"
+)
+
+// Defaults for Options fields left zero.
+const (
+	DefaultKeyPrefix        = "chanx:"
+	DefaultPublishTimeout   = 5 * time.Second
+	DefaultSubscribeTimeout = 5 * time.Second
+	// unsubscribeTimeout bounds the UNSUBSCRIBE sent when a group's last
+	// local subscriber leaves; the subscription is dropped locally anyway.
+	unsubscribeTimeout = 2 * time.Second
+)
+
+// Options tunes a Layer; the zero value is the default.
+type Options struct {
+	// KeyPrefix is put in front of every group name to make the Redis
+	// channel name, so several applications can share one Redis.
+	// Default "chanx:"; processes that talk to each other must use the
+	// same prefix.
+	KeyPrefix string
+	// Sharded uses SSUBSCRIBE/SPUBLISH (Redis 7.0+), which Redis Cluster
+	// routes to the shard that owns the channel instead of broadcasting
+	// to every node. It works on a standalone Redis 7 too. Every process
+	// sharing groups must use the same setting. Default false (SUBSCRIBE
+	// and PUBLISH).
+	Sharded bool
+	// QueueLimit caps the messages held for one local subscriber before
+	// new ones are dropped (counted in Stats.Dropped); see
+	// layer.MemoryOptions. Default layer.DefaultQueueLimit.
+	QueueLimit int
+	// PublishTimeout bounds Publish when its context has no deadline.
+	// Default 5 s.
+	PublishTimeout time.Duration
+	// SubscribeTimeout bounds how long Subscribe waits for Redis to
+	// confirm a new group's subscription when its context has no
+	// deadline. Default 5 s.
+	SubscribeTimeout time.Duration
+	// MaxFlushDelay is rueidis's ClientOption.MaxFlushDelay for clients
+	// New creates: how long the auto-pipelining writer may wait to batch
+	// more commands into one write. A few tens of microseconds cut CPU
+	// use under load for a small latency cost. Default 0 (flush at once).
+	MaxFlushDelay time.Duration
+	// Logger receives resubscription and decoding problems. Default
+	// slog.Default().
+	Logger *slog.Logger
+}
+
+func (o Options) withDefaults() Options {
+	if o.KeyPrefix == "" {
+		o.KeyPrefix = DefaultKeyPrefix
+	}
+	if o.PublishTimeout <= 0 {
+		o.PublishTimeout = DefaultPublishTimeout
+	}
+	if o.SubscribeTimeout <= 0 {
+		o.SubscribeTimeout = DefaultSubscribeTimeout
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return o
+}
+
+// Stats counts what a Layer did since it was created.
+type Stats struct {
+	// Published counts messages Redis accepted from Publish.
+	Published uint64
+	// PublishErrors counts Publish calls that failed (Redis down, timeout).
+	PublishErrors uint64
+	// Received counts messages that arrived from Redis.
+	Received uint64
+	// DecodeErrors counts messages from Redis that were not a valid
+	// envelope; they are dropped.
+	DecodeErrors uint64
+	// Delivered counts deliver calls made to local subscribers.
+	Delivered uint64
+	// Dropped counts messages discarded because a local subscriber's queue
+	// was full.
+	Dropped uint64
+	// Subscriptions is the number of groups subscribed in Redis now.
+	Subscriptions int
+	// Confirmations counts subscribe confirmations from Redis: one per
+	// new group plus one per group after each reconnection.
+	Confirmations uint64
+}
+
+// Layer is the Redis channel layer. Each process subscribes to a group in
+// Redis once, however many local subscribers it has, and fans messages out
+// to them through a layer.Memory, whose per-subscriber bounded queues keep
+// a slow subscriber from stalling the Redis connection.
+//
+// Subscriptions use rueidis's Client.Receive, one goroutine per group:
+// rueidis resubscribes by itself when the connection to Redis comes back,
+// and, in cluster mode, routes each (sharded) subscription to the node
+// that owns its channel. Messages published while Redis is unreachable are
+// lost; Publish reports those failures. Delivery is at most once.
+type Layer struct {
+	client    rueidis.Client
+	ownClient bool
+	opts      Options
+	local     *layer.Memory
+
+	mu       sync.Mutex
+	groups   map[string]*group
+	stopping map[string]<-chan struct{} // done of groups still unsubscribing
+	closed   bool
+	isDown atomic.Bool // set with closed, read on the Publish path
+
+	running sync.WaitGroup // group goroutines and unsubscribers
+
+	bufs sync.Pool // *[]byte envelope buffers
+
+	published     atomic.Uint64
+	publishErrors atomic.Uint64
+	received      atomic.Uint64
+	decodeErrors  atomic.Uint64
+	confirmations atomic.Uint64
+}
+
+var _ layer.Layer = (*Layer)(nil)
+
+// New connects to the Redis at url (redis://, rediss:// or unix://, as
+// rueidis.ParseURL reads them; a URL with several addresses or
+// ?addr=... reaches a cluster) and returns a Layer that owns the
+// connection. ctx bounds the initial PING.
+func New(ctx context.Context, url string, opts Options) (*Layer, error) {
+	copt, err := rueidis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("redislayer: parse url: %w", err)
+	}
+	copt.MaxFlushDelay = opts.MaxFlushDelay
+	if copt.ClientName == "" {
+		copt.ClientName = "chanx"
+	}
+	client, err := rueidis.NewClient(copt)
+	if err != nil {
+		return nil, fmt.Errorf("redislayer: connect to %s: %w", copt.InitAddress, err)
+	}
+	if err := client.Do(ctx, client.B().Ping().Build()).Error(); err != nil {
+		client.Close()
+		return nil, fmt.Errorf("redislayer: ping %s: %w", copt.InitAddress, err)
+	}
+	l := NewWithClient(client, opts)
+	l.ownClient = true
+	return l, nil
+}
+
+// NewWithClient returns a Layer over an existing rueidis client, for
+// applications that already hold one. The caller keeps ownership: Close
+// unsubscribes the layer's groups but leaves the client open.
+// Options.MaxFlushDelay does not apply; set it on the client.
+func NewWithClient(client rueidis.Client, opts Options) *Layer {
+	opts = opts.withDefaults()
+	return &Layer{
+		client: client,
+		opts:   opts,
+		local:  layer.NewMemoryWithOptions(layer.MemoryOptions{QueueLimit: opts.QueueLimit}),
+		groups:   make(map[string]*group),
+		stopping: make(map[string]<-chan struct{}),
+	}
+}
+
+// Publish sends m to every subscriber of group in every process. It
+// returns once Redis accepted the message, or with an error when Redis is
+// unreachable (promptly on a refused connection, at the latest when ctx or
+// PublishTimeout expires). It does not retry: a failed message is lost.
+func (l *Layer) Publish(ctx context.Context, group string, m layer.Message) error {
+	if l.isDown.Load() {
+		return errClosed(group)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, l.opts.PublishTimeout)
+		defer cancel()
+	}
+	bp, _ := l.bufs.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+	}
+	buf := appendEnvelope((*bp)[:0], m)
+	channel := l.opts.KeyPrefix + group
+	var cmd rueidis.Completed
+	if l.opts.Sharded {
+		cmd = l.client.B().Spublish().Channel(channel).Message(rueidis.BinaryString(buf)).Build()
+	} else {
+		cmd = l.client.B().Publish().Channel(channel).Message(rueidis.BinaryString(buf)).Build()
+	}
+	err := l.client.Do(ctx, cmd).Error()
+	if err != nil {
+		// The command may still sit in rueidis's pipeline after a context
+		// error, so its buffer is not reused.
+		l.publishErrors.Add(1)
+		if errors.Is(err, rueidis.ErrClosing) {
+			return errClosed(group)
+		}
+		if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
+			err = fmt.Errorf("%w (%w)", ctx.Err(), err)
+		}
+		return fmt.Errorf("redislayer: publish to %q: %w", group, err)
+	}
+	l.published.Add(1)
+	if cap(buf) <= 64<<10 {
+		*bp = buf
+		l.bufs.Put(bp)
+	}
+	return nil
+}
+
+// errClosed wraps layer.ErrClosed with the group it was used on.
+func errClosed(group string) error {
+	return fmt.Errorf("redislayer: group %q: %w", group, layer.ErrClosed)
+}
+
+// Subscribe delivers group's messages from every process to deliver until
+// cancel is called. The first local subscriber of a group makes the Redis
+// subscription, and Subscribe returns once Redis confirmed it, so a
+// message published afterwards is delivered; later subscribers share it.
+// When Redis does not confirm within ctx's deadline (or SubscribeTimeout),
+// Subscribe fails. deliver runs on a goroutine of the layer, one call at a
+// time per subscription; see layer.Memory for queueing and ordering.
+// cancel returns at once; the Redis UNSUBSCRIBE for the group's last
+// subscriber happens in the background.
+func (l *Layer) Subscribe(ctx context.Context, group string, deliver func(layer.Message)) (cancel func(), err error) {
+	if deliver == nil {
+		return nil, errors.New("redislayer: subscribe: nil deliver func")
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return nil, errClosed(group)
+	}
+	// Register locally first, so nothing arriving right after Redis
+	// confirms the subscription can miss this subscriber.
+	localCancel, err := l.local.Subscribe(ctx, group, deliver)
+	if err != nil {
+		l.mu.Unlock()
+		return nil, fmt.Errorf("redislayer: subscribe to %q: %w", group, err)
+	}
+	g := l.groups[group]
+	if g == nil {
+		g = l.startGroup(group, l.stopping[group])
+	}
+	g.refs++
+	l.mu.Unlock()
+
+	var once sync.Once
+	cancel = func() {
+		once.Do(func() {
+			localCancel()
+			l.release(g)
+		})
+	}
+
+	wait := ctx
+	if _, ok := ctx.Deadline(); !ok {
+		var stop context.CancelFunc
+		wait, stop = context.WithTimeout(ctx, l.opts.SubscribeTimeout)
+		defer stop()
+	}
+	select {
+	case <-g.ready:
+		return cancel, nil
+	case <-g.done:
+		cancel()
+		return nil, errClosed(group)
+	case <-wait.Done():
+		cancel()
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("redislayer: subscribe to %q: Redis did not confirm within %v", group, l.opts.SubscribeTimeout)
+	}
+}
+
+// Close unsubscribes every group, waits for the layer's goroutines and
+// deliver calls to finish, and closes the rueidis client if New created
+// it. Further Publish and Subscribe calls fail with an error wrapping
+// layer.ErrClosed. Calling Close again returns nil. Close must not be
+// called from inside deliver.
+func (l *Layer) Close() error {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return nil
+	}
+	l.closed = true
+	l.isDown.Store(true)
+	for name, g := range l.groups {
+		delete(l.groups, name)
+		l.stopGroup(g)
+	}
+	l.mu.Unlock()
+	l.running.Wait()
+	l.local.Close()
+	if l.ownClient {
+		l.client.Close()
+	}
+	return nil
+}
+
+// Stats reports the layer's counters.
+func (l *Layer) Stats() Stats {
+	l.mu.Lock()
+	n := len(l.groups)
+	l.mu.Unlock()
+	ls := l.local.Stats()
+	return Stats{
+		Published:     l.published.Load(),
+		PublishErrors: l.publishErrors.Load(),
+		Received:      l.received.Load(),
+		DecodeErrors:  l.decodeErrors.Load(),
+		Delivered:     ls.Delivered,
+		Dropped:       ls.Dropped,
+		Subscriptions: n,
+		Confirmations: l.confirmations.Load(),
+	}
+}
+
+// group is this process's one Redis subscription to a group.
+type group struct {
+	name    string
+	channel string
+	refs    int // local subscribers, guarded by Layer.mu
+
+	ctx    context.Context // cancelled to end the subscription
+	cancel context.CancelFunc
+	wanted atomic.Bool // false once the last subscriber left
+
+	readyOnce sync.Once
+	ready     chan struct{} // closed at the first confirmation
+	done      chan struct{} // closed when the receive goroutine returned
+	prev      <-chan struct{}
+}
+
+// startGroup creates the group and its receive goroutine; l.mu is held.
+// prev, when not nil, is closed when an earlier subscription to the same
+// channel has finished, which must happen before subscribing again so its
+// UNSUBSCRIBE cannot cancel the new subscription.
+func (l *Layer) startGroup(name string, prev <-chan struct{}) *group {
+	ctx, cancel := context.WithCancel(context.Background())
+	g := &group{
+		name:    name,
+		channel: l.opts.KeyPrefix + name,
+		ctx:     ctx,
+		cancel:  cancel,
+		ready:   make(chan struct{}),
+		done:    make(chan struct{}),
+		prev:    prev,
+	}
+	g.wanted.Store(true)
+	l.groups[name] = g
+	l.running.Add(1)
+	go l.receive(g)
+	return g
+}
+
+// release drops one local subscriber of g, unsubscribing in Redis when it
+// was the last.
+func (l *Layer) release(g *group) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	g.refs--
+	if g.refs > 0 || l.groups[g.name] != g {
+		return
+	}
+	delete(l.groups, g.name)
+	l.stopGroup(g)
+}
+
+// stopGroup ends g's Redis subscription in the background; l.mu is held.
+func (l *Layer) stopGroup(g *group) {
+	g.wanted.Store(false)
+	l.stopping[g.name] = g.done
+	l.running.Add(1)
+	go func() {
+		defer l.running.Done()
+		// UNSUBSCRIBE makes Receive return; cancelling its context covers
+		// a Redis that is down or slow to answer.
+		ctx, cancel := context.WithTimeout(context.Background(), unsubscribeTimeout)
+		err := l.client.Do(ctx, l.unsubscribeCmd(g.channel)).Error()
+		cancel()
+		if err != nil && !errors.Is(err, rueidis.ErrClosing) {
+			l.opts.Logger.Debug("redislayer: unsubscribe failed; dropping the subscription locally",
+				"group", g.name, "error", err)
+		}
+		g.cancel()
+		<-g.done
+		l.mu.Lock()
+		if l.stopping[g.name] == g.done {
+			delete(l.stopping, g.name)
+		}
+		l.mu.Unlock()
+	}()
+}
+
+// receive runs g's subscription until the group is no longer wanted.
+// rueidis resubscribes by itself after a reconnection; this loop covers
+// the cases where Receive returns anyway (an error after rueidis gave up,
+// or a stray unsubscribe confirmation) while the group is still wanted.
+func (l *Layer) receive(g *group) {
+	defer l.running.Done()
+	defer close(g.done)
+	if g.prev != nil {
+		select {
+		case <-g.prev:
+		case <-g.ctx.Done():
+			return
+		}
+	}
+	ctx := rueidis.WithOnSubscriptionHook(g.ctx, func(s rueidis.PubSubSubscription) {
+		if (s.Kind == "subscribe" || s.Kind == "ssubscribe") && s.Channel == g.channel {
+			l.confirmations.Add(1)
+			g.readyOnce.Do(func() { close(g.ready) })
+		}
+	})
+	onMessage := func(msg rueidis.PubSubMessage) { l.onMessage(g, msg) }
+	backoff := 50 * time.Millisecond
+	for {
+		err := l.client.Receive(ctx, l.subscribeCmd(g.channel), onMessage)
+		if !g.wanted.Load() || g.ctx.Err() != nil || errors.Is(err, rueidis.ErrClosing) {
+			return
+		}
+		if err != nil {
+			l.opts.Logger.Warn("redislayer: subscription failed; retrying",
+				"group", g.name, "error", err, "retry_in", backoff)
+		}
+		t := time.NewTimer(backoff)
+		select {
+		case <-t.C:
+		case <-g.ctx.Done():
+			t.Stop()
+			return
+		}
+		backoff = min(2*backoff, 2*time.Second)
+	}
+}
+
+// onMessage decodes a message from Redis and hands it to the local
+// subscribers. It runs on the group's Receive goroutine, which rueidis
+// feeds from the connection's read loop through a small buffer; blocking
+// here would stall every command on that connection, so it only queues
+// (Memory.Publish never blocks; a full subscriber queue drops and counts).
+func (l *Layer) onMessage(g *group, msg rueidis.PubSubMessage) {
+	l.received.Add(1)
+	m, err := decodeEnvelope(msg.Message)
+	if err != nil {
+		if l.decodeErrors.Add(1) == 1 {
+			l.opts.Logger.Warn("redislayer: dropping a message that is not a chanx envelope (logged once; see Stats.DecodeErrors)",
+				"channel", msg.Channel, "error", err)
+		}
+		return
+	}
+	_ = l.local.Publish(context.Background(), g.name, m) // fails only after Close
+}
+
+func (l *Layer) subscribeCmd(channel string) rueidis.Completed {
+	if l.opts.Sharded {
+		return l.client.B().Ssubscribe().Channel(channel).Build()
+	}
+	return l.client.B().Subscribe().Channel(channel).Build()
+}
+
+func (l *Layer) unsubscribeCmd(channel string) rueidis.Completed {
+	if l.opts.Sharded {
+		return l.client.B().Sunsubscribe().Channel(channel).Build()
+	}
+	return l.client.B().Unsubscribe().Channel(channel).Build()
+}
