@@ -117,7 +117,7 @@ type Layer struct {
 	groups   map[string]*group
 	stopping map[string]<-chan struct{} // done of groups still unsubscribing
 	closed   bool
-	isDown atomic.Bool // set with closed, read on the Publish path
+	isDown   atomic.Bool // set with closed, read on the Publish path
 
 	running sync.WaitGroup // group goroutines and unsubscribers
 
@@ -165,9 +165,9 @@ func New(ctx context.Context, url string, opts Options) (*Layer, error) {
 func NewWithClient(client rueidis.Client, opts Options) *Layer {
 	opts = opts.withDefaults()
 	return &Layer{
-		client: client,
-		opts:   opts,
-		local:  layer.NewMemoryWithOptions(layer.MemoryOptions{QueueLimit: opts.QueueLimit}),
+		client:   client,
+		opts:     opts,
+		local:    layer.NewMemoryWithOptions(layer.MemoryOptions{QueueLimit: opts.QueueLimit}),
 		groups:   make(map[string]*group),
 		stopping: make(map[string]<-chan struct{}),
 	}
