@@ -21,8 +21,9 @@ import (
 // Options control how documents and the files they refer to are read. The
 // zero value is ready to use.
 type Options struct {
-	// NoRemote forbids fetching http(s) documents and $refs; a remote $ref
-	// then becomes a diagnostic. Default: remote fetches allowed.
+	// NoRemote forbids fetching the http(s) $refs of a document; each one
+	// then becomes a diagnostic. The document itself may still be a URL:
+	// whoever calls Load named it. Default: remote fetches allowed.
 	NoRemote bool
 	// HTTPClient fetches remote files. Default: a client with Timeout.
 	HTTPClient *http.Client
@@ -98,7 +99,7 @@ func Load(ctx context.Context, location string, opts Options) (*Document, error)
 	if err != nil {
 		return nil, err
 	}
-	f, err := d.file(ctx, abs, location)
+	f, err := d.file(ctx, abs, location, true)
 	if err != nil {
 		return nil, err
 	}
@@ -158,8 +159,9 @@ func isURL(s string) bool {
 }
 
 // file returns the parsed file at the absolute location abs, reading it on
-// first use; shown is the name used in diagnostics.
-func (d *Document) file(ctx context.Context, abs, shown string) (*File, error) {
+// first use; shown is the name used in diagnostics, root says it is the
+// document Load was asked for (which NoRemote does not forbid).
+func (d *Document) file(ctx context.Context, abs, shown string, root bool) (*File, error) {
 	d.mu.Lock()
 	f, ok := d.files[abs]
 	failed := d.failed[abs]
@@ -170,7 +172,7 @@ func (d *Document) file(ctx context.Context, abs, shown string) (*File, error) {
 	if failed != nil {
 		return nil, failed
 	}
-	data, err := d.read(ctx, abs, shown)
+	data, err := d.read(ctx, abs, shown, root)
 	if err == nil {
 		f, err = parseFile(shown, data)
 	}
@@ -192,7 +194,7 @@ func (d *Document) file(ctx context.Context, abs, shown string) (*File, error) {
 	return f, nil
 }
 
-func (d *Document) read(ctx context.Context, abs, shown string) ([]byte, error) {
+func (d *Document) read(ctx context.Context, abs, shown string, root bool) ([]byte, error) {
 	limit := d.opts.maxBytes()
 	if !isURL(abs) {
 		if root := d.opts.FileRoot; root != "" && !within(root, abs) {
@@ -212,7 +214,7 @@ func (d *Document) read(ctx context.Context, abs, shown string) ([]byte, error) 
 		}
 		return data, nil
 	}
-	if d.opts.NoRemote {
+	if d.opts.NoRemote && !root {
 		return nil, &readError{"fetch", shown, errors.New("remote references are disabled (--no-remote)")}
 	}
 	ctx, cancel := context.WithTimeout(ctx, d.opts.timeout())
@@ -377,7 +379,7 @@ func (d *Document) resolve(ctx context.Context, from *File, ref string, hops int
 		if err != nil {
 			return nil, nil, fmt.Errorf("$ref %q: %w", ref, err)
 		}
-		f, err = d.file(ctx, abs, shown)
+		f, err = d.file(ctx, abs, shown, false)
 		if err != nil {
 			return nil, nil, fmt.Errorf("$ref %q: %w", ref, err)
 		}

@@ -282,6 +282,15 @@ func TestRemoteRefs(t *testing.T) {
 		if diags := Validate(ctx, doc); len(diags) > 0 {
 			t.Fatal(diags)
 		}
+		// NoRemote forbids its $refs, not the document named by the caller.
+		doc, err = Load(ctx, srv.URL+"/doc.yaml", Options{NoRemote: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		diags := Validate(ctx, doc)
+		if len(diags) != 1 || !strings.HasSuffix(diags[0].Message, "messages.yaml: remote references are disabled (--no-remote)") {
+			t.Errorf("got %v", diags)
+		}
 	})
 	t.Run("a document from a URL cannot read local files", func(t *testing.T) {
 		doc, err := Load(ctx, srv.URL+"/evil.yaml", Options{})
