@@ -90,24 +90,37 @@ func plan(api *ir.API, o *options) ([]*channelPlan, error) {
 		}
 		p.paths = paths
 
+		// Channels that share an address share a WebSocket connection: what
+		// the server sends on any of them arrives on this one too.
+		sameAddr := func(c *ir.Channel) bool {
+			return c == nil || c == ch || c.Address == ch.Address
+		}
 		var inMsgs, outMsgs []*ir.Message
 		for _, op := range api.Operations {
-			if op.Channel != ch {
+			if op.Channel == nil || !sameAddr(op.Channel) {
 				continue
 			}
+			own := op.Channel == ch
 			switch op.Action {
 			case ir.Receive:
-				inMsgs = appendNew(inMsgs, op.Messages...)
 				var replies []*ir.Message
 				elsewhere := false
 				if op.Reply != nil {
-					if op.Reply.Channel == nil || op.Reply.Channel == ch {
-						replies = op.Reply.Messages
-						outMsgs = appendNew(outMsgs, replies...)
+					msgs := op.Reply.Messages
+					if len(msgs) == 0 && op.Reply.Channel != nil {
+						msgs = op.Reply.Channel.Messages // no list: any message of the reply channel
+					}
+					if sameAddr(op.Reply.Channel) {
+						outMsgs = appendNew(outMsgs, msgs...)
+						replies = msgs
 					} else {
 						elsewhere = true
 					}
 				}
+				if !own {
+					continue
+				}
+				inMsgs = appendNew(inMsgs, op.Messages...)
 				rs, err := match.NewSet(replies, match.Discriminator(replies))
 				if err != nil {
 					return nil, fmt.Errorf("channel %s: operation %s: %w", ch.Name, op.Name, err)
@@ -180,7 +193,7 @@ func notWebSocket(api *ir.API, ch *ir.Channel) string {
 // the one the document analysis found, else one inferred here.
 func dispatchProperty(ch *ir.Channel, dir ir.Action, msgs []*ir.Message) string {
 	for _, d := range ch.Dispatch {
-		if d.Action == dir && d.Property != "" {
+		if d.Action == dir && d.Property != "" && match.Distinguishes(msgs, d.Property) {
 			return d.Property
 		}
 	}

@@ -258,6 +258,21 @@ func ConstOf(s *ir.Schema, property string) (string, bool) {
 			return v, true
 		}
 	}
+	// oneOf/anyOf variants that all pin the same value pin it too.
+	for _, alts := range [][]*ir.Schema{s.OneOf, s.AnyOf} {
+		if len(alts) == 0 {
+			continue
+		}
+		v, ok := ConstOf(alts[0], property)
+		for _, a := range alts[1:] {
+			if w, ok2 := ConstOf(a, property); !ok2 || w != v {
+				ok = false
+			}
+		}
+		if ok {
+			return v, true
+		}
+	}
 	return "", false
 }
 
@@ -284,21 +299,25 @@ func Discriminator(msgs []*ir.Message) string {
 	}
 	sort.SliceStable(candidates, func(i, j int) bool { return rank(candidates[i]) < rank(candidates[j]) })
 	for _, c := range candidates {
-		seen := map[string]bool{}
-		ok := true
-		for _, m := range msgs {
-			v, has := ConstOf(m.Payload, c)
-			if !has || seen[v] {
-				ok = false
-				break
-			}
-			seen[v] = true
-		}
-		if ok {
+		if Distinguishes(msgs, c) {
 			return c
 		}
 	}
 	return ""
+}
+
+// Distinguishes reports whether property pins a distinct string value in
+// the payload of every message of msgs.
+func Distinguishes(msgs []*ir.Message, property string) bool {
+	seen := map[string]bool{}
+	for _, m := range msgs {
+		v, has := ConstOf(m.Payload, property)
+		if !has || seen[v] {
+			return false
+		}
+		seen[v] = true
+	}
+	return true
 }
 
 func rank(name string) int {
