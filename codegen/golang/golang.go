@@ -50,6 +50,7 @@ type RootType struct {
 // the same roots give the same bytes.
 func Schemas(roots []Root, opts Options) ([]byte, []RootType, error) {
 	b := newBuilder()
+	b.reserve(roots)
 	var types []RootType
 	for _, r := range roots {
 		t := b.root(r)
@@ -77,16 +78,19 @@ type builder struct {
 	varIdx  map[string]string
 	imports map[string]bool
 	errs    []string
+	// reserved holds the Go names set aside for named schemas.
+	reserved map[*ir.Schema]string
 }
 
 func newBuilder() *builder {
 	return &builder{
-		ns:      newNamespace(),
-		reps:    map[*ir.Schema]*rep{},
-		active:  map[*ir.Schema]bool{},
-		funcs:   map[funcKey]*checkFunc{},
-		varIdx:  map[string]string{},
-		imports: map[string]bool{},
+		ns:       newNamespace(),
+		reps:     map[*ir.Schema]*rep{},
+		active:   map[*ir.Schema]bool{},
+		funcs:    map[funcKey]*checkFunc{},
+		varIdx:   map[string]string{},
+		imports:  map[string]bool{},
+		reserved: map[*ir.Schema]string{},
 	}
 }
 

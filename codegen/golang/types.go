@@ -39,6 +39,50 @@ func (b *builder) typeHint(s *ir.Schema, hint string) string {
 	return hint
 }
 
+// typeName is the Go name of the type declared for s: the one reserved
+// for a named schema, else a fresh one from the hint.
+func (b *builder) typeName(s *ir.Schema, hint, fallback string) string {
+	if name, ok := b.reserved[s]; ok {
+		return name
+	}
+	return b.ns.take(b.typeHint(s, hint), fallback)
+}
+
+// reserve gives every named schema reachable from the roots its name
+// before any inline schema is named, so that components.schemas.Foo is
+// Foo even when an inline type met earlier would also like that name.
+func (b *builder) reserve(roots []Root) {
+	seen := map[*ir.Schema]bool{}
+	var walk func(s *ir.Schema)
+	walk = func(s *ir.Schema) {
+		if s == nil || seen[s] {
+			return
+		}
+		seen[s] = true
+		if s.Name != "" {
+			if n := exportedName(s.Name); n != "" {
+				b.reserved[s] = b.ns.take(n, "Schema")
+			}
+		}
+		for _, list := range [][]*ir.Schema{{s.Items, s.AdditionalItems, s.Contains, s.AdditionalProperties, s.PropertyNames, s.Not, s.If, s.Then, s.Else}, s.TupleItems, s.AllOf, s.AnyOf, s.OneOf} {
+			for _, c := range list {
+				walk(c)
+			}
+		}
+		for _, list := range [][]*ir.Property{s.Properties, s.PatternProperties} {
+			for _, p := range list {
+				walk(p.Schema)
+			}
+		}
+		for _, d := range s.Dependencies {
+			walk(d.Schema)
+		}
+	}
+	for _, r := range roots {
+		walk(r.Schema)
+	}
+}
+
 func (b *builder) computeRep(s *ir.Schema, hint string) *rep {
 	if s.Bool != nil {
 		return anyRep
@@ -124,7 +168,7 @@ func (b *builder) declare(t *namedType) {
 
 // enumRep declares a string type with a constant per value.
 func (b *builder) enumRep(s *ir.Schema, hint string) *rep {
-	name := b.ns.take(b.typeHint(s, hint), "Enum")
+	name := b.typeName(s, hint, "Enum")
 	t := &namedType{Name: name, Kind: "enum", Underlying: "string", Doc: docLines(name, s)}
 	r := &rep{kind: repString, named: t}
 	t.rep = r
@@ -217,7 +261,7 @@ func (b *builder) structRep(s *ir.Schema, hint string) *rep {
 			return nil
 		}
 	}
-	name := b.ns.take(b.typeHint(s, hint), "Object")
+	name := b.typeName(s, hint, "Object")
 	t := &namedType{Name: name, Kind: "struct", Doc: docLines(name, s), building: true}
 	r := &rep{kind: repStruct, named: t}
 	t.rep = r
@@ -357,7 +401,7 @@ func (b *builder) unionRep(s *ir.Schema, hint string) *rep {
 			return nil
 		}
 	}
-	name := b.ns.take(b.typeHint(s, hint), "Union")
+	name := b.typeName(s, hint, "Union")
 	t := &namedType{Name: name, Kind: "union", Doc: docLines(name, s), Exclusive: exclusive}
 	t.Interface = b.ns.take(name+"Variant", name+"Variant")
 	t.Marker = "is" + name

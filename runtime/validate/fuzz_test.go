@@ -1,0 +1,54 @@
+package validate
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+// FuzzObjectScan holds the key scanner to encoding/json on arbitrary
+// objects: every key encoding/json sees is seen, null members are known to
+// be null, and nothing panics or hangs.
+func FuzzObjectScan(f *testing.F) {
+	for _, seed := range []string{
+		`{}`, `{"a": 1}`, `{"a": null, "b": [1, {"c": "}"}]}`, ` { "\u0061" : "x\"" } `,
+		`{"a": {"b": {"c": []}}, "d": -1.5e3, "e": true}`, `null`, `[1]`, `{"a": [null, 1]}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	known := []string{"a", "b", "c", "d", "e"}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var m map[string]json.RawMessage
+		if json.Unmarshal(data, &m) != nil || m == nil {
+			var o Object
+			_ = o.Scan(data, known, true, ^uint64(0))
+			_, _ = PeekString(data, "a")
+			return
+		}
+		var o Object
+		if err := o.Scan(data, known, true, ^uint64(0)); err != nil {
+			t.Fatalf("Scan(%s): %v", data, err)
+		}
+		for i, k := range known {
+			raw, present := m[k]
+			if o.Has(i) != present {
+				t.Fatalf("Scan(%s): Has(%q) = %v, want %v", data, k, o.Has(i), present)
+			}
+			if present && o.IsNull(i) != (string(raw) == "null") {
+				t.Fatalf("Scan(%s): IsNull(%q) = %v for %s", data, k, o.IsNull(i), raw)
+			}
+		}
+		if o.Count() < len(m) {
+			t.Fatalf("Scan(%s): counted %d members, encoding/json saw %d keys", data, o.Count(), len(m))
+		}
+		if raw, ok := m["a"]; ok {
+			var want string
+			isString := len(raw) > 0 && raw[0] == '"' && json.Unmarshal(raw, &want) == nil
+			got, found := PeekString(data, "a")
+			// With duplicate keys PeekString sees the first, encoding/json
+			// the last; only check unambiguous objects.
+			if isString && o.Count() == len(m) && (!found || got != want) {
+				t.Fatalf("PeekString(%s) = %q, %v; want %q", data, got, found, want)
+			}
+		}
+	})
+}
