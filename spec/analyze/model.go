@@ -91,7 +91,8 @@ func (b *builder) buildChannels(l loc) {
 		addr := t.at("address")
 		ch.Address = addr.str()
 		b.buildParameters(t.at("parameters"), ch, who)
-		if addr.n != nil && addr.n.Kind == yaml.ScalarNode {
+		if addr.n != nil && addr.n.Kind == yaml.ScalarNode && addr.n.ShortTag() != "!!null" {
+			// A null address is unknown until run time: nothing to check.
 			b.checkAddress(addr, ch, who)
 		}
 		for _, me := range t.at("messages").entries() {
