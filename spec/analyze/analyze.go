@@ -3,7 +3,6 @@ package analyze
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"sort"
 	"strings"
 
@@ -280,5 +279,3 @@ func (b *builder) build() {
 	})
 	sort.SliceStable(b.api.Schemas, func(i, j int) bool { return b.api.Schemas[i].Name < b.api.Schemas[j].Name })
 }
-
-func pathUnescape(s string) (string, error) { return url.PathUnescape(s) }

@@ -232,6 +232,24 @@ func (b *builder) checkDiscriminators() {
 	}
 }
 
+// findProperty returns the schema of property name in s or in a schema it
+// extends through allOf, or nil.
+func findProperty(s *ir.Schema, name string, seen map[*ir.Schema]bool) *ir.Schema {
+	if s == nil || seen[s] {
+		return nil
+	}
+	seen[s] = true
+	if p := s.Property(name); p != nil {
+		return p
+	}
+	for _, a := range s.AllOf {
+		if p := findProperty(a, name, seen); p != nil {
+			return p
+		}
+	}
+	return nil
+}
+
 // diagAt is an error diagnostic at a position known only from the ir.
 func diagAt(pos ir.Pos, ptr, msg string) spec.Diagnostic {
 	return spec.Diagnostic{Pos: pos, Pointer: ptr, Severity: spec.Error, Message: msg}

@@ -258,27 +258,6 @@ func discriminatorOf(s *ir.Schema, seen map[*ir.Schema]bool) string {
 	return ""
 }
 
-// findProperty returns the schema of property name in s or in a schema it
-// extends through allOf, preferring one that pins a value.
-func findProperty(s *ir.Schema, name string, seen map[*ir.Schema]bool) *ir.Schema {
-	if s == nil || seen[s] {
-		return nil
-	}
-	seen[s] = true
-	found := s.Property(name)
-	if _, ok := pinnedValue(found); ok {
-		return found
-	}
-	for _, a := range s.AllOf {
-		if p := findProperty(a, name, seen); p != nil {
-			if _, ok := pinnedValue(p); ok || found == nil {
-				found = p
-			}
-		}
-	}
-	return found
-}
-
 // pinnedProperties maps each top-level property of s that holds a single
 // value to that value.
 func pinnedProperties(s *ir.Schema) map[string]string {

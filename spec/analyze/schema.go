@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -382,18 +382,8 @@ func unescape(tok string) string {
 }
 
 func unescapeFragment(frag string) string {
-	if p, err := pathUnescape(frag); err == nil {
+	if p, err := url.PathUnescape(frag); err == nil {
 		return p
 	}
 	return frag
-}
-
-// sortedKeys returns m's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
