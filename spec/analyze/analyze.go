@@ -16,9 +16,13 @@ import (
 // ir.API of a loaded document. It returns every diagnostic found; the API
 // is nil only when the document is too broken to model.
 //
-// Build assumes nothing about the document's shape beyond it being parsed:
-// whatever the official schema would reject is skipped here, not reported,
-// so that `chanx validate` shows each problem once.
+// Build assumes nothing about the document's shape beyond it being parsed,
+// and runs on documents that failed spec.Validate too: what the official
+// schema reports (a missing field, a value of the wrong type) is skipped
+// here rather than reported again. API.Bundled is set when the document
+// has no errors and spec.BundleJSON succeeds (it also fails on a dangling
+// $ref in a part of the document Build does not follow, which
+// spec.Validate reports).
 func Build(ctx context.Context, doc *spec.Document) (*ir.API, spec.Diagnostics) {
 	if doc == nil || doc.Root == nil || doc.Root.Node == nil {
 		return nil, spec.Diagnostics{{Severity: spec.Error, Message: "no document to analyze"}}
@@ -43,7 +47,6 @@ func Build(ctx context.Context, doc *spec.Document) (*ir.API, spec.Diagnostics) 
 	}
 	b.build()
 	if !b.diags.HasErrors() {
-		// The bundle's own $ref problems are the ones reported above.
 		if data, err := spec.BundleJSON(ctx, doc); err == nil {
 			b.api.Bundled = data
 		}
