@@ -194,13 +194,19 @@ func (b *builder) enumRep(s *ir.Schema, hint string) *rep {
 // structFields gathers the properties of s and of the allOf members merged
 // into it; ok is false when s is not a plain object a struct can hold.
 func structFields(s *ir.Schema) (props []*ir.Property, required []string, ok bool) {
+	return objectFields(s, false)
+}
+
+// objectFields is structFields; nullOK accepts type [object, null], which
+// the caller then holds by pointer.
+func objectFields(s *ir.Schema, nullOK bool) (props []*ir.Property, required []string, ok bool) {
 	if s.Bool != nil || len(s.PatternProperties) > 0 || s.PropertyNames != nil || len(s.Dependencies) > 0 ||
 		s.MinProperties != nil || s.MaxProperties != nil || s.Enum != nil || s.HasConst ||
 		len(s.AnyOf) > 0 || len(s.OneOf) > 0 || s.Not != nil || s.If != nil || s.Then != nil || s.Else != nil {
 		return nil, nil, false
 	}
 	types, nullable := nonNullTypes(s)
-	if nullable || len(types) > 1 || (len(types) == 1 && types[0] != "object") {
+	if (nullable && !nullOK) || len(types) > 1 || (len(types) == 1 && types[0] != "object") {
 		return nil, nil, false
 	}
 	if ap := s.AdditionalProperties; ap != nil && ap.Bool == nil && hasAssertions(ap) {
@@ -245,7 +251,7 @@ func structFields(s *ir.Schema) (props []*ir.Property, required []string, ok boo
 
 // structRep declares a struct for an object schema with known properties.
 func (b *builder) structRep(s *ir.Schema, hint string) *rep {
-	props, required, ok := structFields(s)
+	props, required, ok := objectFields(s, true)
 	if !ok {
 		return nil
 	}
