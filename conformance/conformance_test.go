@@ -44,9 +44,13 @@ var fast = []conformance.Option{
 
 func TestCorrectServerPassesEveryCheck(t *testing.T) {
 	url := chattest.Start(t, chattest.NoBug)
-	rep := conformance.Run(t, chatAPI(t), url, fast...)
+	var progress []string
+	rep := conformance.Run(t, chatAPI(t), url, append(fast, conformance.WithProgress(func(s string) { progress = append(progress, s) }))...)
 	if rep == nil {
 		return
+	}
+	if len(progress) == 0 || progress[0] != "handshake chat" || !slices.Contains(progress, "malformed chat oversize") {
+		t.Errorf("progress lines: %q", progress)
 	}
 	// Every check ran somewhere; only the ones that cannot apply to an
 	// operation without a reply are skipped.

@@ -39,6 +39,7 @@ func conformanceCommand() *cli.Command {
 			&cli.Uint64Flag{Name: "seed", Usage: "seed of the generated frames; the same seed repeats the run exactly (default: random, printed)"},
 			&cli.IntFlag{Name: "max-examples", Value: 10, Usage: "how many valid and how many invalid frames to send per operation"},
 			&cli.DurationFlag{Name: "timeout", Value: 2 * time.Second, Usage: "how long to wait for a reply or an error frame"},
+			&cli.DurationFlag{Name: "quiet-period", Value: 250 * time.Millisecond, Usage: "how long to listen for frames that must not come (a leaked reply, a late error)"},
 			&cli.StringSliceFlag{Name: "check", Usage: "run only this check `id` (repeatable; see --list)"},
 			&cli.StringFlag{Name: "junit", Usage: "also write the report as JUnit XML to `FILE`"},
 			&cli.StringFlag{Name: "save", Usage: "also write the JSON report, transcripts included, to `FILE` (for --replay)"},
@@ -161,6 +162,11 @@ func conformanceOptions(c *cli.Context) ([]conformance.Option, error) {
 		return nil, conformanceUsage("--timeout %s: want a positive duration such as 2s", d)
 	} else {
 		opts = append(opts, conformance.WithTimeout(d))
+	}
+	if d := c.Duration("quiet-period"); d <= 0 {
+		return nil, conformanceUsage("--quiet-period %s: want a positive duration such as 250ms", d)
+	} else {
+		opts = append(opts, conformance.WithQuiet(d))
 	}
 	if ids := c.StringSlice("check"); len(ids) > 0 {
 		for _, id := range ids {

@@ -13,7 +13,7 @@ import (
 	"github.com/chanxgo/chanx/spec/analyze"
 )
 
-func schema(t *testing.T, src string) *ir.Schema {
+func schema(t testing.TB, src string) *ir.Schema {
 	t.Helper()
 	s, err := analyze.SchemaFromJSON(context.Background(), "test.json", []byte(src))
 	if err != nil {
@@ -53,7 +53,7 @@ func TestRecursiveSchemaExportsWithDefinitions(t *testing.T) {
 	}
 }
 
-func chatSet(t *testing.T) (*match.Set, []*ir.Message) {
+func chatSet(t testing.TB) (*match.Set, []*ir.Message) {
 	ping := &ir.Message{Name: "ping", Payload: schema(t, `{"type": "object", "properties": {"action": {"const": "ping"}, "payload": {"type": "null"}}}`)}
 	chat := &ir.Message{Name: "new_chat_message", Payload: schema(t, `{"type": "object", "required": ["payload"], "properties": {
 	  "action": {"const": "new_chat_message"},
