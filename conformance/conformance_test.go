@@ -2,6 +2,8 @@ package conformance_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -121,5 +123,28 @@ func TestBrokenServers(t *testing.T) {
 				t.Errorf("the replayed %s case passed", f.Case.Kind)
 			}
 		})
+	}
+}
+
+// TestRefusedHandshake: a server that refuses the upgrade fails the
+// handshake check, naming the HTTP status, and every other check on the
+// channel is skipped for that reason.
+func TestRefusedHandshake(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "no token", http.StatusUnauthorized)
+	}))
+	t.Cleanup(srv.Close)
+	rep, err := conformance.Check(t.Context(), chatAPI(t), "ws"+strings.TrimPrefix(srv.URL, "http"), fast...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := rep.Result(conformance.CheckHandshake, "chat", "")
+	if hs == nil || hs.Status != conformance.Fail || !strings.Contains(hs.Reason, "401") {
+		t.Fatalf("handshake: %+v", hs)
+	}
+	for _, res := range rep.Results {
+		if res.Check != conformance.CheckHandshake && (res.Status != conformance.Skip || res.Reason != "the handshake failed") {
+			t.Errorf("%s %s: %s %q, want skipped because the handshake failed", res.Check, res.Where(), res.Status, res.Reason)
+		}
 	}
 }
