@@ -3,6 +3,8 @@ package analyze
 import (
 	"context"
 	"flag"
+	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -364,6 +366,49 @@ func TestBroken(t *testing.T) {
 	for name := range brokenWant {
 		if !seen[name] {
 			t.Errorf("brokenWant names %s, which has no testdata/broken/%s.yaml", name, name)
+		}
+	}
+}
+
+// recordingTransport fails every request and remembers its URL.
+type recordingTransport struct{ urls []string }
+
+func (r *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	r.urls = append(r.urls, req.URL.String())
+	return nil, fmt.Errorf("test transport: no network")
+}
+
+// TestNoFetchForUnreadablePayloads: with remote fetches allowed, building
+// adeo-kafka (Avro payloads and a Kafka binding key that $ref remote .avsc
+// files) must not make a single request.
+func TestNoFetchForUnreadablePayloads(t *testing.T) {
+	dir := corpusDir(t)
+	rec := &recordingTransport{}
+	opts := spec.Options{HTTPClient: &http.Client{Transport: rec}}
+	doc, err := spec.Load(context.Background(), filepath.Join(dir, "adeo-kafka-request-reply-asyncapi.yml"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, diags := Build(context.Background(), doc)
+	if diags.HasErrors() {
+		t.Fatalf("errors:\n%s", render(diags))
+	}
+	if len(rec.urls) > 0 {
+		t.Errorf("Build fetched %v", rec.urls)
+	}
+	for _, m := range api.Messages {
+		if m.Payload != nil {
+			t.Errorf("message %s: payload built from an Avro schema", m.Name)
+		}
+	}
+	for _, m := range api.Messages {
+		if m.Name != "costingResponse" {
+			continue
+		}
+		kafka, _ := m.Bindings["kafka"].(map[string]any)
+		key, _ := kafka["key"].(map[string]any)
+		if ref, _ := key["$ref"].(string); !strings.HasSuffix(ref, "CostingResponseKey.avsc") {
+			t.Errorf("kafka binding key lost its $ref: %v", m.Bindings)
 		}
 	}
 }
