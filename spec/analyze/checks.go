@@ -123,10 +123,13 @@ func (b *builder) checkCollisions(kind string, items []named) {
 }
 
 // checkNames reports names that would collide once turned into
-// identifiers: channels, operations, messages, named schemas, the
+// identifiers: servers, channels, operations, messages, named schemas, the
 // parameters of each channel and the properties of each object schema.
 func (b *builder) checkNames() {
-	var chans, ops, msgs, schemas []named
+	var servers, chans, ops, msgs, schemas []named
+	for _, s := range b.api.Servers {
+		servers = append(servers, named{s.Name, b.located[s]})
+	}
 	for _, ch := range b.api.Channels {
 		chans = append(chans, named{ch.Name, b.located[ch]})
 		var params []named
@@ -144,6 +147,7 @@ func (b *builder) checkNames() {
 	for _, s := range b.api.Schemas {
 		schemas = append(schemas, named{s.Name, b.located[s]})
 	}
+	b.checkCollisions("server", servers)
 	b.checkCollisions("channel", chans)
 	b.checkCollisions("operation", ops)
 	b.checkCollisions("message", msgs)

@@ -53,6 +53,7 @@ func (b *builder) buildServers(l loc) {
 		}
 		b.servers[e.val.n] = s
 		b.servers[t.n] = s
+		b.located[s] = loc{f: e.val.f, n: e.kn, ptr: e.val.ptr}
 		b.api.Servers = append(b.api.Servers, s)
 		b.checkSecurity(t.at("security"), fmt.Sprintf("server %q", e.key))
 	}
