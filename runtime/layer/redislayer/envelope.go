@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"unsafe"
 
 	"github.com/chanxgo/chanx/runtime/layer"
 )
@@ -53,8 +54,10 @@ var errShortEnvelope = errors.New("truncated")
 
 // decodeEnvelope parses what another process published. The bytes come
 // from Redis, which anyone with access may write to, so every length is
-// checked and bad input is an error, never a panic. Exclude and Target
-// share the memory of s; Frame is a fresh copy.
+// checked and bad input is an error, never a panic. Exclude, Target and
+// Frame all share the memory of s, which is immutable: Frame must be
+// treated as read-only (the layer's local fan-out copies it before any
+// subscriber sees it).
 func decodeEnvelope(s string) (layer.Message, error) {
 	var m layer.Message
 	if len(s) < 2 {
@@ -76,7 +79,7 @@ func decodeEnvelope(s string) (layer.Message, error) {
 		return layer.Message{}, fmt.Errorf("decode envelope: target: %w", err)
 	}
 	if len(rest) > 0 {
-		m.Frame = []byte(rest)
+		m.Frame = unsafe.Slice(unsafe.StringData(rest), len(rest))
 	}
 	return m, nil
 }

@@ -17,7 +17,6 @@ import (
 // Defaults for Options fields left zero.
 const (
 	DefaultKeyPrefix        = "chanx:"
-	DefaultPublishTimeout   = 5 * time.Second
 	DefaultSubscribeTimeout = 5 * time.Second
 	// unsubscribeTimeout bounds the UNSUBSCRIBE sent when a group's last
 	// local subscriber leaves; the subscription is dropped locally anyway.
@@ -41,9 +40,6 @@ type Options struct {
 	// new ones are dropped (counted in Stats.Dropped); see
 	// layer.MemoryOptions. Default layer.DefaultQueueLimit.
 	QueueLimit int
-	// PublishTimeout bounds Publish when its context has no deadline.
-	// Default 5 s.
-	PublishTimeout time.Duration
 	// SubscribeTimeout bounds how long Subscribe waits for Redis to
 	// confirm a new group's subscription when its context has no
 	// deadline. Default 5 s.
@@ -61,9 +57,6 @@ type Options struct {
 func (o Options) withDefaults() Options {
 	if o.KeyPrefix == "" {
 		o.KeyPrefix = DefaultKeyPrefix
-	}
-	if o.PublishTimeout <= 0 {
-		o.PublishTimeout = DefaultPublishTimeout
 	}
 	if o.SubscribeTimeout <= 0 {
 		o.SubscribeTimeout = DefaultSubscribeTimeout
@@ -175,19 +168,16 @@ func NewWithClient(client rueidis.Client, opts Options) *Layer {
 
 // Publish sends m to every subscriber of group in every process. It
 // returns once Redis accepted the message, or with an error when Redis is
-// unreachable (promptly on a refused connection, at the latest when ctx or
-// PublishTimeout expires). It does not retry: a failed message is lost.
+// unreachable: promptly on a refused connection, at the latest when ctx
+// expires or, without a deadline, after rueidis's ConnWriteTimeout
+// (default 10 s), which bounds every command on a connection that stopped
+// answering. It does not retry: a failed message is lost.
 func (l *Layer) Publish(ctx context.Context, group string, m layer.Message) error {
 	if l.isDown.Load() {
 		return errClosed(group)
 	}
 	if err := ctx.Err(); err != nil {
 		return err
-	}
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, l.opts.PublishTimeout)
-		defer cancel()
 	}
 	bp, _ := l.bufs.Get().(*[]byte)
 	if bp == nil {
