@@ -49,8 +49,10 @@ type opPlan struct {
 	// replyElsewhere: the reply goes to another channel, which a
 	// WebSocket connection to this one does not see.
 	replyElsewhere bool
-	valid          []testFrame
-	invalid        []testFrame
+	// unreadable names the messages without a schema to generate from.
+	unreadable []string
+	valid      []testFrame
+	invalid    []testFrame
 }
 
 // testFrame is a generated frame and the message it was made for.
@@ -282,6 +284,12 @@ func (op *opPlan) generate(g *gen.Generator, p *channelPlan, n int) {
 	}
 	perMsg := (n + len(op.msgs) - 1) / max(len(op.msgs), 1)
 	for _, m := range op.msgs {
+		if m.Payload == nil {
+			// Nothing to generate from: no payload, or a schema format
+			// (Avro, Protobuf…) chanx does not read.
+			op.unreadable = append(op.unreadable, m.Name)
+			continue
+		}
 		disc := p.in.Value(m)
 		pin := func(v any) any {
 			if obj, ok := v.(map[string]any); ok && p.inProp != "" && disc != "" {

@@ -229,7 +229,7 @@ func (r *runner) channel(ctx context.Context, p *channelPlan) {
 			if i == 0 {
 				handshakeOK = false
 			}
-			r.record(ctx, p, nil, c, nil, verdicts{CheckHandshake: fmt.Sprintf("handshake to %s failed: %v", path, dialReason(err))}, cr.rec.list())
+			r.record(ctx, p, nil, c, nil, verdicts{CheckHandshake: fmt.Sprintf("handshake to %s failed: %v", path, err)}, cr.rec.list())
 			continue
 		}
 		a.close()
@@ -284,10 +284,6 @@ func (r *runner) channel(ctx context.Context, p *channelPlan) {
 	r.skip(CheckServerFrames, name, "", "the server sent no frame")
 }
 
-func dialReason(err error) string {
-	return err.Error()
-}
-
 // findFence looks for a request the server answers, to use as a fence.
 func (r *runner) findFence(ctx context.Context, p *channelPlan) {
 	for _, op := range p.ops {
@@ -333,6 +329,9 @@ func (r *runner) operation(ctx context.Context, p *channelPlan, op *opPlan) {
 	}
 	if len(op.valid) == 0 {
 		reason := "no valid frame could be generated from the message schemas"
+		if len(op.unreadable) > 0 {
+			reason = "no payload schema chanx can read for " + strings.Join(op.unreadable, ", ")
+		}
 		r.skip(CheckValidAccepted, ch, name, reason)
 		r.skip(CheckReply, ch, name, reason)
 		r.skip(CheckInvalid, ch, name, reason)
