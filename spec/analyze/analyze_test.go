@@ -321,7 +321,7 @@ var brokenWant = map[string]string{
 	"indistinguishable-messages":         `warning: channel "events": sent messages "userCreated" and "userDeleted" cannot be told apart at run time`,
 	"same-const-value":                   `warning: channel "ws": received messages "ping" and "heartbeat" cannot be told apart at run time: both have action "ping"`,
 	"colliding-names":                    `channel "user-signup" collides with channel "user_signup"`,
-	"property-collision":                 `property "userId" collides with property "user_id"`,
+	"property-collision":                 `warning: property "userId" collides with property "user_id"`,
 	"unreadable-schema-format":           `warning: message "costingRequest": payload: schemaFormat "application/vnd.apache.avro;version=1.9.0" is not one chanx reads`,
 	"dangling-schema-ref":                `$ref "#/components/schemas/Ordr"`,
 	"dangling-message-ref":               `channel "orders": message "orderPlaced": $ref "#/components/messages/orderPlacd"`,

@@ -157,8 +157,9 @@ func (b *builder) checkNames() {
 	}
 }
 
-// checkProperties reports two properties of one object schema that would
-// become the same struct field.
+// checkProperties warns about two properties of one object schema that
+// would become the same struct field; a warning because code generators
+// can still give them distinct, if surprising, names.
 func (b *builder) checkProperties(s *ir.Schema) {
 	if len(s.Properties) < 2 {
 		return
@@ -174,7 +175,9 @@ func (b *builder) checkProperties(s *ir.Schema) {
 			first[k] = p.Name
 			continue
 		}
-		b.diags = append(b.diags, diagAt(b.schemas.keyPos[p], pointerOf(s)+"/properties/"+escape(p.Name), fmt.Sprintf("property %q collides with property %q: both become the same identifier", p.Name, prev)))
+		d := diagAt(b.schemas.keyPos[p], pointerOf(s)+"/properties/"+escape(p.Name), fmt.Sprintf("property %q collides with property %q: both become the same identifier, so generated code must rename one", p.Name, prev))
+		d.Severity = spec.Warning
+		b.diags = append(b.diags, d)
 	}
 }
 
