@@ -13,9 +13,9 @@
 //   - address placeholders not declared in parameters, parameters the
 //     address does not use, a placeholder used twice, unbalanced braces;
 //   - names that would become the same identifier (user_signup,
-//     user-signup, UserSignup) among channels, operations, messages,
-//     components.schemas, the parameters of a channel and the properties of
-//     an object schema;
+//     user-signup, UserSignup) among servers, channels, operations,
+//     messages, components.schemas and the parameters of a channel (for the
+//     properties of an object schema, a warning);
 //   - dangling $refs and $ref cycles on every path Build follows, channel
 //     servers that are not servers, dangling security scheme $refs;
 //   - a discriminator property that a oneOf/anyOf variant (or the schema
