@@ -106,6 +106,9 @@ func compileOfficial(version string, data []byte) (*jsonschema.Schema, error) {
 //
 // The semantic checks the JSON Schema cannot express are package analyze's.
 func Validate(ctx context.Context, doc *Document) Diagnostics {
+	if doc == nil || doc.Root == nil || doc.Root.Node == nil {
+		return Diagnostics{{Severity: Error, Message: "no document to validate"}}
+	}
 	root := doc.Root
 	if root.Node.Kind != yaml.MappingNode {
 		return Diagnostics{errorAt(root.Pos(root.Node), "", "an AsyncAPI document must be an object (a YAML mapping) with asyncapi, info, channels…; this file holds %s", describeNode(root.Node))}
