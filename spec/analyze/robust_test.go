@@ -30,9 +30,10 @@ func TestBuildSurvivesMutations(t *testing.T) {
 		}
 	}
 	local, _ := filepath.Glob(filepath.Join("testdata", "*.yaml"))
-	paths = append(paths, local...)
+	broken, _ := filepath.Glob(filepath.Join("testdata", "broken", "*.yaml"))
+	paths = append(append(paths, local...), broken...)
 	paths = append(paths, filepath.Join("testdata", "chanx-chat.json"))
-	rounds := 40
+	rounds := 30
 	if testing.Short() {
 		rounds = 5
 	}
