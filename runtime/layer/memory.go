@@ -3,6 +3,7 @@ package layer
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -23,6 +24,13 @@ type MemoryOptions struct {
 	// DefaultQueueLimit. The queue grows on demand: an idle subscription
 	// holds no buffer.
 	QueueLimit int
+	// Synchronous makes Publish call every subscriber's deliver itself,
+	// on the publishing goroutine, before it returns: no queue, no
+	// goroutine hop, no drops. Only for deliver functions that never block
+	// (a fan-out into bounded per-connection queues qualifies), since a
+	// slow one then delays the publisher. Concurrent Publish calls may run
+	// one subscription's deliver concurrently. Default false.
+	Synchronous bool
 }
 
 // Stats counts what a layer did since it was created; read it with Stats().
@@ -43,7 +51,8 @@ type Stats struct {
 // frame once, appends it to each subscription's queue and returns. A
 // subscription whose deliver is too slow loses messages once its queue is
 // full (counted in Stats.Dropped) rather than slowing the publisher or the
-// other subscribers.
+// other subscribers. MemoryOptions.Synchronous trades that protection for
+// speed: Publish then calls deliver itself.
 //
 // Ordering: each subscription sees the messages of one publishing goroutine
 // in the order they were published. deliver is never called concurrently
@@ -52,13 +61,16 @@ type Stats struct {
 // Memory is safe for concurrent use. Memory also serves as the local
 // fan-out of the Redis layer.
 type Memory struct {
-	limit int
+	limit       int
+	synchronous bool
 
-	mu     sync.RWMutex
-	groups map[string]map[*subscription]struct{}
+	mu sync.RWMutex
+	// groups maps a group to its subscriptions. The slices are never
+	// modified, only replaced, so Publish can use one after unlocking.
+	groups map[string][]*subscription
 	closed bool
 
-	drainers sync.WaitGroup // running drain goroutines, waited for by Close
+	drainers sync.WaitGroup // drain goroutines and synchronous Publish calls in flight, waited for by Close
 
 	published atomic.Uint64
 	delivered atomic.Uint64
@@ -78,33 +90,50 @@ func NewMemoryWithOptions(opts MemoryOptions) *Memory {
 	if limit <= 0 {
 		limit = DefaultQueueLimit
 	}
-	return &Memory{limit: limit, groups: make(map[string]map[*subscription]struct{})}
+	return &Memory{limit: limit, synchronous: opts.Synchronous, groups: make(map[string][]*subscription)}
 }
 
 // Publish queues m for every current subscriber of group and returns without
-// waiting for delivery. It copies m.Frame, so the caller may reuse its
-// buffer; subscribers share that copy and must not modify it. Publishing to
-// a group nobody subscribes to succeeds and does nothing.
+// waiting for delivery (with MemoryOptions.Synchronous: delivers, then
+// returns). It copies m.Frame, so the caller may reuse its buffer;
+// subscribers share that copy and must not modify it, but may keep it.
+// Publishing to a group nobody subscribes to succeeds and does nothing.
 func (l *Memory) Publish(ctx context.Context, group string, m Message) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	l.mu.RLock()
-	defer l.mu.RUnlock()
 	if l.closed {
+		l.mu.RUnlock()
 		return ErrClosed
 	}
 	l.published.Add(1)
 	subs := l.groups[group]
 	if len(subs) == 0 {
+		l.mu.RUnlock()
 		return nil
 	}
 	if m.Frame != nil {
 		m.Frame = append([]byte(nil), m.Frame...)
 	}
-	for s := range subs {
-		if !s.enqueue(m) {
-			l.dropped.Add(1)
+	if !l.synchronous {
+		// enqueue runs under the read lock, so Close cannot begin waiting
+		// for drainers before a new one is counted.
+		for _, s := range subs {
+			if !s.enqueue(m) {
+				l.dropped.Add(1)
+			}
+		}
+		l.mu.RUnlock()
+		return nil
+	}
+	l.drainers.Add(1)
+	l.mu.RUnlock()
+	defer l.drainers.Done()
+	for _, s := range subs {
+		if !s.stopped.Load() {
+			s.deliver(m)
+			l.delivered.Add(1)
 		}
 	}
 	return nil
@@ -112,7 +141,8 @@ func (l *Memory) Publish(ctx context.Context, group string, m Message) error {
 
 // Subscribe registers deliver for the messages published to group from now
 // on; they arrive on a goroutine of the layer, one call at a time per
-// subscription. cancel stops delivery: queued messages are discarded, and a
+// subscription (with MemoryOptions.Synchronous: on the publisher's
+// goroutine). cancel stops delivery: queued messages are discarded, and a
 // deliver call already running may still finish after cancel returns.
 // cancel is safe to call more than once and from inside deliver.
 func (l *Memory) Subscribe(ctx context.Context, group string, deliver func(Message)) (cancel func(), err error) {
@@ -128,12 +158,8 @@ func (l *Memory) Subscribe(ctx context.Context, group string, deliver func(Messa
 	if l.closed {
 		return nil, ErrClosed
 	}
-	subs := l.groups[group]
-	if subs == nil {
-		subs = make(map[*subscription]struct{})
-		l.groups[group] = subs
-	}
-	subs[s] = struct{}{}
+	old := l.groups[group]
+	l.groups[group] = append(old[:len(old):len(old)], s) // copy, never modify
 	return s.cancel, nil
 }
 
@@ -152,7 +178,7 @@ func (l *Memory) Close() error {
 	l.groups = nil
 	l.mu.Unlock()
 	for _, subs := range groups {
-		for s := range subs {
+		for _, s := range subs {
 			s.stop()
 		}
 	}
@@ -258,9 +284,12 @@ func (s *subscription) cancel() {
 	l := s.layer
 	l.mu.Lock()
 	if subs := l.groups[s.group]; subs != nil {
-		delete(subs, s)
-		if len(subs) == 0 {
-			delete(l.groups, s.group)
+		if i := slices.Index(subs, s); i >= 0 {
+			if len(subs) == 1 {
+				delete(l.groups, s.group)
+			} else {
+				l.groups[s.group] = slices.Delete(slices.Clone(subs), i, i+1)
+			}
 		}
 	}
 	l.mu.Unlock()

@@ -2,6 +2,8 @@ package layer_test
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -24,6 +26,34 @@ func newMemory(t *testing.T) layer.Layer {
 
 func TestMemoryConformance(t *testing.T) {
 	layertest.Run(t, newMemory)
+}
+
+func TestMemorySynchronousConformance(t *testing.T) {
+	layertest.Run(t, func(t *testing.T) layer.Layer {
+		l := layer.NewMemoryWithOptions(layer.MemoryOptions{Synchronous: true})
+		t.Cleanup(func() { l.Close() })
+		return l
+	})
+}
+
+// In synchronous mode Publish returns after every subscriber ran.
+func TestMemorySynchronousDeliversBeforeReturning(t *testing.T) {
+	l := layer.NewMemoryWithOptions(layer.MemoryOptions{Synchronous: true})
+	defer l.Close()
+	var got []string
+	for i := range 2 {
+		if _, err := l.Subscribe(context.Background(), "g", func(m layer.Message) {
+			got = append(got, fmt.Sprintf("%d:%s", i, m.Frame))
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Publish(context.Background(), "g", layer.Message{Frame: []byte("x")}); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"0:x", "1:x"}; !slices.Equal(got, want) {
+		t.Fatalf("delivered %q before Publish returned, want %q", got, want)
+	}
 }
 
 // A subscriber that never returns must not block Publish or the other
