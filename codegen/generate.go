@@ -42,13 +42,23 @@ func Generate(ctx context.Context, api *ir.API, opts Options) (map[string][]byte
 }
 
 // Roots lists the schemas of an API that get named Go types: every
-// message payload (named after the message), then every named schema of
-// components.schemas. A schema reached twice gets one type.
+// message payload (named after the message) and headers, then every named
+// schema of components.schemas. A schema reached twice gets one type.
 func Roots(api *ir.API) []golang.Root {
 	var roots []golang.Root
 	for _, m := range api.Messages {
+		doc := m.Description
+		if doc == "" {
+			doc = m.Summary
+		}
+		if doc == "" {
+			doc = m.Title
+		}
 		if m.Payload != nil {
-			roots = append(roots, golang.Root{Name: m.Name, Schema: m.Payload})
+			roots = append(roots, golang.Root{Name: m.Name, Schema: m.Payload, Doc: doc})
+		}
+		if m.Headers != nil {
+			roots = append(roots, golang.Root{Name: m.Name + "Headers", Schema: m.Headers, Doc: "the headers of " + m.Name + "."})
 		}
 	}
 	for _, s := range api.Schemas {

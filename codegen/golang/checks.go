@@ -271,13 +271,24 @@ func goLiterals(vals []any, k repKind) []string {
 
 func (b *builder) stringChecks(s *ir.Schema, x string) []*stmt {
 	var out []*stmt
-	if s.MinLength != nil && *s.MinLength > 0 {
-		out = append(out, fail(fmt.Sprintf("validate.RuneCount(%s) < %d", x, *s.MinLength), "validate.TypeStringTooShort",
-			fmt.Sprintf("must have at least %d %s", *s.MinLength, plural(*s.MinLength, "character"))))
+	// One count of runes serves both bounds; a string no longer in bytes
+	// than the maximum needs none for it.
+	var lengths []*branch
+	short := s.MinLength != nil && *s.MinLength > 0
+	if short {
+		lengths = append(lengths, &branch{Cond: fmt.Sprintf("n := validate.RuneCount(%s); n < %d", x, *s.MinLength),
+			Body: []*stmt{add("validate.TypeStringTooShort", fmt.Sprintf("must have at least %d %s", *s.MinLength, plural(*s.MinLength, "character")))}})
 	}
 	if s.MaxLength != nil {
-		out = append(out, fail(fmt.Sprintf("validate.RuneCount(%s) > %d", x, *s.MaxLength), "validate.TypeStringTooLong",
-			fmt.Sprintf("must have at most %d %s", *s.MaxLength, plural(*s.MaxLength, "character"))))
+		cond := fmt.Sprintf("len(%s) > %d && validate.RuneCount(%s) > %d", x, *s.MaxLength, x, *s.MaxLength)
+		if short {
+			cond = fmt.Sprintf("n > %d", *s.MaxLength)
+		}
+		lengths = append(lengths, &branch{Cond: cond,
+			Body: []*stmt{add("validate.TypeStringTooLong", fmt.Sprintf("must have at most %d %s", *s.MaxLength, plural(*s.MaxLength, "character")))}})
+	}
+	if len(lengths) > 0 {
+		out = append(out, &stmt{Kind: "chain", Branches: lengths})
 	}
 	if s.Pattern != "" {
 		if _, err := regexp.Compile(s.Pattern); err != nil {

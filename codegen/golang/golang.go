@@ -26,6 +26,9 @@ type Root struct {
 	// unique.
 	Name   string
 	Schema *ir.Schema
+	// Doc documents the root's type when its schema has no title or
+	// description of its own (a message's summary, say).
+	Doc string
 }
 
 // Options control generation.
@@ -121,11 +124,18 @@ func (b *builder) root(r Root) *namedType {
 	s := r.Schema
 	rep := b.repOf(s, want)
 	if rep.named != nil && rep.kind != repPtr && rep.named.owner == s {
-		b.finishNamed(rep.named)
-		return rep.named
+		t := rep.named
+		if r.Doc != "" && s.Title == "" && s.Description == "" {
+			t.Doc = rootDoc(t.Name, r.Doc)
+		}
+		b.finishNamed(t)
+		return t
 	}
 	name := b.ns.take(want, "Root")
 	t := &namedType{Name: name, Kind: "defined", Doc: docLines(name, s)}
+	if r.Doc != "" && s.Title == "" && s.Description == "" {
+		t.Doc = rootDoc(name, r.Doc)
+	}
 	if rep.kind == repAny || rep.kind == repPtr {
 		t.Kind = "box"
 		rep = anyRep
@@ -143,6 +153,15 @@ func (b *builder) root(r Root) *namedType {
 	}
 	b.declare(t)
 	return t
+}
+
+// rootDoc is a type's doc comment taken from its root (a message).
+func rootDoc(name, doc string) []string {
+	lines := strings.Split(name+": "+strings.TrimSpace(doc), "\n")
+	for i := range lines {
+		lines[i] = strings.TrimRight(lines[i], " \t\r")
+	}
+	return lines
 }
 
 func (b *builder) finishNamed(t *namedType) {

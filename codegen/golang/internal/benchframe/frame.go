@@ -205,20 +205,18 @@ func chanxCheck3(p *validate.Problems, at *validate.Path, x *FramePayload) {
 
 // chanxCheck4 checks #/properties/payload/properties/message.
 func chanxCheck4(p *validate.Problems, at *validate.Path, x string) {
-	if validate.RuneCount(x) < 1 {
+	if n := validate.RuneCount(x); n < 1 {
 		p.Add(at, validate.TypeStringTooShort, "must have at least 1 character")
-	}
-	if validate.RuneCount(x) > 2000 {
+	} else if n > 2000 {
 		p.Add(at, validate.TypeStringTooLong, "must have at most 2000 characters")
 	}
 }
 
 // chanxCheck5 checks #/properties/payload/properties/name.
 func chanxCheck5(p *validate.Problems, at *validate.Path, x string) {
-	if validate.RuneCount(x) < 1 {
+	if n := validate.RuneCount(x); n < 1 {
 		p.Add(at, validate.TypeStringTooShort, "must have at least 1 character")
-	}
-	if validate.RuneCount(x) > 100 {
+	} else if n > 100 {
 		p.Add(at, validate.TypeStringTooLong, "must have at most 100 characters")
 	}
 	if !chanxPattern3.MatchString(x) {
@@ -261,7 +259,7 @@ func chanxCheck8(p *validate.Problems, at *validate.Path, x []string) {
 
 // chanxCheck9 checks #/properties/payload/properties/tags/items.
 func chanxCheck9(p *validate.Problems, at *validate.Path, x string) {
-	if validate.RuneCount(x) > 20 {
+	if len(x) > 20 && validate.RuneCount(x) > 20 {
 		p.Add(at, validate.TypeStringTooLong, "must have at most 20 characters")
 	}
 }
