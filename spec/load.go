@@ -493,13 +493,11 @@ func (d *Document) locate(from *File, target string) (abs, shown string, err err
 // suggest returns ` (did you mean "x"?)` when mapping n has a key close to
 // the misspelled key, else "".
 func suggest(n *yaml.Node, key string) string {
-	best, bestDist := "", 3
+	keys := make([]string, 0, len(n.Content)/2)
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k := n.Content[i].Value
-		if d := editDistance(k, key); d < bestDist {
-			best, bestDist = k, d
-		}
+		keys = append(keys, n.Content[i].Value)
 	}
+	best := closest(key, keys)
 	if best == "" {
 		return ""
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,6 +40,10 @@ type compiledSchema struct {
 	once   sync.Once
 	schema *jsonschema.Schema
 	err    error
+	// compiler is kept to look sub-schemas up by location (for "did you
+	// mean" hints); a Compiler is not safe for concurrent use, hence mu.
+	mu       sync.Mutex
+	compiler *jsonschema.Compiler
 }
 
 // officialSchema returns the compiled JSON Schema of an AsyncAPI version
@@ -66,15 +71,37 @@ func officialSchema(version string) (*jsonschema.Schema, error) {
 		return nil, officialSchemas.loadErr
 	}
 	c.once.Do(func() {
-		c.schema, c.err = compileOfficial(version, officialSchemas.raw[version])
+		c.compiler, c.schema, c.err = compileOfficial(version, officialSchemas.raw[version])
 	})
 	return c.schema, c.err
 }
 
-func compileOfficial(version string, data []byte) (*jsonschema.Schema, error) {
+// knownProperties returns the properties the official schema of version
+// declares at schema location loc, for suggesting the one a misspelled
+// property meant.
+func knownProperties(version, loc string) []string {
+	c := officialSchemas.compiled[version]
+	if c == nil || c.compiler == nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, err := c.compiler.Compile(loc)
+	if err != nil || s == nil {
+		return nil
+	}
+	names := make([]string, 0, len(s.Properties))
+	for name := range s.Properties {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func compileOfficial(version string, data []byte) (*jsonschema.Compiler, *jsonschema.Schema, error) {
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
 	if err != nil {
-		return nil, fmt.Errorf("compile the AsyncAPI %s JSON Schema: %w", version, err)
+		return nil, nil, fmt.Errorf("compile the AsyncAPI %s JSON Schema: %w", version, err)
 	}
 	id := "http://asyncapi.com/definitions/" + version + "/asyncapi.json"
 	c := jsonschema.NewCompiler()
@@ -83,13 +110,13 @@ func compileOfficial(version string, data []byte) (*jsonschema.Schema, error) {
 	// own $id, draft-07 is built in): refuse any fetch.
 	c.UseLoader(jsonschema.SchemeURLLoader{})
 	if err := c.AddResource(id, doc); err != nil {
-		return nil, fmt.Errorf("compile the AsyncAPI %s JSON Schema: %w", version, err)
+		return nil, nil, fmt.Errorf("compile the AsyncAPI %s JSON Schema: %w", version, err)
 	}
 	s, err := c.Compile(id)
 	if err != nil {
-		return nil, fmt.Errorf("compile the AsyncAPI %s JSON Schema: %w", version, err)
+		return nil, nil, fmt.Errorf("compile the AsyncAPI %s JSON Schema: %w", version, err)
 	}
-	return s, nil
+	return c, s, nil
 }
 
 // Validate checks a loaded document against the official AsyncAPI JSON
@@ -137,7 +164,7 @@ func Validate(ctx context.Context, doc *Document) Diagnostics {
 	if err := schema.Validate(value); err != nil {
 		var ve *jsonschema.ValidationError
 		if errors.As(err, &ve) {
-			diags = append(diags, doc.schemaDiagnostics(ctx, ve)...)
+			diags = append(diags, doc.schemaDiagnostics(ctx, version, ve)...)
 		} else {
 			diags = append(diags, errorAt(Pos{File: root.Location}, "", "validate: %v", err))
 		}
@@ -200,7 +227,7 @@ func describeNode(n *yaml.Node) string {
 // obviously did not mean are dropped, the "it is not a $ref" branch of every
 // Reference-or-object choice is dropped, and each remaining leaf says what
 // is wrong in words, at the node's position.
-func (d *Document) schemaDiagnostics(ctx context.Context, ve *jsonschema.ValidationError) Diagnostics {
+func (d *Document) schemaDiagnostics(ctx context.Context, version string, ve *jsonschema.ValidationError) Diagnostics {
 	leaves := collectLeaves(ve)
 	if len(leaves) == 0 {
 		leaves = []*jsonschema.ValidationError{ve}
@@ -208,7 +235,7 @@ func (d *Document) schemaDiagnostics(ctx context.Context, ve *jsonschema.Validat
 	var out Diagnostics
 	seen := map[string]bool{}
 	for _, e := range leaves {
-		for _, diag := range d.describe(ctx, e) {
+		for _, diag := range d.describe(ctx, version, e) {
 			key := diag.String()
 			if !seen[key] {
 				seen[key] = true
@@ -294,7 +321,7 @@ var englishPrinter = message.NewPrinter(language.English)
 
 // describe turns one leaf error into diagnostics (several for a list of
 // properties that are not allowed: each at its own key).
-func (d *Document) describe(ctx context.Context, e *jsonschema.ValidationError) Diagnostics {
+func (d *Document) describe(ctx context.Context, version string, e *jsonschema.ValidationError) Diagnostics {
 	loc := d.locateTokens(ctx, e.InstanceLocation)
 	severity := Error
 	if _, foreign := foreignBinding(e.InstanceLocation); foreign {
@@ -313,7 +340,9 @@ func (d *Document) describe(ctx context.Context, e *jsonschema.ValidationError) 
 			pl := d.locateTokens(ctx, append(append([]string(nil), e.InstanceLocation...), p))
 			pl.n = pl.key
 			msg := fmt.Sprintf("property %q is not allowed here", p)
-			if !strings.HasPrefix(p, "x-") {
+			if near := closest(p, knownProperties(version, e.SchemaURL)); near != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", near)
+			} else if !strings.HasPrefix(p, "x-") {
 				msg += " (custom fields must start with \"x-\")"
 			}
 			out = append(out, mk(pl, e.InstanceLocation, msg))
@@ -326,6 +355,19 @@ func (d *Document) describe(ctx context.Context, e *jsonschema.ValidationError) 
 		return Diagnostics{mk(loc, e.InstanceLocation, requiredMessage(k.Missing))}
 	}
 	return Diagnostics{mk(loc, e.InstanceLocation, leafMessage(e))}
+}
+
+// closest returns the candidate nearest to name when it is a plausible
+// misspelling (at most 2 edits, or the same ignoring case), else "".
+func closest(name string, candidates []string) string {
+	best, bestDist := "", 3
+	for _, c := range candidates {
+		d := editDistance(strings.ToLower(name), strings.ToLower(c))
+		if d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	return best
 }
 
 func requiredMessage(missing []string) string {
