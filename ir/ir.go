@@ -83,7 +83,10 @@ type Channel struct {
 	// messages apart, one entry per direction that has messages.
 	Dispatch []*Dispatch
 	Bindings map[string]any
-	Pos      Pos
+	// Extensions holds the channel's x-* keys as JSON values (Chanx marks
+	// topic channels with x-topic).
+	Extensions map[string]any
+	Pos        Pos
 }
 
 // Parameter is one {name} of a channel address.
@@ -121,7 +124,9 @@ type Operation struct {
 	// every message of the channel.
 	Messages []*Message
 	Reply    *Reply
-	Pos      Pos
+	// Extensions holds the operation's x-* keys as JSON values.
+	Extensions map[string]any
+	Pos        Pos
 }
 
 // Reply is what the application answers to a received message (or expects
@@ -157,7 +162,9 @@ type Message struct {
 	CorrelationID *CorrelationID
 	Examples      []Example
 	Bindings      map[string]any
-	Pos           Pos
+	// Extensions holds the message's x-* keys as JSON values.
+	Extensions map[string]any
+	Pos        Pos
 }
 
 // CorrelationID locates the value that ties a reply to its request.
@@ -190,6 +197,10 @@ type Dispatch struct {
 	// discriminator keyword rather than from const values.
 	ByDiscriminator bool
 	Cases           []DispatchCase
+	// Ambiguous, when not empty, says why two of the messages cannot be told
+	// apart at run time, naming both. Validation only warns; code generation
+	// refuses such a channel.
+	Ambiguous string
 }
 
 // DispatchCase maps one discriminator value to its message.

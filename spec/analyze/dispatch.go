@@ -177,7 +177,7 @@ func (b *builder) dispatch(ch *ir.Channel, action ir.Action, msgs []*ir.Message)
 	for i := range msgs {
 		for j := i + 1; j < len(msgs); j++ {
 			if !anyDiffers(pins[i], pins[j]) {
-				b.warnf(where, "channel %q: %s messages %q and %q cannot be told apart at run time: no payload property holds a different const value in each", ch.Name, which, msgs[i].Name, msgs[j].Name)
+				b.ambiguous(d, where, "channel %q: %s messages %q and %q cannot be told apart at run time: no payload property holds a different const value in each", ch.Name, which, msgs[i].Name, msgs[j].Name)
 				return d
 			}
 		}
@@ -186,7 +186,7 @@ func (b *builder) dispatch(ch *ir.Channel, action ir.Action, msgs []*ir.Message)
 	for i, m := range msgs {
 		names[i] = fmt.Sprintf("%q", m.Name)
 	}
-	b.warnf(where, "channel %q: %s messages %s cannot be told apart at run time: no single payload property holds a distinct const value in every one", ch.Name, which, strings.Join(names, ", "))
+	b.ambiguous(d, where, "channel %q: %s messages %s cannot be told apart at run time: no single payload property holds a distinct const value in every one", ch.Name, which, strings.Join(names, ", "))
 	return d
 }
 
@@ -198,7 +198,7 @@ func (b *builder) checkDistinct(where loc, ch *ir.Channel, which string, d *ir.D
 			continue
 		}
 		if prev, dup := first[c.Value]; dup {
-			b.warnf(where, "channel %q: %s messages %q and %q cannot be told apart at run time: both have %s %q", ch.Name, which, prev.Name, c.Message.Name, d.Property, c.Value)
+			b.ambiguous(d, where, "channel %q: %s messages %q and %q cannot be told apart at run time: both have %s %q", ch.Name, which, prev.Name, c.Message.Name, d.Property, c.Value)
 			continue
 		}
 		first[c.Value] = c.Message
@@ -361,4 +361,14 @@ func pinnedValue(s *ir.Schema) (string, bool) {
 		return fmt.Sprint(v), true
 	}
 	return "", false
+}
+
+// ambiguous warns that two messages of d cannot be told apart and records
+// the first such reason on d, so code generation can refuse the channel.
+func (b *builder) ambiguous(d *ir.Dispatch, where loc, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	b.warnf(where, "%s", msg)
+	if d.Ambiguous == "" {
+		d.Ambiguous = msg
+	}
 }

@@ -88,6 +88,7 @@ func (b *builder) buildChannels(l loc) {
 		b.chanMsgs[ch] = map[*ir.Message]bool{}
 		b.located[ch] = loc{f: e.val.f, n: e.kn, ptr: e.val.ptr}
 		b.api.Channels = append(b.api.Channels, ch)
+		ch.Extensions = b.extensions(t, who)
 
 		addr := t.at("address")
 		ch.Address = addr.str()
@@ -194,6 +195,7 @@ func (b *builder) message(l loc, who string) *ir.Message {
 	m.Summary = get("summary").str()
 	m.Description = get("description").str()
 	m.ContentType = get("contentType").str()
+	m.Extensions = b.extensions(t, who)
 	m.Payload, m.SchemaFormat = b.messageSchema(get("payload"), who+": payload", true)
 	m.Headers, _ = b.messageSchema(get("headers"), who+": headers", true)
 	if c := get("correlationId"); c.n != nil {
@@ -245,6 +247,21 @@ func (b *builder) messageSchema(l loc, what string, warn bool) (*ir.Schema, stri
 		return b.schemas.schema(inner.f, inner.n, inner.ptr), format
 	}
 	return b.schemas.schema(t.f, t.n, t.ptr), ""
+}
+
+// extensions collects the x-* keys of an object as JSON values, nil when
+// there are none.
+func (b *builder) extensions(l loc, who string) map[string]any {
+	var out map[string]any
+	for _, e := range l.entries() {
+		if strings.HasPrefix(e.key, "x-") {
+			if out == nil {
+				out = map[string]any{}
+			}
+			out[e.key] = b.value(e.val, who+": "+e.key)
+		}
+	}
+	return out
 }
 
 // value converts a node into a JSON value, reporting what JSON cannot hold.
@@ -352,6 +369,7 @@ func (b *builder) buildOperations(l loc) {
 		}
 		b.located[op] = loc{f: e.val.f, n: e.kn, ptr: e.val.ptr}
 		b.api.Operations = append(b.api.Operations, op)
+		op.Extensions = b.extensions(t, who)
 		op.Channel = b.channelRef(t.at("channel"), who+": channel")
 		msgs := t.at("messages").items()
 		for _, ml := range msgs {
