@@ -572,3 +572,37 @@ func (r *runner) isolationCase(ctx context.Context, p *channelPlan, op *opPlan, 
 	}
 	return v, cr.rec.list()
 }
+
+// handshakeCase connects to path and listens for the quiet period: the
+// upgrade must succeed and the connection must stay open. A chanx server
+// in accept-then-authenticate mode reports a refusal in an authentication
+// frame and closes, which fails the handshake too.
+func (r *runner) handshakeCase(ctx context.Context, p *channelPlan, path string) (verdicts, []Event) {
+	cr := r.newCase(p)
+	a, err := cr.dial(ctx, "A", path)
+	if err != nil {
+		return verdicts{CheckHandshake: fmt.Sprintf("handshake to %s failed: %v", path, err)}, cr.rec.list()
+	}
+	v := verdicts{CheckHandshake: ""}
+	err = listen(ctx, a, r.o.quiet, func(x any) {
+		obj, ok := x.(map[string]any)
+		if !ok || !p.builtins || obj["action"] != "authentication" || v[CheckHandshake] != "" {
+			return
+		}
+		payload, _ := obj["payload"].(map[string]any)
+		code, _ := payload["status_code"].(json.Number)
+		if n, err := code.Int64(); err == nil && n >= 400 {
+			raw, _ := json.Marshal(x)
+			v[CheckHandshake] = fmt.Sprintf("the server refused the connection to %s: %s", path, raw)
+		}
+	})
+	var ce *closedError
+	if errors.As(err, &ce) && v[CheckHandshake] == "" {
+		v[CheckHandshake] = fmt.Sprintf("the server closed the connection to %s right after the handshake: %v", path, ce)
+	}
+	a.close()
+	for k, x := range cr.verdicts() {
+		v[k] = x
+	}
+	return v, cr.rec.list()
+}

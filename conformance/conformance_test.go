@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
+
 	"github.com/chanxgo/chanx/conformance"
 	"github.com/chanxgo/chanx/conformance/chattest"
 	"github.com/chanxgo/chanx/ir"
@@ -146,5 +148,33 @@ func TestRefusedHandshake(t *testing.T) {
 		if res.Check != conformance.CheckHandshake && (res.Status != conformance.Skip || res.Reason != "the handshake failed") {
 			t.Errorf("%s %s: %s %q, want skipped because the handshake failed", res.Check, res.Where(), res.Status, res.Reason)
 		}
+	}
+}
+
+// TestAuthenticationRefusedAfterAccept: a server in the Python Chanx way
+// accepts the socket, sends an authentication frame with 401 and closes;
+// that is a failed handshake, not a string of confusing failures.
+func TestAuthenticationRefusedAfterAccept(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.CloseNow()
+		c.Write(r.Context(), websocket.MessageText, []byte(`{"action":"authentication","payload":{"status_code":401,"status_text":"Unauthorized","data":{"detail":"no token"}}}`))
+		c.Close(websocket.StatusPolicyViolation, "unauthorized")
+	}))
+	t.Cleanup(srv.Close)
+	rep, err := conformance.Check(t.Context(), chatAPI(t), "ws"+strings.TrimPrefix(srv.URL, "http"), fast...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := rep.Result(conformance.CheckHandshake, "chat", "")
+	want := `the server refused the connection to /ws/chat/lobby: {"action":"authentication","payload":{"data":{"detail":"no token"},"status_code":401,"status_text":"Unauthorized"}}`
+	if hs == nil || hs.Status != conformance.Fail || hs.Reason != want {
+		t.Fatalf("handshake: %+v\nwant reason %s", hs, want)
+	}
+	if got := rep.FailedChecks(); !slices.Equal(got, []string{conformance.CheckHandshake}) {
+		t.Errorf("failed checks %v", got)
 	}
 }

@@ -103,7 +103,9 @@ func Replay(ctx context.Context, api *ir.API, baseURL string, f *Failure, opts .
 		v, tr = r.runFrameCase(ctx, p, op, f.Case.Kind, tf, judge)
 	case "malformed":
 		v, tr = r.malformedCase(ctx, p, f.Case, judge)
-	case "handshake", "probe":
+	case "handshake":
+		v, tr = r.handshakeCase(ctx, p, f.Case.Path)
+	case "probe":
 		cr := r.newCase(p)
 		a, err := cr.dial(ctx, "A", f.Case.Path)
 		v = verdicts{CheckHandshake: ""}

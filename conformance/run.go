@@ -222,20 +222,11 @@ func (r *runner) channel(ctx context.Context, p *channelPlan) {
 	r.progress("%s %s", CheckHandshake, name)
 	handshakeOK := true
 	for i, path := range p.paths {
-		cr := r.newCase(p)
-		c := Case{Kind: "handshake", Path: path}
-		a, err := cr.dial(ctx, "A", path)
-		if err != nil {
-			if i == 0 {
-				handshakeOK = false
-			}
-			r.record(ctx, p, nil, c, nil, verdicts{CheckHandshake: fmt.Sprintf("handshake to %s failed: %v", path, err)}, cr.rec.list())
-			continue
+		v, tr := r.handshakeCase(ctx, p, path)
+		if v[CheckHandshake] != "" && i == 0 {
+			handshakeOK = false
 		}
-		a.close()
-		v := cr.verdicts()
-		v[CheckHandshake] = ""
-		r.record(ctx, p, nil, c, nil, v, cr.rec.list())
+		r.record(ctx, p, nil, Case{Kind: "handshake", Path: path}, nil, v, tr)
 	}
 	if !handshakeOK {
 		for _, c := range Checks[1:] {
