@@ -120,6 +120,8 @@ func BenchmarkRedisGroupEcho(b *testing.B) {
 	}{
 		{"workers=1", 1, redislayer.Options{}},
 		{"workers=64", 64, redislayer.Options{}},
+		{"inline/workers=1", 1, redislayer.Options{InlineDelivery: true}},
+		{"inline/workers=64", 64, redislayer.Options{InlineDelivery: true}},
 		{"sharded/workers=1", 1, redislayer.Options{Sharded: true}},
 		{"sharded/workers=64", 64, redislayer.Options{Sharded: true}},
 	} {

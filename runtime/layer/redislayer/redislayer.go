@@ -40,6 +40,14 @@ type Options struct {
 	// new ones are dropped (counted in Stats.Dropped); see
 	// layer.MemoryOptions. Default layer.DefaultQueueLimit.
 	QueueLimit int
+	// InlineDelivery calls deliver directly on the group's receive
+	// goroutine instead of handing each message to a per-subscriber queue
+	// (layer.MemoryOptions.Synchronous). It saves a goroutine hop per
+	// message, but a deliver that blocks then stalls that group and, once
+	// rueidis's small buffer fills, every command on the connection. Use it
+	// only when deliver never blocks, like a fan-out into bounded
+	// per-connection queues. QueueLimit does not apply. Default false.
+	InlineDelivery bool
 	// SubscribeTimeout bounds how long Subscribe waits for Redis to
 	// confirm a new group's subscription when its context has no
 	// deadline. Default 5 s.
@@ -448,7 +456,8 @@ func (l *Layer) receive(g *group) {
 // subscribers. It runs on the group's Receive goroutine, which rueidis
 // feeds from the connection's read loop through a small buffer; blocking
 // here would stall every command on that connection, so it only queues
-// (Memory.Publish never blocks; a full subscriber queue drops and counts).
+// (Memory.Publish never blocks; a full subscriber queue drops and counts),
+// unless InlineDelivery asked for deliver to run here.
 func (l *Layer) onMessage(g *group, msg rueidis.PubSubMessage) {
 	l.received.Add(1)
 	m, err := decodeEnvelope(msg.Message)

@@ -71,6 +71,15 @@ func TestConformanceTwoInstances(t *testing.T) {
 	})
 }
 
+func TestConformanceInlineDelivery(t *testing.T) {
+	srv := testredis.Start(t)
+	layertest.RunPair(t, func(t *testing.T) (layer.Layer, layer.Layer) {
+		p := uniquePrefix()
+		return newLayer(t, srv.URL(), redislayer.Options{KeyPrefix: p, InlineDelivery: true}),
+			newLayer(t, srv.URL(), redislayer.Options{KeyPrefix: p, InlineDelivery: true})
+	})
+}
+
 func TestConformanceSharded(t *testing.T) {
 	srv := testredis.Start(t)
 	requireRedis7(t, srv.URL())
