@@ -1,8 +1,3 @@
-// Package layertest is the conformance suite every layer.Layer
-// implementation runs, so the in-memory and Redis layers (and any layer a
-// user writes) promise the server the same behaviour: delivery to every
-// subscriber, unsubscribe, message fields kept intact, per-publisher order
-// and Close.
 package layertest
 
 import (
