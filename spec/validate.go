@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -270,7 +271,8 @@ func collectLeaves(e *jsonschema.ValidationError) []*jsonschema.ValidationError 
 }
 
 func bestAlternatives(e *jsonschema.ValidationError) []*jsonschema.ValidationError {
-	best, bestScore := []*jsonschema.ValidationError(nil), -1
+	var best, all []*jsonschema.ValidationError
+	var bestScore altScore
 	for _, c := range e.Causes {
 		leaves := collectLeaves(c)
 		if len(leaves) == 0 || onlyMissingRef(leaves, e.InstanceLocation) {
@@ -278,31 +280,170 @@ func bestAlternatives(e *jsonschema.ValidationError) []*jsonschema.ValidationErr
 			// written inline, so that is not what the author meant.
 			continue
 		}
-		// Deeper is better; at equal depth, an alternative that failed
-		// only because the value has another JSON type is the one the
-		// author did not mean.
-		depth, typeOnly := 0, true
-		for _, l := range leaves {
-			depth = max(depth, len(l.InstanceLocation))
-			if _, ok := l.ErrorKind.(*kind.Type); !ok || len(l.InstanceLocation) != len(e.InstanceLocation) {
-				typeOnly = false
-			}
-		}
-		score := 2 * depth
-		if !typeOnly {
-			score++
-		}
+		all = append(all, leaves...)
+		score := scoreAlternative(e, leaves)
 		switch {
-		case score > bestScore:
+		case best == nil || bestScore.less(score):
 			best, bestScore = leaves, score
-		case score == bestScore:
+		case !score.less(bestScore):
 			best = append(best, leaves...)
 		}
 	}
 	if len(best) == 0 {
 		return []*jsonschema.ValidationError{e}
 	}
+	if bestScore.kind <= 1 && bestScore.depth == len(e.InstanceLocation) {
+		// Every alternative wants another JSON type: say which ones, once.
+		if t := typeUnion(all); t != nil {
+			return []*jsonschema.ValidationError{{SchemaURL: e.SchemaURL, InstanceLocation: e.InstanceLocation, ErrorKind: t}}
+		}
+	}
 	return best
+}
+
+// typeUnion merges type mismatches (and enums of values of another type)
+// into one Type error listing every acceptable type.
+func typeUnion(leaves []*jsonschema.ValidationError) *kind.Type {
+	t := &kind.Type{}
+	add := func(w string) {
+		if !slices.Contains(t.Want, w) {
+			t.Want = append(t.Want, w)
+		}
+	}
+	for _, l := range leaves {
+		switch k := l.ErrorKind.(type) {
+		case *kind.Type:
+			t.Got = k.Got
+			for _, w := range k.Want {
+				add(w)
+			}
+		case *kind.Enum:
+			for _, w := range k.Want {
+				add(jsonTypeOf(w))
+			}
+		case *kind.Const:
+			add(jsonTypeOf(k.Want))
+		default:
+			return nil
+		}
+	}
+	if t.Got == "" && len(leaves) > 0 {
+		switch k := leaves[0].ErrorKind.(type) {
+		case *kind.Enum:
+			t.Got = jsonTypeOf(k.Got)
+		case *kind.Const:
+			t.Got = jsonTypeOf(k.Got)
+		}
+	}
+	return t
+}
+
+// altScore ranks the failed alternatives of a oneOf/anyOf by how likely the
+// author meant each one.
+type altScore struct {
+	// depth: an alternative that got further into the value is closer to
+	// what was meant.
+	depth int
+	// keyed: none of its const values failed. AsyncAPI tells alternatives
+	// apart by a const field (a security scheme's type); the alternative
+	// whose const matched is the meant one.
+	keyed bool
+	// kind: 2 when it failed on content, 1 when only on the value's JSON
+	// type, 0 when only on enum/const values of another JSON type.
+	kind int
+	// problems: fewer is closer (each missing or extra property counts).
+	problems int
+}
+
+func (a altScore) less(b altScore) bool {
+	if a.depth != b.depth {
+		return a.depth < b.depth
+	}
+	if a.keyed != b.keyed {
+		return !a.keyed
+	}
+	if a.kind != b.kind {
+		return a.kind < b.kind
+	}
+	return a.problems > b.problems
+}
+
+func scoreAlternative(e *jsonschema.ValidationError, leaves []*jsonschema.ValidationError) altScore {
+	s := altScore{keyed: true}
+	typeOnly, valueTypeOnly := true, true
+	for _, l := range leaves {
+		s.depth = max(s.depth, len(l.InstanceLocation))
+		atValue := len(l.InstanceLocation) == len(e.InstanceLocation)
+		switch k := l.ErrorKind.(type) {
+		case *kind.AdditionalProperties:
+			s.problems += len(k.Properties)
+		case *kind.Required:
+			s.problems += len(k.Missing)
+		default:
+			s.problems++
+		}
+		switch k := l.ErrorKind.(type) {
+		case *kind.Const:
+			s.keyed = false
+			if !atValue || sameJSONType(k.Got, k.Want) {
+				typeOnly, valueTypeOnly = false, false
+			} else {
+				typeOnly = false
+			}
+		case *kind.Enum:
+			if len(k.Want) == 1 {
+				s.keyed = false
+			}
+			if !atValue || sameJSONType(k.Got, k.Want...) {
+				typeOnly, valueTypeOnly = false, false
+			} else {
+				typeOnly = false
+			}
+		case *kind.Type:
+			valueTypeOnly = false
+			if !atValue {
+				typeOnly = false
+			}
+		default:
+			typeOnly, valueTypeOnly = false, false
+		}
+	}
+	switch {
+	case valueTypeOnly:
+		s.kind = 0
+	case typeOnly:
+		s.kind = 1
+	default:
+		s.kind = 2
+	}
+	return s
+}
+
+// sameJSONType reports whether got has the JSON type of any of want.
+func sameJSONType(got any, want ...any) bool {
+	g := jsonTypeOf(got)
+	for _, w := range want {
+		if jsonTypeOf(w) == g {
+			return true
+		}
+	}
+	return false
+}
+
+func jsonTypeOf(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "boolean"
+	case string:
+		return "string"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "object"
+	}
+	return "number"
 }
 
 // onlyMissingRef reports whether every leaf says the value at loc lacks a
@@ -413,6 +554,8 @@ func leafMessage(e *jsonschema.ValidationError) string {
 		return "does not match any of the allowed forms"
 	case *kind.FalseSchema:
 		return "is not allowed here"
+	case *kind.Not:
+		return "is written in a form that is not allowed here"
 	case *kind.Minimum:
 		return fmt.Sprintf("must be at least %s, not %s", k.Want.RatString(), k.Got.RatString())
 	case *kind.ExclusiveMinimum:
