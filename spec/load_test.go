@@ -454,3 +454,21 @@ func TestParseRejects(t *testing.T) {
 		})
 	}
 }
+
+// TestFileRefEscapes: a file $ref may percent-encode its path, and its
+// fragment uses JSON-pointer escapes.
+func TestFileRefEscapes(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "shared messages.yaml"), []byte("chat/v1:\n  payload: {type: object}\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "asyncapi.yaml"), remoteDoc("./shared%20messages.yaml#/chat~1v1"), 0o644)
+	doc, err := Load(context.Background(), filepath.Join(dir, "asyncapi.yaml"), Options{NoRemote: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diags := Validate(context.Background(), doc); len(diags) > 0 {
+		t.Fatal(diags)
+	}
+	if files := doc.Files(); len(files) != 2 || filepath.Base(files[1].Location) != "shared messages.yaml" {
+		t.Errorf("files: %v", files)
+	}
+}
