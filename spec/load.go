@@ -289,10 +289,11 @@ func MapGet(n *yaml.Node, key string) *yaml.Node {
 }
 
 // RefOf returns the $ref string of a reference object, or "" when n is not
-// one.
+// one (a $ref that is not a string, such as the null YAML makes of an
+// unquoted "$ref: #/...", is left to the schema to report).
 func RefOf(n *yaml.Node) string {
 	r := MapGet(n, "$ref")
-	if r == nil || r.Kind != yaml.ScalarNode {
+	if r == nil || r.Kind != yaml.ScalarNode || r.ShortTag() != "!!str" {
 		return ""
 	}
 	return r.Value

@@ -495,7 +495,11 @@ func (d *Document) describe(ctx context.Context, version string, e *jsonschema.V
 		}
 		return Diagnostics{mk(loc, e.InstanceLocation, requiredMessage(k.Missing))}
 	}
-	return Diagnostics{mk(loc, e.InstanceLocation, leafMessage(e))}
+	msg := leafMessage(e)
+	if t, ok := e.ErrorKind.(*kind.Type); ok && t.Got == "null" && len(e.InstanceLocation) > 0 && e.InstanceLocation[len(e.InstanceLocation)-1] == "$ref" {
+		msg += ` (in YAML an unquoted # starts a comment: write $ref: '#/...' in quotes)`
+	}
+	return Diagnostics{mk(loc, e.InstanceLocation, msg)}
 }
 
 // closest returns the candidate nearest to name when it is a plausible
