@@ -143,7 +143,7 @@ func krakenAPI(t *testing.T) *ir.API {
 func TestKrakenStyleDocument(t *testing.T) {
 	url := startKraken(t, false)
 	api := krakenAPI(t)
-	rep, err := conformance.Check(t.Context(), api, url, conformance.WithSeed(5), conformance.WithTimeout(time.Second), conformance.WithQuiet(80*time.Millisecond), conformance.WithMaxExamples(6))
+	rep, err := conformance.Check(t.Context(), api, url, conformance.WithSeed(5), conformance.WithTimeout(10*time.Second), conformance.WithQuiet(80*time.Millisecond), conformance.WithMaxExamples(6))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -87,7 +87,7 @@ func startNodeChat(t *testing.T) string {
 // implemented in JavaScript with ws: a server that owes nothing to chanx.
 func TestNodeImplementationPasses(t *testing.T) {
 	url := startNodeChat(t)
-	rep := conformance.Run(t, chatAPI(t), url, conformance.WithSeed(11), conformance.WithTimeout(2*time.Second), conformance.WithQuiet(100*time.Millisecond))
+	rep := conformance.Run(t, chatAPI(t), url, conformance.WithSeed(11), conformance.WithTimeout(10*time.Second), conformance.WithQuiet(100*time.Millisecond))
 	if rep != nil && rep.Failed() {
 		var b strings.Builder
 		rep.WriteText(&b)

@@ -79,5 +79,5 @@ func TestChanxRuntimeChat(t *testing.T) {
 	}, validator("new_chat_message"))
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
-	conformance.Run(t, api, "ws"+strings.TrimPrefix(hs.URL, "http"), fast...)
+	conformance.Run(t, api, "ws"+strings.TrimPrefix(hs.URL, "http"), patient...)
 }

@@ -63,7 +63,7 @@ func TestConformanceCLIUnusableArguments(t *testing.T) {
 func TestConformanceCLIPassingServer(t *testing.T) {
 	url := chattest.Start(t, chattest.NoBug)
 	junit := filepath.Join(t.TempDir(), "junit.xml")
-	code, out, errOut := runConformanceCLI(t, "-s", conformanceChatDoc, "--url", url, "--seed", "3", "--timeout", "1s", "--param", "room=lobby", "--header", "X-Test: 1", "--junit", junit)
+	code, out, errOut := runConformanceCLI(t, "-s", conformanceChatDoc, "--url", url, "--seed", "3", "--timeout", "10s", "--param", "room=lobby", "--header", "X-Test: 1", "--junit", junit)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
@@ -86,7 +86,7 @@ func TestConformanceCLIPassingServer(t *testing.T) {
 func TestConformanceCLIFailureJSONAndReplay(t *testing.T) {
 	url := chattest.Start(t, chattest.MissingReply)
 	save := filepath.Join(t.TempDir(), "report.json")
-	code, out, _ := runConformanceCLI(t, "-s", conformanceChatDoc, "--url", url, "--seed", "3", "--timeout", "300ms", "--json", "--save", save)
+	code, out, _ := runConformanceCLI(t, "-s", conformanceChatDoc, "--url", url, "--seed", "3", "--timeout", "1s", "--json", "--save", save)
 	if code != 1 {
 		t.Fatalf("exit %d, want 1\n%s", code, out)
 	}
@@ -102,7 +102,7 @@ func TestConformanceCLIFailureJSONAndReplay(t *testing.T) {
 		t.Errorf("--save wrote something else than --json printed (%v)", err)
 	}
 	// The bug is still there: the replay fails again, exit 1.
-	code, out, _ = runConformanceCLI(t, "-s", conformanceChatDoc, "--url", url, "--timeout", "300ms", "--replay", save)
+	code, out, _ = runConformanceCLI(t, "-s", conformanceChatDoc, "--url", url, "--timeout", "1s", "--replay", save)
 	if code != 1 || !strings.Contains(out, "FAIL reply-received chat/handle_ping") || !strings.Contains(out, "1 of 1 recorded failures still fail") {
 		t.Errorf("replay against the broken server: exit %d\n%s", code, out)
 	}
