@@ -85,6 +85,47 @@ type Document struct {
 	mu     sync.Mutex
 	files  map[string]*File // by absolute location
 	failed map[string]error // files that could not be read or parsed, so they are tried once
+	// keys indexes the keys of large mappings (see mapEntry), so that
+	// resolving thousands of $refs into a mapping of thousands of
+	// channels stays linear.
+	keys map[*yaml.Node]map[string]int
+}
+
+// largeMapping is the number of entries from which a mapping's keys are
+// indexed rather than scanned.
+const largeMapping = 32
+
+// mapEntry returns the key and value nodes of key in mapping n.
+func (d *Document) mapEntry(n *yaml.Node, key string) (*yaml.Node, *yaml.Node) {
+	if len(n.Content) < 2*largeMapping {
+		return mapEntry(n, key)
+	}
+	d.mu.Lock()
+	idx := d.keys[n]
+	if idx == nil {
+		idx = make(map[string]int, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if _, dup := idx[n.Content[i].Value]; !dup {
+				idx[n.Content[i].Value] = i
+			}
+		}
+		d.keys[n] = idx
+	}
+	d.mu.Unlock()
+	i, ok := idx[key]
+	if !ok {
+		return nil, nil
+	}
+	return n.Content[i], n.Content[i+1]
+}
+
+// mapGet is MapGet through the key index.
+func (d *Document) mapGet(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	_, v := d.mapEntry(n, key)
+	return v
 }
 
 // Load reads the document at location (a file path or an http(s) URL),
@@ -125,7 +166,7 @@ func Parse(location string, data []byte, opts Options) (*Document, error) {
 }
 
 func newDocument(opts Options) *Document {
-	return &Document{opts: opts, files: map[string]*File{}, failed: map[string]error{}}
+	return &Document{opts: opts, files: map[string]*File{}, failed: map[string]error{}, keys: map[*yaml.Node]map[string]int{}}
 }
 
 // Files returns every file read so far, the root first, the others ordered
@@ -385,7 +426,7 @@ func (d *Document) resolve(ctx context.Context, from *File, ref string, hops int
 			return nil, nil, fmt.Errorf("$ref %q: %w", ref, err)
 		}
 	}
-	n, err := Lookup(f.Node, frag)
+	n, err := lookup(f.Node, frag, d.mapGet)
 	if err != nil {
 		if tf, tn, ok := d.lookupThrough(ctx, f, frag, hops); ok {
 			return tf, tn, nil
@@ -532,6 +573,12 @@ func editDistance(a, b string) int {
 // Lookup evaluates a JSON pointer (RFC 6901, as written in a URI fragment:
 // percent-encoding allowed, ~0 and ~1 escapes) against n. "" and "/" mean n.
 func Lookup(n *yaml.Node, pointer string) (*yaml.Node, error) {
+	return lookup(n, pointer, MapGet)
+}
+
+// lookup is Lookup with the mapping access given, so a Document can use its
+// key index.
+func lookup(n *yaml.Node, pointer string, get func(*yaml.Node, string) *yaml.Node) (*yaml.Node, error) {
 	if p, err := url.PathUnescape(pointer); err == nil {
 		pointer = p
 	}
@@ -556,7 +603,7 @@ func Lookup(n *yaml.Node, pointer string) (*yaml.Node, error) {
 		case cur == nil:
 			return nil, fmt.Errorf("nothing at %s", where)
 		case cur.Kind == yaml.MappingNode:
-			next := MapGet(cur, tok)
+			next := get(cur, tok)
 			if next == nil {
 				return nil, fmt.Errorf("no key %q at %s%s", tok, where, suggest(cur, tok))
 			}

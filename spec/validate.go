@@ -675,7 +675,7 @@ func (d *Document) locateTokens(ctx context.Context, tokens []string) located {
 		case yaml.MappingNode:
 			f, ptr := l.f, l.ptr
 			for hops := 0; ; hops++ {
-				if k, v := mapEntry(n, tok); v != nil {
+				if k, v := d.mapEntry(n, tok); v != nil {
 					l = located{f: f, n: v, key: k, ptr: append(append([]string(nil), ptr...), tok)}
 					break
 				}
