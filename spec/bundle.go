@@ -93,9 +93,11 @@ type bundler struct {
 	// the bundle finite for recursive schemas spread over files and linear
 	// in size when many $refs share a target.
 	first map[*yaml.Node]string
-	// checked holds the root's local $refs already followed once.
+	// checked holds the $ref nodes already checked, so each problem is
+	// reported once however often the walk meets its $ref.
 	checked map[*yaml.Node]bool
-	path    []string
+	// path is the current node's path in the bundle.
+	path []string
 }
 
 // bundle returns the bundled tree and the $ref problems met building it:
@@ -108,9 +110,11 @@ func (d *Document) bundle(ctx context.Context) (*yaml.Node, Diagnostics) {
 	return root, b.diags
 }
 
-// node copies n, written in file f. fptr holds n's pointer tokens within f
-// after the first fstart tokens of b.path (see filePointer); foreign is true
-// inside bindings of other protocols and payloads chanx cannot read.
+// node returns n, written in file f, with its external $refs inlined (a copy
+// where anything below changed, n itself otherwise). b.path is n's path in
+// the bundle; n's pointer within f is fbase followed by b.path[fstart:].
+// foreign is true inside bindings of other protocols and inside payloads
+// chanx cannot read.
 func (b *bundler) node(f *File, n *yaml.Node, fbase []string, fstart int, foreign bool) *yaml.Node {
 	for n.Kind == yaml.AliasNode && n.Alias != nil {
 		n = n.Alias
