@@ -136,7 +136,8 @@ func (b *builder) root(r Root) *namedType {
 	if r.Doc != "" && s.Title == "" && s.Description == "" {
 		t.Doc = rootDoc(name, r.Doc)
 	}
-	if rep.kind == repAny || rep.kind == repPtr {
+	// A root has no enclosing struct to notice nulls inside it.
+	if rep.kind == repAny || rep.kind == repPtr || nullLost(rep) {
 		t.Kind = "box"
 		rep = anyRep
 	}

@@ -152,12 +152,14 @@ func (b *builder) computeRep(s *ir.Schema, hint string) *rep {
 	return r
 }
 
-// elemRep is the representation of array items and map values: a nullable
-// element stays a JSON value, so null is seen.
+// elemRep is the representation of array items and map values. A
+// container of containers that would lose nulls (encoding/json decodes
+// [[null]] into [][]int64{{0}}) keeps its inner containers as JSON values:
+// a struct sees the nulls of its own fields' elements, not deeper ones.
 func (b *builder) elemRep(s *ir.Schema, hint string) *rep {
 	r := b.repOf(s, hint)
-	if r.kind == repPtr {
-		return r
+	if nullLost(r) {
+		return anyRep
 	}
 	return r
 }
