@@ -444,7 +444,8 @@ func TestParseRejects(t *testing.T) {
 		"json trailing data": {`{"a": 1} x`, "x.yaml:1:10: invalid JSON: unexpected data after the top-level value"},
 		"json eof":           {`{"a": [1,`, "x.yaml:1:10: invalid JSON: unexpected end of file"},
 		"json dup":           {`{"a": 1, "a": 2}`, `x.yaml:1:10: duplicate key "a" (first defined at line 1, column 2)`},
-		"nul":                {"a: 1\nb: \x00\n", "x.yaml:2:4: the file is not text (control character 0x00): is it a binary file?"},
+		"nul":                {"a: 1\nb: \x00\n", "x.yaml:2:4: the file is not text (character U+0000 is not allowed in YAML or JSON): is it a binary file?"},
+		"non-character":      {"a: \ufffe\n", "x.yaml:1:4: the file is not text (character U+FFFE is not allowed in YAML or JSON): is it a binary file?"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := Parse("x.yaml", []byte(tc.data), Options{})

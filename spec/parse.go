@@ -81,8 +81,8 @@ func checkText(shown string, data []byte) (Diagnostic, bool) {
 			return errorAt(Pos{File: shown, Line: line, Col: col}, "", "the file is not UTF-8 text (invalid byte 0x%02x): is it a binary file?", data[i]), true
 		case r == '\n':
 			line, col = line+1, 0
-		case r < 0x20 && r != '\t' && r != '\r', r == 0x7f:
-			return errorAt(Pos{File: shown, Line: line, Col: col}, "", "the file is not text (control character 0x%02x): is it a binary file?", r), true
+		case r < 0x20 && r != '\t' && r != '\r', r == 0x7f, r == 0xfffe, r == 0xffff:
+			return errorAt(Pos{File: shown, Line: line, Col: col}, "", "the file is not text (character U+%04X is not allowed in YAML or JSON): is it a binary file?", r), true
 		}
 		i += size
 		col++
