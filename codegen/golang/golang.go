@@ -1,8 +1,3 @@
-// Package golang is chanx's Go target for schemas: it decides a Go type
-// for every JSON Schema an API uses and plans the validator code that
-// checks what those types cannot express, then renders both with the
-// templates package and go/format. It is the types-and-validators half of
-// codegen; codegen.Generate assembles its output into packages.
 package golang
 
 import (

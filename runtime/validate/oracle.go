@@ -108,6 +108,21 @@ func (s *Schema) ValidateAt(loc []any, v any) []wire.Problem {
 	return out
 }
 
+// ValidateFrame decodes a raw frame (numbers kept exact) and validates it:
+// nil, or a *wire.ValidationError holding every problem. Its signature is
+// the one runtime/server's ValidateWith takes, so a server falls back to
+// the oracle with server.ValidateWith(schema.ValidateFrame).
+func (s *Schema) ValidateFrame(frame []byte) error {
+	v, err := decodeJSON(frame)
+	if err != nil {
+		return &wire.ValidationError{Problems: []wire.Problem{{Type: wire.ProblemJSONInvalid, Loc: []any{}, Msg: "Invalid JSON: " + err.Error()}}}
+	}
+	if ps := s.Validate(v); ps != nil {
+		return &wire.ValidationError{Problems: ps}
+	}
+	return nil
+}
+
 // Valid reports whether v is valid, without building problems.
 func (s *Schema) Valid(v any) bool {
 	v, err := JSONValue(v)

@@ -2,6 +2,7 @@ package validate
 
 import (
 	"encoding/json"
+	"errors"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -185,5 +186,20 @@ func TestObjectScanFindsNullElements(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"tags[1]", "tags[3]", "scores.y"}, got); diff != "" {
 		t.Errorf("null elements (-want +got):\n%s", diff)
+	}
+}
+
+func TestValidateFrame(t *testing.T) {
+	s := MustCompile([]byte(`{"type": "object", "required": ["payload"]}`))
+	if err := s.ValidateFrame([]byte(`{"payload": null}`)); err != nil {
+		t.Errorf("valid frame: %v", err)
+	}
+	if err := s.ValidateFrame([]byte(`{}`)); err == nil || err.Error() != "invalid message: payload: field required" {
+		t.Errorf("missing payload: got %v", err)
+	}
+	err := s.ValidateFrame([]byte(`{"payload": `))
+	var ve *wire.ValidationError
+	if !errors.As(err, &ve) || ve.Problems[0].Type != wire.ProblemJSONInvalid {
+		t.Errorf("truncated frame: got %v", err)
 	}
 }

@@ -1,5 +1,3 @@
-// Package gentest builds generated Go code in a temporary module, for the
-// tests of codegen and its targets: generated code must compile and run.
 package gentest
 
 import (

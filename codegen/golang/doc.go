@@ -1,0 +1,22 @@
+// Package golang is chanx's Go target for schemas: it decides a Go type
+// for every JSON Schema an API uses and plans the validator code that
+// checks what those types cannot express, then renders both with the
+// templates package and go/format. It sits between ir (the schemas) and
+// codegen, which assembles its output into packages.
+//
+// Types: a struct per object schema with known properties (allOf members
+// merged), a string type with constants per string enum, a union (a struct
+// holding one of several variant structs, picked by a discriminator
+// property when every variant fixes one) per oneOf/anyOf of objects, a
+// pointer for a nullable value (anyOf [T, null], type [T, null]), slices
+// and maps, and any — a decoded JSON value — where no Go type fits. Struct
+// fields are values when required, pointers when optional.
+//
+// Validators: a function per (schema, Go type) pair checks every keyword
+// against the value, reporting problems with the loc of chanx error frames.
+// Keywords with no generated code (format) are checked by the oracle,
+// santhosh-tekuri/jsonschema, compiled on first use: nothing is ignored.
+// Because encoding/json cannot tell a missing member from a zero one, each
+// struct's UnmarshalJSON records which members the JSON held, which were
+// null, and which were unknown.
+package golang
