@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -101,15 +102,25 @@ func key(v any) string {
 // constraint is kept; conflicting branches are left for the validator to
 // reject.
 func flatten(s *ir.Schema) *ir.Schema {
+	return flattenSeen(s, nil)
+}
+
+// flattenSeen is flatten, skipping branches already being merged: an
+// allOf that refers back to its own schema adds nothing.
+func flattenSeen(s *ir.Schema, stack []*ir.Schema) *ir.Schema {
 	if s == nil || len(s.AllOf) == 0 {
 		return s
 	}
+	stack = append(stack, s)
 	out := *s
 	out.AllOf = nil
 	out.Properties = append([]*ir.Property(nil), s.Properties...)
 	out.Required = append([]string(nil), s.Required...)
 	for _, a := range s.AllOf {
-		a = flatten(a)
+		if slices.Contains(stack, a) {
+			continue
+		}
+		a = flattenSeen(a, stack)
 		if a == nil || a.Bool != nil {
 			continue
 		}

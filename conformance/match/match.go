@@ -238,7 +238,13 @@ func (s *Set) Match(v any) Result {
 // pinned to: its const, or its only enum value, when that is a string.
 // allOf branches are searched too.
 func ConstOf(s *ir.Schema, property string) (string, bool) {
-	if s == nil || property == "" {
+	return constOf(s, property, 0)
+}
+
+// constOf is ConstOf, depth-bounded: composition may refer back to the
+// schema itself.
+func constOf(s *ir.Schema, property string, depth int) (string, bool) {
+	if s == nil || property == "" || depth > 8 {
 		return "", false
 	}
 	if p := s.Property(property); p != nil {
@@ -254,7 +260,7 @@ func ConstOf(s *ir.Schema, property string) (string, bool) {
 		}
 	}
 	for _, a := range s.AllOf {
-		if v, ok := ConstOf(a, property); ok {
+		if v, ok := constOf(a, property, depth+1); ok {
 			return v, true
 		}
 	}
@@ -263,9 +269,9 @@ func ConstOf(s *ir.Schema, property string) (string, bool) {
 		if len(alts) == 0 {
 			continue
 		}
-		v, ok := ConstOf(alts[0], property)
+		v, ok := constOf(alts[0], property, depth+1)
 		for _, a := range alts[1:] {
-			if w, ok2 := ConstOf(a, property); !ok2 || w != v {
+			if w, ok2 := constOf(a, property, depth+1); !ok2 || w != v {
 				ok = false
 			}
 		}
