@@ -31,12 +31,14 @@ type MemoryOptions struct {
 	// slow one then delays the publisher. Concurrent Publish calls may run
 	// one subscription's deliver concurrently. Default false.
 	Synchronous bool
+	// ShareFrames hands m.Frame to subscribers as Publish got it instead
+	// of copying it, for publishers that never modify a frame after
+	// publishing it (the Redis layer's decoded messages). Default false.
+	ShareFrames bool
 }
 
 // Stats counts what a layer did since it was created; read it with Stats().
 type Stats struct {
-	// Published counts successful Publish calls.
-	Published uint64
 	// Delivered counts deliver calls, one per message per subscription.
 	Delivered uint64
 	// Dropped counts messages discarded because a subscription's queue was
@@ -58,23 +60,23 @@ type Stats struct {
 // in the order they were published. deliver is never called concurrently
 // for one subscription; different subscriptions run in parallel.
 //
-// Memory is safe for concurrent use. Memory also serves as the local
-// fan-out of the Redis layer.
+// Publish writes no memory shared between groups (no lock, no global
+// counter), so publishers on different cores do not contend. Memory is
+// safe for concurrent use, and also serves as the local fan-out of the
+// Redis layer.
 type Memory struct {
 	limit       int
 	synchronous bool
+	shareFrames bool
 
-	mu sync.RWMutex
-	// groups maps a group to its subscriptions. The slices are never
-	// modified, only replaced, so Publish can use one after unlocking.
-	groups map[string][]*subscription
-	closed bool
+	// groups maps a group name to its []*subscription. The slices are
+	// never modified, only replaced under mu, so Publish reads them
+	// without locking.
+	groups sync.Map
+	closed atomic.Bool
+	mu     sync.Mutex // serializes Subscribe, cancel and Close
 
-	drainers sync.WaitGroup // drain goroutines and synchronous Publish calls in flight, waited for by Close
-
-	published atomic.Uint64
-	delivered atomic.Uint64
-	dropped   atomic.Uint64
+	retired Stats // counters of cancelled subscriptions, guarded by mu
 }
 
 var _ Layer = (*Memory)(nil)
@@ -90,50 +92,35 @@ func NewMemoryWithOptions(opts MemoryOptions) *Memory {
 	if limit <= 0 {
 		limit = DefaultQueueLimit
 	}
-	return &Memory{limit: limit, synchronous: opts.Synchronous, groups: make(map[string][]*subscription)}
+	return &Memory{limit: limit, synchronous: opts.Synchronous, shareFrames: opts.ShareFrames}
 }
 
 // Publish queues m for every current subscriber of group and returns without
 // waiting for delivery (with MemoryOptions.Synchronous: delivers, then
-// returns). It copies m.Frame, so the caller may reuse its buffer;
-// subscribers share that copy and must not modify it, but may keep it.
-// Publishing to a group nobody subscribes to succeeds and does nothing.
+// returns). It copies m.Frame (unless MemoryOptions.ShareFrames), so the
+// caller may reuse its buffer; subscribers share that copy and must not
+// modify it, but may keep it. Publishing to a group nobody subscribes to
+// succeeds and does nothing.
 func (l *Memory) Publish(ctx context.Context, group string, m Message) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	l.mu.RLock()
-	if l.closed {
-		l.mu.RUnlock()
+	if l.closed.Load() {
 		return ErrClosed
 	}
-	l.published.Add(1)
-	subs := l.groups[group]
-	if len(subs) == 0 {
-		l.mu.RUnlock()
+	v, ok := l.groups.Load(group)
+	if !ok {
 		return nil
 	}
-	if m.Frame != nil {
+	subs := v.([]*subscription)
+	if m.Frame != nil && !l.shareFrames {
 		m.Frame = append([]byte(nil), m.Frame...)
 	}
-	if !l.synchronous {
-		// enqueue runs under the read lock, so Close cannot begin waiting
-		// for drainers before a new one is counted.
-		for _, s := range subs {
-			if !s.enqueue(m) {
-				l.dropped.Add(1)
-			}
-		}
-		l.mu.RUnlock()
-		return nil
-	}
-	l.drainers.Add(1)
-	l.mu.RUnlock()
-	defer l.drainers.Done()
 	for _, s := range subs {
-		if !s.stopped.Load() {
-			s.deliver(m)
-			l.delivered.Add(1)
+		if l.synchronous {
+			s.deliverNow(m)
+		} else {
+			s.enqueue(m)
 		}
 	}
 	return nil
@@ -155,93 +142,122 @@ func (l *Memory) Subscribe(ctx context.Context, group string, deliver func(Messa
 	s := &subscription{layer: l, group: group, deliver: deliver}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.closed {
+	if l.closed.Load() {
 		return nil, ErrClosed
 	}
-	old := l.groups[group]
-	l.groups[group] = append(old[:len(old):len(old)], s) // copy, never modify
+	var old []*subscription
+	if v, ok := l.groups.Load(group); ok {
+		old = v.([]*subscription)
+	}
+	l.groups.Store(group, append(old[:len(old):len(old)], s)) // a copy, never modified
 	return s.cancel, nil
 }
 
-// Close cancels every subscription, waits for deliver calls in flight to
-// return, and makes further Publish and Subscribe calls fail with
-// ErrClosed. Calling Close again returns nil. Close must not be called from
-// inside deliver (it would wait for itself).
+// Close cancels every subscription, waits for their deliver calls in
+// flight to return, and makes further Publish and Subscribe calls fail
+// with ErrClosed. Calling Close again returns nil. Close must not be
+// called from inside deliver (it would wait for itself). With
+// MemoryOptions.Synchronous, deliver calls run on the publishers'
+// goroutines, and one that started before Close may still be running.
 func (l *Memory) Close() error {
 	l.mu.Lock()
-	if l.closed {
+	if l.closed.Load() {
 		l.mu.Unlock()
 		return nil
 	}
-	l.closed = true
-	groups := l.groups
-	l.groups = nil
+	l.closed.Store(true)
+	var all []*subscription
+	l.groups.Range(func(k, v any) bool {
+		all = append(all, v.([]*subscription)...)
+		l.groups.Delete(k)
+		return true
+	})
 	l.mu.Unlock()
-	for _, subs := range groups {
-		for _, s := range subs {
-			s.stop()
-		}
+	for _, s := range all {
+		s.stop()
+		s.drainer.Wait()
 	}
-	l.drainers.Wait()
 	return nil
 }
 
 // Stats reports the layer's counters.
 func (l *Memory) Stats() Stats {
-	return Stats{
-		Published: l.published.Load(),
-		Delivered: l.delivered.Load(),
-		Dropped:   l.dropped.Load(),
-	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	st := l.retired
+	l.groups.Range(func(_, v any) bool {
+		for _, s := range v.([]*subscription) {
+			st.Delivered += s.delivered.Load()
+			st.Dropped += s.dropped.Load()
+		}
+		return true
+	})
+	return st
 }
 
 // Subscribers reports how many subscriptions group has in this layer; the
 // Redis layer and tests use it to know when a group became empty.
 func (l *Memory) Subscribers(group string) int {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	return len(l.groups[group])
+	v, ok := l.groups.Load(group)
+	if !ok {
+		return 0
+	}
+	return len(v.([]*subscription))
 }
 
-// subscription is one Subscribe call: its callback and its pending queue.
+// subscription is one Subscribe call: its callback, its pending queue and
+// its own counters (per subscription, so publishers to different groups
+// never write the same memory).
 type subscription struct {
 	layer   *Memory
 	group   string
 	deliver func(Message)
 
 	mu      sync.Mutex
-	queue   []Message // pending, oldest first
-	spare   []Message // the drained batch's backing array, reused
-	running bool      // a drain goroutine owns delivery
+	queue   []Message      // pending, oldest first
+	spare   []Message      // the drained batch's backing array, reused
+	running bool           // a drain goroutine owns delivery
+	drainer sync.WaitGroup // the drain goroutine, waited for by Close
 	stopped atomic.Bool
+
+	delivered atomic.Uint64
+	dropped   atomic.Uint64
 }
 
-// enqueue appends m, starting a drain goroutine when none runs; it reports
-// false when the message was dropped because the queue is full. It is
-// called with the layer's read lock held, which keeps Close from starting
-// its wait before the drainer is counted.
-func (s *subscription) enqueue(m Message) bool {
+// enqueue appends m, starting a drain goroutine when none runs, or drops
+// and counts m when the queue is full.
+func (s *subscription) enqueue(m Message) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.stopped.Load() {
-		return true // cancelled concurrently: not a drop
+		return // cancelled concurrently: not a drop
 	}
 	if len(s.queue) >= s.layer.limit {
-		return false
+		s.dropped.Add(1)
+		return
 	}
 	s.queue = append(s.queue, m)
 	if !s.running {
+		// Added under mu while not stopped; stop sets stopped under mu
+		// before anyone waits, so Add never races Wait.
 		s.running = true
-		s.layer.drainers.Add(1)
+		s.drainer.Add(1)
 		go s.drain()
 	}
-	return true
+}
+
+// deliverNow is Synchronous delivery on the publisher's goroutine.
+func (s *subscription) deliverNow(m Message) {
+	if !s.stopped.Load() {
+		s.deliver(m)
+		s.delivered.Add(1)
+	}
 }
 
 // drain delivers queued messages in order until the queue is empty or the
 // subscription stops, then exits so idle subscriptions cost no goroutine.
 func (s *subscription) drain() {
-	defer s.layer.drainers.Done()
+	defer s.drainer.Done()
 	for {
 		s.mu.Lock()
 		if s.stopped.Load() || len(s.queue) == 0 {
@@ -259,7 +275,7 @@ func (s *subscription) drain() {
 				break
 			}
 			s.deliver(batch[i])
-			s.layer.delivered.Add(1)
+			s.delivered.Add(1)
 		}
 		clear(batch) // drop frame references before reuse
 		s.mu.Lock()
@@ -283,15 +299,18 @@ func (s *subscription) stop() {
 func (s *subscription) cancel() {
 	l := s.layer
 	l.mu.Lock()
-	if subs := l.groups[s.group]; subs != nil {
+	defer l.mu.Unlock()
+	if v, ok := l.groups.Load(s.group); ok {
+		subs := v.([]*subscription)
 		if i := slices.Index(subs, s); i >= 0 {
 			if len(subs) == 1 {
-				delete(l.groups, s.group)
+				l.groups.Delete(s.group)
 			} else {
-				l.groups[s.group] = slices.Delete(slices.Clone(subs), i, i+1)
+				l.groups.Store(s.group, slices.Delete(slices.Clone(subs), i, i+1))
 			}
+			l.retired.Delivered += s.delivered.Load()
+			l.retired.Dropped += s.dropped.Load()
 		}
 	}
-	l.mu.Unlock()
 	s.stop()
 }

@@ -118,6 +118,22 @@ func TestMemoryPublishCopiesFrame(t *testing.T) {
 	}
 }
 
+func TestMemoryShareFrames(t *testing.T) {
+	l := layer.NewMemoryWithOptions(layer.MemoryOptions{ShareFrames: true, Synchronous: true})
+	defer l.Close()
+	var got []byte
+	if _, err := l.Subscribe(context.Background(), "g", func(m layer.Message) { got = m.Frame }); err != nil {
+		t.Fatal(err)
+	}
+	buf := []byte("shared")
+	if err := l.Publish(context.Background(), "g", layer.Message{Frame: buf}); err != nil {
+		t.Fatal(err)
+	}
+	if &got[0] != &buf[0] {
+		t.Fatal("ShareFrames: subscriber got a copy, want the publisher's slice")
+	}
+}
+
 // Close waits for a deliver call in flight, so no goroutine of the layer
 // outlives it.
 func TestMemoryCloseWaitsForDelivery(t *testing.T) {

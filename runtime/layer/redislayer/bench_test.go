@@ -86,10 +86,12 @@ func layerEcho(b *testing.B, url string, channels int, opts redislayer.Options) 
 }
 
 // measure runs n round trips split across workers, each worker on its
-// own channel with one message in flight, and returns the elapsed time.
-func measure(b *testing.B, p *echoPath, workers, n int) time.Duration {
+// own channel with one message in flight, and returns the elapsed wall
+// and process CPU time.
+func measure(b *testing.B, p *echoPath, workers, n int) (wall, cpu time.Duration) {
 	ctx := context.Background()
 	var wg sync.WaitGroup
+	cpu0 := processCPU()
 	start := time.Now()
 	for w := range workers {
 		wg.Go(func() {
@@ -103,14 +105,16 @@ func measure(b *testing.B, p *echoPath, workers, n int) time.Duration {
 		})
 	}
 	wg.Wait()
-	return time.Since(start)
+	return time.Since(start), processCPU() - cpu0
 }
 
 // BenchmarkRedisGroupEcho compares a group round trip (publish in one
 // process, delivery callback in another) through redislayer against bare
 // rueidis PUBLISH → SUBSCRIBE, in one run. The machine is shared, so the
 // two alternate in short rounds and load hits both alike; the metrics are
-// bare-rt/s, layer-rt/s and their ratio (target ≥ 0.9).
+// bare-rt/s, layer-rt/s and their ratio (target ≥ 0.9), and the CPU time
+// this process (publisher and subscriber side together) spent per round
+// trip on each path, which other load on the machine barely affects.
 func BenchmarkRedisGroupEcho(b *testing.B) {
 	srv := testredis.Start(b)
 	for _, tc := range []struct {
@@ -128,19 +132,24 @@ func BenchmarkRedisGroupEcho(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) {
 			bare := bareEcho(b, srv.URL(), tc.workers, tc.opts.Sharded)
 			lay := layerEcho(b, srv.URL(), tc.workers, tc.opts)
-			round := 200 * tc.workers
+			round := 25 * tc.workers
 			measure(b, bare, tc.workers, round) // warm up connections
 			measure(b, lay, tc.workers, round)
-			var tBare, tLayer time.Duration
+			var tBare, tLayer, cBare, cLayer time.Duration
+			run := func(p *echoPath, t, c *time.Duration) {
+				wall, cpu := measure(b, p, tc.workers, round)
+				*t += wall
+				*c += cpu
+			}
 			var n int
 			b.ResetTimer()
 			for i := 0; n < b.N; i++ {
 				if i%2 == 0 {
-					tBare += measure(b, bare, tc.workers, round)
-					tLayer += measure(b, lay, tc.workers, round)
+					run(bare, &tBare, &cBare)
+					run(lay, &tLayer, &cLayer)
 				} else {
-					tLayer += measure(b, lay, tc.workers, round)
-					tBare += measure(b, bare, tc.workers, round)
+					run(lay, &tLayer, &cLayer)
+					run(bare, &tBare, &cBare)
 				}
 				n += round
 			}
@@ -149,6 +158,8 @@ func BenchmarkRedisGroupEcho(b *testing.B) {
 			b.ReportMetric(bareRate, "bare-rt/s")
 			b.ReportMetric(layerRate, "layer-rt/s")
 			b.ReportMetric(layerRate/bareRate, "ratio")
+			b.ReportMetric(float64(cBare.Microseconds())/float64(n), "bare-cpu-µs/rt")
+			b.ReportMetric(float64(cLayer.Microseconds())/float64(n), "layer-cpu-µs/rt")
 			b.ReportMetric(0, "ns/op")
 		})
 	}

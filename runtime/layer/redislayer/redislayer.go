@@ -77,8 +77,6 @@ func (o Options) withDefaults() Options {
 
 // Stats counts what a Layer did since it was created.
 type Stats struct {
-	// Published counts messages Redis accepted from Publish.
-	Published uint64
 	// PublishErrors counts Publish calls that failed (Redis down, timeout).
 	PublishErrors uint64
 	// Received counts messages that arrived from Redis.
@@ -124,11 +122,12 @@ type Layer struct {
 
 	bufs sync.Pool // *[]byte envelope buffers
 
-	published     atomic.Uint64
+	// Counters; the per-message ones live in each group, so groups
+	// received on different cores never write the same memory.
 	publishErrors atomic.Uint64
-	received      atomic.Uint64
 	decodeErrors  atomic.Uint64
 	confirmations atomic.Uint64
+	retiredRecv   uint64 // received by stopped groups, guarded by mu
 }
 
 var _ layer.Layer = (*Layer)(nil)
@@ -166,9 +165,15 @@ func New(ctx context.Context, url string, opts Options) (*Layer, error) {
 func NewWithClient(client rueidis.Client, opts Options) *Layer {
 	opts = opts.withDefaults()
 	return &Layer{
-		client:   client,
-		opts:     opts,
-		local:    layer.NewMemoryWithOptions(layer.MemoryOptions{QueueLimit: opts.QueueLimit}),
+		client: client,
+		opts:   opts,
+		local: layer.NewMemoryWithOptions(layer.MemoryOptions{
+			QueueLimit:  opts.QueueLimit,
+			Synchronous: opts.InlineDelivery,
+			// Decoded frames view the immutable string rueidis read,
+			// which nothing modifies, so copying them again is waste.
+			ShareFrames: true,
+		}),
 		groups:   make(map[string]*group),
 		stopping: make(map[string]<-chan struct{}),
 	}
@@ -191,13 +196,18 @@ func (l *Layer) Publish(ctx context.Context, group string, m layer.Message) erro
 	if bp == nil {
 		bp = new([]byte)
 	}
-	buf := appendEnvelope((*bp)[:0], m)
-	channel := l.opts.KeyPrefix + group
+	// One buffer holds the channel name and the envelope, so publishing
+	// allocates nothing once the pool is warm.
+	buf := append((*bp)[:0], l.opts.KeyPrefix...)
+	buf = append(buf, group...)
+	nameLen := len(buf)
+	buf = appendEnvelope(buf, m)
+	channel, payload := rueidis.BinaryString(buf[:nameLen]), rueidis.BinaryString(buf[nameLen:])
 	var cmd rueidis.Completed
 	if l.opts.Sharded {
-		cmd = l.client.B().Spublish().Channel(channel).Message(rueidis.BinaryString(buf)).Build()
+		cmd = l.client.B().Spublish().Channel(channel).Message(payload).Build()
 	} else {
-		cmd = l.client.B().Publish().Channel(channel).Message(rueidis.BinaryString(buf)).Build()
+		cmd = l.client.B().Publish().Channel(channel).Message(payload).Build()
 	}
 	err := l.client.Do(ctx, cmd).Error()
 	if err != nil {
@@ -212,7 +222,6 @@ func (l *Layer) Publish(ctx context.Context, group string, m layer.Message) erro
 		}
 		return fmt.Errorf("redislayer: publish to %q: %w", group, err)
 	}
-	l.published.Add(1)
 	if cap(buf) <= 64<<10 {
 		*bp = buf
 		l.bufs.Put(bp)
@@ -319,12 +328,15 @@ func (l *Layer) Close() error {
 func (l *Layer) Stats() Stats {
 	l.mu.Lock()
 	n := len(l.groups)
+	received := l.retiredRecv
+	for _, g := range l.groups {
+		received += g.received.Load()
+	}
 	l.mu.Unlock()
 	ls := l.local.Stats()
 	return Stats{
-		Published:     l.published.Load(),
 		PublishErrors: l.publishErrors.Load(),
-		Received:      l.received.Load(),
+		Received:      received,
 		DecodeErrors:  l.decodeErrors.Load(),
 		Delivered:     ls.Delivered,
 		Dropped:       ls.Dropped,
@@ -342,6 +354,8 @@ type group struct {
 	ctx    context.Context // cancelled to end the subscription
 	cancel context.CancelFunc
 	wanted atomic.Bool // false once the last subscriber left
+
+	received atomic.Uint64
 
 	readyOnce sync.Once
 	ready     chan struct{} // closed at the first confirmation
@@ -388,6 +402,7 @@ func (l *Layer) release(g *group) {
 func (l *Layer) stopGroup(g *group) {
 	g.wanted.Store(false)
 	l.stopping[g.name] = g.done
+	l.retiredRecv += g.received.Load()
 	l.running.Add(1)
 	go func() {
 		defer l.running.Done()
@@ -459,7 +474,7 @@ func (l *Layer) receive(g *group) {
 // (Memory.Publish never blocks; a full subscriber queue drops and counts),
 // unless InlineDelivery asked for deliver to run here.
 func (l *Layer) onMessage(g *group, msg rueidis.PubSubMessage) {
-	l.received.Add(1)
+	g.received.Add(1)
 	m, err := decodeEnvelope(msg.Message)
 	if err != nil {
 		if l.decodeErrors.Add(1) == 1 {

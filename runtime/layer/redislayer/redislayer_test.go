@@ -525,3 +525,35 @@ func TestCrossProcess(t *testing.T) {
 		t.Fatal("helper did not exit after stop")
 	}
 }
+
+// With InlineDelivery, deliver runs on the group's receive goroutine, so a
+// slow deliver holds later messages back (in rueidis's buffer) instead of
+// their being queued and dropped: QueueLimit does not apply.
+func TestInlineDeliveryBypassesTheQueue(t *testing.T) {
+	srv := testredis.Start(t)
+	l := newLayer(t, srv.URL(), redislayer.Options{KeyPrefix: uniquePrefix(), InlineDelivery: true, QueueLimit: 1})
+	ctx := context.Background()
+	release := make(chan struct{})
+	r := layertest.NewRecorder()
+	first := true
+	if _, err := l.Subscribe(ctx, "room", func(m layer.Message) {
+		if first {
+			first = false
+			<-release
+		}
+		r.Deliver(m)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 5
+	for i := range n {
+		if err := l.Publish(ctx, "room", layer.Message{Frame: fmt.Appendf(nil, "%d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(release)
+	r.Await(t, n)
+	if d := l.Stats().Dropped; d != 0 {
+		t.Fatalf("Stats.Dropped = %d, want 0", d)
+	}
+}
