@@ -153,3 +153,22 @@ func TestPatternValues(t *testing.T) {
 		}
 	}
 }
+
+// TestSelfReferentialAllOfTerminates is the regression test for a stack
+// overflow the fuzz target found: an allOf branch that is a $ref to the
+// schema itself made merging recurse forever.
+func TestSelfReferentialAllOfTerminates(t *testing.T) {
+	for _, src := range []string{
+		`{"allOf": [{"$ref": "#"}]}`,
+		`{"type": "object", "properties": {"a": {"type": "string"}}, "allOf": [{"$ref": "#"}], "required": ["a"]}`,
+	} {
+		s := schema(t, src)
+		vals := gen.New(1).Valid(s, nil, 4)
+		if len(vals) == 0 {
+			t.Errorf("%s: no value", src)
+		}
+		for _, v := range vals {
+			gen.Invalid(s, v.Value, nil, 4)
+		}
+	}
+}
