@@ -30,6 +30,9 @@ type caseRun struct {
 	seen int
 	// undeclared is the first frame the document does not allow, and why.
 	undeclared string
+	// dialErr is a handshake that failed in the middle of the run: the
+	// server went away or stopped accepting.
+	dialErr string
 }
 
 func (r *runner) newCase(p *channelPlan) *caseRun {
@@ -38,6 +41,9 @@ func (r *runner) newCase(p *channelPlan) *caseRun {
 
 func (cr *caseRun) dial(ctx context.Context, name, path string) (*conn, error) {
 	c, _, err := dialConn(ctx, name, cr.r.base+path, cr.r.o.header, cr.r.o.timeout, cr.rec, cr.observe)
+	if err != nil && cr.dialErr == "" && ctx.Err() == nil {
+		cr.dialErr = fmt.Sprintf("handshake to %s failed in the middle of the run: %v", path, err)
+	}
 	return c, err
 }
 
@@ -56,8 +62,14 @@ func (cr *caseRun) observe(c *conn, f frame) {
 // the server sent anything.
 func (cr *caseRun) verdicts() verdicts {
 	v := verdicts{}
-	if cr.seen > 0 && !cr.r.shrinking {
+	if cr.r.shrinking {
+		return v
+	}
+	if cr.seen > 0 {
 		v[CheckServerFrames] = cr.undeclared
+	}
+	if cr.dialErr != "" {
+		v[CheckHandshake] = cr.dialErr
 	}
 	return v
 }
@@ -579,7 +591,7 @@ func (r *runner) isolationCase(ctx context.Context, p *channelPlan, op *opPlan, 
 // frame and closes, which fails the handshake too.
 func (r *runner) handshakeCase(ctx context.Context, p *channelPlan, path string) (verdicts, []Event) {
 	cr := r.newCase(p)
-	a, err := cr.dial(ctx, "A", path)
+	a, _, err := dialConn(ctx, "A", r.base+path, r.o.header, r.o.timeout, cr.rec, cr.observe)
 	if err != nil {
 		return verdicts{CheckHandshake: fmt.Sprintf("handshake to %s failed: %v", path, err)}, cr.rec.list()
 	}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -187,5 +188,48 @@ func TestAuthenticationRefusedAfterAccept(t *testing.T) {
 	}
 	if got := rep.FailedChecks(); !slices.Equal(got, []string{conformance.CheckHandshake}) {
 		t.Errorf("failed checks %v", got)
+	}
+}
+
+// TestServerGoneMidRun: a server that stops accepting connections after a
+// few fails the handshake check, saying so, instead of passing checks it
+// was never asked.
+func TestServerGoneMidRun(t *testing.T) {
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) > 3 {
+			http.Error(w, "gone", http.StatusServiceUnavailable)
+			return
+		}
+		c, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.CloseNow()
+		for {
+			_, data, err := c.Read(r.Context())
+			if err != nil {
+				return
+			}
+			reply := `{"action":"error","payload":{"detail":"Failed to process message"}}`
+			if strings.Contains(string(data), `"ping"`) {
+				reply = `{"action":"pong","payload":null}`
+			}
+			c.Write(r.Context(), websocket.MessageText, []byte(reply))
+		}
+	}))
+	t.Cleanup(srv.Close)
+	rep, err := conformance.Check(t.Context(), chatAPI(t), "ws"+strings.TrimPrefix(srv.URL, "http"), fast...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := rep.Result(conformance.CheckHandshake, "chat", "")
+	if hs == nil || hs.Status != conformance.Fail || !strings.Contains(hs.Reason, "failed in the middle of the run") || !strings.Contains(hs.Reason, "503") {
+		t.Fatalf("handshake: %+v", hs)
+	}
+	for _, res := range rep.Results {
+		if res.Operation != "" && res.Check == conformance.CheckHandshake {
+			t.Errorf("a handshake result per operation: %s", res.Where())
+		}
 	}
 }

@@ -45,7 +45,9 @@ func Check(ctx context.Context, api *ir.API, baseURL string, opts ...Option) (*R
 	rep := &Report{URL: base, Seed: o.seed, MaxExamples: o.maxExamples, Duration: time.Since(start)}
 	for _, res := range r.list {
 		if res.Status == "" {
-			res.Status = Pass
+			// Set up to be judged, but no case got that far (connections
+			// kept failing, for one).
+			res.Status, res.Reason = Skip, "no case reached a verdict"
 		}
 		rep.Results = append(rep.Results, res)
 	}
@@ -126,7 +128,7 @@ func (r *runner) record(ctx context.Context, p *channelPlan, op *opPlan, c Case,
 	for _, check := range orderedChecks(v) {
 		msg := v[check]
 		opName := ""
-		if op != nil && check != CheckServerFrames && check != CheckMalformed && check != CheckRecovers {
+		if op != nil && !channelLevel[check] {
 			opName = op.op.Name
 		}
 		res := r.result(check, chName, opName)
@@ -205,6 +207,9 @@ func (r *runner) shrink(ctx context.Context, p *channelPlan, op *opPlan, f *Fail
 	}
 }
 
+// channelLevel are the checks judged per channel, not per operation.
+var channelLevel = map[string]bool{CheckHandshake: true, CheckServerFrames: true, CheckMalformed: true, CheckRecovers: true}
+
 // verdicts maps a check id to "" (passed) or why it failed, for the checks
 // a case judged.
 type verdicts map[string]string
@@ -282,11 +287,12 @@ func (r *runner) findFence(ctx context.Context, p *channelPlan) {
 			continue
 		}
 		cr := r.newCase(p)
+		tf := op.valid[0]
 		a, err := cr.dial(ctx, "A", p.paths[0])
 		if err != nil {
+			r.record(ctx, p, nil, Case{Kind: "probe", Path: p.paths[0], Frame: tf.json()}, nil, cr.verdicts(), cr.rec.list())
 			return
 		}
-		tf := op.valid[0]
 		a.send(ctx, websocket.MessageText, tf.json(), r.o.timeout)
 		ok := false
 		deadline := time.Now().Add(r.o.timeout)
