@@ -36,7 +36,7 @@ func conformanceCommand() *cli.Command {
 			&cli.StringFlag{Name: "url", Usage: "the server's base WebSocket URL, ws://host:port; each channel's address is appended"},
 			&cli.StringSliceFlag{Name: "param", Usage: "a channel address parameter, `name=value` (repeatable); default: its enum, examples or default"},
 			&cli.StringSliceFlag{Name: "header", Usage: "an HTTP header for every handshake, `'Name: value'` (repeatable); never written to reports"},
-			&cli.Uint64Flag{Name: "seed", Usage: "seed of the generated frames; the same seed repeats the run exactly (default: random, printed)"},
+			&cli.Uint64Flag{Name: "seed", DefaultText: "random, printed in the report", Usage: "seed of the generated frames; the same seed repeats the run exactly"},
 			&cli.IntFlag{Name: "max-examples", Value: 10, Usage: "how many valid and how many invalid frames to send per operation"},
 			&cli.DurationFlag{Name: "timeout", Value: 2 * time.Second, Usage: "how long to wait for a reply or an error frame"},
 			&cli.DurationFlag{Name: "quiet-period", Value: 250 * time.Millisecond, Usage: "how long to listen for frames that must not come (a leaked reply, a late error)"},
