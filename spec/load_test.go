@@ -78,6 +78,18 @@ func TestCorpusValidates(t *testing.T) {
 			} else if len(diags) > 0 {
 				t.Fatalf("warnings:\n%v", diags)
 			}
+			// The bundle stands alone and validates the same way.
+			data, err := BundleJSON(ctx, doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			single, err := Parse("bundle.json", data, Options{NoRemote: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if again := Validate(ctx, single); len(again) != len(diags) || again.HasErrors() {
+				t.Errorf("the bundle validates differently:\n%v", again)
+			}
 		})
 	}
 }
