@@ -176,7 +176,25 @@ func (ch *Channel) knownActions() []string {
 
 // ServeHTTP authenticates the request, upgrades it and serves the
 // connection until it ends.
+//
+// The work is split so that only small frames (this one, Conn.run and the
+// read loop) stay on the goroutine's stack while the connection idles: the
+// garbage collector then shrinks the stack that handling a frame grew,
+// which keeps idle memory per connection close to a bare socket's.
 func (ch *Channel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c := ch.accept(w, r)
+	if c == nil {
+		return
+	}
+	defer ch.srv.unregister(c)
+	c.run()
+}
+
+// accept authenticates and upgrades the request and registers the
+// connection; nil means the request was answered and nothing is left to do.
+//
+//go:noinline
+func (ch *Channel) accept(w http.ResponseWriter, r *http.Request) *Conn {
 	s := ch.srv
 	s.mu.RLock()
 	closing := s.closing
@@ -184,7 +202,7 @@ func (ch *Channel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if closing {
 		s.met.ConnectionRejected(ch.pattern, "shutdown")
 		http.Error(w, "server shutting down", http.StatusServiceUnavailable)
-		return
+		return nil
 	}
 	auth := ch.opts.Authenticate
 	if auth == nil {
@@ -202,7 +220,7 @@ func (ch *Channel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.log.LogAttrs(r.Context(), slog.LevelDebug, "chanx: connection rejected",
 				slog.String("channel", ch.pattern), slog.Int("status", status), slog.String("error", authErr.Error()))
 			http.Error(w, detail, status)
-			return
+			return nil
 		}
 	}
 	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
@@ -215,18 +233,20 @@ func (ch *Channel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.met.ConnectionRejected(ch.pattern, "origin")
 		s.log.LogAttrs(r.Context(), slog.LevelDebug, "chanx: upgrade failed",
 			slog.String("channel", ch.pattern), slog.String("error", err.Error()))
-		return
+		return nil
 	}
 	ws.SetReadLimit(s.opts.ReadLimit)
 	c := newConn(s, ch, ws, r, principal)
+	c.authErr, c.authenticated = authErr, auth != nil
 	if !s.register(c) {
+		// Shutdown began during the upgrade: drop the connection, as no
+		// reader is left to see a close handshake through.
 		s.met.ConnectionRejected(ch.pattern, "shutdown")
-		c.closeWith(websocket.StatusGoingAway, "server shutting down")
+		c.kill()
 		c.wait()
-		return
+		return nil
 	}
-	defer s.unregister(c)
-	c.serve(authErr, auth != nil)
+	return c
 }
 
 // authStatus picks the HTTP status and client-visible detail for a failed

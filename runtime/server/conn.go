@@ -46,6 +46,9 @@ type Conn struct {
 	qclosed bool     // no more frames or background work accepted
 	bg      sync.WaitGroup
 
+	authErr       error // a failed in-band authentication, reported by start
+	authenticated bool
+
 	fullSince    atomic.Int64 // monotonic ns when the queue was found full, 0 if not
 	closeStarted atomic.Bool
 	pingTimer    *time.Timer
@@ -67,7 +70,6 @@ func newConn(s *Server, ch *Channel, ws *websocket.Conn, r *http.Request, princi
 		principal: principal,
 		ctx:       ctx,
 		cancel:    cancel,
-		opened:    time.Now(),
 	}
 }
 
@@ -409,42 +411,63 @@ func (c *Conn) keepalive() {
 	c.pingTimer.Reset(c.srv.opts.PingInterval)
 }
 
-// serve runs the connection from the upgrade to its end.
-func (c *Conn) serve(authErr error, authenticated bool) {
+// run serves the connection from the upgrade to its end.
+func (c *Conn) run() {
+	c.start()
+	err := c.readLoop()
+	c.finish(err)
+}
+
+// start reports in-band authentication, opens the connection and runs
+// OnConnect. When either fails it starts the close handshake; the read
+// loop then runs only to see the handshake through, discarding frames.
+//
+//go:noinline
+func (c *Conn) start() {
 	s := c.srv
 	ch := c.ch
-	if authenticated && s.opts.AuthMode == AuthInBand {
-		if authErr != nil {
-			status, detail := authStatus(authErr)
+	if c.authenticated && s.opts.AuthMode == AuthInBand {
+		if c.authErr != nil {
+			status, detail := authStatus(c.authErr)
 			s.met.ConnectionRejected(ch.pattern, "auth")
 			ctx, cancel := context.WithTimeout(c.ctx, s.opts.CloseTimeout)
 			frame := c.outgoing(wire.AuthenticationFrame(status, http.StatusText(status), map[string]string{"detail": detail}))
 			_ = c.ws.Write(ctx, websocket.MessageText, frame)
 			cancel()
 			c.closeWith(websocket.StatusPolicyViolation, "authentication failed")
-			c.wait()
-			c.kill()
 			return
 		}
 		_ = c.enqueue(c.outgoing(wire.AuthenticationFrame(http.StatusOK, http.StatusText(http.StatusOK), nil)), nil)
 	}
 	s.met.ConnectionOpened(ch.pattern)
+	c.opened = time.Now()
 	s.log.LogAttrs(c.ctx, slog.LevelDebug, "chanx: connection opened",
 		slog.String("conn", c.id), slog.String("channel", ch.pattern), slog.String("remote", c.req.RemoteAddr))
 	s.ensureInbox(c.ctx)
-	err := c.connect()
-	if err == nil {
-		if s.opts.PingInterval > 0 {
-			c.pingTimer = time.AfterFunc(s.opts.PingInterval, c.keepalive)
-		}
-		err = c.readLoop()
-		if c.pingTimer != nil {
-			c.pingTimer.Stop()
-		}
+	if err := c.connect(); err != nil {
+		return
+	}
+	if s.opts.PingInterval > 0 {
+		c.pingTimer = time.AfterFunc(s.opts.PingInterval, c.keepalive)
+	}
+}
+
+// finish tears the connection down once reading has ended: it leaves its
+// groups, waits for background work and runs OnDisconnect.
+//
+//go:noinline
+func (c *Conn) finish(err error) {
+	s := c.srv
+	ch := c.ch
+	if c.pingTimer != nil {
+		c.pingTimer.Stop()
 	}
 	groups := c.leaveAll()
 	c.kill()
 	c.wait()
+	if c.opened.IsZero() {
+		return // never opened: in-band authentication failed
+	}
 	if ch.opts.OnDisconnect != nil {
 		c.runHook("OnDisconnect", func() error {
 			ch.opts.OnDisconnect(context.WithoutCancel(c.ctx), c)
@@ -538,6 +561,11 @@ func (c *Conn) readLoop() error {
 		if err != nil {
 			bufPool.Put(buf)
 			return err
+		}
+		if c.closeStarted.Load() {
+			// Closing: frames that race the close handshake are dropped.
+			bufPool.Put(buf)
+			continue
 		}
 		c.dispatch(buf.Bytes())
 		if buf.Cap() <= maxPooledBuf {
