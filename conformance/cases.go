@@ -266,7 +266,7 @@ func (r *runner) validCase(ctx context.Context, p *channelPlan, op *opPlan, tf t
 			}
 			x, ok := decode(f)
 			if !ok {
-				others = append(others, short(f.data))
+				others = appendCapped(others, short(f.data))
 				continue
 			}
 			if p.isError(x) {
@@ -284,7 +284,7 @@ func (r *runner) validCase(ctx context.Context, p *channelPlan, op *opPlan, tf t
 				}
 				break wait
 			}
-			others = append(others, short(f.data))
+			others = appendCapped(others, short(f.data))
 		}
 	} else if judge[CheckValidAccepted] {
 		v[CheckValidAccepted] = ""
@@ -617,4 +617,16 @@ func (r *runner) handshakeCase(ctx context.Context, p *channelPlan, path string)
 		v[k] = x
 	}
 	return v, cr.rec.list()
+}
+
+// appendCapped keeps the first few unexpected frames for a message.
+func appendCapped(list []string, s string) []string {
+	const keep = 5
+	switch {
+	case len(list) < keep:
+		return append(list, s)
+	case len(list) == keep:
+		return append(list, "…")
+	}
+	return list
 }

@@ -233,3 +233,32 @@ func TestServerGoneMidRun(t *testing.T) {
 		}
 	}
 }
+
+// TestFloodingServer: a server that writes frames as fast as it can must
+// not hang the tester or grow its transcripts without end.
+func TestFloodingServer(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.CloseNow()
+		ctx := c.CloseRead(r.Context())
+		for c.Write(ctx, websocket.MessageText, []byte(`{"action":"flood","payload":null}`)) == nil {
+		}
+	}))
+	t.Cleanup(srv.Close)
+	rep, err := conformance.Check(t.Context(), chatAPI(t), "ws"+strings.TrimPrefix(srv.URL, "http"), append(fast, conformance.WithMaxExamples(2))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := rep.Result(conformance.CheckServerFrames, "chat", "")
+	if res == nil || res.Failure == nil || !strings.Contains(res.Failure.Message, `action "flood" names no message the server may send on channel chat (it may send pong, new_chat_message)`) {
+		t.Fatalf("server-frames-declared: %+v", res)
+	}
+	for _, r := range rep.Results {
+		if f := r.Failure; f != nil && len(f.Transcript) > 401 {
+			t.Errorf("%s %s: %d transcript events", r.Check, r.Where(), len(f.Transcript))
+		}
+	}
+}

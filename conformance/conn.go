@@ -18,20 +18,33 @@ const keepData = 4096
 // transcript records what a case sends and receives, in the order the
 // tester saw it.
 type transcript struct {
-	mu     sync.Mutex
-	events []Event
+	mu      sync.Mutex
+	events  []Event
+	dropped int
 }
+
+// maxEvents bounds a transcript, so that a server flooding frames cannot
+// grow a report without end.
+const maxEvents = 400
 
 func (t *transcript) add(e Event) {
 	t.mu.Lock()
-	t.events = append(t.events, e)
+	if len(t.events) < maxEvents {
+		t.events = append(t.events, e)
+	} else {
+		t.dropped++
+	}
 	t.mu.Unlock()
 }
 
 func (t *transcript) list() []Event {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return append([]Event(nil), t.events...)
+	out := append([]Event(nil), t.events...)
+	if t.dropped > 0 {
+		out = append(out, Event{Kind: "omitted", Note: fmt.Sprintf("%d more events", t.dropped)})
+	}
+	return out
 }
 
 func frameEvent(conn, kind string, typ websocket.MessageType, data []byte) Event {
