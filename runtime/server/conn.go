@@ -210,7 +210,7 @@ func (c *Conn) answer(frame []byte) {
 		frame, marker = marker, nil
 	}
 	if frame != nil {
-		_ = c.enqueue(frame, marker) // a full or closed queue is counted there
+		_ = c.enqueueFrom(frame, marker, true) // a full or closed queue is counted there
 	}
 }
 
@@ -232,6 +232,14 @@ func (c *Conn) deliver(frame []byte, kind layer.Kind) {
 // queue and makes sure a writer runs. It never blocks on the network: a
 // full queue drops the frames and starts the slow-client clock.
 func (c *Conn) enqueue(frame, marker []byte) error {
+	return c.enqueueFrom(frame, marker, false)
+}
+
+// enqueueFrom is enqueue; reader is true on the connection's read loop,
+// which then writes the frames itself when no writer runs: a reply goes
+// out without a goroutine hand-off, and a client that does not read only
+// holds up its own read loop.
+func (c *Conn) enqueueFrom(frame, marker []byte, reader bool) error {
 	n := 1
 	if marker != nil {
 		n = 2
@@ -263,22 +271,40 @@ func (c *Conn) enqueue(frame, marker []byte) error {
 		c.fullSince.Store(0)
 	}
 	if start {
-		go c.drain()
+		if reader {
+			c.drain(true)
+		} else {
+			go c.drain(false)
+		}
 	}
 	return nil
 }
 
 // drain writes queued frames in batches until the queue is empty, then
-// exits, so an idle connection holds no writer goroutine.
-func (c *Conn) drain() {
-	defer c.bg.Done()
-	for {
+// exits, so an idle connection holds no writer goroutine. Called inline by
+// the read loop, it writes one batch and hands whatever arrived meanwhile
+// to a goroutine, so a stream of broadcasts cannot keep the loop from
+// reading. Each drain owns one count of c.bg, taken by enqueueFrom.
+func (c *Conn) drain(inline bool) {
+	handedOff := false
+	defer func() {
+		if !handedOff {
+			c.bg.Done()
+		}
+	}()
+	for round := 0; ; round++ {
 		c.qmu.Lock()
 		batch := c.queue
 		if len(batch) == 0 || c.qclosed {
 			c.queue = nil
 			c.writing = false
 			c.qmu.Unlock()
+			return
+		}
+		if inline && round > 0 {
+			c.qmu.Unlock()
+			handedOff = true
+			go c.drain(false)
 			return
 		}
 		c.queue, c.spare = c.spare[:0], nil
