@@ -72,8 +72,8 @@ func (m *mutator) walk(s *ir.Schema, v any, path []string, put func(any) any, de
 
 	// Type.
 	if len(s.Type) > 0 {
-		if wrong, name := wrongType(s.Type); name != "" {
-			add(wrong, "type", fmt.Sprintf("%s at %s instead of %s", name, at, strings.Join(s.Type, "|")))
+		for _, w := range wrongTypes(s.Type, 2) {
+			add(w.v, "type", fmt.Sprintf("a %s at %s instead of %s", w.t, at, strings.Join(s.Type, "|")))
 		}
 		if hasOnly(s.Type, "integer") {
 			if _, ok := v.(json.Number); ok {
@@ -229,24 +229,28 @@ func fits(a *ir.Schema, v any) bool {
 	return false
 }
 
-// wrongType returns a value of a JSON type none of types allows.
-func wrongType(types []string) (any, string) {
+// wrongTypes returns up to n values of JSON types none of types allows,
+// a scalar first.
+func wrongTypes(types []string, n int) []typedValue {
 	allowed := map[string]bool{}
 	for _, t := range types {
 		allowed[t] = true
 	}
-	if allowed["number"] {
-		allowed["integer"] = true
-	}
-	for _, c := range []struct {
-		t string
-		v any
-	}{{"string", "chanx"}, {"integer", json.Number("42")}, {"boolean", true}, {"object", map[string]any{}}, {"array", []any{}}, {"null", nil}} {
+	var out []typedValue
+	for _, c := range []typedValue{{"string", "chanx"}, {"integer", json.Number("42")}, {"object", map[string]any{}}, {"boolean", true}, {"array", []any{}}, {"null", nil}} {
+		if len(out) == n {
+			break
+		}
 		if !allowed[c.t] && !(c.t == "integer" && allowed["number"]) {
-			return c.v, "a " + c.t
+			out = append(out, c)
 		}
 	}
-	return nil, ""
+	return out
+}
+
+type typedValue struct {
+	t string
+	v any
 }
 
 func hasOnly(types []string, t string) bool {
