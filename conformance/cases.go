@@ -163,11 +163,12 @@ func (p *channelPlan) isError(v any) bool {
 	return obj[prop] == errorAction
 }
 
+// isFenceReply reports whether v answers the fence request.
 func (p *channelPlan) isFenceReply(v any) bool {
 	return p.fence != nil && p.fence.op.replies.Match(v).Message != nil
 }
 
-// replyNames lists the reply messages of op for messages.
+// replyNames names op's reply messages, for failure messages.
 func replyNames(op *opPlan) string {
 	var names []string
 	for _, m := range op.replies.Messages() {
@@ -190,8 +191,8 @@ func (r *runner) runFrameCase(ctx context.Context, p *channelPlan, op *opPlan, k
 	return verdicts{}, nil
 }
 
-// awaitFence sends the fence on c and waits for its reply; on the way it
-// reports error frames through onError.
+// awaitFence sends the fence on c and waits for its reply; every other
+// decoded frame on the way goes to onFrame.
 func (r *runner) awaitFence(ctx context.Context, p *channelPlan, c *conn, onFrame func(any)) error {
 	c.send(ctx, websocket.MessageText, p.fence.frame.json(), r.o.timeout)
 	deadline := time.Now().Add(r.o.timeout)
@@ -387,9 +388,10 @@ type badOutcome struct {
 	fenced   bool // a fence was sent
 }
 
-// afterBad sends a bad input on a (already sent by the caller) and watches
-// what follows: error frames, a reply as if it were fine, a close, and the
-// answer to a fence sent right after it.
+// afterBad watches what follows a bad input the caller has just sent on
+// a: error frames, a reply as if the input were fine, a close, and — when
+// useFence — the answer to a fence sent right after it. waitReject keeps
+// it listening for a rejection up to the timeout.
 func (r *runner) afterBad(ctx context.Context, p *channelPlan, a *conn, op *opPlan, waitReject bool, useFence bool) badOutcome {
 	var out badOutcome
 	if useFence {
