@@ -192,7 +192,7 @@ func (b *builder) model(opts Options) *fileModel {
 		imports[k] = true
 	}
 	for _, t := range b.types {
-		if t.Kind == "struct" || t.Kind == "union" || t.Kind == "box" {
+		if (t.Kind == "struct" && len(t.ConstFields) > 0) || t.Kind == "union" || t.Kind == "box" {
 			imports["encoding/json"] = true
 		}
 	}

@@ -58,8 +58,7 @@ type field struct {
 	Doc      []string
 	Const    string // quoted Go literal of a const string field, "" if none
 	Index    int    // position in KeysVar
-	Checks   []*stmt
-	HasDoc   bool
+	Zero     string // the Go zero value of Type
 	rep      *rep
 	schemas  []*ir.Schema
 	jsonKey  string

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"math/big"
+	"math/bits"
+	"strings"
 )
 
 // Object is what generated UnmarshalJSON methods record about the JSON
@@ -53,6 +56,13 @@ func (o *Object) Count() int {
 		return -1
 	}
 	return o.count
+}
+
+// HasOthers reports whether the object had a member whose key is not
+// exactly a known one. encoding/json matches keys case-insensitively, so
+// generated code then clears the fields whose exact key was absent.
+func (o *Object) HasOthers() bool {
+	return o.decoded && o.count > bits.OnesCount64(o.seen)
 }
 
 // Unknown lists the members whose key is not a known one, in order.
@@ -323,4 +333,121 @@ func decodeJSON(data []byte) (any, error) {
 		return nil, errors.New("trailing data after JSON value")
 	}
 	return v, nil
+}
+
+// Unmarshal is json.Unmarshal for generated struct types, with what JSON
+// Schema needs on top: an integer written with a fraction or exponent
+// (1.0, 1e2) still decodes into an int64 field, and a member whose key
+// only case-insensitively matches a field (encoding/json's rule) does not
+// make decoding fail — it is not that field. Only when decoding fails is
+// the text rewritten and decoding tried again.
+func Unmarshal(data []byte, v any, known []string) error {
+	err := json.Unmarshal(data, v)
+	if err == nil {
+		return nil
+	}
+	var te *json.UnmarshalTypeError
+	if !errors.As(err, &te) {
+		return err
+	}
+	fixed, dropped := dropCaseVariants(data, known)
+	fixed, changed := integralNumbers(fixed)
+	if (!dropped && !changed) || json.Unmarshal(fixed, v) != nil {
+		return err
+	}
+	return nil
+}
+
+// dropCaseVariants removes the top-level members whose key equals a known
+// key only when case is ignored.
+func dropCaseVariants(data []byte, known []string) ([]byte, bool) {
+	i := skipSpace(data, 0)
+	if i >= len(data) || data[i] != '{' {
+		return data, false
+	}
+	out := []byte{'{'}
+	dropped := false
+	i = skipSpace(data, i+1)
+	for i < len(data) && data[i] == '"' {
+		end := skipString(data, i)
+		if end < 0 {
+			return data, false
+		}
+		var key string
+		if json.Unmarshal(data[i:end], &key) != nil {
+			return data, false
+		}
+		j := skipSpace(data, end)
+		if j >= len(data) || data[j] != ':' {
+			return data, false
+		}
+		j = skipSpace(data, j+1)
+		vEnd := skipValue(data, j)
+		if vEnd < 0 {
+			return data, false
+		}
+		variant := false
+		for _, k := range known {
+			if k == key {
+				variant = false
+				break
+			}
+			if strings.EqualFold(k, key) {
+				variant = true
+			}
+		}
+		if variant {
+			dropped = true
+		} else {
+			if len(out) > 1 {
+				out = append(out, ',')
+			}
+			out = append(out, data[i:vEnd]...)
+		}
+		i = skipSpace(data, vEnd)
+		if i < len(data) && data[i] == ',' {
+			i = skipSpace(data, i+1)
+		}
+	}
+	return append(out, '}'), dropped
+}
+
+// integralNumbers rewrites the numbers of a JSON text that are integers
+// written another way (1.0, 1e2, 2.50e1) as plain integers.
+func integralNumbers(data []byte) ([]byte, bool) {
+	var out []byte
+	changed := false
+	last := 0
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		if c == '"' {
+			end := skipString(data, i)
+			if end < 0 {
+				return data, false
+			}
+			i = end - 1
+			continue
+		}
+		if c != '-' && (c < '0' || c > '9') {
+			continue
+		}
+		j := i
+		for j < len(data) && bytes.IndexByte([]byte("+-0123456789.eE"), data[j]) >= 0 {
+			j++
+		}
+		lit := data[i:j]
+		if bytes.ContainsAny(lit, ".eE") {
+			if r, ok := new(big.Rat).SetString(string(lit)); ok && r.IsInt() && r.Num().IsInt64() {
+				out = append(out, data[last:i]...)
+				out = append(out, r.Num().String()...)
+				last = j
+				changed = true
+			}
+		}
+		i = j - 1
+	}
+	if !changed {
+		return data, false
+	}
+	return append(out, data[last:]...), true
 }

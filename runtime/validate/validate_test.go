@@ -203,3 +203,22 @@ func TestValidateFrame(t *testing.T) {
 		t.Errorf("truncated frame: got %v", err)
 	}
 }
+
+func TestUnmarshalIntegralNumbers(t *testing.T) {
+	var v struct {
+		N  int64   `json:"n"`
+		F  float64 `json:"f"`
+		S  string  `json:"s"`
+		Ns []int64 `json:"ns"`
+	}
+	known := []string{"n", "f", "s", "ns"}
+	if err := Unmarshal([]byte(`{"s": "1.0 \" 2.0", "n": 1.0, "F": "not this", "f": 2.5, "ns": [1e2, -3.00]}`), &v, known); err != nil {
+		t.Fatal(err)
+	}
+	if v.N != 1 || v.F != 2.5 || v.S != `1.0 " 2.0` || len(v.Ns) != 2 || v.Ns[0] != 100 || v.Ns[1] != -3 {
+		t.Errorf("got %+v", v)
+	}
+	if err := Unmarshal([]byte(`{"n": 1.5}`), &v, known); err == nil {
+		t.Error("1.5 decoded into an int64")
+	}
+}

@@ -27,10 +27,23 @@ type Frame struct {
 func (x *Frame) UnmarshalJSON(data []byte) error {
 	type plain Frame
 	*x = Frame{}
-	if err := json.Unmarshal(data, (*plain)(x)); err != nil {
+	if err := validate.Unmarshal(data, (*plain)(x), chanxKeys2); err != nil {
 		return err
 	}
-	return x.chanxObj.Scan(data, chanxKeys2, false, 0)
+	if err := x.chanxObj.Scan(data, chanxKeys2, false, 0); err != nil {
+		return err
+	}
+	if x.chanxObj.HasOthers() {
+		// encoding/json matched some key case-insensitively: only exact
+		// keys count.
+		if !x.chanxObj.Has(0) {
+			x.Action = ""
+		}
+		if !x.chanxObj.Has(1) {
+			x.Payload = FramePayload{}
+		}
+	}
+	return nil
 }
 
 // MarshalJSON encodes Frame, writing the fixed values the schema
@@ -69,10 +82,35 @@ type FramePayload struct {
 func (x *FramePayload) UnmarshalJSON(data []byte) error {
 	type plain FramePayload
 	*x = FramePayload{}
-	if err := json.Unmarshal(data, (*plain)(x)); err != nil {
+	if err := validate.Unmarshal(data, (*plain)(x), chanxKeys1); err != nil {
 		return err
 	}
-	return x.chanxObj.Scan(data, chanxKeys1, true, 0b10000)
+	if err := x.chanxObj.Scan(data, chanxKeys1, true, 0b10000); err != nil {
+		return err
+	}
+	if x.chanxObj.HasOthers() {
+		// encoding/json matched some key case-insensitively: only exact
+		// keys count.
+		if !x.chanxObj.Has(0) {
+			x.Message = ""
+		}
+		if !x.chanxObj.Has(1) {
+			x.Name = ""
+		}
+		if !x.chanxObj.Has(2) {
+			x.Room = nil
+		}
+		if !x.chanxObj.Has(3) {
+			x.Priority = nil
+		}
+		if !x.chanxObj.Has(4) {
+			x.Tags = nil
+		}
+		if !x.chanxObj.Has(5) {
+			x.ReplyTo = nil
+		}
+	}
+	return nil
 }
 
 // Validate checks FramePayload against its schema, for what its Go type
