@@ -1,0 +1,97 @@
+package prommetrics
+
+import (
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/chanxgo/chanx/runtime/metrics"
+)
+
+// Metrics is a metrics.Metrics that counts into Prometheus collectors. The
+// labels are the channel pattern and, for frames, the action or the error
+// reason, so their number stays bounded by the AsyncAPI document.
+type Metrics struct {
+	opened        *prometheus.CounterVec
+	closed        *prometheus.CounterVec
+	rejected      *prometheus.CounterVec
+	received      *prometheus.CounterVec
+	sent          *prometheus.CounterVec
+	errors        *prometheus.CounterVec
+	slow          *prometheus.CounterVec
+	dropped       *prometheus.CounterVec
+	layerPublish  *prometheus.CounterVec
+	layerReceived prometheus.Counter
+}
+
+var _ metrics.Metrics = (*Metrics)(nil)
+
+// Options configures New.
+type Options struct {
+	// Namespace prefixes every metric name. Default: "chanx".
+	Namespace string
+	// ConstLabels are added to every metric (for example the service
+	// name). Default: none.
+	ConstLabels prometheus.Labels
+}
+
+// New creates the collectors and registers them with reg
+// (prometheus.DefaultRegisterer when nil). It fails when a collector of
+// the same name is already registered.
+func New(reg prometheus.Registerer, opts Options) (*Metrics, error) {
+	if reg == nil {
+		reg = prometheus.DefaultRegisterer
+	}
+	ns := opts.Namespace
+	if ns == "" {
+		ns = "chanx"
+	}
+	counter := func(name, help string, labels ...string) *prometheus.CounterVec {
+		return prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Name: name, Help: help, ConstLabels: opts.ConstLabels,
+		}, labels)
+	}
+	m := &Metrics{
+		opened:       counter("connections_opened_total", "WebSocket connections accepted.", "channel"),
+		closed:       counter("connections_closed_total", "WebSocket connections that ended.", "channel"),
+		rejected:     counter("connections_rejected_total", "Requests refused before or right after the upgrade.", "channel", "reason"),
+		received:     counter("frames_received_total", "Frames read from clients.", "channel", "action"),
+		sent:         counter("frames_sent_total", "Frames written to clients.", "channel"),
+		errors:       counter("frame_errors_total", "Client frames answered with an error frame.", "channel", "reason"),
+		slow:         counter("slow_clients_closed_total", "Connections closed because their send queue stayed full.", "channel"),
+		dropped:      counter("frames_dropped_total", "Frames dropped because a send queue was full.", "channel"),
+		layerPublish: counter("layer_published_total", "Messages published to the channel layer.", "result"),
+		layerReceived: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: ns, Name: "layer_received_total", Help: "Messages delivered by the channel layer to this process.", ConstLabels: opts.ConstLabels,
+		}),
+	}
+	for _, c := range []prometheus.Collector{m.opened, m.closed, m.rejected, m.received, m.sent, m.errors, m.slow, m.dropped, m.layerPublish, m.layerReceived} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("prommetrics: register: %w", err)
+		}
+	}
+	return m, nil
+}
+
+func (m *Metrics) ConnectionOpened(channel string) { m.opened.WithLabelValues(channel).Inc() }
+func (m *Metrics) ConnectionClosed(channel string) { m.closed.WithLabelValues(channel).Inc() }
+func (m *Metrics) ConnectionRejected(channel, reason string) {
+	m.rejected.WithLabelValues(channel, reason).Inc()
+}
+func (m *Metrics) FrameReceived(channel, action string) {
+	m.received.WithLabelValues(channel, action).Inc()
+}
+func (m *Metrics) FrameSent(channel string) { m.sent.WithLabelValues(channel).Inc() }
+func (m *Metrics) FrameError(channel, reason string) {
+	m.errors.WithLabelValues(channel, reason).Inc()
+}
+func (m *Metrics) SlowClientClosed(channel string) { m.slow.WithLabelValues(channel).Inc() }
+func (m *Metrics) FrameDropped(channel string)     { m.dropped.WithLabelValues(channel).Inc() }
+func (m *Metrics) LayerPublished(failed bool) {
+	result := "ok"
+	if failed {
+		result = "error"
+	}
+	m.layerPublish.WithLabelValues(result).Inc()
+}
+func (m *Metrics) LayerReceived() { m.layerReceived.Inc() }
