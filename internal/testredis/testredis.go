@@ -29,10 +29,11 @@ const startTimeout = 10 * time.Second
 // Server is a redis-server a test owns (or, with CHANX_TEST_REDIS_URL, one
 // it borrows).
 type Server struct {
-	t    testing.TB
-	url  string
-	addr string // host:port, "" for a borrowed server
-	dir  string
+	t     testing.TB
+	url   string
+	addr  string // host:port, "" for a borrowed server
+	dir   string
+	extra []string // more redis-server arguments
 
 	mu   sync.Mutex
 	proc *proc // nil while killed
@@ -47,6 +48,13 @@ func Start(t testing.TB) *Server {
 	if u := os.Getenv(EnvURL); u != "" {
 		return &Server{t: t, url: u}
 	}
+	return startOwn(t, lookBinary(t))
+}
+
+// lookBinary finds redis-server, skipping (or, when required, failing)
+// the test without it.
+func lookBinary(t testing.TB) string {
+	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		msg := "testredis: redis-server is not on PATH; install Redis (apt-get install redis-server) or set " + EnvURL
@@ -55,7 +63,14 @@ func Start(t testing.TB) *Server {
 		}
 		t.Skip(msg)
 	}
-	s := &Server{t: t, dir: t.TempDir()}
+	return bin
+}
+
+// startOwn starts a redis-server the test owns, with extra arguments
+// after the defaults, and registers its cleanup.
+func startOwn(t testing.TB, bin string, extra ...string) *Server {
+	t.Helper()
+	s := &Server{t: t, dir: t.TempDir(), extra: extra}
 	// A free port found by listening can be taken by someone else before
 	// redis-server binds it, so try a few.
 	for attempt := 0; ; attempt++ {
@@ -118,7 +133,7 @@ func (s *Server) Restart() {
 // start launches redis-server on s.addr and waits for PONG.
 func (s *Server) start(bin string) error {
 	_, port, _ := net.SplitHostPort(s.addr)
-	cmd := exec.Command(bin,
+	args := append([]string{
 		"--bind", "127.0.0.1",
 		"--port", port,
 		"--save", "",
@@ -126,7 +141,8 @@ func (s *Server) start(bin string) error {
 		"--dir", s.dir,
 		"--daemonize", "no",
 		"--logfile", "",
-	)
+	}, s.extra...)
+	cmd := exec.Command(bin, args...)
 	log := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.SysProcAttr = sysProcAttr()

@@ -102,3 +102,22 @@ func TestMissingBinaryFailsWhenRequired(t *testing.T) {
 		t.Fatalf("child output lacks %q:\n%s", want, out)
 	}
 }
+
+func TestStartCluster(t *testing.T) {
+	c := testredis.StartCluster(t, 3)
+	if len(c.Nodes) != 3 {
+		t.Fatalf("%d nodes, want 3", len(c.Nodes))
+	}
+	want := "redis://" + c.Nodes[0].Addr() + "?addr=" + c.Nodes[1].Addr() + "&addr=" + c.Nodes[2].Addr()
+	if c.URL() != want {
+		t.Fatalf("URL = %q, want %q", c.URL(), want)
+	}
+	// A key hashed to a slot on another node is redirected.
+	got, err := do(c.Nodes[0].Addr(), "SET foo bar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != "+OK\r\n" && !strings.HasPrefix(got, "-MOVED ") {
+		t.Fatalf("SET foo = %q, want OK or a MOVED redirection", got)
+	}
+}
