@@ -5,8 +5,10 @@
 // Each process subscribes to a group in Redis once (channel KeyPrefix +
 // group) and fans messages out locally through a layer.Memory; the last
 // local subscriber leaving unsubscribes. rueidis resubscribes after Redis
-// restarts. With Options.Sharded the same code uses SSUBSCRIBE/SPUBLISH,
-// which Redis Cluster routes to one shard.
+// restarts. The same code runs on Redis Cluster: with Options.Sharded it
+// uses SSUBSCRIBE/SPUBLISH, which the cluster routes to the shard owning
+// the channel (the better choice there); without, each channel's PUBLISH
+// goes through one node so a publisher's messages stay in order.
 //
 // Messages travel in a small binary envelope (version, kind, exclude,
 // target, then the raw JSON frame), so frames are not escaped twice.

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -109,6 +111,8 @@ type Stats struct {
 type Layer struct {
 	client    rueidis.Client
 	ownClient bool
+	cluster   bool      // client talks to a Redis Cluster
+	nodes     nodeCache // where non-sharded publishes go on a cluster
 	opts      Options
 	local     *layer.Memory
 
@@ -165,8 +169,9 @@ func New(ctx context.Context, url string, opts Options) (*Layer, error) {
 func NewWithClient(client rueidis.Client, opts Options) *Layer {
 	opts = opts.withDefaults()
 	return &Layer{
-		client: client,
-		opts:   opts,
+		client:  client,
+		cluster: client.Mode() == rueidis.ClientModeCluster,
+		opts:    opts,
 		local: layer.NewMemoryWithOptions(layer.MemoryOptions{
 			QueueLimit:  opts.QueueLimit,
 			Synchronous: opts.InlineDelivery,
@@ -203,13 +208,19 @@ func (l *Layer) Publish(ctx context.Context, group string, m layer.Message) erro
 	nameLen := len(buf)
 	buf = appendEnvelope(buf, m)
 	channel, payload := rueidis.BinaryString(buf[:nameLen]), rueidis.BinaryString(buf[nameLen:])
-	var cmd rueidis.Completed
-	if l.opts.Sharded {
-		cmd = l.client.B().Spublish().Channel(channel).Message(payload).Build()
-	} else {
-		cmd = l.client.B().Publish().Channel(channel).Message(payload).Build()
+	var err error
+	switch {
+	case l.opts.Sharded:
+		err = l.client.Do(ctx, l.client.B().Spublish().Channel(channel).Message(payload).Build()).Error()
+	case l.cluster:
+		node := l.nodes.pick(l.client, channel)
+		err = node.Do(ctx, node.B().Publish().Channel(channel).Message(payload).Build()).Error()
+		if err != nil {
+			l.nodes.forget() // the topology may have changed
+		}
+	default:
+		err = l.client.Do(ctx, l.client.B().Publish().Channel(channel).Message(payload).Build()).Error()
 	}
-	err := l.client.Do(ctx, cmd).Error()
 	if err != nil {
 		// The command may still sit in rueidis's pipeline after a context
 		// error, so its buffer is not reused.
@@ -498,4 +509,48 @@ func (l *Layer) unsubscribeCmd(channel string) rueidis.Completed {
 		return l.client.B().Sunsubscribe().Channel(channel).Build()
 	}
 	return l.client.B().Unsubscribe().Channel(channel).Build()
+}
+
+// nodeCache picks the cluster node a channel's non-sharded PUBLISH goes to.
+// rueidis sends an unkeyed PUBLISH to any node, and messages that enter
+// the cluster at different nodes can overtake each other on the way to
+// the subscriber's node; sending each channel's messages through one node
+// keeps one publisher's messages in order.
+type nodeCache struct {
+	mu      sync.Mutex
+	nodes   []rueidis.Client // sorted by address
+	fetched time.Time
+}
+
+// nodeCacheTTL bounds how long a topology snapshot is used.
+const nodeCacheTTL = 10 * time.Second
+
+func (c *nodeCache) pick(client rueidis.Client, channel string) rueidis.Client {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.nodes == nil || time.Since(c.fetched) > nodeCacheTTL {
+		byAddr := client.Nodes()
+		addrs := make([]string, 0, len(byAddr))
+		for a := range byAddr {
+			addrs = append(addrs, a)
+		}
+		slices.Sort(addrs)
+		c.nodes = c.nodes[:0]
+		for _, a := range addrs {
+			c.nodes = append(c.nodes, byAddr[a])
+		}
+		c.fetched = time.Now()
+	}
+	if len(c.nodes) == 0 {
+		return client
+	}
+	h := fnv.New32a()
+	h.Write([]byte(channel))
+	return c.nodes[h.Sum32()%uint32(len(c.nodes))]
+}
+
+func (c *nodeCache) forget() {
+	c.mu.Lock()
+	c.nodes = nil
+	c.mu.Unlock()
 }
