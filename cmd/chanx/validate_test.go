@@ -125,3 +125,24 @@ func TestValidateURL(t *testing.T) {
 		t.Errorf("report (-want +got):\n%s", diff)
 	}
 }
+
+// TestValidateMergesSchemaAndSemanticProblems: a schema error and a problem
+// only analysis finds come out together, sorted by position. The analysis
+// message is package analyze's; only its subject is asserted here.
+func TestValidateMergesSchemaAndSemanticProblems(t *testing.T) {
+	path := filepath.Join("testdata", "validate", "docs", "schema-and-semantic-errors.yaml")
+	code, stdout, stderr := chanx("validate", "-s", path)
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	if code != 1 || stdout != "" || len(lines) != 3 {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+	if !strings.HasPrefix(lines[0], path+":7:14: ") || !strings.Contains(lines[0], `"user"`) {
+		t.Errorf("first line should be the undeclared {user} parameter: %s", lines[0])
+	}
+	if want := path + `:16:13: operations.sendChatMessage.action: value must be one of "send", "receive" (at /operations/sendChatMessage/action)`; lines[1] != want {
+		t.Errorf("second line:\n got %s\nwant %s", lines[1], want)
+	}
+	if lines[2] != "2 errors, 0 warnings" {
+		t.Errorf("last line: %s", lines[2])
+	}
+}
