@@ -3,5 +3,67 @@
 // by its discriminator to a registered handler, validates it, writes replies
 // through a bounded per-connection queue and delivers group broadcasts and
 // server events arriving through a layer.Layer. Generated server packages
-// are thin tables over this package.
+// are thin tables over this package; people can use it by hand too.
+//
+// # Shape
+//
+//	srv := server.New(server.Options{Layer: l, Logger: log, Metrics: m})
+//	chat, err := srv.Channel("/ws/chat/{room}", server.ChannelOptions{
+//		OnConnect: func(ctx context.Context, c *server.Conn) error {
+//			return c.Join(ctx, "room."+c.Param("room"))
+//		},
+//	})
+//	server.HandleNoReply(chat, "new_chat_message",
+//		func(ctx context.Context, c *server.Conn, m *NewChatMessage) error {
+//			return c.Broadcast(ctx, "room."+c.Param("room"), m, server.ExcludeSelf)
+//		})
+//	server.Handle(chat, "get_history",
+//		func(ctx context.Context, c *server.Conn, m *GetHistory) (*History, error) { ... })
+//	http.ListenAndServe(addr, srv) // srv is an http.Handler
+//	srv.Shutdown(ctx)              // 1001 to every connection, bounded by ctx
+//
+// Handle[T, R] decodes each frame once into a new T, validates it (T's
+// wire.Validator, else the ValidateWith fallback, typically a JSON Schema
+// compiled at start-up), calls the handler and sends a non-nil R back to
+// the sender. Generated code passes its interface methods directly:
+// server.Handle(ch, "ping", h.Ping) where Ping is
+// func(context.Context, *server.Conn, *Ping) (*Pong, error).
+//
+// A Conn gives handlers its ID (routable across processes), Param,
+// Principal, Request, Groups, Send, Broadcast (optionally ExcludeSelf),
+// Join, Leave and Close. Code outside any connection sends events with
+// Server.Publish and Server.SendTo, or, holding only the layer, with the
+// package functions Publish and SendToConn.
+//
+// # Protocol
+//
+// The wire protocol is Python Chanx's (see runtime/wire): built-in ping →
+// pong; every bad frame (not JSON, not an object, no or unknown
+// discriminator, nested deeper than MaxDepth, failing validation) gets an
+// error frame listing problems {type, loc, msg} and the connection stays
+// open; a failing or panicking handler gets {"detail": "Failed to process
+// message for <action>"}. Options turn on completion markers (complete,
+// group_complete, event_complete), camelCase keys, and Chanx's in-band
+// authentication frame instead of the default HTTP 401/403.
+//
+// # Connections
+//
+// Each connection reads on one long-lived context; its handlers run one at
+// a time in arrival order. Writes go through a queue of at most
+// Options.SendQueue frames: the read loop writes its own replies when no
+// writer is running, and anything else (broadcasts, events) is written by a
+// goroutine that exists only while the queue is non-empty. A broadcast
+// never waits for a member: a full queue drops the frame (counted), and a
+// queue full for longer than SlowClientTimeout closes the connection with
+// 1008. A frame larger than ReadLimit closes its connection with 1009.
+// Keepalive pings with a timeout drop peers that stopped answering.
+//
+// # Groups
+//
+// Joining a group subscribes the process to it on the layer once; local
+// members share that subscription and a message is fanned out to their
+// queues. The subscription is dropped when the last local member leaves.
+// Connection ids start with a random process prefix; each server
+// subscribes to one inbox group for its prefix, which is how SendToConn
+// reaches a connection in another process.
 package server
