@@ -120,7 +120,8 @@ func (o *Object) Scan(data []byte, known []string, keepUnknown bool, nullInside 
 		var key string
 		escaped := bytes.IndexByte(raw, '\\') >= 0
 		if escaped {
-			if err := json.Unmarshal(data[i:end], &key); err != nil {
+			var err error
+			if key, err = unquote(data[i:end]); err != nil {
 				return err
 			}
 		}
@@ -186,7 +187,8 @@ func (o *Object) findNulls(field int, v []byte) {
 			if end < 0 {
 				return
 			}
-			if json.Unmarshal(v[i:end], &key) != nil {
+			var err error
+			if key, err = unquote(v[i:end]); err != nil {
 				return
 			}
 			i = skipSpace(v, end)
@@ -260,6 +262,17 @@ func PeekString(data []byte, key string) (string, bool) {
 		break
 	}
 	return "", false
+}
+
+// unquote decodes a JSON string literal. It is a function of its own so
+// that the string it decodes into does not escape where it is not used.
+func unquote(lit []byte) (string, error) {
+	if bytes.IndexByte(lit, '\\') < 0 && len(lit) >= 2 {
+		return string(lit[1 : len(lit)-1]), nil
+	}
+	var s string
+	err := json.Unmarshal(lit, &s)
+	return s, err
 }
 
 func skipSpace(b []byte, i int) int {
