@@ -29,8 +29,8 @@ type echoPath struct {
 
 // bareEcho is the baseline: two rueidis clients (publisher and subscriber
 // process), one Receive per channel, nothing else.
-func bareEcho(b *testing.B, url string, channels int, sharded bool) *echoPath {
-	pub, sub := rawClient(b, url), rawClient(b, url)
+func bareEcho(b *testing.B, url string, channels int, sharded bool, flushDelay time.Duration) *echoPath {
+	pub, sub := rawClientFlush(b, url, flushDelay), rawClientFlush(b, url, flushDelay)
 	p := &echoPath{got: make([]chan struct{}, channels)}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -126,11 +126,12 @@ func BenchmarkRedisGroupEcho(b *testing.B) {
 		{"workers=64", 64, redislayer.Options{}},
 		{"inline/workers=1", 1, redislayer.Options{InlineDelivery: true}},
 		{"inline/workers=64", 64, redislayer.Options{InlineDelivery: true}},
+		{"maxflushdelay=20µs/workers=64", 64, redislayer.Options{MaxFlushDelay: 20 * time.Microsecond}},
 		{"sharded/workers=1", 1, redislayer.Options{Sharded: true}},
 		{"sharded/workers=64", 64, redislayer.Options{Sharded: true}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			bare := bareEcho(b, srv.URL(), tc.workers, tc.opts.Sharded)
+			bare := bareEcho(b, srv.URL(), tc.workers, tc.opts.Sharded, tc.opts.MaxFlushDelay)
 			lay := layerEcho(b, srv.URL(), tc.workers, tc.opts)
 			round := 25 * tc.workers
 			measure(b, bare, tc.workers, round) // warm up connections
@@ -163,4 +164,18 @@ func BenchmarkRedisGroupEcho(b *testing.B) {
 			b.ReportMetric(0, "ns/op")
 		})
 	}
+}
+
+func rawClientFlush(b *testing.B, url string, flushDelay time.Duration) rueidis.Client {
+	opt, err := rueidis.ParseURL(url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	opt.MaxFlushDelay = flushDelay
+	c, err := rueidis.NewClient(opt)
+	if err != nil {
+		b.Fatalf("rueidis.NewClient: %v", err)
+	}
+	b.Cleanup(c.Close)
+	return c
 }

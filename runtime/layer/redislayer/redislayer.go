@@ -139,13 +139,20 @@ var _ layer.Layer = (*Layer)(nil)
 // New connects to the Redis at url (redis://, rediss:// or unix://, as
 // rueidis.ParseURL reads them; a URL with several addresses or
 // ?addr=... reaches a cluster) and returns a Layer that owns the
-// connection. ctx bounds the initial PING.
+// connection. ctx's deadline bounds connecting and the initial PING.
 func New(ctx context.Context, url string, opts Options) (*Layer, error) {
 	copt, err := rueidis.ParseURL(url)
 	if err != nil {
 		return nil, fmt.Errorf("redislayer: parse url: %w", err)
 	}
 	copt.MaxFlushDelay = opts.MaxFlushDelay
+	// rueidis dials in NewClient, which takes no context: bound the dial
+	// (and TLS handshake) by ctx's deadline instead.
+	if dl, ok := ctx.Deadline(); ok {
+		if d := time.Until(dl); copt.Dialer.Timeout == 0 || d < copt.Dialer.Timeout {
+			copt.Dialer.Timeout = max(d, time.Millisecond)
+		}
+	}
 	if copt.ClientName == "" {
 		copt.ClientName = "chanx"
 	}

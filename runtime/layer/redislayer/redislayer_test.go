@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/exec"
 	"runtime"
@@ -32,6 +34,10 @@ func TestMain(m *testing.M) {
 		// does not wait for (rueidis v1.0.79 cluster.go, _refresh). It ends
 		// by itself and holds nothing of ours.
 		goleak.IgnoreAnyFunction("github.com/redis/rueidis.(*clusterClient)._refresh.func2"),
+		// After a failed connect, rueidis's singleflight holds its result
+		// for up to a second before the next attempt, on a sleeping
+		// goroutine that likewise ends by itself (singleflight.go DelayDo).
+		goleak.IgnoreAnyFunction("github.com/redis/rueidis.(*call).DelayDo.func1"),
 	)
 }
 
@@ -326,8 +332,42 @@ func TestNewErrors(t *testing.T) {
 	if err == nil || !strings.HasPrefix(err.Error(), "redislayer: parse url: ") {
 		t.Errorf("New with an http URL: err = %v, want a parse url error", err)
 	}
-	// A port nothing listens on: find one by listening and closing.
+	// rediss:// speaks TLS: the first byte a listener gets is a TLS
+	// handshake record (0x16).
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	first := make(chan byte, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		b := make([]byte, 1)
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := io.ReadFull(c, b); err == nil {
+			first <- b[0]
+		}
+	}()
+	tctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	defer cancel()
+	_, err = redislayer.New(tctx, "rediss://"+ln.Addr().String(), redislayer.Options{})
+	if err == nil || !strings.HasPrefix(err.Error(), "redislayer: connect to ["+ln.Addr().String()+"]: ") {
+		t.Errorf("New with rediss:// to a silent server: err = %v, want a connect error", err)
+	}
+	select {
+	case b := <-first:
+		if b != 0x16 {
+			t.Errorf("rediss:// sent first byte %#x, want 0x16 (TLS handshake)", b)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("rediss:// never connected")
+	}
 	srv := testredis.Start(t)
+	// Redis down: the same port after Kill refuses connections.
 	srv.Kill()
 	_, err = redislayer.New(ctx, srv.URL(), redislayer.Options{})
 	if err == nil || !strings.HasPrefix(err.Error(), "redislayer: connect to ["+srv.Addr()+"]: ") {
