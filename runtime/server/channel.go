@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"reflect"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -43,9 +45,15 @@ type Channel struct {
 	pattern string
 	opts    ChannelOptions
 
-	mu      sync.RWMutex
-	routes  map[string]*route
-	actions []string // registered actions, sorted, for unknown-action errors
+	mu     sync.Mutex // serializes Handle calls
+	routes atomic.Pointer[routeTable]
+}
+
+// routeTable is replaced, never modified, when a handler is added, so the
+// per-frame lookup takes no lock.
+type routeTable struct {
+	byAction map[string]*route
+	known    []string // actions clients may send, sorted, for unknown-action errors
 }
 
 // Pattern returns the http.ServeMux pattern the channel is mounted at.
@@ -149,29 +157,34 @@ func problemsOf(err error) []wire.Problem {
 func (ch *Channel) add(r *route) {
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
-	if _, ok := ch.routes[r.action]; !ok {
-		ch.actions = append(ch.actions, r.action)
-		slices.Sort(ch.actions)
+	next := &routeTable{byAction: make(map[string]*route)}
+	if cur := ch.routes.Load(); cur != nil {
+		maps.Copy(next.byAction, cur.byAction)
 	}
-	ch.routes[r.action] = r
+	next.byAction[r.action] = r
+	for a := range next.byAction {
+		next.known = append(next.known, a)
+	}
+	if _, ok := next.byAction[wire.ActionPing]; !ok {
+		next.known = append(next.known, wire.ActionPing)
+	}
+	slices.Sort(next.known)
+	ch.routes.Store(next)
 }
 
 func (ch *Channel) lookup(action []byte) *route {
-	ch.mu.RLock()
-	r := ch.routes[string(action)]
-	ch.mu.RUnlock()
-	return r
+	t := ch.routes.Load()
+	if t == nil {
+		return nil
+	}
+	return t.byAction[string(action)]
 }
 
 func (ch *Channel) knownActions() []string {
-	ch.mu.RLock()
-	defer ch.mu.RUnlock()
-	known := slices.Clone(ch.actions)
-	if _, ok := ch.routes[wire.ActionPing]; !ok {
-		known = append(known, wire.ActionPing)
-		slices.Sort(known)
+	if t := ch.routes.Load(); t != nil {
+		return t.known
 	}
-	return known
+	return []string{wire.ActionPing}
 }
 
 // ServeHTTP authenticates the request, upgrades it and serves the

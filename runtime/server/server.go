@@ -264,7 +264,7 @@ func (s *Server) Channel(address string, opts ChannelOptions) (*Channel, error) 
 	if !strings.HasPrefix(pattern, "/") {
 		pattern = "/" + pattern
 	}
-	ch := &Channel{srv: s, pattern: pattern, opts: opts, routes: make(map[string]*route)}
+	ch := &Channel{srv: s, pattern: pattern, opts: opts}
 	if err := s.mount(pattern, ch); err != nil {
 		return nil, fmt.Errorf("server: channel %q: %w", address, err)
 	}
