@@ -3,6 +3,7 @@ package codegen
 import (
 	"context"
 	"fmt"
+	"go/format"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -93,6 +94,27 @@ func bigAPI(n int) *ir.API {
 func ptr(i int) *int { return &i }
 
 func num(s string) *ir.Number { n := ir.Number(s); return &n }
+
+// TestLargeOutputFormatsLikeOneFile: a large package is formatted in
+// parallel pieces; the result must be what gofmt makes of the whole file.
+func TestLargeOutputFormatsLikeOneFile(t *testing.T) {
+	api := bigAPI(300)
+	got, err := Generate(context.Background(), api, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := Generate(context.Background(), api, Options{NoFormat: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := format.Source(raw["types.go"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got["types.go"]) != string(want) {
+		t.Error("formatting in pieces differs from formatting the whole file")
+	}
+}
 
 // BenchmarkGenerate2000Messages generates the types of a 2,000-message
 // document (target: under 2 s).

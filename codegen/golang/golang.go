@@ -8,6 +8,7 @@ import (
 	"go/token"
 	"strconv"
 	"strings"
+	"sync"
 	"text/template"
 
 	"github.com/chanxgo/chanx/ir"
@@ -206,27 +207,87 @@ func (b *builder) model(opts Options) *fileModel {
 	return m
 }
 
-// render executes a template and formats the result; when the output is
-// not valid Go the error shows the numbered source, so the template bug
-// is findable.
-func render(name string, data any, gofmt bool) ([]byte, error) {
+// render executes the file template and formats the result; when the
+// output is not valid Go the error shows the numbered source, so the
+// template bug is findable. A large file is formatted in pieces, in
+// parallel: its check functions are independent declarations, which gofmt
+// formats the same alone as in the whole file.
+func render(name string, m *fileModel, gofmt bool) ([]byte, error) {
 	t, err := template.New(name).Funcs(funcs).ParseFS(templates.Go, "go/*.tmpl")
 	if err != nil {
 		return nil, fmt.Errorf("golang: parse templates: %w", err)
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, name, data); err != nil {
-		return nil, fmt.Errorf("golang: render %s: %w", name, err)
-	}
-	if !gofmt {
-		if _, err := parser.ParseFile(token.NewFileSet(), name, buf.Bytes(), parser.SkipObjectResolution); err != nil {
-			return nil, fmt.Errorf("golang: generated code for %s does not parse: %w\n%s", name, err, numbered(buf.Bytes()))
+	if !gofmt || len(m.Funcs) < parallelFormatFuncs {
+		var buf bytes.Buffer
+		if err := t.ExecuteTemplate(&buf, name, m); err != nil {
+			return nil, fmt.Errorf("golang: render %s: %w", name, err)
 		}
-		return buf.Bytes(), nil
+		return formatPiece(name, buf.Bytes(), gofmt)
 	}
-	out, err := format.Source(buf.Bytes())
+	head := *m
+	head.Funcs = nil
+	pieces := [][]*checkFunc{nil}
+	n := (len(m.Funcs) + parallelFormatPieces - 1) / parallelFormatPieces
+	for i := 0; i < len(m.Funcs); i += n {
+		pieces = append(pieces, m.Funcs[i:min(i+n, len(m.Funcs))])
+	}
+	out := make([][]byte, len(pieces))
+	errs := make([]error, len(pieces))
+	var wg sync.WaitGroup
+	for i, fs := range pieces {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var buf bytes.Buffer
+			var err error
+			if i == 0 {
+				err = t.ExecuteTemplate(&buf, name, &head)
+			} else {
+				err = t.ExecuteTemplate(&buf, "funcs", fs)
+			}
+			if err != nil {
+				errs[i] = fmt.Errorf("golang: render %s: %w", name, err)
+				return
+			}
+			out[i], errs[i] = formatPiece(name, buf.Bytes(), true)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	var all bytes.Buffer
+	for i, o := range out {
+		if i > 0 {
+			all.WriteByte('\n')
+		}
+		all.Write(bytes.Trim(o, "\n"))
+		all.WriteByte('\n')
+	}
+	return all.Bytes(), nil
+}
+
+// Formatting in pieces pays off from this many check functions on, split
+// into this many pieces.
+const (
+	parallelFormatFuncs  = 400
+	parallelFormatPieces = 8
+)
+
+// formatPiece formats (or, without gofmt, only parses) rendered source: a
+// whole file, or a list of declarations.
+func formatPiece(name string, src []byte, gofmt bool) ([]byte, error) {
+	if !gofmt {
+		if _, err := parser.ParseFile(token.NewFileSet(), name, src, parser.SkipObjectResolution); err != nil {
+			return nil, fmt.Errorf("golang: generated code for %s does not parse: %w\n%s", name, err, numbered(src))
+		}
+		return src, nil
+	}
+	out, err := format.Source(src)
 	if err != nil {
-		return nil, fmt.Errorf("golang: generated code for %s does not parse: %w\n%s", name, err, numbered(buf.Bytes()))
+		return nil, fmt.Errorf("golang: generated code for %s does not parse: %w\n%s", name, err, numbered(src))
 	}
 	return out, nil
 }
