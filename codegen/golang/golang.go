@@ -121,7 +121,7 @@ func (b *builder) root(r Root) *namedType {
 	rep := b.repOf(s, want)
 	if rep.named != nil && rep.kind != repPtr && rep.named.owner == s {
 		t := rep.named
-		if r.Doc != "" && s.Title == "" && s.Description == "" {
+		if r.Doc != "" && s.Description == "" {
 			t.Doc = rootDoc(t.Name, r.Doc)
 		}
 		b.finishNamed(t)
@@ -129,7 +129,7 @@ func (b *builder) root(r Root) *namedType {
 	}
 	name := b.ns.take(want, "Root")
 	t := &namedType{Name: name, Kind: "defined", Doc: docLines(name, s)}
-	if r.Doc != "" && s.Title == "" && s.Description == "" {
+	if r.Doc != "" && s.Description == "" {
 		t.Doc = rootDoc(name, r.Doc)
 	}
 	// A root has no enclosing struct to notice nulls inside it.

@@ -538,6 +538,9 @@ func docLines(name string, s *ir.Schema) []string {
 	var lines []string
 	title := strings.TrimSpace(s.Title)
 	desc := strings.TrimSpace(s.Description)
+	if exportedName(title) == name {
+		title = "" // Pydantic titles a model with its class name: no news.
+	}
 	switch {
 	case title != "" && desc != "":
 		lines = append(lines, name+" is "+strconv.Quote(title)+":")
