@@ -2,6 +2,7 @@ package validate
 
 import (
 	"regexp"
+	"strconv"
 	"sync"
 	"unicode/utf8"
 )
@@ -52,4 +53,39 @@ func (l *Lazy) Check(p *Problems, at *Path, v any) {
 		return
 	}
 	p.AddAll(l.schema.ValidateAt(at.Loc(), v))
+}
+
+// FormatCheck checks the format keyword with the oracle's own rule for
+// that format — the function santhosh-tekuri/jsonschema calls — without
+// the rest of the oracle, so a valid string costs one call.
+type FormatCheck struct {
+	name string
+	fn   func(any) error
+}
+
+var formatChecks sync.Map // name → *FormatCheck
+
+// Format returns the check for a format name, built once per process. An
+// unknown format checks nothing, as in the oracle (draft-07 lets
+// implementations ignore formats they do not know).
+func Format(name string) *FormatCheck {
+	if f, ok := formatChecks.Load(name); ok {
+		return f.(*FormatCheck)
+	}
+	f := &FormatCheck{name: name}
+	if s, err := Compile([]byte(`{"format": ` + strconv.Quote(name) + `}`)); err == nil && s.s.Format != nil {
+		f.fn = s.s.Format.Validate
+	}
+	actual, _ := formatChecks.LoadOrStore(name, f)
+	return actual.(*FormatCheck)
+}
+
+// Check records a problem when s is not of the format.
+func (f *FormatCheck) Check(p *Problems, at *Path, s string) {
+	if f.fn == nil {
+		return
+	}
+	if err := f.fn(s); err != nil {
+		p.Addf(at, TypeFormat, "must be a valid %s: %v", f.name, err)
+	}
 }

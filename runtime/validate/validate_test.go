@@ -222,3 +222,23 @@ func TestUnmarshalIntegralNumbers(t *testing.T) {
 		t.Error("1.5 decoded into an int64")
 	}
 }
+
+func TestFormatUsesTheOraclesRule(t *testing.T) {
+	var p Problems
+	Format("email").Check(&p, nil, "a@b.example")
+	Format("date-time").Check(&p, nil, "2024-01-02T03:04:05Z")
+	Format("no-such-format").Check(&p, nil, "anything")
+	if !p.OK() {
+		t.Fatalf("valid strings: %v", p.List())
+	}
+	Format("date-time").Check(&p, nil, "yesterday")
+	if p.Len() != 1 || p.List()[0].Type != TypeFormat {
+		t.Errorf("got %v", p.List())
+	}
+	if n := testing.AllocsPerRun(100, func() {
+		var q Problems
+		Format("uuid").Check(&q, nil, "123e4567-e89b-12d3-a456-426614174000")
+	}); n > 2 {
+		t.Errorf("a valid uuid costs %v allocations", n)
+	}
+}
