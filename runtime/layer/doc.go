@@ -1,5 +1,13 @@
 // Package layer defines the channel layer — the pub/sub fabric that carries
 // group broadcasts and server events between processes — and its in-memory
 // implementation, the default. Package layer/redislayer implements it over
-// Redis with rueidis, so several processes share groups.
+// Redis with rueidis, so several processes share groups; package
+// layer/layertest is the conformance suite both (and any other
+// implementation) pass.
+//
+// The server subscribes once per group per process and fans messages out
+// to its own connections; code without a WebSocket (an HTTP handler, a
+// worker) publishes through the same Layer. Delivery is asynchronous and
+// bounded: a subscriber that falls behind loses messages (counted) rather
+// than slowing publishers or other subscribers.
 package layer

@@ -202,7 +202,7 @@ func (l *Layer) Publish(ctx context.Context, group string, m layer.Message) erro
 		return errClosed(group)
 	}
 	if err := ctx.Err(); err != nil {
-		return err
+		return fmt.Errorf("redislayer: publish to %q: %w", group, err)
 	}
 	bp, _ := l.bufs.Get().(*[]byte)
 	if bp == nil {
@@ -266,7 +266,7 @@ func (l *Layer) Subscribe(ctx context.Context, group string, deliver func(layer.
 		return nil, errors.New("redislayer: subscribe: nil deliver func")
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("redislayer: subscribe to %q: %w", group, err)
 	}
 	l.mu.Lock()
 	if l.closed {
@@ -309,8 +309,8 @@ func (l *Layer) Subscribe(ctx context.Context, group string, deliver func(layer.
 		return nil, errClosed(group)
 	case <-wait.Done():
 		cancel()
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("redislayer: subscribe to %q: %w", group, err)
 		}
 		return nil, fmt.Errorf("redislayer: subscribe to %q: Redis did not confirm within %v", group, l.opts.SubscribeTimeout)
 	}
