@@ -19,6 +19,9 @@ func TestClusterConformance(t *testing.T) {
 	c := testredis.StartCluster(t, 3)
 	for _, sharded := range []bool{false, true} {
 		t.Run(fmt.Sprintf("sharded=%v", sharded), func(t *testing.T) {
+			if sharded {
+				requireRedis7(t, c.Nodes[0].URL())
+			}
 			layertest.RunPair(t, func(t *testing.T) (layer.Layer, layer.Layer) {
 				p := uniquePrefix()
 				return newLayer(t, c.URL(), redislayer.Options{KeyPrefix: p, Sharded: sharded}),
@@ -32,6 +35,7 @@ func TestClusterConformance(t *testing.T) {
 // message being broadcast to all of them.
 func TestClusterShardedSubscriptionsSpread(t *testing.T) {
 	c := testredis.StartCluster(t, 3)
+	requireRedis7(t, c.Nodes[0].URL())
 	prefix := uniquePrefix()
 	pub := newLayer(t, c.URL(), redislayer.Options{KeyPrefix: prefix, Sharded: true})
 	sub := newLayer(t, c.URL(), redislayer.Options{KeyPrefix: prefix, Sharded: true})
