@@ -220,19 +220,25 @@ func TestMemoryRace(t *testing.T) {
 	wg.Wait()
 }
 
+// BenchmarkMemoryPublishDeliver is one publish → deliver round trip in
+// process, queued (a goroutine hop) and synchronous.
 func BenchmarkMemoryPublishDeliver(b *testing.B) {
-	l := layer.NewMemory()
-	defer l.Close()
-	got := make(chan struct{}, 1)
-	if _, err := l.Subscribe(context.Background(), "g", func(layer.Message) { got <- struct{}{} }); err != nil {
-		b.Fatal(err)
-	}
-	frame := []byte(`{"action":"message","payload":{"text":"hello"}}`)
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := l.Publish(context.Background(), "g", layer.Message{Frame: frame}); err != nil {
-			b.Fatal(err)
-		}
-		<-got
+	for _, sync := range []bool{false, true} {
+		b.Run(fmt.Sprintf("synchronous=%v", sync), func(b *testing.B) {
+			l := layer.NewMemoryWithOptions(layer.MemoryOptions{Synchronous: sync})
+			defer l.Close()
+			got := make(chan struct{}, 1)
+			if _, err := l.Subscribe(context.Background(), "g", func(layer.Message) { got <- struct{}{} }); err != nil {
+				b.Fatal(err)
+			}
+			frame := []byte(`{"action":"message","payload":{"text":"hello"}}`)
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := l.Publish(context.Background(), "g", layer.Message{Frame: frame}); err != nil {
+					b.Fatal(err)
+				}
+				<-got
+			}
+		})
 	}
 }
