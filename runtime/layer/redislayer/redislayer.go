@@ -256,8 +256,9 @@ func errClosed(group string) error {
 // cancel is called. The first local subscriber of a group makes the Redis
 // subscription, and Subscribe returns once Redis confirmed it, so a
 // message published afterwards is delivered; later subscribers share it.
-// When Redis does not confirm within ctx's deadline (or SubscribeTimeout),
-// Subscribe fails. deliver runs on a goroutine of the layer, one call at a
+// When Redis refuses the subscription (an ACL, an unknown command) or does
+// not confirm within ctx's deadline (or SubscribeTimeout), Subscribe
+// fails. deliver runs on a goroutine of the layer, one call at a
 // time per subscription; see layer.Memory for queueing and ordering.
 // cancel returns at once; the Redis UNSUBSCRIBE for the group's last
 // subscriber happens in the background.
@@ -304,6 +305,15 @@ func (l *Layer) Subscribe(ctx context.Context, group string, deliver func(layer.
 	select {
 	case <-g.ready:
 		return cancel, nil
+	case <-g.failed:
+		// A later retry may have succeeded meanwhile.
+		select {
+		case <-g.ready:
+			return cancel, nil
+		default:
+		}
+		cancel()
+		return nil, fmt.Errorf("redislayer: subscribe to %q: %w", group, g.failErr)
 	case <-g.done:
 		cancel()
 		return nil, errClosed(group)
@@ -375,10 +385,15 @@ type group struct {
 
 	received atomic.Uint64
 
-	readyOnce sync.Once
-	ready     chan struct{} // closed at the first confirmation
-	done      chan struct{} // closed when the receive goroutine returned
-	prev      <-chan struct{}
+	readyOnce     sync.Once
+	ready         chan struct{} // closed at the first confirmation
+	confirmations atomic.Uint64
+
+	failOnce sync.Once
+	failed   chan struct{} // closed when subscribing failed before ready
+	failErr  error         // why, set before failed closes
+	done     chan struct{} // closed when the receive goroutine returned
+	prev     <-chan struct{}
 }
 
 // startGroup creates the group and its receive goroutine; l.mu is held.
@@ -393,6 +408,7 @@ func (l *Layer) startGroup(name string, prev <-chan struct{}) *group {
 		ctx:     ctx,
 		cancel:  cancel,
 		ready:   make(chan struct{}),
+		failed:  make(chan struct{}),
 		done:    make(chan struct{}),
 		prev:    prev,
 	}
@@ -460,19 +476,39 @@ func (l *Layer) receive(g *group) {
 	ctx := rueidis.WithOnSubscriptionHook(g.ctx, func(s rueidis.PubSubSubscription) {
 		if (s.Kind == "subscribe" || s.Kind == "ssubscribe") && s.Channel == g.channel {
 			l.confirmations.Add(1)
+			g.confirmations.Add(1)
 			g.readyOnce.Do(func() { close(g.ready) })
 		}
 	})
 	onMessage := func(msg rueidis.PubSubMessage) { l.onMessage(g, msg) }
-	backoff := 50 * time.Millisecond
+	const firstBackoff = 50 * time.Millisecond
+	backoff := firstBackoff
+	failing := false
 	for {
+		before := g.confirmations.Load()
 		err := l.client.Receive(ctx, l.subscribeCmd(g.channel), onMessage)
 		if !g.wanted.Load() || g.ctx.Err() != nil || errors.Is(err, rueidis.ErrClosing) {
 			return
 		}
+		if g.confirmations.Load() != before {
+			backoff, failing = firstBackoff, false // it worked for a while
+		}
 		if err != nil {
-			l.opts.Logger.Warn("redislayer: subscription failed; retrying",
-				"group", g.name, "error", err, "retry_in", backoff)
+			select {
+			case <-g.ready:
+			default:
+				// Never subscribed: tell the waiting Subscribe calls
+				// instead of letting them time out.
+				g.failOnce.Do(func() {
+					g.failErr = err
+					close(g.failed)
+				})
+			}
+			if !failing {
+				l.opts.Logger.Warn("redislayer: subscription failed; retrying with backoff",
+					"group", g.name, "error", err)
+			}
+			failing = true
 		}
 		t := time.NewTimer(backoff)
 		select {

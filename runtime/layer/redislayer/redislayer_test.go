@@ -603,3 +603,25 @@ func TestInlineDeliveryBypassesTheQueue(t *testing.T) {
 		t.Fatalf("Stats.Dropped = %d, want 0", d)
 	}
 }
+
+// Redis refusing the subscription (here an ACL without pub/sub rights)
+// fails Subscribe at once with Redis's reason, instead of a timeout.
+func TestSubscribeRefusedByRedis(t *testing.T) {
+	srv := testredis.Start(t)
+	raw := rawClient(t, srv.URL())
+	ctx := context.Background()
+	err := raw.Do(ctx, raw.B().AclSetuser().Username("nosub").Rule("on", ">secret", "~*", "&*", "+@all", "-subscribe", "-ssubscribe").Build()).Error()
+	if err != nil {
+		t.Fatalf("ACL SETUSER: %v", err)
+	}
+	l := newLayer(t, "redis://nosub:secret@"+srv.Addr(), redislayer.Options{KeyPrefix: uniquePrefix()})
+	start := time.Now()
+	_, err = l.Subscribe(ctx, "room", func(layer.Message) {})
+	if err == nil || !strings.HasPrefix(err.Error(), `redislayer: subscribe to "room": NOPERM`) {
+		t.Fatalf("Subscribe = %v, want the NOPERM refusal", err)
+	}
+	if elapsed := time.Since(start); elapsed >= redislayer.DefaultSubscribeTimeout {
+		t.Fatalf("Subscribe took %v: it waited for the timeout instead of reporting the refusal", elapsed)
+	}
+	eventually(t, "the refused group is dropped", 5*time.Second, func() bool { return l.Stats().Subscriptions == 0 })
+}
