@@ -92,6 +92,10 @@ func startOwn(t testing.TB, bin string, extra ...string) *Server {
 	return s
 }
 
+// Borrowed reports whether the server came from CHANX_TEST_REDIS_URL, so
+// tests that would change its configuration can skip.
+func (s *Server) Borrowed() bool { return s.addr == "" }
+
 // URL is the redis:// URL of the server.
 func (s *Server) URL() string { return s.url }
 

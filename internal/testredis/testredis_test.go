@@ -57,11 +57,15 @@ func TestStartKillRestart(t *testing.T) {
 }
 
 func TestBorrowedServer(t *testing.T) {
+	t.Setenv(testredis.EnvURL, "")
 	own := testredis.Start(t)
 	t.Setenv(testredis.EnvURL, own.URL())
 	s := testredis.Start(t)
 	if s.URL() != own.URL() {
 		t.Fatalf("URL = %q, want the borrowed %q", s.URL(), own.URL())
+	}
+	if !s.Borrowed() || own.Borrowed() {
+		t.Fatalf("Borrowed() = %v for the borrowed server and %v for the owned one", s.Borrowed(), own.Borrowed())
 	}
 	t.Run("KillSkips", func(t *testing.T) {
 		testredis.Start(t).Kill()

@@ -233,8 +233,9 @@ func TestRejoinRightAfterLeaving(t *testing.T) {
 
 func TestKeyPrefixSeparatesApps(t *testing.T) {
 	srv := testredis.Start(t)
-	a := newLayer(t, srv.URL(), redislayer.Options{KeyPrefix: "appA:"})
-	b := newLayer(t, srv.URL(), redislayer.Options{KeyPrefix: "appB:"})
+	pa, pb := uniquePrefix()+"appA:", uniquePrefix()+"appB:"
+	a := newLayer(t, srv.URL(), redislayer.Options{KeyPrefix: pa})
+	b := newLayer(t, srv.URL(), redislayer.Options{KeyPrefix: pb})
 	raw := rawClient(t, srv.URL())
 	ctx := context.Background()
 	ra, rb := layertest.NewRecorder(), layertest.NewRecorder()
@@ -244,8 +245,8 @@ func TestKeyPrefixSeparatesApps(t *testing.T) {
 	if _, err := b.Subscribe(ctx, "room", rb.Deliver); err != nil {
 		t.Fatal(err)
 	}
-	if n := numsub(t, raw, "appA:room", false); n != 1 {
-		t.Fatalf("NUMSUB appA:room = %d, want 1", n)
+	if n := numsub(t, raw, pa+"room", false); n != 1 {
+		t.Fatalf("NUMSUB %sroom = %d, want 1", pa, n)
 	}
 	if err := a.Publish(ctx, "room", layer.Message{Frame: []byte(`"for A"`)}); err != nil {
 		t.Fatal(err)
@@ -378,7 +379,8 @@ func TestNewErrors(t *testing.T) {
 func TestNewWithClientLeavesClientOpen(t *testing.T) {
 	srv := testredis.Start(t)
 	raw := rawClient(t, srv.URL())
-	l := redislayer.NewWithClient(raw, redislayer.Options{KeyPrefix: uniquePrefix(), Logger: quietLog})
+	prefix := uniquePrefix()
+	l := redislayer.NewWithClient(raw, redislayer.Options{KeyPrefix: prefix, Logger: quietLog})
 	r := layertest.NewRecorder()
 	ctx := context.Background()
 	if _, err := l.Subscribe(ctx, "room", r.Deliver); err != nil {
@@ -391,7 +393,7 @@ func TestNewWithClientLeavesClientOpen(t *testing.T) {
 		t.Fatalf("client unusable after Layer.Close: %v", err)
 	}
 	eventually(t, "Close unsubscribed the group", 5*time.Second, func() bool {
-		ch, err := raw.Do(ctx, raw.B().PubsubChannels().Build()).AsStrSlice()
+		ch, err := raw.Do(ctx, raw.B().PubsubChannels().Pattern(prefix+"*").Build()).AsStrSlice()
 		return err == nil && len(ch) == 0
 	})
 }
@@ -608,6 +610,9 @@ func TestInlineDeliveryBypassesTheQueue(t *testing.T) {
 // fails Subscribe at once with Redis's reason, instead of a timeout.
 func TestSubscribeRefusedByRedis(t *testing.T) {
 	srv := testredis.Start(t)
+	if srv.Borrowed() {
+		t.Skip("adds an ACL user: needs a Redis of its own, " + testredis.EnvURL + " is set")
+	}
 	raw := rawClient(t, srv.URL())
 	ctx := context.Background()
 	err := raw.Do(ctx, raw.B().AclSetuser().Username("nosub").Rule("on", ">secret", "~*", "&*", "+@all", "-subscribe", "-ssubscribe").Build()).Error()
