@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/chanxgo/chanx/codegen/internal/gentest"
 	"github.com/chanxgo/chanx/ir"
 	"github.com/chanxgo/chanx/runtime/validate"
+	"github.com/chanxgo/chanx/runtime/wire"
 	"github.com/chanxgo/chanx/spec/analyze"
 )
 
@@ -203,14 +205,35 @@ func TestDifferentialJSONSchemaSuite(t *testing.T) {
 		t.Fatal(err)
 	}
 	var prog bytes.Buffer
-	prog.WriteString("package main\n\nimport (\n\t\"bufio\"\n\t\"encoding/json\"\n\t\"fmt\"\n\t\"os\"\n)\n\n")
-	prog.WriteString("var cases = map[string]func([]byte) bool{\n")
+	prog.WriteString("package main\n\nimport (\n\t\"bufio\"\n\t\"encoding/json\"\n\t\"errors\"\n\t\"fmt\"\n\t\"os\"\n\t\"sort\"\n\n\t\"github.com/chanxgo/chanx/runtime/wire\"\n)\n\n")
+	prog.WriteString("var cases = map[string]func([]byte) error{\n")
 	for _, c := range cases {
-		fmt.Fprintf(&prog, "\t%q: func(data []byte) bool { var v %s; return json.Unmarshal(data, &v) == nil && v.Validate() == nil },\n", c.name, c.name)
+		fmt.Fprintf(&prog, "\t%q: func(data []byte) error { var v %s; if err := json.Unmarshal(data, &v); err != nil { return err }; return v.Validate() },\n", c.name, c.name)
 	}
-	prog.WriteString("}\n\nfunc main() {\n\tin := bufio.NewScanner(os.Stdin)\n\tin.Buffer(nil, 1<<24)\n\tfor in.Scan() {\n")
+	// A verdict line is 1, or 0 and the problems' locs, so that where the
+	// problems are can be compared too.
+	prog.WriteString(`}
+
+func verdict(err error) string {
+	if err == nil {
+		return "1"
+	}
+	var ve *wire.ValidationError
+	if !errors.As(err, &ve) {
+		return "0 decode"
+	}
+	var locs []string
+	for _, p := range ve.Problems {
+		locs = append(locs, wire.LocString(p.Loc))
+	}
+	sort.Strings(locs)
+	b, _ := json.Marshal(locs)
+	return "0 " + string(b)
+}
+`)
+	prog.WriteString("\nfunc main() {\n\tin := bufio.NewScanner(os.Stdin)\n\tin.Buffer(nil, 1<<24)\n\tfor in.Scan() {\n")
 	prog.WriteString("\t\tvar line struct{ Case string; Data json.RawMessage }\n\t\tif err := json.Unmarshal(in.Bytes(), &line); err != nil {\n\t\t\tpanic(err)\n\t\t}\n")
-	prog.WriteString("\t\tif cases[line.Case](line.Data) {\n\t\t\tfmt.Println(1)\n\t\t} else {\n\t\t\tfmt.Println(0)\n\t\t}\n\t}\n}\n")
+	prog.WriteString("\t\tfmt.Println(verdict(cases[line.Case](line.Data)))\n\t}\n}\n")
 	dir, _ = gentest.BuildModule(t, map[string][]byte{"gen.go": src, "main.go": prog.Bytes()}, "build", "-o", "diff.bin", ".")
 
 	var input bytes.Buffer
@@ -226,7 +249,7 @@ func TestDifferentialJSONSchemaSuite(t *testing.T) {
 	if err != nil {
 		t.Fatalf("running the generated validators: %v", err)
 	}
-	verdicts := strings.Fields(string(out))
+	verdicts := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
 	if len(verdicts) != len(instances) {
 		t.Fatalf("got %d verdicts for %d instances", len(verdicts), len(instances))
 	}
@@ -242,6 +265,9 @@ func TestDifferentialJSONSchemaSuite(t *testing.T) {
 		got := verdicts[i] == "1"
 		if in.valid {
 			k.valid++
+		}
+		if !got && !in.valid && (strings.HasPrefix(in.c.keyword, "typed-") || in.c.keyword == "random-schemas") {
+			locsAgree(t, in, strings.TrimPrefix(verdicts[i], "0 "))
 		}
 		id := in.c.keyword + "/" + in.c.group + "/" + in.what
 		agree := got == in.valid
@@ -279,6 +305,45 @@ func TestDifferentialJSONSchemaSuite(t *testing.T) {
 		for _, r := range reasons {
 			t.Logf("not generated: %s: %s", k, r)
 		}
+	}
+}
+
+// locsAgree checks, for an invalid instance of our typed cases, that the
+// generated validator reports problems at the places the oracle does,
+// where the oracle names a place (not for a failed union as a whole).
+func locsAgree(t *testing.T, in *diffInstance, got string) {
+	t.Helper()
+	if got == "decode" {
+		return
+	}
+	problems := in.c.oracle.ValidateAt([]any{"v"}, validate.MustJSON(string(in.data)))
+	seen := map[string]bool{}
+	var want []string
+	for _, p := range problems {
+		if p.Type == validate.TypeUnion || p.Type == validate.TypeNot {
+			return
+		}
+		if l := wire.LocString(p.Loc); !seen[l] {
+			seen[l] = true
+			want = append(want, l)
+		}
+	}
+	sort.Strings(want)
+	var gotLocs []string
+	if err := json.Unmarshal([]byte(got), &gotLocs); err != nil {
+		t.Fatalf("verdict %q: %v", got, err)
+	}
+	gotSet := map[string]bool{}
+	for _, l := range gotLocs {
+		gotSet[l] = true
+	}
+	var gotList []string
+	for l := range gotSet {
+		gotList = append(gotList, l)
+	}
+	sort.Strings(gotList)
+	if !slices.Equal(want, gotList) {
+		t.Errorf("%s/%s: problems at %v, the oracle's at %v", in.c.group, in.what, gotList, want)
 	}
 }
 

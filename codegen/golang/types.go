@@ -126,6 +126,7 @@ func (b *builder) computeRep(s *ir.Schema, hint string) *rep {
 		} else {
 			r = &rep{kind: repSlice, elem: anyRep}
 		}
+		r.elem = comparedElem(s, r.elem)
 	case "object":
 		if sr := b.structRep(s, hint); sr != nil {
 			r = sr
@@ -136,7 +137,7 @@ func (b *builder) computeRep(s *ir.Schema, hint string) *rep {
 			if len(s.Properties) == 0 && len(s.PatternProperties) == 0 && s.AdditionalProperties != nil {
 				elem = b.elemRep(s.AdditionalProperties, b.typeHint(s, hint)+"Value")
 			}
-			r = &rep{kind: repMap, elem: elem}
+			r = &rep{kind: repMap, elem: comparedElem(s, elem)}
 		}
 	default:
 		return anyRep
@@ -150,6 +151,18 @@ func (b *builder) computeRep(s *ir.Schema, hint string) *rep {
 		return &rep{kind: repPtr, elem: r}
 	}
 	return r
+}
+
+// comparedElem keeps elements as JSON values when the container is
+// compared as a whole (uniqueItems, enum, const) and its elements are
+// structs or containers: a Go value marshalled back to JSON cannot tell an
+// absent member from a null or empty one, so it cannot be compared
+// exactly.
+func comparedElem(s *ir.Schema, elem *rep) *rep {
+	if (s.UniqueItems || s.Enum != nil || s.HasConst) && elem.kind != repAny && !elem.comparable() {
+		return anyRep
+	}
+	return elem
 }
 
 // elemRep is the representation of array items and map values. A
