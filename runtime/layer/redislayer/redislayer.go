@@ -106,8 +106,11 @@ type Stats struct {
 // Subscriptions use rueidis's Client.Receive, one goroutine per group:
 // rueidis resubscribes by itself when the connection to Redis comes back,
 // and, in cluster mode, routes each (sharded) subscription to the node
-// that owns its channel. Messages published while Redis is unreachable are
-// lost; Publish reports those failures. Delivery is at most once.
+// that owns its channel. (A dedicated connection with pub/sub hooks would
+// save the goroutine per group, but rueidis neither resubscribes it after a
+// reconnection nor spreads sharded channels over cluster nodes.) Messages
+// published while Redis is unreachable are lost; Publish reports those
+// failures. Delivery is at most once.
 type Layer struct {
 	client    rueidis.Client
 	ownClient bool
