@@ -445,7 +445,7 @@ func (b *builder) objectChecks(s *ir.Schema, r *rep) []*stmt {
 		additional = b.check(ap, elem)
 	}
 	if len(s.PatternProperties) > 0 || additional != "" || s.PropertyNames != nil {
-		l := &loop{Map: true, Additional: additional, AddArg: arg(elem, "v")}
+		l := &loop{Additional: additional, AddArg: arg(elem, "v")}
 		if additional != "" {
 			l.NeedKnown = true
 			for _, p := range s.Properties {

@@ -104,7 +104,6 @@ type stmt struct {
 	Cond     string // a Go condition that means the value is wrong
 	Type     string // the problem type constant
 	Msg      string // Go expression of the message
-	Args     string // Addf arguments after the format, "" for Add
 	Key      string // quoted key for a child path
 	Index    string // Go expression of an array index
 	Func     string // check function called
@@ -115,9 +114,9 @@ type stmt struct {
 	Ret      bool
 	Loop     *loop
 	Branches []*branch
-	Var      string
-	Vals     []string
-	Union    *namedType
+	Var      string     // package variable used (pattern, values, format)
+	Vals     []string   // Go literals of a switch over enum values
+	Union    *namedType // the union a "union" statement checks
 }
 
 // branch is one arm of an if / else if / else chain; Cond "" is the else.
@@ -132,18 +131,15 @@ type typeCase struct {
 	Body []*stmt
 }
 
-// loop describes iterating an array or object.
+// loop describes iterating the members of an object, for
+// patternProperties, additionalProperties and propertyNames.
 type loop struct {
-	Start string // first index for arrays ("0")
-	Map   bool
 	Known []string // quoted keys that are declared properties
 	Pats  []*patCheck
 	// Additional: "" none, "false" forbidden, else a check function.
 	Additional string
 	AddArg     string
 	Names      string // propertyNames check function, "" none
-	Elem       string // check function for every element (arrays)
-	ElemArg    string // argument expression for the element
 	NeedKnown  bool
 	UsesValue  bool
 }

@@ -242,3 +242,28 @@ func TestFormatUsesTheOraclesRule(t *testing.T) {
 		t.Errorf("a valid uuid costs %v allocations", n)
 	}
 }
+
+// TestLazyFallback: the oracle compiled on first use, for a keyword with no
+// generated code, reports at the path it is given.
+func TestLazyFallback(t *testing.T) {
+	l := NewLazy(`{"type": "string", "format": "email"}`)
+	var p Problems
+	var root *Path
+	at := root.Key("payload")
+	at2 := at.Key("mail")
+	l.Check(&p, &at2, "nobody")
+	if p.Len() != 1 || wire.LocString(p.List()[0].Loc) != "payload.mail" || p.List()[0].Type != TypeFormat {
+		t.Errorf("got %+v", p.List())
+	}
+	q := Quiet()
+	l.Check(&q, &at2, "a@b.example")
+	if !q.OK() {
+		t.Error("a valid address failed")
+	}
+	bad := NewLazy(`{"type": 3}`)
+	var r Problems
+	bad.Check(&r, nil, "x")
+	if r.Len() != 1 || r.List()[0].Type != TypeValue {
+		t.Errorf("a schema that does not compile: got %+v", r.List())
+	}
+}
