@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
 	"slices"
 	"sync"
@@ -563,7 +562,11 @@ func (l *Layer) unsubscribeCmd(channel string) rueidis.Completed {
 // the subscriber's node; sending each channel's messages through one node
 // keeps one publisher's messages in order.
 type nodeCache struct {
-	mu      sync.Mutex
+	snap atomic.Pointer[nodeSnapshot]
+	mu   sync.Mutex // one refresh at a time
+}
+
+type nodeSnapshot struct {
 	nodes   []rueidis.Client // sorted by address
 	fetched time.Time
 }
@@ -572,31 +575,39 @@ type nodeCache struct {
 const nodeCacheTTL = 10 * time.Second
 
 func (c *nodeCache) pick(client rueidis.Client, channel string) rueidis.Client {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.nodes == nil || time.Since(c.fetched) > nodeCacheTTL {
-		byAddr := client.Nodes()
-		addrs := make([]string, 0, len(byAddr))
-		for a := range byAddr {
-			addrs = append(addrs, a)
-		}
-		slices.Sort(addrs)
-		c.nodes = c.nodes[:0]
-		for _, a := range addrs {
-			c.nodes = append(c.nodes, byAddr[a])
-		}
-		c.fetched = time.Now()
+	snap := c.snap.Load()
+	if snap == nil || time.Since(snap.fetched) > nodeCacheTTL {
+		snap = c.refresh(client)
 	}
-	if len(c.nodes) == 0 {
+	if len(snap.nodes) == 0 {
 		return client
 	}
-	h := fnv.New32a()
-	h.Write([]byte(channel))
-	return c.nodes[h.Sum32()%uint32(len(c.nodes))]
+	// FNV-1a, inline to stay allocation-free.
+	h := uint32(2166136261)
+	for i := 0; i < len(channel); i++ {
+		h = (h ^ uint32(channel[i])) * 16777619
+	}
+	return snap.nodes[h%uint32(len(snap.nodes))]
 }
 
-func (c *nodeCache) forget() {
+func (c *nodeCache) refresh(client rueidis.Client) *nodeSnapshot {
 	c.mu.Lock()
-	c.nodes = nil
-	c.mu.Unlock()
+	defer c.mu.Unlock()
+	if snap := c.snap.Load(); snap != nil && time.Since(snap.fetched) <= nodeCacheTTL {
+		return snap // another publisher refreshed it
+	}
+	byAddr := client.Nodes()
+	addrs := make([]string, 0, len(byAddr))
+	for a := range byAddr {
+		addrs = append(addrs, a)
+	}
+	slices.Sort(addrs)
+	snap := &nodeSnapshot{fetched: time.Now()}
+	for _, a := range addrs {
+		snap.nodes = append(snap.nodes, byAddr[a])
+	}
+	c.snap.Store(snap)
+	return snap
 }
+
+func (c *nodeCache) forget() { c.snap.Store(nil) }
