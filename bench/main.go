@@ -53,7 +53,8 @@ func serveMain(args []string) error {
 
 // goServers are the peers this binary serves itself.
 var goServers = map[string]func(addr, redisURL string, ready func(net.Addr)) error{
-	"bare": serveBare,
+	"bare":  serveBare,
+	"chanx": serveChanx,
 }
 
 func goPeerNames() []string {
