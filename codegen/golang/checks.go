@@ -578,7 +578,11 @@ func (b *builder) dynBody(s *ir.Schema) []*stmt {
 	if body := b.numberChecks(s, false); len(body) > 0 {
 		cases = append(cases, &typeCase{Case: "number", Body: body})
 	}
-	if len(cases) > 0 {
+	switch len(cases) {
+	case 0:
+	case 1:
+		out = append(out, &stmt{Kind: "typeIf", Cases: cases})
+	default:
 		out = append(out, &stmt{Kind: "typeSwitch", Cases: cases})
 	}
 	return append(out, b.inPlace(s, anyRep)...)
