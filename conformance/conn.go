@@ -220,27 +220,49 @@ func (c *conn) isClosed() bool {
 }
 
 // close ends the connection, first handing every frame still queued to
-// the observer so that none escapes the server-frames-declared check.
+// the observer so that none escapes the server-frames-declared check. The
+// queue is drained while the close handshake runs: a server that keeps
+// sending must not stall the reader that has to see its close frame.
 func (c *conn) close() {
-	done := make(chan struct{})
+	var late []frame
+	keep := func(f frame) {
+		if len(late) < maxEvents {
+			late = append(late, f)
+		}
+	}
+	drained := make(chan struct{})
 	go func() {
-		defer close(done)
+		defer close(drained)
+		for {
+			select {
+			case f := <-c.frames:
+				keep(f)
+			case <-c.done:
+				for {
+					select {
+					case f := <-c.frames:
+						keep(f)
+					default:
+						return
+					}
+				}
+			}
+		}
+	}()
+	closed := make(chan struct{})
+	go func() {
+		defer close(closed)
 		_ = c.ws.Close(websocket.StatusNormalClosure, "")
 	}()
 	select {
-	case <-done:
+	case <-closed:
 	case <-time.After(500 * time.Millisecond):
 		_ = c.ws.CloseNow()
-		<-done
+		<-closed
 	}
 	c.cancel()
-	<-c.done
-	for {
-		select {
-		case f := <-c.frames:
-			c.got(f)
-		default:
-			return
-		}
+	<-drained
+	for _, f := range late {
+		c.got(f)
 	}
 }
