@@ -18,6 +18,8 @@ type Options struct {
 	Source string
 	// NoFormat skips go/format (the output still has to parse).
 	NoFormat bool
+	// TypedFormats holds date-time strings as time.Time instead of string.
+	TypedFormats bool
 }
 
 // Generate turns an API into the Go files of one package: today types.go,
@@ -34,7 +36,7 @@ func Generate(ctx context.Context, api *ir.API, opts Options) (map[string][]byte
 	if !token.IsIdentifier(opts.Package) {
 		return nil, fmt.Errorf("codegen: package name %q is not a Go identifier", opts.Package)
 	}
-	src, _, err := golang.Schemas(Roots(api), golang.Options{Package: opts.Package, Source: opts.Source, NoFormat: opts.NoFormat})
+	src, _, err := golang.Schemas(Roots(api), golang.Options{Package: opts.Package, Source: opts.Source, NoFormat: opts.NoFormat, TypedFormats: opts.TypedFormats})
 	if err != nil {
 		return nil, fmt.Errorf("codegen: %w", err)
 	}

@@ -155,6 +155,9 @@ func (b *builder) typedBody(s *ir.Schema, r *rep) []*stmt {
 			return []*stmt{add("validate.TypeType", typeMessage(s.Type))}
 		}
 	}
+	if r.kind == repTime {
+		return out // only type and format, which decoding checked
+	}
 	out = append(out, b.typedValues(s, r, x)...)
 	switch r.kind {
 	case repString:

@@ -35,6 +35,10 @@ type Options struct {
 	Source string
 	// NoFormat skips go/format; the output is still checked to parse.
 	NoFormat bool
+	// TypedFormats holds date-time strings as time.Time (decoding then
+	// checks the format, by RFC 3339 as package time reads it). Default:
+	// formats stay strings, checked by the oracle's rules.
+	TypedFormats bool
 }
 
 // RootType tells, for each root, the Go type chanx declared for it.
@@ -49,6 +53,7 @@ type RootType struct {
 // the same roots give the same bytes.
 func Schemas(roots []Root, opts Options) ([]byte, []RootType, error) {
 	b := newBuilder()
+	b.typedFormats = opts.TypedFormats
 	b.reserve(roots)
 	var types []RootType
 	for _, r := range roots {
@@ -78,7 +83,8 @@ type builder struct {
 	imports map[string]bool
 	errs    []string
 	// reserved holds the Go names set aside for named schemas.
-	reserved map[*ir.Schema]string
+	reserved     map[*ir.Schema]string
+	typedFormats bool
 }
 
 func newBuilder() *builder {
@@ -183,6 +189,7 @@ func (b *builder) model(opts Options) *fileModel {
 			b.finishNamed(t)
 		}
 	}
+	b.prune()
 	pkg := opts.Package
 	if pkg == "" {
 		pkg = "api"

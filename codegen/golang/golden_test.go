@@ -37,7 +37,9 @@ func generateGolden(t *testing.T, input string) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, _, err := Schemas([]Root{{Name: name, Schema: s}}, Options{Package: goldenPackage(name), Source: filepath.Base(input)})
+	// name_typed.json is generated with typed formats.
+	opts := Options{Package: goldenPackage(name), Source: filepath.Base(input), TypedFormats: strings.HasSuffix(name, "_typed")}
+	src, _, err := Schemas([]Root{{Name: name, Schema: s}}, opts)
 	if err != nil {
 		t.Fatalf("%s: %v", input, err)
 	}

@@ -18,6 +18,7 @@ const (
 	repStruct                // a generated struct
 	repUnion                 // a generated union
 	repPtr                   // *elem: a nullable value
+	repTime                  // time.Time: a date-time string, when asked for
 )
 
 // rep is the Go representation chosen for a schema.
@@ -49,6 +50,8 @@ func (r *rep) goType() string {
 		return "map[string]" + r.elem.goType()
 	case repPtr:
 		return "*" + r.elem.goType()
+	case repTime:
+		return "time.Time"
 	}
 	return "any"
 }
@@ -68,7 +71,7 @@ func (r *rep) byPointer() bool { return r.kind == repStruct || r.kind == repUnio
 // jsonKind is the JSON Schema type a value of r always has, "" for any.
 func (r *rep) jsonKind() string {
 	switch r.kind {
-	case repString:
+	case repString, repTime:
 		return "string"
 	case repInt:
 		return "integer"

@@ -113,6 +113,9 @@ func (b *builder) computeRep(s *ir.Schema, hint string) *rep {
 		r = &rep{kind: repString}
 		if len(s.Enum) > 0 && onlyStrings(s.Enum) {
 			r = b.enumRep(s, hint)
+		} else if b.typedFormats && s.Format == "date-time" && onlyFormat(s) {
+			b.imports["time"] = true
+			r = &rep{kind: repTime}
 		}
 	case "integer":
 		r = &rep{kind: repInt}
@@ -151,6 +154,15 @@ func (b *builder) computeRep(s *ir.Schema, hint string) *rep {
 		return &rep{kind: repPtr, elem: r}
 	}
 	return r
+}
+
+// onlyFormat reports whether a string schema says nothing but its type
+// and format, so that a typed value (time.Time) can stand for it: decoding
+// then enforces the format.
+func onlyFormat(s *ir.Schema) bool {
+	c := *s
+	c.Type, c.Format = nil, ""
+	return !hasAssertions(&c)
 }
 
 // comparedElem keeps elements as JSON values when the container is
@@ -631,7 +643,7 @@ func zeroOf(goType string, r *rep) string {
 		return "0"
 	case repBool:
 		return "false"
-	case repStruct, repUnion:
+	case repStruct, repUnion, repTime:
 		return goType + "{}"
 	}
 	return "nil"
