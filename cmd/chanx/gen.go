@@ -48,6 +48,7 @@ func genCommand() *cli.Command {
 			&cli.BoolFlag{Name: "clear-output", Usage: "first delete the files in --output that chanx generated"},
 			&cli.BoolFlag{Name: "check", Usage: "write nothing; exit 1 with a diff when --output is not what generation gives"},
 			&cli.BoolFlag{Name: "no-remote", Usage: "never fetch http(s) $refs"},
+			&cli.BoolFlag{Name: "typed-formats", Usage: "hold date-time strings as time.Time (default: formats stay strings)"},
 		}
 	}
 	notYet := func(what string) cli.ActionFunc {
@@ -101,7 +102,7 @@ func runGenTypes(c *cli.Context) error {
 	if diags.HasErrors() {
 		return cli.Exit("chanx gen types: the document has problems; nothing generated", 1)
 	}
-	files, err := codegen.Generate(c.Context, api, codegen.Options{Package: pkg, Source: filepath.ToSlash(loc), NoFormat: c.Bool("no-format") || c.String("formatter") != ""})
+	files, err := codegen.Generate(c.Context, api, codegen.Options{Package: pkg, Source: filepath.ToSlash(loc), NoFormat: c.Bool("no-format") || c.String("formatter") != "", TypedFormats: c.Bool("typed-formats")})
 	if err != nil {
 		return cli.Exit(fmt.Sprintf("chanx gen types: %v", err), 1)
 	}
