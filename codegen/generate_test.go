@@ -2,11 +2,15 @@ package codegen
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"go/format"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/chanxgo/chanx/codegen/internal/gentest"
 	"github.com/chanxgo/chanx/ir"
@@ -64,6 +68,50 @@ func TestCorpusGeneratesAndCompiles(t *testing.T) {
 		}
 	}
 	gentest.BuildModule(t, files, "vet", "./...")
+}
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata")
+
+// TestGoldenDocuments generates each focused AsyncAPI document under
+// testdata/golden and compares with its golden package; -update rewrites
+// them. The goldens are vetted in a temporary module.
+func TestGoldenDocuments(t *testing.T) {
+	docs, _ := filepath.Glob(filepath.Join("testdata", "golden", "*.yaml"))
+	if len(docs) == 0 {
+		t.Fatal("no golden documents")
+	}
+	built := map[string][]byte{}
+	for _, doc := range docs {
+		name := strings.TrimSuffix(filepath.Base(doc), ".yaml")
+		pkg := strings.ReplaceAll(name, "-", "")
+		files, err := Generate(context.Background(), load(t, doc), Options{Package: pkg, Source: filepath.Base(doc)})
+		if err != nil {
+			t.Fatalf("%s: %v", doc, err)
+		}
+		for file, got := range files {
+			golden := filepath.Join("testdata", "golden", name, file+".golden")
+			built[pkg+"/"+file] = got
+			if *update {
+				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update)", err)
+			}
+			if diff := cmp.Diff(string(want), string(got)); diff != "" {
+				t.Errorf("%s (-want +got):\n%s", golden, diff)
+			}
+		}
+	}
+	if !testing.Short() {
+		gentest.BuildModule(t, built, "vet", "./...")
+	}
 }
 
 func TestGenerateRejectsBadPackage(t *testing.T) {
