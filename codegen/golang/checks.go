@@ -650,7 +650,10 @@ func (b *builder) fieldChecks(f *field) []*stmt {
 		}
 	case f.rep.kind == repSlice || f.rep.kind == repMap:
 		if f.required {
-			branches = append(branches, missing, null)
+			// A nil slice or map that is not missing was null, or, built
+			// in Go, would be sent as null.
+			nilNull := &branch{Cond: fx + " == nil", Body: null.Body}
+			branches = append(branches, missing, nilNull)
 			present("", nil, fx, f.rep)
 		} else {
 			present(fx+" != nil", nil, fx, f.rep)
