@@ -166,8 +166,6 @@ func BenchmarkRoutedFrame(b *testing.B) {
 // binary re-executed), so the figure is the server's alone.
 const childEnv = "CHANX_BENCH_SERVER"
 
-var lastLine string
-
 // runChildServer is the child side: serve bare or chanx on a loopback
 // port, print the address, then answer "mem" with the bytes the Go
 // runtime holds for heap and stacks after a GC, until stdin closes.
@@ -189,7 +187,7 @@ func runChildServer(kind string) {
 		runtime.GC()
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
-		fmt.Println(ms.HeapInuse+ms.StackInuse, runtime.NumGoroutine(), ms.HeapInuse, ms.StackInuse)
+		fmt.Println(ms.HeapInuse+ms.StackInuse, runtime.NumGoroutine())
 	}
 	os.Exit(0)
 }
@@ -227,7 +225,6 @@ func idleMemory(b *testing.B, kind string, conns int) (float64, float64) {
 		if !out.Scan() {
 			b.Fatal("child server stopped")
 		}
-		lastLine = out.Text()
 		f := strings.Fields(out.Text())
 		m, _ := strconv.ParseFloat(f[0], 64)
 		g, _ := strconv.ParseFloat(f[1], 64)
@@ -252,6 +249,5 @@ func idleMemory(b *testing.B, kind string, conns int) (float64, float64) {
 		wss[i] = ws
 	}
 	after, g1 := mem()
-	fmt.Fprintln(os.Stderr, kind, lastLine)
 	return (after - before) / float64(conns), (g1 - g0) / float64(conns)
 }

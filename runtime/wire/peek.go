@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 )
@@ -150,20 +151,29 @@ func skipSpace(b []byte, i int) int {
 }
 
 // scanString reads the string starting at the quote b[i] and returns the
-// index of its closing quote and whether it holds escapes.
+// index of its closing quote and whether it holds escapes. It jumps from
+// quote to quote (bytes.IndexByte is vectorized) and leaves checking the
+// characters inside to the decoder.
 func scanString(b []byte, i int) (end int, escaped bool, ok bool) {
-	for j := i + 1; j < len(b); j++ {
-		switch c := b[j]; {
-		case c == '"':
-			return j, escaped, true
-		case c == '\\':
-			escaped = true
-			j++
-		case c < 0x20:
+	j := i + 1
+	for {
+		k := bytes.IndexByte(b[j:], '"')
+		if k < 0 {
 			return 0, false, false
 		}
+		q := j + k
+		if !escaped && bytes.IndexByte(b[j:q], '\\') >= 0 {
+			escaped = true
+		}
+		backslashes := 0
+		for p := q - 1; p > i && b[p] == '\\'; p-- {
+			backslashes++
+		}
+		if backslashes%2 == 0 {
+			return q, escaped, true
+		}
+		j = q + 1
 	}
-	return 0, false, false
 }
 
 // skipValue skips the JSON value at b[i]. depth is how many more levels of

@@ -153,3 +153,14 @@ func FuzzPeek(f *testing.F) {
 		_ = SnakeizeKeys(frame)
 	})
 }
+
+func BenchmarkPeek(b *testing.B) {
+	frame := []byte(`{"action":"new_chat_message","payload":{"message":"` + strings.Repeat("m", 150) + `","name":"benchmark"}}`)
+	b.SetBytes(int64(len(frame)))
+	b.ReportAllocs()
+	for range b.N {
+		if _, err := Peek(frame, "action", 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
