@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -342,16 +343,42 @@ func (c *Conn) dispatch(frame []byte) {
 		c.answer(nil)
 		return
 	}
-	b, err := wire.Encode(reply)
-	if err != nil {
+	if b, ok := reply.([]byte); ok {
+		c.answer(c.outgoing(b))
+		return
+	}
+	// Encode into a pooled buffer: written inline, the reply costs no
+	// allocation of its own.
+	eb := encoders.Get().(*encoder)
+	defer encoders.Put(eb)
+	eb.buf.Reset()
+	if err := eb.enc.Encode(reply); err != nil {
 		s.met.FrameError(c.ch.pattern, metrics.ReasonHandler)
 		s.log.LogAttrs(c.ctx, slog.LevelWarn, "chanx: encode reply failed",
 			slog.String("conn", c.id), slog.String("action", r.action), slog.String("error", err.Error()))
 		c.answer(wire.HandlerErrorFrame(r.action))
 		return
 	}
-	c.answer(c.outgoing(b))
+	b := eb.buf.Bytes()
+	b = b[:len(b)-1] // Encode ends the value with a newline
+	c.answerBorrowed(c.outgoing(b))
+	if eb.buf.Cap() > maxPooledBuf {
+		eb.buf = bytes.Buffer{}
+		eb.enc = json.NewEncoder(&eb.buf)
+	}
 }
+
+// encoder is a reusable reply encoder.
+type encoder struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+var encoders = sync.Pool{New: func() any {
+	e := new(encoder)
+	e.enc = json.NewEncoder(&e.buf)
+	return e
+}}
 
 var errPanicked = errors.New("server: handler panicked")
 

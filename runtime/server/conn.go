@@ -210,8 +210,19 @@ func (c *Conn) answer(frame []byte) {
 		frame, marker = marker, nil
 	}
 	if frame != nil {
-		_ = c.enqueueFrom(frame, marker, true) // a full or closed queue is counted there
+		_ = c.enqueueFrom(frame, marker, true, false) // a full or closed queue is counted there
 	}
+}
+
+// answerBorrowed is answer for a frame in a buffer the caller reuses once
+// answerBorrowed returns: written inline when nothing else is queued,
+// copied otherwise.
+func (c *Conn) answerBorrowed(frame []byte) {
+	var marker []byte
+	if c.srv.opts.Completions {
+		marker = wire.CompleteFrame(wire.ActionComplete)
+	}
+	_ = c.enqueueFrom(frame, marker, true, true)
 }
 
 // deliver queues a frame that arrived through the layer (snake_case keys),
@@ -232,14 +243,15 @@ func (c *Conn) deliver(frame []byte, kind layer.Kind) {
 // queue and makes sure a writer runs. It never blocks on the network: a
 // full queue drops the frames and starts the slow-client clock.
 func (c *Conn) enqueue(frame, marker []byte) error {
-	return c.enqueueFrom(frame, marker, false)
+	return c.enqueueFrom(frame, marker, false, false)
 }
 
 // enqueueFrom is enqueue; reader is true on the connection's read loop,
 // which then writes the frames itself when no writer runs: a reply goes
 // out without a goroutine hand-off, and a client that does not read only
-// holds up its own read loop.
-func (c *Conn) enqueueFrom(frame, marker []byte, reader bool) error {
+// holds up its own read loop. borrowed (only with reader) says frame's
+// storage is reused after the call: it is copied unless written inline.
+func (c *Conn) enqueueFrom(frame, marker []byte, reader, borrowed bool) error {
 	n := 1
 	if marker != nil {
 		n = 2
@@ -253,6 +265,9 @@ func (c *Conn) enqueueFrom(frame, marker []byte, reader bool) error {
 		c.qmu.Unlock()
 		c.queueFull()
 		return ErrQueueFull
+	}
+	if borrowed && (c.writing || len(c.queue) > 0) {
+		frame = bytes.Clone(frame)
 	}
 	c.queue = append(c.queue, frame)
 	if marker != nil {
@@ -296,7 +311,9 @@ func (c *Conn) drain(inline bool) {
 		c.qmu.Lock()
 		batch := c.queue
 		if len(batch) == 0 || c.qclosed {
-			c.queue = nil
+			if c.qclosed || cap(c.queue) > keptQueueCap {
+				c.queue = nil
+			}
 			c.writing = false
 			c.qmu.Unlock()
 			return
@@ -323,12 +340,16 @@ func (c *Conn) drain(inline bool) {
 			batch[i] = nil
 		}
 		c.qmu.Lock()
-		if c.spare == nil && cap(batch) <= 2*c.srv.opts.SendQueue {
+		if c.spare == nil && cap(batch) <= keptQueueCap {
 			c.spare = batch[:0]
 		}
 		c.qmu.Unlock()
 	}
 }
+
+// keptQueueCap is the largest queue storage an idle connection keeps for
+// reuse; a burst's bigger batches are left to the garbage collector.
+const keptQueueCap = 8
 
 // queueFull counts a dropped frame and closes the connection with 1008
 // when its queue has stayed full for SlowClientTimeout.
