@@ -51,15 +51,10 @@ func genCommand() *cli.Command {
 			&cli.BoolFlag{Name: "typed-formats", Usage: "hold date-time strings as time.Time (default: formats stay strings)"},
 		}
 	}
-	notYet := func(what string) cli.ActionFunc {
-		return func(c *cli.Context) error {
-			return cli.Exit(fmt.Sprintf("chanx gen %s: not implemented yet; 'chanx gen types' generates the message types and validators", what), 2)
-		}
-	}
 	sub := []*cli.Command{
 		{Name: "types", Usage: "generate the Go types and validators of a document's messages", UsageText: "chanx gen types -s PATH|URL -o DIR [--package NAME] [--check]", Description: genTypesDescription, Flags: flags(), Action: runGenTypes},
-		{Name: "server", Usage: "generate a typed server package (not implemented yet)", Flags: flags(), Action: notYet("server")},
-		{Name: "client", Usage: "generate a typed client package (not implemented yet)", Flags: flags(), Action: notYet("client")},
+		genServerCommand(flags()),
+		genClientCommand(flags()),
 	}
 	for _, s := range sub {
 		s.OnUsageError = usageError
