@@ -22,7 +22,9 @@ func (g *schemaGen) schema(depth int) map[string]any {
 	if depth > 3 {
 		return g.scalar()
 	}
-	switch k := r.Intn(20); {
+	switch k := r.Intn(26); {
+	case k >= 20:
+		return g.exotic(depth)
 	case k < 7:
 		return g.object(depth)
 	case k < 11:
@@ -46,6 +48,33 @@ func (g *schemaGen) schema(depth int) map[string]any {
 		return map[string]any{"type": "object", "additionalProperties": g.scalar(), "maxProperties": json.Number("2")}
 	default:
 		return map[string]any{"enum": []any{"a", json.Number("1"), nil, true}}
+	}
+}
+
+// exotic mixes typed schemas with the keywords that force JSON values:
+// not, if/then/else, tuples, contains, dependencies, patternProperties.
+func (g *schemaGen) exotic(depth int) map[string]any {
+	r := g.rng
+	switch r.Intn(6) {
+	case 0:
+		o := g.object(depth + 1)
+		o["not"] = map[string]any{"required": []any{"c"}}
+		return o
+	case 1:
+		return map[string]any{"if": map[string]any{"type": "string"}, "then": map[string]any{"maxLength": json.Number("2")}, "else": g.schema(depth + 1)}
+	case 2:
+		return map[string]any{"type": "array", "items": []any{g.scalar(), g.scalar()}, "additionalItems": r.Intn(2) == 0}
+	case 3:
+		return map[string]any{"type": "array", "items": g.schema(depth + 1), "contains": g.scalar()}
+	case 4:
+		o := g.object(depth + 1)
+		o["dependencies"] = map[string]any{"a": []any{"b"}}
+		o["minProperties"] = json.Number("1")
+		return o
+	default:
+		o := g.object(depth + 1)
+		o["patternProperties"] = map[string]any{"^x": g.scalar()}
+		return o
 	}
 }
 
@@ -146,6 +175,19 @@ func (g *schemaGen) instance(s map[string]any, depth int) any {
 	if e, ok := s["enum"].([]any); ok {
 		return e[r.Intn(len(e))]
 	}
+	if then, ok := s["then"].(map[string]any); ok && r.Intn(2) == 0 {
+		return g.instance(then, depth+1)
+	}
+	if tuple, ok := s["items"].([]any); ok {
+		var a []any
+		for _, it := range tuple[:r.Intn(len(tuple)+1)] {
+			a = append(a, g.instance(it.(map[string]any), depth+1))
+		}
+		if a == nil {
+			a = []any{}
+		}
+		return a
+	}
 	for _, k := range []string{"anyOf", "oneOf", "allOf"} {
 		if l, ok := s[k].([]any); ok {
 			if k == "allOf" {
@@ -199,6 +241,9 @@ func (g *schemaGen) instance(s map[string]any, depth int) any {
 			if r.Intn(4) > 0 {
 				o[k] = g.instance(props[k].(map[string]any), depth+1)
 			}
+		}
+		if pp, ok := s["patternProperties"].(map[string]any); ok && r.Intn(2) == 0 {
+			o["xtra"] = g.instance(pp["^x"].(map[string]any), depth+1)
 		}
 		if ap, ok := s["additionalProperties"].(map[string]any); ok && r.Intn(2) == 0 {
 			o["extra"] = g.instance(ap, depth+1)

@@ -177,13 +177,13 @@ func comparedElem(s *ir.Schema, elem *rep) *rep {
 	return elem
 }
 
-// elemRep is the representation of array items and map values. A
-// container of containers that would lose nulls (encoding/json decodes
-// [[null]] into [][]int64{{0}}) keeps its inner containers as JSON values:
-// a struct sees the nulls of its own fields' elements, not deeper ones.
+// elemRep is the representation of array items and map values. Inner
+// containers stay JSON values: encoding/json decodes [null] into []T{nil}
+// and [[null]] into [][]int64{{0}}, and only a struct sees the nulls of
+// its own fields' elements.
 func (b *builder) elemRep(s *ir.Schema, hint string) *rep {
 	r := b.repOf(s, hint)
-	if nullLost(r) {
+	if r.kind == repSlice || r.kind == repMap {
 		return anyRep
 	}
 	return r

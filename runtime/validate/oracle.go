@@ -140,9 +140,10 @@ func collectLeaves(e *jsonschema.ValidationError, out *[]*jsonschema.ValidationE
 		return
 	}
 	switch e.ErrorKind.(type) {
-	case *kind.AnyOf, *kind.OneOf:
-		// A union that failed is one problem at its own place: listing every
-		// branch's complaints would blame the client for each alternative.
+	case *kind.AnyOf, *kind.OneOf, *kind.Contains:
+		// A union (or contains) that failed is one problem at its own
+		// place: listing every branch's (item's) complaints would blame the
+		// client for each alternative.
 		*out = append(*out, e)
 		return
 	}
@@ -164,6 +165,12 @@ func leafProblems(prefix []any, v any, l *jsonschema.ValidationError) []wire.Pro
 		out := make([]wire.Problem, 0, len(k.Missing))
 		for _, name := range k.Missing {
 			out = append(out, member(name, TypeMissing, "field required"))
+		}
+		return out
+	case *kind.Dependency:
+		out := make([]wire.Problem, 0, len(k.Missing))
+		for _, name := range k.Missing {
+			out = append(out, member(name, TypeDependency, "field required when "+k.Prop+" is present"))
 		}
 		return out
 	case *kind.AdditionalProperties:
