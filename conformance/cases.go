@@ -47,15 +47,18 @@ func (cr *caseRun) dial(ctx context.Context, name, path string) (*conn, error) {
 	return c, err
 }
 
-// observe judges every frame the server sends against the document.
-func (cr *caseRun) observe(c *conn, f frame) {
+// observe judges every frame the server sends against the document; the
+// reason a frame is not allowed goes on its transcript line.
+func (cr *caseRun) observe(c *conn, f frame) string {
 	cr.seen++
-	if cr.undeclared != "" {
-		return
-	}
-	if why := cr.p.undeclared(f); why != "" {
+	why := cr.p.undeclared(f)
+	if why != "" && cr.undeclared == "" {
 		cr.undeclared = fmt.Sprintf("connection %s received %s\n%s", c.name, short(f.data), why)
 	}
+	if why != "" {
+		return "undeclared: " + strings.ReplaceAll(strings.ReplaceAll(why, "\n  ", "; "), "\n", "; ")
+	}
+	return ""
 }
 
 // verdicts returns the server-frames-declared verdict of the case, when

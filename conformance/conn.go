@@ -78,8 +78,9 @@ type conn struct {
 	cancel context.CancelFunc
 	rec    *transcript
 	// seen is called for every frame received, in order, before it is
-	// returned (the server-frames-declared check observes them here).
-	seen   func(c *conn, f frame)
+	// returned (the server-frames-declared check observes them here); what
+	// it returns is noted on the frame's transcript line.
+	seen   func(c *conn, f frame) string
 	closed bool // the tester already recorded the close
 }
 
@@ -87,7 +88,7 @@ type conn struct {
 var errTimeout = errors.New("timed out")
 
 // dialConn opens a connection to u.
-func dialConn(ctx context.Context, name, u string, header http.Header, timeout time.Duration, rec *transcript, seen func(*conn, frame)) (*conn, *http.Response, error) {
+func dialConn(ctx context.Context, name, u string, header http.Header, timeout time.Duration, rec *transcript, seen func(*conn, frame) string) (*conn, *http.Response, error) {
 	dctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	ws, resp, err := websocket.Dial(dctx, u, &websocket.DialOptions{HTTPHeader: header.Clone()})
@@ -182,10 +183,11 @@ func (c *conn) next(ctx context.Context, d time.Duration) (frame, error) {
 }
 
 func (c *conn) got(f frame) {
-	c.rec.add(frameEvent(c.name, "recv", f.typ, f.data))
+	e := frameEvent(c.name, "recv", f.typ, f.data)
 	if c.seen != nil {
-		c.seen(c, f)
+		e.Note = c.seen(c, f)
 	}
+	c.rec.add(e)
 }
 
 func (c *conn) closedErr() *closedError {
