@@ -39,8 +39,13 @@ func usageError(c *cli.Context, err error, _ bool) error {
 
 func newApp(stdout, stderr io.Writer) *cli.App {
 	app := &cli.App{
-		Name:           "chanx",
-		Usage:          "schema-first WebSockets from an AsyncAPI 3 document",
+		Name:  "chanx",
+		Usage: "schema-first WebSockets from an AsyncAPI 3 document",
+		Description: "chanx reads one AsyncAPI 3 document (asyncapi.yaml) and checks it (validate),\n" +
+			"generates typed Go server and client packages from it (gen), and tests a running\n" +
+			"WebSocket server against it (conformance).\n\n" +
+			"Run 'chanx COMMAND --help' for the flags of a command. Exit codes: 0 success,\n" +
+			"1 the command found problems, 2 the arguments were unusable.",
 		Writer:         stdout,
 		ErrWriter:      stderr,
 		ExitErrHandler: func(*cli.Context, error) {},
