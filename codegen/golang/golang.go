@@ -231,29 +231,37 @@ func render(name string, m *fileModel, gofmt bool) ([]byte, error) {
 		}
 		return formatPiece(name, buf.Bytes(), gofmt)
 	}
+	// The pieces, in file order: the header, the types, the variables,
+	// the functions.
+	type piece struct {
+		tmpl string
+		data any
+	}
 	head := *m
-	head.Funcs = nil
-	pieces := [][]*checkFunc{nil}
-	n := (len(m.Funcs) + parallelFormatPieces - 1) / parallelFormatPieces
+	head.Types, head.Vars, head.Funcs = nil, nil, nil
+	pieces := []piece{{name, &head}}
+	n := (len(m.Types) + parallelFormatPieces - 1) / parallelFormatPieces
+	for i := 0; i < len(m.Types); i += n {
+		pieces = append(pieces, piece{"types", m.Types[i:min(i+n, len(m.Types))]})
+	}
+	pieces = append(pieces, piece{"vars", m.Vars})
+	n = (len(m.Funcs) + parallelFormatPieces - 1) / parallelFormatPieces
 	for i := 0; i < len(m.Funcs); i += n {
-		pieces = append(pieces, m.Funcs[i:min(i+n, len(m.Funcs))])
+		pieces = append(pieces, piece{"funcs", m.Funcs[i:min(i+n, len(m.Funcs))]})
 	}
 	out := make([][]byte, len(pieces))
 	errs := make([]error, len(pieces))
 	var wg sync.WaitGroup
-	for i, fs := range pieces {
+	for i, pc := range pieces {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			var buf bytes.Buffer
-			var err error
-			if i == 0 {
-				err = t.ExecuteTemplate(&buf, name, &head)
-			} else {
-				err = t.ExecuteTemplate(&buf, "funcs", fs)
-			}
-			if err != nil {
+			if err := t.ExecuteTemplate(&buf, pc.tmpl, pc.data); err != nil {
 				errs[i] = fmt.Errorf("golang: render %s: %w", name, err)
+				return
+			}
+			if len(bytes.TrimSpace(buf.Bytes())) == 0 {
 				return
 			}
 			out[i], errs[i] = formatPiece(name, buf.Bytes(), true)
@@ -266,11 +274,14 @@ func render(name string, m *fileModel, gofmt bool) ([]byte, error) {
 		}
 	}
 	var all bytes.Buffer
-	for i, o := range out {
-		if i > 0 {
+	for _, o := range out {
+		if o = bytes.Trim(o, "\n"); len(o) == 0 {
+			continue
+		}
+		if all.Len() > 0 {
 			all.WriteByte('\n')
 		}
-		all.Write(bytes.Trim(o, "\n"))
+		all.Write(o)
 		all.WriteByte('\n')
 	}
 	return all.Bytes(), nil
