@@ -14,12 +14,17 @@ import (
 type Status string
 
 const (
+	// Pass: the check was judged at least once and never failed.
 	Pass Status = "pass"
+	// Fail: some case broke the check; Result.Failure holds the evidence.
 	Fail Status = "fail"
+	// Skip: the check does not apply (Result.Reason says why) or was not
+	// selected.
 	Skip Status = "skip"
 )
 
-// Report is the outcome of a run.
+// Report is the outcome of a run: one Result per check and channel (or
+// operation), in check order, so that CI can diff and archive it.
 type Report struct {
 	Document    string        `json:"document,omitempty"`
 	URL         string        `json:"url"`
