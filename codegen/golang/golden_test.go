@@ -89,6 +89,13 @@ func TestGoldenCompiles(t *testing.T) {
 		files[goldenPackage(name)+"/"+name+".go"] = golden
 	}
 	gentest.BuildModule(t, files, "vet", "./...")
+	// And they behave: a program drives them (testdata/goldencheck).
+	check, err := os.ReadFile(filepath.Join("testdata", "goldencheck", "main.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files["goldencheck/main.go"] = check
+	gentest.BuildModule(t, files, "run", "./goldencheck")
 }
 
 // TestBenchFrameIsCurrent checks the committed generated package used by

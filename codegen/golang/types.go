@@ -211,7 +211,11 @@ func (b *builder) enumRep(s *ir.Schema, hint string) *rep {
 		if str == "" {
 			fallback = name + "Empty"
 		}
-		cn := b.ns.take(name+exportedName(str), fallback)
+		want := ""
+		if n := exportedName(str); n != "" {
+			want = name + n
+		}
+		cn := b.ns.take(want, fallback)
 		t.Consts = append(t.Consts, &enumConst{Name: cn, Value: strconv.Quote(str)})
 	}
 	b.declare(t)
