@@ -10,7 +10,8 @@ type Metrics interface {
 	// ConnectionClosed counts a connection that ended, however it ended.
 	ConnectionClosed(channel string)
 	// ConnectionRejected counts a request refused before or right after the
-	// upgrade; reason is "auth", "origin", "shutdown" or "connect".
+	// upgrade; reason is "auth", "upgrade" (not a WebSocket request, or a
+	// foreign origin), "shutdown" or "connect" (OnConnect failed).
 	ConnectionRejected(channel, reason string)
 	// FrameReceived counts a frame read from a client.
 	FrameReceived(channel, action string)

@@ -243,8 +243,9 @@ func (ch *Channel) accept(w http.ResponseWriter, r *http.Request) *Conn {
 		InsecureSkipVerify: s.opts.InsecureSkipOriginCheck,
 	})
 	if err != nil {
-		// Accept has answered the request (403 for a foreign origin).
-		s.met.ConnectionRejected(ch.pattern, "origin")
+		// Accept has answered the request (403 for a foreign origin, 426
+		// without an upgrade).
+		s.met.ConnectionRejected(ch.pattern, "upgrade")
 		s.log.LogAttrs(r.Context(), slog.LevelDebug, "chanx: upgrade failed",
 			slog.String("channel", ch.pattern), slog.String("error", err.Error()))
 		return nil
