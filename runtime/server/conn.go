@@ -51,7 +51,7 @@ type Conn struct {
 
 	fullSince    atomic.Int64 // monotonic ns when the queue was found full, 0 if not
 	closeStarted atomic.Bool
-	pingTimer    *time.Timer
+	pingTimer    atomic.Pointer[time.Timer] // set once by start, read by keepalive
 }
 
 var epoch = time.Now()
@@ -455,7 +455,9 @@ func (c *Conn) keepalive() {
 		c.kill()
 		return
 	}
-	c.pingTimer.Reset(c.srv.opts.PingInterval)
+	if t := c.pingTimer.Load(); t != nil {
+		t.Reset(c.srv.opts.PingInterval)
+	}
 }
 
 // run serves the connection from the upgrade to its end.
@@ -495,7 +497,7 @@ func (c *Conn) start() {
 		return
 	}
 	if s.opts.PingInterval > 0 {
-		c.pingTimer = time.AfterFunc(s.opts.PingInterval, c.keepalive)
+		c.pingTimer.Store(time.AfterFunc(s.opts.PingInterval, c.keepalive))
 	}
 }
 
@@ -506,8 +508,8 @@ func (c *Conn) start() {
 func (c *Conn) finish(err error) {
 	s := c.srv
 	ch := c.ch
-	if c.pingTimer != nil {
-		c.pingTimer.Stop()
+	if t := c.pingTimer.Load(); t != nil {
+		t.Stop()
 	}
 	groups := c.leaveAll()
 	c.kill()
