@@ -41,7 +41,7 @@ type Conn struct {
 	qmu     sync.Mutex
 	queue   [][]byte // frames waiting for the writer
 	spare   [][]byte // the previous batch's storage, reused
-	writing bool     // a drain goroutine is running
+	writing bool     // a drain is running, inline or on its goroutine
 	peak    int      // most frames ever waiting, for tests of the bound
 	qclosed bool     // no more frames or background work accepted
 	bg      sync.WaitGroup
