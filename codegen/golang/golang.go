@@ -220,7 +220,7 @@ func (b *builder) model(opts Options) *fileModel {
 // parallel: its check functions are independent declarations, which gofmt
 // formats the same alone as in the whole file.
 func render(name string, m *fileModel, gofmt bool) ([]byte, error) {
-	t, err := template.New(name).Funcs(funcs).ParseFS(templates.Go, "go/*.tmpl")
+	t, err := template.New(name).Funcs(funcs).ParseFS(templates.Go, "go/"+name)
 	if err != nil {
 		return nil, fmt.Errorf("golang: parse templates: %w", err)
 	}

@@ -36,7 +36,6 @@ type namedType struct {
 	// Struct plumbing.
 	KeysVar     string
 	KeepUnknown bool
-	NullInside  string // bit set of fields whose elements cannot hold null
 	ConstFields []*field
 	// Check is the function validating a value of this type; Receiver is
 	// how Validate passes the value to it ("x" or "&x"... see templates).

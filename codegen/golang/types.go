@@ -331,24 +331,18 @@ func (b *builder) structRep(s *ir.Schema, hint string) *rep {
 		b.finishField(t, f)
 		t.Fields = append(t.Fields, f)
 	}
+	keys := make([]string, len(order))
+	args := ""
+	for i, f := range order {
+		keys[i] = f.Key
+		if nullLost(f.rep) {
+			args += ", " + strconv.Itoa(i)
+		}
+	}
 	if ap := s.AdditionalProperties; ap != nil && ap.Bool != nil && !*ap.Bool {
 		t.KeepUnknown = true
 	}
-	keys := make([]string, len(order))
-	for i, f := range order {
-		keys[i] = f.Key
-	}
-	t.KeysVar = b.addVar("Keys", "[]string{"+strings.Join(keys, ", ")+"}")
-	var mask uint64
-	for _, f := range order {
-		if f.Index < 64 && nullLost(f.rep) {
-			mask |= 1 << uint(f.Index)
-		}
-	}
-	t.NullInside = "0"
-	if mask != 0 {
-		t.NullInside = "0b" + strconv.FormatUint(mask, 2)
-	}
+	t.KeysVar = b.addVar("Keys", "validate.NewKeys([]string{"+strings.Join(keys, ", ")+"}, "+strconv.FormatBool(t.KeepUnknown)+args+")")
 	t.building = false
 	return r
 }

@@ -9,6 +9,58 @@ import (
 	"strings"
 )
 
+// Keys describes the members of the JSON object a generated struct is
+// decoded from. Generated code builds one per struct type, at package
+// initialization.
+type Keys struct {
+	names       []string
+	index       map[string]int // for many names
+	keepUnknown bool
+	nullInside  []bool
+}
+
+// NewKeys describes a struct's members: names in field order;
+// keepUnknown keeps the names of other members (additionalProperties:
+// false reports them); nullInside lists the indexes of members whose array
+// or object elements must be searched for null, because their Go type
+// would read null as a zero value.
+func NewKeys(names []string, keepUnknown bool, nullInside ...int) *Keys {
+	k := &Keys{names: names, keepUnknown: keepUnknown, nullInside: make([]bool, len(names))}
+	for _, i := range nullInside {
+		k.nullInside[i] = true
+	}
+	if len(names) > 16 {
+		k.index = make(map[string]int, len(names))
+		for i, n := range names {
+			k.index[n] = i
+		}
+	}
+	return k
+}
+
+// lookup finds a key given as raw bytes (unescaped) or as a string.
+func (k *Keys) lookup(raw []byte, key string, escaped bool) int {
+	if k.index != nil {
+		var i int
+		var ok bool
+		if escaped {
+			i, ok = k.index[key]
+		} else {
+			i, ok = k.index[string(raw)]
+		}
+		if ok {
+			return i
+		}
+		return -1
+	}
+	for i, name := range k.names {
+		if (escaped && key == name) || (!escaped && string(raw) == name) {
+			return i
+		}
+	}
+	return -1
+}
+
 // Object is what generated UnmarshalJSON methods record about the JSON
 // object a struct was decoded from, because encoding/json cannot tell a
 // missing member from a zero one. A struct built in Go has a zero Object
@@ -16,11 +68,33 @@ import (
 type Object struct {
 	decoded bool
 	wasNull bool
-	seen    uint64 // bit i: known key i was present
-	null    uint64 // bit i: known key i was null
-	count   int
-	unknown []string
-	nulls   []nullElement
+	// Bit i: known key i was present, was null. Keys past the 64th use
+	// the more slices, allocated only for such large objects.
+	seen, null         uint64
+	seenMore, nullMore []uint64
+	count              int
+	unknown            []string
+	nulls              []nullElement
+}
+
+func getBit(word uint64, more []uint64, i int) bool {
+	if i < 64 {
+		return word&(1<<uint(i)) != 0
+	}
+	w := i/64 - 1
+	return w < len(more) && more[w]&(1<<uint(i%64)) != 0
+}
+
+func setBit(word *uint64, more []uint64, i int, on bool) {
+	p := word
+	if i >= 64 {
+		p = &more[i/64-1]
+	}
+	if on {
+		*p |= 1 << uint(i%64)
+	} else {
+		*p &^= 1 << uint(i%64)
+	}
 }
 
 // nullElement is a null found directly inside the array or object value of
@@ -40,14 +114,14 @@ func (o *Object) Decoded() bool { return o.decoded }
 func (o *Object) WasNull() bool { return o.wasNull }
 
 // Has reports whether known key i was present; always true for a value
-// built in Go, and for keys past the 64th.
+// built in Go.
 func (o *Object) Has(i int) bool {
-	return !o.decoded || i >= 64 || o.seen&(1<<uint(i)) != 0
+	return !o.decoded || getBit(o.seen, o.seenMore, i)
 }
 
 // IsNull reports whether known key i was present with the value null.
 func (o *Object) IsNull(i int) bool {
-	return o.decoded && i < 64 && o.null&(1<<uint(i)) != 0
+	return o.decoded && getBit(o.null, o.nullMore, i)
 }
 
 // Count is how many members the object had, or -1 for a value built in Go.
@@ -62,7 +136,14 @@ func (o *Object) Count() int {
 // exactly a known one. encoding/json matches keys case-insensitively, so
 // generated code then clears the fields whose exact key was absent.
 func (o *Object) HasOthers() bool {
-	return o.decoded && o.count > bits.OnesCount64(o.seen)
+	if !o.decoded {
+		return false
+	}
+	n := bits.OnesCount64(o.seen)
+	for _, w := range o.seenMore {
+		n += bits.OnesCount64(w)
+	}
+	return o.count > n
 }
 
 // Unknown lists the members whose key is not a known one, in order.
@@ -90,12 +171,13 @@ func (o *Object) CheckNullElement(p *Problems, at *Path, i int, key string) {
 }
 
 // Scan reads the members of the JSON object data, already checked by
-// encoding/json, matching keys against known; keepUnknown keeps the other
-// keys' names. nullInside is a bit set of known keys whose array or object
-// value is searched for null elements. It allocates only for unknown
-// keys, escaped keys and null elements.
-func (o *Object) Scan(data []byte, known []string, keepUnknown bool, nullInside uint64) error {
+// encoding/json, against the struct's keys. It allocates only for unknown
+// keys, escaped keys, null elements and objects of more than 64 keys.
+func (o *Object) Scan(data []byte, k *Keys) error {
 	*o = Object{decoded: true}
+	if extra := (len(k.names) - 1) / 64; extra > 0 {
+		o.seenMore, o.nullMore = make([]uint64, extra), make([]uint64, extra)
+	}
 	i := skipSpace(data, 0)
 	if i >= len(data) || data[i] != '{' {
 		if bytes.Equal(bytes.TrimSpace(data), []byte("null")) {
@@ -136,25 +218,13 @@ func (o *Object) Scan(data []byte, known []string, keepUnknown bool, nullInside 
 		}
 		isNull := vEnd-i == 4 && string(data[i:vEnd]) == "null"
 		o.count++
-		found := false
-		for k, name := range known {
-			if (escaped && key == name) || (!escaped && string(raw) == name) {
-				found = true
-				if k < 64 {
-					o.seen |= 1 << uint(k)
-					if nullInside&(1<<uint(k)) != 0 && !isNull {
-						o.findNulls(k, data[i:vEnd])
-					}
-					if isNull {
-						o.null |= 1 << uint(k)
-					} else {
-						o.null &^= 1 << uint(k)
-					}
-				}
-				break
+		if f := k.lookup(raw, key, escaped); f >= 0 {
+			setBit(&o.seen, o.seenMore, f, true)
+			setBit(&o.null, o.nullMore, f, isNull)
+			if k.nullInside[f] && !isNull {
+				o.findNulls(f, data[i:vEnd])
 			}
-		}
-		if !found && keepUnknown {
+		} else if k.keepUnknown {
 			if !escaped {
 				key = string(raw)
 			}
@@ -354,7 +424,7 @@ func decodeJSON(data []byte) (any, error) {
 // only case-insensitively matches a field (encoding/json's rule) does not
 // make decoding fail — it is not that field. Only when decoding fails is
 // the text rewritten and decoding tried again.
-func Unmarshal(data []byte, v any, known []string) error {
+func Unmarshal(data []byte, v any, k *Keys) error {
 	err := json.Unmarshal(data, v)
 	if err == nil {
 		return nil
@@ -363,7 +433,7 @@ func Unmarshal(data []byte, v any, known []string) error {
 	if !errors.As(err, &te) {
 		return err
 	}
-	fixed, dropped := dropCaseVariants(data, known)
+	fixed, dropped := dropCaseVariants(data, k.names)
 	fixed, changed := integralNumbers(fixed)
 	if (!dropped && !changed) || json.Unmarshal(fixed, v) != nil {
 		return err

@@ -3,6 +3,7 @@ package validate
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -121,7 +122,7 @@ func TestEqual(t *testing.T) {
 func TestObjectScan(t *testing.T) {
 	var o Object
 	data := []byte(` { "b" : null, "x\u0041": [1, {"a": "}"}], "a": "s\"" } `)
-	if err := o.Scan(data, []string{"a", "b", "c"}, true, 0); err != nil {
+	if err := o.Scan(data, NewKeys([]string{"a", "b", "c"}, true)); err != nil {
 		t.Fatal(err)
 	}
 	if !o.Has(0) || !o.Has(1) || o.Has(2) || !o.IsNull(1) || o.IsNull(0) || o.Count() != 3 {
@@ -173,7 +174,7 @@ func TestProblemsZeroAlloc(t *testing.T) {
 func TestObjectScanFindsNullElements(t *testing.T) {
 	var o Object
 	data := []byte(`{"tags": ["a", null, "b", null], "scores": {"x": 1, "y": null}, "other": [null]}`)
-	if err := o.Scan(data, []string{"tags", "scores", "other"}, false, 0b011); err != nil {
+	if err := o.Scan(data, NewKeys([]string{"tags", "scores", "other"}, false, 0, 1)); err != nil {
 		t.Fatal(err)
 	}
 	var p Problems
@@ -211,7 +212,7 @@ func TestUnmarshalIntegralNumbers(t *testing.T) {
 		S  string  `json:"s"`
 		Ns []int64 `json:"ns"`
 	}
-	known := []string{"n", "f", "s", "ns"}
+	known := NewKeys([]string{"n", "f", "s", "ns"}, false)
 	if err := Unmarshal([]byte(`{"s": "1.0 \" 2.0", "n": 1.0, "F": "not this", "f": 2.5, "ns": [1e2, -3.00]}`), &v, known); err != nil {
 		t.Fatal(err)
 	}
@@ -265,5 +266,32 @@ func TestLazyFallback(t *testing.T) {
 	bad.Check(&r, nil, "x")
 	if r.Len() != 1 || r.List()[0].Type != TypeValue {
 		t.Errorf("a schema that does not compile: got %+v", r.List())
+	}
+}
+
+// TestObjectScanManyKeys: presence is tracked past the 64th key, and keys
+// are found through an index when there are many.
+func TestObjectScanManyKeys(t *testing.T) {
+	names := make([]string, 130)
+	for i := range names {
+		names[i] = fmt.Sprintf("k%d", i)
+	}
+	var o Object
+	if err := o.Scan([]byte(`{"k3": 1, "k70": null, "k129": [null], "other": 2}`), NewKeys(names, true, 129)); err != nil {
+		t.Fatal(err)
+	}
+	for i := range names {
+		want := i == 3 || i == 70 || i == 129
+		if o.Has(i) != want {
+			t.Errorf("Has(%d) = %v", i, o.Has(i))
+		}
+	}
+	if !o.IsNull(70) || o.IsNull(3) || !o.HasOthers() || len(o.Unknown()) != 1 {
+		t.Errorf("got %+v", o)
+	}
+	var p Problems
+	o.CheckNullElement(&p, nil, 129, "k129")
+	if p.Len() != 1 {
+		t.Errorf("null element past the 64th key: %v", p.List())
 	}
 }

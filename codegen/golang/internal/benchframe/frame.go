@@ -30,7 +30,7 @@ func (x *Frame) UnmarshalJSON(data []byte) error {
 	if err := validate.Unmarshal(data, (*plain)(x), chanxKeys2); err != nil {
 		return err
 	}
-	if err := x.chanxObj.Scan(data, chanxKeys2, false, 0); err != nil {
+	if err := x.chanxObj.Scan(data, chanxKeys2); err != nil {
 		return err
 	}
 	if x.chanxObj.HasOthers() {
@@ -85,7 +85,7 @@ func (x *FramePayload) UnmarshalJSON(data []byte) error {
 	if err := validate.Unmarshal(data, (*plain)(x), chanxKeys1); err != nil {
 		return err
 	}
-	if err := x.chanxObj.Scan(data, chanxKeys1, true, 0b10000); err != nil {
+	if err := x.chanxObj.Scan(data, chanxKeys1); err != nil {
 		return err
 	}
 	if x.chanxObj.HasOthers() {
@@ -140,8 +140,8 @@ func (x FramePayloadRoom) Validate() error {
 }
 
 var (
-	chanxKeys1    = []string{"message", "name", "room", "priority", "tags", "reply_to"}
-	chanxKeys2    = []string{"action", "payload"}
+	chanxKeys1    = validate.NewKeys([]string{"message", "name", "room", "priority", "tags", "reply_to"}, true, 4)
+	chanxKeys2    = validate.NewKeys([]string{"action", "payload"}, false)
 	chanxPattern3 = validate.Pattern("^[A-Za-z][A-Za-z0-9 _-]*$")
 )
 
