@@ -1,0 +1,266 @@
+package goapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/format"
+	"go/parser"
+	"go/token"
+	"strings"
+	"text/template"
+
+	"go.yaml.in/yaml/v4"
+
+	"github.com/chanxgo/chanx/codegen"
+	"github.com/chanxgo/chanx/codegen/golang"
+	"github.com/chanxgo/chanx/ir"
+	"github.com/chanxgo/chanx/templates"
+)
+
+// Options control generation. The zero value is usable.
+type Options struct {
+	// Package is the Go package name of the output. Default "api".
+	Package string
+	// Source is the document named in each file's "// source:" line.
+	// Default: none.
+	Source string
+	// NoFormat skips go/format (the output is still checked to parse).
+	NoFormat bool
+	// TypedFormats holds date-time strings as time.Time in types.go.
+	TypedFormats bool
+	// NoReadme leaves README.md out of a client package.
+	NoReadme bool
+}
+
+// GenerateServer returns the files of a server package for api:
+// types.go, server.go and the document it embeds (asyncapi.json and
+// asyncapi.yaml). It fails when a channel's received messages cannot be
+// told apart, naming both, since the server could not route them.
+func GenerateServer(ctx context.Context, api *ir.API, opts Options) (map[string][]byte, error) {
+	files, g, err := start(ctx, api, opts)
+	if err != nil {
+		return nil, err
+	}
+	for _, ch := range api.Channels {
+		if d := dispatchOf(ch, ir.Receive); d != nil && d.Ambiguous != "" {
+			return nil, fmt.Errorf("goapi: a server cannot route %s", d.Ambiguous)
+		}
+	}
+	m := g.serverModel()
+	src, err := render("server.go.tmpl", m, !opts.NoFormat)
+	if err != nil {
+		return nil, err
+	}
+	files["server.go"] = src
+	docJSON, docYAML, err := documents(api)
+	if err != nil {
+		return nil, err
+	}
+	files["asyncapi.json"], files["asyncapi.yaml"] = docJSON, docYAML
+	return files, nil
+}
+
+// GenerateClient returns the files of a client package for api: types.go,
+// client.go and, unless opts.NoReadme, README.md. Messages a client
+// receives that share a discriminator value (or have none) are told apart
+// at run time by trying each: exactly one must decode and validate.
+func GenerateClient(ctx context.Context, api *ir.API, opts Options) (map[string][]byte, error) {
+	files, g, err := start(ctx, api, opts)
+	if err != nil {
+		return nil, err
+	}
+	m := g.clientModel()
+	src, err := render("client.go.tmpl", m, !opts.NoFormat)
+	if err != nil {
+		return nil, err
+	}
+	files["client.go"] = src
+	if !opts.NoReadme {
+		readme, err := render("readme.md.tmpl", m, false)
+		if err != nil {
+			return nil, err
+		}
+		files["README.md"] = readme
+	}
+	return files, nil
+}
+
+// start generates types.go and prepares the naming of everything else
+// around the names it declared.
+func start(ctx context.Context, api *ir.API, opts Options) (map[string][]byte, *gen, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, fmt.Errorf("goapi: %w", err)
+	}
+	if api == nil {
+		return nil, nil, errors.New("goapi: no API to generate")
+	}
+	if opts.Package == "" {
+		opts.Package = "api"
+	}
+	if !token.IsIdentifier(opts.Package) {
+		return nil, nil, fmt.Errorf("goapi: package name %q is not a Go identifier", opts.Package)
+	}
+	roots := codegen.Roots(api)
+	src, types, err := golang.Schemas(roots, golang.Options{Package: opts.Package, Source: opts.Source, NoFormat: opts.NoFormat, TypedFormats: opts.TypedFormats})
+	if err != nil {
+		return nil, nil, fmt.Errorf("goapi: %w", err)
+	}
+	decls, err := declared(src)
+	if err != nil {
+		return nil, nil, fmt.Errorf("goapi: types.go: %w", err)
+	}
+	g := &gen{api: api, opts: opts, ns: newNamespace(), msgType: map[*ir.Message]string{}, wrapped: map[*ir.Message]bool{}}
+	for name := range decls {
+		g.ns.reserve(name)
+	}
+	// A message's Go type is its payload root's; a message without a
+	// payload (or whose type cannot carry methods) is kept as raw JSON in
+	// a struct of its own, declared beside the handlers.
+	for i, r := range roots {
+		for _, msg := range api.Messages {
+			if msg.Payload != nil && msg.Payload == r.Schema && msg.Name == r.Name && i < len(types) {
+				if kind, ok := decls[types[i].Type]; ok && kind != declInterface {
+					g.msgType[msg] = types[i].Type
+				}
+			}
+		}
+	}
+	for _, msg := range api.Messages {
+		if _, ok := g.msgType[msg]; !ok {
+			g.msgType[msg] = g.ns.take(goName(msg.Name, "Message") + "Message")
+			g.wrapped[msg] = true
+			g.wraps = append(g.wraps, msg)
+		}
+	}
+	return map[string][]byte{"types.go": src}, g, nil
+}
+
+type declKind int
+
+const (
+	declOther declKind = iota
+	declInterface
+)
+
+// declared lists the top-level names of a Go file, telling interface types
+// apart (they cannot carry the marker methods of sealed interfaces).
+func declared(src []byte) (map[string]declKind, error) {
+	f, err := parser.ParseFile(token.NewFileSet(), "types.go", src, parser.SkipObjectResolution)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]declKind{}
+	for _, d := range f.Decls {
+		gd, ok := d.(*ast.GenDecl)
+		if !ok {
+			continue
+		}
+		for _, s := range gd.Specs {
+			switch s := s.(type) {
+			case *ast.TypeSpec:
+				kind := declOther
+				switch s.Type.(type) {
+				case *ast.InterfaceType, *ast.StarExpr:
+					kind = declInterface
+				}
+				if s.TypeParams != nil {
+					kind = declInterface
+				}
+				out[s.Name.Name] = kind
+			case *ast.ValueSpec:
+				for _, n := range s.Names {
+					out[n.Name] = declOther
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// documents renders the document as the server serves it: JSON with every
+// external $ref inlined, indented, and the same tree as YAML.
+func documents(api *ir.API) (docJSON, docYAML []byte, err error) {
+	if len(api.Bundled) == 0 {
+		return nil, nil, errors.New("goapi: the document could not be bundled into one JSON value (does it have problems?)")
+	}
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, api.Bundled, "", "  "); err != nil {
+		return nil, nil, fmt.Errorf("goapi: bundled document: %w", err)
+	}
+	buf.WriteByte('\n')
+	var n yaml.Node
+	if err := yaml.Unmarshal(api.Bundled, &n); err != nil {
+		return nil, nil, fmt.Errorf("goapi: bundled document as YAML: %w", err)
+	}
+	blockStyle(&n)
+	var y bytes.Buffer
+	enc := yaml.NewEncoder(&y)
+	enc.SetIndent(2)
+	if err := enc.Encode(&n); err != nil {
+		return nil, nil, fmt.Errorf("goapi: encode YAML: %w", err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, nil, fmt.Errorf("goapi: encode YAML: %w", err)
+	}
+	return buf.Bytes(), y.Bytes(), nil
+}
+
+// blockStyle clears the flow style JSON input leaves on every node, so the
+// YAML reads like a hand-written document; strings that need quotes keep
+// them.
+func blockStyle(n *yaml.Node) {
+	if n.Kind == yaml.ScalarNode {
+		if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 && n.Tag == "!!str" {
+			n.Style = 0
+			// Let the encoder quote what would otherwise read as
+			// another type or break the syntax.
+		} else {
+			n.Style &^= yaml.FlowStyle
+		}
+	} else {
+		n.Style &^= yaml.FlowStyle
+	}
+	for _, c := range n.Content {
+		blockStyle(c)
+	}
+}
+
+// render executes a template of the Go target over a view model and, for
+// Go files, formats the result; when the output is not valid Go the error
+// shows the numbered source, so the template bug is findable.
+func render(name string, m any, goSource bool) ([]byte, error) {
+	t, err := template.New(name).ParseFS(templates.Go, "go/"+name)
+	if err != nil {
+		return nil, fmt.Errorf("goapi: parse template %s: %w", name, err)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, name, m); err != nil {
+		return nil, fmt.Errorf("goapi: render %s: %w", name, err)
+	}
+	if !strings.HasSuffix(name, ".go.tmpl") {
+		return buf.Bytes(), nil
+	}
+	if !goSource {
+		if _, err := parser.ParseFile(token.NewFileSet(), name, buf.Bytes(), parser.SkipObjectResolution); err != nil {
+			return nil, fmt.Errorf("goapi: generated code for %s does not parse: %w\n%s", name, err, numbered(buf.Bytes()))
+		}
+		return buf.Bytes(), nil
+	}
+	out, err := format.Source(buf.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("goapi: generated code for %s does not parse: %w\n%s", name, err, numbered(buf.Bytes()))
+	}
+	return out, nil
+}
+
+func numbered(src []byte) string {
+	var b strings.Builder
+	for i, line := range strings.Split(string(src), "\n") {
+		fmt.Fprintf(&b, "%5d  %s\n", i+1, line)
+	}
+	return b.String()
+}

@@ -1,0 +1,525 @@
+package goapi
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/chanxgo/chanx/ir"
+)
+
+// gen holds what both targets share: the document, the names already
+// taken in the package (types.go's, then each declaration's here) and the
+// Go type of every message.
+type gen struct {
+	api     *ir.API
+	opts    Options
+	ns      *namespace
+	msgType map[*ir.Message]string
+	// wrapped marks messages kept as raw JSON in a struct declared here;
+	// wraps lists them in document order.
+	wrapped map[*ir.Message]bool
+	wraps   []*ir.Message
+}
+
+// fileModel is what server.go.tmpl, client.go.tmpl and readme.md.tmpl
+// render.
+type fileModel struct {
+	Source  string
+	Package string
+	Title   string
+	Version string
+	// Std and Imports are the import paths, standard library first.
+	Std     []string
+	Imports []string
+	// ErrNotImplemented names the error Unimplemented handlers return.
+	ErrNotImplemented string
+	Wraps             []*wrapModel
+	Markers           []*markerModel
+	ReplyIfaces       []*ifaceModel
+	Servers           []*serverModel
+	Channels          []*channelModel
+	// NeedPick is set when some client channel tells messages apart by
+	// trying them.
+	NeedPick bool
+}
+
+type wrapModel struct {
+	Name    string
+	Message string
+}
+
+// markerModel is the method that puts Type in a sealed interface.
+type markerModel struct {
+	Type   string
+	Method string
+	Iface  string
+}
+
+type ifaceModel struct {
+	Name   string
+	Method string
+	Doc    string
+	Types  []string
+}
+
+type serverModel struct {
+	Const string
+	URL   string
+	Doc   string
+}
+
+type channelModel struct {
+	Name    string
+	Address string
+	Doc     string
+
+	AddressConst string
+	Params       string
+	ParamFields  []*paramModel
+	// DiscriminatorConst names the constant holding Discriminator, the
+	// frame member that names each message.
+	DiscriminatorConst string
+	Discriminator      string
+
+	// Server side.
+	Conn          string
+	Events        string
+	NewEvents     string
+	Handler       string
+	Unimplemented string
+	Register      string
+	Mount         string
+	Handlers      []*handlerModel
+	Senders       []*senderModel
+	// Unroutable, when set, is why Register fails: a received message has
+	// no discriminator value to route it by.
+	Unroutable string
+
+	// Client side.
+	Client       string
+	NewClient    string
+	HandlersType string
+	Incoming     string
+	IncomingMark string
+	Sends        []*sendModel
+	Incomings    []*incomingModel
+	Routes       []*routeModel
+	// Fallback lists the messages without a discriminator value, tried in
+	// turn on frames no route takes.
+	Fallback []*incomingModel
+}
+
+type paramModel struct {
+	Field string
+	Name  string
+	Doc   string
+}
+
+type handlerModel struct {
+	Method    string
+	Doc       string
+	Operation string
+	Message   string
+	Action    string
+	Request   string
+	// Reply is the Go type returned ("*Pong", or a sealed interface), ""
+	// when the operation declares no reply.
+	Reply string
+}
+
+type senderModel struct {
+	Message   string
+	Type      string
+	Send      string
+	Broadcast string
+	Publish   string
+	SendTo    string
+	Doc       string
+}
+
+type sendModel struct {
+	Message string
+	Type    string
+	Method  string
+	Doc     string
+	// Request, when set, sends and waits for the reply ReplyAction of
+	// type ReplyType.
+	Request     string
+	ReplyType   string
+	ReplyAction string
+}
+
+type incomingModel struct {
+	Message string
+	Type    string
+	Field   string
+	Deliver string
+	Action  string
+	Doc     string
+}
+
+// routeModel is one discriminator value: one message, or several tried in
+// turn.
+type routeModel struct {
+	Action     string
+	Single     *incomingModel
+	Candidates []*incomingModel
+}
+
+func dispatchOf(ch *ir.Channel, a ir.Action) *ir.Dispatch {
+	for _, d := range ch.Dispatch {
+		if d.Action == a {
+			return d
+		}
+	}
+	return nil
+}
+
+// actionOf finds the discriminator value a message is sent with, looking
+// in the dispatch of the given direction of each channel in turn.
+func actionOf(m *ir.Message, a ir.Action, chans ...*ir.Channel) (string, bool) {
+	for _, ch := range chans {
+		if ch == nil {
+			continue
+		}
+		if d := dispatchOf(ch, a); d != nil {
+			for _, c := range d.Cases {
+				if c.Message == m && c.Value != "" {
+					return c.Value, true
+				}
+			}
+		}
+	}
+	return "", false
+}
+
+func (g *gen) opsOf(ch *ir.Channel, a ir.Action) []*ir.Operation {
+	var out []*ir.Operation
+	for _, op := range g.api.Operations {
+		if op.Channel == ch && op.Action == a {
+			out = append(out, op)
+		}
+	}
+	return out
+}
+
+// mountable lists the channels a connection can be opened on: those with
+// an address.
+func (g *gen) mountable() []*ir.Channel {
+	var out []*ir.Channel
+	for _, ch := range g.api.Channels {
+		if ch.Address != "" {
+			out = append(out, ch)
+		}
+	}
+	return out
+}
+
+func (g *gen) base(m *fileModel) {
+	m.Source, m.Package = g.opts.Source, g.opts.Package
+	if m.Package == "" {
+		m.Package = "api"
+	}
+	m.Title, m.Version = g.api.Info.Title, g.api.Info.Version
+	for _, msg := range g.wraps {
+		m.Wraps = append(m.Wraps, &wrapModel{Name: g.msgType[msg], Message: msg.Name})
+	}
+}
+
+func (g *gen) channelBase(ch *ir.Channel, c *channelModel) {
+	c.Name, c.Address = ch.Name, ch.Address
+	c.Doc = comment("", firstOf(ch.Description, ch.Summary, ch.Title))
+	for _, p := range ch.Parameters {
+		c.ParamFields = append(c.ParamFields, &paramModel{Name: p.Name, Doc: comment("", p.Description)})
+	}
+	fields := newNamespace()
+	for _, p := range c.ParamFields {
+		p.Field = fields.take(goName(p.Name, "Param"))
+	}
+}
+
+func (g *gen) serverModel() *fileModel {
+	m := &fileModel{}
+	g.base(m)
+	m.ErrNotImplemented = g.ns.take("ErrNotImplemented")
+	imports := map[string]bool{"errors": true, "github.com/chanxgo/chanx/runtime/server": true, "github.com/chanxgo/chanx/runtime/apidocs": true, "_ embed": true}
+	if len(m.Wraps) > 0 {
+		imports["encoding/json"] = true
+	}
+	marked := map[string]bool{}
+	for _, ch := range g.mountable() {
+		c := &channelModel{}
+		g.channelBase(ch, c)
+		want := goName(ch.Name, "Channel")
+		b := g.ns.takeFamily(want, func(b string) []string {
+			return []string{b + "Address", b + "Params", b + "Conn", b + "Events", "New" + b + "Events", b + "Handler", "Unimplemented" + b + "Handler", "Register" + b, "Mount" + b, b + "Discriminator"}
+		})
+		c.AddressConst, c.Params, c.Conn, c.Events, c.NewEvents = b+"Address", b+"Params", b+"Conn", b+"Events", "New"+b+"Events"
+		c.Handler, c.Unimplemented, c.Register, c.Mount = b+"Handler", "Unimplemented"+b+"Handler", "Register"+b, "Mount"+b
+		if d := dispatchOf(ch, ir.Receive); d != nil && d.Property != "" {
+			c.DiscriminatorConst, c.Discriminator = b+"Discriminator", d.Property
+		}
+		methods := newNamespace()
+		var unroutable []string
+		for _, op := range g.opsOf(ch, ir.Receive) {
+			for _, msg := range op.Messages {
+				h := &handlerModel{Operation: op.Name, Message: msg.Name, Request: "*" + g.msgType[msg]}
+				name := goName(op.Name, "Handle")
+				if len(op.Messages) > 1 {
+					name += goName(msg.Name, "Message")
+				}
+				h.Method = methods.take(name)
+				h.Doc = comment("", firstOf(op.Description, op.Summary, op.Title))
+				action, ok := actionOf(msg, ir.Receive, ch)
+				if !ok {
+					unroutable = append(unroutable, strconv.Quote(msg.Name))
+				}
+				h.Action = action
+				if op.Reply != nil && len(op.Reply.Messages) > 0 {
+					h.Reply = g.replyType(m, marked, b+h.Method+"Reply", op)
+				}
+				c.Handlers = append(c.Handlers, h)
+			}
+		}
+		if len(unroutable) > 0 {
+			c.Unroutable = fmt.Sprintf("%s: channel %q: message %s has no discriminator value to route frames by (give its payload a const %q property)", g.opts.Package, ch.Name, strings.Join(unroutable, ", "), "action")
+		}
+		if len(c.Handlers) > 0 {
+			imports["fmt"] = true
+			imports["context"] = true
+		}
+		senders := newNamespace()
+		senders.reserve("Send", "Broadcast", "Params", "ID", "Param", "Join", "Leave", "Close", "Groups", "Principal", "Request", "Channel")
+		seen := map[*ir.Message]bool{}
+		for _, op := range g.opsOf(ch, ir.Send) {
+			for _, msg := range op.Messages {
+				if seen[msg] {
+					continue
+				}
+				seen[msg] = true
+				mn := goName(msg.Name, "Message")
+				s := &senderModel{Message: msg.Name, Type: "*" + g.msgType[msg], Doc: comment("", firstOf(msg.Description, msg.Summary, msg.Title, op.Summary))}
+				for {
+					names := []string{"Send" + mn, "Broadcast" + mn, "Publish" + mn, "Send" + mn + "To"}
+					if !senders.used[names[0]] && !senders.used[names[1]] && !senders.used[names[2]] && !senders.used[names[3]] {
+						senders.reserve(names...)
+						s.Send, s.Broadcast, s.Publish, s.SendTo = names[0], names[1], names[2], names[3]
+						break
+					}
+					mn += "Message"
+				}
+				c.Senders = append(c.Senders, s)
+			}
+		}
+		if len(c.Senders) > 0 {
+			imports["context"] = true
+			imports["github.com/chanxgo/chanx/runtime/layer"] = true
+		}
+		m.Channels = append(m.Channels, c)
+	}
+	if len(m.ReplyIfaces) > 0 {
+		sort.Slice(m.Markers, func(i, j int) bool { return m.Markers[i].Method+m.Markers[i].Type < m.Markers[j].Method+m.Markers[j].Type })
+	}
+	m.Std, m.Imports = splitImports(imports)
+	return m
+}
+
+// replyType is the Go type a handler returns for op's reply: a pointer to
+// the one reply message's type, or a sealed interface every reply
+// message's type implements.
+func (g *gen) replyType(m *fileModel, marked map[string]bool, want string, op *ir.Operation) string {
+	var types []string
+	seen := map[string]bool{}
+	for _, msg := range op.Reply.Messages {
+		t := g.msgType[msg]
+		if !seen[t] {
+			seen[t] = true
+			types = append(types, t)
+		}
+	}
+	if len(types) == 1 {
+		return "*" + types[0]
+	}
+	name := g.ns.take(want)
+	iface := &ifaceModel{Name: name, Method: "is" + name, Doc: comment("", firstOf(op.Summary, op.Description))}
+	for _, t := range types {
+		iface.Types = append(iface.Types, "*"+t)
+		key := t + "." + iface.Method
+		if !marked[key] {
+			marked[key] = true
+			m.Markers = append(m.Markers, &markerModel{Type: t, Method: iface.Method, Iface: name})
+		}
+	}
+	m.ReplyIfaces = append(m.ReplyIfaces, iface)
+	return name
+}
+
+func (g *gen) clientModel() *fileModel {
+	m := &fileModel{}
+	g.base(m)
+	imports := map[string]bool{}
+	if len(m.Wraps) > 0 {
+		imports["encoding/json"] = true
+	}
+	srvNames := newNamespace()
+	for _, s := range g.api.Servers {
+		if s.Protocol != "ws" && s.Protocol != "wss" {
+			continue
+		}
+		url := s.Protocol + "://" + s.Host + s.Pathname
+		if strings.Contains(s.Host, "://") {
+			url = s.Host + s.Pathname
+		}
+		name := g.ns.takeFamily("Server"+goName(s.Name, "Server"), func(b string) []string { return []string{b} })
+		srvNames.reserve(name)
+		m.Servers = append(m.Servers, &serverModel{Const: name, URL: url, Doc: comment("", s.Description)})
+	}
+	marked := map[string]bool{}
+	for _, ch := range g.mountable() {
+		c := &channelModel{}
+		g.channelBase(ch, c)
+		b := g.ns.takeFamily(goName(ch.Name, "Channel"), func(b string) []string {
+			return []string{b + "Address", b + "Params", b + "Client", "New" + b + "Client", b + "Handlers", b + "IncomingMessage", b + "Discriminator"}
+		})
+		c.AddressConst, c.Params, c.Client, c.NewClient = b+"Address", b+"Params", b+"Client", "New"+b+"Client"
+		c.HandlersType, c.Incoming, c.IncomingMark = b+"Handlers", b+"IncomingMessage", "is"+b+"IncomingMessage"
+		if d := dispatchOf(ch, ir.Send); d != nil && d.Property != "" {
+			c.DiscriminatorConst, c.Discriminator = b+"Discriminator", d.Property
+		}
+		// What the client sends: the messages of the receive operations.
+		methods := newNamespace()
+		methods.reserve("Send", "SendFrame", "SendText", "SendBinary", "Request", "Ping", "Close", "CloseNow", "Connect", "Run", "Wait", "Done", "Err", "URL", "Subprotocol", "Connected", "CloseStatus", "HandleFrame")
+		seen := map[*ir.Message]bool{}
+		var replies []*ir.Message
+		replySeen := map[*ir.Message]bool{}
+		for _, op := range g.opsOf(ch, ir.Receive) {
+			for _, msg := range op.Messages {
+				if op.Reply != nil {
+					for _, r := range op.Reply.Messages {
+						if !replySeen[r] {
+							replySeen[r] = true
+							replies = append(replies, r)
+						}
+					}
+				}
+				if seen[msg] {
+					continue
+				}
+				seen[msg] = true
+				mn := goName(msg.Name, "Message")
+				s := &sendModel{Message: msg.Name, Type: "*" + g.msgType[msg], Method: methods.take("Send" + mn), Doc: comment("", firstOf(op.Summary, op.Description, msg.Summary, msg.Description))}
+				if op.Reply != nil && len(op.Reply.Messages) == 1 {
+					r := op.Reply.Messages[0]
+					if action, ok := actionOf(r, ir.Send, op.Reply.Channel, ch); ok {
+						s.Request, s.ReplyType, s.ReplyAction = methods.take("Request"+mn), g.msgType[r], action
+					}
+				}
+				c.Sends = append(c.Sends, s)
+			}
+		}
+		// What the client receives: the channel's sent messages and the
+		// replies to what it sends.
+		var incoming []*ir.Message
+		inSeen := map[*ir.Message]bool{}
+		if d := dispatchOf(ch, ir.Send); d != nil {
+			for _, cs := range d.Cases {
+				if !inSeen[cs.Message] {
+					inSeen[cs.Message] = true
+					incoming = append(incoming, cs.Message)
+				}
+			}
+		}
+		for _, r := range replies {
+			if !inSeen[r] {
+				inSeen[r] = true
+				incoming = append(incoming, r)
+			}
+		}
+		fields := newNamespace()
+		fields.reserve("OnIncoming")
+		byAction := map[string]*routeModel{}
+		for _, msg := range incoming {
+			mn := goName(msg.Name, "Message")
+			in := &incomingModel{Message: msg.Name, Type: g.msgType[msg], Field: fields.take("On" + mn), Doc: comment("", firstOf(msg.Description, msg.Summary, msg.Title))}
+			in.Deliver = "deliver" + strings.TrimPrefix(in.Field, "On")
+			var chans []*ir.Channel
+			chans = append(chans, ch)
+			for _, op := range g.opsOf(ch, ir.Receive) {
+				if op.Reply != nil && op.Reply.Channel != nil {
+					chans = append(chans, op.Reply.Channel)
+				}
+			}
+			in.Action, _ = actionOf(msg, ir.Send, chans...)
+			c.Incomings = append(c.Incomings, in)
+			key := in.Type + "." + c.IncomingMark
+			if !marked[key] {
+				marked[key] = true
+				m.Markers = append(m.Markers, &markerModel{Type: in.Type, Method: c.IncomingMark, Iface: c.Incoming})
+			}
+			if in.Action == "" {
+				c.Fallback = append(c.Fallback, in)
+				continue
+			}
+			r := byAction[in.Action]
+			if r == nil {
+				r = &routeModel{Action: in.Action}
+				byAction[in.Action] = r
+				c.Routes = append(c.Routes, r)
+			}
+			r.Candidates = append(r.Candidates, in)
+		}
+		for _, r := range c.Routes {
+			if len(r.Candidates) == 1 {
+				r.Single, r.Candidates = r.Candidates[0], nil
+			} else {
+				m.NeedPick = true
+			}
+		}
+		if len(c.Fallback) > 0 {
+			m.NeedPick = true
+			imports["errors"] = true
+			imports["log/slog"] = true
+		}
+		imports["context"] = true
+		imports["fmt"] = true
+		imports["github.com/chanxgo/chanx/runtime/client"] = true
+		m.Channels = append(m.Channels, c)
+	}
+	if m.NeedPick {
+		imports["encoding/json"] = true
+		imports["strconv"] = true
+		imports["strings"] = true
+		imports["github.com/chanxgo/chanx/runtime/wire"] = true
+	}
+	m.Std, m.Imports = splitImports(imports)
+	return m
+}
+
+// splitImports orders import paths, the standard library first, and
+// quotes them as import specs ("_ path" for a blank import).
+func splitImports(set map[string]bool) (std, other []string) {
+	for p := range set {
+		first := strings.SplitN(strings.TrimPrefix(p, "_ "), "/", 2)[0]
+		if strings.Contains(first, ".") {
+			other = append(other, p)
+		} else {
+			std = append(std, p)
+		}
+	}
+	key := func(s string) string { return strings.TrimPrefix(s, "_ ") }
+	sort.Slice(std, func(i, j int) bool { return key(std[i]) < key(std[j]) })
+	sort.Slice(other, func(i, j int) bool { return key(other[i]) < key(other[j]) })
+	spec := func(ps []string) []string {
+		for i, p := range ps {
+			if strings.HasPrefix(p, "_ ") {
+				ps[i] = "_ " + strconv.Quote(key(p))
+			} else {
+				ps[i] = strconv.Quote(p)
+			}
+		}
+		return ps
+	}
+	return spec(std), spec(other)
+}

@@ -1,0 +1,94 @@
+package apidocs
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+)
+
+var zeroTime time.Time
+
+// The paths Mount and Handler serve.
+const (
+	PathJSON = "/asyncapi.json"
+	PathYAML = "/asyncapi.yaml"
+	PathDocs = "/asyncapi/docs"
+)
+
+// Document is an AsyncAPI document in the forms served.
+type Document struct {
+	// JSON is the document as one JSON value (required).
+	JSON []byte
+	// YAML is the same document as YAML; nil leaves /asyncapi.yaml out.
+	YAML []byte
+}
+
+// Mux is where Mount registers its handlers: a *server.Server. A plain
+// http.ServeMux takes Handler instead.
+type Mux interface {
+	HandleHTTP(pattern string, h http.Handler) error
+}
+
+// Mount serves doc on m at PathJSON, PathYAML and PathDocs. The page is
+// rendered once, on its first request.
+func Mount(m Mux, doc Document) error {
+	h := Handler(doc)
+	for _, p := range []string{PathJSON, PathYAML, PathDocs} {
+		if p == PathYAML && doc.YAML == nil {
+			continue
+		}
+		if err := m.HandleHTTP(p, h); err != nil {
+			return fmt.Errorf("apidocs: %w", err)
+		}
+	}
+	return nil
+}
+
+// Handler serves doc at PathJSON, PathYAML and PathDocs, whatever the
+// prefix it is mounted under is stripped to; any other path is 404.
+func Handler(doc Document) http.Handler {
+	return &handler{doc: doc}
+}
+
+type handler struct {
+	doc  Document
+	once sync.Once
+	page []byte
+	err  error
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	switch r.URL.Path {
+	case PathJSON:
+		serve(w, r, "application/json", h.doc.JSON)
+	case PathYAML:
+		if h.doc.YAML == nil {
+			http.NotFound(w, r)
+			return
+		}
+		serve(w, r, "application/yaml", h.doc.YAML)
+	case PathDocs:
+		h.once.Do(func() { h.page, h.err = HTML(h.doc.JSON) })
+		if h.err != nil {
+			http.Error(w, "apidocs: "+h.err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+		serve(w, r, "text/html; charset=utf-8", h.page)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func serve(w http.ResponseWriter, r *http.Request, contentType string, body []byte) {
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	http.ServeContent(w, r, "", zeroTime, bytes.NewReader(body))
+}
