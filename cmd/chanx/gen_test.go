@@ -84,7 +84,6 @@ func TestGenUsage(t *testing.T) {
 		{[]string{"gen", "types", "-o", "x"}, 2, "chanx gen types: --schema is required (see 'chanx gen types --help')\n"},
 		{[]string{"gen", "types", "-s", chatDoc}, 2, "chanx gen types: --output is required (see 'chanx gen types --help')\n"},
 		{[]string{"gen", "types", "-s", chatDoc, "-o", "x", "--package", "my-api"}, 1, "chanx gen types: codegen: package name \"my-api\" is not a Go identifier\n"},
-		{[]string{"gen", "server", "-s", chatDoc, "-o", "x"}, 2, "chanx gen server: not implemented yet; 'chanx gen types' generates the message types and validators\n"},
 		{[]string{"gen", "bogus"}, 2, "chanx gen: unknown target \"bogus\" (see 'chanx gen --help')\n"},
 	} {
 		code, _, stderr := chanx(tc.args...)
