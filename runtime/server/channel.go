@@ -79,17 +79,19 @@ type handleConfig struct {
 	validateFrame func(frame []byte) error
 }
 
-// ValidateWith sets a validator for the raw frame, run before decoding when
-// the message type does not implement wire.Validator: typically a JSON
-// Schema compiled at start-up. It returns nil or a *wire.ValidationError
-// (any other error is reported as one problem of type "value_error").
+// ValidateWith sets a validator for the raw frame, run before decoding:
+// typically a JSON Schema compiled at start-up, the fallback for message
+// types without a wire.Validator or for keywords theirs does not check
+// (both run when both exist). It returns nil or a *wire.ValidationError
+// (any other error is reported as one problem of type "value_error"). It
+// must not keep the frame.
 func ValidateWith(validate func(frame []byte) error) HandleOption {
 	return func(cfg *handleConfig) { cfg.validateFrame = validate }
 }
 
 // Handle routes frames whose discriminator is action to h: the frame is
-// decoded once into a new T, validated (T's wire.Validator, or the
-// ValidateWith fallback), and passed to h. What h returns is sent to the
+// decoded once into a new T, validated (the ValidateWith fallback on the
+// raw frame, then T's wire.Validator), and passed to h. What h returns is sent to the
 // sender, unless it is nil; an error is answered with the handler-error
 // frame, except a *wire.ValidationError, answered with its problems.
 // Registering an action twice replaces the handler; a "ping" handler
@@ -101,9 +103,6 @@ func Handle[T, R any](ch *Channel, action string, h func(ctx context.Context, c 
 	}
 	_, isValidator := any(new(T)).(wire.Validator)
 	validateFrame := cfg.validateFrame
-	if isValidator {
-		validateFrame = nil
-	}
 	ch.add(&route{action: action, serve: func(ctx context.Context, c *Conn, frame []byte) (any, error) {
 		if validateFrame != nil {
 			if err := validateFrame(frame); err != nil {

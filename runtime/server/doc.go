@@ -22,10 +22,10 @@
 //	http.ListenAndServe(addr, srv) // srv is an http.Handler
 //	srv.Shutdown(ctx)              // 1001 to every connection, bounded by ctx
 //
-// Handle[T, R] decodes each frame once into a new T, validates it (T's
-// wire.Validator, else the ValidateWith fallback, typically a JSON Schema
-// compiled at start-up), calls the handler and sends a non-nil R back to
-// the sender. Generated code passes its interface methods directly:
+// Handle[T, R] decodes each frame once into a new T, validates it (the
+// ValidateWith fallback on the raw frame, typically a JSON Schema compiled
+// at start-up, then T's wire.Validator), calls the handler and sends a
+// non-nil R back to the sender. Generated code passes its interface methods directly:
 // server.Handle(ch, "ping", h.Ping) where Ping is
 // func(context.Context, *server.Conn, *Ping) (*Pong, error).
 //

@@ -484,3 +484,31 @@ func TestChannelAddressErrors(t *testing.T) {
 		t.Errorf("duplicate channel error = %v", err)
 	}
 }
+
+func TestValidatorAndFallbackBothRun(t *testing.T) {
+	srv := New(Options{Logger: quietLogger()})
+	ch, _ := srv.Channel("/ws/v", ChannelOptions{})
+	HandleNoReply(ch, "new_chat_message", func(ctx context.Context, c *Conn, m *chatMessage) error {
+		return c.Send(ctx, echoReply{Action: "ok", Payload: m.Payload.Message})
+	}, ValidateWith(func(frame []byte) error {
+		if strings.Contains(string(frame), "forbidden") {
+			return errors.New("forbidden word")
+		}
+		return nil
+	}))
+	hs := startServer(t, srv)
+	c := dial(t, hs, "/ws/v")
+	tests := []struct{ frame, want string }{
+		{`{"action":"new_chat_message","payload":{"message":"forbidden","name":"a"}}`,
+			`{"action":"error","payload":[{"type":"value_error","loc":[],"msg":"forbidden word"}]}`},
+		{`{"action":"new_chat_message","payload":{"message":"","name":"a"}}`,
+			`{"action":"error","payload":[{"type":"string_too_short","loc":["payload","message"],"msg":"String should have at least 1 character"}]}`},
+		{`{"action":"new_chat_message","payload":{"message":"fine","name":"a"}}`,
+			`{"action":"ok","payload":"fine"}`},
+	}
+	for _, tt := range tests {
+		if diff := cmp.Diff(tt.want, c.roundTrip(tt.frame)); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tt.frame, diff)
+		}
+	}
+}
