@@ -151,6 +151,11 @@ func problemsOf(err error) []wire.Problem {
 	if errors.As(err, &ve) {
 		return ve.Problems
 	}
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &se) || errors.As(err, &te) {
+		return wire.DecodeProblems(err) // a fallback that decodes the frame itself
+	}
 	return []wire.Problem{{Type: "value_error", Loc: []any{}, Msg: err.Error()}}
 }
 

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -494,7 +495,8 @@ func TestValidatorAndFallbackBothRun(t *testing.T) {
 		if strings.Contains(string(frame), "forbidden") {
 			return errors.New("forbidden word")
 		}
-		return nil
+		var v any
+		return json.Unmarshal(frame, &v)
 	}))
 	hs := startServer(t, srv)
 	c := dial(t, hs, "/ws/v")
@@ -503,6 +505,8 @@ func TestValidatorAndFallbackBothRun(t *testing.T) {
 			`{"action":"error","payload":[{"type":"value_error","loc":[],"msg":"forbidden word"}]}`},
 		{`{"action":"new_chat_message","payload":{"message":"","name":"a"}}`,
 			`{"action":"error","payload":[{"type":"string_too_short","loc":["payload","message"],"msg":"String should have at least 1 character"}]}`},
+		{`{"action":"new_chat_message","payload":{"message":"x","name":nul}}`,
+			`{"action":"error","payload":[{"type":"json_invalid","loc":[],"msg":"Invalid JSON: invalid character '}' in literal null (expecting 'l')"}]}`},
 		{`{"action":"new_chat_message","payload":{"message":"fine","name":"a"}}`,
 			`{"action":"ok","payload":"fine"}`},
 	}
