@@ -320,7 +320,9 @@ func (g *gen) serverModel() *fileModel {
 		m.Channels = append(m.Channels, c)
 	}
 	if len(m.ReplyIfaces) > 0 {
-		sort.Slice(m.Markers, func(i, j int) bool { return m.Markers[i].Method+m.Markers[i].Type < m.Markers[j].Method+m.Markers[j].Type })
+		sort.Slice(m.Markers, func(i, j int) bool {
+			return m.Markers[i].Method+m.Markers[i].Type < m.Markers[j].Method+m.Markers[j].Type
+		})
 	}
 	m.Std, m.Imports = splitImports(imports)
 	return m

@@ -1,0 +1,216 @@
+package goapi
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/chanxgo/chanx/codegen/internal/gentest"
+	"github.com/chanxgo/chanx/ir"
+	"github.com/chanxgo/chanx/spec"
+	"github.com/chanxgo/chanx/spec/analyze"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata")
+
+func load(t testing.TB, path string) *ir.API {
+	t.Helper()
+	doc, err := spec.Load(context.Background(), path, spec.Options{NoRemote: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, diags := analyze.Build(context.Background(), doc)
+	if diags.HasErrors() {
+		t.Fatalf("%s: %v", path, diags)
+	}
+	return api
+}
+
+// generateBoth generates the server and client packages of the document
+// at path into files, under dir/server and dir/client.
+func generateBoth(t testing.TB, files map[string][]byte, path, dir string) {
+	t.Helper()
+	api := load(t, path)
+	for _, target := range []struct {
+		name string
+		gen  func(context.Context, *ir.API, Options) (map[string][]byte, error)
+	}{{"server", GenerateServer}, {"client", GenerateClient}} {
+		pkg := strings.ReplaceAll(dir, "/", "") + target.name
+		out, err := target.gen(context.Background(), api, Options{Package: pkg, Source: filepath.Base(path)})
+		if err != nil {
+			t.Errorf("%s: %s: %v", path, target.name, err)
+			continue
+		}
+		for name, data := range out {
+			files[dir+"/"+target.name+"/"+name] = data
+		}
+	}
+}
+
+// corpus lists the documents every generated package must build for: the
+// official AsyncAPI 3.0.0 examples (when ../shared is there), documents
+// written by Python Chanx servers and 3.1.0 documents.
+func corpus(t testing.TB) []string {
+	root := gentest.ModuleRoot(t)
+	dir := filepath.Join(root, "..", "shared", "corpus", "asyncapi-3.0.0-examples")
+	docs, _ := filepath.Glob(filepath.Join(dir, "*.yml"))
+	more, _ := filepath.Glob(filepath.Join(dir, "*", "*", "asyncapi.yaml"))
+	docs = append(docs, more...)
+	if len(docs) == 0 {
+		t.Logf("the AsyncAPI examples are not at %s: only chanx's own documents are built", dir)
+	}
+	for _, name := range []string{"chanx-chat.json", "chanx-assistants.yaml", "chanx-notifications.yaml", "ticker-3.1.yaml", "pets-3.1.yaml"} {
+		docs = append(docs, filepath.Join(root, "spec", "analyze", "testdata", name))
+	}
+	goldens, _ := filepath.Glob(filepath.Join("testdata", "*.yaml"))
+	docs = append(docs, goldens...)
+	return append(docs, filepath.Join(root, "examples", "chat", "asyncapi.yaml"))
+}
+
+// TestCorpusBuilds generates the server and client packages of every
+// corpus document and vets them all in one temporary module, then runs the
+// loopback test that drives a generated server with a generated client
+// (loopback_test.go) in the same module, so everything compiles once.
+func TestCorpusBuilds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds generated packages in a temporary module")
+	}
+	files := map[string][]byte{}
+	for i, path := range corpus(t) {
+		generateBoth(t, files, path, fmt.Sprintf("doc%d", i))
+	}
+	addLoopback(t, files)
+	dir, _ := gentest.BuildModule(t, files, "vet", "./...")
+	runLoopback(t, dir)
+}
+
+// TestGolden generates each focused document under testdata and compares
+// the packages with their goldens; -update rewrites them.
+func TestGolden(t *testing.T) {
+	docs, _ := filepath.Glob(filepath.Join("testdata", "*.yaml"))
+	if len(docs) == 0 {
+		t.Fatal("no golden documents")
+	}
+	for _, doc := range docs {
+		name := strings.TrimSuffix(filepath.Base(doc), ".yaml")
+		files := map[string][]byte{}
+		generateBoth(t, files, doc, name)
+		for file, got := range files {
+			golden := filepath.Join("testdata", file+".golden")
+			if *update {
+				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update)", err)
+			}
+			if diff := cmp.Diff(string(want), string(got)); diff != "" {
+				t.Errorf("%s (-want +got):\n%s", golden, diff)
+			}
+		}
+	}
+}
+
+// TestDeterministic: generating the same document twice gives the same
+// bytes.
+func TestDeterministic(t *testing.T) {
+	for _, path := range corpus(t) {
+		a, b := map[string][]byte{}, map[string][]byte{}
+		generateBoth(t, a, path, "x")
+		generateBoth(t, b, path, "x")
+		if diff := cmp.Diff(a, b); diff != "" {
+			t.Errorf("%s: a second generation differs:\n%s", path, diff)
+		}
+	}
+}
+
+// TestServerRefusesAmbiguousMessages: a server cannot route messages it
+// cannot tell apart; generation names both.
+func TestServerRefusesAmbiguousMessages(t *testing.T) {
+	api := load(t, filepath.Join("testdata", "errors", "ambiguous.yaml"))
+	_, err := GenerateServer(context.Background(), api, Options{})
+	want := `goapi: a server cannot route channel "room": received messages "join" and "rejoin" cannot be told apart at run time: both have action "join"`
+	if err == nil || err.Error() != want {
+		t.Errorf("got  %v\nwant %s", err, want)
+	}
+	// The client only sends them: it generates.
+	if _, err := GenerateClient(context.Background(), api, Options{}); err != nil {
+		t.Errorf("client: %v", err)
+	}
+}
+
+func TestRejectsBadPackage(t *testing.T) {
+	_, err := GenerateServer(context.Background(), &ir.API{}, Options{Package: "my-api"})
+	if err == nil || err.Error() != `goapi: package name "my-api" is not a Go identifier` {
+		t.Errorf("got %v", err)
+	}
+}
+
+// bigAPI is a Chanx-style document with n messages on one channel, each
+// received with a reply or sent.
+func bigAPI(n int) *ir.API {
+	ch := &ir.Channel{Name: "big", Address: "/ws/big/{id}", Parameters: []*ir.Parameter{{Name: "id"}}}
+	api := &ir.API{Channels: []*ir.Channel{ch}, Bundled: []byte(`{"asyncapi":"3.0.0"}`)}
+	recv := &ir.Dispatch{Action: ir.Receive, Property: "action"}
+	send := &ir.Dispatch{Action: ir.Send, Property: "action"}
+	for i := range n {
+		action := fmt.Sprintf("action_%d", i)
+		payload := &ir.Schema{
+			Type: []string{"object"},
+			Properties: []*ir.Property{
+				{Name: "action", Schema: &ir.Schema{Type: []string{"string"}, Const: action, HasConst: true}},
+				{Name: "payload", Schema: &ir.Schema{Type: []string{"object"}, Required: []string{"message"}, Properties: []*ir.Property{
+					{Name: "message", Schema: &ir.Schema{Type: []string{"string"}}},
+				}}},
+			},
+			Required: []string{"payload"},
+		}
+		m := &ir.Message{Name: fmt.Sprintf("message_%d", i), Payload: payload}
+		api.Messages = append(api.Messages, m)
+		ch.Messages = append(ch.Messages, m)
+		op := &ir.Operation{Name: fmt.Sprintf("op_%d", i), Channel: ch, Messages: []*ir.Message{m}}
+		if i%2 == 0 {
+			op.Action = ir.Receive
+			recv.Cases = append(recv.Cases, ir.DispatchCase{Value: action, Message: m})
+		} else {
+			op.Action = ir.Send
+			send.Cases = append(send.Cases, ir.DispatchCase{Value: action, Message: m})
+			prev := api.Operations[len(api.Operations)-1]
+			prev.Reply = &ir.Reply{Messages: []*ir.Message{m}}
+		}
+		api.Operations = append(api.Operations, op)
+	}
+	ch.Dispatch = []*ir.Dispatch{recv, send}
+	return api
+}
+
+// BenchmarkGenerate2000Messages generates the server and the client of a
+// 2,000-message document (target: under 2 s for both).
+func BenchmarkGenerate2000Messages(b *testing.B) {
+	api := bigAPI(2000)
+	for b.Loop() {
+		srv, err := GenerateServer(context.Background(), api, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		cli, err := GenerateClient(context.Background(), api, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if !strings.Contains(string(srv["server.go"]), "HandleOp1998(") || !strings.Contains(string(cli["client.go"]), "SendMessage1998(") {
+			b.Fatal("missing a method")
+		}
+	}
+}
