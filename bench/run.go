@@ -19,9 +19,12 @@ type scenario struct {
 	unit  string
 	// layer the peers must broadcast through ("" when none is involved).
 	layer string
-	// lowerIsBetter for memory figures.
+	// lowerIsBetter for memory and time figures.
 	lowerIsBetter bool
-	measure       func(ctx context.Context, p *runningPeer, cfg config) (figure, error)
+	// chanxOnly scenarios measure chanx's tooling in this process; no
+	// server is started and no peer compares.
+	chanxOnly bool
+	measure   func(ctx context.Context, p *runningPeer, cfg config) (figure, error)
 }
 
 var scenarios = []scenario{
@@ -38,6 +41,8 @@ var scenarios = []scenario{
 	{name: "idle-memory", about: "server memory per idle connection after one round trip", unit: "KiB/conn", lowerIsBetter: true, measure: func(ctx context.Context, p *runningPeer, cfg config) (figure, error) {
 		return idleMemory(ctx, p, cfg.idleConns)
 	}},
+	{name: "codegen-corpus", about: "load, validate and generate the Go types of the 24 official AsyncAPI 3.0.0 examples (chanx only)", unit: "ms", lowerIsBetter: true, chanxOnly: true, measure: codegenCorpus},
+	{name: "codegen-2000", about: "load, validate and generate a synthetic 2,000-message document (chanx only)", unit: "ms", lowerIsBetter: true, chanxOnly: true, measure: codegenLarge},
 	{name: "churn", about: "connect, one round trip, disconnect; 50 workers", unit: "cycles/s", measure: func(ctx context.Context, p *runningPeer, cfg config) (figure, error) {
 		return churn(ctx, p, 50, cfg.duration)
 	}},
@@ -159,7 +164,7 @@ func run(ctx context.Context, cfg config, progress io.Writer) (*results, error) 
 				if layer == "" {
 					layer = "memory"
 				}
-				if !p.hasLayer(layer) {
+				if !p.hasLayer(layer) || (s.chanxOnly && p.name != "chanx") {
 					continue
 				}
 				fmt.Fprintf(progress, "bench: %s run %d/%d: %s ... ", s.name, r+1, cfg.runs, p.name)
@@ -181,6 +186,9 @@ func run(ctx context.Context, cfg config, progress io.Writer) (*results, error) 
 }
 
 func measureOnce(ctx context.Context, s scenario, p *peer, layer, redisURL string, cfg config) (figure, error) {
+	if s.chanxOnly {
+		return s.measure(ctx, nil, cfg)
+	}
 	rp, err := p.start(ctx, layer, redisURL)
 	if err != nil {
 		return figure{}, err
