@@ -30,6 +30,8 @@ type caseRun struct {
 	seen int
 	// undeclared is the first frame the document does not allow, and why.
 	undeclared string
+	// noted counts the frames noted as undeclared in the transcript.
+	noted int
 	// dialErr is a handshake that failed in the middle of the run: the
 	// server went away or stopped accepting.
 	dialErr string
@@ -47,11 +49,23 @@ func (cr *caseRun) dial(ctx context.Context, name, path string) (*conn, error) {
 	return c, err
 }
 
+// maxNotes is how many undeclared frames of one case get a reason in the
+// transcript.
+const maxNotes = 10
+
 // observe judges every frame the server sends against the document; the
 // reason a frame is not allowed goes on its transcript line.
 func (cr *caseRun) observe(c *conn, f frame) string {
 	cr.seen++
+	if cr.noted >= maxNotes {
+		// The verdict is in; validating a flood of frames for notes
+		// nobody reads would only slow the run down.
+		return ""
+	}
 	why := cr.p.undeclared(f)
+	if why != "" {
+		cr.noted++
+	}
 	if why != "" && cr.undeclared == "" {
 		cr.undeclared = fmt.Sprintf("connection %s received %s\n%s", c.name, short(f.data), why)
 	}
