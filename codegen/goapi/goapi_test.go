@@ -209,7 +209,7 @@ func BenchmarkGenerate2000Messages(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if !strings.Contains(string(srv["server.go"]), "HandleOp1998(") || !strings.Contains(string(cli["client.go"]), "SendMessage1998(") {
+		if !strings.Contains(string(srv["server.go"]), "Op1998(ctx context.Context") || !strings.Contains(string(cli["client.go"]), "SendMessage1998(") {
 			b.Fatal("missing a method")
 		}
 	}
