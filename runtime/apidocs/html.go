@@ -91,13 +91,20 @@ type variantView struct {
 
 type builder struct {
 	root *value
+	// budget is how many more schema nodes the page may expand; $refs
+	// expanded inline could otherwise multiply a small document into a
+	// huge page.
+	budget int
+	// expanding holds the $ref targets being expanded, so a recursive
+	// schema becomes a link.
+	expanding map[string]bool
 	// named are the pointers of the schemas listed under Schemas: a $ref
 	// to one is a link, not a copy.
 	named map[string]bool
 }
 
 func build(root *value) *page {
-	b := &builder{root: root, named: map[string]bool{}}
+	b := &builder{root: root, named: map[string]bool{}, budget: maxSchemaNodes, expanding: map[string]bool{}}
 	info := root.get("info")
 	p := &page{Title: info.str("title"), Version: info.str("version"), Description: info.str("description"), AsyncAPI: root.str("asyncapi")}
 	if p.Title == "" {
@@ -231,18 +238,26 @@ func (b *builder) message(v *value, ptr string) messageView {
 	return mv
 }
 
-// maxSchemaDepth stops expanding nested schemas; past it the raw JSON,
-// shown beside every top-level schema, has the rest.
-const maxSchemaDepth = 6
+// maxSchemaDepth stops expanding nested schemas, and maxSchemaNodes the
+// whole page's; past them the raw JSON, shown beside every top-level
+// schema, has the rest.
+const (
+	maxSchemaDepth = 6
+	maxSchemaNodes = 20000
+)
 
 func (b *builder) schema(v *value, depth int, top bool) *schemaView {
 	sv := &schemaView{}
 	if top {
 		sv.JSON = v.indent()
 	}
+	b.budget--
+	if b.budget < 0 {
+		depth = maxSchemaDepth
+	}
 	if ref := v.str("$ref"); ref != "" {
 		ptr := strings.TrimPrefix(ref, "#")
-		if b.named[ptr] || depth >= maxSchemaDepth || !strings.HasPrefix(ref, "#") {
+		if b.named[ptr] || b.expanding[ptr] || depth >= maxSchemaDepth || !strings.HasPrefix(ref, "#") {
 			sv.Ref = &link{Href: "#" + ptr, Text: lastToken(ptr)}
 			if !strings.HasPrefix(ref, "#") {
 				sv.Ref = &link{Href: ref, Text: ref}
@@ -250,7 +265,9 @@ func (b *builder) schema(v *value, depth int, top bool) *schemaView {
 			return sv
 		}
 		target, _ := b.root.follow(v, "")
+		b.expanding[ptr] = true
 		inner := b.schema(target, depth+1, false)
+		delete(b.expanding, ptr)
 		inner.JSON = sv.JSON
 		return inner
 	}

@@ -44,6 +44,9 @@ func parseValue(dec *json.Decoder, depth int) (*value, error) {
 		return nil, errors.New("document nested too deeply")
 	}
 	tok, err := dec.Token()
+	if errors.Is(err, io.EOF) {
+		return nil, io.ErrUnexpectedEOF
+	}
 	if err != nil {
 		return nil, err
 	}
