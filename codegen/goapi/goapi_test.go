@@ -2,6 +2,7 @@ package goapi
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"go.yaml.in/yaml/v4"
 
 	"github.com/chanxgo/chanx/codegen/internal/gentest"
 	"github.com/chanxgo/chanx/ir"
@@ -212,5 +214,29 @@ func BenchmarkGenerate2000Messages(b *testing.B) {
 		if !strings.Contains(string(srv["server.go"]), "Op1998(ctx context.Context") || !strings.Contains(string(cli["client.go"]), "SendMessage1998(") {
 			b.Fatal("missing a method")
 		}
+	}
+}
+
+// TestDocumentYAML: the YAML form of the document holds the same values
+// as the JSON, in block style, with strings that would read as something
+// else quoted.
+func TestDocumentYAML(t *testing.T) {
+	bundled := `{"asyncapi":"3.0.0","info":{"title":"t","version":"1"},"x-values":{"a":"true","b":"1","c":"null","d":"x: y","e":"two\nlines","f":["- a","#b"],"g":1.5,"h":null,"i":false}}`
+	j, y, err := documents(&ir.API{Bundled: []byte(bundled)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fromJSON, fromYAML any
+	if err := json.Unmarshal(j, &fromJSON); err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(y, &fromYAML); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(fromJSON, fromYAML); diff != "" {
+		t.Errorf("YAML differs from JSON (-json +yaml):\n%s\n%s", diff, y)
+	}
+	if !strings.HasPrefix(string(y), "asyncapi: 3.0.0\ninfo:\n  title: t\n") {
+		t.Errorf("not block style:\n%s", y)
 	}
 }
