@@ -101,7 +101,7 @@ func start(ctx context.Context, api *ir.API, opts Options) (map[string][]byte, *
 	if opts.Package == "" {
 		opts.Package = "api"
 	}
-	if !token.IsIdentifier(opts.Package) {
+	if !token.IsIdentifier(opts.Package) || token.IsKeyword(opts.Package) {
 		return nil, nil, fmt.Errorf("goapi: package name %q is not a Go identifier", opts.Package)
 	}
 	roots := codegen.Roots(api)

@@ -41,8 +41,9 @@ type fileModel struct {
 	Servers           []*serverModel
 	Channels          []*channelModel
 	// NeedPick is set when some client channel tells messages apart by
-	// trying them.
-	NeedPick bool
+	// trying them, with the helpers named PickType, PickTry and Pick.
+	NeedPick                bool
+	PickType, PickTry, Pick string
 }
 
 type wrapModel struct {
@@ -490,6 +491,7 @@ func (g *gen) clientModel() *fileModel {
 		m.Channels = append(m.Channels, c)
 	}
 	if m.NeedPick {
+		m.PickType, m.PickTry, m.Pick = g.ns.take("chanxCandidate"), g.ns.take("chanxTry"), g.ns.take("chanxPick")
 		imports["encoding/json"] = true
 		imports["strconv"] = true
 		imports["strings"] = true
