@@ -1,0 +1,245 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/coder/websocket"
+	"github.com/redis/rueidis"
+
+	"github.com/chanxgo/chanx/internal/testredis"
+	"github.com/chanxgo/chanx/runtime/layer/redislayer"
+	"github.com/chanxgo/chanx/runtime/server"
+)
+
+// redisBenchFrame is the 216-byte chat frame PERF-NOTES.md measures with.
+var redisBenchFrame = func() []byte {
+	head := `{"action":"new_chat_message","payload":{"message":"`
+	tail := `","name":"benchmark"}}`
+	return []byte(head + strings.Repeat("m", 216-len(head)-len(tail)) + tail)
+}()
+
+// BenchmarkGroupEchoRedis measures group round trips through Redis: each
+// client is the only member of its own room, sends the chat frame, and
+// waits for the server's broadcast of it to come back through Redis
+// (PUBLISH, the server's subscription, the write to the member). The
+// baseline is bare coder/websocket + rueidis written here (bareGroupEcho);
+// chanx routes, decodes and validates the frame, and its handler
+// broadcasts the typed message to the room, sender included.
+func BenchmarkGroupEchoRedis(b *testing.B) {
+	rs := testredis.Start(b)
+	variants := []struct {
+		name  string
+		serve func(b *testing.B, url string) http.Handler
+	}{
+		{"bare", serveBareGroupEcho},
+		{"chanx", chanxGroupEcho(redislayer.Options{})},
+		{"chanx-inline", chanxGroupEcho(redislayer.Options{InlineDelivery: true})},
+	}
+	for _, conns := range []int{1, 16} {
+		for _, v := range variants {
+			b.Run(fmt.Sprintf("%s/conns=%d", v.name, conns), func(b *testing.B) {
+				hs := httptest.NewServer(v.serve(b, rs.URL()))
+				defer hs.Close()
+				groupRoundTrips(b, "ws"+strings.TrimPrefix(hs.URL, "http"), conns)
+			})
+		}
+	}
+}
+
+// groupRoundTrips sends b.N frames over conns connections, each in a room
+// of its own, each waiting for its frame to come back before sending the
+// next, and reports round trips per second.
+func groupRoundTrips(b *testing.B, base string, conns int) {
+	ctx := context.Background()
+	wss := make([]*websocket.Conn, conns)
+	for i := range wss {
+		ws, _, err := websocket.Dial(ctx, fmt.Sprintf("%s/ws/chat/bench-%d", base, i), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer ws.CloseNow()
+		wss[i] = ws
+	}
+	// One warm-up round trip each: the server has joined the room once
+	// the first echo arrives.
+	for _, ws := range wss {
+		if err := ws.Write(ctx, websocket.MessageText, redisBenchFrame); err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := ws.Read(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(redisBenchFrame)))
+	b.ResetTimer()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i, ws := range wss {
+		n := b.N / conns
+		if i < b.N%conns {
+			n++
+		}
+		wg.Go(func() {
+			for range n {
+				if err := ws.Write(ctx, websocket.MessageText, redisBenchFrame); err != nil {
+					b.Error(err)
+					return
+				}
+				if _, _, err := ws.Read(ctx); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "rt/s")
+}
+
+// chanxGroupEcho serves the chat channel on a chanx server over a Redis
+// layer with opts: members join the room in the path, and each chat
+// message is broadcast to the room, sender included.
+func chanxGroupEcho(opts redislayer.Options) func(b *testing.B, url string) http.Handler {
+	return func(b *testing.B, url string) http.Handler {
+		opts.KeyPrefix = redisPrefix()
+		opts.Logger = slog.New(slog.DiscardHandler)
+		ctx, cancel := context.WithTimeout(context.Background(), redisWait)
+		defer cancel()
+		l, err := redislayer.New(ctx, url, opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		srv := server.New(server.Options{Layer: l, Logger: slog.New(slog.DiscardHandler), PingInterval: -1})
+		ch, err := srv.Channel("/ws/chat/{room}", server.ChannelOptions{
+			OnConnect: func(ctx context.Context, c *server.Conn) error {
+				return c.Join(ctx, "room."+c.Param("room"))
+			},
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		server.HandleNoReply(ch, "new_chat_message", func(ctx context.Context, c *server.Conn, m *redisChatMessage) error {
+			return c.Broadcast(ctx, "room."+c.Param("room"), m)
+		})
+		b.Cleanup(func() {
+			_ = srv.Shutdown(context.Background())
+			_ = l.Close()
+		})
+		return srv
+	}
+}
+
+// bareGroupEcho is the baseline: coder/websocket and rueidis alone. Each
+// connection joins the room in its path; the process subscribes to a room
+// once (one Receive per room) and writes each message to the room's
+// members from the subscription callback; a frame read from a member is
+// PUBLISHed to its room as it is.
+type bareGroupEcho struct {
+	client rueidis.Client
+	prefix string
+
+	mu    sync.Mutex
+	rooms map[string]*bareRoom
+	subs  sync.WaitGroup
+}
+
+type bareRoom struct {
+	mu      sync.RWMutex
+	members map[*websocket.Conn]struct{}
+}
+
+func serveBareGroupEcho(b *testing.B, url string) http.Handler {
+	copt, err := rueidis.ParseURL(url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	client, err := rueidis.NewClient(copt)
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := &bareGroupEcho{client: client, prefix: redisPrefix(), rooms: make(map[string]*bareRoom)}
+	b.Cleanup(func() {
+		client.Close() // ends every Receive
+		e.subs.Wait()
+	})
+	mux := http.NewServeMux()
+	mux.HandleFunc("/ws/chat/{room}", e.serve)
+	return mux
+}
+
+func (e *bareGroupEcho) serve(w http.ResponseWriter, r *http.Request) {
+	ws, err := websocket.Accept(w, r, nil)
+	if err != nil {
+		return
+	}
+	defer ws.CloseNow()
+	ctx := context.Background()
+	channel := e.prefix + r.PathValue("room")
+	room, err := e.join(ctx, channel, ws)
+	if err != nil {
+		return
+	}
+	defer func() {
+		room.mu.Lock()
+		delete(room.members, ws)
+		room.mu.Unlock()
+	}()
+	for {
+		_, b, err := ws.Read(ctx)
+		if err != nil {
+			return
+		}
+		cmd := e.client.B().Publish().Channel(channel).Message(rueidis.BinaryString(b)).Build()
+		if err := e.client.Do(ctx, cmd).Error(); err != nil {
+			return
+		}
+	}
+}
+
+// join adds ws to the room, subscribing the process to its channel on the
+// first member and waiting for Redis to confirm.
+func (e *bareGroupEcho) join(ctx context.Context, channel string, ws *websocket.Conn) (*bareRoom, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	room := e.rooms[channel]
+	if room == nil {
+		room = &bareRoom{members: make(map[*websocket.Conn]struct{})}
+		ready := make(chan struct{})
+		var once sync.Once
+		hook := rueidis.WithOnSubscriptionHook(context.Background(), func(rueidis.PubSubSubscription) {
+			once.Do(func() { close(ready) })
+		})
+		e.subs.Go(func() {
+			_ = e.client.Receive(hook, e.client.B().Subscribe().Channel(channel).Build(), func(m rueidis.PubSubMessage) {
+				// The message string is not modified; writing it as bytes
+				// saves a copy, as the layer does.
+				frame := unsafe.Slice(unsafe.StringData(m.Message), len(m.Message))
+				room.mu.RLock()
+				for member := range room.members {
+					_ = member.Write(context.Background(), websocket.MessageText, frame)
+				}
+				room.mu.RUnlock()
+			})
+		})
+		select {
+		case <-ready:
+		case <-time.After(redisWait):
+			return nil, fmt.Errorf("subscribe to %s: not confirmed", channel)
+		}
+		e.rooms[channel] = room
+	}
+	room.mu.Lock()
+	room.members[ws] = struct{}{}
+	room.mu.Unlock()
+	return room, nil
+}
