@@ -68,7 +68,10 @@ type namedSchema struct {
 }
 
 type schemaView struct {
-	Ref         *link
+	Ref *link
+	// Named links the named schema a message's payload refers to, which is
+	// expanded below it.
+	Named       *link
 	Type        string
 	Description string
 	Notes       []string
@@ -255,9 +258,22 @@ func (b *builder) schema(v *value, depth int, top bool) *schemaView {
 	if b.budget < 0 {
 		depth = maxSchemaDepth
 	}
+	if ref := v.str("$ref"); ref != "" && top && strings.HasPrefix(ref, "#") {
+		// A message's payload or headers: show the schema itself.
+		target, ptr := b.root.follow(v, "")
+		if target != v && target.str("$ref") == "" {
+			b.expanding[ptr] = true
+			inner := b.schema(target, depth+1, true)
+			delete(b.expanding, ptr)
+			inner.Named = &link{Href: "#" + ptr, Text: lastToken(ptr)}
+			return inner
+		}
+	}
 	if ref := v.str("$ref"); ref != "" {
 		ptr := strings.TrimPrefix(ref, "#")
-		if b.named[ptr] || b.expanding[ptr] || depth >= maxSchemaDepth || !strings.HasPrefix(ref, "#") {
+		// Named schemas are expanded near the top of a message, where
+		// readers look for them, and linked deeper down.
+		if (b.named[ptr] && depth >= 3) || b.expanding[ptr] || depth >= maxSchemaDepth || !strings.HasPrefix(ref, "#") {
 			sv.Ref = &link{Href: "#" + ptr, Text: lastToken(ptr)}
 			if !strings.HasPrefix(ref, "#") {
 				sv.Ref = &link{Href: ref, Text: ref}
@@ -269,6 +285,9 @@ func (b *builder) schema(v *value, depth int, top bool) *schemaView {
 		inner := b.schema(target, depth+1, false)
 		delete(b.expanding, ptr)
 		inner.JSON = sv.JSON
+		if b.named[ptr] {
+			inner.Named = &link{Href: "#" + ptr, Text: lastToken(ptr)}
+		}
 		return inner
 	}
 	if v.kind != 'o' {
@@ -394,7 +413,7 @@ nav a { margin-right: .8rem; }
 {{range .Schemas}}<section id="{{.ID}}"><h3>{{.Name}}</h3>{{template "schema" .Schema}}</section>{{end}}{{end}}
 </body>
 </html>
-{{define "schema"}}{{if .Ref}}<a href="{{.Ref.Href}}">{{.Ref.Text}}</a>{{else}}<code>{{or .Type "any"}}</code>{{range .Notes}} <span class="tag">{{.}}</span>{{end}}{{with .Description}} — {{.}}{{end}}
+{{define "schema"}}{{with .Named}}<span class="muted">schema <a href="{{.Href}}">{{.Text}}</a></span> {{end}}{{if .Ref}}<a href="{{.Ref.Href}}">{{.Ref.Text}}</a>{{else}}<code>{{or .Type "any"}}</code>{{range .Notes}} <span class="tag">{{.}}</span>{{end}}{{with .Description}} — {{.}}{{end}}
 {{if .Props}}<ul class="props">{{range .Props}}<li><code>{{.Name}}</code>{{if .Required}} <strong>required</strong>{{end}}: {{template "schema" .Schema}}</li>{{end}}</ul>{{end}}
 {{with .Items}}<ul class="props"><li>items: {{template "schema" .}}</li></ul>{{end}}
 {{range .Variants}}<ul class="props"><li>{{.Keyword}}:<ul class="props">{{range .Schemas}}<li>{{template "schema" .}}</li>{{end}}</ul></li></ul>{{end}}{{end}}
