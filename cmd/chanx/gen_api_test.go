@@ -69,24 +69,25 @@ func TestGenServerRefusesAmbiguousMessages(t *testing.T) {
 }
 
 func TestGenAPIUsage(t *testing.T) {
+	x := filepath.Join(t.TempDir(), "x")
 	for _, tc := range []struct {
 		args []string
 		code int
 		want string
 	}{
-		{[]string{"gen", "server", "-o", "x"}, 2, "chanx gen server: --schema is required (see 'chanx gen server --help')\n"},
+		{[]string{"gen", "server", "-o", x}, 2, "chanx gen server: --schema is required (see 'chanx gen server --help')\n"},
 		{[]string{"gen", "client", "-s", chatDoc}, 2, "chanx gen client: --output is required (see 'chanx gen client --help')\n"},
-		{[]string{"gen", "client", "-s", chatDoc, "-o", "x", "extra"}, 2, "chanx gen client: unexpected argument \"extra\" (the document is given with --schema)\n"},
-		{[]string{"gen", "server", "-s", chatDoc, "-o", "x", "--package", "my-api"}, 1, "chanx gen server: goapi: package name \"my-api\" is not a Go identifier\n"},
-		{[]string{"gen", "server", "-s", "missing.yaml", "-o", "x"}, 1, ""},
+		{[]string{"gen", "client", "-s", chatDoc, "-o", x, "extra"}, 2, "chanx gen client: unexpected argument \"extra\" (the document is given with --schema)\n"},
+		{[]string{"gen", "server", "-s", chatDoc, "-o", x, "--package", "my-api"}, 1, "chanx gen server: goapi: package name \"my-api\" is not a Go identifier\n"},
+		{[]string{"gen", "server", "-s", "missing.yaml", "-o", x}, 1, ""},
 	} {
 		code, _, stderr := chanx(tc.args...)
 		if code != tc.code || (tc.want != "" && stderr != tc.want) {
 			t.Errorf("chanx %s: exit %d, stderr %q; want %d, %q", strings.Join(tc.args, " "), code, stderr, tc.code, tc.want)
 		}
 	}
-	if _, err := os.Stat("x"); !os.IsNotExist(err) {
-		t.Errorf("a failed run created ./x (%v)", err)
+	if _, err := os.Stat(x); !os.IsNotExist(err) {
+		t.Errorf("a failed run created %s (%v)", x, err)
 	}
 }
 
