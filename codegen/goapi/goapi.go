@@ -41,14 +41,16 @@ type Options struct {
 // asyncapi.yaml). It fails when a channel's received messages cannot be
 // told apart, naming both, since the server could not route them.
 func GenerateServer(ctx context.Context, api *ir.API, opts Options) (map[string][]byte, error) {
+	if api != nil {
+		for _, ch := range api.Channels {
+			if d := dispatchOf(ch, ir.Receive); d != nil && d.Ambiguous != "" {
+				return nil, fmt.Errorf("goapi: a server cannot route %s", d.Ambiguous)
+			}
+		}
+	}
 	files, g, err := start(ctx, api, opts)
 	if err != nil {
 		return nil, err
-	}
-	for _, ch := range api.Channels {
-		if d := dispatchOf(ch, ir.Receive); d != nil && d.Ambiguous != "" {
-			return nil, fmt.Errorf("goapi: a server cannot route %s", d.Ambiguous)
-		}
 	}
 	m := g.serverModel()
 	src, err := render("server.go.tmpl", m, !opts.NoFormat)

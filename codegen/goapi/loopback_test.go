@@ -28,6 +28,13 @@ func addLoopback(t *testing.T, files map[string][]byte) {
 	for name, data := range cli {
 		files["loop/roomsclient/"+name] = data
 	}
+	ev, err := GenerateClient(context.Background(), load(t, filepath.Join("testdata", "events.yaml")), Options{Package: "eventsclient", Source: "events.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range ev {
+		files["loop/eventsclient/"+name] = data
+	}
 	files["loop/loop_test.go"] = []byte(loopbackTest)
 }
 
@@ -64,6 +71,7 @@ import (
 	"github.com/chanxgo/chanx/runtime/client"
 	"github.com/chanxgo/chanx/runtime/server"
 
+	"chanxgen.test/loop/eventsclient"
 	"chanxgen.test/loop/roomsapi"
 	"chanxgen.test/loop/roomsclient"
 )
@@ -298,6 +306,58 @@ func TestGeneratedServerAndClient(t *testing.T) {
 	}
 	if !errors.Is(func() error { _, err := (roomsapi.UnimplementedRoomsHandler{}).Join(ctx, roomsapi.RoomsConn{}, nil); return err }(), roomsapi.ErrNotImplemented) {
 		t.Error("Unimplemented does not return ErrNotImplemented")
+	}
+}
+
+// TestClientTellsApartMessagesWithoutDiscriminator: frames that carry no
+// discriminator reach the generated client's typed handler by schema; one
+// that fits no message goes to OnInvalidMessage.
+func TestClientTellsApartMessagesWithoutDiscriminator(t *testing.T) {
+	srv := server.New(server.Options{})
+	if _, err := srv.Channel("/feed/{symbol}", server.ChannelOptions{OnConnect: func(ctx context.Context, c *server.Conn) error {
+		if err := c.Send(ctx, []byte(` + "`" + `{"price":"not a number"}` + "`" + `)); err != nil {
+			return err
+		}
+		return c.Send(ctx, []byte(` + "`" + `{"price":1.5}` + "`" + `))
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	quotes, invalid := make(chan float64, 1), make(chan string, 1)
+	c, err := eventsclient.NewFeedClient(ts.URL, eventsclient.FeedParams{Symbol: "EUR/USD"}, eventsclient.FeedHandlers{
+		OnQuote: func(ctx context.Context, msg *eventsclient.Quote) error {
+			quotes <- msg.Price
+			return nil
+		},
+	}, &client.Options{Hooks: client.Hooks{OnInvalidMessage: func(ctx context.Context, frame []byte, err error) {
+		invalid <- string(frame) + ": " + err.Error()
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(c.URL(), "/feed/EUR%2FUSD") {
+		t.Errorf("url %s", c.URL())
+	}
+	if err := c.Connect(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(context.Background())
+	select {
+	case msg := <-invalid:
+		if !strings.Contains(msg, ` + "`" + `eventsclient: the frame is none of the messages it may be: "quote"` + "`" + `) {
+			t.Errorf("invalid: %s", msg)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the frame that fits no message was not reported")
+	}
+	select {
+	case p := <-quotes:
+		if p != 1.5 {
+			t.Errorf("price %v", p)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no quote")
 	}
 }
 
