@@ -373,7 +373,7 @@ func (b *builder) fieldRep(f *field, owner string) *rep {
 
 // finishField decides the field's Go type and tag.
 func (b *builder) finishField(t *namedType, f *field) {
-	defer func() { f.Zero = zeroOf(f.Type, f.rep) }()
+	defer func() { f.Zero, f.Decode = zeroOf(f.Type, f.rep), decodeCall(f) }()
 	r := f.rep
 	if len(f.schemas) == 1 {
 		if s := f.schemas[0]; s.HasConst && r.kind == repString && r.named == nil {
@@ -645,4 +645,49 @@ func zeroOf(goType string, r *rep) string {
 		return goType + "{}"
 	}
 	return "nil"
+}
+
+// decodeCall is the statement a struct's UnmarshalJSON runs for the
+// value of field f: a validate.Decoder method for the Go types it reads
+// without encoding/json, encoding/json (Decoder.JSON) for the others.
+func decodeCall(f *field) string {
+	at := "&x." + f.Name
+	if f.Const != "" {
+		return "d.Const(" + at + ", " + f.Const + ")"
+	}
+	r := f.rep
+	ptr := strings.HasPrefix(f.Type, "*")
+	if r.kind == repPtr {
+		r = r.elem
+	}
+	if r.kind == repStruct || r.kind == repUnion {
+		if ptr {
+			return "validate.ObjectPtr(d, " + at + ")"
+		}
+		return "d.Object(" + at + ")"
+	}
+	method := ""
+	switch r.kind {
+	case repString:
+		method = "String"
+	case repInt:
+		method = "Int"
+	case repFloat:
+		method = "Float"
+	case repBool:
+		method = "Bool"
+	default:
+		return "d.JSON(" + at + ")"
+	}
+	if ptr {
+		if r.named != nil {
+			// *Enum is not a *string: leave it to encoding/json.
+			return "d.JSON(" + at + ")"
+		}
+		return "validate.Ptr(d, " + at + ", (*validate.Decoder)." + method + ")"
+	}
+	if r.named != nil {
+		at = "(*" + r.named.Underlying + ")(" + at + ")"
+	}
+	return "d." + method + "(" + at + ")"
 }

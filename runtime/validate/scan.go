@@ -7,6 +7,7 @@ import (
 	"math/big"
 	"math/bits"
 	"strings"
+	"unicode/utf8"
 )
 
 // Keys describes the members of the JSON object a generated struct is
@@ -200,7 +201,8 @@ func (o *Object) Scan(data []byte, k *Keys) error {
 		}
 		raw := data[i+1 : end-1]
 		var key string
-		escaped := bytes.IndexByte(raw, '\\') >= 0
+		// Invalid UTF-8 reads as U+FFFD, as encoding/json reads it.
+		escaped := bytes.IndexByte(raw, '\\') >= 0 || !utf8.Valid(raw)
 		if escaped {
 			var err error
 			if key, err = unquote(data[i:end]); err != nil {
@@ -337,7 +339,7 @@ func PeekString(data []byte, key string) (string, bool) {
 // unquote decodes a JSON string literal. It is a function of its own so
 // that the string it decodes into does not escape where it is not used.
 func unquote(lit []byte) (string, error) {
-	if bytes.IndexByte(lit, '\\') < 0 && len(lit) >= 2 {
+	if bytes.IndexByte(lit, '\\') < 0 && len(lit) >= 2 && utf8.Valid(lit) {
 		return string(lit[1 : len(lit)-1]), nil
 	}
 	var s string

@@ -25,25 +25,15 @@ type Frame struct {
 // UnmarshalJSON decodes Frame and notes which members were present,
 // which encoding/json cannot tell.
 func (x *Frame) UnmarshalJSON(data []byte) error {
-	type plain Frame
 	*x = Frame{}
-	if err := validate.Unmarshal(data, (*plain)(x), chanxKeys2); err != nil {
-		return err
-	}
-	if err := x.chanxObj.Scan(data, chanxKeys2); err != nil {
-		return err
-	}
-	if x.chanxObj.HasOthers() {
-		// encoding/json matched some key case-insensitively: only exact
-		// keys count.
-		if !x.chanxObj.Has(0) {
-			x.Action = ""
+	return validate.DecodeObject(data, x, &x.chanxObj, chanxKeys2, func(d *validate.Decoder, i int) {
+		switch i {
+		case 0:
+			d.Const(&x.Action, "new_chat_message")
+		case 1:
+			d.Object(&x.Payload)
 		}
-		if !x.chanxObj.Has(1) {
-			x.Payload = FramePayload{}
-		}
-	}
-	return nil
+	})
 }
 
 // MarshalJSON encodes Frame, writing the fixed values the schema
@@ -80,37 +70,23 @@ type FramePayload struct {
 // UnmarshalJSON decodes FramePayload and notes which members were present,
 // which encoding/json cannot tell.
 func (x *FramePayload) UnmarshalJSON(data []byte) error {
-	type plain FramePayload
 	*x = FramePayload{}
-	if err := validate.Unmarshal(data, (*plain)(x), chanxKeys1); err != nil {
-		return err
-	}
-	if err := x.chanxObj.Scan(data, chanxKeys1); err != nil {
-		return err
-	}
-	if x.chanxObj.HasOthers() {
-		// encoding/json matched some key case-insensitively: only exact
-		// keys count.
-		if !x.chanxObj.Has(0) {
-			x.Message = ""
+	return validate.DecodeObject(data, x, &x.chanxObj, chanxKeys1, func(d *validate.Decoder, i int) {
+		switch i {
+		case 0:
+			d.String(&x.Message)
+		case 1:
+			d.String(&x.Name)
+		case 2:
+			d.JSON(&x.Room)
+		case 3:
+			validate.Ptr(d, &x.Priority, (*validate.Decoder).Int)
+		case 4:
+			d.JSON(&x.Tags)
+		case 5:
+			validate.Ptr(d, &x.ReplyTo, (*validate.Decoder).Int)
 		}
-		if !x.chanxObj.Has(1) {
-			x.Name = ""
-		}
-		if !x.chanxObj.Has(2) {
-			x.Room = nil
-		}
-		if !x.chanxObj.Has(3) {
-			x.Priority = nil
-		}
-		if !x.chanxObj.Has(4) {
-			x.Tags = nil
-		}
-		if !x.chanxObj.Has(5) {
-			x.ReplyTo = nil
-		}
-	}
-	return nil
+	})
 }
 
 // Validate checks FramePayload against its schema, for what its Go type

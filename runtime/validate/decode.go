@@ -1,0 +1,503 @@
+package validate
+
+import (
+	"encoding/json"
+	"errors"
+	"reflect"
+	"strconv"
+)
+
+// shareLimit is the largest JSON text whose strings are cut from one
+// string copy of the text: one allocation for all of an object's strings,
+// at the price of a kept string holding the whole text alive. Above it
+// each string gets its own copy.
+const shareLimit = 1024
+
+// Decoder reads the value of one member of the object DecodeObject walks.
+// Generated UnmarshalJSON methods call one of its methods per known key;
+// each consumes exactly one JSON value, stores it the way encoding/json
+// would, and records the first error. A Decoder is only valid inside the
+// field function it is passed to.
+type Decoder struct {
+	data   []byte
+	pos    int
+	keyLit []byte // the member's key, as written (quoted)
+	text   string // data as a string, made by the first shared string
+	err    error  // the first error storing a value into its field
+	bad    bool   // a syntax error was found
+}
+
+// DecodeObject decodes the JSON object data into a generated struct: it
+// checks the whole text as encoding/json would (same accepted texts, and
+// encoding/json's error for a rejected one), records in o which of k's
+// keys were present and which were null, and calls field for each member
+// whose key is exactly key i of k; field calls one Decoder method. Keys
+// that match a known key only when case is ignored are not that field
+// (encoding/json would use them). Duplicate keys: the last wins, as with
+// encoding/json. null decodes to o.WasNull(); another non-object to an
+// *json.UnmarshalTypeError naming v's type (v is the struct's pointer).
+// Errors storing values are *json.UnmarshalTypeError whose Field is the
+// dotted path from this object, as encoding/json reports them.
+func DecodeObject(data []byte, v any, o *Object, k *Keys, field func(d *Decoder, i int)) error {
+	*o = Object{decoded: true}
+	if extra := (len(k.names) - 1) / 64; extra > 0 {
+		o.seenMore, o.nullMore = make([]uint64, extra), make([]uint64, extra)
+	}
+	i := skipSpace(data, 0)
+	if i >= len(data) {
+		return syntaxError(data)
+	}
+	if data[i] != '{' {
+		end, err := scanValue(data, i, 0)
+		if err != nil || skipSpace(data, end) != len(data) {
+			return syntaxError(data)
+		}
+		if data[i] == 'n' {
+			o.wasNull = true
+			return nil
+		}
+		return &json.UnmarshalTypeError{Value: jsonKind(data[i]), Type: reflect.TypeOf(v).Elem(), Offset: int64(end)}
+	}
+	d := Decoder{data: data}
+	i = skipSpace(data, i+1)
+	if i < len(data) && data[i] == '}' {
+		i++
+	} else {
+		for {
+			if i >= len(data) || data[i] != '"' {
+				return syntaxError(data)
+			}
+			end, plain, err := scanString(data, i)
+			if err != nil {
+				return syntaxError(data)
+			}
+			lit := data[i:end]
+			i = skipSpace(data, end)
+			if i >= len(data) || data[i] != ':' {
+				return syntaxError(data)
+			}
+			i = skipSpace(data, i+1)
+			if i >= len(data) {
+				return syntaxError(data)
+			}
+			o.count++
+			var key string
+			if !plain {
+				if key, err = unquote(lit); err != nil {
+					return syntaxError(data)
+				}
+			}
+			if f := k.lookup(lit[1:len(lit)-1], key, !plain); f >= 0 {
+				isNull := data[i] == 'n'
+				setBit(&o.seen, o.seenMore, f, true)
+				setBit(&o.null, o.nullMore, f, isNull)
+				if k.nullInside[f] && !isNull {
+					vEnd, err := scanValue(data, i, 1)
+					if err != nil {
+						return syntaxError(data)
+					}
+					o.findNulls(f, data[i:vEnd])
+				}
+				d.pos, d.keyLit = i, lit
+				field(&d, f)
+				if d.bad {
+					return syntaxError(data)
+				}
+				if d.pos == i { // no decoder for this field
+					if d.pos, err = scanValue(data, i, 1); err != nil {
+						return syntaxError(data)
+					}
+				}
+				i = d.pos
+			} else {
+				if k.keepUnknown {
+					if plain {
+						key = string(lit[1 : len(lit)-1])
+					}
+					o.unknown = append(o.unknown, key)
+				}
+				if i, err = scanValue(data, i, 1); err != nil {
+					return syntaxError(data)
+				}
+			}
+			i = skipSpace(data, i)
+			if i < len(data) && data[i] == ',' {
+				i = skipSpace(data, i+1)
+				continue
+			}
+			if i < len(data) && data[i] == '}' {
+				i++
+				break
+			}
+			return syntaxError(data)
+		}
+	}
+	if skipSpace(data, i) != len(data) {
+		return syntaxError(data)
+	}
+	return d.err
+}
+
+// key is the current member's key, for errors.
+func (d *Decoder) key() string {
+	s, err := unquote(d.keyLit)
+	if err != nil {
+		return string(d.keyLit)
+	}
+	return s
+}
+
+// skip consumes the current value and returns its bounds; ok is false
+// after a syntax error.
+func (d *Decoder) skip() (start, end int, ok bool) {
+	end, err := scanValue(d.data, d.pos, 1)
+	if err != nil {
+		d.bad = true
+		return 0, 0, false
+	}
+	start, d.pos = d.pos, end
+	return start, end, true
+}
+
+// null consumes a null; it reports false when the value is not null.
+func (d *Decoder) null() bool {
+	if d.data[d.pos] != 'n' {
+		return false
+	}
+	end, err := scanLiteral(d.data, d.pos, "null")
+	if err != nil {
+		d.bad = true
+	}
+	d.pos = end
+	return true
+}
+
+// typeError skips a value of the wrong JSON type for a Go value of type t.
+func (d *Decoder) typeError(t reflect.Type) {
+	start, _, ok := d.skip()
+	if ok && d.err == nil {
+		d.err = &json.UnmarshalTypeError{Value: jsonKind(d.data[start]), Type: t, Offset: int64(d.pos), Field: d.key()}
+	}
+}
+
+// fieldError records err from decoding the current member's value,
+// putting the member's key in front of an UnmarshalTypeError's path.
+func (d *Decoder) fieldError(err error) {
+	if d.err != nil {
+		return
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		c := *te
+		if c.Field == "" {
+			c.Field = d.key()
+		} else {
+			c.Field = d.key() + "." + c.Field
+		}
+		err = &c
+	}
+	d.err = err
+}
+
+// share returns data[start:end] as a string.
+func (d *Decoder) share(start, end int) string {
+	if len(d.data) > shareLimit {
+		return string(d.data[start:end])
+	}
+	if d.text == "" {
+		d.text = string(d.data)
+	}
+	return d.text[start:end]
+}
+
+// str reads a string value; ok is false for null, a syntax error or
+// another type (recorded).
+func (d *Decoder) str(t reflect.Type) (start, end int, plain, ok bool) {
+	b, i := d.data, d.pos
+	if b[i] != '"' {
+		if !d.null() {
+			d.typeError(t)
+		}
+		return 0, 0, false, false
+	}
+	end, plain, err := scanString(b, i)
+	if err != nil {
+		d.bad = true
+		return 0, 0, false, false
+	}
+	d.pos = end
+	return i, end, plain, true
+}
+
+var (
+	stringType  = reflect.TypeFor[string]()
+	int64Type   = reflect.TypeFor[int64]()
+	float64Type = reflect.TypeFor[float64]()
+	boolType    = reflect.TypeFor[bool]()
+)
+
+// String stores a JSON string in *p; null leaves *p as it is.
+func (d *Decoder) String(p *string) {
+	start, end, plain, ok := d.str(stringType)
+	if !ok {
+		return
+	}
+	if plain {
+		*p = d.share(start+1, end-1)
+		return
+	}
+	s, err := unquote(d.data[start:end])
+	if err != nil {
+		d.bad = true
+		return
+	}
+	*p = s
+}
+
+// Const is String for a member whose schema fixes its value to lit: the
+// value stored is lit itself when it matches, which allocates nothing.
+func (d *Decoder) Const(p *string, lit string) {
+	start, end, plain, ok := d.str(stringType)
+	if !ok {
+		return
+	}
+	if plain && string(d.data[start+1:end-1]) == lit {
+		*p = lit
+		return
+	}
+	d.pos = start
+	d.String(p)
+}
+
+// number reads a number literal; ok is false for null, a syntax error or
+// another type (recorded against t).
+func (d *Decoder) number(t reflect.Type) (lit []byte, ok bool) {
+	b, i := d.data, d.pos
+	if c := b[i]; c != '-' && (c < '0' || c > '9') {
+		if !d.null() {
+			d.typeError(t)
+		}
+		return nil, false
+	}
+	end, err := scanNumber(b, i)
+	if err != nil {
+		d.bad = true
+		return nil, false
+	}
+	d.pos = end
+	return b[i:end], true
+}
+
+// numberError records a number that does not fit its Go type.
+func (d *Decoder) numberError(lit []byte, t reflect.Type) {
+	if d.err == nil {
+		d.err = &json.UnmarshalTypeError{Value: "number " + string(lit), Type: t, Offset: int64(d.pos), Field: d.key()}
+	}
+}
+
+// Int stores a JSON integer in *p. An integer written with a fraction or
+// an exponent (1.0, 1e2) is accepted, as JSON Schema's integer type
+// accepts it; other numbers and numbers beyond int64 are type errors.
+func (d *Decoder) Int(p *int64) {
+	lit, ok := d.number(int64Type)
+	if !ok {
+		return
+	}
+	if n, err := strconv.ParseInt(string(lit), 10, 64); err == nil {
+		*p = n
+		return
+	}
+	if n, ok := integralInt(lit); ok {
+		*p = n
+		return
+	}
+	d.numberError(lit, int64Type)
+}
+
+// Float stores a JSON number in *p; a number beyond float64 is a type
+// error, as with encoding/json.
+func (d *Decoder) Float(p *float64) {
+	lit, ok := d.number(float64Type)
+	if !ok {
+		return
+	}
+	f, err := strconv.ParseFloat(string(lit), 64)
+	if err != nil {
+		d.numberError(lit, float64Type)
+		return
+	}
+	*p = f
+}
+
+// Bool stores true or false in *p; null leaves *p as it is.
+func (d *Decoder) Bool(p *bool) {
+	b, i := d.data, d.pos
+	var err error
+	switch b[i] {
+	case 't':
+		d.pos, err = scanLiteral(b, i, "true")
+		*p = true
+	case 'f':
+		d.pos, err = scanLiteral(b, i, "false")
+		*p = false
+	default:
+		if !d.null() {
+			d.typeError(boolType)
+		}
+		return
+	}
+	if err != nil {
+		d.bad = true
+	}
+}
+
+// Object hands the current value, whatever it is, to u: a generated
+// struct or union, as encoding/json does for a field that is not a
+// pointer (null included).
+func (d *Decoder) Object(u json.Unmarshaler) {
+	start, end, ok := d.skip()
+	if !ok {
+		return
+	}
+	if err := u.UnmarshalJSON(d.data[start:end]); err != nil {
+		d.fieldError(err)
+	}
+}
+
+// JSON decodes the current value into p with encoding/json, for Go types
+// the Decoder has no method for (slices, maps, any, time.Time, …), and
+// with the same tolerance for integers written as 1.0 as Int.
+func (d *Decoder) JSON(p any) {
+	start, end, ok := d.skip()
+	if !ok {
+		return
+	}
+	if err := unmarshalValue(d.data[start:end], p); err != nil {
+		d.fieldError(err)
+	}
+}
+
+// Ptr decodes into a pointer field: null stores nil; another value is
+// decoded by dec into *p, allocated when nil.
+func Ptr[T any](d *Decoder, p **T, dec func(*Decoder, *T)) {
+	if d.null() {
+		*p = nil
+		return
+	}
+	if *p == nil {
+		*p = new(T)
+	}
+	dec(d, *p)
+}
+
+// ObjectPtr is Ptr for a pointer to a generated struct or union.
+func ObjectPtr[T any, P interface {
+	*T
+	json.Unmarshaler
+}](d *Decoder, p **T) {
+	if d.null() {
+		*p = nil
+		return
+	}
+	if *p == nil {
+		*p = new(T)
+	}
+	d.Object(P(*p))
+}
+
+// unmarshalValue is json.Unmarshal, trying again with integers written
+// as 1.0 or 1e2 rewritten when the first attempt fails on a type.
+func unmarshalValue(data []byte, v any) error {
+	err := json.Unmarshal(data, v)
+	if err == nil {
+		return nil
+	}
+	var te *json.UnmarshalTypeError
+	if !errors.As(err, &te) {
+		return err
+	}
+	if fixed, changed := integralNumbers(data); changed && json.Unmarshal(fixed, v) == nil {
+		return nil
+	}
+	return err
+}
+
+// integralInt reads a number literal (valid JSON) written with a fraction
+// or an exponent whose value is an integer that fits int64: 1.0, 1e2,
+// 2.50e1, 100e-2. It works on the digits, so a huge exponent costs
+// nothing.
+func integralInt(lit []byte) (int64, bool) {
+	var buf [24]byte
+	i := 0
+	neg := lit[0] == '-'
+	if neg {
+		i++
+	}
+	start := i
+	for i < len(lit) && lit[i] >= '0' && lit[i] <= '9' {
+		i++
+	}
+	intPart := lit[start:i]
+	var frac []byte
+	if i < len(lit) && lit[i] == '.' {
+		i++
+		fs := i
+		for i < len(lit) && lit[i] >= '0' && lit[i] <= '9' {
+			i++
+		}
+		frac = lit[fs:i]
+	}
+	exp := 0
+	if i < len(lit) && (lit[i] == 'e' || lit[i] == 'E') {
+		i++
+		eneg := false
+		if lit[i] == '+' || lit[i] == '-' {
+			eneg = lit[i] == '-'
+			i++
+		}
+		for ; i < len(lit); i++ {
+			if exp < 1<<20 {
+				exp = exp*10 + int(lit[i]-'0')
+			}
+		}
+		if eneg {
+			exp = -exp
+		}
+	}
+	for len(frac) > 0 && frac[len(frac)-1] == '0' {
+		frac = frac[:len(frac)-1]
+	}
+	for len(intPart) > 0 && intPart[0] == '0' {
+		intPart = intPart[1:]
+	}
+	// The value is digits × 10^exp.
+	digits := make([]byte, 0, 64)
+	digits = append(digits, intPart...)
+	digits = append(digits, frac...)
+	exp -= len(frac)
+	for len(digits) > 0 && digits[0] == '0' {
+		digits = digits[1:]
+	}
+	if len(digits) == 0 {
+		return 0, true
+	}
+	for exp < 0 && digits[len(digits)-1] == '0' {
+		digits = digits[:len(digits)-1]
+		exp++
+	}
+	if exp < 0 || len(digits)+exp > 19 {
+		return 0, false
+	}
+	n := copy(buf[1:], digits)
+	for ; exp > 0; exp-- {
+		buf[1+n] = '0'
+		n++
+	}
+	s := buf[1 : 1+n]
+	if neg {
+		buf[0] = '-'
+		s = buf[:1+n]
+	}
+	v, err := strconv.ParseInt(string(s), 10, 64)
+	return v, err == nil
+}

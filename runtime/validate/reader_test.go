@@ -1,0 +1,217 @@
+package validate
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// fields is what the two decoders under test store: the Go types a
+// generated struct holds, one of each kind the Decoder has a method for,
+// and JSON values for the encoding/json fallback.
+type fields struct {
+	S  string         `json:"s"`
+	C  string         `json:"c"`
+	I  int64          `json:"i"`
+	F  float64        `json:"f"`
+	B  bool           `json:"b"`
+	PS *string        `json:"ps"`
+	PI *int64         `json:"pi"`
+	A  any            `json:"a"`
+	L  []int64        `json:"l"`
+	M  map[string]any `json:"m"`
+}
+
+var readerKeys = NewKeys([]string{"s", "c", "i", "f", "b", "ps", "pi", "a", "l", "m", "n", "pn"}, true, 8)
+
+// fastObj decodes with DecodeObject, as generated code does.
+type fastObj struct {
+	fields
+	N   fastInner  `json:"n"`
+	PN  *fastInner `json:"pn"`
+	obj Object
+}
+
+type fastInner struct {
+	fields
+	obj Object
+}
+
+func (x *fastInner) UnmarshalJSON(data []byte) error {
+	*x = fastInner{}
+	return DecodeObject(data, x, &x.obj, readerKeys, func(d *Decoder, i int) { decodeFields(d, i, &x.fields) })
+}
+
+func (x *fastObj) UnmarshalJSON(data []byte) error {
+	*x = fastObj{}
+	return DecodeObject(data, x, &x.obj, readerKeys, func(d *Decoder, i int) {
+		switch i {
+		case 10:
+			d.Object(&x.N)
+		case 11:
+			ObjectPtr(d, &x.PN)
+		default:
+			decodeFields(d, i, &x.fields)
+		}
+	})
+}
+
+func decodeFields(d *Decoder, i int, x *fields) {
+	switch i {
+	case 0:
+		d.String(&x.S)
+	case 1:
+		d.Const(&x.C, "fixed")
+	case 2:
+		d.Int(&x.I)
+	case 3:
+		d.Float(&x.F)
+	case 4:
+		d.Bool(&x.B)
+	case 5:
+		Ptr(d, &x.PS, (*Decoder).String)
+	case 6:
+		Ptr(d, &x.PI, (*Decoder).Int)
+	case 7:
+		d.JSON(&x.A)
+	case 8:
+		d.JSON(&x.L)
+	case 9:
+		d.JSON(&x.M)
+	}
+}
+
+// slowObj decodes the way generated code did before the Decoder:
+// encoding/json, then Object.Scan, clearing fields matched only
+// case-insensitively. It is the oracle.
+type slowObj struct {
+	fields
+	N   slowInner  `json:"n"`
+	PN  *slowInner `json:"pn"`
+	obj Object
+}
+
+type slowInner struct {
+	fields
+	obj Object
+}
+
+func (x *slowInner) UnmarshalJSON(data []byte) error {
+	type plain slowInner
+	*x = slowInner{}
+	if err := Unmarshal(data, (*plain)(x), readerKeys); err != nil {
+		return err
+	}
+	return x.obj.Scan(data, readerKeys)
+}
+
+func (x *slowObj) UnmarshalJSON(data []byte) error {
+	type plain slowObj
+	*x = slowObj{}
+	if err := Unmarshal(data, (*plain)(x), readerKeys); err != nil {
+		return err
+	}
+	return x.obj.Scan(data, readerKeys)
+}
+
+// caseVariant reports whether data has a key, at any depth, that equals a
+// known key only when case is ignored: the old decoder let such a key's
+// value win over the exact key's when it came later, and blamed it for
+// type errors; the Decoder ignores it (it is not that field).
+func caseVariant(data []byte) bool {
+	d := json.NewDecoder(strings.NewReader(string(data)))
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return false
+		}
+		if s, ok := tok.(string); ok {
+			for _, k := range readerKeys.names {
+				if s != k && strings.EqualFold(s, k) {
+					return true
+				}
+			}
+		}
+	}
+}
+
+type objState struct {
+	Decoded, WasNull bool
+	Has, Null        []bool
+	Count            int
+	Unknown          []string
+}
+
+func stateOf(o *Object) objState {
+	s := objState{Decoded: o.Decoded(), WasNull: o.WasNull(), Count: o.Count(), Unknown: o.Unknown()}
+	for i := range readerKeys.names {
+		s.Has = append(s.Has, o.Has(i))
+		s.Null = append(s.Null, o.IsNull(i))
+	}
+	return s
+}
+
+// FuzzReader holds DecodeObject to encoding/json: the same texts are
+// rejected (with encoding/json's syntax error), the same values decoded,
+// the same members seen, and a type error names the same field.
+func FuzzReader(f *testing.F) {
+	for _, seed := range []string{
+		`{}`, `null`, `[]`, `"x"`, `1`, ` {"s": "a\u00e9\n", "c": "fixed", "i": 3, "f": -1.5e3, "b": true} `,
+		`{"ps": null, "pi": 7, "a": {"x": [1, null, "y"]}, "l": [1, 2.0, 3e0], "m": {"k": false}}`,
+		`{"n": {"s": "in", "i": 1.0}, "pn": {"pi": null}, "zz": [{}]}`, `{"n": null, "pn": null}`,
+		`{"s": 1}`, `{"i": 1.5}`, `{"i": 1e400}`, `{"f": 1e400}`, `{"n": {"l": ["x"]}}`, `{"s": "a", "s": null}`,
+		`{"s": "\ud800"}`, "{\"s\": \"\xff\"}", `{"s": "x",}`, `{"s" "x"}`, `{"i": 01}`, `{"i": -}`, `{"b": tru}`,
+		`{"S": 1, "s": "x"}`, `{"\u0073": "escaped key"}`, `{"c": "other"}`, `{"i": 9223372036854775807}`,
+		`{"i": 9223372036854775808}`, `{"i": -92233720368547758.08e2}`, `{"i": 100e-2}`, `{"a": 1}{}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var fast fastObj
+		fastErr := json.Unmarshal(data, &fast)
+		var fastDirect fastObj
+		directErr := fastDirect.UnmarshalJSON(data)
+		var slow slowObj
+		slowErr := json.Unmarshal(data, &slow)
+		valid := json.Valid(data)
+		if Valid(data) != valid {
+			t.Fatalf("Valid(%q) = %v, encoding/json says %v", data, !valid, valid)
+		}
+		// Called directly, the Decoder checks the text itself.
+		var se *json.SyntaxError
+		if !valid {
+			if !errors.As(directErr, &se) || directErr.Error() != json.Unmarshal(data, new(any)).Error() {
+				t.Fatalf("UnmarshalJSON(%q) = %v, want encoding/json's syntax error %v", data, directErr, json.Unmarshal(data, new(any)))
+			}
+			return
+		}
+		if (fastErr == nil) != (directErr == nil) {
+			t.Fatalf("%q: through json.Unmarshal: %v; directly: %v", data, fastErr, directErr)
+		}
+		if (fastErr == nil) != (slowErr == nil) {
+			t.Fatalf("%q: Decoder: %v; encoding/json: %v", data, fastErr, slowErr)
+		}
+		variant := caseVariant(data)
+		var fte, ste *json.UnmarshalTypeError
+		if errors.As(fastErr, &fte) != errors.As(slowErr, &ste) {
+			t.Fatalf("%q: Decoder: %v; encoding/json: %v", data, fastErr, slowErr)
+		}
+		if fte != nil && !variant && fte.Field != strings.ReplaceAll(ste.Field, "fields.", "") {
+			t.Fatalf("%q: Decoder blames %q, encoding/json %q", data, fte.Field, ste.Field)
+		}
+		if fastErr != nil || variant {
+			return
+		}
+		if diff := cmp.Diff(stateOf(&slow.obj), stateOf(&fast.obj)); diff != "" {
+			t.Fatalf("%q: members (-encoding/json +Decoder):\n%s", data, diff)
+		}
+		want, _ := json.Marshal(slow)
+		got, _ := json.Marshal(fast)
+		if string(got) != string(want) {
+			t.Fatalf("%q: decoded\n%s\nencoding/json decoded\n%s", data, got, want)
+		}
+	})
+}
