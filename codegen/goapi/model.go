@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/chanxgo/chanx/ir"
+	"github.com/chanxgo/chanx/runtime/wire"
 )
 
 // gen holds what both targets share: the document, the names already
@@ -128,6 +129,10 @@ type handlerModel struct {
 	// Reply is the Go type returned ("*Pong", or a sealed interface), ""
 	// when the operation declares no reply.
 	Reply string
+	// Pong, for the protocol's ping answered by pong, is the reply's type:
+	// the Unimplemented handler answers as the runtime's built-in ping
+	// does instead of failing.
+	Pong string
 }
 
 type senderModel struct {
@@ -280,6 +285,11 @@ func (g *gen) serverModel() *fileModel {
 				h.Action = action
 				if op.Reply != nil && len(op.Reply.Messages) > 0 {
 					h.Reply = g.replyType(m, marked, b+h.Method+"Reply", op)
+					if r := op.Reply.Messages[0]; action == wire.ActionPing && len(op.Reply.Messages) == 1 {
+						if v, _ := actionOf(r, ir.Send, op.Reply.Channel, ch); v == wire.ActionPong {
+							h.Pong = g.msgType[r]
+						}
+					}
 				}
 				c.Handlers = append(c.Handlers, h)
 			}
