@@ -648,23 +648,44 @@ func zeroOf(goType string, r *rep) string {
 }
 
 // decodeCall is the statement a struct's UnmarshalJSON runs for the
-// value of field f: a validate.Decoder method for the Go types it reads
-// without encoding/json, encoding/json (Decoder.JSON) for the others.
+// value of field f: validate.Decoder methods for the Go types it reads
+// without encoding/json, encoding/json (Decoder.JSON) for the others
+// (any, maps, time.Time, and containers of them).
 func decodeCall(f *field) string {
 	at := "&x." + f.Name
 	if f.Const != "" {
 		return "d.Const(" + at + ", " + f.Const + ")"
 	}
 	r := f.rep
-	ptr := strings.HasPrefix(f.Type, "*")
-	if r.kind == repPtr {
-		r = r.elem
+	if strings.HasPrefix(f.Type, "*") && r.kind != repPtr {
+		r = &rep{kind: repPtr, elem: r}
 	}
-	if r.kind == repStruct || r.kind == repUnion {
-		if ptr {
-			return "validate.ObjectPtr(d, " + at + ")"
-		}
+	if stmt := decodeInto(r, at, 1); stmt != "" {
+		return stmt
+	}
+	return "d.JSON(" + at + ")"
+}
+
+// decodeInto is Go code decoding the Decoder d's current value into at,
+// an expression of type *T for r's Go type T; "" when only encoding/json
+// can. depth numbers the variables of nested pointers and arrays.
+func decodeInto(r *rep, at string, depth int) string {
+	n := strconv.Itoa(depth)
+	switch r.kind {
+	case repStruct, repUnion:
 		return "d.Object(" + at + ")"
+	case repPtr:
+		inner := decodeInto(r.elem, "p"+n, depth+1)
+		if inner == "" {
+			return ""
+		}
+		return "if p" + n + " := validate.Alloc(&d, " + at + "); p" + n + " != nil {\n" + inner + "\n}"
+	case repSlice:
+		inner := decodeInto(r.elem, "a"+n+".Elem()", depth+1)
+		if inner == "" {
+			return ""
+		}
+		return "for a" + n + " := validate.Array(" + at + "); a" + n + ".Next(&d); {\n" + inner + "\n}"
 	}
 	method := ""
 	switch r.kind {
@@ -677,14 +698,7 @@ func decodeCall(f *field) string {
 	case repBool:
 		method = "Bool"
 	default:
-		return "d.JSON(" + at + ")"
-	}
-	if ptr {
-		if r.named != nil {
-			// *Enum is not a *string: leave it to encoding/json.
-			return "d.JSON(" + at + ")"
-		}
-		return "validate.Ptr(d, " + at + ", (*validate.Decoder)." + method + ")"
+		return ""
 	}
 	if r.named != nil {
 		at = "(*" + r.named.Underlying + ")(" + at + ")"

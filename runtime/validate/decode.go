@@ -13,7 +13,7 @@ import (
 // each string gets its own copy.
 const shareLimit = 1024
 
-// Decoder reads the value of one member of the object DecodeObject walks.
+// Decoder reads the value of one member of the object Members walks.
 // Generated UnmarshalJSON methods call one of its methods per known key;
 // each consumes exactly one JSON value, stores it the way encoding/json
 // would, and records the first error. A Decoder is only valid inside the
@@ -25,20 +25,25 @@ type Decoder struct {
 	text   string // data as a string, made by the first shared string
 	err    error  // the first error storing a value into its field
 	bad    bool   // a syntax error was found
+	depth  int    // containers enclosing the current value
 }
 
-// DecodeObject decodes the JSON object data into a generated struct: it
-// checks the whole text as encoding/json would (same accepted texts, and
+// Members decodes the JSON object data into a generated struct: it checks
+// the whole text as encoding/json would (same accepted texts, and
 // encoding/json's error for a rejected one), records in o which of k's
 // keys were present and which were null, and calls field for each member
-// whose key is exactly key i of k; field calls one Decoder method. Keys
-// that match a known key only when case is ignored are not that field
-// (encoding/json would use them). Duplicate keys: the last wins, as with
-// encoding/json. null decodes to o.WasNull(); another non-object to an
-// *json.UnmarshalTypeError naming v's type (v is the struct's pointer).
-// Errors storing values are *json.UnmarshalTypeError whose Field is the
-// dotted path from this object, as encoding/json reports them.
-func DecodeObject(data []byte, v any, o *Object, k *Keys, field func(d *Decoder, i int)) error {
+// whose key is exactly key i of k, with d positioned at the member's
+// value; field calls one of d's methods. Keys that match a known key only
+// when case is ignored are not that field (encoding/json would use them).
+// Duplicate keys: the last wins, as with encoding/json. null decodes to
+// o.WasNull(); another non-object to an *json.UnmarshalTypeError naming
+// v's type (v is the struct's pointer). Errors storing values are
+// *json.UnmarshalTypeError whose Field is the dotted path from this
+// object, as encoding/json reports them.
+//
+// Generated code declares d as a local variable and captures it in field,
+// so that neither escapes: the walk allocates nothing itself.
+func (d *Decoder) Members(data []byte, v any, o *Object, k *Keys, field func(i int)) error {
 	*o = Object{decoded: true}
 	if extra := (len(k.names) - 1) / 64; extra > 0 {
 		o.seenMore, o.nullMore = make([]uint64, extra), make([]uint64, extra)
@@ -58,7 +63,7 @@ func DecodeObject(data []byte, v any, o *Object, k *Keys, field func(d *Decoder,
 		}
 		return &json.UnmarshalTypeError{Value: jsonKind(data[i]), Type: reflect.TypeOf(v).Elem(), Offset: int64(end)}
 	}
-	d := Decoder{data: data}
+	*d = Decoder{data: data, depth: 1}
 	i = skipSpace(data, i+1)
 	if i < len(data) && data[i] == '}' {
 		i++
@@ -99,7 +104,7 @@ func DecodeObject(data []byte, v any, o *Object, k *Keys, field func(d *Decoder,
 					o.findNulls(f, data[i:vEnd])
 				}
 				d.pos, d.keyLit = i, lit
-				field(&d, f)
+				field(f)
 				if d.bad {
 					return syntaxError(data)
 				}
@@ -150,7 +155,7 @@ func (d *Decoder) key() string {
 // skip consumes the current value and returns its bounds; ok is false
 // after a syntax error.
 func (d *Decoder) skip() (start, end int, ok bool) {
-	end, err := scanValue(d.data, d.pos, 1)
+	end, err := scanValue(d.data, d.pos, d.depth)
 	if err != nil {
 		d.bad = true
 		return 0, 0, false
@@ -377,32 +382,121 @@ func (d *Decoder) JSON(p any) {
 	}
 }
 
-// Ptr decodes into a pointer field: null stores nil; another value is
-// decoded by dec into *p, allocated when nil.
-func Ptr[T any](d *Decoder, p **T, dec func(*Decoder, *T)) {
+// Alloc prepares a pointer field or element for its value: null stores
+// nil and returns nil; another value returns *p, allocated when nil, for a
+// Decoder method to decode into. (A helper taking the method as a func
+// value would make the Decoder escape to the heap.)
+func Alloc[T any](d *Decoder, p **T) *T {
 	if d.null() {
 		*p = nil
-		return
+		return nil
 	}
 	if *p == nil {
 		*p = new(T)
 	}
-	dec(d, *p)
+	return *p
 }
 
-// ObjectPtr is Ptr for a pointer to a generated struct or union.
-func ObjectPtr[T any, P interface {
-	*T
-	json.Unmarshaler
-}](d *Decoder, p **T) {
-	if d.null() {
-		*p = nil
-		return
+// Elems walks a JSON array into a slice field as encoding/json does: null
+// stores nil, [] an empty slice that is not nil, and elements are decoded
+// into the slice's existing elements first, then appended. Generated code
+// reads:
+//
+//	for a := validate.Array(&x.Tags); a.Next(&d); {
+//		d.String(a.Elem())
+//	}
+type Elems[T any] struct {
+	p       *[]T
+	s       []T
+	n       int
+	started bool
+	done    bool
+}
+
+// Array starts walking a JSON array into *p. The Decoder is passed to
+// each call rather than kept, which would move it to the heap.
+func Array[T any](p *[]T) Elems[T] {
+	return Elems[T]{p: p, s: *p}
+}
+
+// Next positions the Decoder at the next element and reports whether
+// there is one; after the last it stores the slice.
+func (a *Elems[T]) Next(d *Decoder) bool {
+	if a.done {
+		return false
 	}
-	if *p == nil {
-		*p = new(T)
+	b := d.data
+	if !a.started {
+		a.started = true
+		if b[d.pos] != '[' {
+			if d.null() {
+				*a.p = nil
+			} else {
+				d.typeError(reflect.TypeFor[[]T]())
+			}
+			a.done = true
+			return false
+		}
+		if d.depth+1 >= maxDepth {
+			return a.fail(d)
+		}
+		d.depth++
+		i := skipSpace(b, d.pos+1)
+		if i < len(b) && b[i] == ']' {
+			d.pos = i + 1
+			return a.finish(d)
+		}
+		d.pos = i
+		return a.elem(d)
 	}
-	d.Object(P(*p))
+	if d.bad {
+		return a.fail(d)
+	}
+	i := skipSpace(b, d.pos)
+	if i < len(b) && b[i] == ',' {
+		d.pos = skipSpace(b, i+1)
+		return a.elem(d)
+	}
+	if i < len(b) && b[i] == ']' {
+		d.pos = i + 1
+		return a.finish(d)
+	}
+	return a.fail(d)
+}
+
+// Elem is where the current element is decoded.
+func (a *Elems[T]) Elem() *T { return &a.s[a.n-1] }
+
+func (a *Elems[T]) elem(d *Decoder) bool {
+	if d.pos >= len(d.data) {
+		return a.fail(d)
+	}
+	if a.n == len(a.s) {
+		if cap(a.s) == 0 {
+			a.s = make([]T, 0, 4)
+		}
+		var zero T
+		a.s = append(a.s, zero)
+	}
+	a.n++
+	return true
+}
+
+func (a *Elems[T]) finish(d *Decoder) bool {
+	d.depth--
+	a.done = true
+	if a.n == 0 {
+		*a.p = []T{}
+	} else {
+		*a.p = a.s[:a.n]
+	}
+	return false
+}
+
+func (a *Elems[T]) fail(d *Decoder) bool {
+	d.bad = true
+	a.done = true
+	return false
 }
 
 // unmarshalValue is json.Unmarshal, trying again with integers written

@@ -23,15 +23,18 @@ type fields struct {
 	A  any            `json:"a"`
 	L  []int64        `json:"l"`
 	M  map[string]any `json:"m"`
+	LS []string       `json:"ls"`
+	LP []*int64       `json:"lp"`
 }
 
-var readerKeys = NewKeys([]string{"s", "c", "i", "f", "b", "ps", "pi", "a", "l", "m", "n", "pn"}, true, 8)
+var readerKeys = NewKeys([]string{"s", "c", "i", "f", "b", "ps", "pi", "a", "l", "m", "n", "pn", "ls", "lp", "ln"}, true, 8, 12)
 
-// fastObj decodes with DecodeObject, as generated code does.
+// fastObj decodes with Decoder.Members, as generated code does.
 type fastObj struct {
 	fields
-	N   fastInner  `json:"n"`
-	PN  *fastInner `json:"pn"`
+	N   fastInner   `json:"n"`
+	PN  *fastInner  `json:"pn"`
+	LN  []fastInner `json:"ln"`
 	obj Object
 }
 
@@ -42,19 +45,27 @@ type fastInner struct {
 
 func (x *fastInner) UnmarshalJSON(data []byte) error {
 	*x = fastInner{}
-	return DecodeObject(data, x, &x.obj, readerKeys, func(d *Decoder, i int) { decodeFields(d, i, &x.fields) })
+	var d Decoder
+	return d.Members(data, x, &x.obj, readerKeys, func(i int) { decodeFields(&d, i, &x.fields) })
 }
 
 func (x *fastObj) UnmarshalJSON(data []byte) error {
 	*x = fastObj{}
-	return DecodeObject(data, x, &x.obj, readerKeys, func(d *Decoder, i int) {
+	var d Decoder
+	return d.Members(data, x, &x.obj, readerKeys, func(i int) {
 		switch i {
 		case 10:
 			d.Object(&x.N)
 		case 11:
-			ObjectPtr(d, &x.PN)
+			if p := Alloc(&d, &x.PN); p != nil {
+				d.Object(p)
+			}
+		case 14:
+			for a := Array(&x.LN); a.Next(&d); {
+				d.Object(a.Elem())
+			}
 		default:
-			decodeFields(d, i, &x.fields)
+			decodeFields(&d, i, &x.fields)
 		}
 	})
 }
@@ -72,15 +83,29 @@ func decodeFields(d *Decoder, i int, x *fields) {
 	case 4:
 		d.Bool(&x.B)
 	case 5:
-		Ptr(d, &x.PS, (*Decoder).String)
+		if p := Alloc(d, &x.PS); p != nil {
+			d.String(p)
+		}
 	case 6:
-		Ptr(d, &x.PI, (*Decoder).Int)
+		if p := Alloc(d, &x.PI); p != nil {
+			d.Int(p)
+		}
 	case 7:
 		d.JSON(&x.A)
 	case 8:
 		d.JSON(&x.L)
 	case 9:
 		d.JSON(&x.M)
+	case 12:
+		for a := Array(&x.LS); a.Next(d); {
+			d.String(a.Elem())
+		}
+	case 13:
+		for a := Array(&x.LP); a.Next(d); {
+			if p := Alloc(d, a.Elem()); p != nil {
+				d.Int(p)
+			}
+		}
 	}
 }
 
@@ -89,8 +114,9 @@ func decodeFields(d *Decoder, i int, x *fields) {
 // case-insensitively. It is the oracle.
 type slowObj struct {
 	fields
-	N   slowInner  `json:"n"`
-	PN  *slowInner `json:"pn"`
+	N   slowInner   `json:"n"`
+	PN  *slowInner  `json:"pn"`
+	LN  []slowInner `json:"ln"`
 	obj Object
 }
 
@@ -154,7 +180,7 @@ func stateOf(o *Object) objState {
 	return s
 }
 
-// FuzzReader holds DecodeObject to encoding/json: the same texts are
+// FuzzReader holds Decoder.Members to encoding/json: the same texts are
 // rejected (with encoding/json's syntax error), the same values decoded,
 // the same members seen, and a type error names the same field.
 func FuzzReader(f *testing.F) {
@@ -166,6 +192,8 @@ func FuzzReader(f *testing.F) {
 		`{"s": "\ud800"}`, "{\"s\": \"\xff\"}", `{"s": "x",}`, `{"s" "x"}`, `{"i": 01}`, `{"i": -}`, `{"b": tru}`,
 		`{"S": 1, "s": "x"}`, `{"\u0073": "escaped key"}`, `{"c": "other"}`, `{"i": 9223372036854775807}`,
 		`{"i": 9223372036854775808}`, `{"i": -92233720368547758.08e2}`, `{"i": 100e-2}`, `{"a": 1}{}`,
+		`{"ls": ["a", "b"], "lp": [1, null, 2.0], "ln": [{"s": "x"}, {"n": {"i": 2}}]}`, `{"ls": [], "lp": null, "ln": [null]}`,
+		`{"ls": "x"}`, `{"ls": [1]}`, `{"ln": [{"i": "x"}]}`, `{"ls": ["a", "b"], "ls": ["c"]}`, `{"ls": [null]}`,
 	} {
 		f.Add([]byte(seed))
 	}

@@ -26,7 +26,8 @@ type Frame struct {
 // which encoding/json cannot tell.
 func (x *Frame) UnmarshalJSON(data []byte) error {
 	*x = Frame{}
-	return validate.DecodeObject(data, x, &x.chanxObj, chanxKeys2, func(d *validate.Decoder, i int) {
+	var d validate.Decoder
+	return d.Members(data, x, &x.chanxObj, chanxKeys2, func(i int) {
 		switch i {
 		case 0:
 			d.Const(&x.Action, "new_chat_message")
@@ -71,20 +72,29 @@ type FramePayload struct {
 // which encoding/json cannot tell.
 func (x *FramePayload) UnmarshalJSON(data []byte) error {
 	*x = FramePayload{}
-	return validate.DecodeObject(data, x, &x.chanxObj, chanxKeys1, func(d *validate.Decoder, i int) {
+	var d validate.Decoder
+	return d.Members(data, x, &x.chanxObj, chanxKeys1, func(i int) {
 		switch i {
 		case 0:
 			d.String(&x.Message)
 		case 1:
 			d.String(&x.Name)
 		case 2:
-			d.JSON(&x.Room)
+			if p1 := validate.Alloc(&d, &x.Room); p1 != nil {
+				d.String((*string)(p1))
+			}
 		case 3:
-			validate.Ptr(d, &x.Priority, (*validate.Decoder).Int)
+			if p1 := validate.Alloc(&d, &x.Priority); p1 != nil {
+				d.Int(p1)
+			}
 		case 4:
-			d.JSON(&x.Tags)
+			for a1 := validate.Array(&x.Tags); a1.Next(&d); {
+				d.String(a1.Elem())
+			}
 		case 5:
-			validate.Ptr(d, &x.ReplyTo, (*validate.Decoder).Int)
+			if p1 := validate.Alloc(&d, &x.ReplyTo); p1 != nil {
+				d.Int(p1)
+			}
 		}
 	})
 }
