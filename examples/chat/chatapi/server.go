@@ -119,7 +119,8 @@ type ChatHandler interface {
 	HandlePing(ctx context.Context, c ChatConn, msg *PingMessage) (*PongMessage, error)
 }
 
-// UnimplementedChatHandler answers every message with ErrNotImplemented.
+// UnimplementedChatHandler answers every message with ErrNotImplemented
+// (except the protocol's ping, answered with pong).
 type UnimplementedChatHandler struct{}
 
 // HandleNewChatMessage returns ErrNotImplemented.
@@ -127,9 +128,9 @@ func (UnimplementedChatHandler) HandleNewChatMessage(context.Context, ChatConn, 
 	return fmt.Errorf("%w: chat: handle_new_chat_message", ErrNotImplemented)
 }
 
-// HandlePing returns ErrNotImplemented.
+// HandlePing answers pong, as the protocol's built-in ping does.
 func (UnimplementedChatHandler) HandlePing(context.Context, ChatConn, *PingMessage) (*PongMessage, error) {
-	return nil, fmt.Errorf("%w: chat: handle_ping", ErrNotImplemented)
+	return &PongMessage{}, nil
 }
 
 // RegisterChat routes the messages of channel "chat" arriving on ch

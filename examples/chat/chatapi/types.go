@@ -24,25 +24,16 @@ type NewChatMessage struct {
 // UnmarshalJSON decodes NewChatMessage and notes which members were present,
 // which encoding/json cannot tell.
 func (x *NewChatMessage) UnmarshalJSON(data []byte) error {
-	type plain NewChatMessage
 	*x = NewChatMessage{}
-	if err := validate.Unmarshal(data, (*plain)(x), chanxKeys2); err != nil {
-		return err
-	}
-	if err := x.chanxObj.Scan(data, chanxKeys2); err != nil {
-		return err
-	}
-	if x.chanxObj.HasOthers() {
-		// encoding/json matched some key case-insensitively: only exact
-		// keys count.
-		if !x.chanxObj.Has(0) {
-			x.Action = ""
+	var d validate.Decoder
+	return d.Members(data, x, &x.chanxObj, chanxKeys2, func(i int) {
+		switch i {
+		case 0:
+			d.Const(&x.Action, "new_chat_message")
+		case 1:
+			d.Object(&x.Payload)
 		}
-		if !x.chanxObj.Has(1) {
-			x.Payload = ChatPayload{}
-		}
-	}
-	return nil
+	})
 }
 
 // MarshalJSON encodes NewChatMessage, writing the fixed values the schema
@@ -75,25 +66,16 @@ type ChatPayload struct {
 // UnmarshalJSON decodes ChatPayload and notes which members were present,
 // which encoding/json cannot tell.
 func (x *ChatPayload) UnmarshalJSON(data []byte) error {
-	type plain ChatPayload
 	*x = ChatPayload{}
-	if err := validate.Unmarshal(data, (*plain)(x), chanxKeys1); err != nil {
-		return err
-	}
-	if err := x.chanxObj.Scan(data, chanxKeys1); err != nil {
-		return err
-	}
-	if x.chanxObj.HasOthers() {
-		// encoding/json matched some key case-insensitively: only exact
-		// keys count.
-		if !x.chanxObj.Has(0) {
-			x.Message = ""
+	var d validate.Decoder
+	return d.Members(data, x, &x.chanxObj, chanxKeys1, func(i int) {
+		switch i {
+		case 0:
+			d.String(&x.Message)
+		case 1:
+			d.String(&x.Name)
 		}
-		if !x.chanxObj.Has(1) {
-			x.Name = ""
-		}
-	}
-	return nil
+	})
 }
 
 // Validate checks ChatPayload against its schema, for what its Go type
@@ -115,25 +97,16 @@ type PingMessage struct {
 // UnmarshalJSON decodes PingMessage and notes which members were present,
 // which encoding/json cannot tell.
 func (x *PingMessage) UnmarshalJSON(data []byte) error {
-	type plain PingMessage
 	*x = PingMessage{}
-	if err := validate.Unmarshal(data, (*plain)(x), chanxKeys2); err != nil {
-		return err
-	}
-	if err := x.chanxObj.Scan(data, chanxKeys2); err != nil {
-		return err
-	}
-	if x.chanxObj.HasOthers() {
-		// encoding/json matched some key case-insensitively: only exact
-		// keys count.
-		if !x.chanxObj.Has(0) {
-			x.Action = ""
+	var d validate.Decoder
+	return d.Members(data, x, &x.chanxObj, chanxKeys2, func(i int) {
+		switch i {
+		case 0:
+			d.Const(&x.Action, "ping")
+		case 1:
+			d.JSON(&x.Payload)
 		}
-		if !x.chanxObj.Has(1) {
-			x.Payload = nil
-		}
-	}
-	return nil
+	})
 }
 
 // MarshalJSON encodes PingMessage, writing the fixed values the schema
@@ -166,25 +139,16 @@ type PongMessage struct {
 // UnmarshalJSON decodes PongMessage and notes which members were present,
 // which encoding/json cannot tell.
 func (x *PongMessage) UnmarshalJSON(data []byte) error {
-	type plain PongMessage
 	*x = PongMessage{}
-	if err := validate.Unmarshal(data, (*plain)(x), chanxKeys2); err != nil {
-		return err
-	}
-	if err := x.chanxObj.Scan(data, chanxKeys2); err != nil {
-		return err
-	}
-	if x.chanxObj.HasOthers() {
-		// encoding/json matched some key case-insensitively: only exact
-		// keys count.
-		if !x.chanxObj.Has(0) {
-			x.Action = ""
+	var d validate.Decoder
+	return d.Members(data, x, &x.chanxObj, chanxKeys2, func(i int) {
+		switch i {
+		case 0:
+			d.Const(&x.Action, "pong")
+		case 1:
+			d.JSON(&x.Payload)
 		}
-		if !x.chanxObj.Has(1) {
-			x.Payload = nil
-		}
-	}
-	return nil
+	})
 }
 
 // MarshalJSON encodes PongMessage, writing the fixed values the schema
