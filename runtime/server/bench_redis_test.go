@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -34,63 +35,92 @@ var redisBenchFrame = func() []byte {
 // baseline is bare coder/websocket + rueidis written here (bareGroupEcho);
 // chanx routes, decodes and validates the frame, and its handler
 // broadcasts the typed message to the room, sender included.
+//
+// Both servers run side by side and the benchmark alternates between
+// them in chunks of round trips, so the load other processes put on a
+// shared machine falls on both alike; it reports each side's round trips
+// per second, allocations per round trip (client included, measured
+// around each side's chunks) and chanx's ratio to bare.
 func BenchmarkGroupEchoRedis(b *testing.B) {
 	rs := testredis.Start(b)
 	variants := []struct {
-		name  string
-		serve func(b *testing.B, url string) http.Handler
+		name        string
+		bare, chanx func(b *testing.B, url string) http.Handler
 	}{
-		{"bare", serveBareGroupEcho},
-		{"chanx", chanxGroupEcho(redislayer.Options{})},
-		{"chanx-inline", chanxGroupEcho(redislayer.Options{InlineDelivery: true})},
+		{"chanx", serveBareGroupEcho(0), chanxGroupEcho(redislayer.Options{})},
+		{"chanx-inline", serveBareGroupEcho(0), chanxGroupEcho(redislayer.Options{InlineDelivery: true})},
+		// rueidis batching writes for up to 20 µs, on both sides.
+		{"chanx-inline-flush20us", serveBareGroupEcho(20 * time.Microsecond),
+			chanxGroupEcho(redislayer.Options{InlineDelivery: true, MaxFlushDelay: 20 * time.Microsecond})},
 	}
 	for _, conns := range []int{1, 16} {
 		for _, v := range variants {
 			b.Run(fmt.Sprintf("%s/conns=%d", v.name, conns), func(b *testing.B) {
-				hs := httptest.NewServer(v.serve(b, rs.URL()))
-				defer hs.Close()
-				groupRoundTrips(b, "ws"+strings.TrimPrefix(hs.URL, "http"), conns)
+				bare := dialEchoSide(b, v.bare(b, rs.URL()), conns)
+				chanx := dialEchoSide(b, v.chanx(b, rs.URL()), conns)
+				b.SetBytes(int64(len(redisBenchFrame)))
+				b.ResetTimer()
+				const chunk = 1000
+				for done := 0; done < b.N; done += chunk {
+					n := min(chunk, b.N-done)
+					bare.run(b, n)
+					chanx.run(b, n)
+				}
+				b.StopTimer()
+				b.ReportMetric(bare.rate(b.N), "bare-rt/s")
+				b.ReportMetric(chanx.rate(b.N), "chanx-rt/s")
+				b.ReportMetric(chanx.rate(b.N)/bare.rate(b.N), "ratio")
+				b.ReportMetric(float64(bare.mallocs)/float64(b.N), "bare-allocs/rt")
+				b.ReportMetric(float64(chanx.mallocs)/float64(b.N), "chanx-allocs/rt")
 			})
 		}
 	}
 }
 
-// groupRoundTrips sends b.N frames over conns connections, each in a room
-// of its own, each waiting for its frame to come back before sending the
-// next, and reports round trips per second.
-func groupRoundTrips(b *testing.B, base string, conns int) {
+// echoSide is one server under test with its client connections, each in
+// a room of its own, and the time and allocations spent on it so far.
+type echoSide struct {
+	wss     []*websocket.Conn
+	elapsed time.Duration
+	mallocs uint64
+}
+
+func dialEchoSide(b *testing.B, h http.Handler, conns int) *echoSide {
+	hs := httptest.NewServer(h)
+	b.Cleanup(hs.Close)
+	base := "ws" + strings.TrimPrefix(hs.URL, "http")
 	ctx := context.Background()
-	wss := make([]*websocket.Conn, conns)
-	for i := range wss {
+	s := &echoSide{wss: make([]*websocket.Conn, conns)}
+	for i := range s.wss {
 		ws, _, err := websocket.Dial(ctx, fmt.Sprintf("%s/ws/chat/bench-%d", base, i), nil)
 		if err != nil {
 			b.Fatal(err)
 		}
-		defer ws.CloseNow()
-		wss[i] = ws
+		b.Cleanup(func() { ws.CloseNow() })
+		s.wss[i] = ws
 	}
 	// One warm-up round trip each: the server has joined the room once
 	// the first echo arrives.
-	for _, ws := range wss {
-		if err := ws.Write(ctx, websocket.MessageText, redisBenchFrame); err != nil {
-			b.Fatal(err)
-		}
-		if _, _, err := ws.Read(ctx); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportAllocs()
-	b.SetBytes(int64(len(redisBenchFrame)))
-	b.ResetTimer()
+	s.run(b, conns)
+	s.elapsed, s.mallocs = 0, 0
+	return s
+}
+
+// run makes n round trips spread over the connections, each waiting for
+// its frame to come back before sending the next.
+func (s *echoSide) run(b *testing.B, n int) {
+	ctx := context.Background()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
 	start := time.Now()
 	var wg sync.WaitGroup
-	for i, ws := range wss {
-		n := b.N / conns
-		if i < b.N%conns {
-			n++
+	for i, ws := range s.wss {
+		k := n / len(s.wss)
+		if i < n%len(s.wss) {
+			k++
 		}
 		wg.Go(func() {
-			for range n {
+			for range k {
 				if err := ws.Write(ctx, websocket.MessageText, redisBenchFrame); err != nil {
 					b.Error(err)
 					return
@@ -103,8 +133,12 @@ func groupRoundTrips(b *testing.B, base string, conns int) {
 		})
 	}
 	wg.Wait()
-	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "rt/s")
+	s.elapsed += time.Since(start)
+	runtime.ReadMemStats(&after)
+	s.mallocs += after.Mallocs - before.Mallocs
 }
+
+func (s *echoSide) rate(n int) float64 { return float64(n) / s.elapsed.Seconds() }
 
 // chanxGroupEcho serves the chat channel on a chanx server over a Redis
 // layer with opts: members join the room in the path, and each chat
@@ -158,11 +192,18 @@ type bareRoom struct {
 	members map[*websocket.Conn]struct{}
 }
 
-func serveBareGroupEcho(b *testing.B, url string) http.Handler {
+// serveBareGroupEcho returns the bare server's constructor; flushDelay is
+// rueidis's ClientOption.MaxFlushDelay.
+func serveBareGroupEcho(flushDelay time.Duration) func(b *testing.B, url string) http.Handler {
+	return func(b *testing.B, url string) http.Handler { return newBareGroupEcho(b, url, flushDelay) }
+}
+
+func newBareGroupEcho(b *testing.B, url string, flushDelay time.Duration) http.Handler {
 	copt, err := rueidis.ParseURL(url)
 	if err != nil {
 		b.Fatal(err)
 	}
+	copt.MaxFlushDelay = flushDelay
 	client, err := rueidis.NewClient(copt)
 	if err != nil {
 		b.Fatal(err)
