@@ -6,9 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"go/ast"
 	"go/format"
 	"go/parser"
+	"go/scanner"
 	"go/token"
 	"strings"
 	"text/template"
@@ -149,36 +149,78 @@ const (
 )
 
 // declared lists the top-level names of a Go file, telling interface types
-// apart (they cannot carry the marker methods of sealed interfaces).
+// apart (they cannot carry the marker methods of sealed interfaces). It
+// reads tokens rather than building a syntax tree: types.go can be large,
+// and only its declarations' names matter here.
 func declared(src []byte) (map[string]declKind, error) {
-	f, err := parser.ParseFile(token.NewFileSet(), "types.go", src, parser.SkipObjectResolution)
-	if err != nil {
-		return nil, err
-	}
+	file := token.NewFileSet().AddFile("types.go", -1, len(src))
+	var s scanner.Scanner
+	var errs []string
+	s.Init(file, src, func(pos token.Position, msg string) { errs = append(errs, pos.String()+": "+msg) }, 0)
 	out := map[string]declKind{}
-	for _, d := range f.Decls {
-		gd, ok := d.(*ast.GenDecl)
-		if !ok {
-			continue
-		}
-		for _, s := range gd.Specs {
-			switch s := s.(type) {
-			case *ast.TypeSpec:
-				kind := declOther
-				switch s.Type.(type) {
-				case *ast.InterfaceType, *ast.StarExpr:
-					kind = declInterface
-				}
-				if s.TypeParams != nil {
-					kind = declInterface
-				}
-				out[s.Name.Name] = kind
-			case *ast.ValueSpec:
-				for _, n := range s.Names {
-					out[n.Name] = declOther
-				}
+	var (
+		depth      int         // nesting of (), [] and {}
+		group      token.Token // the keyword of the open var/const/type group
+		groupDepth = -1        // the depth inside that group's parenthesis
+		lineStart  = true
+	)
+	scan := func() (token.Token, string) {
+		_, tok, lit := s.Scan()
+		switch tok {
+		case token.LPAREN, token.LBRACK, token.LBRACE:
+			depth++
+		case token.RPAREN, token.RBRACK, token.RBRACE:
+			depth--
+			if depth < groupDepth {
+				group, groupDepth = 0, -1
 			}
 		}
+		return tok, lit
+	}
+	// names reads the names a spec of kw declares, starting at tok.
+	names := func(kw, tok token.Token, lit string) {
+		for tok == token.IDENT {
+			kind := declOther
+			tok2, _ := scan()
+			if kw == token.TYPE && (tok2 == token.INTERFACE || tok2 == token.MUL || tok2 == token.LBRACK) {
+				kind = declInterface
+			}
+			out[lit] = kind
+			if kw == token.TYPE || tok2 != token.COMMA {
+				return
+			}
+			tok, lit = scan()
+		}
+	}
+	for {
+		tok, lit := scan()
+		if tok == token.EOF {
+			break
+		}
+		switch {
+		case tok == token.SEMICOLON:
+			lineStart = true
+			continue
+		case depth == 0 && (tok == token.TYPE || tok == token.VAR || tok == token.CONST):
+			tok2, lit2 := scan()
+			if tok2 == token.LPAREN {
+				group, groupDepth = tok, depth
+				lineStart = true
+				continue
+			} else {
+				names(tok, tok2, lit2)
+			}
+		case depth == 0 && tok == token.FUNC:
+			if tok2, lit2 := scan(); tok2 == token.IDENT {
+				out[lit2] = declOther
+			}
+		case tok == token.IDENT && group != 0 && lineStart && depth == groupDepth:
+			names(group, tok, lit)
+		}
+		lineStart = false
+	}
+	if len(errs) > 0 {
+		return nil, errors.New(strings.Join(errs, "; "))
 	}
 	return out, nil
 }

@@ -244,3 +244,61 @@ func TestDocumentYAML(t *testing.T) {
 		t.Errorf("not block style:\n%s", y)
 	}
 }
+
+// TestDeclared: the names read from types.go's tokens are the file's
+// top-level declarations, interface types told apart.
+func TestDeclared(t *testing.T) {
+	src := []byte(`package p
+
+import "fmt"
+
+type A struct {
+	B int
+	c func() (int, error)
+}
+
+type I interface{ M() }
+
+type P *A
+
+type G[T any] []T
+
+type (
+	D string
+	E = map[string]int
+)
+
+const F, F2 = 1, 2
+
+const (
+	H D = "h"
+	J   = "j" +
+		"k"
+)
+
+var (
+	K = []int{
+		1,
+	}
+	L, L2 = fmt.Sprint(), 0
+)
+
+var M = struct{ N int }{N: 1}
+
+func O() {
+	var notTopLevel int
+	_ = notTopLevel
+}
+
+func (a *A) Method() {}
+`)
+	got, err := declared(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]declKind{"A": declOther, "I": declInterface, "P": declInterface, "G": declInterface, "D": declOther, "E": declOther,
+		"F": declOther, "F2": declOther, "H": declOther, "J": declOther, "K": declOther, "L": declOther, "L2": declOther, "M": declOther, "O": declOther}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
