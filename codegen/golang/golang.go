@@ -190,6 +190,7 @@ func (b *builder) model(opts Options) *fileModel {
 		}
 	}
 	b.prune()
+	markEncoders(b.types)
 	pkg := opts.Package
 	if pkg == "" {
 		pkg = "api"
@@ -200,7 +201,7 @@ func (b *builder) model(opts Options) *fileModel {
 		imports[k] = true
 	}
 	for _, t := range b.types {
-		if (t.Kind == "struct" && len(t.ConstFields) > 0) || t.Kind == "union" || t.Kind == "box" {
+		if t.Kind == "union" || t.Kind == "box" {
 			imports["encoding/json"] = true
 		}
 	}

@@ -98,33 +98,39 @@ func TestGoldenCompiles(t *testing.T) {
 	gentest.BuildModule(t, files, "run", "./goldencheck")
 }
 
-// TestBenchFrameIsCurrent checks the committed generated package used by
-// the benchmarks; -update rewrites it.
+// TestBenchFrameIsCurrent checks the committed generated packages the
+// benchmarks use (codegen/golang/internal/benchframe, and
+// runtime/internal/benchchat for runtime/server's); -update rewrites them.
 func TestBenchFrameIsCurrent(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("testdata", "bench", "frame.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := analyze.SchemaFromJSON(context.Background(), "frame.json", data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, _, err := Schemas([]Root{{Name: "Frame", Schema: s}}, Options{Package: "benchframe", Source: "codegen/golang/testdata/bench/frame.json"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join("internal", "benchframe", "frame.go")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
+	for _, c := range []struct{ schema, pkg, out string }{
+		{"testdata/bench/frame.json", "benchframe", "internal/benchframe/frame.go"},
+		{"testdata/golden/frame.json", "benchchat", "../../runtime/internal/benchchat/chat.go"},
+	} {
+		data, err := os.ReadFile(filepath.FromSlash(c.schema))
+		if err != nil {
 			t.Fatal(err)
 		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s is stale (-want +got):\n%s", path, diff)
+		s, err := analyze.SchemaFromJSON(context.Background(), "frame.json", data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _, err := Schemas([]Root{{Name: "Frame", Schema: s}}, Options{Package: c.pkg, Source: "codegen/golang/" + c.schema})
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.FromSlash(c.out)
+		if *update {
+			if err := os.WriteFile(path, got, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (run go test -update)", err)
+		}
+		if diff := cmp.Diff(string(want), string(got)); diff != "" {
+			t.Errorf("%s is stale (-want +got):\n%s", path, diff)
+		}
 	}
 }

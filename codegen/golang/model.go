@@ -37,6 +37,9 @@ type namedType struct {
 	KeysVar     string
 	KeepUnknown bool
 	ConstFields []*field
+	// Encode is the body of the struct's chanxEncode method, "" when no
+	// MarshalJSON needs one (encoding/json's reflection writes the struct).
+	Encode string
 	// Check is the function validating a value of this type; Receiver is
 	// how Validate passes the value to it ("x" or "&x"... see templates).
 	Check    string

@@ -1,6 +1,8 @@
 package golang
 
 import (
+	"bytes"
+	"encoding/json"
 	"sort"
 	"strconv"
 	"strings"
@@ -704,4 +706,105 @@ func decodeInto(r *rep, at string, depth int) string {
 		at = "(*" + r.named.Underlying + ")(" + at + ")"
 	}
 	return "d." + method + "(" + at + ")"
+}
+
+// markEncoders gives a chanxEncode method (Go code writing the struct's
+// JSON through validate.Encoder) to every struct with a MarshalJSON (those
+// with const fields) and to the structs those encode inside them.
+func markEncoders(types []*namedType) {
+	var mark func(t *namedType)
+	mark = func(t *namedType) {
+		if t.Encode != "" {
+			return
+		}
+		t.Encode = "e.Open()" // marked before its fields: recursion ends
+		var body []string
+		body = append(body, "e.Open()")
+		for _, f := range t.Fields {
+			var stmt string
+			if f.Const != "" {
+				stmt = "e.Key(" + jsonKeyLit(f.jsonKey) + ")\nif x." + f.Name + " == \"\" {\ne.String(" + f.Const + ")\n} else {\ne.String(x." + f.Name + ")\n}"
+			} else {
+				r := f.rep
+				if strings.HasPrefix(f.Type, "*") && r.kind != repPtr {
+					r = &rep{kind: repPtr, elem: r}
+				}
+				stmt = "e.Key(" + jsonKeyLit(f.jsonKey) + ")\n" + encodeStmt(r, "x."+f.Name, 1, mark)
+				if strings.HasSuffix(f.JSON, ",omitempty") {
+					if cond := nonEmpty(r, "x."+f.Name); cond != "" {
+						stmt = "if " + cond + " {\n" + stmt + "\n}"
+					}
+				}
+			}
+			body = append(body, stmt)
+		}
+		body = append(body, "e.Close()")
+		t.Encode = strings.Join(body, "\n")
+	}
+	for _, t := range types {
+		if t.Kind == "struct" && len(t.ConstFields) > 0 {
+			mark(t)
+		}
+	}
+}
+
+// jsonKeyLit is the Go literal of a member's key written as JSON, colon
+// included, as encoding/json writes it (HTML characters as they are).
+func jsonKeyLit(key string) string {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(key) // a string always encodes
+	return strconv.Quote(strings.TrimSuffix(buf.String(), "\n") + ":")
+}
+
+// nonEmpty is the condition under which encoding/json writes an
+// omitempty field holding v of r's Go type; "" when always.
+func nonEmpty(r *rep, v string) string {
+	switch r.kind {
+	case repPtr, repAny:
+		return v + " != nil"
+	case repSlice, repMap:
+		return "len(" + v + ") != 0"
+	case repString:
+		return v + ` != ""`
+	case repInt, repFloat:
+		return v + " != 0"
+	case repBool:
+		return v
+	}
+	return ""
+}
+
+// encodeStmt is Go code writing v, a value of r's Go type, through the
+// Encoder e; structs it writes get their own chanxEncode (mark).
+func encodeStmt(r *rep, v string, depth int, mark func(*namedType)) string {
+	n := strconv.Itoa(depth)
+	switch r.kind {
+	case repStruct:
+		mark(r.named)
+		return v + ".chanxEncode(e)"
+	case repPtr:
+		return "if p" + n + " := " + v + "; p" + n + " == nil {\ne.Null()\n} else {\n" + encodeStmt(r.elem, "(*p"+n+")", depth+1, mark) + "\n}"
+	case repSlice:
+		return "if " + v + " == nil {\ne.Null()\n} else {\ne.OpenArray()\nfor i" + n + " := range " + v + " {\ne.Elem()\n" +
+			encodeStmt(r.elem, v+"[i"+n+"]", depth+1, mark) + "\n}\ne.CloseArray()\n}"
+	}
+	method, conv := "", ""
+	switch r.kind {
+	case repString:
+		method, conv = "String", "string"
+	case repInt:
+		method, conv = "Int", "int64"
+	case repFloat:
+		method, conv = "Float", "float64"
+	case repBool:
+		method, conv = "Bool", "bool"
+	default:
+		return "e.JSON(" + v + ")"
+	}
+	if r.named != nil {
+		v = conv + "(" + v + ")"
+	}
+	return "e." + method + "(" + v + ")"
 }

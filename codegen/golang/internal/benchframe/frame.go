@@ -4,8 +4,6 @@
 package benchframe
 
 import (
-	"encoding/json"
-
 	"github.com/chanxgo/chanx/runtime/validate"
 )
 
@@ -40,12 +38,23 @@ func (x *Frame) UnmarshalJSON(data []byte) error {
 // MarshalJSON encodes Frame, writing the fixed values the schema
 // requires when they were left empty.
 func (x Frame) MarshalJSON() ([]byte, error) {
-	type plain Frame
-	v := plain(x)
-	if v.Action == "" {
-		v.Action = "new_chat_message"
+	e := validate.GetEncoder()
+	x.chanxEncode(e)
+	return e.Done()
+}
+
+// chanxEncode writes Frame as JSON, as encoding/json would.
+func (x *Frame) chanxEncode(e *validate.Encoder) {
+	e.Open()
+	e.Key("\"action\":")
+	if x.Action == "" {
+		e.String("new_chat_message")
+	} else {
+		e.String(x.Action)
 	}
-	return json.Marshal(v)
+	e.Key("\"payload\":")
+	x.Payload.chanxEncode(e)
+	e.Close()
 }
 
 // Validate checks Frame against its schema, for what its Go type
@@ -97,6 +106,53 @@ func (x *FramePayload) UnmarshalJSON(data []byte) error {
 			}
 		}
 	})
+}
+
+// chanxEncode writes FramePayload as JSON, as encoding/json would.
+func (x *FramePayload) chanxEncode(e *validate.Encoder) {
+	e.Open()
+	e.Key("\"message\":")
+	e.String(x.Message)
+	e.Key("\"name\":")
+	e.String(x.Name)
+	if x.Room != nil {
+		e.Key("\"room\":")
+		if p1 := x.Room; p1 == nil {
+			e.Null()
+		} else {
+			e.String(string((*p1)))
+		}
+	}
+	if x.Priority != nil {
+		e.Key("\"priority\":")
+		if p1 := x.Priority; p1 == nil {
+			e.Null()
+		} else {
+			e.Int((*p1))
+		}
+	}
+	if len(x.Tags) != 0 {
+		e.Key("\"tags\":")
+		if x.Tags == nil {
+			e.Null()
+		} else {
+			e.OpenArray()
+			for i1 := range x.Tags {
+				e.Elem()
+				e.String(x.Tags[i1])
+			}
+			e.CloseArray()
+		}
+	}
+	if x.ReplyTo != nil {
+		e.Key("\"reply_to\":")
+		if p1 := x.ReplyTo; p1 == nil {
+			e.Null()
+		} else {
+			e.Int((*p1))
+		}
+	}
+	e.Close()
 }
 
 // Validate checks FramePayload against its schema, for what its Go type
