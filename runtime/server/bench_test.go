@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/chanxgo/chanx/runtime/internal/benchchat"
 )
 
 // benchFrame is a 216-byte chat frame, the size PERF-NOTES.md measures.
@@ -49,14 +51,16 @@ func bareEcho(w http.ResponseWriter, r *http.Request) {
 }
 
 // benchServer is chanx serving the chat message: routed by action,
-// decoded, validated, and echoed back to the sender as the reply.
+// decoded into the type chanx generates for it (benchchat.Frame, with its
+// generated UnmarshalJSON and Validate), validated, and echoed back to the
+// sender as the reply.
 func benchServer() *Server {
 	srv := New(Options{Logger: quietLogger(), PingInterval: -1})
 	ch, err := srv.Channel("/ws/chat/{room}", ChannelOptions{})
 	if err != nil {
 		panic(err)
 	}
-	Handle(ch, "new_chat_message", func(ctx context.Context, c *Conn, m *chatMessage) (*chatMessage, error) {
+	Handle(ch, "new_chat_message", func(ctx context.Context, c *Conn, m *benchchat.Frame) (*benchchat.Frame, error) {
 		return m, nil
 	})
 	return srv
