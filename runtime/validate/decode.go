@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"encoding"
 	"encoding/json"
 	"errors"
 	"reflect"
@@ -377,6 +378,9 @@ func (d *Decoder) JSON(p any) {
 	if !ok {
 		return
 	}
+	if d.data[start] == 'n' && storeNull(p) {
+		return
+	}
 	if err := unmarshalValue(d.data[start:end], p); err != nil {
 		d.fieldError(err)
 	}
@@ -497,6 +501,25 @@ func (a *Elems[T]) fail(d *Decoder) bool {
 	d.bad = true
 	a.done = true
 	return false
+}
+
+// storeNull does what encoding/json does with null for *p, when that is
+// simple: an interface, map, pointer or slice becomes nil, anything else
+// keeps its value. It reports false for types with their own decoding.
+func storeNull(p any) bool {
+	switch p.(type) {
+	case json.Unmarshaler, encoding.TextUnmarshaler:
+		return false
+	}
+	v := reflect.ValueOf(p)
+	if v.Kind() != reflect.Pointer || v.IsNil() {
+		return false
+	}
+	switch v = v.Elem(); v.Kind() {
+	case reflect.Interface, reflect.Map, reflect.Pointer, reflect.Slice:
+		v.SetZero()
+	}
+	return true
 }
 
 // unmarshalValue is json.Unmarshal, trying again with integers written

@@ -3,6 +3,7 @@ package validate
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 
@@ -242,4 +243,86 @@ func FuzzReader(f *testing.F) {
 			t.Fatalf("%q: decoded\n%s\nencoding/json decoded\n%s", data, got, want)
 		}
 	})
+}
+
+// TestDecoderDepthLimit: arrays nested in a member count from the object,
+// and the limit is encoding/json's.
+func TestDecoderDepthLimit(t *testing.T) {
+	for _, n := range []int{maxDepth - 2, maxDepth - 1, maxDepth, maxDepth + 1} {
+		for _, member := range []string{"a", "l", "ls"} {
+			data := []byte(`{"` + member + `": ` + strings.Repeat("[", n) + strings.Repeat("]", n) + `}`)
+			var x fastObj
+			err := x.UnmarshalJSON(data)
+			if valid := json.Valid(data); (err == nil) != valid && !(valid && member != "a") {
+				t.Errorf("%s nested %d deep: %v, encoding/json says valid=%v", member, n, err, valid)
+			}
+			if !json.Valid(data) && (err == nil || !strings.Contains(err.Error(), "exceeded max depth")) {
+				t.Errorf("%s nested %d deep: %v, want encoding/json's depth error", member, n, err)
+			}
+		}
+	}
+}
+
+// TestDecoderCaseVariantKeyIsNotTheField: encoding/json would store "S"
+// into the field tagged "s"; JSON Schema, and so chanx, does not.
+func TestDecoderCaseVariantKeyIsNotTheField(t *testing.T) {
+	var x fastObj
+	if err := x.UnmarshalJSON([]byte(`{"s": "exact", "S": "variant", "I": "wrong type is not an error"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if x.S != "exact" || x.I != 0 || x.obj.Has(2) || x.obj.Count() != 3 {
+		t.Errorf("got S=%q I=%d Has(i)=%v Count=%d", x.S, x.I, x.obj.Has(2), x.obj.Count())
+	}
+}
+
+// TestDecoderTypeErrorNamesTheField checks the error a frame's problem
+// is built from.
+func TestDecoderTypeErrorNamesTheField(t *testing.T) {
+	for _, c := range []struct{ data, field, value string }{
+		{`{"s": 1}`, "s", "number"},
+		{`{"i": 1.5}`, "i", "number 1.5"},
+		{`{"n": {"ls": [1]}}`, "n.ls", "number"},
+		{`{"ln": [{}, {"b": "x"}]}`, "ln.b", "string"},
+		{`{"n": "x"}`, "n", "string"},
+	} {
+		var x fastObj
+		err := json.Unmarshal([]byte(c.data), &x)
+		var te *json.UnmarshalTypeError
+		if !errors.As(err, &te) || te.Field != c.field || te.Value != c.value {
+			t.Errorf("%s: got %#v, want field %q value %q", c.data, err, c.field, c.value)
+		}
+	}
+}
+
+// TestDecoderAllocatesOnlyWhatItStores: the walk itself allocates
+// nothing; the strings of a small object share one copy of the text.
+func TestDecoderAllocatesOnlyWhatItStores(t *testing.T) {
+	data := []byte(`{"s": "hello", "c": "fixed", "i": 12, "f": 1.5, "b": true, "a": null, "n": {"s": "x", "c": "fixed"}}`)
+	var x fastObj
+	if n := testing.AllocsPerRun(100, func() {
+		if err := x.UnmarshalJSON(data); err != nil {
+			t.Fatal(err)
+		}
+	}); n > 2 {
+		t.Errorf("UnmarshalJSON allocates %v times, want 2 (one string copy per object)", n)
+	}
+	if x.S != "hello" || x.C != "fixed" || x.N.S != "x" || x.I != 12 || !x.B {
+		t.Errorf("decoded %+v", x)
+	}
+}
+
+func TestIntegralInt(t *testing.T) {
+	for lit, want := range map[string]int64{
+		"1.0": 1, "1e2": 100, "2.50e1": 25, "100e-2": 1, "-0.0": 0, "0e99999999999": 0,
+		"-9223372036854775808.0": math.MinInt64, "92233720368547758.07e2": math.MaxInt64,
+	} {
+		if got, ok := integralInt([]byte(lit)); !ok || got != want {
+			t.Errorf("integralInt(%s) = %d, %v; want %d", lit, got, ok, want)
+		}
+	}
+	for _, lit := range []string{"1.5", "1e-1", "9223372036854775808.0", "1e19", "1e99999999999", "123e-2"} {
+		if got, ok := integralInt([]byte(lit)); ok {
+			t.Errorf("integralInt(%s) = %d, want not an int64", lit, got)
+		}
+	}
 }
