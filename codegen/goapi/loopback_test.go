@@ -83,6 +83,9 @@ type rooms struct {
 func group(c roomsapi.RoomsConn) string { return "room." + c.Params().Room }
 
 func (rooms) Join(ctx context.Context, c roomsapi.RoomsConn, msg *roomsapi.Join) (roomsapi.RoomsJoinReply, error) {
+	if p := c.Params(); p.Lang != "en" || p.XClientVersion != "1.2" {
+		return &roomsapi.Refused{Payload: roomsapi.RefusedPayload{Reason: "query or header missing"}}, nil
+	}
 	if msg.Payload.Name != c.Params().UserName {
 		return &roomsapi.Refused{Payload: roomsapi.RefusedPayload{Reason: "name differs from the path"}}, nil
 	}
@@ -118,7 +121,7 @@ func dial(t *testing.T, base, room, name string) *member {
 		OnError: func(ctx context.Context, err *client.ServerError) { m.errs <- err },
 		OnInvalidMessage: func(ctx context.Context, frame []byte, err error) { t.Errorf("%s: invalid message %s: %v", name, frame, err) },
 	}}
-	c, err := roomsclient.NewRoomsClient(base, roomsclient.RoomsParams{Room: room, UserName: name}, h, opts)
+	c, err := roomsclient.NewRoomsClient(base, roomsclient.RoomsParams{Room: room, UserName: name, Lang: "en", XClientVersion: "1.2"}, h, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

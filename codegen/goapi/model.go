@@ -80,6 +80,8 @@ type channelModel struct {
 	AddressConst string
 	Params       string
 	ParamFields  []*paramModel
+	QueryFields  []*paramModel
+	HeaderFields []*paramModel
 	// DiscriminatorConst names the constant holding Discriminator, the
 	// frame member that names each message.
 	DiscriminatorConst string
@@ -113,6 +115,8 @@ type channelModel struct {
 	Fallback []*incomingModel
 }
 
+// paramModel is one field of a channel's Params: a path parameter, or a
+// query parameter or header the channel's ws binding declares.
 type paramModel struct {
 	Field string
 	Name  string
@@ -237,13 +241,43 @@ func (g *gen) base(m *fileModel) {
 func (g *gen) channelBase(ch *ir.Channel, c *channelModel) {
 	c.Name, c.Address = ch.Name, ch.Address
 	c.Doc = comment("", firstOf(ch.Description, ch.Summary, ch.Title))
-	for _, p := range ch.Parameters {
-		c.ParamFields = append(c.ParamFields, &paramModel{Name: p.Name, Doc: comment("", p.Description)})
-	}
 	fields := newNamespace()
-	for _, p := range c.ParamFields {
-		p.Field = fields.take(goName(p.Name, "Param"))
+	fields.reserve("Params")
+	for _, p := range ch.Parameters {
+		c.ParamFields = append(c.ParamFields, &paramModel{Name: p.Name, Field: fields.take(goName(p.Name, "Param")), Doc: comment("", p.Description)})
 	}
+	for _, proto := range []string{"ws", "wss"} {
+		b, _ := ch.Bindings[proto].(map[string]any)
+		if b == nil {
+			continue
+		}
+		c.QueryFields = bindingFields(fields, b["query"], "The query parameter")
+		c.HeaderFields = bindingFields(fields, b["headers"], "The header")
+		break
+	}
+}
+
+// bindingFields lists the properties of a ws binding's query or headers
+// schema, sorted by name (the ir holds them as a JSON object).
+func bindingFields(fields *namespace, schema any, what string) []*paramModel {
+	obj, _ := schema.(map[string]any)
+	props, _ := obj["properties"].(map[string]any)
+	names := make([]string, 0, len(props))
+	for name := range props {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var out []*paramModel
+	for _, name := range names {
+		prop, _ := props[name].(map[string]any)
+		desc, _ := prop["description"].(string)
+		doc := what + " " + strconv.Quote(name) + "."
+		if strings.TrimSpace(desc) != "" {
+			doc += " " + strings.TrimSpace(desc)
+		}
+		out = append(out, &paramModel{Name: name, Field: fields.take(goName(name, "Param")), Doc: comment("", doc)})
+	}
+	return out
 }
 
 func (g *gen) serverModel() *fileModel {
@@ -494,6 +528,13 @@ func (g *gen) clientModel() *fileModel {
 			m.NeedPick = true
 			imports["errors"] = true
 			imports["log/slog"] = true
+		}
+		if len(c.QueryFields) > 0 {
+			imports["net/url"] = true
+			imports["strings"] = true
+		}
+		if len(c.HeaderFields) > 0 {
+			imports["net/http"] = true
 		}
 		imports["context"] = true
 		imports["fmt"] = true
