@@ -4,8 +4,6 @@
 package chatclient
 
 import (
-	"encoding/json"
-
 	"github.com/chanxgo/chanx/runtime/validate"
 )
 
@@ -39,12 +37,23 @@ func (x *NewChatMessage) UnmarshalJSON(data []byte) error {
 // MarshalJSON encodes NewChatMessage, writing the fixed values the schema
 // requires when they were left empty.
 func (x NewChatMessage) MarshalJSON() ([]byte, error) {
-	type plain NewChatMessage
-	v := plain(x)
-	if v.Action == "" {
-		v.Action = "new_chat_message"
+	e := validate.GetEncoder()
+	x.chanxEncode(e)
+	return e.Done()
+}
+
+// chanxEncode writes NewChatMessage as JSON, as encoding/json would.
+func (x *NewChatMessage) chanxEncode(e *validate.Encoder) {
+	e.Open()
+	e.Key("\"action\":")
+	if x.Action == "" {
+		e.String("new_chat_message")
+	} else {
+		e.String(x.Action)
 	}
-	return json.Marshal(v)
+	e.Key("\"payload\":")
+	x.Payload.chanxEncode(e)
+	e.Close()
 }
 
 // Validate checks NewChatMessage against its schema, for what its Go type
@@ -76,6 +85,16 @@ func (x *ChatPayload) UnmarshalJSON(data []byte) error {
 			d.String(&x.Name)
 		}
 	})
+}
+
+// chanxEncode writes ChatPayload as JSON, as encoding/json would.
+func (x *ChatPayload) chanxEncode(e *validate.Encoder) {
+	e.Open()
+	e.Key("\"message\":")
+	e.String(x.Message)
+	e.Key("\"name\":")
+	e.String(x.Name)
+	e.Close()
 }
 
 // Validate checks ChatPayload against its schema, for what its Go type
@@ -112,12 +131,25 @@ func (x *PingMessage) UnmarshalJSON(data []byte) error {
 // MarshalJSON encodes PingMessage, writing the fixed values the schema
 // requires when they were left empty.
 func (x PingMessage) MarshalJSON() ([]byte, error) {
-	type plain PingMessage
-	v := plain(x)
-	if v.Action == "" {
-		v.Action = "ping"
+	e := validate.GetEncoder()
+	x.chanxEncode(e)
+	return e.Done()
+}
+
+// chanxEncode writes PingMessage as JSON, as encoding/json would.
+func (x *PingMessage) chanxEncode(e *validate.Encoder) {
+	e.Open()
+	e.Key("\"action\":")
+	if x.Action == "" {
+		e.String("ping")
+	} else {
+		e.String(x.Action)
 	}
-	return json.Marshal(v)
+	if x.Payload != nil {
+		e.Key("\"payload\":")
+		e.JSON(x.Payload)
+	}
+	e.Close()
 }
 
 // Validate checks PingMessage against its schema, for what its Go type
@@ -154,12 +186,25 @@ func (x *PongMessage) UnmarshalJSON(data []byte) error {
 // MarshalJSON encodes PongMessage, writing the fixed values the schema
 // requires when they were left empty.
 func (x PongMessage) MarshalJSON() ([]byte, error) {
-	type plain PongMessage
-	v := plain(x)
-	if v.Action == "" {
-		v.Action = "pong"
+	e := validate.GetEncoder()
+	x.chanxEncode(e)
+	return e.Done()
+}
+
+// chanxEncode writes PongMessage as JSON, as encoding/json would.
+func (x *PongMessage) chanxEncode(e *validate.Encoder) {
+	e.Open()
+	e.Key("\"action\":")
+	if x.Action == "" {
+		e.String("pong")
+	} else {
+		e.String(x.Action)
 	}
-	return json.Marshal(v)
+	if x.Payload != nil {
+		e.Key("\"payload\":")
+		e.JSON(x.Payload)
+	}
+	e.Close()
 }
 
 // Validate checks PongMessage against its schema, for what its Go type
