@@ -37,7 +37,7 @@ var redisBenchFrame = func() []byte {
 // broadcasts the typed message to the room, sender included.
 //
 // Both servers run side by side and the benchmark alternates between
-// them in chunks of round trips, so the load other processes put on a
+// them in chunks of 200 round trips, so the load other processes put on a
 // shared machine falls on both alike; it reports each side's round trips
 // per second, allocations per round trip (client included, measured
 // around each side's chunks) and chanx's ratio to bare.
@@ -60,7 +60,7 @@ func BenchmarkGroupEchoRedis(b *testing.B) {
 				chanx := dialEchoSide(b, v.chanx(b, rs.URL()), conns)
 				b.SetBytes(int64(len(redisBenchFrame)))
 				b.ResetTimer()
-				const chunk = 1000
+				const chunk = 200
 				for done := 0; done < b.N; done += chunk {
 					n := min(chunk, b.N-done)
 					bare.run(b, n)
