@@ -251,3 +251,13 @@ func jsonKind(c byte) string {
 	}
 	return "number"
 }
+
+// CheckJSON returns nil when data is one JSON value, else encoding/json's
+// syntax error for it: what json.Unmarshal checks before it calls an
+// UnmarshalJSON method, for the methods that may be called directly.
+func CheckJSON(data []byte) error {
+	if Valid(data) {
+		return nil
+	}
+	return syntaxError(data)
+}

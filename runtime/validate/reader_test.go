@@ -209,6 +209,9 @@ func FuzzReader(f *testing.F) {
 		if Valid(data) != valid {
 			t.Fatalf("Valid(%q) = %v, encoding/json says %v", data, !valid, valid)
 		}
+		if err := CheckJSON(data); (err == nil) != valid || (err != nil && err.Error() != json.Unmarshal(data, new(any)).Error()) {
+			t.Fatalf("CheckJSON(%q) = %v, encoding/json says %v", data, err, json.Unmarshal(data, new(any)))
+		}
 		// Called directly, the Decoder checks the text itself.
 		var se *json.SyntaxError
 		if !valid {

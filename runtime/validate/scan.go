@@ -172,7 +172,8 @@ func (o *Object) CheckNullElement(p *Problems, at *Path, i int, key string) {
 }
 
 // Scan reads the members of the JSON object data, already checked by
-// encoding/json, against the struct's keys. It allocates only for unknown
+// encoding/json, against the struct's keys (Decoder.Members does this
+// while decoding; Scan serves code generated before it). It allocates only for unknown
 // keys, escaped keys, null elements and objects of more than 64 keys.
 func (o *Object) Scan(data []byte, k *Keys) error {
 	*o = Object{decoded: true}
@@ -420,7 +421,8 @@ func decodeJSON(data []byte) (any, error) {
 	return v, nil
 }
 
-// Unmarshal is json.Unmarshal for generated struct types, with what JSON
+// Unmarshal is json.Unmarshal for generated struct types (as generated
+// before Decoder.Members, which replaces it), with what JSON
 // Schema needs on top: an integer written with a fraction or exponent
 // (1.0, 1e2) still decodes into an int64 field, and a member whose key
 // only case-insensitively matches a field (encoding/json's rule) does not

@@ -53,7 +53,8 @@ func BenchmarkDecodeGenerated(b *testing.B) {
 }
 
 // BenchmarkEncodeGenerated encodes a decoded frame: Frame has a const
-// field, so its MarshalJSON is generated.
+// field, so its MarshalJSON is generated. Through json.Marshal,
+// encoding/json also checks and compacts what MarshalJSON returns.
 func BenchmarkEncodeGenerated(b *testing.B) {
 	var f Frame
 	if err := json.Unmarshal(validFrame, &f); err != nil {
@@ -63,6 +64,14 @@ func BenchmarkEncodeGenerated(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			if _, err := json.Marshal(&f); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("MarshalJSON", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := f.MarshalJSON(); err != nil {
 				b.Fatal(err)
 			}
 		}
