@@ -308,7 +308,7 @@ func (b *builder) structRep(s *ir.Schema, hint string) *rep {
 	t.owner = s
 	b.declare(t)
 
-	fields := newNamespace("Validate", "UnmarshalJSON", "MarshalJSON")
+	fields := newNamespace("Validate", "UnmarshalJSON", "MarshalJSON", "AppendJSON")
 	byKey := map[string]*field{}
 	var order []*field
 	for _, p := range props {

@@ -23,6 +23,29 @@ type Encoder struct {
 	first bool // at the start of an object or array
 }
 
+// Reset makes e write after the bytes of dst.
+func (e *Encoder) Reset(dst []byte) {
+	*e = Encoder{b: dst}
+}
+
+// Result returns dst with what was written appended, or the first error.
+func (e *Encoder) Result() ([]byte, error) {
+	if e.err != nil {
+		return nil, e.err
+	}
+	return e.b, nil
+}
+
+// JSONAppender is implemented by generated structs that write their own
+// JSON (those with a generated MarshalJSON): AppendJSON writes what
+// MarshalJSON returns, without the copy of it and the check and compaction
+// of it that encoding/json makes (which cost more than the encoding
+// itself). HTML characters are written as they are, as with
+// json.Encoder.SetEscapeHTML(false).
+type JSONAppender interface {
+	AppendJSON(dst []byte) ([]byte, error)
+}
+
 // Open starts an object.
 func (e *Encoder) Open() {
 	e.b = append(e.b, '{')

@@ -44,6 +44,15 @@ func (x Frame) MarshalJSON() ([]byte, error) {
 	return e.Done()
 }
 
+// AppendJSON appends what MarshalJSON returns to dst, without the
+// checks encoding/json makes of a MarshalJSON result (validate.JSONAppender).
+func (x *Frame) AppendJSON(dst []byte) ([]byte, error) {
+	var e validate.Encoder
+	e.Reset(dst)
+	x.chanxEncode(&e)
+	return e.Result()
+}
+
 // chanxEncode writes Frame as JSON, as encoding/json would.
 func (x *Frame) chanxEncode(e *validate.Encoder) {
 	e.Open()

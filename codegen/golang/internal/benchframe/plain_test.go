@@ -1,8 +1,11 @@
 package benchframe
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
+
+	"github.com/chanxgo/chanx/runtime/validate"
 )
 
 type plainFrame struct {
@@ -76,6 +79,15 @@ func BenchmarkEncodeGenerated(b *testing.B) {
 			}
 		}
 	})
+	b.Run("AppendJSON", func(b *testing.B) {
+		buf := make([]byte, 0, 1024)
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := f.AppendJSON(buf[:0]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("plain struct", func(b *testing.B) {
 		var p plainFrame
 		if err := json.Unmarshal(validFrame, &p); err != nil {
@@ -88,4 +100,33 @@ func BenchmarkEncodeGenerated(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestAppendJSONIsMarshalJSON: the generated AppendJSON writes the bytes
+// MarshalJSON returns, and nothing when the destination has room.
+func TestAppendJSONIsMarshalJSON(t *testing.T) {
+	var f Frame
+	if err := json.Unmarshal(validFrame, &f); err != nil {
+		t.Fatal(err)
+	}
+	f.Payload.Message = "<b>&\u2028\xff"
+	want, err := f.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var _ validate.JSONAppender = &f
+	got, err := f.AppendJSON([]byte("prefix:"))
+	if err != nil || string(got) != "prefix:"+string(want) {
+		t.Fatalf("AppendJSON = %s, %v; want prefix:%s", got, err, want)
+	}
+	var viaJSON bytes.Buffer
+	enc := json.NewEncoder(&viaJSON)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(&f); err != nil || viaJSON.String() != string(want)+"\n" {
+		t.Fatalf("encoding/json wrote %s, %v; want %s", viaJSON.Bytes(), err, want)
+	}
+	buf := make([]byte, 0, 1024)
+	if n := testing.AllocsPerRun(100, func() { _, _ = f.AppendJSON(buf[:0]) }); n != 0 {
+		t.Errorf("AppendJSON allocates %v times, want 0", n)
+	}
 }
