@@ -9,7 +9,7 @@ import (
 
 // The version guard: this file needs a runtime/validate that provides
 // what it calls.
-const _ = validate.SupportPackageIsVersion1
+const _ = validate.SupportPackageIsVersion2
 
 // NewChatMessage is generated from the schema at "asyncapi.yaml#/components/schemas/NewChatMessage".
 type NewChatMessage struct {
@@ -40,6 +40,15 @@ func (x NewChatMessage) MarshalJSON() ([]byte, error) {
 	e := validate.GetEncoder()
 	x.chanxEncode(e)
 	return e.Done()
+}
+
+// AppendJSON appends what MarshalJSON returns to dst, without the
+// checks encoding/json makes of a MarshalJSON result (validate.JSONAppender).
+func (x *NewChatMessage) AppendJSON(dst []byte) ([]byte, error) {
+	var e validate.Encoder
+	e.Reset(dst)
+	x.chanxEncode(&e)
+	return e.Result()
 }
 
 // chanxEncode writes NewChatMessage as JSON, as encoding/json would.
@@ -136,6 +145,15 @@ func (x PingMessage) MarshalJSON() ([]byte, error) {
 	return e.Done()
 }
 
+// AppendJSON appends what MarshalJSON returns to dst, without the
+// checks encoding/json makes of a MarshalJSON result (validate.JSONAppender).
+func (x *PingMessage) AppendJSON(dst []byte) ([]byte, error) {
+	var e validate.Encoder
+	e.Reset(dst)
+	x.chanxEncode(&e)
+	return e.Result()
+}
+
 // chanxEncode writes PingMessage as JSON, as encoding/json would.
 func (x *PingMessage) chanxEncode(e *validate.Encoder) {
 	e.Open()
@@ -189,6 +207,15 @@ func (x PongMessage) MarshalJSON() ([]byte, error) {
 	e := validate.GetEncoder()
 	x.chanxEncode(e)
 	return e.Done()
+}
+
+// AppendJSON appends what MarshalJSON returns to dst, without the
+// checks encoding/json makes of a MarshalJSON result (validate.JSONAppender).
+func (x *PongMessage) AppendJSON(dst []byte) ([]byte, error) {
+	var e validate.Encoder
+	e.Reset(dst)
+	x.chanxEncode(&e)
+	return e.Result()
 }
 
 // chanxEncode writes PongMessage as JSON, as encoding/json would.
