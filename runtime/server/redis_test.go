@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -374,8 +375,9 @@ func TestRedisBroadcastAcrossServers(t *testing.T) {
 	other.pingPong()
 }
 
-// Redis killed mid-run: no panic; request/reply traffic and new
-// connections keep being served; a broadcast or an event that cannot be
+// Redis killed mid-run: no panic; request/reply traffic (running without
+// pause across the kill and the restart) and new connections keep being
+// served; a broadcast or an event that cannot be
 // published fails promptly (the sender gets the handler-error frame, the
 // failure is counted) instead of hanging; after Redis restarts, group
 // broadcasts and events cross servers again within a bounded wait.
@@ -405,7 +407,30 @@ func TestRedisOutage(t *testing.T) {
 	b1.expect(before)
 	a2.expect(before)
 
+	// Request/reply traffic runs on A without pause while Redis dies and
+	// comes back; every echo must come back, in order.
+	loader := dialRx(t, "loader", urlA+"/ws/chat/load")
+	loader.ready()
+	var echoed atomic.Int64
+	stopLoad := make(chan struct{})
+	loadDone := make(chan error, 1)
+	go func() {
+		loadDone <- echoLoop(loader, stopLoad, &echoed)
+	}()
+	atLeast := func(n int64) {
+		t.Helper()
+		deadline := time.Now().Add(redisWait)
+		for echoed.Load() < n {
+			if time.Now().After(deadline) {
+				t.Fatalf("request/reply stalled at %d round trips", echoed.Load())
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	atLeast(10)
+
 	rs.Kill()
+	atLeast(echoed.Load() + 10)
 
 	// Local request/reply traffic does not need Redis.
 	a1.pingPong()
@@ -437,14 +462,26 @@ func TestRedisOutage(t *testing.T) {
 	if err == nil || !strings.HasPrefix(err.Error(), `server: publish to room.lobby: redislayer: publish to "room.lobby": `) {
 		t.Errorf("Publish with Redis down: err = %v, want a publish error naming the group", err)
 	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Publish with Redis down waited for its deadline instead of failing: %v", err)
+	}
 	pctx, cancel = context.WithTimeout(ctx, redisWait)
 	err = srvA.Publish(pctx, "room.lobby", []byte(`{"action":"announcement","payload":"lost"}`))
 	cancel()
 	if err == nil || !strings.HasPrefix(err.Error(), "server: publish to room.lobby: ") {
 		t.Errorf("Server.Publish with Redis down: err = %v, want a publish error naming the group", err)
 	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Server.Publish with Redis down waited for its deadline instead of failing: %v", err)
+	}
 
+	atLeast(echoed.Load() + 10)
 	rs.Restart()
+	atLeast(echoed.Load() + 10)
+	close(stopLoad)
+	if err := <-loadDone; err != nil {
+		t.Fatal(err)
+	}
 
 	// Messages published before both sides have reconnected and
 	// resubscribed are lost (at most once), so keep sending until one
@@ -478,6 +515,38 @@ func TestRedisOutage(t *testing.T) {
 	// The connection opened during the outage is a full member now.
 	a3.send(`{"action":"ping","payload":null}`)
 	a3.await(`{"action":"pong","payload":null}`)
+}
+
+// echoLoop makes echo round trips on c until stop closes, counting them
+// in n; it returns the first failure: no reply within redisWait, or a
+// reply that is not the echo of the request.
+func echoLoop(c *rxClient, stop <-chan struct{}, n *atomic.Int64) error {
+	for i := 0; ; i++ {
+		select {
+		case <-stop:
+			return nil
+		default:
+		}
+		want := fmt.Sprintf(`{"action":"echo","payload":"%d"}`, i)
+		ctx, cancel := context.WithTimeout(context.Background(), redisWait)
+		err := c.ws.Write(ctx, websocket.MessageText, []byte(want))
+		cancel()
+		if err != nil {
+			return fmt.Errorf("%s: echo %d: %w", c.name, i, err)
+		}
+		select {
+		case got, ok := <-c.frames:
+			if !ok {
+				return fmt.Errorf("%s: connection closed waiting for echo %d", c.name, i)
+			}
+			if got != want {
+				return fmt.Errorf("%s: got %s, want %s", c.name, got, want)
+			}
+		case <-time.After(redisWait):
+			return fmt.Errorf("%s: no echo %d within %v", c.name, i, redisWait)
+		}
+		n.Add(1)
+	}
 }
 
 // The second-process test runs a chat server in a child process: this
