@@ -19,4 +19,12 @@
 // Because encoding/json cannot tell a missing member from a zero one, each
 // struct's UnmarshalJSON records which members the JSON held, which were
 // null, and which were unknown.
+//
+// Decoding and encoding: a struct's UnmarshalJSON walks the object once
+// with runtime/validate's Decoder, a method per member for strings,
+// numbers, booleans, nested structs and unions, pointers and slices of
+// those (encoding/json only for members held as JSON values, maps and
+// time.Time); it accepts and rejects exactly what encoding/json does. A
+// struct with const members gets a MarshalJSON (and AppendJSON) writing
+// through validate.Encoder, which fills in the fixed values.
 package golang
