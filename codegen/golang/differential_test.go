@@ -208,11 +208,30 @@ func TestDifferentialJSONSchemaSuite(t *testing.T) {
 	prog.WriteString("package main\n\nimport (\n\t\"bufio\"\n\t\"encoding/json\"\n\t\"errors\"\n\t\"fmt\"\n\t\"os\"\n\t\"sort\"\n\n\t\"github.com/chanxgo/chanx/runtime/wire\"\n)\n\n")
 	prog.WriteString("var cases = map[string]func([]byte) ([]byte, error){\n")
 	for _, c := range cases {
-		fmt.Fprintf(&prog, "\t%q: func(data []byte) ([]byte, error) { var v %s; if err := json.Unmarshal(data, &v); err != nil { return nil, err }; if err := v.Validate(); err != nil { return nil, err }; return json.Marshal(v) },\n", c.name, c.name)
+		fmt.Fprintf(&prog, "\t%q: func(data []byte) ([]byte, error) { var v, w %s; err := json.Unmarshal(data, &v); direct(data, &w, err); if err != nil { return nil, err }; err = v.Validate(); same(data, err, w.Validate()); if err != nil { return nil, err }; return json.Marshal(v) },\n", c.name, c.name)
 	}
 	// A verdict line is 1, or 0 and the problems' locs, so that where the
 	// problems are can be compared too.
 	prog.WriteString(`}
+
+// direct decodes data by calling UnmarshalJSON itself, as a caller
+// skipping json.Unmarshal would: it must accept and reject the same.
+func direct(data []byte, w any, err error) {
+	u, ok := w.(json.Unmarshaler)
+	if !ok {
+		return
+	}
+	derr := u.UnmarshalJSON(data)
+	if (err == nil) != (derr == nil) {
+		panic(fmt.Sprintf("%s: json.Unmarshal: %v; UnmarshalJSON: %v", data, err, derr))
+	}
+}
+
+func same(data []byte, a, b error) {
+	if fmt.Sprint(a) != fmt.Sprint(b) {
+		panic(fmt.Sprintf("%s: decoded through json.Unmarshal: %v; through UnmarshalJSON: %v", data, a, b))
+	}
+}
 
 func verdict(again []byte, err error) string {
 	if err == nil {
