@@ -17,8 +17,8 @@ const shareLimit = 1024
 // Decoder reads the value of one member of the object Members walks.
 // Generated UnmarshalJSON methods call one of its methods per known key;
 // each consumes exactly one JSON value, stores it the way encoding/json
-// would, and records the first error. A Decoder is only valid inside the
-// field function it is passed to.
+// would, and records the first error. Its methods are only valid inside
+// the field function Members calls, for the member it is positioned at.
 type Decoder struct {
 	data   []byte
 	pos    int
