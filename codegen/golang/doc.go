@@ -22,8 +22,8 @@
 //
 // Decoding and encoding: a struct's UnmarshalJSON walks the object once
 // with runtime/validate's Decoder, a method per member for strings,
-// numbers, booleans, nested structs and unions, pointers and slices of
-// those (encoding/json only for members held as JSON values, maps and
+// numbers, booleans, nested structs and unions, pointers, slices and maps
+// of those (encoding/json only for members held as JSON values and
 // time.Time); it accepts and rejects exactly what encoding/json does. A
 // struct with const members gets a MarshalJSON (and AppendJSON) writing
 // through validate.Encoder, which fills in the fixed values.

@@ -652,7 +652,7 @@ func zeroOf(goType string, r *rep) string {
 // decodeCall is the statement a struct's UnmarshalJSON runs for the
 // value of field f: validate.Decoder methods for the Go types it reads
 // without encoding/json, encoding/json (Decoder.JSON) for the others
-// (any, maps, time.Time, and containers of them).
+// (any, time.Time, and containers of them).
 func decodeCall(f *field) string {
 	at := "&x." + f.Name
 	if f.Const != "" {
@@ -688,6 +688,12 @@ func decodeInto(r *rep, at string, depth int) string {
 			return ""
 		}
 		return "for a" + n + " := validate.Array(" + at + "); a" + n + ".Next(&d); {\n" + inner + "\n}"
+	case repMap:
+		inner := decodeInto(r.elem, "m"+n+".Value()", depth+1)
+		if inner == "" {
+			return ""
+		}
+		return "for m" + n + " := validate.Map(" + at + "); m" + n + ".Next(&d); {\n" + inner + "\n}"
 	}
 	method := ""
 	switch r.kind {

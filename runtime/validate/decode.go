@@ -503,6 +503,120 @@ func (a *Elems[T]) fail(d *Decoder) bool {
 	return false
 }
 
+// Entries walks a JSON object into a map field as encoding/json does:
+// null stores nil, an object stores each member under its key (into the
+// existing map, made when nil), each value decoded into a zero element.
+// Generated code reads:
+//
+//	for m := validate.Map(&x.Scores); m.Next(&d); {
+//		d.Int(m.Value())
+//	}
+type Entries[V any] struct {
+	p       *map[string]V
+	key     string
+	val     V
+	pending bool
+	started bool
+	done    bool
+}
+
+// Map starts walking a JSON object into *p.
+func Map[V any](p *map[string]V) Entries[V] {
+	return Entries[V]{p: p}
+}
+
+// Value is where the current member's value is decoded.
+func (m *Entries[V]) Value() *V { return &m.val }
+
+// Next stores the member decoded last, positions the Decoder at the next
+// member's value and reports whether there is one.
+func (m *Entries[V]) Next(d *Decoder) bool {
+	if m.done {
+		return false
+	}
+	b := d.data
+	if !m.started {
+		m.started = true
+		if b[d.pos] != '{' {
+			if d.null() {
+				*m.p = nil
+			} else {
+				d.typeError(reflect.TypeFor[map[string]V]())
+			}
+			m.done = true
+			return false
+		}
+		if d.depth+1 >= maxDepth {
+			return m.fail(d)
+		}
+		d.depth++
+		if *m.p == nil {
+			*m.p = make(map[string]V)
+		}
+		i := skipSpace(b, d.pos+1)
+		if i < len(b) && b[i] == '}' {
+			d.pos = i + 1
+			return m.finish(d)
+		}
+		d.pos = i
+		return m.member(d)
+	}
+	if d.bad {
+		return m.fail(d)
+	}
+	(*m.p)[m.key] = m.val
+	i := skipSpace(b, d.pos)
+	if i < len(b) && b[i] == ',' {
+		d.pos = skipSpace(b, i+1)
+		return m.member(d)
+	}
+	if i < len(b) && b[i] == '}' {
+		d.pos = i + 1
+		return m.finish(d)
+	}
+	return m.fail(d)
+}
+
+// member reads a member's key and colon.
+func (m *Entries[V]) member(d *Decoder) bool {
+	b, i := d.data, d.pos
+	if i >= len(b) || b[i] != '"' {
+		return m.fail(d)
+	}
+	end, plain, err := scanString(b, i)
+	if err != nil {
+		return m.fail(d)
+	}
+	if plain {
+		m.key = d.share(i+1, end-1)
+	} else if m.key, err = unquote(b[i:end]); err != nil {
+		return m.fail(d)
+	}
+	i = skipSpace(b, end)
+	if i >= len(b) || b[i] != ':' {
+		return m.fail(d)
+	}
+	d.pos = skipSpace(b, i+1)
+	if d.pos >= len(b) {
+		return m.fail(d)
+	}
+	var zero V
+	m.val = zero
+	return true
+}
+
+func (m *Entries[V]) finish(d *Decoder) bool {
+	d.depth--
+	m.done = true
+	return false
+}
+
+func (m *Entries[V]) fail(d *Decoder) bool {
+	d.bad = true
+	m.done = true
+	return false
+}
+
 // storeNull does what encoding/json does with null for *p, when that is
 // simple: an interface, map, pointer or slice becomes nil, anything else
 // keeps its value. It reports false for types with their own decoding.

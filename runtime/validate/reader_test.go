@@ -14,28 +14,31 @@ import (
 // generated struct holds, one of each kind the Decoder has a method for,
 // and JSON values for the encoding/json fallback.
 type fields struct {
-	S  string         `json:"s"`
-	C  string         `json:"c"`
-	I  int64          `json:"i"`
-	F  float64        `json:"f"`
-	B  bool           `json:"b"`
-	PS *string        `json:"ps"`
-	PI *int64         `json:"pi"`
-	A  any            `json:"a"`
-	L  []int64        `json:"l"`
-	M  map[string]any `json:"m"`
-	LS []string       `json:"ls"`
-	LP []*int64       `json:"lp"`
+	S  string             `json:"s"`
+	C  string             `json:"c"`
+	I  int64              `json:"i"`
+	F  float64            `json:"f"`
+	B  bool               `json:"b"`
+	PS *string            `json:"ps"`
+	PI *int64             `json:"pi"`
+	A  any                `json:"a"`
+	L  []int64            `json:"l"`
+	M  map[string]any     `json:"m"`
+	LS []string           `json:"ls"`
+	LP []*int64           `json:"lp"`
+	MI map[string]int64   `json:"mi"`
+	MP map[string]*string `json:"mp"`
 }
 
-var readerKeys = NewKeys([]string{"s", "c", "i", "f", "b", "ps", "pi", "a", "l", "m", "n", "pn", "ls", "lp", "ln"}, true, 8, 12)
+var readerKeys = NewKeys([]string{"s", "c", "i", "f", "b", "ps", "pi", "a", "l", "m", "n", "pn", "ls", "lp", "ln", "mi", "mp", "mn"}, true, 8, 12, 15)
 
 // fastObj decodes with Decoder.Members, as generated code does.
 type fastObj struct {
 	fields
-	N   fastInner   `json:"n"`
-	PN  *fastInner  `json:"pn"`
-	LN  []fastInner `json:"ln"`
+	N   fastInner            `json:"n"`
+	PN  *fastInner           `json:"pn"`
+	LN  []fastInner          `json:"ln"`
+	MN  map[string]fastInner `json:"mn"`
 	obj Object
 }
 
@@ -64,6 +67,10 @@ func (x *fastObj) UnmarshalJSON(data []byte) error {
 		case 14:
 			for a := Array(&x.LN); a.Next(&d); {
 				d.Object(a.Elem())
+			}
+		case 17:
+			for m := Map(&x.MN); m.Next(&d); {
+				d.Object(m.Value())
 			}
 		default:
 			decodeFields(&d, i, &x.fields)
@@ -107,6 +114,16 @@ func decodeFields(d *Decoder, i int, x *fields) {
 				d.Int(p)
 			}
 		}
+	case 15:
+		for m := Map(&x.MI); m.Next(d); {
+			d.Int(m.Value())
+		}
+	case 16:
+		for m := Map(&x.MP); m.Next(d); {
+			if p := Alloc(d, m.Value()); p != nil {
+				d.String(p)
+			}
+		}
 	}
 }
 
@@ -115,9 +132,10 @@ func decodeFields(d *Decoder, i int, x *fields) {
 // case-insensitively. It is the oracle.
 type slowObj struct {
 	fields
-	N   slowInner   `json:"n"`
-	PN  *slowInner  `json:"pn"`
-	LN  []slowInner `json:"ln"`
+	N   slowInner            `json:"n"`
+	PN  *slowInner           `json:"pn"`
+	LN  []slowInner          `json:"ln"`
+	MN  map[string]slowInner `json:"mn"`
 	obj Object
 }
 
@@ -195,6 +213,8 @@ func FuzzReader(f *testing.F) {
 		`{"i": 9223372036854775808}`, `{"i": -92233720368547758.08e2}`, `{"i": 100e-2}`, `{"a": 1}{}`,
 		`{"ls": ["a", "b"], "lp": [1, null, 2.0], "ln": [{"s": "x"}, {"n": {"i": 2}}]}`, `{"ls": [], "lp": null, "ln": [null]}`,
 		`{"ls": "x"}`, `{"ls": [1]}`, `{"ln": [{"i": "x"}]}`, `{"ls": ["a", "b"], "ls": ["c"]}`, `{"ls": [null]}`,
+		`{"mi": {"a": 1, "b": 2.0, "a": 3}, "mp": {"x": null, "y": "s", "\u00e9": "k"}, "mn": {"k": {"s": "v"}, "n": null}}`,
+		`{"mi": {"a": 1}, "mi": {"b": 2}}`, `{"mi": {"a": "x"}}`, `{"mi": []}`, `{"mi": null}`, `{"mn": {"k": {"i": "x"}}}`, `{"mi": {"a": null}}`,
 	} {
 		f.Add([]byte(seed))
 	}
