@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,6 +17,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/chanxgo/chanx/runtime/metrics"
+	"github.com/chanxgo/chanx/runtime/validate"
 	"github.com/chanxgo/chanx/runtime/wire"
 )
 
@@ -102,6 +102,7 @@ func Handle[T, R any](ch *Channel, action string, h func(ctx context.Context, c 
 		o(&cfg)
 	}
 	_, isValidator := any(new(T)).(wire.Validator)
+	direct := checksOwnText[T]()
 	validateFrame := cfg.validateFrame
 	ch.add(&route{action: action, serve: func(ctx context.Context, c *Conn, frame []byte) (any, error) {
 		if validateFrame != nil {
@@ -110,7 +111,13 @@ func Handle[T, R any](ch *Channel, action string, h func(ctx context.Context, c 
 			}
 		}
 		msg := new(T)
-		if err := json.Unmarshal(frame, msg); err != nil {
+		var err error
+		if direct {
+			err = any(msg).(json.Unmarshaler).UnmarshalJSON(frame)
+		} else {
+			err = json.Unmarshal(frame, msg)
+		}
+		if err != nil {
 			return nil, &invalidFrame{wire.DecodeProblems(err)}
 		}
 		if isValidator {
@@ -131,6 +138,35 @@ func HandleNoReply[T any](ch *Channel, action string, h func(ctx context.Context
 	Handle(ch, action, func(ctx context.Context, c *Conn, msg *T) (any, error) {
 		return nil, h(ctx, c, msg)
 	}, opts...)
+}
+
+// checksOwnText reports whether Handle may call *T's UnmarshalJSON on a
+// frame itself instead of through json.Unmarshal, which first scans the
+// whole frame for syntax errors and then scans it again to find the
+// value's end before it calls UnmarshalJSON (a third of the decode). That
+// is only the same when UnmarshalJSON rejects every text json.Unmarshal
+// rejects, with the same error: true of the structs chanx generates,
+// which decode through validate.Decoder.Members (it checks the text as
+// encoding/json's scanner does and returns its *json.SyntaxError;
+// runtime/validate's FuzzReader and codegen/golang's differential test
+// hold that) and carry a validate.Object recording the members present.
+// That field is the mark looked for: a hand-written UnmarshalJSON (or
+// json.RawMessage's, which accepts anything) keeps json.Unmarshal.
+func checksOwnText[T any]() bool {
+	if _, ok := any(new(T)).(json.Unmarshaler); !ok {
+		return false
+	}
+	t := reflect.TypeFor[T]()
+	if t.Kind() != reflect.Struct {
+		return false
+	}
+	obj := reflect.TypeFor[validate.Object]()
+	for i := range t.NumField() {
+		if t.Field(i).Type == obj {
+			return true
+		}
+	}
+	return false
 }
 
 // replyValue boxes a handler's reply, turning a typed nil pointer into nil
@@ -354,36 +390,18 @@ func (c *Conn) dispatch(frame []byte) {
 	}
 	// Encode into a pooled buffer: written inline, the reply costs no
 	// allocation of its own.
-	eb := encoders.Get().(*encoder)
-	defer encoders.Put(eb)
-	eb.buf.Reset()
-	if err := eb.enc.Encode(reply); err != nil {
+	eb := getEncoder()
+	defer eb.put()
+	b, err := eb.encode(reply)
+	if err != nil {
 		s.met.FrameError(c.ch.pattern, metrics.ReasonHandler)
 		s.log.LogAttrs(c.ctx, slog.LevelWarn, "chanx: encode reply failed",
 			slog.String("conn", c.id), slog.String("action", r.action), slog.String("error", err.Error()))
 		c.answer(wire.HandlerErrorFrame(r.action))
 		return
 	}
-	b := eb.buf.Bytes()
-	b = b[:len(b)-1] // Encode ends the value with a newline
 	c.answerBorrowed(c.outgoing(b))
-	if eb.buf.Cap() > maxPooledBuf {
-		eb.buf = bytes.Buffer{}
-		eb.enc = json.NewEncoder(&eb.buf)
-	}
 }
-
-// encoder is a reusable reply encoder.
-type encoder struct {
-	buf bytes.Buffer
-	enc *json.Encoder
-}
-
-var encoders = sync.Pool{New: func() any {
-	e := new(encoder)
-	e.enc = json.NewEncoder(&e.buf)
-	return e
-}}
 
 var errPanicked = errors.New("server: handler panicked")
 

@@ -115,7 +115,7 @@ var ErrQueueFull = errors.New("server: send queue full")
 // value encoding/json turns into a frame. Send does not wait for the
 // write; it fails when the connection has ended or its queue is full.
 func (c *Conn) Send(ctx context.Context, frame any) error {
-	b, err := wire.Encode(frame)
+	b, err := encodeFrame(frame)
 	if err != nil {
 		return fmt.Errorf("server: send to %s: %w", c.id, err)
 	}

@@ -287,7 +287,7 @@ func (s *Server) SendTo(ctx context.Context, connID string, frame any) error {
 	if c == nil {
 		return s.sendToConn(ctx, connID, frame)
 	}
-	b, err := wire.Encode(frame)
+	b, err := encodeFrame(frame)
 	if err != nil {
 		return fmt.Errorf("server: send to %s: %w", connID, err)
 	}
@@ -302,7 +302,7 @@ func (s *Server) sendToConn(ctx context.Context, connID string, frame any) error
 }
 
 func (s *Server) publish(ctx context.Context, group string, kind layer.Kind, frame any, exclude string) error {
-	b, err := wire.Encode(frame)
+	b, err := encodeFrame(frame)
 	if err != nil {
 		return fmt.Errorf("server: publish to %s: %w", group, err)
 	}
@@ -319,7 +319,7 @@ func (s *Server) publish(ctx context.Context, group string, kind layer.Kind, fra
 // another process). frame is an encoded []byte or a value for
 // encoding/json.
 func Publish(ctx context.Context, l layer.Layer, group string, frame any) error {
-	b, err := wire.Encode(frame)
+	b, err := encodeFrame(frame)
 	if err != nil {
 		return fmt.Errorf("server: publish to %s: %w", group, err)
 	}
@@ -337,7 +337,7 @@ func SendToConn(ctx context.Context, l layer.Layer, connID string, frame any) er
 	if !ok {
 		return fmt.Errorf("server: send to %q: not a connection id", connID)
 	}
-	b, err := wire.Encode(frame)
+	b, err := encodeFrame(frame)
 	if err != nil {
 		return fmt.Errorf("server: send to %s: %w", connID, err)
 	}
