@@ -10,10 +10,16 @@
 // the channel (the better choice there); without, each channel's PUBLISH
 // goes through one node so a publisher's messages stay in order.
 //
-// Messages travel in a small binary envelope (version, kind, exclude,
-// target, then the raw JSON frame), so frames are not escaped twice.
-// Delivery is at most once: what is published while Redis is unreachable
-// is lost, and Publish says so with an error.
+// A message reaches the publishing process's own subscribers at once,
+// without a trip through Redis, so traffic inside one process keeps flowing
+// while Redis is down; the envelope names its origin and a process skips its
+// own messages when Redis hands them back.
+//
+// Messages travel in a small binary envelope (version, kind, origin,
+// exclude, target, then the raw JSON frame), so frames are not escaped
+// twice. Delivery to other processes is at most once: what is published
+// while Redis is unreachable does not reach them, and Publish says so with
+// an error.
 //
 // Only this package links rueidis.
 package redislayer

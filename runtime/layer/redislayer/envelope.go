@@ -15,20 +15,24 @@ import (
 //
 //	version  1 byte, envelopeVersion
 //	kind     1 byte, layer.Kind
+//	origin   uvarint length, then that many bytes: the publishing Layer
 //	exclude  uvarint length, then that many bytes
 //	target   uvarint length, then that many bytes
 //	frame    every remaining byte
 //
-// A broadcast without exclude or target costs 4 bytes over the frame.
-const envelopeVersion = 1
+// A broadcast without exclude or target costs 5 bytes plus the origin over
+// the frame. Version 1 had no origin field; it is still read.
+const envelopeVersion = 2
 
 // maxIDLen bounds the exclude and target fields, so a corrupt length cannot
 // make the decoder slice far past a sane connection id.
 const maxIDLen = 1 << 16
 
-// appendEnvelope appends the encoding of m to dst.
-func appendEnvelope(dst []byte, m layer.Message) []byte {
+// appendEnvelope appends the encoding of m, published by origin, to dst.
+func appendEnvelope(dst []byte, origin string, m layer.Message) []byte {
 	dst = append(dst, envelopeVersion, byte(m.Kind))
+	dst = binary.AppendUvarint(dst, uint64(len(origin)))
+	dst = append(dst, origin...)
 	dst = binary.AppendUvarint(dst, uint64(len(m.Exclude)))
 	dst = append(dst, m.Exclude...)
 	dst = binary.AppendUvarint(dst, uint64(len(m.Target)))
@@ -36,9 +40,9 @@ func appendEnvelope(dst []byte, m layer.Message) []byte {
 	return append(dst, m.Frame...)
 }
 
-// envelopeSize is the encoded length of m, for sizing buffers.
-func envelopeSize(m layer.Message) int {
-	return 2 + uvarintLen(len(m.Exclude)) + len(m.Exclude) + uvarintLen(len(m.Target)) + len(m.Target) + len(m.Frame)
+// envelopeSize is the encoded length of m from origin, for sizing buffers.
+func envelopeSize(origin string, m layer.Message) int {
+	return 2 + uvarintLen(len(origin)) + len(origin) + uvarintLen(len(m.Exclude)) + len(m.Exclude) + uvarintLen(len(m.Target)) + len(m.Target) + len(m.Frame)
 }
 
 func uvarintLen(n int) int {
@@ -58,30 +62,34 @@ var errShortEnvelope = errors.New("truncated")
 // Frame all share the memory of s, which is immutable: Frame must be
 // treated as read-only (the layer's local fan-out copies it before any
 // subscriber sees it).
-func decodeEnvelope(s string) (layer.Message, error) {
-	var m layer.Message
+func decodeEnvelope(s string) (m layer.Message, origin string, err error) {
 	if len(s) < 2 {
-		return m, fmt.Errorf("decode envelope: %w", errShortEnvelope)
+		return m, "", fmt.Errorf("decode envelope: %w", errShortEnvelope)
 	}
-	if s[0] != envelopeVersion {
-		return m, fmt.Errorf("decode envelope: unknown version %d", s[0])
+	version := s[0]
+	if version != 1 && version != envelopeVersion {
+		return m, "", fmt.Errorf("decode envelope: unknown version %d", s[0])
 	}
 	m.Kind = layer.Kind(s[1])
 	if m.Kind > layer.Event {
-		return m, fmt.Errorf("decode envelope: unknown kind %d", s[1])
+		return m, "", fmt.Errorf("decode envelope: unknown kind %d", s[1])
 	}
 	rest := s[2:]
-	var err error
+	if version >= 2 {
+		if origin, rest, err = readField(rest); err != nil {
+			return layer.Message{}, "", fmt.Errorf("decode envelope: origin: %w", err)
+		}
+	}
 	if m.Exclude, rest, err = readField(rest); err != nil {
-		return layer.Message{}, fmt.Errorf("decode envelope: exclude: %w", err)
+		return layer.Message{}, "", fmt.Errorf("decode envelope: exclude: %w", err)
 	}
 	if m.Target, rest, err = readField(rest); err != nil {
-		return layer.Message{}, fmt.Errorf("decode envelope: target: %w", err)
+		return layer.Message{}, "", fmt.Errorf("decode envelope: target: %w", err)
 	}
 	if len(rest) > 0 {
 		m.Frame = unsafe.Slice(unsafe.StringData(rest), len(rest))
 	}
-	return m, nil
+	return m, origin, nil
 }
 
 // readField reads one uvarint-length-prefixed string off the front of s.

@@ -1,7 +1,10 @@
 package redislayer
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -117,6 +120,10 @@ type Layer struct {
 	nodes     nodeCache // where non-sharded publishes go on a cluster
 	opts      Options
 	local     *layer.Memory
+	// origin names this Layer in the envelopes it publishes: its own
+	// messages are delivered locally at once and skipped when Redis hands
+	// them back.
+	origin string
 
 	mu       sync.Mutex
 	groups   map[string]*group
@@ -181,6 +188,7 @@ func NewWithClient(client rueidis.Client, opts Options) *Layer {
 		client:  client,
 		cluster: client.Mode() == rueidis.ClientModeCluster,
 		opts:    opts,
+		origin:  newOrigin(),
 		local: layer.NewMemoryWithOptions(layer.MemoryOptions{
 			QueueLimit:  opts.QueueLimit,
 			Synchronous: opts.InlineDelivery,
@@ -193,18 +201,33 @@ func NewWithClient(client rueidis.Client, opts Options) *Layer {
 	}
 }
 
-// Publish sends m to every subscriber of group in every process. It
-// returns once Redis accepted the message, or with an error when Redis is
-// unreachable: promptly on a refused connection, at the latest when ctx
-// expires or, without a deadline, after rueidis's ConnWriteTimeout
-// (default 10 s), which bounds every command on a connection that stopped
-// answering. It does not retry: a failed message is lost.
+// Publish sends m to every subscriber of group in every process. This
+// process's subscribers get it at once, without a trip through Redis, so
+// local traffic keeps flowing while Redis is unreachable (as socket.io's
+// Redis adapter does); other processes get it through Redis, and this
+// process skips its own message when Redis hands it back. Per publisher the
+// order is kept everywhere; messages of different publishers may interleave
+// differently in different processes.
+//
+// Publish returns once Redis accepted the message, or with an error when
+// Redis is unreachable — the message then reached this process only:
+// promptly on a refused connection, at the latest when ctx expires or,
+// without a deadline, after rueidis's ConnWriteTimeout (default 10 s),
+// which bounds every command on a connection that stopped answering. It
+// does not retry.
 func (l *Layer) Publish(ctx context.Context, group string, m layer.Message) error {
 	if l.isDown.Load() {
 		return errClosed(group)
 	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("redislayer: publish to %q: %w", group, err)
+	}
+	if l.local.Subscribers(group) > 0 {
+		// The local fan-out shares frames (see NewWithClient), and the
+		// caller may reuse its buffer once Publish returns.
+		lm := m
+		lm.Frame = bytes.Clone(m.Frame)
+		_ = l.local.Publish(ctx, group, lm) // fails only after Close
 	}
 	bp, _ := l.bufs.Get().(*[]byte)
 	if bp == nil {
@@ -215,7 +238,7 @@ func (l *Layer) Publish(ctx context.Context, group string, m layer.Message) erro
 	buf := append((*bp)[:0], l.opts.KeyPrefix...)
 	buf = append(buf, group...)
 	nameLen := len(buf)
-	buf = appendEnvelope(buf, m)
+	buf = appendEnvelope(buf, l.origin, m)
 	channel, payload := rueidis.BinaryString(buf[:nameLen]), rueidis.BinaryString(buf[nameLen:])
 	var err error
 	switch {
@@ -240,7 +263,7 @@ func (l *Layer) Publish(ctx context.Context, group string, m layer.Message) erro
 		if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
 			err = fmt.Errorf("%w (%w)", ctx.Err(), err)
 		}
-		return fmt.Errorf("redislayer: publish to %q: %w", group, err)
+		return fmt.Errorf("redislayer: publish to %q: delivered in this process only: %w", group, err)
 	}
 	if cap(buf) <= 64<<10 {
 		*bp = buf
@@ -531,7 +554,10 @@ func (l *Layer) receive(g *group) {
 // unless InlineDelivery asked for deliver to run here.
 func (l *Layer) onMessage(g *group, msg rueidis.PubSubMessage) {
 	g.received.Add(1)
-	m, err := decodeEnvelope(msg.Message)
+	m, origin, err := decodeEnvelope(msg.Message)
+	if origin == l.origin {
+		return // delivered locally when it was published
+	}
 	if err != nil {
 		if l.decodeErrors.Add(1) == 1 {
 			l.opts.Logger.Warn("redislayer: dropping a message that is not a chanx envelope (logged once; see Stats.DecodeErrors)",
@@ -611,3 +637,10 @@ func (c *nodeCache) refresh(client rueidis.Client) *nodeSnapshot {
 }
 
 func (c *nodeCache) forget() { c.snap.Store(nil) }
+
+// newOrigin returns a random name for a Layer, unique across processes.
+func newOrigin() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

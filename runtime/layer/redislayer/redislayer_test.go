@@ -289,8 +289,14 @@ func TestForeignMessagesAreDropped(t *testing.T) {
 	if got := r.Await(t, 1); string(got[0].Frame) != `"ok"` {
 		t.Fatalf("got %s", got[0].Frame)
 	}
-	if s := l.Stats(); s.DecodeErrors != 4 || s.Received != 5 {
-		t.Fatalf("Stats: DecodeErrors=%d Received=%d, want 4 and 5", s.DecodeErrors, s.Received)
+	// The layer's own message was delivered locally at once; Redis hands
+	// it back too (counted as received, then skipped), after the junk.
+	eventually(t, "Redis hands back all five messages", 5*time.Second, func() bool { return l.Stats().Received == 5 })
+	if s := l.Stats(); s.DecodeErrors != 4 {
+		t.Fatalf("Stats: DecodeErrors=%d, want 4", s.DecodeErrors)
+	}
+	if n := len(r.Messages()); n != 1 {
+		t.Fatalf("delivered %d messages, want the layer's own once", n)
 	}
 }
 
@@ -575,11 +581,14 @@ func TestCrossProcess(t *testing.T) {
 }
 
 // With InlineDelivery, deliver runs on the group's receive goroutine, so a
-// slow deliver holds later messages back (in rueidis's buffer) instead of
-// their being queued and dropped: QueueLimit does not apply.
+// slow deliver holds later messages from other processes back (in
+// rueidis's buffer) instead of their being queued and dropped: QueueLimit
+// does not apply.
 func TestInlineDeliveryBypassesTheQueue(t *testing.T) {
 	srv := testredis.Start(t)
-	l := newLayer(t, srv.URL(), redislayer.Options{KeyPrefix: uniquePrefix(), InlineDelivery: true, QueueLimit: 1})
+	prefix := uniquePrefix()
+	l := newLayer(t, srv.URL(), redislayer.Options{KeyPrefix: prefix, InlineDelivery: true, QueueLimit: 1})
+	other := newLayer(t, srv.URL(), redislayer.Options{KeyPrefix: prefix})
 	ctx := context.Background()
 	release := make(chan struct{})
 	r := layertest.NewRecorder()
@@ -595,7 +604,7 @@ func TestInlineDeliveryBypassesTheQueue(t *testing.T) {
 	}
 	const n = 5
 	for i := range n {
-		if err := l.Publish(ctx, "room", layer.Message{Frame: fmt.Appendf(nil, "%d", i)}); err != nil {
+		if err := other.Publish(ctx, "room", layer.Message{Frame: fmt.Appendf(nil, "%d", i)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -629,4 +638,31 @@ func TestSubscribeRefusedByRedis(t *testing.T) {
 		t.Fatalf("Subscribe took %v: it waited for the timeout instead of reporting the refusal", elapsed)
 	}
 	eventually(t, "the refused group is dropped", 5*time.Second, func() bool { return l.Stats().Subscriptions == 0 })
+}
+
+// A layer's own subscribers get its messages without a trip through Redis:
+// while Redis is down they are still delivered in this process, and
+// Publish says the other processes were not reached.
+func TestLocalDeliveryWithoutRedis(t *testing.T) {
+	srv := testredis.Start(t)
+	if srv.Borrowed() {
+		t.Skip("kills Redis: needs a Redis of its own, " + testredis.EnvURL + " is set")
+	}
+	l := newLayer(t, srv.URL(), redislayer.Options{KeyPrefix: uniquePrefix()})
+	ctx := context.Background()
+	r := layertest.NewRecorder()
+	if _, err := l.Subscribe(ctx, "room", r.Deliver); err != nil {
+		t.Fatal(err)
+	}
+	srv.Kill()
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	err := l.Publish(pctx, "room", layer.Message{Frame: []byte(`"local"`), Exclude: "c1"})
+	if err == nil || !strings.Contains(err.Error(), `redislayer: publish to "room": delivered in this process only: `) {
+		t.Fatalf("Publish with Redis down = %v, want the partial-delivery error", err)
+	}
+	got := r.Await(t, 1)[0]
+	if string(got.Frame) != `"local"` || got.Exclude != "c1" {
+		t.Fatalf("delivered %+v, want the message with its fields", got)
+	}
 }
