@@ -41,12 +41,16 @@ func (e *encoder) put() {
 }
 
 // encode returns v's JSON, the bytes json.Marshal(v) returns, held by e
-// until e is put back. A value that implements validate.JSONAppender (the
-// structs chanx generates with a MarshalJSON) appends itself to e's
+// until e is put back. A value that implements validate.JSONAppender and
+// json.Marshaler (the structs chanx generates with a MarshalJSON, whose
+// AppendJSON appends what MarshalJSON returns) appends itself to e's
 // buffer: through encoding/json, its MarshalJSON result would be copied,
 // checked and compacted again, which costs several times the encoding.
+// validate's interface is used rather than a local copy so the contract
+// has one home: runtime/validate imports only runtime/wire, which the
+// server imports anyway, so the dependency adds no cycle or weight.
 func (e *encoder) encode(v any) ([]byte, error) {
-	if a, ok := v.(validate.JSONAppender); ok && !isNilPointer(v) {
+	if a, ok := appender(v); ok {
 		b, err := a.AppendJSON(e.app[:0])
 		if err != nil {
 			// The error json.Marshal returns when MarshalJSON fails.
@@ -63,8 +67,21 @@ func (e *encoder) encode(v any) ([]byte, error) {
 	return b[:len(b)-1], nil // Encode ends the value with a newline
 }
 
-// isNilPointer tells a nil pointer, which json.Marshal writes as null
-// without calling its methods, from a value AppendJSON can be called on.
+// appender returns v as a validate.JSONAppender when encoding/json would
+// call a MarshalJSON that AppendJSON stands for: v implements both and is
+// not a nil pointer (json.Marshal writes null for one without calling it).
+func appender(v any) (validate.JSONAppender, bool) {
+	a, ok := v.(validate.JSONAppender)
+	if !ok {
+		return nil, false
+	}
+	if _, ok := v.(json.Marshaler); !ok || isNilPointer(v) {
+		return nil, false
+	}
+	return a, true
+}
+
+// isNilPointer tells a nil pointer from a value AppendJSON can be called on.
 func isNilPointer(v any) bool {
 	rv := reflect.ValueOf(v)
 	return rv.Kind() == reflect.Pointer && rv.IsNil()
@@ -87,7 +104,7 @@ func escapeHTML(b []byte) []byte {
 // a validate.JSONAppender appends itself, anything else goes through
 // json.Marshal. The bytes and errors are wire.Encode's.
 func encodeFrame(frame any) ([]byte, error) {
-	if _, ok := frame.(validate.JSONAppender); !ok || isNilPointer(frame) {
+	if _, ok := appender(frame); !ok {
 		return wire.Encode(frame)
 	}
 	e := getEncoder()

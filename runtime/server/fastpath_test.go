@@ -139,6 +139,37 @@ func TestFastPathFramesOnTheWire(t *testing.T) {
 	}
 }
 
+// appendOnly has an AppendJSON but no MarshalJSON: encoding/json never
+// calls it, so neither may the server.
+type appendOnly struct{ A string }
+
+func (x appendOnly) AppendJSON(dst []byte) ([]byte, error) { return append(dst, "wrong"...), nil }
+
+// FuzzDirectUnmarshal extends TestDirectUnmarshalMatchesJSONUnmarshal to
+// any frame: the fast path's decode must agree with json.Unmarshal.
+func FuzzDirectUnmarshal(f *testing.F) {
+	for _, s := range fastPathFrames {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, frame []byte) {
+		want, got := new(benchchat.Frame), new(benchchat.Frame)
+		wantErr := json.Unmarshal(frame, want)
+		gotErr := got.UnmarshalJSON(frame)
+		if (wantErr == nil) != (gotErr == nil) || wantErr != nil && wantErr.Error() != gotErr.Error() {
+			t.Fatalf("%q: UnmarshalJSON error %v, json.Unmarshal error %v", frame, gotErr, wantErr)
+		}
+		if wantErr != nil {
+			if diff := cmp.Diff(wire.DecodeProblems(wantErr), wire.DecodeProblems(gotErr)); diff != "" {
+				t.Fatalf("%q: problems (-json.Unmarshal +UnmarshalJSON):\n%s", frame, diff)
+			}
+			return
+		}
+		if diff := cmp.Diff(want, got, cmp.Exporter(func(reflect.Type) bool { return true })); diff != "" {
+			t.Fatalf("%q: value (-json.Unmarshal +UnmarshalJSON):\n%s", frame, diff)
+		}
+	})
+}
+
 // TestEncodeMatchesJSONMarshal holds the reply and Send/Broadcast/Publish
 // fast path to json.Marshal's bytes, HTML escaping included.
 func TestEncodeMatchesJSONMarshal(t *testing.T) {
@@ -147,7 +178,8 @@ func TestEncodeMatchesJSONMarshal(t *testing.T) {
 	for _, m := range texts {
 		values = append(values, &benchchat.Frame{Payload: benchchat.ChatMessagePayload{Message: m, Name: m}})
 	}
-	values = append(values, (*benchchat.Frame)(nil), benchchat.Frame{Action: "x<y"}, map[string]string{"a": "<b>"}, nil)
+	values = append(values, (*benchchat.Frame)(nil), benchchat.Frame{Action: "x<y"}, map[string]string{"a": "<b>"}, nil,
+		appendOnly{"<a>"}, json.RawMessage(`{"a":"<b>"}`), []byte(`{"raw":1}`))
 	e := getEncoder()
 	defer e.put()
 	for _, v := range values {
