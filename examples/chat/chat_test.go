@@ -238,7 +238,14 @@ func TestOversizeFrameClosesOnlyItsConnection(t *testing.T) {
 	ann, bob := dialPeer(t, base, "lobby", "ann"), dialPeer(t, base, "lobby", "bob")
 	ann.ping()
 	bob.ping()
-	ann.say(strings.Repeat("x", 2<<20))
+	// Just over the 1 MiB limit, so the whole frame fits in loopback's
+	// socket buffers; the server may close before reading all of it, so a
+	// failed write (connection reset) is not the test's concern — the
+	// close code is.
+	b, _ := json.Marshal(map[string]any{"action": "new_chat_message", "payload": map[string]string{"message": strings.Repeat("x", 1<<20+1024), "name": "ann"}})
+	wctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	_ = ann.ws.Write(wctx, websocket.MessageText, b)
+	cancel()
 	_, err := ann.readWithin(10 * time.Second)
 	if code := websocket.CloseStatus(err); code != websocket.StatusMessageTooBig {
 		t.Fatalf("oversize frame: got %v (code %d), want close 1009", err, code)
