@@ -17,6 +17,7 @@ import (
 	"github.com/redis/rueidis"
 
 	"github.com/chanxgo/chanx/internal/testredis"
+	"github.com/chanxgo/chanx/runtime/internal/benchchat"
 	"github.com/chanxgo/chanx/runtime/layer/redislayer"
 	"github.com/chanxgo/chanx/runtime/server"
 )
@@ -162,7 +163,9 @@ func chanxGroupEcho(opts redislayer.Options) func(b *testing.B, url string) http
 		if err != nil {
 			b.Fatal(err)
 		}
-		server.HandleNoReply(ch, "new_chat_message", func(ctx context.Context, c *server.Conn, m *redisChatMessage) error {
+		// The frame decodes into the type chanx generates for it, as in a
+		// generated server.
+		server.HandleNoReply(ch, "new_chat_message", func(ctx context.Context, c *server.Conn, m *benchchat.Frame) error {
 			return c.Broadcast(ctx, "room."+c.Param("room"), m)
 		})
 		b.Cleanup(func() {
