@@ -90,7 +90,7 @@ func selectScenarios(spec string) ([]scenario, error) {
 // ratios are taken against.
 var peers = []*peer{
 	{name: "bare", about: "bare coder/websocket (+ rueidis for Redis groups): the limit", layers: []string{"memory", "redis"}, start: goPeer("bare")},
-	{name: "chanx", about: "chanx runtime (runtime/server, typed decode + validation, layer.Memory or redislayer)", layers: []string{"memory", "redis"}, start: goPeer("chanx")},
+	{name: "chanx", about: "the generated chat server (examples/chat/chatapi) on the chanx runtime, layer.Memory or redislayer", layers: []string{"memory", "redis"}, start: goPeer("chanx")},
 	{name: "django", about: "Django Channels 4 on Daphne, channels_redis RedisChannelLayer (Debian packages)", layers: []string{"memory", "redis"}, start: startDjango},
 	{name: "socketio", about: "Node socket.io 4 with @socket.io/redis-adapter", socketIO: true, layers: []string{"memory", "redis"}, start: startSocketIO},
 }
