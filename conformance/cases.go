@@ -12,6 +12,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/chanxgo/chanx/conformance/match"
+	"github.com/chanxgo/chanx/internal/jsonptr"
 	"github.com/chanxgo/chanx/ir"
 )
 
@@ -384,7 +385,7 @@ func locate(v any, expr string) (any, bool) {
 		if tok == "" && ptr == "" {
 			break
 		}
-		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		tok = jsonptr.Unescape(tok)
 		obj, ok := v.(map[string]any)
 		if !ok {
 			return nil, false

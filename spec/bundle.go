@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/chanxgo/chanx/internal/jsonptr"
 	"go.yaml.in/yaml/v4"
 )
 
@@ -213,7 +214,7 @@ func (b *bundler) ref(f *File, n *yaml.Node, ref string, fbase []string, fstart 
 	if p, ok := b.first[tn]; ok {
 		return refNode(n, "#"+p)
 	}
-	b.first[tn] = pointerOf(b.path)
+	b.first[tn] = jsonptr.Format(b.path)
 	return b.node(tf, tn, pointerTokens(frag), len(b.path), false)
 }
 
@@ -226,7 +227,7 @@ func refNode(n *yaml.Node, ref string) *yaml.Node {
 }
 
 func (b *bundler) refError(f *File, n *yaml.Node, err error, fbase []string, fstart int) {
-	ptr := pointerOf(append(append(append([]string(nil), fbase...), b.path[fstart:]...), "$ref"))
+	ptr := jsonptr.Format(append(append(append([]string(nil), fbase...), b.path[fstart:]...), "$ref"))
 	pos := f.Pos(MapGet(n, "$ref"))
 	msg := err.Error()
 	var re *RefError
@@ -245,16 +246,6 @@ func (b *bundler) refError(f *File, n *yaml.Node, err error, fbase []string, fst
 	b.diags = append(b.diags, Diagnostic{Pos: pos, Severity: Error, Pointer: ptr, Message: msg})
 }
 
-// pointerOf renders tokens as a JSON pointer ("" for none).
-func pointerOf(tokens []string) string {
-	var sb strings.Builder
-	for _, t := range tokens {
-		sb.WriteByte('/')
-		sb.WriteString(strings.ReplaceAll(strings.ReplaceAll(t, "~", "~0"), "/", "~1"))
-	}
-	return sb.String()
-}
-
 // pointerTokens splits a URI fragment holding a JSON pointer into its
 // unescaped tokens.
 func pointerTokens(frag string) []string {
@@ -266,7 +257,7 @@ func pointerTokens(frag string) []string {
 	}
 	parts := strings.Split(strings.TrimPrefix(frag, "/"), "/")
 	for i, t := range parts {
-		parts[i] = strings.ReplaceAll(strings.ReplaceAll(t, "~1", "/"), "~0", "~")
+		parts[i] = jsonptr.Unescape(t)
 	}
 	return parts
 }

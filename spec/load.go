@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/chanxgo/chanx/internal/jsonptr"
 	"go.yaml.in/yaml/v4"
 )
 
@@ -591,7 +592,7 @@ func lookup(n *yaml.Node, pointer string, get func(*yaml.Node, string) *yaml.Nod
 	cur := n
 	parent := ""
 	for _, tok := range strings.Split(pointer[1:], "/") {
-		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		tok = jsonptr.Unescape(tok)
 		for cur != nil && cur.Kind == yaml.AliasNode {
 			cur = cur.Alias
 		}
@@ -617,7 +618,7 @@ func lookup(n *yaml.Node, pointer string, get func(*yaml.Node, string) *yaml.Nod
 		default:
 			return nil, fmt.Errorf("%s is a plain value, it has no %q", where, tok)
 		}
-		parent += "/" + strings.ReplaceAll(strings.ReplaceAll(tok, "~", "~0"), "/", "~1")
+		parent += "/" + jsonptr.Escape(tok)
 	}
 	return cur, nil
 }

@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	specschemas "github.com/asyncapi/spec-json-schemas/v6"
+	"github.com/chanxgo/chanx/internal/jsonptr"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"go.yaml.in/yaml/v4"
@@ -472,7 +473,7 @@ func (d *Document) describe(ctx context.Context, version string, e *jsonschema.V
 		if p := dottedPath(path); p != "" {
 			msg = p + ": " + msg
 		}
-		return Diagnostic{Pos: l.pos(), Severity: severity, Pointer: pointerOf(l.ptr), Message: msg}
+		return Diagnostic{Pos: l.pos(), Severity: severity, Pointer: jsonptr.Format(l.ptr), Message: msg}
 	}
 	switch k := e.ErrorKind.(type) {
 	case *kind.AdditionalProperties:

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/chanxgo/chanx/internal/jsonptr"
 	"github.com/chanxgo/chanx/ir"
 )
 
@@ -52,7 +53,7 @@ func (m *mutator) walk(s *ir.Schema, v any, path []string, put func(any) any, de
 	if s.Bool != nil {
 		return
 	}
-	ptr := pointer(path)
+	ptr := jsonptr.Format(path)
 	add := func(nv any, kw, desc string) {
 		whole := put(nv)
 		k := ptr + "\x00" + key(whole)
@@ -169,13 +170,13 @@ func (m *mutator) walk(s *ir.Schema, v any, path []string, put func(any) any, de
 			if _, ok := tv[r]; ok {
 				nv := clone(tv)
 				delete(nv, r)
-				add(nv, "required", fmt.Sprintf("without the required property %s", pointer(append(path, r))))
+				add(nv, "required", fmt.Sprintf("without the required property %s", jsonptr.Format(append(path, r))))
 			}
 		}
 		if s.AdditionalProperties != nil && s.AdditionalProperties.Bool != nil && !*s.AdditionalProperties.Bool {
 			nv := clone(tv)
 			nv["chanx_unexpected"] = true
-			add(nv, "additionalProperties", fmt.Sprintf("an undeclared property %s", pointer(append(path, "chanx_unexpected"))))
+			add(nv, "additionalProperties", fmt.Sprintf("an undeclared property %s", jsonptr.Format(append(path, "chanx_unexpected"))))
 		}
 		for _, p := range s.Properties {
 			if depth == 0 && contains(m.keep, p.Name) {
@@ -298,13 +299,4 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-func pointer(path []string) string {
-	var b strings.Builder
-	for _, t := range path {
-		b.WriteByte('/')
-		b.WriteString(strings.ReplaceAll(strings.ReplaceAll(t, "~", "~0"), "/", "~1"))
-	}
-	return b.String()
 }

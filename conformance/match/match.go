@@ -6,13 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 
+	"github.com/chanxgo/chanx/internal/jsonptr"
 	"github.com/chanxgo/chanx/ir"
 )
 
@@ -118,16 +118,7 @@ func leaves(e *jsonschema.ValidationError, out *[]Problem) {
 	if kp := e.ErrorKind.KeywordPath(); len(kp) > 0 {
 		kw = kp[0]
 	}
-	*out = append(*out, Problem{Path: pointer(e.InstanceLocation), Keyword: kw, Message: e.ErrorKind.LocalizedString(printer)})
-}
-
-func pointer(tokens []string) string {
-	var b strings.Builder
-	for _, t := range tokens {
-		b.WriteByte('/')
-		b.WriteString(strings.ReplaceAll(strings.ReplaceAll(t, "~", "~0"), "/", "~1"))
-	}
-	return b.String()
+	*out = append(*out, Problem{Path: jsonptr.Format(e.InstanceLocation), Keyword: kw, Message: e.ErrorKind.LocalizedString(printer)})
 }
 
 // Set is the messages one side may send on a channel, told apart by a

@@ -3,6 +3,7 @@ package apidocs
 import (
 	"bytes"
 	"fmt"
+	"github.com/chanxgo/chanx/internal/jsonptr"
 	"html/template"
 	"strings"
 )
@@ -116,7 +117,7 @@ func build(root *value) *page {
 	schemas := root.get("components").get("schemas")
 	if schemas != nil {
 		for _, k := range schemas.keys {
-			b.named["/components/schemas/"+escape(k)] = true
+			b.named["/components/schemas/"+jsonptr.Escape(k)] = true
 		}
 	}
 	if s := root.get("servers"); s != nil {
@@ -138,7 +139,7 @@ func build(root *value) *page {
 	}
 	if chans := root.get("channels"); chans != nil {
 		for i, name := range chans.keys {
-			ptr := "/channels/" + escape(name)
+			ptr := "/channels/" + jsonptr.Escape(name)
 			ch, ptr := root.follow(chans.vals[i], ptr)
 			cv := channelView{ID: ptr, Name: name, Address: ch.str("address"), Title: ch.str("title"), Description: firstOf(ch.str("description"), ch.str("summary"))}
 			if ch.get("address") == nil || ch.get("address").kind == 'z' {
@@ -162,7 +163,7 @@ func build(root *value) *page {
 			}
 			if msgs := ch.get("messages"); msgs != nil {
 				for j, mk := range msgs.keys {
-					cv.Messages = append(cv.Messages, addMessage(msgs.vals[j], ptr+"/messages/"+escape(mk)))
+					cv.Messages = append(cv.Messages, addMessage(msgs.vals[j], ptr+"/messages/"+jsonptr.Escape(mk)))
 				}
 			}
 			p.Channels = append(p.Channels, cv)
@@ -170,7 +171,7 @@ func build(root *value) *page {
 	}
 	if ops := root.get("operations"); ops != nil {
 		for i, name := range ops.keys {
-			ptr := "/operations/" + escape(name)
+			ptr := "/operations/" + jsonptr.Escape(name)
 			op, ptr := root.follow(ops.vals[i], ptr)
 			ov := operationView{ID: ptr, Name: name, Action: op.str("action"), Summary: firstOf(op.str("summary"), op.str("title")), Description: op.str("description")}
 			if ch := op.get("channel"); ch != nil {
@@ -192,12 +193,12 @@ func build(root *value) *page {
 	}
 	if msgs := root.get("components").get("messages"); msgs != nil {
 		for i, k := range msgs.keys {
-			addMessage(msgs.vals[i], "/components/messages/"+escape(k))
+			addMessage(msgs.vals[i], "/components/messages/"+jsonptr.Escape(k))
 		}
 	}
 	if schemas != nil {
 		for i, k := range schemas.keys {
-			ptr := "/components/schemas/" + escape(k)
+			ptr := "/components/schemas/" + jsonptr.Escape(k)
 			p.Schemas = append(p.Schemas, namedSchema{ID: ptr, Name: k, Schema: b.schema(schemas.vals[i], 0, true)})
 		}
 	}

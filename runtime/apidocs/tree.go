@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/chanxgo/chanx/internal/jsonptr"
 	"io"
 	"strconv"
 	"strings"
@@ -184,7 +185,7 @@ func (root *value) pointer(p string) *value {
 	}
 	cur := root
 	for _, tok := range strings.Split(strings.TrimPrefix(p, "/"), "/") {
-		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		tok = jsonptr.Unescape(tok)
 		switch cur.kind {
 		case 'o':
 			cur = cur.get(tok)
@@ -221,14 +222,9 @@ func (root *value) follow(v *value, from string) (*value, string) {
 	return v, from
 }
 
-// escape makes a key one JSON pointer token.
-func escape(key string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(key, "~", "~0"), "/", "~1")
-}
-
 // lastToken is the last token of a pointer, unescaped: the name of what it
 // points to.
 func lastToken(p string) string {
 	tok := p[strings.LastIndex(p, "/")+1:]
-	return strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+	return jsonptr.Unescape(tok)
 }

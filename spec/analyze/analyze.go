@@ -8,6 +8,7 @@ import (
 
 	"go.yaml.in/yaml/v4"
 
+	"github.com/chanxgo/chanx/internal/jsonptr"
 	"github.com/chanxgo/chanx/ir"
 	"github.com/chanxgo/chanx/spec"
 )
@@ -94,7 +95,7 @@ type loc struct {
 // at returns the location of the value of key in l's mapping, or a
 // location with a nil node when there is none.
 func (l loc) at(key string) loc {
-	return loc{f: l.f, n: spec.MapGet(deAlias(l.n), key), ptr: l.ptr + "/" + escape(key)}
+	return loc{f: l.f, n: spec.MapGet(deAlias(l.n), key), ptr: l.ptr + "/" + jsonptr.Escape(key)}
 }
 
 // index returns the location of the i-th item of l's sequence.
@@ -123,7 +124,7 @@ func (l loc) entries() []entry {
 	out := make([]entry, 0, len(n.Content)/2)
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := n.Content[i]
-		out = append(out, entry{key: k.Value, kn: k, val: loc{f: l.f, n: deAlias(n.Content[i+1]), ptr: l.ptr + "/" + escape(k.Value)}})
+		out = append(out, entry{key: k.Value, kn: k, val: loc{f: l.f, n: deAlias(n.Content[i+1]), ptr: l.ptr + "/" + jsonptr.Escape(k.Value)}})
 	}
 	return out
 }
@@ -242,7 +243,7 @@ func (b *builder) keyOf(l loc) loc {
 	if parent == nil || parent.Kind != yaml.MappingNode {
 		return l
 	}
-	if j, ok := b.schemas.res.keyIndex(parent, unescape(l.ptr[i+1:])); ok && deAlias(parent.Content[j+1]) == l.n {
+	if j, ok := b.schemas.res.keyIndex(parent, jsonptr.Unescape(l.ptr[i+1:])); ok && deAlias(parent.Content[j+1]) == l.n {
 		return loc{f: l.f, n: parent.Content[j], ptr: l.ptr}
 	}
 	return l
@@ -250,7 +251,7 @@ func (b *builder) keyOf(l loc) loc {
 
 // lastToken is the unescaped last reference token of a JSON pointer.
 func lastToken(ptr string) string {
-	return unescape(ptr[strings.LastIndexByte(ptr, '/')+1:])
+	return jsonptr.Unescape(ptr[strings.LastIndexByte(ptr, '/')+1:])
 }
 
 func (b *builder) build() {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/chanxgo/chanx/internal/jsonptr"
 	"github.com/chanxgo/chanx/ir"
 	"github.com/chanxgo/chanx/spec"
 )
@@ -175,7 +176,7 @@ func (b *builder) checkProperties(s *ir.Schema) {
 			first[k] = p.Name
 			continue
 		}
-		d := diagAt(b.schemas.keyPos[p], pointerOf(s)+"/properties/"+escape(p.Name), fmt.Sprintf("property %q collides with property %q: both become the same identifier, so generated code must rename one", p.Name, prev))
+		d := diagAt(b.schemas.keyPos[p], pointerOf(s)+"/properties/"+jsonptr.Escape(p.Name), fmt.Sprintf("property %q collides with property %q: both become the same identifier, so generated code must rename one", p.Name, prev))
 		d.Severity = spec.Warning
 		b.diags = append(b.diags, d)
 	}
@@ -296,7 +297,7 @@ func locationProblem(location string, m *ir.Message) string {
 	}
 	path := ""
 	for _, tok := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
-		tok = unescape(tok)
+		tok = jsonptr.Unescape(tok)
 		next, declares := lookupProperty(s, tok, map[*ir.Schema]bool{})
 		if next == nil {
 			if declares {

@@ -6,6 +6,7 @@ import (
 
 	"go.yaml.in/yaml/v4"
 
+	"github.com/chanxgo/chanx/internal/jsonptr"
 	"github.com/chanxgo/chanx/spec"
 )
 
@@ -56,7 +57,7 @@ func (r *resolver) lookup(n *yaml.Node, ptr string) *yaml.Node {
 		if cur == nil || cur.Kind != yaml.MappingNode {
 			return nil // sequences and errors: leave them to spec
 		}
-		i, ok := r.keyIndex(cur, unescape(tok))
+		i, ok := r.keyIndex(cur, jsonptr.Unescape(tok))
 		if !ok {
 			return nil
 		}

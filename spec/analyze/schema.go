@@ -10,6 +10,7 @@ import (
 
 	"go.yaml.in/yaml/v4"
 
+	"github.com/chanxgo/chanx/internal/jsonptr"
 	"github.com/chanxgo/chanx/ir"
 	"github.com/chanxgo/chanx/spec"
 )
@@ -103,7 +104,7 @@ func (b *schemaBuilder) schema(f *spec.File, n *yaml.Node, ptr string) *ir.Schem
 	if s.Name == "" && f != b.doc.Root && strings.Count(ptr, "/") == 1 {
 		// A file of definitions ("./schemas.yaml#/userId") names its
 		// schemas by their top-level keys.
-		s.Name = unescape(ptr[1:])
+		s.Name = jsonptr.Unescape(ptr[1:])
 	}
 	if n.Kind == yaml.MappingNode && spec.MapGet(n, "schemaFormat") != nil && spec.MapGet(n, "schema") != nil {
 		// A multi-format schema object, which components.schemas may
@@ -136,7 +137,7 @@ func (b *schemaBuilder) schema(f *spec.File, n *yaml.Node, ptr string) *ir.Schem
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		key, v := n.Content[i].Value, n.Content[i+1]
-		kp := ptr + "/" + escape(key)
+		kp := ptr + "/" + jsonptr.Escape(key)
 		sub := func() *ir.Schema { return b.schema(f, v, kp) }
 		list := func() []*ir.Schema {
 			if v.Kind != yaml.SequenceNode {
@@ -157,7 +158,7 @@ func (b *schemaBuilder) schema(f *spec.File, n *yaml.Node, ptr string) *ir.Schem
 			out := make([]*ir.Property, 0, len(v.Content)/2)
 			for j := 0; j+1 < len(v.Content); j += 2 {
 				name := v.Content[j].Value
-				p := &ir.Property{Name: name, Schema: b.schema(f, v.Content[j+1], kp+"/"+escape(name))}
+				p := &ir.Property{Name: name, Schema: b.schema(f, v.Content[j+1], kp+"/"+jsonptr.Escape(name))}
 				b.keyPos[p] = f.Pos(v.Content[j])
 				out = append(out, p)
 			}
@@ -269,7 +270,7 @@ func (b *schemaBuilder) schema(f *spec.File, n *yaml.Node, ptr string) *ir.Schem
 						dep.Required = append(dep.Required, c.Value)
 					}
 				} else {
-					dep.Schema = b.schema(f, dv, kp+"/"+escape(name))
+					dep.Schema = b.schema(f, dv, kp+"/"+jsonptr.Escape(name))
 				}
 				s.Dependencies = append(s.Dependencies, dep)
 			}
@@ -348,7 +349,7 @@ func nameFromPointer(ptr string) string {
 	}
 	parent := parts[len(parts)-2]
 	if parent == "schemas" || parent == "definitions" || parent == "$defs" {
-		return unescape(parts[len(parts)-1])
+		return jsonptr.Unescape(parts[len(parts)-1])
 	}
 	return ""
 }
@@ -371,14 +372,6 @@ func describe(n *yaml.Node) string {
 		return fmt.Sprintf("the string %q", n.Value)
 	}
 	return "an alias"
-}
-
-func escape(tok string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(tok, "~", "~0"), "/", "~1")
-}
-
-func unescape(tok string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
 }
 
 func unescapeFragment(frag string) string {
