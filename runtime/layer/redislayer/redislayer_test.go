@@ -434,8 +434,8 @@ func TestRedisOutage(t *testing.T) {
 		if err == nil {
 			t.Fatalf("publish %d succeeded with Redis down", i)
 		}
-		if !strings.HasPrefix(err.Error(), `redislayer: publish to "room": `) {
-			t.Fatalf("publish error = %q, want it to name the group", err)
+		if !strings.HasPrefix(err.Error(), `redislayer: publish to "room": delivered in this process only: `) {
+			t.Fatalf("publish error = %q, want it to name the group and say only this process got it", err)
 		}
 		if errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("publish waited for its deadline instead of failing: %v", err)
