@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"go/format"
-	"go/parser"
 	"go/scanner"
 	"go/token"
 	"strings"
@@ -288,23 +286,9 @@ func render(name string, m any, goSource bool) ([]byte, error) {
 	if !strings.HasSuffix(name, ".go.tmpl") {
 		return buf.Bytes(), nil
 	}
-	if !goSource {
-		if _, err := parser.ParseFile(token.NewFileSet(), name, buf.Bytes(), parser.SkipObjectResolution); err != nil {
-			return nil, fmt.Errorf("goapi: generated code for %s does not parse: %w\n%s", name, err, numbered(buf.Bytes()))
-		}
-		return buf.Bytes(), nil
-	}
-	out, err := format.Source(buf.Bytes())
+	out, err := golang.FormatSource(name, buf.Bytes(), goSource)
 	if err != nil {
-		return nil, fmt.Errorf("goapi: generated code for %s does not parse: %w\n%s", name, err, numbered(buf.Bytes()))
+		return nil, fmt.Errorf("goapi: %w", err)
 	}
 	return out, nil
-}
-
-func numbered(src []byte) string {
-	var b strings.Builder
-	for i, line := range strings.Split(string(src), "\n") {
-		fmt.Fprintf(&b, "%5d  %s\n", i+1, line)
-	}
-	return b.String()
 }

@@ -298,15 +298,27 @@ const (
 // formatPiece formats (or, without gofmt, only parses) rendered source: a
 // whole file, or a list of declarations.
 func formatPiece(name string, src []byte, gofmt bool) ([]byte, error) {
+	out, err := FormatSource(name, src, gofmt)
+	if err != nil {
+		return nil, fmt.Errorf("golang: %w", err)
+	}
+	return out, nil
+}
+
+// FormatSource formats generated Go source with go/format, or with gofmt
+// false only checks that it parses. When it does not, the error shows the
+// numbered source, so the template bug behind it is findable. Every Go
+// target of codegen formats through it.
+func FormatSource(name string, src []byte, gofmt bool) ([]byte, error) {
 	if !gofmt {
 		if _, err := parser.ParseFile(token.NewFileSet(), name, src, parser.SkipObjectResolution); err != nil {
-			return nil, fmt.Errorf("golang: generated code for %s does not parse: %w\n%s", name, err, numbered(src))
+			return nil, fmt.Errorf("generated code for %s does not parse: %w\n%s", name, err, numbered(src))
 		}
 		return src, nil
 	}
 	out, err := format.Source(src)
 	if err != nil {
-		return nil, fmt.Errorf("golang: generated code for %s does not parse: %w\n%s", name, err, numbered(src))
+		return nil, fmt.Errorf("generated code for %s does not parse: %w\n%s", name, err, numbered(src))
 	}
 	return out, nil
 }
