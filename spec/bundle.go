@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -105,9 +106,23 @@ type bundler struct {
 // dangling $refs (local, to files, to URLs), $ref cycles, files that cannot
 // be read or parsed, remote $refs when they are forbidden. A $ref that
 // cannot be followed stays in the tree as it was written.
+//
+// The tree is built once per Document and shared: callers must not modify
+// it. A bundle cut short by ctx is not kept.
 func (d *Document) bundle(ctx context.Context) (*yaml.Node, Diagnostics) {
+	d.mu.Lock()
+	root, diags := d.bundled, d.bundleDiags
+	d.mu.Unlock()
+	if root != nil {
+		return root, slices.Clone(diags)
+	}
 	b := &bundler{ctx: ctx, doc: d, first: map[*yaml.Node]string{}, checked: map[*yaml.Node]bool{}}
-	root := b.node(d.Root, d.Root.Node, nil, 0, false)
+	root = b.node(d.Root, d.Root.Node, nil, 0, false)
+	if ctx.Err() == nil {
+		d.mu.Lock()
+		d.bundled, d.bundleDiags = root, slices.Clone(b.diags)
+		d.mu.Unlock()
+	}
 	return root, b.diags
 }
 

@@ -90,6 +90,10 @@ type Document struct {
 	// resolving thousands of $refs into a mapping of thousands of
 	// channels stays linear.
 	keys map[*yaml.Node]map[string]int
+	// bundled and bundleDiags memoize bundle: Validate and BundleJSON (which
+	// analyze.Build calls) both need the bundled tree of the same document.
+	bundled     *yaml.Node
+	bundleDiags Diagnostics
 }
 
 // largeMapping is the number of entries from which a mapping's keys are
