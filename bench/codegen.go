@@ -29,7 +29,7 @@ func generateDoc(ctx context.Context, doc *spec.Document) error {
 
 // codegenCorpus times generating the 24 official AsyncAPI examples, read
 // from ../shared/corpus.
-func codegenCorpus(ctx context.Context, _ *runningPeer, _ config) (figure, error) {
+func codegenCorpus(ctx context.Context, _ servers, _ config) (figure, error) {
 	dir, err := repoDir("../shared/corpus/asyncapi-3.0.0-examples")
 	if err != nil {
 		return figure{}, fmt.Errorf("the AsyncAPI corpus is in ../shared/corpus (absent here): %w", err)
@@ -61,7 +61,7 @@ func codegenCorpus(ctx context.Context, _ *runningPeer, _ config) (figure, error
 
 // codegenLarge times generating a synthetic document of 2,000 messages
 // (200 channels of 10 Chanx-style frames each).
-func codegenLarge(ctx context.Context, _ *runningPeer, _ config) (figure, error) {
+func codegenLarge(ctx context.Context, _ servers, _ config) (figure, error) {
 	src := largeDocument(200, 10)
 	start := time.Now()
 	doc, err := spec.Parse("large.yaml", src, spec.Options{NoRemote: true})

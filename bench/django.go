@@ -12,7 +12,7 @@ var djangoPackages = []string{"python3-django-channels", "python3-channels-redis
 
 // startDjango serves bench/peers/django with Daphne on the system Python,
 // installing the Debian packages when they are missing.
-func startDjango(ctx context.Context, layer, redisURL string) (*runningPeer, error) {
+func startDjango(ctx context.Context, o startOptions) (*runningPeer, error) {
 	if err := ensureDjango(ctx); err != nil {
 		return nil, err
 	}
@@ -25,8 +25,8 @@ func startDjango(ctx context.Context, layer, redisURL string) (*runningPeer, err
 		return nil, err
 	}
 	env := []string{"PYTHONPATH=" + dir, "DJANGO_SETTINGS_MODULE=benchsite.settings", "PYTHONDONTWRITEBYTECODE=1"}
-	if layer == "redis" {
-		env = append(env, "BENCH_REDIS_URL="+redisURL)
+	if o.layer == "redis" {
+		env = append(env, "BENCH_REDIS_URL="+o.redisURL)
 	}
 	return startProcess(ctx, "django", port, env, dir, "/usr/bin/python3", "-m", "daphne",
 		"-b", "127.0.0.1", "-p", fmt.Sprint(port), "--verbosity", "0", "benchsite.asgi:application")

@@ -16,13 +16,18 @@ type figure struct {
 	value float64 // the headline number (per second, or KiB)
 	p50   time.Duration
 	p99   time.Duration
+	run   int // which run, from 1
+	// profiles are the CPU profiles the peer's processes wrote during the
+	// measured window; profileErr says why one is missing.
+	profiles   []string
+	profileErr string
 }
 
 // requestReply keeps depth frames in flight on each of conns connections
 // for d and returns completed round trips per second. With depth 1 it also
 // measures round-trip latency.
-func requestReply(ctx context.Context, p *runningPeer, conns, depth int, d time.Duration) (figure, error) {
-	sessions, err := dialMany(ctx, p, conns, func(i int) string { return fmt.Sprintf("rr%d", i) })
+func requestReply(ctx context.Context, ps servers, conns, depth int, d time.Duration) (figure, error) {
+	sessions, err := dialMany(ctx, ps[0], conns, func(i int) string { return fmt.Sprintf("rr%d", i) })
 	if err != nil {
 		return figure{}, err
 	}
@@ -30,6 +35,11 @@ func requestReply(ctx context.Context, p *runningPeer, conns, depth int, d time.
 	warm := min(d/5, time.Second)
 	start := time.Now()
 	stopAt := start.Add(warm + d)
+	profiling := time.AfterFunc(warm, ps.startProfiles)
+	defer func() {
+		profiling.Stop()
+		ps.stopProfiles()
+	}()
 	var total atomic.Int64
 	lat := newSampler(200_000)
 	var wg sync.WaitGroup
@@ -76,14 +86,20 @@ func requestReply(ctx context.Context, p *runningPeer, conns, depth int, d time.
 // deliveries per second with p50/p99 delivery latency. At most window
 // messages are undelivered at a time, so a slow server is measured, not
 // buried.
-func broadcast(ctx context.Context, p *runningPeer, members int, d time.Duration) (figure, error) {
+func broadcast(ctx context.Context, ps servers, members int, d time.Duration) (figure, error) {
 	room := fmt.Sprintf("b%d", rand.Int64())
-	all, err := dialMany(ctx, p, members+1, func(int) string { return room })
+	senders, err := dialMany(ctx, ps[0], 1, func(int) string { return room })
 	if err != nil {
 		return figure{}, err
 	}
+	recvs, err := dialMany(ctx, ps[len(ps)-1], members, func(int) string { return room })
+	if err != nil {
+		closeAll(senders)
+		return figure{}, err
+	}
+	all := append(senders, recvs...)
 	defer closeAll(all)
-	sender, recvs := all[0], all[1:]
+	sender := senders[0]
 	// Let subscriptions settle (a Redis SUBSCRIBE is asynchronous).
 	time.Sleep(200 * time.Millisecond)
 
@@ -113,6 +129,8 @@ func broadcast(ctx context.Context, p *runningPeer, members int, d time.Duration
 			}
 		}()
 	}
+	ps.startProfiles()
+	defer ps.stopProfiles()
 	start := time.Now()
 	var sent int64
 	for time.Since(start) < d {
@@ -129,6 +147,7 @@ func broadcast(ctx context.Context, p *runningPeer, members int, d time.Duration
 	}
 	elapsed := time.Since(start)
 	got := delivered.Load()
+	ps.stopProfiles()
 	cancel()
 	closeAll(all)
 	wg.Wait()
@@ -142,11 +161,14 @@ func broadcast(ctx context.Context, p *runningPeer, members int, d time.Duration
 
 // idleMemory opens n connections, sends one request on each, and returns
 // the server's resident memory growth per connection in KiB.
-func idleMemory(ctx context.Context, p *runningPeer, n int) (figure, error) {
+func idleMemory(ctx context.Context, ps servers, n int) (figure, error) {
+	p := ps[0]
 	before, err := p.rssKiB()
 	if err != nil {
 		return figure{}, err
 	}
+	ps.startProfiles()
+	defer ps.stopProfiles()
 	sessions, err := dialMany(ctx, p, n, func(i int) string { return fmt.Sprintf("idle%d", i%100) })
 	if err != nil {
 		return figure{}, err
@@ -171,7 +193,10 @@ func idleMemory(ctx context.Context, p *runningPeer, n int) (figure, error) {
 
 // churn connects, makes one round trip and disconnects from workers
 // goroutines for d, and returns completed cycles per second.
-func churn(ctx context.Context, p *runningPeer, workers int, d time.Duration) (figure, error) {
+func churn(ctx context.Context, ps servers, workers int, d time.Duration) (figure, error) {
+	p := ps[0]
+	ps.startProfiles()
+	defer ps.stopProfiles()
 	var total atomic.Int64
 	stopAt := time.Now().Add(d)
 	var wg sync.WaitGroup

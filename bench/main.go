@@ -8,6 +8,8 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -25,11 +27,16 @@ func main() {
 }
 
 // serveMain runs one Go peer in this process until it is signalled.
+//
+// With -cpuprofile FILE, SIGUSR1 starts CPU profiling into FILE and SIGUSR2
+// stops it, so the load generator can profile only the window it measures;
+// a SIGTERM during profiling stops and flushes the profile before exiting.
 func serveMain(args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	name := fs.String("peer", "bare", "the peer to serve: "+strings.Join(goPeerNames(), ", "))
 	addr := fs.String("addr", "127.0.0.1:0", "listen address")
 	redisURL := fs.String("redis", "", "Redis URL for the group layer; empty: in-memory")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile to this file between SIGUSR1 and SIGUSR2 (or SIGTERM)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -37,18 +44,70 @@ func serveMain(args []string) error {
 	if !ok {
 		return fmt.Errorf("unknown peer %q (have %s)", *name, strings.Join(goPeerNames(), ", "))
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-	defer stop()
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, os.Interrupt, syscall.SIGUSR1, syscall.SIGUSR2)
+	defer signal.Stop(sigs)
+	prof := &cpuProfile{path: *cpuprofile}
+	defer prof.stop()
 	errc := make(chan error, 1)
 	go func() {
 		errc <- serve(*addr, *redisURL, func(a net.Addr) { fmt.Println("listening", a) })
 	}()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
+	for {
+		select {
+		case err := <-errc:
+			return err
+		case sig := <-sigs:
+			switch sig {
+			case syscall.SIGUSR1:
+				if err := prof.start(); err != nil {
+					return err
+				}
+			case syscall.SIGUSR2:
+				if err := prof.stop(); err != nil {
+					return err
+				}
+			default:
+				return prof.stop()
+			}
+		}
+	}
+}
+
+// cpuProfile is the serve process's CPU profile, started and stopped by
+// signals; without a path both are no-ops.
+type cpuProfile struct {
+	path string
+	f    *os.File
+}
+
+func (p *cpuProfile) start() error {
+	if p.path == "" || p.f != nil {
 		return nil
 	}
+	f, err := os.Create(p.path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return err
+	}
+	p.f = f
+	return nil
+}
+
+// stop flushes the profile; a profile is written once, so later signals
+// leave the file alone.
+func (p *cpuProfile) stop() error {
+	if p.f == nil {
+		return nil
+	}
+	pprof.StopCPUProfile()
+	err := p.f.Close()
+	p.f = nil
+	p.path = ""
+	return err
 }
 
 // goServers are the peers this binary serves itself.
@@ -74,10 +133,22 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 	peersFlag := fs.String("peers", "all", "comma-separated peers to run: "+strings.Join(peerNames(), ", "))
 	out := fs.String("out", "", "markdown file to write the results section into (e.g. docs/PERFORMANCE.md); empty: print only")
 	idleConns := fs.Int("idle-conns", 10000, "connections for the idle-memory scenario")
+	cpuprofile := fs.String("cpuprofile", "", "folder for CPU profiles of the Go peers' measured windows, named <scenario>-<peer>-run<N>.pprof; empty: none")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	cfg := config{duration: *duration, runs: *runs, idleConns: *idleConns}
+	if *cpuprofile != "" {
+		dir, err := filepath.Abs(*cpuprofile)
+		if err == nil {
+			err = os.MkdirAll(dir, 0o755)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "bench: -cpuprofile:", err)
+			return 2
+		}
+		cfg.profileDir = dir
+	}
 	var err error
 	if cfg.scenarios, err = selectScenarios(*scenario); err == nil {
 		cfg.peers, err = selectPeers(*peersFlag)

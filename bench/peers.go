@@ -24,7 +24,16 @@ type peer struct {
 	// layers the peer can broadcast through: "memory", "redis".
 	layers []string
 	// start launches the peer as a process serving on a free loopback port.
-	start func(ctx context.Context, layer, redisURL string) (*runningPeer, error)
+	start func(ctx context.Context, o startOptions) (*runningPeer, error)
+}
+
+// startOptions say how to start one server process of a peer.
+type startOptions struct {
+	layer    string // "memory" or "redis"
+	redisURL string
+	// cpuprofile is where a Go peer writes its CPU profile of the measured
+	// window; other peers ignore it.
+	cpuprofile string
 }
 
 func (p *peer) hasLayer(l string) bool {
@@ -43,6 +52,57 @@ type runningPeer struct {
 	socketIO bool
 	cmd      *exec.Cmd
 	done     chan struct{}
+	// cpuprofile is the file the process profiles into between
+	// startProfile and stopProfile; "" when it does not profile.
+	cpuprofile string
+	profiled   bool // startProfile was signalled
+}
+
+// servers are the processes of one peer a scenario measures: one, or two
+// sharing Redis.
+type servers []*runningPeer
+
+func (ps servers) startProfiles() {
+	for _, p := range ps {
+		p.startProfile()
+	}
+}
+
+func (ps servers) stopProfiles() {
+	for _, p := range ps {
+		p.stopProfile()
+	}
+}
+
+// stop ends every process and returns the CPU profiles they wrote.
+func (ps servers) stop() ([]string, error) {
+	var files []string
+	var errs []error
+	for _, p := range ps {
+		f, err := p.profile(p.stop())
+		if f != "" {
+			files = append(files, f)
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return files, errors.Join(errs...)
+}
+
+// startProfile asks a profiling peer to start its CPU profile (SIGUSR1).
+func (r *runningPeer) startProfile() {
+	if r.cpuprofile != "" && syscall.Kill(r.cmd.Process.Pid, syscall.SIGUSR1) == nil {
+		r.profiled = true
+	}
+}
+
+// stopProfile asks a profiling peer to stop and flush its CPU profile
+// (SIGUSR2). The file is complete once the process has exited (stop).
+func (r *runningPeer) stopProfile() {
+	if r.profiled {
+		_ = syscall.Kill(r.cmd.Process.Pid, syscall.SIGUSR2)
+	}
 }
 
 // rssKiB reads the process's resident set size.
@@ -60,14 +120,38 @@ func (r *runningPeer) rssKiB() (int64, error) {
 	return 0, errors.New("no VmRSS")
 }
 
-func (r *runningPeer) stop() {
+// stop ends the process: SIGTERM, then SIGKILL if it has not exited within
+// 10 s. It returns an error when the process was killed, since a profile it
+// was writing may then be incomplete.
+func (r *runningPeer) stop() error {
 	_ = syscall.Kill(-r.cmd.Process.Pid, syscall.SIGTERM)
 	select {
 	case <-r.done:
-	case <-time.After(5 * time.Second):
+		return nil
+	case <-time.After(10 * time.Second):
 		_ = syscall.Kill(-r.cmd.Process.Pid, syscall.SIGKILL)
 		<-r.done
+		return fmt.Errorf("%s did not exit within 10s of SIGTERM and was killed", r.name)
 	}
+}
+
+// profile returns the CPU profile file the stopped process wrote, checking
+// that it is there and not empty; "" when the process did not profile.
+func (r *runningPeer) profile(stopErr error) (string, error) {
+	if !r.profiled {
+		return "", nil
+	}
+	if stopErr != nil {
+		return "", fmt.Errorf("cpu profile %s: %w", r.cpuprofile, stopErr)
+	}
+	st, err := os.Stat(r.cpuprofile)
+	if err != nil {
+		return "", fmt.Errorf("cpu profile: %w", err)
+	}
+	if st.Size() == 0 {
+		return "", fmt.Errorf("cpu profile %s is empty", r.cpuprofile)
+	}
+	return r.cpuprofile, nil
 }
 
 // startProcess runs name args in its own process group and waits until it
@@ -100,12 +184,12 @@ func startProcess(ctx context.Context, peerName string, port int, env []string, 
 			out, _ := os.ReadFile(logf.Name())
 			return nil, fmt.Errorf("%s exited before listening:\n%s", peerName, tail(out, 2000))
 		case <-ctx.Done():
-			r.stop()
+			_ = r.stop()
 			return nil, ctx.Err()
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			r.stop()
+			_ = r.stop()
 			return nil, fmt.Errorf("%s did not listen on port %d within 30s (log: %s)", peerName, port, logf.Name())
 		}
 	}
@@ -128,8 +212,8 @@ func freePort() (int, error) {
 }
 
 // goPeer starts this binary's own `serve` subcommand.
-func goPeer(name string) func(ctx context.Context, layer, redisURL string) (*runningPeer, error) {
-	return func(ctx context.Context, layer, redisURL string) (*runningPeer, error) {
+func goPeer(name string) func(ctx context.Context, o startOptions) (*runningPeer, error) {
+	return func(ctx context.Context, o startOptions) (*runningPeer, error) {
 		exe, err := os.Executable()
 		if err != nil {
 			return nil, err
@@ -139,10 +223,18 @@ func goPeer(name string) func(ctx context.Context, layer, redisURL string) (*run
 			return nil, err
 		}
 		args := []string{"serve", "-peer", name, "-addr", fmt.Sprintf("127.0.0.1:%d", port)}
-		if layer == "redis" {
-			args = append(args, "-redis", redisURL)
+		if o.layer == "redis" {
+			args = append(args, "-redis", o.redisURL)
 		}
-		return startProcess(ctx, name, port, nil, "", exe, args...)
+		if o.cpuprofile != "" {
+			args = append(args, "-cpuprofile", o.cpuprofile)
+		}
+		r, err := startProcess(ctx, name, port, nil, "", exe, args...)
+		if err != nil {
+			return nil, err
+		}
+		r.cpuprofile = o.cpuprofile
+		return r, nil
 	}
 }
 

@@ -32,6 +32,6 @@ func startRedis(ctx context.Context) (*benchRedis, error) {
 }
 
 func (r *benchRedis) stop() {
-	r.proc.stop()
+	_ = r.proc.stop()
 	os.RemoveAll(r.dir)
 }

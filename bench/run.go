@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -24,7 +25,10 @@ type scenario struct {
 	// chanxOnly scenarios measure chanx's tooling in this process; no
 	// server is started and no peer compares.
 	chanxOnly bool
-	measure   func(ctx context.Context, p *runningPeer, cfg config) (figure, error)
+	// procs is how many server processes of the peer the scenario starts
+	// (0 means 1); with 2 they share Redis.
+	procs   int
+	measure func(ctx context.Context, ps servers, cfg config) (figure, error)
 }
 
 var scenarios = []scenario{
@@ -38,25 +42,25 @@ var scenarios = []scenario{
 	{name: "bcast-redis-1", about: "group broadcast through Redis, 1 sender to 1 member", unit: "deliveries/s", layer: "redis", measure: bc(1)},
 	{name: "bcast-redis-100", about: "group broadcast through Redis, 1 sender to 100 members", unit: "deliveries/s", layer: "redis", measure: bc(100)},
 	{name: "bcast-redis-1000", about: "group broadcast through Redis, 1 sender to 1,000 members", unit: "deliveries/s", layer: "redis", measure: bc(1000)},
-	{name: "idle-memory", about: "server memory per idle connection after one round trip", unit: "KiB/conn", lowerIsBetter: true, measure: func(ctx context.Context, p *runningPeer, cfg config) (figure, error) {
-		return idleMemory(ctx, p, cfg.idleConns)
+	{name: "idle-memory", about: "server memory per idle connection after one round trip", unit: "KiB/conn", lowerIsBetter: true, measure: func(ctx context.Context, ps servers, cfg config) (figure, error) {
+		return idleMemory(ctx, ps, cfg.idleConns)
 	}},
 	{name: "codegen-corpus", about: "load, validate and generate the Go types of the 24 official AsyncAPI 3.0.0 examples (chanx only)", unit: "ms", lowerIsBetter: true, chanxOnly: true, measure: codegenCorpus},
 	{name: "codegen-2000", about: "load, validate and generate a synthetic 2,000-message document (chanx only)", unit: "ms", lowerIsBetter: true, chanxOnly: true, measure: codegenLarge},
-	{name: "churn", about: "connect, one round trip, disconnect; 50 workers", unit: "cycles/s", measure: func(ctx context.Context, p *runningPeer, cfg config) (figure, error) {
-		return churn(ctx, p, 50, cfg.duration)
+	{name: "churn", about: "connect, one round trip, disconnect; 50 workers", unit: "cycles/s", measure: func(ctx context.Context, ps servers, cfg config) (figure, error) {
+		return churn(ctx, ps, 50, cfg.duration)
 	}},
 }
 
-func rr(conns, depth int) func(context.Context, *runningPeer, config) (figure, error) {
-	return func(ctx context.Context, p *runningPeer, cfg config) (figure, error) {
-		return requestReply(ctx, p, conns, depth, cfg.duration)
+func rr(conns, depth int) func(context.Context, servers, config) (figure, error) {
+	return func(ctx context.Context, ps servers, cfg config) (figure, error) {
+		return requestReply(ctx, ps, conns, depth, cfg.duration)
 	}
 }
 
-func bc(members int) func(context.Context, *runningPeer, config) (figure, error) {
-	return func(ctx context.Context, p *runningPeer, cfg config) (figure, error) {
-		return broadcast(ctx, p, members, cfg.duration)
+func bc(members int) func(context.Context, servers, config) (figure, error) {
+	return func(ctx context.Context, ps servers, cfg config) (figure, error) {
+		return broadcast(ctx, ps, members, cfg.duration)
 	}
 }
 
@@ -124,6 +128,8 @@ type config struct {
 	duration  time.Duration
 	runs      int
 	idleConns int
+	// profileDir receives the Go peers' CPU profiles; "" for none.
+	profileDir string
 }
 
 // results holds every figure: results[scenario][peer] is one per run.
@@ -168,7 +174,7 @@ func run(ctx context.Context, cfg config, progress io.Writer) (*results, error) 
 					continue
 				}
 				fmt.Fprintf(progress, "bench: %s run %d/%d: %s ... ", s.name, r+1, cfg.runs, p.name)
-				f, err := measureOnce(ctx, s, p, layer, redisURL, cfg)
+				f, err := measureOnce(ctx, s, p, startOptions{layer: layer, redisURL: redisURL}, r+1, cfg)
 				if err != nil {
 					fmt.Fprintf(progress, "failed: %v\n", err)
 					res.errs[s.name][p.name] = err.Error()
@@ -178,6 +184,9 @@ func run(ctx context.Context, cfg config, progress io.Writer) (*results, error) 
 					continue
 				}
 				fmt.Fprintf(progress, "%.1f %s\n", f.value, s.unit)
+				if f.profileErr != "" {
+					fmt.Fprintf(progress, "bench: %s run %d: %s: %s\n", s.name, r+1, p.name, f.profileErr)
+				}
 				res.figures[s.name][p.name] = append(res.figures[s.name][p.name], f)
 			}
 		}
@@ -185,19 +194,48 @@ func run(ctx context.Context, cfg config, progress io.Writer) (*results, error) 
 	return res, nil
 }
 
-func measureOnce(ctx context.Context, s scenario, p *peer, layer, redisURL string, cfg config) (figure, error) {
+// measureOnce starts the scenario's server processes of peer p, measures
+// them once (run counts from 1) and stops them, collecting their CPU
+// profiles when cfg asks for them.
+func measureOnce(ctx context.Context, s scenario, p *peer, o startOptions, run int, cfg config) (figure, error) {
 	if s.chanxOnly {
 		return s.measure(ctx, nil, cfg)
 	}
-	rp, err := p.start(ctx, layer, redisURL)
+	var ps servers
+	for i := range max(s.procs, 1) {
+		if cfg.profileDir != "" {
+			o.cpuprofile = filepath.Join(cfg.profileDir, profileName(s.name, p.name, run, i))
+		}
+		rp, err := p.start(ctx, o)
+		if err != nil {
+			ps.stop()
+			return figure{}, err
+		}
+		rp.socketIO = p.socketIO
+		ps = append(ps, rp)
+	}
+	mctx, cancel := context.WithTimeout(ctx, cfg.duration*3+2*time.Minute)
+	defer cancel()
+	f, err := s.measure(mctx, ps, cfg)
+	ps.stopProfiles() // when the measurement ended before its window did
+	profiles, perr := ps.stop()
 	if err != nil {
 		return figure{}, err
 	}
-	rp.socketIO = p.socketIO
-	defer rp.stop()
-	mctx, cancel := context.WithTimeout(ctx, cfg.duration*3+2*time.Minute)
-	defer cancel()
-	return s.measure(mctx, rp, cfg)
+	f.run, f.profiles = run, profiles
+	if perr != nil {
+		f.profileErr = perr.Error()
+	}
+	return f, nil
+}
+
+// profileName names the CPU profile of server process i (0: the one the
+// sender is dialed to, 1: the members' in two-process scenarios).
+func profileName(scenario, peer string, run, i int) string {
+	if i == 0 {
+		return fmt.Sprintf("%s-%s-run%d.pprof", scenario, peer, run)
+	}
+	return fmt.Sprintf("%s-%s-run%d-members.pprof", scenario, peer, run)
 }
 
 // machine describes where the run happened.

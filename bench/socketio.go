@@ -10,7 +10,7 @@ import (
 
 // startSocketIO serves bench/peers/socketio with Node, installing its npm
 // dependencies (pinned by package-lock.json) on first use.
-func startSocketIO(ctx context.Context, layer, redisURL string) (*runningPeer, error) {
+func startSocketIO(ctx context.Context, o startOptions) (*runningPeer, error) {
 	dir, err := repoDir("bench/peers/socketio")
 	if err != nil {
 		return nil, err
@@ -27,8 +27,8 @@ func startSocketIO(ctx context.Context, layer, redisURL string) (*runningPeer, e
 		return nil, err
 	}
 	var env []string
-	if layer == "redis" {
-		env = append(env, "BENCH_REDIS_URL="+redisURL)
+	if o.layer == "redis" {
+		env = append(env, "BENCH_REDIS_URL="+o.redisURL)
 	}
 	return startProcess(ctx, "socketio", port, env, dir, "node", "server.js", "--port", fmt.Sprint(port))
 }
