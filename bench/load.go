@@ -27,7 +27,7 @@ type figure struct {
 // for d and returns completed round trips per second. With depth 1 it also
 // measures round-trip latency.
 func requestReply(ctx context.Context, ps servers, conns, depth int, d time.Duration) (figure, error) {
-	sessions, err := dialMany(ctx, ps[0], conns, func(i int) string { return fmt.Sprintf("rr%d", i) })
+	sessions, err := dialMany(ctx, ps[0], conns, func(i int) string { return fmt.Sprintf("rr%d", i) }, nil)
 	if err != nil {
 		return figure{}, err
 	}
@@ -88,11 +88,11 @@ func requestReply(ctx context.Context, ps servers, conns, depth int, d time.Dura
 // buried.
 func broadcast(ctx context.Context, ps servers, members int, d time.Duration) (figure, error) {
 	room := fmt.Sprintf("b%d", rand.Int64())
-	senders, err := dialMany(ctx, ps[0], 1, func(int) string { return room })
+	senders, err := dialMany(ctx, ps[0], 1, func(int) string { return room }, nil)
 	if err != nil {
 		return figure{}, err
 	}
-	recvs, err := dialMany(ctx, ps[len(ps)-1], members, func(int) string { return room })
+	recvs, err := dialMany(ctx, ps[len(ps)-1], members, func(int) string { return room }, nil)
 	if err != nil {
 		closeAll(senders)
 		return figure{}, err
@@ -159,8 +159,16 @@ func broadcast(ctx context.Context, ps servers, members int, d time.Duration) (f
 	return f, nil
 }
 
-// idleMemory opens n connections, sends one request on each, and returns
+// idleMemory opens n connections, makes one round trip on each, and returns
 // the server's resident memory growth per connection in KiB.
+//
+// Each connection makes its round trip as soon as it is open and then keeps
+// reading, as a real client does, so it answers the server's keepalives:
+// Daphne pings a WebSocket idle for 20 s and drops it when the pong is 30 s
+// late, engine.io does the same with its "2" packets after 25+20 s, and
+// opening 10,000 connections to a slow server takes longer than that.
+// (Left unread, Daphne's first connections were reset before the last ones
+// were open: "connection reset by peer" on the round trip.)
 func idleMemory(ctx context.Context, ps servers, n int) (figure, error) {
 	p := ps[0]
 	before, err := p.rssKiB()
@@ -169,20 +177,31 @@ func idleMemory(ctx context.Context, ps servers, n int) (figure, error) {
 	}
 	ps.startProfiles()
 	defer ps.stopProfiles()
-	sessions, err := dialMany(ctx, p, n, func(i int) string { return fmt.Sprintf("idle%d", i%100) })
-	if err != nil {
-		return figure{}, err
-	}
-	defer closeAll(sessions)
-	if err := forEach(sessions, 64, func(s *session) error {
+	var readers sync.WaitGroup
+	sessions, err := dialMany(ctx, p, n, func(i int) string { return fmt.Sprintf("idle%d", i%100) }, func(s *session) error {
 		if err := s.ping(ctx); err != nil {
-			return err
+			return fmt.Errorf("round trip: %w", err)
 		}
-		_, err := s.recv(ctx)
-		return err
-	}); err != nil {
+		if _, err := s.recv(ctx); err != nil {
+			return fmt.Errorf("round trip: %w", err)
+		}
+		readers.Go(func() {
+			for {
+				if _, err := s.recv(context.Background()); err != nil {
+					return
+				}
+			}
+		})
+		return nil
+	})
+	if err != nil {
+		readers.Wait()
 		return figure{}, err
 	}
+	defer func() {
+		closeAll(sessions)
+		readers.Wait()
+	}()
 	time.Sleep(2 * time.Second)
 	after, err := p.rssKiB()
 	if err != nil {
@@ -233,30 +252,44 @@ func churn(ctx context.Context, ps servers, workers int, d time.Duration) (figur
 	return figure{value: float64(total.Load()) / d.Seconds()}, nil
 }
 
-func dialMany(ctx context.Context, p *runningPeer, n int, room func(int) string) ([]*session, error) {
+// dialMany opens n connections, 64 at a time, and runs then (when not nil)
+// on each as soon as it is open. On failure it closes them all and says
+// how many had been opened.
+func dialMany(ctx context.Context, p *runningPeer, n int, room func(int) string, then func(*session) error) ([]*session, error) {
 	out := make([]*session, n)
-	idx := make([]int, n)
-	for i := range idx {
-		idx[i] = i
-	}
 	var mu sync.Mutex
 	var firstErr error
+	var opened int
 	sem := make(chan struct{}, 64)
 	var wg sync.WaitGroup
 	for i := range n {
-		wg.Add(1)
 		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
+		mu.Lock()
+		failed := firstErr != nil
+		mu.Unlock()
+		if failed {
+			<-sem
+			break
+		}
+		wg.Go(func() {
 			defer func() { <-sem }()
 			s, err := dial(ctx, p, room(i))
+			if err == nil && then != nil {
+				if err = then(s); err != nil {
+					s.conn.CloseNow()
+					s = nil
+				}
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil && firstErr == nil {
-				firstErr = err
+				firstErr = fmt.Errorf("connection %d of %d, %d open: %w", i+1, n, opened, err)
+			}
+			if s != nil {
+				opened++
 			}
 			out[i] = s
-		}()
+		})
 	}
 	wg.Wait()
 	if firstErr != nil {

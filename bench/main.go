@@ -160,6 +160,9 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 	if *scenario == "smoke" {
 		cfg.duration, cfg.runs = time.Second, 1
 	}
+	if err := raiseFileLimit(); err != nil {
+		fmt.Fprintln(stderr, "bench: open-file limit:", err)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	res, err := run(ctx, cfg, stderr)
@@ -179,4 +182,18 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// raiseFileLimit lifts the open-file limit to the hard limit so the servers
+// this process starts inherit it: idle-memory holds -idle-conns connections
+// in the server and as many in the load generator. Go raises its own soft
+// limit by itself but hands children the original one unless the program
+// sets the limit explicitly.
+func raiseFileLimit() error {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return err
+	}
+	lim.Cur = lim.Max
+	return syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)
 }
