@@ -59,6 +59,7 @@ func (r *results) markdown(command string) string {
 		}
 		b.WriteString("\n")
 	}
+	r.writeTargets(&b)
 	b.WriteString("\nScenarios:\n")
 	for _, s := range r.cfg.scenarios {
 		fmt.Fprintf(&b, "- `%s`: %s.\n", s.name, s.about)
