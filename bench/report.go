@@ -59,7 +59,9 @@ func (r *results) markdown(command string) string {
 		}
 		b.WriteString("\n")
 	}
-	r.writeTargets(&b)
+	if missed := r.writeTargets(&b); len(missed) > 0 && r.cfg.profileDir != "" {
+		r.writeProfiles(&b, missed)
+	}
 	b.WriteString("\nScenarios:\n")
 	for _, s := range r.cfg.scenarios {
 		fmt.Fprintf(&b, "- `%s`: %s.\n", s.name, s.about)

@@ -85,3 +85,20 @@ func TestTargetsSayWhyAFigureIsMissing(t *testing.T) {
 		}
 	}
 }
+
+func TestProfilesReportAFailingPprofInsteadOfAborting(t *testing.T) {
+	r := testResults(t, map[string]map[string]float64{"rr-1": {"bare": 1000, "chanx": 500}}, nil)
+	r.cfg.profileDir = t.TempDir()
+	r.figures["rr-1"]["chanx"][0].profiles = []string{r.cfg.profileDir + "/missing.pprof"}
+	r.figures["rr-1"]["bare"][0].profileErr = "cpu profile: bare did not exit within 10s of SIGTERM and was killed"
+	var b strings.Builder
+	r.writeProfiles(&b, []string{"rr-1"})
+	for _, want := range []string{
+		"#### rr-1\n\nchanx, run 1 (median of 1):\n\n```text\ngo tool pprof failed: ",
+		"bare, run 1 (median of 1):\nno profile: cpu profile: bare did not exit within 10s of SIGTERM and was killed\n",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("profiles lack %q:\n%s", want, b.String())
+		}
+	}
+}
