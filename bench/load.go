@@ -85,7 +85,8 @@ func requestReply(ctx context.Context, ps servers, conns, depth int, d time.Dura
 // broadcast has one sender post to a room of members for d and returns
 // deliveries per second with p50/p99 delivery latency. At most window
 // messages are undelivered at a time, so a slow server is measured, not
-// buried.
+// buried. The sender is dialed to the first server and the members to the
+// last, so with two servers every delivery goes through Redis.
 func broadcast(ctx context.Context, ps servers, members int, d time.Duration) (figure, error) {
 	room := fmt.Sprintf("b%d", rand.Int64())
 	senders, err := dialMany(ctx, ps[0], 1, func(int) string { return room }, nil)
@@ -100,8 +101,13 @@ func broadcast(ctx context.Context, ps servers, members int, d time.Duration) (f
 	all := append(senders, recvs...)
 	defer closeAll(all)
 	sender := senders[0]
-	// Let subscriptions settle (a Redis SUBSCRIBE is asynchronous).
-	time.Sleep(200 * time.Millisecond)
+	// Let subscriptions settle (a Redis SUBSCRIBE is asynchronous), longer
+	// when the members' server is not the sender's.
+	settle := 200 * time.Millisecond
+	if len(ps) > 1 {
+		settle = 500 * time.Millisecond
+	}
+	time.Sleep(settle)
 
 	const window = 8
 	var delivered atomic.Int64

@@ -13,7 +13,7 @@ import (
 // the report says where chanx's time goes next to where the limit's does.
 func (r *results) writeProfiles(b *strings.Builder, missed []string) {
 	fmt.Fprintf(b, "\n### CPU profiles where chanx missed a target\n\n")
-	fmt.Fprintf(b, "`go tool pprof -top -nodecount=12` of each Go peer's median run, profiled over the measured window only (the load generator signals the server around it; in two-process scenarios both servers' profiles are merged). Files: `%s`.\n", r.cfg.profileDir)
+	fmt.Fprintf(b, "`go tool pprof -top -nodecount=12` of each Go peer's median run, profiled over the measured window only (the load generator signals the server around it; in two-process scenarios both servers' profiles are merged, so their durations and samples add up). Files: `%s`.\n", r.cfg.profileDir)
 	for _, name := range missed {
 		fmt.Fprintf(b, "\n#### %s\n", name)
 		for _, peer := range []string{"chanx", "bare"} {

@@ -42,6 +42,11 @@ var scenarios = []scenario{
 	{name: "bcast-redis-1", about: "group broadcast through Redis, 1 sender to 1 member", unit: "deliveries/s", layer: "redis", measure: bc(1)},
 	{name: "bcast-redis-100", about: "group broadcast through Redis, 1 sender to 100 members", unit: "deliveries/s", layer: "redis", measure: bc(100)},
 	{name: "bcast-redis-1000", about: "group broadcast through Redis, 1 sender to 1,000 members", unit: "deliveries/s", layer: "redis", measure: bc(1000)},
+	// In one process a Redis layer may deliver to local members without the
+	// round trip through Redis (chanx's and socket.io's do); with the sender
+	// on one server and the members on another every delivery crosses Redis.
+	{name: "bcast-redis-2p-1", about: "group broadcast through Redis across two server processes of the peer: 1 sender on the first to 1 member on the second", unit: "deliveries/s", layer: "redis", procs: 2, measure: bc(1)},
+	{name: "bcast-redis-2p-100", about: "group broadcast through Redis across two server processes of the peer: 1 sender on the first to 100 members on the second", unit: "deliveries/s", layer: "redis", procs: 2, measure: bc(100)},
 	{name: "idle-memory", about: "server memory per idle connection after one round trip", unit: "KiB/conn", lowerIsBetter: true, measure: func(ctx context.Context, ps servers, cfg config) (figure, error) {
 		return idleMemory(ctx, ps, cfg.idleConns)
 	}},
