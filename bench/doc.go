@@ -10,6 +10,14 @@
 //
 //	go run ./bench -scenario all -duration 10s     # the full run
 //	go run ./bench -scenario smoke                 # what CI runs
+//	go run ./bench -scenario bcast-redis-2p-1 -peers bare,chanx -cpuprofile /tmp/prof
 //
-// The same binary serves the Go peers: `bench serve -peer NAME -addr ADDR`.
+// After the table the report checks chanx against the targets of issue #6
+// (targets.go). With -cpuprofile DIR the Go peers profile the measured
+// window into DIR/<scenario>-<peer>-run<N>.pprof, and for each scenario
+// where chanx missed a target the report shows the top of chanx's and
+// bare's profiles.
+//
+// The same binary serves the Go peers: `bench serve -peer NAME -addr ADDR`;
+// with -cpuprofile FILE it profiles between SIGUSR1 and SIGUSR2.
 package main

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -55,7 +56,7 @@ type runningPeer struct {
 	// cpuprofile is the file the process profiles into between
 	// startProfile and stopProfile; "" when it does not profile.
 	cpuprofile string
-	profiled   bool // startProfile was signalled
+	profiled   atomic.Bool // startProfile was signalled (from a timer in rr)
 }
 
 // servers are the processes of one peer a scenario measures: one, or two
@@ -93,14 +94,14 @@ func (ps servers) stop() ([]string, error) {
 // startProfile asks a profiling peer to start its CPU profile (SIGUSR1).
 func (r *runningPeer) startProfile() {
 	if r.cpuprofile != "" && syscall.Kill(r.cmd.Process.Pid, syscall.SIGUSR1) == nil {
-		r.profiled = true
+		r.profiled.Store(true)
 	}
 }
 
 // stopProfile asks a profiling peer to stop and flush its CPU profile
 // (SIGUSR2). The file is complete once the process has exited (stop).
 func (r *runningPeer) stopProfile() {
-	if r.profiled {
+	if r.profiled.Load() {
 		_ = syscall.Kill(r.cmd.Process.Pid, syscall.SIGUSR2)
 	}
 }
@@ -138,7 +139,7 @@ func (r *runningPeer) stop() error {
 // profile returns the CPU profile file the stopped process wrote, checking
 // that it is there and not empty; "" when the process did not profile.
 func (r *runningPeer) profile(stopErr error) (string, error) {
-	if !r.profiled {
+	if !r.profiled.Load() {
 		return "", nil
 	}
 	if stopErr != nil {
