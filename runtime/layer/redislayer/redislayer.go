@@ -419,6 +419,8 @@ type group struct {
 	failErr  error         // why, set before failed closes
 	done     chan struct{} // closed when the receive goroutine returned
 	prev     <-chan struct{}
+
+	via atomic.Pointer[rueidis.Client] // what the subscription was last sent through
 }
 
 // startGroup creates the group and its receive goroutine; l.mu is held.
@@ -468,7 +470,11 @@ func (l *Layer) stopGroup(g *group) {
 		// UNSUBSCRIBE makes Receive return; cancelling its context covers
 		// a Redis that is down or slow to answer.
 		ctx, cancel := context.WithTimeout(context.Background(), unsubscribeTimeout)
-		err := l.client.Do(ctx, l.unsubscribeCmd(g.channel)).Error()
+		c := l.client
+		if via := g.via.Load(); via != nil {
+			c = *via
+		}
+		err := c.Do(ctx, l.unsubscribeCmd(c, g.channel)).Error()
 		cancel()
 		if err != nil && !errors.Is(err, rueidis.ErrClosing) {
 			l.opts.Logger.Debug("redislayer: unsubscribe failed; dropping the subscription locally",
@@ -511,7 +517,9 @@ func (l *Layer) receive(g *group) {
 	failing := false
 	for {
 		before := g.confirmations.Load()
-		err := l.client.Receive(ctx, l.subscribeCmd(g.channel), onMessage)
+		c := l.subClient(g.channel)
+		g.via.Store(&c)
+		err := c.Receive(ctx, l.subscribeCmd(c, g.channel), onMessage)
 		if !g.wanted.Load() || g.ctx.Err() != nil || errors.Is(err, rueidis.ErrClosing) {
 			return
 		}
@@ -519,6 +527,7 @@ func (l *Layer) receive(g *group) {
 			backoff, failing = firstBackoff, false // it worked for a while
 		}
 		if err != nil {
+			l.nodes.forget() // the cluster's topology may have changed
 			select {
 			case <-g.ready:
 			default:
@@ -568,25 +577,40 @@ func (l *Layer) onMessage(g *group, msg rueidis.PubSubMessage) {
 	_ = l.local.Publish(context.Background(), g.name, m) // fails only after Close
 }
 
-func (l *Layer) subscribeCmd(channel string) rueidis.Completed {
-	if l.opts.Sharded {
-		return l.client.B().Ssubscribe().Channel(channel).Build()
+// subClient is the client a channel's subscription goes through: on a
+// cluster without sharding, the node its PUBLISHes go to (nodeCache).
+// rueidis would send an unkeyed SUBSCRIBE to any node, and a message that
+// entered the cluster at another node before the subscription could then
+// still reach it by the cluster bus, after Subscribe returned: a new
+// subscriber would get a message published before it subscribed.
+func (l *Layer) subClient(channel string) rueidis.Client {
+	if l.cluster && !l.opts.Sharded {
+		return l.nodes.pick(l.client, channel)
 	}
-	return l.client.B().Subscribe().Channel(channel).Build()
+	return l.client
 }
 
-func (l *Layer) unsubscribeCmd(channel string) rueidis.Completed {
+func (l *Layer) subscribeCmd(c rueidis.Client, channel string) rueidis.Completed {
 	if l.opts.Sharded {
-		return l.client.B().Sunsubscribe().Channel(channel).Build()
+		return c.B().Ssubscribe().Channel(channel).Build()
 	}
-	return l.client.B().Unsubscribe().Channel(channel).Build()
+	return c.B().Subscribe().Channel(channel).Build()
 }
 
-// nodeCache picks the cluster node a channel's non-sharded PUBLISH goes to.
-// rueidis sends an unkeyed PUBLISH to any node, and messages that enter
-// the cluster at different nodes can overtake each other on the way to
-// the subscriber's node; sending each channel's messages through one node
-// keeps one publisher's messages in order.
+func (l *Layer) unsubscribeCmd(c rueidis.Client, channel string) rueidis.Completed {
+	if l.opts.Sharded {
+		return c.B().Sunsubscribe().Channel(channel).Build()
+	}
+	return c.B().Unsubscribe().Channel(channel).Build()
+}
+
+// nodeCache picks the cluster node a channel's non-sharded PUBLISH and
+// SUBSCRIBE go to. rueidis sends unkeyed commands to any node, and
+// messages that enter the cluster at different nodes can overtake each
+// other on the way to the subscriber's node; sending each channel's
+// messages through one node keeps one publisher's messages in order, and
+// subscribing on that node too means a message reaches exactly the
+// subscriptions that node had when it was published.
 type nodeCache struct {
 	snap atomic.Pointer[nodeSnapshot]
 	mu   sync.Mutex // one refresh at a time
