@@ -19,8 +19,9 @@ type figure struct {
 	run   int // which run, from 1
 	// profiles are the CPU profiles the peer's processes wrote during the
 	// measured window; profileErr says why one is missing.
-	profiles   []string
-	profileErr string
+	profiles     []string
+	heapProfiles []string
+	profileErr   string
 }
 
 // requestReply keeps depth frames in flight on each of conns connections
@@ -213,6 +214,7 @@ func idleMemory(ctx context.Context, ps servers, n int) (figure, error) {
 	if err != nil {
 		return figure{}, err
 	}
+	ps.stopProfiles() // the heap profile, when asked for, with every connection open
 	return figure{value: float64(after-before) / float64(n)}, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"strings"
 	"syscall"
@@ -37,6 +38,7 @@ func serveMain(args []string) error {
 	addr := fs.String("addr", "127.0.0.1:0", "listen address")
 	redisURL := fs.String("redis", "", "Redis URL for the group layer; empty: in-memory")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile to this file between SIGUSR1 and SIGUSR2 (or SIGTERM)")
+	memprofile := fs.String("memprofile", "", "write a heap profile to this file on SIGUSR2")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -47,7 +49,7 @@ func serveMain(args []string) error {
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGTERM, os.Interrupt, syscall.SIGUSR1, syscall.SIGUSR2)
 	defer signal.Stop(sigs)
-	prof := &cpuProfile{path: *cpuprofile}
+	prof := &cpuProfile{path: *cpuprofile, heap: *memprofile}
 	defer prof.stop()
 	errc := make(chan error, 1)
 	go func() {
@@ -67,6 +69,9 @@ func serveMain(args []string) error {
 				if err := prof.stop(); err != nil {
 					return err
 				}
+				if err := prof.writeHeap(); err != nil {
+					return err
+				}
 			default:
 				return prof.stop()
 			}
@@ -75,10 +80,30 @@ func serveMain(args []string) error {
 }
 
 // cpuProfile is the serve process's CPU profile, started and stopped by
-// signals; without a path both are no-ops.
+// signals; without a path both are no-ops. heap, when set, receives a heap
+// profile when the CPU profile stops, while the load generator still holds
+// its connections open.
 type cpuProfile struct {
 	path string
 	f    *os.File
+	heap string
+}
+
+func (p *cpuProfile) writeHeap() error {
+	if p.heap == "" {
+		return nil
+	}
+	f, err := os.Create(p.heap)
+	if err != nil {
+		return err
+	}
+	runtime.GC() // the profile shows live objects as of the last GC
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
+	}
+	p.heap = ""
+	return f.Close()
 }
 
 func (p *cpuProfile) start() error {

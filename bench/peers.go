@@ -33,8 +33,10 @@ type startOptions struct {
 	layer    string // "memory" or "redis"
 	redisURL string
 	// cpuprofile is where a Go peer writes its CPU profile of the measured
-	// window; other peers ignore it.
+	// window, and memprofile a heap profile at its end; other peers ignore
+	// both.
 	cpuprofile string
+	memprofile string
 }
 
 func (p *peer) hasLayer(l string) bool {
@@ -56,6 +58,7 @@ type runningPeer struct {
 	// cpuprofile is the file the process profiles into between
 	// startProfile and stopProfile; "" when it does not profile.
 	cpuprofile string
+	memprofile string
 	profiled   atomic.Bool // startProfile was signalled (from a timer in rr)
 }
 
@@ -75,20 +78,26 @@ func (ps servers) stopProfiles() {
 	}
 }
 
-// stop ends every process and returns the CPU profiles they wrote.
-func (ps servers) stop() ([]string, error) {
-	var files []string
+// stop ends every process and returns the CPU and heap profiles they
+// wrote.
+func (ps servers) stop() (cpu, heap []string, err error) {
 	var errs []error
 	for _, p := range ps {
-		f, err := p.profile(p.stop())
-		if f != "" {
-			files = append(files, f)
-		}
-		if err != nil {
-			errs = append(errs, err)
+		stopErr := p.stop()
+		for _, w := range []struct {
+			path  string
+			files *[]string
+		}{{p.cpuprofile, &cpu}, {p.memprofile, &heap}} {
+			f, err := p.profile(w.path, stopErr)
+			if f != "" {
+				*w.files = append(*w.files, f)
+			}
+			if err != nil {
+				errs = append(errs, err)
+			}
 		}
 	}
-	return files, errors.Join(errs...)
+	return cpu, heap, errors.Join(errs...)
 }
 
 // startProfile asks a profiling peer to start its CPU profile (SIGUSR1).
@@ -136,23 +145,23 @@ func (r *runningPeer) stop() error {
 	}
 }
 
-// profile returns the CPU profile file the stopped process wrote, checking
-// that it is there and not empty; "" when the process did not profile.
-func (r *runningPeer) profile(stopErr error) (string, error) {
-	if !r.profiled.Load() {
+// profile returns path, a profile the stopped process wrote, checking that
+// it is there and not empty; "" when the process did not profile.
+func (r *runningPeer) profile(path string, stopErr error) (string, error) {
+	if path == "" || !r.profiled.Load() {
 		return "", nil
 	}
 	if stopErr != nil {
-		return "", fmt.Errorf("cpu profile %s: %w", r.cpuprofile, stopErr)
+		return "", fmt.Errorf("profile %s: %w", path, stopErr)
 	}
-	st, err := os.Stat(r.cpuprofile)
+	st, err := os.Stat(path)
 	if err != nil {
-		return "", fmt.Errorf("cpu profile: %w", err)
+		return "", fmt.Errorf("profile: %w", err)
 	}
 	if st.Size() == 0 {
-		return "", fmt.Errorf("cpu profile %s is empty", r.cpuprofile)
+		return "", fmt.Errorf("profile %s is empty", path)
 	}
-	return r.cpuprofile, nil
+	return path, nil
 }
 
 // startProcess runs name args in its own process group and waits until it
@@ -230,11 +239,14 @@ func goPeer(name string) func(ctx context.Context, o startOptions) (*runningPeer
 		if o.cpuprofile != "" {
 			args = append(args, "-cpuprofile", o.cpuprofile)
 		}
+		if o.memprofile != "" {
+			args = append(args, "-memprofile", o.memprofile)
+		}
 		r, err := startProcess(ctx, name, port, nil, "", exe, args...)
 		if err != nil {
 			return nil, err
 		}
-		r.cpuprofile = o.cpuprofile
+		r.cpuprofile, r.memprofile = o.cpuprofile, o.memprofile
 		return r, nil
 	}
 }

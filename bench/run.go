@@ -22,6 +22,9 @@ type scenario struct {
 	layer string
 	// lowerIsBetter for memory and time figures.
 	lowerIsBetter bool
+	// memory: the figure is the server's memory, so a heap profile says
+	// more about it than a CPU profile.
+	memory bool
 	// chanxOnly scenarios measure chanx's tooling in this process; no
 	// server is started and no peer compares.
 	chanxOnly bool
@@ -47,7 +50,7 @@ var scenarios = []scenario{
 	// on one server and the members on another every delivery crosses Redis.
 	{name: "bcast-redis-2p-1", about: "group broadcast through Redis across two server processes of the peer: 1 sender on the first to 1 member on the second", unit: "deliveries/s", layer: "redis", procs: 2, measure: bc(1)},
 	{name: "bcast-redis-2p-100", about: "group broadcast through Redis across two server processes of the peer: 1 sender on the first to 100 members on the second", unit: "deliveries/s", layer: "redis", procs: 2, measure: bc(100)},
-	{name: "idle-memory", about: "server memory per idle connection after one round trip", unit: "KiB/conn", lowerIsBetter: true, measure: func(ctx context.Context, ps servers, cfg config) (figure, error) {
+	{name: "idle-memory", about: "server memory per idle connection after one round trip", unit: "KiB/conn", lowerIsBetter: true, memory: true, measure: func(ctx context.Context, ps servers, cfg config) (figure, error) {
 		return idleMemory(ctx, ps, cfg.idleConns)
 	}},
 	{name: "codegen-corpus", about: "load, validate and generate the Go types of the 24 official AsyncAPI 3.0.0 examples (chanx only)", unit: "ms", lowerIsBetter: true, chanxOnly: true, measure: codegenCorpus},
@@ -209,7 +212,11 @@ func measureOnce(ctx context.Context, s scenario, p *peer, o startOptions, run i
 	var ps servers
 	for i := range max(s.procs, 1) {
 		if cfg.profileDir != "" {
-			o.cpuprofile = filepath.Join(cfg.profileDir, profileName(s.name, p.name, run, i))
+			base := filepath.Join(cfg.profileDir, profileName(s.name, p.name, run, i))
+			o.cpuprofile = base + ".pprof"
+			if s.memory {
+				o.memprofile = base + ".heap.pprof"
+			}
 		}
 		rp, err := p.start(ctx, o)
 		if err != nil {
@@ -223,24 +230,25 @@ func measureOnce(ctx context.Context, s scenario, p *peer, o startOptions, run i
 	defer cancel()
 	f, err := s.measure(mctx, ps, cfg)
 	ps.stopProfiles() // when the measurement ended before its window did
-	profiles, perr := ps.stop()
+	cpu, heap, perr := ps.stop()
 	if err != nil {
 		return figure{}, err
 	}
-	f.run, f.profiles = run, profiles
+	f.run, f.profiles, f.heapProfiles = run, cpu, heap
 	if perr != nil {
 		f.profileErr = perr.Error()
 	}
 	return f, nil
 }
 
-// profileName names the CPU profile of server process i (0: the one the
-// sender is dialed to, 1: the members' in two-process scenarios).
+// profileName names the profiles of server process i (0: the one the
+// sender is dialed to, 1: the members' in two-process scenarios), without
+// the extension.
 func profileName(scenario, peer string, run, i int) string {
 	if i == 0 {
-		return fmt.Sprintf("%s-%s-run%d.pprof", scenario, peer, run)
+		return fmt.Sprintf("%s-%s-run%d", scenario, peer, run)
 	}
-	return fmt.Sprintf("%s-%s-run%d-members.pprof", scenario, peer, run)
+	return fmt.Sprintf("%s-%s-run%d-members", scenario, peer, run)
 }
 
 // machine describes where the run happened.
