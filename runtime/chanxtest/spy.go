@@ -110,10 +110,26 @@ func (s *SpyLayer) Publish(ctx context.Context, group string, m layer.Message) e
 	return err
 }
 
+var _ layer.InlineSubscriber = (*SpyLayer)(nil)
+
 // Subscribe passes the call on and records it, and the unsubscribe when
 // cancel is called.
 func (s *SpyLayer) Subscribe(ctx context.Context, group string, deliver func(layer.Message)) (func(), error) {
-	cancel, err := s.inner.Subscribe(ctx, group, func(m layer.Message) {
+	return s.subscribe(ctx, group, deliver, s.inner.Subscribe)
+}
+
+// SubscribeInline is Subscribe for deliver funcs that never block (see
+// layer.InlineSubscriber): it subscribes inline when the wrapped layer can,
+// so a server behaves the same with and without the spy.
+func (s *SpyLayer) SubscribeInline(ctx context.Context, group string, deliver func(layer.Message)) (func(), error) {
+	return s.subscribe(ctx, group, deliver, func(ctx context.Context, group string, deliver func(layer.Message)) (func(), error) {
+		return layer.SubscribeInline(ctx, s.inner, group, deliver)
+	})
+}
+
+func (s *SpyLayer) subscribe(ctx context.Context, group string, deliver func(layer.Message),
+	subscribe func(context.Context, string, func(layer.Message)) (func(), error)) (func(), error) {
+	cancel, err := subscribe(ctx, group, func(m layer.Message) {
 		s.record(func() { s.delivered[group]++ })
 		deliver(m)
 	})

@@ -42,3 +42,27 @@ type Layer interface {
 	// Close releases the layer's resources; further calls fail.
 	Close() error
 }
+
+// InlineSubscriber is implemented by layers that can hand messages to a
+// deliver func without queueing them first. SubscribeInline is Subscribe,
+// except that deliver runs on the goroutine that published the message
+// (or, for messages from other processes, the layer's network goroutine)
+// before Publish returns, and may run concurrently for messages of
+// different publishers. It is for deliver funcs that never block and are
+// safe for concurrent use, like the server's fan-out into bounded
+// per-connection queues; it saves a goroutine hand-off per message. A
+// deliver that blocks stalls its publishers (and, in the Redis layer, every
+// group on the connection).
+type InlineSubscriber interface {
+	SubscribeInline(ctx context.Context, group string, deliver func(Message)) (cancel func(), err error)
+}
+
+// SubscribeInline subscribes deliver to group inline when l implements
+// InlineSubscriber, and through l.Subscribe otherwise. The caller's deliver
+// must qualify for both: never block, safe for concurrent use.
+func SubscribeInline(ctx context.Context, l Layer, group string, deliver func(Message)) (cancel func(), err error) {
+	if il, ok := l.(InlineSubscriber); ok {
+		return il.SubscribeInline(ctx, group, deliver)
+	}
+	return l.Subscribe(ctx, group, deliver)
+}

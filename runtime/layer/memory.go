@@ -79,7 +79,10 @@ type Memory struct {
 	retired Stats // counters of cancelled subscriptions, guarded by mu
 }
 
-var _ Layer = (*Memory)(nil)
+var (
+	_ Layer            = (*Memory)(nil)
+	_ InlineSubscriber = (*Memory)(nil)
+)
 
 // NewMemory returns an empty in-memory layer with default options.
 func NewMemory() *Memory {
@@ -117,7 +120,7 @@ func (l *Memory) Publish(ctx context.Context, group string, m Message) error {
 		m.Frame = append([]byte(nil), m.Frame...)
 	}
 	for _, s := range subs {
-		if l.synchronous {
+		if l.synchronous || s.inline {
 			s.deliverNow(m)
 		} else {
 			s.enqueue(m)
@@ -133,13 +136,24 @@ func (l *Memory) Publish(ctx context.Context, group string, m Message) error {
 // deliver call already running may still finish after cancel returns.
 // cancel is safe to call more than once and from inside deliver.
 func (l *Memory) Subscribe(ctx context.Context, group string, deliver func(Message)) (cancel func(), err error) {
+	return l.subscribe(ctx, group, deliver, false)
+}
+
+// SubscribeInline is Subscribe with deliver called on the publisher's
+// goroutine, as with MemoryOptions.Synchronous, for this subscription
+// alone; see InlineSubscriber. QueueLimit does not apply to it.
+func (l *Memory) SubscribeInline(ctx context.Context, group string, deliver func(Message)) (cancel func(), err error) {
+	return l.subscribe(ctx, group, deliver, true)
+}
+
+func (l *Memory) subscribe(ctx context.Context, group string, deliver func(Message), inline bool) (cancel func(), err error) {
 	if deliver == nil {
 		return nil, errors.New("layer: subscribe: nil deliver func")
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	s := &subscription{layer: l, group: group, deliver: deliver}
+	s := &subscription{layer: l, group: group, deliver: deliver, inline: inline}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed.Load() {
@@ -212,6 +226,7 @@ type subscription struct {
 	layer   *Memory
 	group   string
 	deliver func(Message)
+	inline  bool // delivered on the publisher's goroutine, never queued
 
 	mu      sync.Mutex
 	queue   []Message      // pending, oldest first
@@ -246,7 +261,8 @@ func (s *subscription) enqueue(m Message) {
 	}
 }
 
-// deliverNow is Synchronous delivery on the publisher's goroutine.
+// deliverNow is Synchronous (or inline) delivery on the publisher's
+// goroutine.
 func (s *subscription) deliverNow(m Message) {
 	if !s.stopped.Load() {
 		s.deliver(m)

@@ -56,6 +56,34 @@ func TestMemorySynchronousDeliversBeforeReturning(t *testing.T) {
 	}
 }
 
+// An inline subscription is delivered before Publish returns, next to a
+// queued one on the same group that is stuck.
+func TestMemorySubscribeInline(t *testing.T) {
+	l := layer.NewMemoryWithOptions(layer.MemoryOptions{QueueLimit: 1})
+	defer l.Close()
+	ctx := context.Background()
+	stuck := make(chan struct{})
+	defer close(stuck)
+	if _, err := l.Subscribe(ctx, "g", func(layer.Message) { <-stuck }); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	if _, err := layer.SubscribeInline(ctx, l, "g", func(m layer.Message) { got = append(got, string(m.Frame)) }); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"a", "b", "c"} {
+		if err := l.Publish(ctx, "g", layer.Message{Frame: []byte(f)}); err != nil {
+			t.Fatal(err)
+		}
+		if got[len(got)-1] != f {
+			t.Fatalf("after publishing %q the inline subscriber had %q", f, got)
+		}
+	}
+	if st := l.Stats(); st.Dropped == 0 {
+		t.Fatalf("the stuck queued subscriber dropped nothing (Stats %+v); the inline one must not share its queue", st)
+	}
+}
+
 // A subscriber that never returns must not block Publish or the other
 // subscribers; its overflow is dropped and counted.
 func TestMemorySlowSubscriberDoesNotBlockPublish(t *testing.T) {

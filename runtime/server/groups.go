@@ -33,7 +33,10 @@ func (s *Server) join(ctx context.Context, c *Conn, name string) error {
 
 	g.subMu.Lock()
 	if g.cancel == nil {
-		cancel, err := s.layer.Subscribe(ctx, name, func(m layer.Message) { s.fanOut(g, m) })
+		// fanOut only appends to bounded per-connection queues, so it
+		// qualifies for inline delivery, which saves a goroutine hand-off
+		// per message.
+		cancel, err := layer.SubscribeInline(ctx, s.layer, name, func(m layer.Message) { s.fanOut(g, m) })
 		if err != nil {
 			g.subMu.Unlock()
 			s.mu.Lock()

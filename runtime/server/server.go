@@ -366,7 +366,7 @@ func (s *Server) ensureInbox(ctx context.Context) {
 	if s.inboxCancel != nil {
 		return
 	}
-	cancel, err := s.layer.Subscribe(ctx, inboxPrefix+s.prefix, s.deliverInbox)
+	cancel, err := layer.SubscribeInline(ctx, s.layer, inboxPrefix+s.prefix, s.deliverInbox)
 	if err != nil {
 		s.log.LogAttrs(ctx, slog.LevelWarn, "chanx: subscribe to inbox failed", slog.String("error", err.Error()))
 		return

@@ -38,7 +38,8 @@ func Run(t *testing.T, newLayer func(t *testing.T) layer.Layer) {
 // RunPair runs the conformance suite with messages published through pub
 // and received through sub, as two processes sharing a layer would (for a
 // Redis layer: two Layer values on the same Redis). pub and sub may be the
-// same layer.
+// same layer. When sub implements layer.InlineSubscriber, the suite runs
+// a second time with every subscription made through SubscribeInline.
 func RunPair(t *testing.T, newPair func(t *testing.T) (pub, sub layer.Layer)) {
 	t.Helper()
 	tests := []struct {
@@ -64,6 +65,36 @@ func RunPair(t *testing.T, newPair func(t *testing.T) (pub, sub layer.Layer)) {
 			tc.run(t, pub, sub)
 		})
 	}
+	// Layers that can deliver inline must keep every promise that way too.
+	if _, probe := newPair(t); !isInline(probe) {
+		return
+	}
+	for _, tc := range tests {
+		t.Run("Inline/"+tc.name, func(t *testing.T) {
+			pub, sub := newPair(t)
+			w := inlineOnly{sub.(layer.InlineSubscriber), sub}
+			if pub == sub {
+				tc.run(t, w, w)
+				return
+			}
+			tc.run(t, pub, w)
+		})
+	}
+}
+
+func isInline(l layer.Layer) bool {
+	_, ok := l.(layer.InlineSubscriber)
+	return ok
+}
+
+// inlineOnly makes every Subscribe of the suite a SubscribeInline.
+type inlineOnly struct {
+	inline layer.InlineSubscriber
+	layer.Layer
+}
+
+func (l inlineOnly) Subscribe(ctx context.Context, group string, deliver func(layer.Message)) (func(), error) {
+	return l.inline.SubscribeInline(ctx, group, deliver)
 }
 
 // Recorder collects delivered messages for assertions; its Deliver method is

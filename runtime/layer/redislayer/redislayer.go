@@ -143,7 +143,10 @@ type Layer struct {
 	retiredRecv   uint64 // received by stopped groups, guarded by mu
 }
 
-var _ layer.Layer = (*Layer)(nil)
+var (
+	_ layer.Layer            = (*Layer)(nil)
+	_ layer.InlineSubscriber = (*Layer)(nil)
+)
 
 // New connects to the Redis at url (redis://, rediss:// or unix://, as
 // rueidis.ParseURL reads them; a URL with several addresses or
@@ -288,6 +291,19 @@ func errClosed(group string) error {
 // cancel returns at once; the Redis UNSUBSCRIBE for the group's last
 // subscriber happens in the background.
 func (l *Layer) Subscribe(ctx context.Context, group string, deliver func(layer.Message)) (cancel func(), err error) {
+	return l.subscribe(ctx, group, deliver, false)
+}
+
+// SubscribeInline is Subscribe with deliver called without a queue in
+// between (layer.InlineSubscriber): on the goroutine that reads the group's
+// messages from Redis, and for this process's own messages on the
+// publisher's goroutine. deliver must never block and must be safe for
+// concurrent use; QueueLimit does not apply.
+func (l *Layer) SubscribeInline(ctx context.Context, group string, deliver func(layer.Message)) (cancel func(), err error) {
+	return l.subscribe(ctx, group, deliver, true)
+}
+
+func (l *Layer) subscribe(ctx context.Context, group string, deliver func(layer.Message), inline bool) (cancel func(), err error) {
 	if deliver == nil {
 		return nil, errors.New("redislayer: subscribe: nil deliver func")
 	}
@@ -301,7 +317,11 @@ func (l *Layer) Subscribe(ctx context.Context, group string, deliver func(layer.
 	}
 	// Register locally first, so nothing arriving right after Redis
 	// confirms the subscription can miss this subscriber.
-	localCancel, err := l.local.Subscribe(ctx, group, deliver)
+	subscribe := l.local.Subscribe
+	if inline {
+		subscribe = l.local.SubscribeInline
+	}
+	localCancel, err := subscribe(ctx, group, deliver)
 	if err != nil {
 		l.mu.Unlock()
 		return nil, fmt.Errorf("redislayer: subscribe to %q: %w", group, err)
