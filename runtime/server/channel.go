@@ -327,6 +327,7 @@ func authStatus(err error) (int, string) {
 // dispatch answers one client frame.
 func (c *Conn) dispatch(frame []byte) {
 	s := c.srv
+	c.frames++
 	if s.opts.Camelize {
 		frame = wire.SnakeizeKeys(frame)
 	}
@@ -334,6 +335,10 @@ func (c *Conn) dispatch(frame []byte) {
 	if err != nil {
 		s.met.FrameReceived(c.ch.pattern, "unknown")
 		s.met.FrameError(c.ch.pattern, peekReason(err))
+		if s.log.Enabled(c.ctx, slog.LevelDebug) {
+			s.log.LogAttrs(c.ctx, slog.LevelDebug, "chanx: frame rejected",
+				slog.String("conn", c.id), slog.Uint64("msg_id", c.frames), slog.String("error", err.Error()))
+		}
 		c.answer(wire.ProblemsFrame([]wire.Problem{wire.PeekProblem(err, s.opts.Discriminator)}))
 		return
 	}
@@ -351,6 +356,11 @@ func (c *Conn) dispatch(frame []byte) {
 		}
 		s.met.FrameReceived(c.ch.pattern, "unknown")
 		s.met.FrameError(c.ch.pattern, metrics.ReasonUnknownAction)
+		if s.log.Enabled(c.ctx, slog.LevelDebug) {
+			s.log.LogAttrs(c.ctx, slog.LevelDebug, "chanx: frame rejected",
+				slog.String("conn", c.id), slog.Uint64("msg_id", c.frames), slog.String("action", string(action)),
+				slog.String("error", "unknown action"))
+		}
 		c.answer(wire.ProblemsFrame([]wire.Problem{wire.UnknownActionProblem(s.opts.Discriminator, string(action), c.ch.knownActions())}))
 		return
 	}
@@ -363,7 +373,7 @@ func (c *Conn) dispatch(frame []byte) {
 	reply, err := c.call(r, frame)
 	if debug {
 		s.log.LogAttrs(c.ctx, slog.LevelDebug, "chanx: frame handled",
-			slog.String("conn", c.id), slog.String("action", r.action),
+			slog.String("conn", c.id), slog.Uint64("msg_id", c.frames), slog.String("action", r.action),
 			slog.Duration("duration", time.Since(start)), slog.Bool("ok", err == nil))
 	}
 	if err != nil {
@@ -380,7 +390,8 @@ func (c *Conn) dispatch(frame []byte) {
 			if !errors.Is(err, errPanicked) {
 				s.met.FrameError(c.ch.pattern, metrics.ReasonHandler)
 				s.log.LogAttrs(c.ctx, slog.LevelWarn, "chanx: handler failed",
-					slog.String("conn", c.id), slog.String("action", r.action), slog.String("error", err.Error()))
+					slog.String("conn", c.id), slog.Uint64("msg_id", c.frames), slog.String("action", r.action),
+					slog.String("error", err.Error()))
 			}
 			c.answer(wire.HandlerErrorFrame(r.action))
 		}
@@ -402,7 +413,8 @@ func (c *Conn) dispatch(frame []byte) {
 	if err != nil {
 		s.met.FrameError(c.ch.pattern, metrics.ReasonHandler)
 		s.log.LogAttrs(c.ctx, slog.LevelWarn, "chanx: encode reply failed",
-			slog.String("conn", c.id), slog.String("action", r.action), slog.String("error", err.Error()))
+			slog.String("conn", c.id), slog.Uint64("msg_id", c.frames), slog.String("action", r.action),
+			slog.String("error", err.Error()))
 		c.answer(wire.HandlerErrorFrame(r.action))
 		return
 	}
@@ -417,7 +429,7 @@ func (c *Conn) call(r *route, frame []byte) (reply any, err error) {
 		if p := recover(); p != nil {
 			c.srv.met.FrameError(c.ch.pattern, metrics.ReasonPanic)
 			c.srv.log.LogAttrs(c.ctx, slog.LevelError, "chanx: handler panicked",
-				slog.String("conn", c.id), slog.String("action", r.action),
+				slog.String("conn", c.id), slog.Uint64("msg_id", c.frames), slog.String("action", r.action),
 				slog.String("panic", fmt.Sprint(p)), slog.String("stack", string(stack())))
 			reply, err = nil, errPanicked
 		}

@@ -33,6 +33,10 @@ type Conn struct {
 	ctx       context.Context
 	cancel    context.CancelFunc
 	opened    time.Time
+	// frames counts the frames read, on the read loop only: the current
+	// one's number is the message id in log lines ("msg_id"), which with
+	// "conn" names one frame across every line about it.
+	frames uint64
 
 	gmu    sync.Mutex
 	groups map[string]struct{}

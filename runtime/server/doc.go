@@ -65,5 +65,20 @@
 // queues. The subscription is dropped when the last local member leaves.
 // Connection ids start with a random process prefix; each server
 // subscribes to one inbox group for its prefix, which is how SendToConn
-// reaches a connection in another process.
+// reaches a connection in another process. The fan-out never blocks, so
+// the server subscribes inline when the layer can (layer.InlineSubscriber):
+// no goroutine hand-off between the layer and the connections' queues.
+//
+// # Observability
+//
+// Options.Logger (log/slog) gets a line per connection opened and closed
+// (conn, channel, remote address; close code, groups, duration) and, at
+// debug level, per frame handled or rejected; handler failures are
+// warnings and panics errors. Lines about a frame carry "conn" and
+// "msg_id", the frame's number on its connection, so every line about one
+// message can be found; handled frames add "action" and "duration".
+// Options.Metrics counts connections, frames in and out, errors by
+// reason, dropped frames, slow clients closed and layer traffic (see
+// runtime/metrics; runtime/metrics/prommetrics exports them to
+// Prometheus).
 package server

@@ -48,9 +48,13 @@ func TestLogsAndMetrics(t *testing.T) {
 
 	for _, want := range []string{
 		`level=DEBUG msg="chanx: connection opened" conn=` + id + ` channel=/ws/chat/{room}`,
-		`level=DEBUG msg="chanx: frame handled" conn=` + id + ` action=echo duration=`,
-		`level=WARN msg="chanx: handler failed" conn=` + id + ` action=fail error="database is down"`,
-		`level=ERROR msg="chanx: handler panicked" conn=` + id + ` action=panic panic=boom stack=`,
+		// msg_id numbers the connection's frames: whoami was 1.
+		`level=DEBUG msg="chanx: frame handled" conn=` + id + ` msg_id=2 action=echo duration=`,
+		`level=WARN msg="chanx: handler failed" conn=` + id + ` msg_id=3 action=fail error="database is down"`,
+		`level=DEBUG msg="chanx: frame handled" conn=` + id + ` msg_id=3 action=fail duration=`,
+		`level=ERROR msg="chanx: handler panicked" conn=` + id + ` msg_id=4 action=panic panic=boom stack=`,
+		`level=DEBUG msg="chanx: frame rejected" conn=` + id + ` msg_id=6 error=`,
+		`level=DEBUG msg="chanx: frame rejected" conn=` + id + ` msg_id=7 action=dance error="unknown action"`,
 		`level=DEBUG msg="chanx: connection closed" conn=` + id + ` channel=/ws/chat/{room} close_code=-1 groups=[room.obs] duration=`,
 	} {
 		if !strings.Contains(logs.String(), want) {
