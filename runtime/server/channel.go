@@ -283,7 +283,7 @@ func (ch *Channel) accept(w http.ResponseWriter, r *http.Request) *Conn {
 			return nil
 		}
 	}
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+	ws, err := websocket.Accept(s.sizedBuffers(w), r, &websocket.AcceptOptions{
 		Subprotocols:       s.opts.Subprotocols,
 		OriginPatterns:     s.opts.OriginPatterns,
 		InsecureSkipVerify: s.opts.InsecureSkipOriginCheck,

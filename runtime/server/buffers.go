@@ -1,0 +1,71 @@
+package server
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"net"
+	"net/http"
+)
+
+// sizedBuffers wraps w so that hijacking it (which websocket.Accept does)
+// hands the connection buffers of Options.ReadBufferSize and
+// WriteBufferSize instead of net/http's 4 KiB ones, which the connection
+// would otherwise keep for its whole life. w is returned as it is when it
+// cannot be hijacked or both sizes are negative.
+func (s *Server) sizedBuffers(w http.ResponseWriter) http.ResponseWriter {
+	hj, ok := w.(http.Hijacker)
+	if !ok || s.opts.ReadBufferSize < 0 && s.opts.WriteBufferSize < 0 {
+		return w
+	}
+	return &sizedHijacker{ResponseWriter: w, hj: hj, rsize: s.opts.ReadBufferSize, wsize: s.opts.WriteBufferSize}
+}
+
+type sizedHijacker struct {
+	http.ResponseWriter
+	hj           http.Hijacker
+	rsize, wsize int // negative: keep net/http's
+}
+
+// Hijack hijacks the underlying connection and replaces its buffers. The
+// bufio values are overwritten in place: net/http's connection keeps
+// pointing at them until the handler returns, which for a WebSocket is
+// when it closes, so new values beside them would only add memory.
+// Bytes net/http has read past the request but not consumed (a client that
+// sent a frame right behind its upgrade request, or the byte net/http's
+// background read took) move into the new reader's buffer; the writer is
+// flushed first so nothing written is lost.
+func (h *sizedHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, brw, err := h.hj.Hijack()
+	if err != nil {
+		return conn, brw, err
+	}
+	if h.wsize >= 0 {
+		if err := brw.Writer.Flush(); err != nil {
+			conn.Close()
+			return nil, nil, err
+		}
+		*brw.Writer = *bufio.NewWriterSize(conn, h.wsize)
+	}
+	if h.rsize >= 0 {
+		n := brw.Reader.Buffered()
+		if n == 0 {
+			*brw.Reader = *bufio.NewReaderSize(conn, h.rsize)
+		} else {
+			// The pending bytes must sit in the new reader's buffer, not
+			// in front of its source: Accept takes what is buffered and
+			// then resets the reader's source to the connection.
+			pending, _ := brw.Reader.Peek(n)
+			src := io.MultiReader(bytes.NewReader(bytes.Clone(pending)), conn)
+			*brw.Reader = *bufio.NewReaderSize(src, max(h.rsize, n))
+			if _, err := brw.Reader.Peek(n); err != nil {
+				conn.Close()
+				return nil, nil, err
+			}
+		}
+	}
+	return conn, brw, nil
+}
+
+// Unwrap lets http.ResponseController reach the original writer.
+func (h *sizedHijacker) Unwrap() http.ResponseWriter { return h.ResponseWriter }
