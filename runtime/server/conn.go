@@ -32,6 +32,7 @@ type Conn struct {
 	principal any
 	ctx       context.Context
 	cancel    context.CancelFunc
+	unwatch   func() bool // stops the close-on-cancel watcher (newConn)
 	opened    time.Time
 	// frames counts the frames read, on the read loop only: the current
 	// one's number is the message id in log lines ("msg_id"), which with
@@ -63,9 +64,19 @@ var epoch = time.Now()
 // mono returns a monotonic clock reading in ns, never 0.
 func mono() int64 { return int64(time.Since(epoch)) + 1 }
 
+// ioCtx is the context of every Read and Write on a connection's socket.
+// coder/websocket ties each call to its context with context.AfterFunc,
+// which on a cancellable context takes a lock and inserts into and deletes
+// from the context's children map on every frame. A connection's own
+// context instead closes the socket, once, when it is cancelled (see
+// newConn), which ends a Read or Write in progress just the same.
+var ioCtx = context.Background()
+
 func newConn(s *Server, ch *Channel, ws *websocket.Conn, r *http.Request, principal any) *Conn {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
+	unwatch := context.AfterFunc(ctx, func() { _ = ws.CloseNow() })
 	return &Conn{
+		unwatch:   unwatch,
 		srv:       s,
 		ch:        ch,
 		ws:        ws,
@@ -331,7 +342,7 @@ func (c *Conn) drain(inline bool) {
 		c.queue, c.spare = c.spare[:0], nil
 		c.qmu.Unlock()
 		for i, f := range batch {
-			if err := c.ws.Write(c.ctx, websocket.MessageText, f); err != nil {
+			if err := c.ws.Write(ioCtx, websocket.MessageText, f); err != nil {
 				c.qmu.Lock()
 				c.qclosed = true
 				c.queue = nil
@@ -423,9 +434,13 @@ func (c *Conn) closeWith(code websocket.StatusCode, reason string) {
 }
 
 // kill drops the connection without a handshake: cancelling the
-// connection's context aborts any Read or Write in progress, which closes
-// the socket.
+// connection's context closes the socket, which aborts any Read or Write
+// in progress.
 func (c *Conn) kill() {
+	if c.unwatch() {
+		// What the watcher would do, without starting its goroutine.
+		_ = c.ws.CloseNow()
+	}
 	c.cancel()
 	if c.closeStarted.CompareAndSwap(false, true) {
 		_ = c.ws.CloseNow()
@@ -604,7 +619,7 @@ const maxPooledBuf = 64 << 10
 // per read would cost allocations) and dispatches each in turn.
 func (c *Conn) readLoop() error {
 	for {
-		_, r, err := c.ws.Reader(c.ctx)
+		_, r, err := c.ws.Reader(ioCtx)
 		if err != nil {
 			return err
 		}
