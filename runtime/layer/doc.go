@@ -9,5 +9,9 @@
 // to its own connections; code without a WebSocket (an HTTP handler, a
 // worker) publishes through the same Layer. Delivery is asynchronous and
 // bounded: a subscriber that falls behind loses messages (counted) rather
-// than slowing publishers or other subscribers.
+// than slowing publishers or other subscribers. A subscriber whose deliver
+// func never blocks — the server's fan-out into bounded per-connection
+// queues — may ask for inline delivery instead (InlineSubscriber,
+// SubscribeInline), which skips the per-subscription queue and its
+// goroutine.
 package layer
