@@ -335,10 +335,7 @@ func (c *Conn) dispatch(frame []byte) {
 	if err != nil {
 		s.met.FrameReceived(c.ch.pattern, "unknown")
 		s.met.FrameError(c.ch.pattern, peekReason(err))
-		if s.log.Enabled(c.ctx, slog.LevelDebug) {
-			s.log.LogAttrs(c.ctx, slog.LevelDebug, "chanx: frame rejected",
-				slog.String("conn", c.id), slog.Uint64("msg_id", c.frames), slog.String("error", err.Error()))
-		}
+		c.logFrame(slog.LevelDebug, "chanx: frame rejected", slog.String("error", err.Error()))
 		c.answer(wire.ProblemsFrame([]wire.Problem{wire.PeekProblem(err, s.opts.Discriminator)}))
 		return
 	}
@@ -356,11 +353,8 @@ func (c *Conn) dispatch(frame []byte) {
 		}
 		s.met.FrameReceived(c.ch.pattern, "unknown")
 		s.met.FrameError(c.ch.pattern, metrics.ReasonUnknownAction)
-		if s.log.Enabled(c.ctx, slog.LevelDebug) {
-			s.log.LogAttrs(c.ctx, slog.LevelDebug, "chanx: frame rejected",
-				slog.String("conn", c.id), slog.Uint64("msg_id", c.frames), slog.String("action", string(action)),
-				slog.String("error", "unknown action"))
-		}
+		c.logFrame(slog.LevelDebug, "chanx: frame rejected", slog.String("action", string(action)),
+			slog.String("error", "unknown action"))
 		c.answer(wire.ProblemsFrame([]wire.Problem{wire.UnknownActionProblem(s.opts.Discriminator, string(action), c.ch.knownActions())}))
 		return
 	}
@@ -372,8 +366,7 @@ func (c *Conn) dispatch(frame []byte) {
 	}
 	reply, err := c.call(r, frame)
 	if debug {
-		s.log.LogAttrs(c.ctx, slog.LevelDebug, "chanx: frame handled",
-			slog.String("conn", c.id), slog.Uint64("msg_id", c.frames), slog.String("action", r.action),
+		c.logFrame(slog.LevelDebug, "chanx: frame handled", slog.String("action", r.action),
 			slog.Duration("duration", time.Since(start)), slog.Bool("ok", err == nil))
 	}
 	if err != nil {
@@ -389,8 +382,7 @@ func (c *Conn) dispatch(frame []byte) {
 		default:
 			if !errors.Is(err, errPanicked) {
 				s.met.FrameError(c.ch.pattern, metrics.ReasonHandler)
-				s.log.LogAttrs(c.ctx, slog.LevelWarn, "chanx: handler failed",
-					slog.String("conn", c.id), slog.Uint64("msg_id", c.frames), slog.String("action", r.action),
+				c.logFrame(slog.LevelWarn, "chanx: handler failed", slog.String("action", r.action),
 					slog.String("error", err.Error()))
 			}
 			c.answer(wire.HandlerErrorFrame(r.action))
@@ -412,8 +404,7 @@ func (c *Conn) dispatch(frame []byte) {
 	b, err := eb.encode(reply)
 	if err != nil {
 		s.met.FrameError(c.ch.pattern, metrics.ReasonHandler)
-		s.log.LogAttrs(c.ctx, slog.LevelWarn, "chanx: encode reply failed",
-			slog.String("conn", c.id), slog.Uint64("msg_id", c.frames), slog.String("action", r.action),
+		c.logFrame(slog.LevelWarn, "chanx: encode reply failed", slog.String("action", r.action),
 			slog.String("error", err.Error()))
 		c.answer(wire.HandlerErrorFrame(r.action))
 		return
@@ -423,13 +414,22 @@ func (c *Conn) dispatch(frame []byte) {
 
 var errPanicked = errors.New("server: handler panicked")
 
+// logFrame logs msg about the frame being dispatched, with the connection
+// id and the frame's msg_id in front of attrs, when level is enabled.
+func (c *Conn) logFrame(level slog.Level, msg string, attrs ...slog.Attr) {
+	if !c.srv.log.Enabled(c.ctx, level) {
+		return
+	}
+	c.srv.log.LogAttrs(c.ctx, level, msg,
+		append([]slog.Attr{slog.String("conn", c.id), slog.Uint64("msg_id", c.frames)}, attrs...)...)
+}
+
 // call runs a route, turning a panic into errPanicked after logging it.
 func (c *Conn) call(r *route, frame []byte) (reply any, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			c.srv.met.FrameError(c.ch.pattern, metrics.ReasonPanic)
-			c.srv.log.LogAttrs(c.ctx, slog.LevelError, "chanx: handler panicked",
-				slog.String("conn", c.id), slog.Uint64("msg_id", c.frames), slog.String("action", r.action),
+			c.logFrame(slog.LevelError, "chanx: handler panicked", slog.String("action", r.action),
 				slog.String("panic", fmt.Sprint(p)), slog.String("stack", string(stack())))
 			reply, err = nil, errPanicked
 		}

@@ -437,14 +437,12 @@ func (c *Conn) closeWith(code websocket.StatusCode, reason string) {
 // connection's context closes the socket, which aborts any Read or Write
 // in progress.
 func (c *Conn) kill() {
+	c.closeStarted.Store(true) // no close handshake starts after this
 	if c.unwatch() {
 		// What the watcher would do, without starting its goroutine.
 		_ = c.ws.CloseNow()
 	}
 	c.cancel()
-	if c.closeStarted.CompareAndSwap(false, true) {
-		_ = c.ws.CloseNow()
-	}
 }
 
 // wait ends the connection's background work: no new frames are queued
