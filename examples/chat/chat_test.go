@@ -221,7 +221,7 @@ func TestBadFramesKeepTheConnection(t *testing.T) {
 		{"missing field", `{"action":"new_chat_message","payload":{"message":"hi"}}`, `"loc":["payload","name"]`},
 		{"unknown action", `{"action":"shout","payload":null}`, `shout`},
 		{"not JSON", `{"action": nope`, `json_invalid`},
-		{"too deep", deep, `"type"`},
+		{"too deep", deep, `json_too_deep`},
 	} {
 		ann.sendRaw(tc.frame)
 		if got := ann.expectError(); !strings.Contains(got, tc.want) {

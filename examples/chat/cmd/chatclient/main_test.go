@@ -81,5 +81,6 @@ func TestTerminalClient(t *testing.T) {
 	waitFor("ann: hello there")
 	waitFor("(pong)")
 	io.WriteString(typing, strings.Repeat("x", 2001)+"\n")
-	waitFor("error: ")
+	// The server's validation error, naming the field and the limit.
+	waitFor("error: client: server error: payload.message: must have at most 2000 characters")
 }
