@@ -1,7 +1,6 @@
 package testredis
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"net"
@@ -200,23 +199,14 @@ func (p *proc) kill() {
 	<-p.done
 }
 
-// ping sends PING in RESP and checks for +PONG.
+// ping sends PING and checks for PONG.
 func ping(addr string) error {
-	c, err := net.DialTimeout("tcp", addr, time.Second)
+	got, err := command(addr, "PING")
 	if err != nil {
 		return err
 	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(time.Second))
-	if _, err := c.Write([]byte("PING\r\n")); err != nil {
-		return err
-	}
-	line, err := bufio.NewReader(c).ReadString('\n')
-	if err != nil {
-		return err
-	}
-	if line != "+PONG\r\n" {
-		return fmt.Errorf("ping %s: got %q", addr, line)
+	if got != "PONG" {
+		return fmt.Errorf("ping %s: got %q", addr, got)
 	}
 	return nil
 }
