@@ -165,17 +165,3 @@ func BenchmarkRedisGroupEcho(b *testing.B) {
 		})
 	}
 }
-
-func rawClientFlush(b *testing.B, url string, flushDelay time.Duration) rueidis.Client {
-	opt, err := rueidis.ParseURL(url)
-	if err != nil {
-		b.Fatal(err)
-	}
-	opt.MaxFlushDelay = flushDelay
-	c, err := rueidis.NewClient(opt)
-	if err != nil {
-		b.Fatalf("rueidis.NewClient: %v", err)
-	}
-	b.Cleanup(c.Close)
-	return c
-}

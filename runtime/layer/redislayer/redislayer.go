@@ -255,20 +255,16 @@ func (l *Layer) Publish(ctx context.Context, group string, m layer.Message) erro
 	nameLen := len(buf)
 	buf = appendEnvelope(buf, l.origin, m)
 	channel, payload := rueidis.BinaryString(buf[:nameLen]), rueidis.BinaryString(buf[nameLen:])
-	var err error
-	switch {
-	case l.opts.Sharded:
-		err = l.client.Do(ctx, l.client.B().Spublish().Channel(channel).Message(payload).Build()).Error()
-	case l.cluster:
-		node := l.nodes.pick(l.client, channel)
-		err = node.Do(ctx, node.B().Publish().Channel(channel).Message(payload).Build()).Error()
-		if err != nil {
-			l.nodes.forget() // the topology may have changed
-		}
-	default:
-		err = l.client.Do(ctx, l.client.B().Publish().Channel(channel).Message(payload).Build()).Error()
+	c := l.channelClient(channel)
+	var cmd rueidis.Completed
+	if l.opts.Sharded {
+		cmd = c.B().Spublish().Channel(channel).Message(payload).Build()
+	} else {
+		cmd = c.B().Publish().Channel(channel).Message(payload).Build()
 	}
+	err := c.Do(ctx, cmd).Error()
 	if err != nil {
+		l.nodes.forget() // on a cluster the topology may have changed
 		// The command may still sit in rueidis's pipeline after a context
 		// error, so its buffer is not reused.
 		l.publishErrors.Add(1)
@@ -549,7 +545,7 @@ func (l *Layer) receive(g *group) {
 	failing := false
 	for {
 		before := g.confirmations.Load()
-		c := l.subClient(g.channel)
+		c := l.channelClient(g.channel)
 		g.via.Store(&c)
 		err := c.Receive(ctx, l.subscribeCmd(c, g.channel), onMessage)
 		if !g.wanted.Load() || g.ctx.Err() != nil || errors.Is(err, rueidis.ErrClosing) {
@@ -609,13 +605,13 @@ func (l *Layer) onMessage(g *group, msg rueidis.PubSubMessage) {
 	_ = l.local.Publish(context.Background(), g.name, m) // fails only after Close
 }
 
-// subClient is the client a channel's subscription goes through: on a
-// cluster without sharding, the node its PUBLISHes go to (nodeCache).
-// rueidis would send an unkeyed SUBSCRIBE to any node, and a message that
-// entered the cluster at another node before the subscription could then
-// still reach it by the cluster bus, after Subscribe returned: a new
-// subscriber would get a message published before it subscribed.
-func (l *Layer) subClient(channel string) rueidis.Client {
+// channelClient is the client a channel's PUBLISH, SUBSCRIBE and
+// UNSUBSCRIBE go through: on a cluster without sharding, one node per
+// channel (nodeCache). rueidis would send these unkeyed commands to any
+// node; a publisher's messages could then overtake each other, and a
+// message that entered the cluster at another node before a subscription
+// could still reach it by the cluster bus after Subscribe returned.
+func (l *Layer) channelClient(channel string) rueidis.Client {
 	if l.cluster && !l.opts.Sharded {
 		return l.nodes.pick(l.client, channel)
 	}

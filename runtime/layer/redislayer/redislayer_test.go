@@ -123,10 +123,17 @@ func requireRedis7(t *testing.T, url string) {
 
 func rawClient(t testing.TB, url string) rueidis.Client {
 	t.Helper()
+	return rawClientFlush(t, url, 0)
+}
+
+// rawClientFlush is rawClient with rueidis's MaxFlushDelay set.
+func rawClientFlush(t testing.TB, url string, flushDelay time.Duration) rueidis.Client {
+	t.Helper()
 	opt, err := rueidis.ParseURL(url)
 	if err != nil {
 		t.Fatal(err)
 	}
+	opt.MaxFlushDelay = flushDelay
 	c, err := rueidis.NewClient(opt)
 	if err != nil {
 		t.Fatalf("rueidis.NewClient: %v", err)
