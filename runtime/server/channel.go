@@ -393,7 +393,7 @@ func (c *Conn) dispatch(frame []byte) {
 		c.answer(nil)
 		return
 	}
-	if b, ok := reply.([]byte); ok {
+	if b, ok := preEncoded(reply); ok {
 		c.answer(c.outgoing(b))
 		return
 	}
