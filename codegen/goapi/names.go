@@ -3,62 +3,18 @@ package goapi
 import (
 	"strconv"
 	"strings"
-	"unicode"
+
+	"github.com/chanxgo/chanx/codegen/golang"
 )
 
-// initialisms are written in capitals in Go names.
-var initialisms = map[string]string{
-	"id": "ID", "url": "URL", "uri": "URI", "http": "HTTP", "json": "JSON",
-	"api": "API", "uuid": "UUID", "ip": "IP", "ws": "WS", "html": "HTML",
-}
-
 // goName turns a document name (a channel, operation or message key) into
-// an exported Go identifier: words split at punctuation and at lower-to-
-// upper case changes, each capitalized; fallback when nothing usable is
-// left.
+// an exported Go identifier, spelled as golang.ExportedName spells it;
+// fallback when nothing usable is left.
 func goName(s, fallback string) string {
-	var words []string
-	var cur []rune
-	flush := func() {
-		if len(cur) > 0 {
-			words = append(words, string(cur))
-			cur = nil
-		}
+	if n := golang.ExportedName(s); n != "" {
+		return n
 	}
-	rs := []rune(s)
-	for i, r := range rs {
-		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
-			flush()
-			continue
-		}
-		if len(cur) > 0 && unicode.IsUpper(r) {
-			prev := cur[len(cur)-1]
-			nextLower := i+1 < len(rs) && unicode.IsLower(rs[i+1])
-			if unicode.IsLower(prev) || unicode.IsDigit(prev) || (unicode.IsUpper(prev) && nextLower) {
-				flush()
-			}
-		}
-		cur = append(cur, r)
-	}
-	flush()
-	var b strings.Builder
-	for _, w := range words {
-		if up, ok := initialisms[strings.ToLower(w)]; ok {
-			b.WriteString(up)
-			continue
-		}
-		r := []rune(w)
-		r[0] = unicode.ToUpper(r[0])
-		b.WriteString(string(r))
-	}
-	out := b.String()
-	if out == "" {
-		return fallback
-	}
-	if r := []rune(out)[0]; !unicode.IsLetter(r) || !unicode.IsUpper(r) || r > unicode.MaxASCII {
-		out = "X" + out
-	}
-	return out
+	return fallback
 }
 
 // namespace hands out unique identifiers within one Go scope in the order

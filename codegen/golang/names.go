@@ -14,9 +14,13 @@ var initialisms = map[string]string{
 	"html": "HTML", "xml": "XML", "sql": "SQL", "tcp": "TCP", "udp": "UDP",
 }
 
-// exportedName turns a schema, property or value name into an exported Go
-// identifier: words split at punctuation and case changes, each
-// capitalized; "" when nothing usable remains.
+// ExportedName turns a document name (a schema, property, value, channel,
+// operation or message name) into an exported Go identifier: words split
+// at punctuation and case changes, each capitalized, initialisms in
+// capitals; "" when nothing usable remains. codegen/goapi names its
+// declarations with it too, so both packages spell a name alike.
+func ExportedName(s string) string { return exportedName(s) }
+
 func exportedName(s string) string {
 	var words []string
 	var cur []rune
