@@ -113,7 +113,7 @@ func start(ctx context.Context, api *ir.API, opts Options) (map[string][]byte, *
 	if err != nil {
 		return nil, nil, fmt.Errorf("goapi: types.go: %w", err)
 	}
-	g := &gen{api: api, opts: opts, ns: newNamespace(), msgType: map[*ir.Message]string{}, wrapped: map[*ir.Message]bool{}}
+	g := &gen{api: api, opts: opts, ns: newNamespace(), msgType: map[*ir.Message]string{}}
 	for name := range decls {
 		g.ns.reserve(name)
 	}
@@ -132,7 +132,6 @@ func start(ctx context.Context, api *ir.API, opts Options) (map[string][]byte, *
 	for _, msg := range api.Messages {
 		if _, ok := g.msgType[msg]; !ok {
 			g.msgType[msg] = g.ns.take(goName(msg.Name, "Message") + "Message")
-			g.wrapped[msg] = true
 			g.wraps = append(g.wraps, msg)
 		}
 	}

@@ -18,10 +18,9 @@ type gen struct {
 	opts    Options
 	ns      *namespace
 	msgType map[*ir.Message]string
-	// wrapped marks messages kept as raw JSON in a struct declared here;
-	// wraps lists them in document order.
-	wrapped map[*ir.Message]bool
-	wraps   []*ir.Message
+	// wraps lists the messages kept as raw JSON in a struct declared
+	// here, in document order.
+	wraps []*ir.Message
 }
 
 // fileModel is what server.go.tmpl, client.go.tmpl and readme.md.tmpl
@@ -56,7 +55,6 @@ type wrapModel struct {
 type markerModel struct {
 	Type   string
 	Method string
-	Iface  string
 }
 
 type ifaceModel struct {
@@ -396,7 +394,7 @@ func (g *gen) replyType(m *fileModel, marked map[string]bool, want string, op *i
 		key := t + "." + iface.Method
 		if !marked[key] {
 			marked[key] = true
-			m.Markers = append(m.Markers, &markerModel{Type: t, Method: iface.Method, Iface: name})
+			m.Markers = append(m.Markers, &markerModel{Type: t, Method: iface.Method})
 		}
 	}
 	m.ReplyIfaces = append(m.ReplyIfaces, iface)
@@ -410,7 +408,6 @@ func (g *gen) clientModel() *fileModel {
 	if len(m.Wraps) > 0 {
 		imports["encoding/json"] = true
 	}
-	srvNames := newNamespace()
 	for _, s := range g.api.Servers {
 		if s.Protocol != "ws" && s.Protocol != "wss" {
 			continue
@@ -419,8 +416,7 @@ func (g *gen) clientModel() *fileModel {
 		if strings.Contains(s.Host, "://") {
 			url = s.Host + s.Pathname
 		}
-		name := g.ns.takeFamily("Server"+goName(s.Name, "Server"), func(b string) []string { return []string{b} })
-		srvNames.reserve(name)
+		name := g.ns.take("Server" + goName(s.Name, "Server"))
 		m.Servers = append(m.Servers, &serverModel{Const: name, URL: url, Doc: comment("", s.Description)})
 	}
 	marked := map[string]bool{}
@@ -503,7 +499,7 @@ func (g *gen) clientModel() *fileModel {
 			key := in.Type + "." + c.IncomingMark
 			if !marked[key] {
 				marked[key] = true
-				m.Markers = append(m.Markers, &markerModel{Type: in.Type, Method: c.IncomingMark, Iface: c.Incoming})
+				m.Markers = append(m.Markers, &markerModel{Type: in.Type, Method: c.IncomingMark})
 			}
 			if in.Action == "" {
 				c.Fallback = append(c.Fallback, in)

@@ -60,7 +60,6 @@ type field struct {
 	Doc      []string
 	Const    string // quoted Go literal of a const string field, "" if none
 	Index    int    // position in KeysVar
-	Zero     string // the Go zero value of Type
 	Decode   string // the statement decoding the field's JSON value
 	rep      *rep
 	schemas  []*ir.Schema

@@ -375,7 +375,7 @@ func (b *builder) fieldRep(f *field, owner string) *rep {
 
 // finishField decides the field's Go type and tag.
 func (b *builder) finishField(t *namedType, f *field) {
-	defer func() { f.Zero, f.Decode = zeroOf(f.Type, f.rep), decodeCall(f) }()
+	defer func() { f.Decode = decodeCall(f) }()
 	r := f.rep
 	if len(f.schemas) == 1 {
 		if s := f.schemas[0]; s.HasConst && r.kind == repString && r.named == nil {
@@ -629,24 +629,6 @@ func nullLost(r *rep) bool {
 		return false
 	}
 	return true
-}
-
-// zeroOf is the zero value of a field of Go type goType holding rep r.
-func zeroOf(goType string, r *rep) string {
-	if strings.HasPrefix(goType, "*") {
-		return "nil"
-	}
-	switch r.kind {
-	case repString:
-		return `""`
-	case repInt, repFloat:
-		return "0"
-	case repBool:
-		return "false"
-	case repStruct, repUnion, repTime:
-		return goType + "{}"
-	}
-	return "nil"
 }
 
 // decodeCall is the statement a struct's UnmarshalJSON runs for the
