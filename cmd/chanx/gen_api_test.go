@@ -82,10 +82,10 @@ func TestGenAPIUsage(t *testing.T) {
 		{[]string{"gen", "client", "-s", chatDoc}, 2, "chanx gen client: --output is required (see 'chanx gen client --help')\n"},
 		{[]string{"gen", "client", "-s", chatDoc, "-o", x, "extra"}, 2, "chanx gen client: unexpected argument \"extra\" (the document is given with --schema)\n"},
 		{[]string{"gen", "server", "-s", chatDoc, "-o", x, "--package", "my-api"}, 1, "chanx gen server: goapi: package name \"my-api\" is not a Go identifier\n"},
-		{[]string{"gen", "server", "-s", "missing.yaml", "-o", x}, 1, ""},
+		{[]string{"gen", "server", "-s", "missing.yaml", "-o", x}, 1, "chanx gen server: read missing.yaml: no such file or directory\n"},
 	} {
 		code, _, stderr := chanx(tc.args...)
-		if code != tc.code || (tc.want != "" && stderr != tc.want) {
+		if code != tc.code || stderr != tc.want {
 			t.Errorf("chanx %s: exit %d, stderr %q; want %d, %q", strings.Join(tc.args, " "), code, stderr, tc.code, tc.want)
 		}
 	}
@@ -102,7 +102,10 @@ func TestGenAPIFormatter(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	for name, want := range map[string]bool{"client.go": true, "types.go": true, "README.md": false} {
-		src, _ := os.ReadFile(filepath.Join(out, name))
+		src, err := os.ReadFile(filepath.Join(out, name))
+		if err != nil {
+			t.Fatal(err)
+		}
 		if got := strings.HasPrefix(string(src), "//formatted\n"); got != want {
 			t.Errorf("%s formatted: %v, want %v", name, got, want)
 		}
