@@ -37,10 +37,7 @@ func requestReply(ctx context.Context, ps servers, conns, depth int, d time.Dura
 	start := time.Now()
 	stopAt := start.Add(warm + d)
 	profiling := time.AfterFunc(warm, ps.startProfiles)
-	defer func() {
-		profiling.Stop()
-		ps.stopProfiles()
-	}()
+	defer profiling.Stop() // measureOnce stops the profiles
 	var total atomic.Int64
 	lat := newSampler(200_000)
 	var wg sync.WaitGroup
@@ -136,8 +133,7 @@ func broadcast(ctx context.Context, ps servers, members int, d time.Duration) (f
 			}
 		}()
 	}
-	ps.startProfiles()
-	defer ps.stopProfiles()
+	ps.startProfiles() // measureOnce stops them
 	start := time.Now()
 	var sent int64
 	for time.Since(start) < d {
@@ -182,8 +178,7 @@ func idleMemory(ctx context.Context, ps servers, n int) (figure, error) {
 	if err != nil {
 		return figure{}, err
 	}
-	ps.startProfiles()
-	defer ps.stopProfiles()
+	ps.startProfiles() // measureOnce stops them
 	var readers sync.WaitGroup
 	sessions, err := dialMany(ctx, p, n, func(i int) string { return fmt.Sprintf("idle%d", i%100) }, func(s *session) error {
 		if err := s.ping(ctx); err != nil {
@@ -222,8 +217,7 @@ func idleMemory(ctx context.Context, ps servers, n int) (figure, error) {
 // goroutines for d, and returns completed cycles per second.
 func churn(ctx context.Context, ps servers, workers int, d time.Duration) (figure, error) {
 	p := ps[0]
-	ps.startProfiles()
-	defer ps.stopProfiles()
+	ps.startProfiles() // measureOnce stops them
 	var total atomic.Int64
 	stopAt := time.Now().Add(d)
 	var wg sync.WaitGroup

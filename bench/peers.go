@@ -108,9 +108,10 @@ func (r *runningPeer) startProfile() {
 }
 
 // stopProfile asks a profiling peer to stop and flush its CPU profile
-// (SIGUSR2). The file is complete once the process has exited (stop).
+// (SIGUSR2), once. The file is complete once the process has exited
+// (stop).
 func (r *runningPeer) stopProfile() {
-	if r.profiled.Load() {
+	if r.profiled.Swap(false) {
 		_ = syscall.Kill(r.cmd.Process.Pid, syscall.SIGUSR2)
 	}
 }

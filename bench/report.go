@@ -88,13 +88,11 @@ func median(fs []figure) float64 {
 
 // latencies returns the latencies of the run with the median value.
 func latencies(fs []figure) (time.Duration, time.Duration) {
-	m := median(fs)
-	for _, f := range fs {
-		if f.value == m {
-			return f.p50.Round(time.Microsecond), f.p99.Round(time.Microsecond)
-		}
+	if len(fs) == 0 {
+		return 0, 0
 	}
-	return 0, 0
+	f := medianFigure(fs)
+	return f.p50.Round(time.Microsecond), f.p99.Round(time.Microsecond)
 }
 
 func num(v float64) string {
