@@ -97,13 +97,6 @@ func (d *Decoder) Members(data []byte, v any, o *Object, k *Keys, field func(i i
 				isNull := data[i] == 'n'
 				setBit(&o.seen, o.seenMore, f, true)
 				setBit(&o.null, o.nullMore, f, isNull)
-				if k.nullInside[f] && !isNull {
-					vEnd, err := scanValue(data, i, 1)
-					if err != nil {
-						return syntaxError(data)
-					}
-					o.findNulls(f, data[i:vEnd])
-				}
 				d.pos, d.keyLit = i, lit
 				field(f)
 				if d.bad {
@@ -113,6 +106,10 @@ func (d *Decoder) Members(data []byte, v any, o *Object, k *Keys, field func(i i
 					if d.pos, err = scanValue(data, i, 1); err != nil {
 						return syntaxError(data)
 					}
+				}
+				if k.nullInside[f] && !isNull {
+					// d.pos is the value's end: no second scan to find it.
+					o.findNulls(f, data[i:d.pos])
 				}
 				i = d.pos
 			} else {

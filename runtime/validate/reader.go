@@ -31,8 +31,6 @@ func syntaxError(data []byte) error {
 	return errors.New("invalid JSON: rejected by the chanx reader")
 }
 
-func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
-
 func isHex(c byte) bool {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
 }
