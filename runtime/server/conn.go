@@ -613,8 +613,9 @@ var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // maxPooledBuf keeps a rare huge frame's buffer from staying in the pool.
 const maxPooledBuf = 64 << 10
 
-// readLoop reads frames on the connection's long-lived context (a context
-// per read would cost allocations) and dispatches each in turn.
+// readLoop reads frames on ioCtx (a context per read would cost
+// allocations; cancelling the connection closes the socket instead) and
+// dispatches each in turn.
 func (c *Conn) readLoop() error {
 	for {
 		_, r, err := c.ws.Reader(ioCtx)

@@ -48,7 +48,8 @@
 //
 // # Connections
 //
-// Each connection reads on one long-lived context; its handlers run one at
+// Each connection reads in one loop (cancelling its context closes the
+// socket, which ends a read or write in progress); its handlers run one at
 // a time in arrival order. Writes go through a queue of at most
 // Options.SendQueue frames: the read loop writes its own replies when no
 // writer is running, and anything else (broadcasts, events) is written by a

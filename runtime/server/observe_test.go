@@ -33,7 +33,7 @@ func TestLogsAndMetrics(t *testing.T) {
 	var logs syncBuffer
 	met := newCounters()
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	srv, hs := newChat(t, Options{Logger: log, Metrics: met})
+	_, hs := newChat(t, Options{Logger: log, Metrics: met})
 	c := dial(t, hs, "/ws/chat/obs")
 	id := action2payload(t, c.roundTrip(`{"action":"whoami","payload":""}`))
 	c.roundTrip(`{"action":"echo","payload":"x"}`)
@@ -44,7 +44,6 @@ func TestLogsAndMetrics(t *testing.T) {
 	c.roundTrip(`{"action":"dance"}`)
 	c.ws.CloseNow()
 	eventually(t, "close logged", func() bool { return strings.Contains(logs.String(), "chanx: connection closed") })
-	_ = srv
 
 	for _, want := range []string{
 		`level=DEBUG msg="chanx: connection opened" conn=` + id + ` channel=/ws/chat/{room}`,
