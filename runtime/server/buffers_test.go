@@ -122,3 +122,60 @@ func readText(t *testing.T, br *bufio.Reader) string {
 	}
 	return string(p)
 }
+
+// fakeHijacker hands out one end of a pipe with net/http-sized buffers,
+// pending bytes already in the reader.
+type fakeHijacker struct {
+	http.ResponseWriter
+	conn    net.Conn
+	pending string
+}
+
+func (f *fakeHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	r := bufio.NewReaderSize(io.MultiReader(strings.NewReader(f.pending), f.conn), 4096)
+	if f.pending != "" {
+		r.Peek(len(f.pending))
+	}
+	return f.conn, bufio.NewReadWriter(r, bufio.NewWriterSize(f.conn, 4096)), nil
+}
+
+// The hijacked connection's buffers have the configured sizes (at least
+// what net/http had buffered), the pending bytes come first, and negative
+// sizes keep net/http's buffers.
+func TestHijackBufferSizes(t *testing.T) {
+	for _, tc := range []struct {
+		size, pendingLen, wantRead, wantWrite int
+	}{
+		{size: 0, pendingLen: 0, wantRead: DefaultReadBufferSize, wantWrite: DefaultWriteBufferSize},
+		{size: 64, pendingLen: 10, wantRead: 64, wantWrite: 64},
+		{size: 64, pendingLen: 100, wantRead: 100, wantWrite: 64},
+		{size: -1, pendingLen: 10, wantRead: 4096, wantWrite: 4096},
+	} {
+		t.Run(fmt.Sprintf("size=%d,pending=%d", tc.size, tc.pendingLen), func(t *testing.T) {
+			srv := New(Options{Logger: quietLogger(), ReadBufferSize: tc.size, WriteBufferSize: tc.size})
+			a, b := net.Pipe()
+			defer a.Close()
+			defer b.Close()
+			pending := strings.Repeat("p", tc.pendingLen)
+			w := srv.sizedBuffers(&fakeHijacker{conn: a, pending: pending})
+			_, brw, err := w.(http.Hijacker).Hijack()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := brw.Reader.Size(); got != tc.wantRead {
+				t.Errorf("reader size %d, want %d", got, tc.wantRead)
+			}
+			if got := brw.Writer.Size(); got != tc.wantWrite {
+				t.Errorf("writer size %d, want %d", got, tc.wantWrite)
+			}
+			go b.Write([]byte("after"))
+			got := make([]byte, tc.pendingLen+len("after"))
+			if _, err := io.ReadFull(brw.Reader, got); err != nil {
+				t.Fatal(err)
+			}
+			if want := pending + "after"; string(got) != want {
+				t.Errorf("read %q, want %q", got, want)
+			}
+		})
+	}
+}
