@@ -188,15 +188,15 @@ func replyValue[R any](r R) any {
 	return v
 }
 
+// problemsOf turns a ValidateWith error into the problems of an error
+// frame: wire.DecodeProblems for the errors it knows (validation, syntax,
+// type), a value_error carrying the message for anything else.
 func problemsOf(err error) []wire.Problem {
 	var ve *wire.ValidationError
-	if errors.As(err, &ve) {
-		return ve.Problems
-	}
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
-	if errors.As(err, &se) || errors.As(err, &te) {
-		return wire.DecodeProblems(err) // a fallback that decodes the frame itself
+	if errors.As(err, &ve) || errors.As(err, &se) || errors.As(err, &te) {
+		return wire.DecodeProblems(err)
 	}
 	return []wire.Problem{{Type: "value_error", Loc: []any{}, Msg: err.Error()}}
 }
