@@ -393,7 +393,7 @@ func (c *Conn) dispatch(frame []byte) {
 		c.answer(nil)
 		return
 	}
-	if b, ok := preEncoded(reply); ok {
+	if b, ok := wire.PreEncoded(reply); ok {
 		c.answer(c.outgoing(b))
 		return
 	}

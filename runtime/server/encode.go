@@ -99,18 +99,6 @@ func escapeHTML(b []byte) []byte {
 	return append(b[:0], out.Bytes()...)
 }
 
-// preEncoded returns frame's bytes when it is already encoded: []byte and
-// json.RawMessage go on the wire as they are, as wire.Encode sends them.
-func preEncoded(frame any) ([]byte, bool) {
-	switch f := frame.(type) {
-	case []byte:
-		return f, true
-	case json.RawMessage:
-		return f, true
-	}
-	return nil, false
-}
-
 // encodeFrame is wire.Encode for a frame that leaves this call (to the
 // layer or a connection's queue): []byte and json.RawMessage pass through,
 // a validate.JSONAppender appends itself, anything else goes through

@@ -33,17 +33,26 @@ type Frame struct {
 // already encoded frame and returned as is; anything else goes through
 // encoding/json.
 func Encode(frame any) ([]byte, error) {
-	switch f := frame.(type) {
-	case []byte:
-		return f, nil
-	case json.RawMessage:
-		return f, nil
+	if b, ok := PreEncoded(frame); ok {
+		return b, nil
 	}
 	b, err := json.Marshal(frame)
 	if err != nil {
 		return nil, errors.New("wire: encode frame: " + err.Error())
 	}
 	return b, nil
+}
+
+// PreEncoded returns frame's bytes when it is already encoded: []byte and
+// json.RawMessage go on the wire as they are.
+func PreEncoded(frame any) ([]byte, bool) {
+	switch f := frame.(type) {
+	case []byte:
+		return f, true
+	case json.RawMessage:
+		return f, true
+	}
+	return nil, false
 }
 
 // EncodeAction builds the frame {"action": action, "payload": payload}.
