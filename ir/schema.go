@@ -81,6 +81,12 @@ type Schema struct {
 	// Discriminator is AsyncAPI's discriminator keyword: the property whose
 	// value selects the oneOf/anyOf variant.
 	Discriminator string
+	// Union is spec/analyze's decision for a schema with oneOf or anyOf: the
+	// member whose value names the variant, one value per variant. nil when
+	// the variants are not told apart by a member (an untagged union), and
+	// always nil for schemas without oneOf/anyOf. Code generators and
+	// conformance read it; none of them infers a tag of its own.
+	Union *Tag
 	// Extensions holds the x-* keys, as JSON values.
 	Extensions map[string]any
 
@@ -120,4 +126,18 @@ func (s *Schema) Property(name string) *Schema {
 		}
 	}
 	return nil
+}
+
+// Tag is how a reader tells a list of alternatives apart by one member: the
+// variants of a union, or the messages of one channel and direction.
+type Tag struct {
+	// Property is the member (a top-level payload property for messages)
+	// whose value names the alternative.
+	Property string
+	// ByDiscriminator is true when Property comes from the schema's
+	// discriminator keyword rather than from const or single enum values.
+	ByDiscriminator bool
+	// Values holds, per alternative and in the schema's order (OneOf, else
+	// AnyOf), the string value that selects it.
+	Values []string
 }
