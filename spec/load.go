@@ -90,6 +90,10 @@ type Document struct {
 	// resolving thousands of $refs into a mapping of thousands of
 	// channels stays linear.
 	keys map[*yaml.Node]map[string]int
+	// chains memoizes where the $ref chain of each reference object ends
+	// (see chain), so that following every link of a long chain stays
+	// linear.
+	chains map[*yaml.Node]chainEnd
 	// bundled and bundleDiags memoize bundle: Validate and BundleJSON (which
 	// analyze.Build calls) both need the bundled tree of the same document.
 	bundled     *yaml.Node
@@ -171,7 +175,7 @@ func Parse(location string, data []byte, opts Options) (*Document, error) {
 }
 
 func newDocument(opts Options) *Document {
-	return &Document{opts: opts, files: map[string]*File{}, failed: map[string]error{}, keys: map[*yaml.Node]map[string]int{}}
+	return &Document{opts: opts, files: map[string]*File{}, failed: map[string]error{}, keys: map[*yaml.Node]map[string]int{}, chains: map[*yaml.Node]chainEnd{}}
 }
 
 // Files returns every file read so far, the root first, the others ordered
@@ -345,48 +349,6 @@ func RefOf(n *yaml.Node) string {
 	return r.Value
 }
 
-// Deref follows n while it is a reference object ({$ref: ...}), across
-// files, and returns the file and node it ends at. A chain that comes back
-// to itself is an error naming the cycle. Errors are *RefError values.
-func (d *Document) Deref(ctx context.Context, f *File, n *yaml.Node) (*File, *yaml.Node, error) {
-	nodes := []*yaml.Node{n}
-	labels := []string{""}
-	for {
-		ref := RefOf(n)
-		if ref == "" {
-			return f, n, nil
-		}
-		nf, nn, err := d.Resolve(ctx, f, ref)
-		if err != nil {
-			return nil, nil, &RefError{Pos: f.Pos(MapGet(n, "$ref")), Ref: ref, Msg: err.Error(), Err: err}
-		}
-		label := "#" + fragmentOf(ref)
-		if nf != d.Root {
-			label = nf.Location + label
-		}
-		for i, seen := range nodes {
-			if seen == nn {
-				cycle := append([]string{label}, labels[i+1:]...)
-				return nil, nil, &RefError{Pos: f.Pos(MapGet(n, "$ref")), Ref: ref, cycleStart: seen,
-					Msg: "$ref cycle: " + strings.Join(append(cycle, label), " -> ")}
-			}
-		}
-		nodes, labels = append(nodes, nn), append(labels, label)
-		f, n = nf, nn
-	}
-}
-
-// cycleThrough reports whether following n's $ref chain comes back to n,
-// and names the cycle.
-func (d *Document) cycleThrough(ctx context.Context, f *File, n *yaml.Node) (string, bool) {
-	_, _, err := d.Deref(ctx, f, n)
-	var re *RefError
-	if errors.As(err, &re) && re.cycleStart == n {
-		return re.Msg, true
-	}
-	return "", false
-}
-
 // RefError is a $ref that cannot be followed, at the position of its $ref
 // value.
 type RefError struct {
@@ -394,8 +356,6 @@ type RefError struct {
 	Ref string
 	Msg string
 	Err error
-	// cycleStart is the node a $ref cycle came back to.
-	cycleStart *yaml.Node
 }
 
 func (e *RefError) Error() string { return e.Pos.String() + ": " + e.Msg }
