@@ -94,4 +94,3 @@ func TestRefChainIsLinear(t *testing.T) {
 		})
 	}
 }
-
