@@ -82,7 +82,7 @@ func runGenAPI(c *cli.Context, target string, generate func(context.Context, *ir
 	if pkg == "" {
 		pkg = packageName(out)
 	}
-	doc, err := spec.Load(c.Context, loc, spec.Options{NoRemote: c.Bool("no-remote")})
+	doc, err := spec.Load(c.Context, loc, loadOptions(c))
 	if err != nil {
 		return cli.Exit(fmt.Sprintf("%s: %v", name, err), 1)
 	}

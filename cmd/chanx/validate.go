@@ -48,13 +48,12 @@ func validateCommand() *cli.Command {
 	return &cli.Command{
 		Name:        "validate",
 		Usage:       "check an AsyncAPI document and report every problem at file:line:col",
-		UsageText:   "chanx validate --schema PATH|URL [--format text|json] [--no-remote]",
+		UsageText:   "chanx validate --schema PATH|URL [--format text|json] [--no-remote] [--ref-root DIR] [--allow-private-refs]",
 		Description: validateDescription,
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "schema", Aliases: []string{"s"}, Usage: "the AsyncAPI document to check: a file path or an http(s) URL (required)"},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "output: \"text\" (problems on stderr, a summary line on stdout) or \"json\" (one object on stdout)"},
-			&cli.BoolFlag{Name: "no-remote", Usage: "never fetch http(s) $refs; each one becomes an error (the document itself may still be a URL)"},
-		},
+		}, loadFlags()...),
 		Action: runValidate,
 	}
 }
@@ -75,7 +74,7 @@ func runValidate(c *cli.Context) error {
 	if format != "text" && format != "json" {
 		return cli.Exit(fmt.Sprintf("chanx validate: --format must be text or json, not %q", format), 2)
 	}
-	r := validate(c.Context, loc, spec.Options{NoRemote: c.Bool("no-remote")})
+	r := validate(c.Context, loc, loadOptions(c))
 	if format == "json" {
 		if err := writeJSONReport(c.App.Writer, r); err != nil {
 			return cli.Exit(fmt.Sprintf("chanx validate: %v", err), 1)
