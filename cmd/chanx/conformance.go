@@ -180,7 +180,7 @@ func conformanceOptions(c *cli.Context) ([]conformance.Option, error) {
 }
 
 func loadForConformance(ctx context.Context, loc string, opts spec.Options) (*ir.API, error) {
-	doc, err := spec.Load(ctx, loc, opts)
+	doc, err := loadDocument(ctx, loc, opts)
 	if err != nil {
 		return nil, fmt.Errorf("chanx conformance: %w", err)
 	}

@@ -15,7 +15,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/chanxgo/chanx/codegen"
-	"github.com/chanxgo/chanx/spec"
 	"github.com/chanxgo/chanx/spec/analyze"
 )
 
@@ -85,7 +84,7 @@ func runGenTypes(c *cli.Context) error {
 	if pkg == "" {
 		pkg = packageName(out)
 	}
-	doc, err := spec.Load(c.Context, loc, loadOptions(c))
+	doc, err := loadDocument(c.Context, loc, loadOptions(c))
 	if err != nil {
 		return cli.Exit(fmt.Sprintf("chanx gen types: %v", err), 1)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"time"
@@ -55,4 +56,21 @@ func loadOptions(c *cli.Context) spec.Options {
 		RemoteBudget:   c.Duration("remote-budget"),
 		RemoteMaxBytes: c.Int64("remote-max-bytes"),
 	}
+}
+
+// loadDocument loads the document at loc and follows every $ref it holds,
+// so that a refused or broken $ref anywhere (in an example or a
+// description too, which analysis does not follow but the bundle a
+// generated server embeds does) stops the command with its position before
+// anything is generated. The bundle is kept in doc, so analyze.Build does
+// not build it again.
+func loadDocument(ctx context.Context, loc string, opts spec.Options) (*spec.Document, error) {
+	doc, err := spec.Load(ctx, loc, opts)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := spec.BundleJSON(ctx, doc); err != nil {
+		return nil, err
+	}
+	return doc, nil
 }

@@ -37,6 +37,12 @@ JSON output (--format json): one object on stdout, whatever the outcome:
     "summary": {"channels", "operations", "messages", "discriminators": [...]}}
 ("summary" only when the document is valid).
 
+What a document may make chanx read is bounded (the same on every command
+that loads one): local $refs read regular files in the document's folder
+and below (--ref-root DIR widens it); remote $refs reach public addresses
+only (--allow-private-refs), within --remote-budget and --remote-max-bytes
+for the whole run, or none at all with --no-remote.
+
 Problems inside bindings of protocols other than ws/wss, and payloads in a
 schemaFormat chanx does not read (Avro, RAML, Protobuf), are warnings;
 their $refs are not fetched.
