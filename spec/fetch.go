@@ -62,7 +62,7 @@ func (d *Document) readFile(abs, shown string, root bool) ([]byte, error) {
 			return fail(fmt.Errorf("%s holds the system's live state, not documents; $refs never read under /proc, /sys or /dev", sys))
 		}
 		if !within(d.fileRoot, abs) {
-			return fail(fmt.Errorf("the file is outside %s, the folder local $refs may read (--ref-root DIR widens it)", d.fileRoot))
+			return fail(fmt.Errorf("the file is outside %s, the folder local $refs may read (--ref-root DIR widens it)", d.fileRootShown))
 		}
 		real, err := filepath.EvalSymlinks(abs)
 		if err != nil {
@@ -76,7 +76,7 @@ func (d *Document) readFile(abs, shown string, root bool) ([]byte, error) {
 			if sys := systemFolder(real); sys != "" {
 				return fail(fmt.Errorf("the file is a symbolic link to %s; $refs never read under /proc, /sys or /dev", real))
 			}
-			return fail(fmt.Errorf("the file is a symbolic link to %s, outside %s, the folder local $refs may read (--ref-root DIR widens it)", real, d.fileRoot))
+			return fail(fmt.Errorf("the file is a symbolic link to %s, outside %s, the folder local $refs may read (--ref-root DIR widens it)", real, d.fileRootShown))
 		}
 		st, err := os.Stat(real)
 		if err != nil {

@@ -134,9 +134,10 @@ type Document struct {
 	bundled     *yaml.Node
 	bundleDiags Diagnostics
 	// fileRoot is the folder file $refs may read ("" when the document
-	// was read from a URL); remote is the state of remote fetches.
-	fileRoot string
-	remote   remoteState
+	// was read from a URL), fileRootShown the same as diagnostics name it;
+	// remote is the state of remote fetches.
+	fileRoot, fileRootShown string
+	remote                  remoteState
 }
 
 // largeMapping is the number of entries from which a mapping's keys are
@@ -187,7 +188,7 @@ func Load(ctx context.Context, location string, opts Options) (*Document, error)
 	if err != nil {
 		return nil, err
 	}
-	d, err := newDocument(abs, opts)
+	d, err := newDocument(location, abs, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +207,7 @@ func Parse(location string, data []byte, opts Options) (*Document, error) {
 	if err != nil {
 		return nil, err
 	}
-	d, err := newDocument(abs, opts)
+	d, err := newDocument(location, abs, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -219,22 +220,26 @@ func Parse(location string, data []byte, opts Options) (*Document, error) {
 	return d, nil
 }
 
-// newDocument prepares a Document whose root file is at abs.
-func newDocument(abs string, opts Options) (*Document, error) {
+// newDocument prepares a Document whose root file, named location, is at
+// abs.
+func newDocument(location, abs string, opts Options) (*Document, error) {
 	d := &Document{opts: opts, files: map[string]*File{}, failed: map[string]error{}, keys: map[*yaml.Node]map[string]int{}, chains: map[*yaml.Node]chainEnd{}}
 	if isURL(abs) {
 		d.remote.rootHost = hostPort(abs)
 		return d, nil
 	}
-	root := opts.FileRoot
-	if root == "" {
-		root = filepath.Dir(abs)
+	shown := filepath.Clean(opts.FileRoot)
+	if opts.FileRoot == "" {
+		shown = filepath.Dir(location)
 	}
-	root, err := filepath.Abs(root)
+	root, err := filepath.Abs(shown)
 	if err != nil {
-		return nil, fmt.Errorf("resolve the $ref root %s: %w", opts.FileRoot, err)
+		return nil, fmt.Errorf("resolve the $ref root %s: %w", shown, err)
 	}
-	d.fileRoot = root
+	if shown == "." {
+		shown = root
+	}
+	d.fileRoot, d.fileRootShown = root, shown
 	return d, nil
 }
 
