@@ -86,3 +86,47 @@ func TestAliasExpansionBounded(t *testing.T) {
 		})
 	}
 }
+
+// TestMemoryProportionalToDocument pins what loading and validating cost in
+// memory, as multiples of the document's size (issue 19: gen server needed
+// about 400 times a document's size). Measured on the 2.4 KB-per-channel
+// document of bench_test.go at 1 MB and 6 MB: the loaded Document (yaml
+// nodes with positions, the document's bytes) holds 16 to 18 times the
+// document's size; Validate (the JSON value the schema validator walks,
+// and the validator's own scopes) allocates 90 to 110 times it in all
+// and peaks at about 55 times it (313 MB for 5.9 MB, analyze.Build
+// included), going back to the Document's size when it returns. The bounds below leave room for a different Go version.
+func TestMemoryProportionalToDocument(t *testing.T) {
+	if _, err := officialSchema("3.0.0"); err != nil { // compiled once per process, outside the measure
+		t.Fatal(err)
+	}
+	data := largeDocument(400)
+	var before, loaded, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	doc, err := Parse("large.yaml", data, Options{NoRemote: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&loaded)
+	if diags := Validate(context.Background(), doc); len(diags) > 0 {
+		t.Fatal(diags.Err())
+	}
+	if _, err := BundleJSON(context.Background(), doc); err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	size := float64(len(data))
+	held := float64(loaded.HeapAlloc-before.HeapAlloc) / size
+	allocated := float64(after.TotalAlloc-before.TotalAlloc) / size
+	t.Logf("%d bytes: the Document holds %.0f×, load+validate+bundle allocate %.0f×", len(data), held, allocated)
+	if held > 40 {
+		t.Errorf("the loaded document holds %.0f times its size, want about 17", held)
+	}
+	if allocated > 250 {
+		t.Errorf("load, validate and bundle allocate %.0f times the document's size, want about 100", allocated)
+	}
+	runtime.KeepAlive(doc)
+}
