@@ -157,3 +157,33 @@ func TestAddressKind(t *testing.T) {
 		}
 	}
 }
+
+// TestPrivateRedirectRefused: the host of a document Load was given as a
+// URL may be private (the caller named it), but a redirect from it to
+// another private address is dialled, and refused, like any other.
+func TestPrivateRedirectRefused(t *testing.T) {
+	inner := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("m:\n  payload: {type: object}\n"))
+	}))
+	defer inner.Close()
+	outer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/asyncapi.yaml":
+			w.Write(manyRefsDoc(".", 2))
+		case "/0.yaml":
+			w.Write([]byte("m:\n  payload: {type: object}\n"))
+		default:
+			http.Redirect(w, r, inner.URL+r.URL.Path, http.StatusFound)
+		}
+	}))
+	defer outer.Close()
+	doc, err := Load(context.Background(), outer.URL+"/asyncapi.yaml", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	diags := Validate(context.Background(), doc)
+	want := `$ref "./1.yaml#/m": fetch ` + outer.URL + "/1.yaml: 127.0.0.1 is a loopback address; remote $refs may not reach loopback, link-local or private addresses (--allow-private-refs allows it)"
+	if len(diags) != 1 || diags[0].Message != want {
+		t.Errorf("got %v\nwant one diagnostic: %s", diags, want)
+	}
+}
