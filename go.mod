@@ -1,6 +1,6 @@
 module github.com/chanxgo/chanx
 
-go 1.26.8
+go 1.26.0
 
 require (
 	github.com/asyncapi/spec-json-schemas/v6 v6.11.1
