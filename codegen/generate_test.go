@@ -20,7 +20,9 @@ import (
 
 func load(t testing.TB, path string) *ir.API {
 	t.Helper()
-	doc, err := spec.Load(context.Background(), path, spec.Options{NoRemote: true})
+	// The parent folder is the $ref root: the social-media documents
+	// share ../common.
+	doc, err := spec.Load(context.Background(), path, spec.Options{NoRemote: true, FileRoot: filepath.Dir(filepath.Dir(path))})
 	if err != nil {
 		t.Fatal(err)
 	}
