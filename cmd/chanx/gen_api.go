@@ -9,7 +9,6 @@ import (
 
 	"github.com/chanxgo/chanx/codegen/goapi"
 	"github.com/chanxgo/chanx/ir"
-	"github.com/chanxgo/chanx/spec"
 	"github.com/chanxgo/chanx/spec/analyze"
 )
 
@@ -82,7 +81,7 @@ func runGenAPI(c *cli.Context, target string, generate func(context.Context, *ir
 	if pkg == "" {
 		pkg = packageName(out)
 	}
-	doc, err := spec.Load(c.Context, loc, spec.Options{NoRemote: c.Bool("no-remote")})
+	doc, err := loadDocument(c.Context, loc, loadOptions(c))
 	if err != nil {
 		return cli.Exit(fmt.Sprintf("%s: %v", name, err), 1)
 	}
