@@ -125,13 +125,10 @@ type invalidError struct{ err error }
 func (e *invalidError) Error() string { return e.err.Error() }
 func (e *invalidError) Unwrap() error { return e.err }
 
-// builtinActions are the protocol's own server frames; receiving one with
-// no handler is normal, not an invalid message.
+// isBuiltin reports whether action is one of the protocol's own server
+// frames (wire.Builtins); receiving one with no handler is normal, not an
+// invalid message.
 func isBuiltin(action string) bool {
-	switch action {
-	case wire.ActionPong, wire.ActionComplete, wire.ActionGroupComplete,
-		wire.ActionEventComplete, wire.ActionAuthentication:
-		return true
-	}
-	return false
+	b, ok := wire.LookupBuiltin(action, wire.ServerToClient)
+	return ok && b.Name != wire.ActionError
 }
