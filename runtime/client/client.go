@@ -27,10 +27,10 @@ const closeTimeout = 5 * time.Second
 // when the connection drops. Send, Request and Close may be called from any
 // goroutine. A Client is used once: after it ends, make a new one.
 type Client struct {
-	url     string
-	opts    Options
-	env     *wire.Envelope // the frame shape: discriminator key, built-in frames
-	logger  *slog.Logger
+	url    string
+	opts   Options
+	env    *wire.Envelope // the frame shape: discriminator key, built-in frames
+	logger *slog.Logger
 
 	handlersMu sync.Mutex // serialises writers; readers load the map
 	handlers   atomic.Pointer[map[string]handlerFunc]
