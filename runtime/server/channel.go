@@ -101,7 +101,8 @@ func ValidateWith(validate func(frame []byte) error) HandleOption {
 // decoded once into a new T, validated (the ValidateWith fallback on the
 // raw frame, then T's wire.Validator), and passed to h. What h returns is sent to the
 // sender, unless it is nil; an error is answered with the handler-error
-// frame, except a *wire.ValidationError, answered with its problems.
+// frame, except a *wire.ValidationError, answered with its problems, and
+// an *Error, answered with its code and message.
 //
 // The frame is decoded as json.Unmarshal decodes it; for a struct chanx
 // generated, by calling its UnmarshalJSON directly, which checks the text
@@ -380,11 +381,19 @@ func (c *Conn) dispatch(frame []byte) {
 	}
 	if err != nil {
 		var inv *invalidFrame
+		var ce *Error
 		var ve *wire.ValidationError
 		switch {
 		case errors.As(err, &inv):
 			s.met.FrameError(c.ch.pattern, metrics.ReasonValidation)
 			c.answer(env.Problems(inv.problems))
+		case errors.As(err, &ce):
+			// A coded error is an answer the handler chose: logged below
+			// Warn, with its code.
+			s.met.FrameError(c.ch.pattern, metrics.ReasonHandler)
+			c.logFrame(slog.LevelInfo, "chanx: handler failed", slog.String("action", r.action),
+				slog.String("code", ce.code), slog.String("error", err.Error()))
+			c.answer(ce.frame(env, r.action))
 		case errors.As(err, &ve):
 			s.met.FrameError(c.ch.pattern, metrics.ReasonValidation)
 			c.answer(env.Problems(ve.Problems))
