@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -12,6 +13,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/aymanbagabas/go-udiff"
 	"github.com/urfave/cli/v2"
 
 	"github.com/chanxgo/chanx/codegen"
@@ -52,7 +54,7 @@ func genCommand() *cli.Command {
 		}
 	}
 	sub := []*cli.Command{
-		{Name: "types", Usage: "generate the Go types and validators of a document's messages", UsageText: "chanx gen types -s PATH|URL -o DIR [--package NAME] [--check]", Description: genTypesDescription, Flags: flags(), Action: runGenTypes},
+		{Name: "types", Usage: "generate the Go types and validators of a document's messages", UsageText: "chanx gen types -s PATH|URL -o DIR [--package NAME] [--check]", Description: genTypesDescription, Flags: flags(), Action: func(c *cli.Context) error { return runGen(c, "types", genTypesTargets) }},
 		genServerCommand(flags()),
 		genClientCommand(flags()),
 	}
@@ -72,15 +74,37 @@ func genCommand() *cli.Command {
 	}
 }
 
-func runGenTypes(c *cli.Context) error {
+// genTypesTargets are the languages of 'chanx gen types'.
+var genTypesTargets = codegen.NewTargets("types package").Add("go", codegen.GoTypes)
+
+// runGen is 'chanx gen types|server|client': the document is loaded and
+// analyzed, the target chosen by --lang (go where the command has no such
+// flag) generates everything in memory, and only then is the output
+// formatted and written, or compared with the directory for --check; bad
+// input leaves the directory untouched.
+func runGen(c *cli.Context, kind string, targets *codegen.Targets) error {
+	name := "chanx gen " + kind
 	loc, out := c.String("schema"), c.String("output")
 	switch {
 	case c.Args().Present():
-		return cli.Exit(fmt.Sprintf("chanx gen types: unexpected argument %q (the document is given with --schema)", c.Args().First()), 2)
+		return cli.Exit(fmt.Sprintf("%s: unexpected argument %q (the document is given with --schema)", name, c.Args().First()), 2)
 	case loc == "":
-		return cli.Exit("chanx gen types: --schema is required (see 'chanx gen types --help')", 2)
+		return cli.Exit(fmt.Sprintf("%s: --schema is required (see '%s --help')", name, name), 2)
 	case out == "":
-		return cli.Exit("chanx gen types: --output is required (see 'chanx gen types --help')", 2)
+		return cli.Exit(fmt.Sprintf("%s: --output is required (see '%s --help')", name, name), 2)
+	}
+	lang := "go"
+	if c.IsSet("lang") {
+		lang = c.String("lang")
+	}
+	target, err := targets.Lookup(lang)
+	switch {
+	case errors.Is(err, codegen.ErrUnknownLanguage):
+		return cli.Exit(fmt.Sprintf("%s: unknown language %q for --lang; want one of %s (see '%s --help')", name, lang, strings.Join(targets.Languages(), ", "), name), 2)
+	case errors.Is(err, codegen.ErrNotAvailable):
+		return cli.Exit(fmt.Sprintf("%s: %v (see '%s --help')", name, err, name), 2)
+	case err != nil:
+		return cli.Exit(fmt.Sprintf("%s: %v", name, err), 2)
 	}
 	pkg := c.String("package")
 	if pkg == "" {
@@ -88,38 +112,48 @@ func runGenTypes(c *cli.Context) error {
 	}
 	doc, err := spec.Load(c.Context, loc, spec.Options{NoRemote: c.Bool("no-remote")})
 	if err != nil {
-		return cli.Exit(fmt.Sprintf("chanx gen types: %v", err), 1)
+		return cli.Exit(fmt.Sprintf("%s: %v", name, err), 1)
 	}
 	api, diags := analyze.Build(c.Context, doc)
 	for _, d := range diags {
 		fmt.Fprintln(c.App.ErrWriter, d.String())
 	}
 	if diags.HasErrors() {
-		return cli.Exit("chanx gen types: the document has problems; nothing generated", 1)
+		return cli.Exit(name+": the document has problems; nothing generated", 1)
 	}
-	files, err := codegen.Generate(c.Context, api, codegen.Options{Package: pkg, Source: filepath.ToSlash(loc), NoFormat: c.Bool("no-format") || c.String("formatter") != "", TypedFormats: c.Bool("typed-formats")})
+	formatter := c.String("formatter")
+	files, err := target.Generate(c.Context, api, codegen.Options{
+		Package:      pkg,
+		Source:       filepath.ToSlash(loc),
+		NoFormat:     c.Bool("no-format") || formatter != "",
+		TypedFormats: c.Bool("typed-formats"),
+		NoReadme:     c.Bool("no-readme"),
+	})
 	if err != nil {
-		return cli.Exit(fmt.Sprintf("chanx gen types: %v", err), 1)
+		return cli.Exit(fmt.Sprintf("%s: %v", name, err), 1)
 	}
-	if f := c.String("formatter"); f != "" && !c.Bool("no-format") {
-		for name, src := range files {
-			formatted, err := runFormatter(c.Context, f, src)
-			if err != nil {
-				return cli.Exit(fmt.Sprintf("chanx gen types: --formatter %s on %s: %v", f, name, err), 1)
+	if formatter != "" && !c.Bool("no-format") {
+		for _, file := range sortedNames(files) {
+			if filepath.Ext(file) != ".go" {
+				continue
 			}
-			files[name] = formatted
+			formatted, err := runFormatter(c.Context, formatter, files[file])
+			if err != nil {
+				return cli.Exit(fmt.Sprintf("%s: --formatter %s on %s: %v", name, formatter, file, err), 1)
+			}
+			files[file] = formatted
 		}
 	}
 	if c.Bool("check") {
 		stale, report := checkOutput(out, files)
 		if stale {
 			fmt.Fprint(c.App.Writer, report)
-			return cli.Exit(fmt.Sprintf("chanx gen types: %s is stale; regenerate it", out), 1)
+			return cli.Exit(fmt.Sprintf("%s: %s is stale; regenerate it", name, out), 1)
 		}
 		return nil
 	}
 	if err := writeOutput(out, files, c.Bool("clear-output")); err != nil {
-		return cli.Exit(fmt.Sprintf("chanx gen types: %v", err), 1)
+		return cli.Exit(fmt.Sprintf("%s: %v", name, err), 1)
 	}
 	return nil
 }
@@ -212,7 +246,7 @@ func checkOutput(dir string, files map[string][]byte) (stale bool, report string
 		}
 		if !bytes.Equal(have, files[name]) {
 			stale = true
-			b.WriteString(lineDiff(path+" (on disk)", path+" (generated)", string(have), string(files[name])))
+			b.WriteString(udiff.Unified(path+" (on disk)", path+" (generated)", string(have), string(files[name])))
 		}
 	}
 	for _, name := range generatedFiles(dir) {
@@ -231,36 +265,4 @@ func sortedNames(files map[string][]byte) []string {
 	}
 	sort.Strings(names)
 	return names
-}
-
-// lineDiff is a small unified-style diff: the changed region between the
-// common prefix and suffix of the two texts' lines, with 3 lines of
-// context. Enough to see what went stale.
-func lineDiff(nameA, nameB, a, b string) string {
-	la, lb := strings.Split(a, "\n"), strings.Split(b, "\n")
-	pre := 0
-	for pre < len(la) && pre < len(lb) && la[pre] == lb[pre] {
-		pre++
-	}
-	suf := 0
-	for suf < len(la)-pre && suf < len(lb)-pre && la[len(la)-1-suf] == lb[len(lb)-1-suf] {
-		suf++
-	}
-	var out strings.Builder
-	fmt.Fprintf(&out, "--- %s\n+++ %s\n", nameA, nameB)
-	start := max(pre-3, 0)
-	fmt.Fprintf(&out, "@@ -%d +%d @@\n", start+1, start+1)
-	for i := start; i < pre; i++ {
-		fmt.Fprintf(&out, " %s\n", la[i])
-	}
-	for i := pre; i < len(la)-suf; i++ {
-		fmt.Fprintf(&out, "-%s\n", la[i])
-	}
-	for i := pre; i < len(lb)-suf; i++ {
-		fmt.Fprintf(&out, "+%s\n", lb[i])
-	}
-	for i := len(la) - suf; i < len(la) && i < len(la)-suf+3; i++ {
-		fmt.Fprintf(&out, " %s\n", la[i])
-	}
-	return out.String()
 }

@@ -100,3 +100,41 @@ func TestPackageName(t *testing.T) {
 		}
 	}
 }
+
+// TestGenCheckDiffHasEveryHunk: --check prints a unified diff with a hunk
+// per changed place, not one region from the first change to the last.
+func TestGenCheckDiffHasEveryHunk(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "chatapi")
+	if code, _, stderr := chanx("gen", "types", "-s", chatDoc, "-o", out); code != 0 {
+		t.Fatalf("gen types: exit %d: %s", code, stderr)
+	}
+	path := filepath.Join(out, "types.go")
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(src), "\n")
+	if len(lines) < 100 {
+		t.Fatalf("types.go has only %d lines", len(lines))
+	}
+	lines[2] = "// edited near the top"
+	lines[len(lines)-10] = "// edited near the end"
+	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, _ := chanx("gen", "types", "-s", chatDoc, "-o", out, "--check")
+	if code != 1 {
+		t.Fatalf("--check on stale output: exit %d", code)
+	}
+	if n := strings.Count(stdout, "\n@@ "); n != 2 {
+		t.Errorf("want 2 hunks, got %d:\n%s", n, stdout)
+	}
+	for _, want := range []string{"--- " + path + " (on disk)\n+++ " + path + " (generated)\n", "-// edited near the top\n", "-// edited near the end\n"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("diff lacks %q:\n%s", want, stdout)
+		}
+	}
+	if strings.Count(stdout, "\n-") != 2 || strings.Count(stdout, "\n+") != 3 { // two lines each way, and the +++ header
+		t.Errorf("the diff shows more than the two changed lines:\n%s", stdout)
+	}
+}
