@@ -1,6 +1,7 @@
 package shape
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -8,17 +9,31 @@ import (
 
 // Describe writes sh in a compact notation, for tests and for reading
 // what the layer decided: "object Foo{id: integer, note?: nullable(string)}",
-// "union oneOf tag type{a: object A{...}, ...}", "list(enum[x y])". An
-// Object or Union met again inside itself is written by its name (or
-// "^" when it has none), so a recursive shape ends.
+// "union oneOf tag type{"a": object A{...}, ...}", "list(enum[x y])". A
+// named Object or Union is written out once, then by its name; an unnamed
+// one met again inside itself is "^", so a recursive shape ends.
 func Describe(sh *Shape) string {
+	return NewDescriber().Describe(sh)
+}
+
+// Describer describes several shapes, writing each named Object or Union
+// out in full only the first time.
+type Describer struct {
+	done map[*Shape]bool
+}
+
+// NewDescriber returns a Describer that has written nothing yet.
+func NewDescriber() *Describer { return &Describer{done: map[*Shape]bool{}} }
+
+// Describe is the package's Describe, sharing what d wrote before.
+func (d *Describer) Describe(sh *Shape) string {
 	var b strings.Builder
-	describe(&b, sh, map[*Shape]bool{})
+	d.describe(&b, sh, map[*Shape]bool{})
 	return b.String()
 }
 
-func describe(b *strings.Builder, sh *Shape, open map[*Shape]bool) {
-	if open[sh] {
+func (d *Describer) describe(b *strings.Builder, sh *Shape, open map[*Shape]bool) {
+	if open[sh] || (sh.Name != "" && d.done[sh]) {
 		if sh.Name != "" {
 			b.WriteString(sh.Name)
 		} else {
@@ -41,7 +56,7 @@ func describe(b *strings.Builder, sh *Shape, open map[*Shape]bool) {
 		b.WriteString("[" + strings.Join(sh.Values, " ") + "]")
 	case Nullable, List, Map:
 		b.WriteString("(")
-		describe(b, sh.Elem, open)
+		d.describe(b, sh.Elem, open)
 		b.WriteString(")")
 	case Tuple:
 		b.WriteString("(")
@@ -49,14 +64,15 @@ func describe(b *strings.Builder, sh *Shape, open map[*Shape]bool) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			describe(b, p, open)
+			d.describe(b, p, open)
 		}
 		if sh.Rest != nil {
 			b.WriteString(", ...")
-			describe(b, sh.Rest, open)
+			d.describe(b, sh.Rest, open)
 		}
 		b.WriteString(")")
 	case Object:
+		d.done[sh] = true
 		open[sh] = true
 		defer delete(open, sh)
 		if sh.Name != "" {
@@ -75,10 +91,11 @@ func describe(b *strings.Builder, sh *Shape, open map[*Shape]bool) {
 				b.WriteString("?")
 			}
 			b.WriteString(": ")
-			describe(b, m.Shape, open)
+			d.describe(b, m.Shape, open)
 		}
 		b.WriteString("}")
 	case Union:
+		d.done[sh] = true
 		open[sh] = true
 		defer delete(open, sh)
 		if sh.Name != "" {
@@ -100,11 +117,22 @@ func describe(b *strings.Builder, sh *Shape, open map[*Shape]bool) {
 			if sh.Tag != nil {
 				b.WriteString(strconv.Quote(sh.Tag.Values[i]) + ": ")
 			}
-			describe(b, v, open)
+			d.describe(b, v, open)
 		}
 		b.WriteString("}")
 	}
-	if sh.HasDefault {
-		fmt.Fprintf(b, " = %v", sh.Default)
+	if sh.Constraints.HasConst && sh.Kind != Any {
+		b.WriteString(" const " + jsonText(sh.Constraints.Const))
 	}
+	if sh.HasDefault {
+		b.WriteString(" = " + jsonText(sh.Default))
+	}
+}
+
+func jsonText(v any) string {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(data)
 }

@@ -2,10 +2,16 @@ package shape_test
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/chanxgo/chanx/codegen/shape"
+	goldenfile "github.com/chanxgo/chanx/internal/golden"
 	"github.com/chanxgo/chanx/ir"
+	"github.com/chanxgo/chanx/spec"
 	"github.com/chanxgo/chanx/spec/analyze"
 )
 
@@ -25,7 +31,7 @@ func TestDecisions(t *testing.T) {
 		{"scalars", `{"type": "object", "properties": {"s": {"type": "string", "format": "email"}, "i": {"type": "integer"}, "n": {"type": "number"}, "b": {"type": "boolean"}, "z": {"type": "null"}}, "required": ["s"]}`,
 			"object{s: string<email>, i?: integer, n?: number, b?: boolean, z?: null}"},
 		{"enum", `{"enum": ["red", "green", "red"]}`, "enum[red green]"},
-		{"string const", `{"const": "join"}`, "string"},
+		{"string const", `{"const": "join"}`, `string const "join"`},
 		{"numeric enum stays a number", `{"type": "integer", "enum": [1, 2]}`, "integer"},
 		{"several types", `{"type": ["string", "integer"]}`, "any(string|integer)"},
 		{"nullable by anyOf", `{"anyOf": [{"type": "string"}, {"type": "null"}]}`, "nullable(string)"},
@@ -36,14 +42,14 @@ func TestDecisions(t *testing.T) {
 		{"open tuple", `{"type": "array", "items": [{"type": "string"}]}`, "tuple(string, ...any)"},
 		{"map", `{"type": "object", "additionalProperties": {"type": "integer"}}`, "map(integer)"},
 		{"object with pattern members is a map", `{"type": "object", "properties": {"a": {}}, "patternProperties": {"^x": {}}}`, "map(any)"},
-		{"closed object with default", `{"type": "object", "properties": {"a": {"type": "string", "default": "x"}}, "additionalProperties": false}`, "object closed{a?: string = x}"},
+		{"closed object with default", `{"type": "object", "properties": {"a": {"type": "string", "default": "x"}}, "additionalProperties": false}`, `object closed{a?: string = "x"}`},
 		{"allOf merged", `{"allOf": [{"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]}, {"properties": {"b": {"type": "integer"}}}]}`,
 			"object{a: string, b?: integer}"},
 		{"object without type is not an object", `{"properties": {"a": {}}}`, "any"},
 		{"tagged union", `{"oneOf": [
 			{"type": "object", "title": "Join", "properties": {"action": {"const": "join"}, "room": {"type": "string"}}, "required": ["action", "room"]},
 			{"type": "object", "properties": {"action": {"const": "leave"}}, "required": ["action"]}]}`,
-			`union oneOf tag action{"join": object{action: string, room: string}, "leave": object{action: string}}`},
+			`union oneOf tag action{"join": object{action: string const "join", room: string}, "leave": object{action: string const "leave"}}`},
 		{"untagged union", `{"anyOf": [
 			{"type": "object", "properties": {"a": {"type": "string"}}},
 			{"type": "object", "properties": {"b": {"type": "string"}}}]}`,
@@ -114,5 +120,53 @@ func TestSharedSchemaOneShape(t *testing.T) {
 	sh := shape.NewSet().Of(s)
 	if sh.Members[0].Shape != sh.Members[1].Shape {
 		t.Errorf("two shapes for one schema: %s", shape.Describe(sh))
+	}
+}
+
+// TestGolden describes the shapes of the Go target's focused schemas and
+// of the documents' payloads, one root per line, in testdata; -update
+// rewrites them. They are the reference of what every target reads.
+func TestGolden(t *testing.T) {
+	inputs, _ := filepath.Glob(filepath.Join("..", "golang", "testdata", "golden", "*.json"))
+	if len(inputs) == 0 {
+		t.Fatal("no schemas")
+	}
+	for _, in := range inputs {
+		data, err := os.ReadFile(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := analyze.SchemaFromJSON(context.Background(), filepath.Base(in), data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := strings.TrimSuffix(filepath.Base(in), ".json")
+		got := name + ": " + shape.Describe(shape.NewSet().Of(s)) + "\n"
+		goldenfile.Check(t, filepath.Join("testdata", name+".txt"), []byte(got))
+	}
+	for _, doc := range []string{"../../examples/chat/asyncapi.yaml", "../testdata/golden/chanx-frames.yaml"} {
+		d, err := spec.Load(context.Background(), doc, spec.Options{NoRemote: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		api, diags := analyze.Build(context.Background(), d)
+		if diags.HasErrors() {
+			t.Fatalf("%s: %v", doc, diags)
+		}
+		set, desc := shape.NewSet(), shape.NewDescriber()
+		var b strings.Builder
+		for _, m := range api.Messages {
+			if m.Payload != nil {
+				fmt.Fprintf(&b, "message %s: %s\n", m.Name, desc.Describe(set.Of(m.Payload)))
+			}
+		}
+		for _, s := range api.Schemas {
+			fmt.Fprintf(&b, "schema %s: %s\n", s.Name, desc.Describe(set.Of(s)))
+		}
+		name := strings.TrimSuffix(filepath.Base(doc), ".yaml")
+		if name == "asyncapi" {
+			name = "chat"
+		}
+		goldenfile.Check(t, filepath.Join("testdata", name+".txt"), []byte(b.String()))
 	}
 }
