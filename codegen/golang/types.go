@@ -319,6 +319,9 @@ func (b *builder) finishField(t *namedType, f *field) {
 // unionRep declares a union for a Union shape; nil when Go cannot hold
 // one of its variants in a struct.
 func (b *builder) unionRep(sh *shape.Shape, hint string) *rep {
+	if !sh.ObjectsOnly {
+		return nil
+	}
 	for _, v := range sh.Variants {
 		if !goObject(v) {
 			return nil

@@ -19,7 +19,11 @@
 //   - oneOf/anyOf of two or more distinct object schemas becomes a Union:
 //     Exclusive for oneOf. Its Tag is spec/analyze's decision
 //     (ir.Schema.Union): the member whose value names each variant, or nil
-//     for an untagged union whose variants are tried in turn.
+//     for an untagged union whose variants are tried in turn. An untyped
+//     oneOf/anyOf whose variants all have shapes but not all objects
+//     (oneOf [string, integer]) is a Union too, never tagged, with
+//     ObjectsOnly false; one with a variant that is only checks
+//     (anyOf [{minLength: 2}, {maxLength: 0}]) is no union: Any.
 //   - A string schema whose enum holds only strings (or an untyped one
 //     whose enum or const does) is an Enum with its distinct values.
 //   - anyOf/oneOf [T, {type: null}] and type [T, null] are Nullable around

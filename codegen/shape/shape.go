@@ -23,7 +23,8 @@ const (
 	Null
 	// Object has named Members.
 	Object
-	// Union holds one of its Variants, all Objects.
+	// Union holds one of its Variants: Objects (then possibly tagged), or
+	// of any kinds for an untyped oneOf/anyOf of them.
 	Union
 	// Enum is one of the strings in Values.
 	Enum
@@ -72,8 +73,12 @@ type Shape struct {
 	// (additionalProperties: false).
 	Closed bool
 
-	// Variants of a Union, in the schema's order.
+	// Variants of a Union, in the schema's order. They are all Objects
+	// when the union is tagged, or when ObjectsOnly.
 	Variants []*Shape
+	// ObjectsOnly is true for a union of objects, which a target can hold
+	// as a choice of records; false for one whose variants mix kinds.
+	ObjectsOnly bool
 	// Exclusive is true for oneOf (exactly one variant may match), false
 	// for anyOf.
 	Exclusive bool
@@ -216,6 +221,8 @@ func (set *Set) compute(s *ir.Schema) *Shape {
 			return u
 		} else if o := set.object(s); o != nil {
 			return o
+		} else if u := set.anyUnion(s); u != nil {
+			return u
 		}
 	}
 	if len(types) == 0 && nullable && len(s.Type) == 1 {
@@ -411,7 +418,7 @@ func (set *Set) union(s *ir.Schema) *Shape {
 		}
 	}
 	sh := set.leaf(s, Union)
-	sh.Exclusive = exclusive
+	sh.Exclusive, sh.ObjectsOnly = exclusive, true
 	set.shapes[s] = sh
 	for _, v := range list {
 		sh.Variants = append(sh.Variants, set.Of(v))
@@ -420,6 +427,48 @@ func (set *Set) union(s *ir.Schema) *Shape {
 	if sh.Tag == nil {
 		sh.Tag = inferTag(s, list)
 	}
+	return sh
+}
+
+// anyUnion is the Union shape of an untyped oneOf or anyOf whose
+// variants are not all objects (oneOf [string, integer], say), nil when
+// some variant has no shape narrower than Any: then the list combines
+// checks on one value rather than naming alternatives. The variants are
+// decided before the union exists, so one that contains the union holds
+// it as a recursive Any.
+func (set *Set) anyUnion(s *ir.Schema) *Shape {
+	list, exclusive := s.OneOf, true
+	if len(list) == 0 {
+		list, exclusive = s.AnyOf, false
+	} else if len(s.AnyOf) > 0 {
+		return nil
+	}
+	if len(list) < 2 || len(s.Type) > 0 {
+		return nil
+	}
+	c := *s
+	c.OneOf, c.AnyOf = nil, nil
+	if HasAssertions(&c) {
+		return nil
+	}
+	seen := map[*ir.Schema]bool{}
+	for _, v := range list {
+		if seen[v] {
+			return nil
+		}
+		seen[v] = true
+	}
+	var variants []*Shape
+	for _, v := range list {
+		vs := set.Of(v)
+		if vs.Kind == Any {
+			return nil
+		}
+		variants = append(variants, vs)
+	}
+	sh := set.leaf(s, Union)
+	sh.Exclusive = exclusive
+	sh.Variants = variants
 	return sh
 }
 
