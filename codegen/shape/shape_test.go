@@ -159,15 +159,18 @@ func TestGolden(t *testing.T) {
 		if diags.HasErrors() {
 			t.Fatalf("%s: %v", doc, diags)
 		}
-		set, desc := shape.NewSet(), shape.NewDescriber()
+		shapes, desc := shape.OfAPI(api), shape.NewDescriber()
 		var b strings.Builder
 		for _, m := range api.Messages {
-			if m.Payload != nil {
-				fmt.Fprintf(&b, "message %s: %s\n", m.Name, desc.Describe(set.Of(m.Payload)))
+			if sh := shapes.Payloads[m]; sh != nil {
+				fmt.Fprintf(&b, "message %s: %s\n", m.Name, desc.Describe(sh))
+			}
+			if sh := shapes.Headers[m]; sh != nil {
+				fmt.Fprintf(&b, "headers %s: %s\n", m.Name, desc.Describe(sh))
 			}
 		}
-		for _, s := range api.Schemas {
-			fmt.Fprintf(&b, "schema %s: %s\n", s.Name, desc.Describe(set.Of(s)))
+		for i, s := range api.Schemas {
+			fmt.Fprintf(&b, "schema %s: %s\n", s.Name, desc.Describe(shapes.Schemas[i]))
 		}
 		name := strings.TrimSuffix(filepath.Base(doc), ".yaml")
 		if name == "asyncapi" {
