@@ -72,12 +72,7 @@ func (d *Describer) describe(b *strings.Builder, sh *Shape, open map[*Shape]bool
 		}
 		b.WriteString(")")
 	case Object:
-		d.done[sh] = true
-		open[sh] = true
-		defer delete(open, sh)
-		if sh.Name != "" {
-			b.WriteString(" " + sh.Name)
-		}
+		defer d.enter(b, sh, open)()
 		if sh.Closed {
 			b.WriteString(" closed")
 		}
@@ -95,12 +90,7 @@ func (d *Describer) describe(b *strings.Builder, sh *Shape, open map[*Shape]bool
 		}
 		b.WriteString("}")
 	case Union:
-		d.done[sh] = true
-		open[sh] = true
-		defer delete(open, sh)
-		if sh.Name != "" {
-			b.WriteString(" " + sh.Name)
-		}
+		defer d.enter(b, sh, open)()
 		if sh.Exclusive {
 			b.WriteString(" oneOf")
 		} else {
@@ -127,6 +117,17 @@ func (d *Describer) describe(b *strings.Builder, sh *Shape, open map[*Shape]bool
 	if sh.HasDefault {
 		b.WriteString(" = " + jsonText(sh.Default))
 	}
+}
+
+// enter writes the name of an Object or Union and marks it written and
+// open (being written) until the returned function runs.
+func (d *Describer) enter(b *strings.Builder, sh *Shape, open map[*Shape]bool) (leave func()) {
+	d.done[sh] = true
+	open[sh] = true
+	if sh.Name != "" {
+		b.WriteString(" " + sh.Name)
+	}
+	return func() { delete(open, sh) }
 }
 
 func jsonText(v any) string {

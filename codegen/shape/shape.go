@@ -390,29 +390,14 @@ func scalar(k Kind) bool { return k == String || k == Integer || k == Number || 
 // union is the Union shape of s, nil unless s is oneOf or anyOf of two or
 // more distinct object schemas and says nothing else.
 func (set *Set) union(s *ir.Schema) *Shape {
-	list, exclusive := s.OneOf, true
-	if len(list) == 0 {
-		list, exclusive = s.AnyOf, false
-	} else if len(s.AnyOf) > 0 {
-		return nil
-	}
-	if len(list) < 2 {
-		return nil
-	}
-	c := *s
-	c.OneOf, c.AnyOf, c.Type = nil, nil, nil
-	if HasAssertions(&c) {
+	list, exclusive := alternatives(s)
+	if list == nil {
 		return nil
 	}
 	if types, nullable := nonNullTypes(s); nullable || len(types) > 1 || (len(types) == 1 && types[0] != "object") {
 		return nil
 	}
-	seen := map[*ir.Schema]bool{}
 	for _, v := range list {
-		if seen[v] {
-			return nil
-		}
-		seen[v] = true
 		if _, _, ok := objectFields(v, false); !ok || !declaresObject(v) {
 			return nil
 		}
@@ -437,26 +422,9 @@ func (set *Set) union(s *ir.Schema) *Shape {
 // decided before the union exists, so one that contains the union holds
 // it as a recursive Any.
 func (set *Set) anyUnion(s *ir.Schema) *Shape {
-	list, exclusive := s.OneOf, true
-	if len(list) == 0 {
-		list, exclusive = s.AnyOf, false
-	} else if len(s.AnyOf) > 0 {
+	list, exclusive := alternatives(s)
+	if list == nil || len(s.Type) > 0 {
 		return nil
-	}
-	if len(list) < 2 || len(s.Type) > 0 {
-		return nil
-	}
-	c := *s
-	c.OneOf, c.AnyOf = nil, nil
-	if HasAssertions(&c) {
-		return nil
-	}
-	seen := map[*ir.Schema]bool{}
-	for _, v := range list {
-		if seen[v] {
-			return nil
-		}
-		seen[v] = true
 	}
 	var variants []*Shape
 	for _, v := range list {
@@ -470,6 +438,34 @@ func (set *Set) anyUnion(s *ir.Schema) *Shape {
 	sh.Exclusive = exclusive
 	sh.Variants = variants
 	return sh
+}
+
+// alternatives is the oneOf (exclusive) or anyOf list of s, when s has
+// one of the two, of two or more distinct schemas, and says nothing else
+// but its type; nil otherwise.
+func alternatives(s *ir.Schema) (list []*ir.Schema, exclusive bool) {
+	list, exclusive = s.OneOf, true
+	if len(list) == 0 {
+		list, exclusive = s.AnyOf, false
+	} else if len(s.AnyOf) > 0 {
+		return nil, false
+	}
+	if len(list) < 2 {
+		return nil, false
+	}
+	c := *s
+	c.OneOf, c.AnyOf, c.Type = nil, nil, nil
+	if HasAssertions(&c) {
+		return nil, false
+	}
+	seen := map[*ir.Schema]bool{}
+	for _, v := range list {
+		if seen[v] {
+			return nil, false
+		}
+		seen[v] = true
+	}
+	return list, exclusive
 }
 
 func declaresObject(s *ir.Schema) bool {
