@@ -8,10 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chanxgo/chanx/codegen/internal/gentest"
 	"github.com/chanxgo/chanx/codegen/shape"
 	goldenfile "github.com/chanxgo/chanx/internal/golden"
 	"github.com/chanxgo/chanx/ir"
-	"github.com/chanxgo/chanx/spec"
 	"github.com/chanxgo/chanx/spec/analyze"
 )
 
@@ -151,14 +151,7 @@ func TestGolden(t *testing.T) {
 		goldenfile.Check(t, filepath.Join("testdata", name+".txt"), []byte(got))
 	}
 	for _, doc := range []string{"../../examples/chat/asyncapi.yaml", "../testdata/golden/chanx-frames.yaml"} {
-		d, err := spec.Load(context.Background(), doc, spec.Options{NoRemote: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		api, diags := analyze.Build(context.Background(), d)
-		if diags.HasErrors() {
-			t.Fatalf("%s: %v", doc, diags)
-		}
+		api := gentest.Load(t, doc)
 		shapes, desc := shape.OfAPI(api), shape.NewDescriber()
 		var b strings.Builder
 		for _, m := range api.Messages {
