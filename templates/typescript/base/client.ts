@@ -228,7 +228,6 @@ export class Connection<D extends string, In extends { readonly [K in D]: string
   #base: string;
   #params: Record<string, string>;
   #opts: ClientOptions<any>;
-  #Ctor: WebSocketConstructor | undefined;
   #ws: WebSocketLike | undefined;
   #state: ConnectionState = "idle";
   #waiters: Waiter[] = [];
@@ -245,7 +244,6 @@ export class Connection<D extends string, In extends { readonly [K in D]: string
     this.#base = baseUrl;
     this.#params = { ...params };
     this.#opts = options;
-    this.#Ctor = options.WebSocket ?? host.WebSocket;
     this.#incomingTags = Object.keys(spec.incoming);
     this.#done = new Promise((resolve) => (this.#finish = resolve));
     buildUrl(baseUrl, spec.address, this.#params); // a bad base or parameter fails here, not at connect()
@@ -283,7 +281,7 @@ export class Connection<D extends string, In extends { readonly [K in D]: string
    */
   async connect(): Promise<void> {
     if (this.#state !== "idle") {
-      throw new ClosedError("chanx: connect: the client is " + this.#state + " (a client connects once; make a new one)");
+      throw new ClosedError("chanx: connect: the client is " + this.#state + "; a client connects once");
     }
     this.#state = "connecting";
     await this.#dialSequence(false);
@@ -593,7 +591,7 @@ export class Connection<D extends string, In extends { readonly [K in D]: string
         if (reconnect) await this.#opts.hooks?.afterReconnect?.(this, attempt);
         return;
       } catch (err) {
-        if (this.#isClosed()) throw new ClosedError("chanx: the client was closed while connecting", { cause: err });
+        if (this.#isClosed()) throw closedWhileConnecting(err);
         this.#opts.hooks?.onConnectionError?.(err as Error);
         if (policy === undefined || (policy.maxAttempts > 0 && attempt >= policy.maxAttempts)) {
           this.#end({ code: 1006, reason: "", byClient: false, reconnecting: false });
@@ -601,15 +599,15 @@ export class Connection<D extends string, In extends { readonly [K in D]: string
         }
         // After a drop the first wait came before attempt 1 (dropped).
         await this.#sleep(backoff(policy, reconnect ? attempt + 1 : attempt));
-        if (this.#isClosed()) throw new ClosedError("chanx: the client was closed while connecting", { cause: err });
+        if (this.#isClosed()) throw closedWhileConnecting(err);
       }
     }
   }
 
   async #dialOnce(attempt: number, reconnect: boolean): Promise<void> {
-    const Ctor = this.#Ctor;
+    const Ctor = this.#opts.WebSocket ?? host.WebSocket;
     if (Ctor === undefined) {
-      throw new DialError(this.url, 0, "chanx: connect: no WebSocket here (Node 20 has none): pass the ws package's as options.WebSocket");
+      throw new DialError(this.url, 0, "chanx: connect: no global WebSocket (Node 20): pass ws's as options.WebSocket");
     }
     const req: ConnectRequest = {
       url: this.url,
@@ -619,14 +617,14 @@ export class Connection<D extends string, In extends { readonly [K in D]: string
       reconnect,
     };
     await this.#opts.hooks?.beforeConnect?.(req);
-    if (this.#isClosed()) throw new ClosedError("chanx: the client was closed while connecting");
+    if (this.#isClosed()) throw closedWhileConnecting();
     const hasHeaders = Object.keys(req.headers).length > 0;
     if (hasHeaders && this.#opts.WebSocket === undefined) {
       throw new DialError(
         req.url,
         0,
         "chanx: connect: browsers cannot set handshake headers (" + Object.keys(req.headers).join(", ") +
-          "): send the token in the query or a subprotocol, or pass a WebSocket constructor that takes headers (ws)",
+          "): use the query or a subprotocol, or pass ws's WebSocket",
       );
     }
     const ws = hasHeaders
@@ -636,19 +634,24 @@ export class Connection<D extends string, In extends { readonly [K in D]: string
         : new Ctor(req.url);
     ws.binaryType = "arraybuffer";
     await new Promise<void>((resolve, reject) => {
-      ws.onopen = (() => resolve()) as never;
+      // Frames may follow the handshake in the same read: the receiver
+      // must be in place before the open event returns.
+      ws.onopen = (() => {
+        if (this.#isClosed()) {
+          ws.close(1000);
+          reject(closedWhileConnecting());
+          return;
+        }
+        this.#ws = ws;
+        this.#state = "open";
+        ws.onmessage = ((ev: MessageEventLike) => this.#receive(ev.data)) as never;
+        ws.onclose = ((ev: CloseEventLike) => void this.#dropped(ws, ev)) as never;
+        resolve();
+      }) as never;
       ws.onerror = (() => {}) as never; // the close event that follows says more
       ws.onclose = ((ev: CloseEventLike) =>
         reject(new DialError(req.url, ev.code, "chanx: connect " + req.url + ": connection failed (close code " + ev.code + ")"))) as never;
     });
-    if (this.#isClosed()) {
-      ws.close(1000);
-      throw new ClosedError("chanx: the client was closed while connecting");
-    }
-    this.#ws = ws;
-    this.#state = "open";
-    ws.onmessage = ((ev: MessageEventLike) => this.#receive(ev.data)) as never;
-    ws.onclose = ((ev: CloseEventLike) => void this.#dropped(ws, ev)) as never;
     try {
       await this.#opts.hooks?.afterConnect?.(this);
     } catch (err) {
@@ -746,6 +749,10 @@ function reconnectPolicy(r: boolean | ReconnectOptions | undefined): Policy | un
 function backoff(p: Policy, n: number): number {
   const d = Math.min(p.maxDelay, p.minDelay * p.multiplier ** (n - 1));
   return d * (1 - p.jitter * Math.random());
+}
+
+function closedWhileConnecting(cause?: unknown): ClosedError {
+  return new ClosedError("chanx: the client was closed while connecting", { cause });
 }
 
 function abortReason(signal: AbortSignalLike): unknown {

@@ -86,7 +86,7 @@ export function decodeTypeProblem(loc: LocItem[], kind: DecodeKind): Problem {
 /** The frame is JSON but not an object. */
 export function notObjectProblem(): Problem {
   return {
-    type: ProblemType.NotObject,
+    type: "model_attributes_type",
     loc: [],
     msg: "Input should be a valid dictionary or object to extract fields from",
   };
@@ -95,7 +95,7 @@ export function notObjectProblem(): Problem {
 /** The frame has no discriminator member. */
 export function tagNotFoundProblem(key: string): Problem {
   return {
-    type: ProblemType.TagNotFound,
+    type: "union_tag_not_found",
     loc: [],
     msg: "Unable to extract tag using discriminator '" + key + "'",
   };
@@ -104,7 +104,7 @@ export function tagNotFoundProblem(key: string): Problem {
 /** The frame's discriminator is not a string. */
 export function tagNotStringProblem(key: string): Problem {
   return {
-    type: ProblemType.TagInvalid,
+    type: "union_tag_invalid",
     loc: [key],
     msg: "Input tag found using '" + key + "' should be a string",
   };
@@ -113,7 +113,7 @@ export function tagNotStringProblem(key: string): Problem {
 /** The frame's discriminator names no message of the channel. */
 export function unknownTagProblem(key: string, tag: string, known: readonly string[]): Problem {
   return {
-    type: ProblemType.TagInvalid,
+    type: "union_tag_invalid",
     loc: [],
     msg:
       "Input tag '" + tag + "' found using '" + key + "' does not match any of the expected tags: " +

@@ -10,7 +10,9 @@
 
 import { ProblemType, decodeTypeProblem, type DecodeKind, type LocItem, type Problem } from "./problems.js";
 
-// Generated validators import this module alone.
+// Generated validators import this module alone. Problem types are written
+// as literals below (not ProblemType.X) so that bundlers drop the table when
+// an application does not use it.
 export { ProblemType, type DecodeKind, type LocItem, type Problem };
 
 /**
@@ -82,7 +84,7 @@ export function validate(check: Check, v: unknown): Problem[] {
   const p = new Problems();
   check(v, p, undefined);
   if (p.count > 0 && p.list.length === 0) {
-    return [{ type: ProblemType.Value, loc: [], msg: "invalid value" }];
+    return [{ type: "value_error", loc: [], msg: "invalid value" }];
   }
   return p.list;
 }
@@ -143,28 +145,33 @@ export function typeMessage(types: readonly string[]): string {
 /** checkType records a type_error unless v is of one of the types; it returns whether it is. */
 export function checkType(p: Problems, at: Path | undefined, v: unknown, set: number, types: readonly string[]): boolean {
   if (hasType(v, set)) return true;
-  p.add(at, ProblemType.Type, typeMessage(types));
+  p.add(at, "type_error", typeMessage(types));
   return false;
 }
 
 /** missing records a required member that is absent. */
 export function missing(p: Problems, at: Path | undefined, k: string): void {
-  p.add(key(at, k), ProblemType.Missing, "field required");
+  p.add(key(at, k), "missing", "field required");
 }
 
 /** notNull records a member that is null where the schema allows no null. */
 export function notNull(p: Problems, at: Path | undefined): void {
-  p.add(at, ProblemType.Type, "must not be null");
+  p.add(at, "type_error", "must not be null");
+}
+
+/** notAnObject records a value where an object belongs (a struct decoded from null). */
+export function notAnObject(p: Problems, at: Path | undefined): void {
+  p.add(at, "type_error", "must be an object");
 }
 
 /** extra records a member additionalProperties: false forbids. */
 export function extra(p: Problems, at: Path | undefined, k: string): void {
-  p.add(key(at, k), ProblemType.Extra, "extra fields not permitted");
+  p.add(key(at, k), "extra_forbidden", "extra fields not permitted");
 }
 
 /** falseSchema records a value where the schema is false. */
 export function falseSchema(p: Problems, at: Path | undefined): void {
-  p.add(at, ProblemType.False, "no value is allowed here");
+  p.add(at, "false_schema", "no value is allowed here");
 }
 
 // ---- strings ----
@@ -195,9 +202,9 @@ function plural(n: number, word: string): string {
 export function stringLength(p: Problems, at: Path | undefined, s: string, min: number | undefined, max: number | undefined): void {
   const n = runeCount(s);
   if (min !== undefined && n < min) {
-    p.add(at, ProblemType.StringTooShort, "must have at least " + min + " " + plural(min, "character"));
+    p.add(at, "string_too_short", "must have at least " + min + " " + plural(min, "character"));
   } else if (max !== undefined && n > max) {
-    p.add(at, ProblemType.StringTooLong, "must have at most " + max + " " + plural(max, "character"));
+    p.add(at, "string_too_long", "must have at most " + max + " " + plural(max, "character"));
   }
 }
 
@@ -220,7 +227,7 @@ export function pattern(source: string): RegExp {
 /** checkPattern records a string that does not match the pattern. */
 export function checkPattern(p: Problems, at: Path | undefined, s: string, source: string): void {
   if (!pattern(source).test(s)) {
-    p.add(at, ProblemType.Pattern, "must match the pattern " + source);
+    p.add(at, "string_pattern_mismatch", "must match the pattern " + source);
   }
 }
 
@@ -230,10 +237,10 @@ export function checkPattern(p: Problems, at: Path | undefined, s: string, sourc
 export type BoundKind = "minimum" | "exclusiveMinimum" | "maximum" | "exclusiveMaximum";
 
 const bounds: Record<BoundKind, [(x: number, b: number) => boolean, string, string]> = {
-  minimum: [(x, b) => x < b, ProblemType.GreaterEqual, "greater than or equal to"],
-  exclusiveMinimum: [(x, b) => x <= b, ProblemType.Greater, "greater than"],
-  maximum: [(x, b) => x > b, ProblemType.LessEqual, "less than or equal to"],
-  exclusiveMaximum: [(x, b) => x >= b, ProblemType.Less, "less than"],
+  minimum: [(x, b) => x < b, "greater_than_equal", "greater than or equal to"],
+  exclusiveMinimum: [(x, b) => x <= b, "greater_than", "greater than"],
+  maximum: [(x, b) => x > b, "less_than_equal", "less than or equal to"],
+  exclusiveMaximum: [(x, b) => x >= b, "less_than", "less than"],
 };
 
 /** checkBound records a number outside a bound; literal is the bound as written. */
@@ -297,7 +304,7 @@ export function isMultipleOf(x: number, d: Decimal): boolean {
 /** checkMultipleOf records a number that is not a multiple of d. */
 export function checkMultipleOf(p: Problems, at: Path | undefined, x: number, d: Decimal): void {
   if (!isMultipleOf(x, d)) {
-    p.add(at, ProblemType.MultipleOf, "must be a multiple of " + d.literal);
+    p.add(at, "multiple_of", "must be a multiple of " + d.literal);
   }
 }
 
@@ -306,20 +313,20 @@ export function checkMultipleOf(p: Problems, at: Path | undefined, x: number, d:
 /** itemCount checks minItems and maxItems. */
 export function itemCount(p: Problems, at: Path | undefined, n: number, min: number | undefined, max: number | undefined): void {
   if (min !== undefined && n < min) {
-    p.add(at, ProblemType.TooShort, "must have at least " + min + " " + plural(min, "item"));
+    p.add(at, "too_short", "must have at least " + min + " " + plural(min, "item"));
   }
   if (max !== undefined && n > max) {
-    p.add(at, ProblemType.TooLong, "must have at most " + max + " " + plural(max, "item"));
+    p.add(at, "too_long", "must have at most " + max + " " + plural(max, "item"));
   }
 }
 
 /** propertyCount checks minProperties and maxProperties. */
 export function propertyCount(p: Problems, at: Path | undefined, n: number, min: number | undefined, max: number | undefined): void {
   if (min !== undefined && n < min) {
-    p.add(at, ProblemType.TooShort, "must have at least " + min + " " + plural(min, "property"));
+    p.add(at, "too_short", "must have at least " + min + " " + plural(min, "property"));
   }
   if (max !== undefined && n > max) {
-    p.add(at, ProblemType.TooLong, "must have at most " + max + " " + plural(max, "property"));
+    p.add(at, "too_long", "must have at most " + max + " " + plural(max, "property"));
   }
 }
 
@@ -346,14 +353,14 @@ export function equal(a: unknown, b: unknown): boolean {
 /** checkEnum records a value equal to none of the values; msg comes from the generator. */
 export function checkEnum(p: Problems, at: Path | undefined, v: unknown, values: readonly unknown[], msg: string): void {
   if (!values.some((e) => equal(v, e))) {
-    p.add(at, ProblemType.Enum, msg);
+    p.add(at, "enum", msg);
   }
 }
 
 /** checkConst records a value other than the constant; msg comes from the generator. */
 export function checkConst(p: Problems, at: Path | undefined, v: unknown, value: unknown, msg: string): void {
   if (!equal(v, value)) {
-    p.add(at, ProblemType.Const, msg);
+    p.add(at, "const", msg);
   }
 }
 
@@ -362,7 +369,7 @@ export function checkUnique(p: Problems, at: Path | undefined, xs: readonly unkn
   for (let i = 0; i < xs.length; i++) {
     for (let j = i + 1; j < xs.length; j++) {
       if (equal(xs[i], xs[j])) {
-        p.add(at, ProblemType.Unique, "items " + i + " and " + j + " are equal");
+        p.add(at, "unique_items", "items " + i + " and " + j + " are equal");
         return;
       }
     }
@@ -374,7 +381,7 @@ export function checkUnique(p: Problems, at: Path | undefined, xs: readonly unkn
 /** anyOf records a value matching none of the checks. */
 export function anyOf(p: Problems, at: Path | undefined, v: unknown, checks: readonly Check[]): void {
   if (!checks.some((c) => matches(c, v))) {
-    p.add(at, ProblemType.Union, "must match at least one of the allowed schemas");
+    p.add(at, "union", "must match at least one of the allowed schemas");
   }
 }
 
@@ -385,29 +392,29 @@ export function oneOf(p: Problems, at: Path | undefined, v: unknown, checks: rea
     if (matches(c, v)) n++;
   }
   if (n === 0) {
-    p.add(at, ProblemType.Union, "must match at least one of the allowed schemas");
+    p.add(at, "union", "must match at least one of the allowed schemas");
   } else if (n > 1) {
-    p.add(at, ProblemType.Union, "must match exactly one of the allowed schemas, matches " + n);
+    p.add(at, "union", "must match exactly one of the allowed schemas, matches " + n);
   }
 }
 
 /** not records a value that matches the check. */
 export function not(p: Problems, at: Path | undefined, v: unknown, check: Check): void {
   if (matches(check, v)) {
-    p.add(at, ProblemType.Not, "must not match the schema");
+    p.add(at, "not", "must not match the schema");
   }
 }
 
 /** contains records an array none of whose items passes the check. */
 export function contains(p: Problems, at: Path | undefined, xs: readonly unknown[], check: Check): void {
   if (!xs.some((x) => matches(check, x))) {
-    p.add(at, ProblemType.Contains, "must contain a matching item");
+    p.add(at, "contains", "must contain a matching item");
   }
 }
 
 /** dependency records a member required because another one is present. */
 export function dependency(p: Problems, at: Path | undefined, required: string, present: string): void {
-  p.add(key(at, required), ProblemType.Dependency, "field required when " + present + " is present");
+  p.add(key(at, required), "dependency", "field required when " + present + " is present");
 }
 
 /**
@@ -415,7 +422,7 @@ export function dependency(p: Problems, at: Path | undefined, required: string, 
  * variant: "unknown value \"x\"", quoted as Go's %q quotes.
  */
 export function unknownVariant(p: Problems, at: Path | undefined, tag: string): void {
-  p.add(at, ProblemType.Union, "unknown value " + goQuote(tag));
+  p.add(at, "union", "unknown value " + goQuote(tag));
 }
 
 /** goQuote quotes s as Go's strconv.Quote does for the strings JSON carries. */

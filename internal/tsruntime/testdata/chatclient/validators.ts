@@ -23,7 +23,7 @@ function decodeChatPayload(x: unknown, at: v.Path | undefined): v.Problem | unde
 
 function checkChatPayload(x: unknown, p: v.Problems, at: v.Path | undefined): void {
   if (!v.isObject(x)) {
-    p.add(at, v.ProblemType.Type, "must be an object");
+    v.notAnObject(p, at);
     return;
   }
   const message = x["message"];
@@ -57,7 +57,7 @@ function decodeNewChatMessage(x: unknown, at: v.Path | undefined): v.Problem | u
 
 function checkNewChatMessage(x: unknown, p: v.Problems, at: v.Path | undefined): void {
   if (!v.isObject(x)) {
-    p.add(at, v.ProblemType.Type, "must be an object");
+    v.notAnObject(p, at);
     return;
   }
   const action = x["action"];
@@ -78,7 +78,7 @@ function checkNullFrame(tag: string): v.Check {
   const msg = 'must be "' + tag + '"';
   return (x, p, at) => {
     if (!v.isObject(x)) {
-      p.add(at, v.ProblemType.Type, "must be an object");
+      v.notAnObject(p, at);
       return;
     }
     const action = x["action"];
