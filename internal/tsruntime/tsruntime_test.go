@@ -54,13 +54,14 @@ func TestExhaustivenessBites(t *testing.T) {
 }
 
 // TestBundleSize bundles the chat client (generated code and runtime) as
-// an application would, minified, and holds it to issue #11's budget of
-// 6 KB gzipped.
+// an application that uses ChatClient would, minified, and holds it to
+// issue #11's budget of 6 KB gzipped.
 func TestBundleSize(t *testing.T) {
 	const budget = 6 * 1024
 	tools, dir := workspace(t)
+	writeFile(t, filepath.Join(dir, "app.ts"), "export { ChatClient } from \"./chatclient/index.js\";\n")
 	out := filepath.Join(dir, "chat.min.js")
-	bundle(t, tools, dir, "chatclient/index.ts", out, "--minify", "--platform=browser", "--target=es2022")
+	bundle(t, tools, dir, "app.ts", out, "--minify", "--platform=browser", "--target=es2022")
 	data, err := os.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
