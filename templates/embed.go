@@ -6,3 +6,10 @@ import "embed"
 //
 //go:embed go/*.tmpl
 var Go embed.FS
+
+// PythonBase is the Python client runtime, under python/base/: the files
+// the Python target writes, as they are, into the generated package's
+// base/ folder.
+//
+//go:embed python/base/*.py
+var PythonBase embed.FS
