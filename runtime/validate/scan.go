@@ -154,8 +154,9 @@ var errNotObject = errors.New("not a JSON object")
 
 // CheckNullElement reports the null elements found in the value of known
 // key i, whose Go type (a slice or map of non-pointers) cannot hold them;
-// key is its JSON key.
-func (o *Object) CheckNullElement(p *Problems, at *Path, i int, key string) {
+// key is its JSON key, typ and msg the problem of a null element (the
+// element type's, from the wire registry: string_type for a []string).
+func (o *Object) CheckNullElement(p *Problems, at *Path, i int, key, typ, msg string) {
 	for _, n := range o.nulls {
 		if n.field != i {
 			continue
@@ -167,7 +168,7 @@ func (o *Object) CheckNullElement(p *Problems, at *Path, i int, key string) {
 		} else {
 			e = c.Index(n.index)
 		}
-		p.Add(&e, TypeType, "must not be null")
+		p.Add(&e, typ, msg)
 	}
 }
 
