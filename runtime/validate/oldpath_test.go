@@ -184,4 +184,3 @@ func dropCaseVariants(data []byte, known []string) ([]byte, bool) {
 	}
 	return append(out, '}'), dropped
 }
-
