@@ -14,6 +14,7 @@ import (
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 
+	"github.com/chanxgo/chanx/internal/schemaerr"
 	"github.com/chanxgo/chanx/runtime/validate"
 	"github.com/chanxgo/chanx/runtime/wire"
 )
@@ -91,8 +92,7 @@ func (s *Schema) ValidateAt(loc []any, v any) []wire.Problem {
 	if !errors.As(err, &ve) {
 		return []wire.Problem{{Type: wire.ProblemValueError, Loc: append([]any{}, loc...), Msg: wire.MsgValueError(err.Error())}}
 	}
-	var leaves []*jsonschema.ValidationError
-	collectLeaves(ve, &leaves)
+	leaves := schemaerr.Leaves(ve, schemaerr.UnionAsOne)
 	out := make([]wire.Problem, 0, len(leaves))
 	seen := map[string]bool{}
 	for _, l := range leaves {
@@ -131,26 +131,6 @@ func (s *Schema) Valid(v any) bool {
 		return false
 	}
 	return s.s.Validate(v) == nil
-}
-
-// collectLeaves gathers the errors that say what is wrong, skipping the
-// grouping nodes (schema, $ref, allOf) that only say where.
-func collectLeaves(e *jsonschema.ValidationError, out *[]*jsonschema.ValidationError) {
-	if len(e.Causes) == 0 {
-		*out = append(*out, e)
-		return
-	}
-	switch e.ErrorKind.(type) {
-	case *kind.AnyOf, *kind.OneOf, *kind.Contains:
-		// A union (or contains) that failed is one problem at its own
-		// place: listing every branch's (item's) complaints would blame the
-		// client for each alternative.
-		*out = append(*out, e)
-		return
-	}
-	for _, c := range e.Causes {
-		collectLeaves(c, out)
-	}
 }
 
 // leafProblems turns one error into problems, typed and worded by the
