@@ -10,7 +10,7 @@ import (
 	"github.com/chanxgo/chanx/conformance"
 	"github.com/chanxgo/chanx/conformance/match"
 	"github.com/chanxgo/chanx/runtime/server"
-	"github.com/chanxgo/chanx/runtime/validate"
+	"github.com/chanxgo/chanx/runtime/validate/oracle"
 	"github.com/chanxgo/chanx/runtime/wire"
 )
 
@@ -44,7 +44,7 @@ func TestChanxRuntimeChat(t *testing.T) {
 				doc, _ = json.Marshal(match.Export(m.Payload))
 			}
 		}
-		sch, err := validate.Compile(doc)
+		sch, err := oracle.Compile(doc)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}

@@ -15,6 +15,7 @@ import (
 
 	specschemas "github.com/asyncapi/spec-json-schemas/v6"
 	"github.com/chanxgo/chanx/internal/jsonptr"
+	"github.com/chanxgo/chanx/internal/schemaerr"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"go.yaml.in/yaml/v4"
@@ -252,23 +253,20 @@ func (d *Document) schemaDiagnostics(ctx context.Context, version string, ve *js
 // oneOf/anyOf it keeps only the alternatives that got furthest into the
 // document (the deepest error wins): the one the author meant.
 func collectLeaves(e *jsonschema.ValidationError) []*jsonschema.ValidationError {
+	return schemaerr.Leaves(e, unionLeaves)
+}
+
+func unionLeaves(e *jsonschema.ValidationError) ([]*jsonschema.ValidationError, bool) {
 	switch k := e.ErrorKind.(type) {
 	case *kind.OneOf:
 		if len(k.Subschemas) > 0 {
-			return []*jsonschema.ValidationError{e}
+			return []*jsonschema.ValidationError{e}, true
 		}
-		return bestAlternatives(e)
+		return bestAlternatives(e), true
 	case *kind.AnyOf:
-		return bestAlternatives(e)
+		return bestAlternatives(e), true
 	}
-	if len(e.Causes) == 0 {
-		return []*jsonschema.ValidationError{e}
-	}
-	var out []*jsonschema.ValidationError
-	for _, c := range e.Causes {
-		out = append(out, collectLeaves(c)...)
-	}
-	return out
+	return nil, false
 }
 
 func bestAlternatives(e *jsonschema.ValidationError) []*jsonschema.ValidationError {

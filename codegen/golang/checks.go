@@ -11,6 +11,7 @@ import (
 
 	"github.com/chanxgo/chanx/codegen/shape"
 	"github.com/chanxgo/chanx/ir"
+	"github.com/chanxgo/chanx/runtime/wire"
 )
 
 type funcKey struct {
@@ -50,10 +51,45 @@ func arg(r *rep, x string) string {
 	return x
 }
 
-func add(typ, msg string) *stmt { return &stmt{Kind: "add", Type: typ, Msg: strconv.Quote(msg)} }
+// Problem types and messages come from the registry in runtime/wire;
+// generated code carries them as literals.
+
+func add(typ, msg string) *stmt {
+	return &stmt{Kind: "add", Type: strconv.Quote(typ), Msg: strconv.Quote(msg)}
+}
+
+func addC(typ, msg string) *stmt {
+	return &stmt{Kind: "addC", Type: strconv.Quote(typ), Msg: strconv.Quote(msg)}
+}
 
 func fail(cond, typ, msg string) *stmt {
-	return &stmt{Kind: "fail", Cond: cond, Type: typ, Msg: strconv.Quote(msg)}
+	return &stmt{Kind: "fail", Cond: cond, Type: strconv.Quote(typ), Msg: strconv.Quote(msg)}
+}
+
+// report calls the Problems method fn(at, args) when cond holds, for a
+// problem whose message needs the value (too_short's actual length).
+func report(cond, fn, args string) *stmt {
+	return &stmt{Kind: "report", Cond: cond, Func: fn, X: args}
+}
+
+// nullProblem is the problem for a null where a value of r belongs: the
+// type's own, as Pydantic reports None (string_type for a string).
+func nullProblem(r *rep) *stmt {
+	typ, msg := typeProblem(r)
+	return add(typ, msg)
+}
+
+func typeProblem(r *rep) (string, string) {
+	for r.kind == repPtr {
+		r = r.elem
+	}
+	switch r.kind {
+	case repAny, repUnion:
+		return wire.TypeProblem(nil, "")
+	case repStruct:
+		return wire.TypeProblem([]string{"object"}, r.named.Name)
+	}
+	return wire.TypeProblem([]string{r.jsonKind()}, "")
 }
 
 func call(fn, x string) *stmt { return &stmt{Kind: "call", Func: fn, X: x} }
@@ -69,7 +105,7 @@ func (b *builder) body(s *ir.Schema, r *rep) []*stmt {
 		if *s.Bool {
 			return nil
 		}
-		return []*stmt{add("validate.TypeFalse", "no value is allowed here")}
+		return []*stmt{add(wire.ProblemFalseSchema, wire.MsgFalseSchema)}
 	}
 	if r.kind == repPtr {
 		inner := s
@@ -81,7 +117,7 @@ func (b *builder) body(s *ir.Schema, r *rep) []*stmt {
 			st.X = "x"
 		}
 		if !allowsNull(s) {
-			st.Body = []*stmt{add("validate.TypeType", "must not be null")}
+			st.Body = []*stmt{nullProblem(r.elem)}
 		}
 		return []*stmt{st}
 	}
@@ -110,23 +146,6 @@ var typeMask = map[string]string{
 	"number": "validate.TNumber", "string": "validate.TString", "array": "validate.TArray", "object": "validate.TObject",
 }
 
-func typeMessage(types []string) string {
-	if len(types) == 1 {
-		return "must be " + article(types[0])
-	}
-	return "must be one of the types " + strings.Join(types, ", ")
-}
-
-func article(t string) string {
-	switch t {
-	case "null":
-		return "null"
-	case "integer", "object", "array":
-		return "an " + t
-	}
-	return "a " + t
-}
-
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
@@ -149,11 +168,11 @@ func (b *builder) typedBody(s *ir.Schema, r *rep) []*stmt {
 		switch {
 		case !ok && kind == "number" && contains(s.Type, "integer"):
 			b.imports["math"] = true
-			st := fail("x != math.Trunc(x)", "validate.TypeType", typeMessage(s.Type))
+			st := fail("x != math.Trunc(x)", wire.ProblemIntFromFloat, wire.MsgIntFromFloat)
 			st.Ret = true
 			out = append(out, st)
 		case !ok:
-			return []*stmt{add("validate.TypeType", typeMessage(s.Type))}
+			return []*stmt{add(wire.TypeProblem(s.Type, ""))}
 		}
 	}
 	if r.kind == repTime {
@@ -182,7 +201,7 @@ func (b *builder) typedValues(s *ir.Schema, r *rep, x string) []*stmt {
 		vals []any
 		typ  string
 		has  bool
-	}{{cs.Enum, "validate.TypeEnum", cs.Enum != nil}, {[]any{cs.Const}, "validate.TypeConst", cs.HasConst}}
+	}{{cs.Enum, wire.ProblemEnum, cs.Enum != nil}, {[]any{cs.Const}, wire.ProblemLiteral, cs.HasConst}}
 	for _, l := range lists {
 		if !l.has {
 			continue
@@ -190,14 +209,14 @@ func (b *builder) typedValues(s *ir.Schema, r *rep, x string) []*stmt {
 		msg := valuesMessage(l.vals)
 		if !r.comparable() {
 			v := b.addVar("Values", "validate.MustJSON("+strconv.Quote(jsonText(l.vals))+").([]any)")
-			out = append(out, &stmt{Kind: "enumJSON", Var: v, Type: l.typ, Msg: strconv.Quote(msg)})
+			out = append(out, &stmt{Kind: "enumJSON", Var: v, Type: strconv.Quote(l.typ), Msg: strconv.Quote(msg)})
 			continue
 		}
 		lits := goLiterals(l.vals, r.kind)
 		if len(lits) == 0 {
 			return append(out, add(l.typ, msg))
 		}
-		out = append(out, &stmt{Kind: "switchEnum", X: x, Vals: lits, Type: l.typ, Msg: strconv.Quote(msg)})
+		out = append(out, &stmt{Kind: "switchEnum", X: x, Vals: lits, Type: strconv.Quote(l.typ), Msg: strconv.Quote(msg)})
 	}
 	return out
 }
@@ -210,16 +229,7 @@ func jsonText(v any) string {
 	return string(data)
 }
 
-func valuesMessage(vals []any) string {
-	if len(vals) == 1 {
-		return "must be " + truncate(jsonText(vals[0]))
-	}
-	parts := make([]string, len(vals))
-	for i, v := range vals {
-		parts[i] = jsonText(v)
-	}
-	return "must be one of " + truncate(strings.Join(parts, ", "))
-}
+func valuesMessage(vals []any) string { return truncate(wire.MsgExpected(vals)) }
 
 func truncate(s string) string {
 	if len(s) > 120 {
@@ -283,7 +293,7 @@ func (b *builder) stringChecks(s *ir.Schema, x string) []*stmt {
 	short := cs.MinLength != nil && *cs.MinLength > 0
 	if short {
 		lengths = append(lengths, &branch{Cond: fmt.Sprintf("n := validate.RuneCount(%s); n < %d", x, *cs.MinLength),
-			Body: []*stmt{add("validate.TypeStringTooShort", fmt.Sprintf("must have at least %d %s", *cs.MinLength, plural(*cs.MinLength, "character")))}})
+			Body: []*stmt{add(wire.ProblemStringTooShort, wire.MsgStringTooShort(*cs.MinLength))}})
 	}
 	if cs.MaxLength != nil {
 		cond := fmt.Sprintf("len(%s) > %d && validate.RuneCount(%s) > %d", x, *cs.MaxLength, x, *cs.MaxLength)
@@ -291,7 +301,7 @@ func (b *builder) stringChecks(s *ir.Schema, x string) []*stmt {
 			cond = fmt.Sprintf("n > %d", *cs.MaxLength)
 		}
 		lengths = append(lengths, &branch{Cond: cond,
-			Body: []*stmt{add("validate.TypeStringTooLong", fmt.Sprintf("must have at most %d %s", *cs.MaxLength, plural(*cs.MaxLength, "character")))}})
+			Body: []*stmt{add(wire.ProblemStringTooLong, wire.MsgStringTooLong(*cs.MaxLength))}})
 	}
 	if len(lengths) > 0 {
 		out = append(out, &stmt{Kind: "chain", Branches: lengths})
@@ -301,23 +311,18 @@ func (b *builder) stringChecks(s *ir.Schema, x string) []*stmt {
 			b.errorf(s, "pattern %q is not a regular expression Go can run: %v", cs.Pattern, err)
 		} else {
 			v := b.addVar("Pattern", "validate.Pattern("+strconv.Quote(cs.Pattern)+")")
-			out = append(out, fail("!"+v+".MatchString("+x+")", "validate.TypePattern", "must match the pattern "+cs.Pattern))
+			out = append(out, fail("!"+v+".MatchString("+x+")", wire.ProblemPatternMismatch, wire.MsgPatternMismatch(cs.Pattern)))
 		}
 	}
 	if cs.Format != "" {
 		// Formats are checked by the oracle's own functions: one rule
 		// set, the one the differential tests hold generated code to.
-		v := b.addVar("Format", "validate.Format("+strconv.Quote(cs.Format)+")")
+		// Only a package with a format imports the oracle.
+		b.imports["github.com/chanxgo/chanx/runtime/validate/oracle"] = true
+		v := b.addVar("Format", "oracle.Format("+strconv.Quote(cs.Format)+")")
 		out = append(out, &stmt{Kind: "format", Var: v, X: x})
 	}
 	return out
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return word
-	}
-	return word + "s"
 }
 
 // numLit renders a schema number for comparison with x; ints compare as
@@ -353,17 +358,17 @@ func isRange(err error) bool {
 func (b *builder) numberChecks(s *ir.Schema, isInt bool) []*stmt {
 	cs := shape.ConstraintsOf(s)
 	var out []*stmt
-	cmp := func(n *ir.Number, op, typ, words string) {
+	cmp := func(n *ir.Number, op, typ string) {
 		if n == nil {
 			return
 		}
 		lit, x := b.numLit(*n, isInt)
-		out = append(out, fail(x+" "+op+" "+lit, typ, "must be "+words+" "+string(*n)))
+		out = append(out, fail(x+" "+op+" "+lit, typ, wire.MsgBound(typ, string(*n))))
 	}
-	cmp(cs.Minimum, "<", "validate.TypeGreaterEqual", "greater than or equal to")
-	cmp(cs.ExclusiveMinimum, "<=", "validate.TypeGreater", "greater than")
-	cmp(cs.Maximum, ">", "validate.TypeLessEqual", "less than or equal to")
-	cmp(cs.ExclusiveMaximum, ">=", "validate.TypeLess", "less than")
+	cmp(cs.Minimum, "<", wire.ProblemGreaterThanEqual)
+	cmp(cs.ExclusiveMinimum, "<=", wire.ProblemGreaterThan)
+	cmp(cs.Maximum, ">", wire.ProblemLessThanEqual)
+	cmp(cs.ExclusiveMaximum, ">=", wire.ProblemLessThan)
 	if cs.MultipleOf != nil {
 		if r, ok := new(big.Rat).SetString(string(*cs.MultipleOf)); !ok || r.Sign() <= 0 {
 			b.errorf(s, "multipleOf %s must be a number greater than 0", *cs.MultipleOf)
@@ -373,7 +378,7 @@ func (b *builder) numberChecks(s *ir.Schema, isInt bool) []*stmt {
 			if isInt {
 				fn = "validate.MultipleOfInt(x, " + v + ")"
 			}
-			out = append(out, fail("!"+fn, "validate.TypeMultipleOf", "must be a multiple of "+string(*cs.MultipleOf)))
+			out = append(out, fail("!"+fn, wire.ProblemMultipleOf, wire.MsgMultipleOf(string(*cs.MultipleOf))))
 		}
 	}
 	return out
@@ -383,12 +388,10 @@ func (b *builder) arrayChecks(s *ir.Schema, elem *rep) []*stmt {
 	cs := shape.ConstraintsOf(s)
 	var out []*stmt
 	if cs.MinItems != nil && *cs.MinItems > 0 {
-		out = append(out, fail(fmt.Sprintf("len(x) < %d", *cs.MinItems), "validate.TypeTooShort",
-			fmt.Sprintf("must have at least %d %s", *cs.MinItems, plural(*cs.MinItems, "item"))))
+		out = append(out, report(fmt.Sprintf("len(x) < %d", *cs.MinItems), "TooShort", fmt.Sprintf(`"List", %d, len(x)`, *cs.MinItems)))
 	}
 	if cs.MaxItems != nil {
-		out = append(out, fail(fmt.Sprintf("len(x) > %d", *cs.MaxItems), "validate.TypeTooLong",
-			fmt.Sprintf("must have at most %d %s", *cs.MaxItems, plural(*cs.MaxItems, "item"))))
+		out = append(out, report(fmt.Sprintf("len(x) > %d", *cs.MaxItems), "TooLong", fmt.Sprintf(`"List", %d, len(x)`, *cs.MaxItems)))
 	}
 	if cs.UniqueItems {
 		fn := "validate.UniqueJSON(x)"
@@ -412,7 +415,7 @@ func (b *builder) arrayChecks(s *ir.Schema, elem *rep) []*stmt {
 		if ai := s.AdditionalItems; ai != nil {
 			switch {
 			case ai.Bool != nil && !*ai.Bool:
-				out = append(out, fail("len(x) > "+n, "validate.TypeExtra", "must have at most "+n+" "+plural(len(s.TupleItems), "item")))
+				out = append(out, report("len(x) > "+n, "TooLong", `"List", `+n+", len(x)"))
 			case hasAssertions(ai):
 				out = append(out, &stmt{Kind: "each", Index: n, Func: b.check(ai, elem), X: arg(elem, "x[i]")})
 			}
@@ -434,7 +437,7 @@ func (b *builder) objectChecks(s *ir.Schema, r *rep) []*stmt {
 	for _, name := range s.Required {
 		out = append(out, &stmt{Kind: "chain", Branches: []*branch{{
 			Cond: "_, ok := x[" + strconv.Quote(name) + "]; !ok",
-			Body: []*stmt{childKey(name, &stmt{Kind: "addC", Type: "validate.TypeMissing", Msg: strconv.Quote("field required")})},
+			Body: []*stmt{childKey(name, addC(wire.ProblemMissing, wire.MsgMissing))},
 		}}})
 	}
 	for _, p := range s.Properties {
@@ -489,8 +492,7 @@ func (b *builder) objectChecks(s *ir.Schema, r *rep) []*stmt {
 		for _, req := range d.Required {
 			body = append(body, &stmt{Kind: "chain", Branches: []*branch{{
 				Cond: "_, ok := x[" + strconv.Quote(req) + "]; !ok",
-				Body: []*stmt{childKey(req, &stmt{Kind: "addC", Type: "validate.TypeDependency",
-					Msg: strconv.Quote("field required when " + d.Name + " is present")})},
+				Body: []*stmt{childKey(req, addC(wire.ProblemDependency, wire.MsgDependency(d.Name)))},
 			}}})
 		}
 		if d.Schema != nil && hasAssertions(d.Schema) {
@@ -501,12 +503,10 @@ func (b *builder) objectChecks(s *ir.Schema, r *rep) []*stmt {
 		}
 	}
 	if cs.MinProperties != nil && *cs.MinProperties > 0 {
-		out = append(out, fail(fmt.Sprintf("len(x) < %d", *cs.MinProperties), "validate.TypeTooShort",
-			fmt.Sprintf("must have at least %d %s", *cs.MinProperties, plural(*cs.MinProperties, "property"))))
+		out = append(out, report(fmt.Sprintf("len(x) < %d", *cs.MinProperties), "TooShort", fmt.Sprintf(`"Dictionary", %d, len(x)`, *cs.MinProperties)))
 	}
 	if cs.MaxProperties != nil {
-		out = append(out, fail(fmt.Sprintf("len(x) > %d", *cs.MaxProperties), "validate.TypeTooLong",
-			fmt.Sprintf("must have at most %d %s", *cs.MaxProperties, plural(*cs.MaxProperties, "property"))))
+		out = append(out, report(fmt.Sprintf("len(x) > %d", *cs.MaxProperties), "TooLong", fmt.Sprintf(`"Dictionary", %d, len(x)`, *cs.MaxProperties)))
 	}
 	return out
 }
@@ -563,17 +563,18 @@ func (b *builder) dynBody(s *ir.Schema) []*stmt {
 			}
 			masks[i] = m
 		}
-		st := fail("!validate.HasType(x, "+strings.Join(masks, "|")+")", "validate.TypeType", typeMessage(s.Type))
+		typ, msg := wire.TypeProblem(s.Type, "")
+		st := fail("!validate.HasType(x, "+strings.Join(masks, "|")+")", typ, msg)
 		st.Ret = true
 		out = append(out, st)
 	}
 	if cs.Enum != nil {
 		v := b.addVar("Values", "validate.MustJSON("+strconv.Quote(jsonText(cs.Enum))+").([]any)")
-		out = append(out, fail("!validate.OneOf(x, "+v+")", "validate.TypeEnum", valuesMessage(cs.Enum)))
+		out = append(out, fail("!validate.OneOf(x, "+v+")", wire.ProblemEnum, valuesMessage(cs.Enum)))
 	}
 	if cs.HasConst {
 		v := b.addVar("Value", "validate.MustJSON("+strconv.Quote(jsonText(cs.Const))+")")
-		out = append(out, fail("!validate.Equal(x, "+v+")", "validate.TypeConst", valuesMessage([]any{cs.Const})))
+		out = append(out, fail("!validate.Equal(x, "+v+")", wire.ProblemLiteral, valuesMessage([]any{cs.Const})))
 	}
 	var cases []*typeCase
 	if body := b.stringChecks(s, "x"); len(body) > 0 {
@@ -600,7 +601,8 @@ func (b *builder) dynBody(s *ir.Schema) []*stmt {
 
 // structBody checks a generated struct field by field.
 func (b *builder) structBody(t *namedType) []*stmt {
-	out := []*stmt{{Kind: "structNull"}}
+	typ, msg := wire.TypeProblem([]string{"object"}, t.Name)
+	out := []*stmt{{Kind: "structNull", Type: strconv.Quote(typ), Msg: strconv.Quote(msg)}}
 	for _, f := range t.Fields {
 		out = append(out, b.fieldChecks(f)...)
 	}
@@ -616,8 +618,9 @@ func (b *builder) fieldChecks(f *field) []*stmt {
 	fx := "x." + f.Name
 	var calls []*stmt
 	var branches []*branch
-	missing := &branch{Cond: "!x.chanxObj.Has(" + idx + ")", Body: []*stmt{{Kind: "child", Key: key, Body: []*stmt{{Kind: "addC", Type: "validate.TypeMissing", Msg: strconv.Quote("field required")}}}}}
-	null := &branch{Cond: "x.chanxObj.IsNull(" + idx + ")", Body: []*stmt{{Kind: "child", Key: key, Body: []*stmt{{Kind: "addC", Type: "validate.TypeType", Msg: strconv.Quote("must not be null")}}}}}
+	missing := &branch{Cond: "!x.chanxObj.Has(" + idx + ")", Body: []*stmt{{Kind: "child", Key: key, Body: []*stmt{addC(wire.ProblemMissing, wire.MsgMissing)}}}}
+	nullTyp, nullMsg := typeProblem(f.rep)
+	null := &branch{Cond: "x.chanxObj.IsNull(" + idx + ")", Body: []*stmt{{Kind: "child", Key: key, Body: []*stmt{addC(nullTyp, nullMsg)}}}}
 	present := func(cond string, pre []*stmt, x string, r *rep) {
 		for _, s := range f.schemas {
 			if hasAssertions(s) {
@@ -691,14 +694,15 @@ func (b *builder) fieldChecks(f *field) []*stmt {
 		out = append(out, &stmt{Kind: "chain", Branches: branches})
 	}
 	if nullLost(f.rep) {
-		out = append(out, &stmt{Kind: "nullElements", Index: idx, Key: key})
+		typ, msg := typeProblem(f.rep.elem)
+		out = append(out, &stmt{Kind: "nullElements", Index: idx, Key: key, Type: strconv.Quote(typ), Msg: strconv.Quote(msg)})
 	}
 	return out
 }
 
 // unionBody checks the variant a union holds.
 func (b *builder) unionBody(t *namedType) []*stmt {
-	st := &stmt{Kind: "union", Key: strconv.Quote(t.Discriminator), Union: t}
+	st := &stmt{Kind: "union", Key: strconv.Quote(t.Discriminator), Union: t, Type: strconv.Quote(wire.ProblemUnion)}
 	for _, v := range t.Variants {
 		v.Check = b.check(v.schema, v.rep)
 	}
@@ -706,7 +710,7 @@ func (b *builder) unionBody(t *namedType) []*stmt {
 	for i, v := range t.Variants {
 		names[i] = v.Type
 	}
-	st.Msg = strconv.Quote("must match one of " + strings.Join(names, ", "))
+	st.Msg = strconv.Quote(wire.MsgUnionOf(names))
 	st.Ret = t.Exclusive
 	return []*stmt{st}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/chanxgo/chanx/codegen/internal/gentest"
 	"github.com/chanxgo/chanx/ir"
 	"github.com/chanxgo/chanx/runtime/validate"
+	"github.com/chanxgo/chanx/runtime/validate/oracle"
 	"github.com/chanxgo/chanx/runtime/wire"
 	"github.com/chanxgo/chanx/spec/analyze"
 )
@@ -36,7 +37,7 @@ type diffCase struct {
 	keyword string // the test-suite file
 	group   string
 	name    string // Go type name
-	oracle  *validate.Schema
+	oracle  *oracle.Schema
 	schema  *ir.Schema
 }
 
@@ -92,7 +93,7 @@ func TestDifferentialJSONSchemaSuite(t *testing.T) {
 			t.Fatalf("%s: %v", f, err)
 		}
 		for gi, g := range groups {
-			oracle, err := validate.Compile(g.Schema)
+			oracle, err := oracle.Compile(g.Schema)
 			if err != nil {
 				skipped[keyword] = append(skipped[keyword], g.Description+": oracle: "+err.Error())
 				continue
@@ -134,7 +135,7 @@ func TestDifferentialJSONSchemaSuite(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		oracle, err := validate.Compile(data)
+		oracle, err := oracle.Compile(data)
 		if err != nil {
 			t.Fatalf("random schema %d: %v\n%s", i, err, data)
 		}
@@ -358,7 +359,7 @@ func locsAgree(t *testing.T, in *diffInstance, got string) {
 	seen := map[string]bool{}
 	var want []string
 	for _, p := range problems {
-		if p.Type == validate.TypeUnion || p.Type == validate.TypeNot {
+		if p.Type == wire.ProblemUnion || p.Type == wire.ProblemNot {
 			return
 		}
 		if l := wire.LocString(p.Loc); !seen[l] {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/chanxgo/chanx/codegen/shape"
 	"github.com/chanxgo/chanx/ir"
+	"github.com/chanxgo/chanx/runtime/wire"
 	"github.com/chanxgo/chanx/templates"
 )
 
@@ -334,5 +335,17 @@ func numbered(src []byte) string {
 }
 
 var funcs = template.FuncMap{
-	"join": strings.Join,
+	"join":    strings.Join,
+	"problem": problemArgs,
+}
+
+// problemArgs renders the type and message of a problem whose message is
+// fixed, from the wire registry, as the arguments of Problems.Add.
+func problemArgs(typ string) (string, error) {
+	for _, k := range wire.ProblemKinds {
+		if k.Type == typ && !strings.Contains(k.Template, "{") {
+			return strconv.Quote(k.Type) + ", " + strconv.Quote(k.Template), nil
+		}
+	}
+	return "", fmt.Errorf("no fixed-message problem type %q in the wire registry", typ)
 }

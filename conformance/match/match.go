@@ -8,11 +8,11 @@ import (
 	"sort"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
-	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 
 	"github.com/chanxgo/chanx/internal/jsonptr"
+	"github.com/chanxgo/chanx/internal/schemaerr"
 	"github.com/chanxgo/chanx/ir"
 )
 
@@ -83,7 +83,16 @@ func (s *Schema) Validate(v any) []Problem {
 		return []Problem{{Keyword: "json", Message: err.Error()}}
 	}
 	var out []Problem
-	leaves(ve, &out)
+	for _, e := range schemaerr.Leaves(ve, nil) {
+		if schemaerr.Grouping(e) {
+			continue
+		}
+		kw := ""
+		if kp := e.ErrorKind.KeywordPath(); len(kp) > 0 {
+			kw = kp[0]
+		}
+		out = append(out, Problem{Path: jsonptr.Format(e.InstanceLocation), Keyword: kw, Message: e.ErrorKind.LocalizedString(printer)})
+	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Path != out[j].Path {
 			return out[i].Path < out[j].Path
@@ -101,24 +110,6 @@ func (s *Schema) Validate(v any) []Problem {
 		}
 	}
 	return dedup
-}
-
-func leaves(e *jsonschema.ValidationError, out *[]Problem) {
-	if len(e.Causes) > 0 {
-		for _, c := range e.Causes {
-			leaves(c, out)
-		}
-		return
-	}
-	switch e.ErrorKind.(type) {
-	case *kind.Schema, *kind.Reference, *kind.Group:
-		return
-	}
-	kw := ""
-	if kp := e.ErrorKind.KeywordPath(); len(kp) > 0 {
-		kw = kp[0]
-	}
-	*out = append(*out, Problem{Path: jsonptr.Format(e.InstanceLocation), Keyword: kw, Message: e.ErrorKind.LocalizedString(printer)})
 }
 
 // Set is the messages one side may send on a channel, told apart by a

@@ -96,7 +96,7 @@ func TestErrorFrames(t *testing.T) {
 	c := dial(t, hs, "/ws/chat/lobby")
 	deep := strings.Repeat("[", 100) + strings.Repeat("]", 100)
 	tests := []struct{ name, frame, want string }{
-		{"not json", `hello`, `{"action":"error","payload":[{"type":"json_invalid","loc":[],"msg":"Invalid JSON"}]}`},
+		{"not json", `hello`, `{"action":"error","payload":[{"type":"json_invalid","loc":[],"msg":"Invalid JSON: the frame is not a JSON text"}]}`},
 		{"not an object", `[1,2]`, `{"action":"error","payload":[{"type":"model_attributes_type","loc":[],"msg":"Input should be a valid dictionary or object to extract fields from"}]}`},
 		{"no discriminator", `{"payload":1}`, `{"action":"error","payload":[{"type":"union_tag_not_found","loc":[],"msg":"Unable to extract tag using discriminator 'action'"}]}`},
 		{"unknown action", `{"action":"dance"}`, `{"action":"error","payload":[{"type":"union_tag_invalid","loc":[],"msg":"Input tag 'dance' found using 'action' does not match any of the expected tags: 'echo', 'fail', 'new_chat_message', 'nothing', 'panic', 'ping', 'reject', 'schema_checked', 'whoami'"}]}`},
@@ -108,7 +108,7 @@ func TestErrorFrames(t *testing.T) {
 		{"handler panic", `{"action":"panic","payload":""}`, `{"action":"error","payload":{"detail":"Failed to process message for panic"}}`},
 		{"handler validation", `{"action":"reject","payload":""}`, `{"action":"error","payload":[{"type":"value_error","loc":["payload"],"msg":"not allowed"}]}`},
 		{"schema fallback", `{"action":"schema_checked","payload":"bad"}`, `{"action":"error","payload":[{"type":"enum","loc":["payload"],"msg":"bad is not allowed"}]}`},
-		{"invalid ping", `{"action":"ping","payload":nul}`, `{"action":"error","payload":[{"type":"json_invalid","loc":[],"msg":"Invalid JSON"}]}`},
+		{"invalid ping", `{"action":"ping","payload":nul}`, `{"action":"error","payload":[{"type":"json_invalid","loc":[],"msg":"Invalid JSON: the frame is not a JSON text"}]}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

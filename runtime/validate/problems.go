@@ -7,33 +7,10 @@ import (
 	"github.com/chanxgo/chanx/runtime/wire"
 )
 
-// Problem types: the stable "type" of a wire.Problem. Clients may switch on
-// them; the message next to them is for people.
-const (
-	TypeMissing        = "missing"
-	TypeType           = "type_error"
-	TypeEnum           = "enum"
-	TypeConst          = "const"
-	TypeStringTooShort = "string_too_short"
-	TypeStringTooLong  = "string_too_long"
-	TypePattern        = "string_pattern_mismatch"
-	TypeFormat         = "format"
-	TypeGreaterEqual   = "greater_than_equal"
-	TypeGreater        = "greater_than"
-	TypeLessEqual      = "less_than_equal"
-	TypeLess           = "less_than"
-	TypeMultipleOf     = "multiple_of"
-	TypeTooShort       = "too_short"
-	TypeTooLong        = "too_long"
-	TypeUnique         = "unique_items"
-	TypeExtra          = "extra_forbidden"
-	TypeUnion          = "union"
-	TypeNot            = "not"
-	TypeFalse          = "false_schema"
-	TypeDependency     = "dependency"
-	TypeContains       = "contains"
-	TypeValue          = "value_error"
-)
+// Problem types and messages come from the registry in runtime/wire
+// (wire.ProblemKinds): generated code passes the type and message the
+// generator rendered from it to Add, and calls the methods below for the
+// problems whose message depends on the value.
 
 // Path is where a value sits inside the frame being validated, as a chain
 // from the value back to the root. Generated code builds it on the stack as
@@ -130,7 +107,74 @@ func (p *Problems) Err() error {
 		return nil
 	}
 	if len(p.list) == 0 {
-		return &wire.ValidationError{Problems: []wire.Problem{{Type: TypeValue, Loc: []any{}, Msg: "invalid value"}}}
+		return &wire.ValidationError{Problems: []wire.Problem{{Type: wire.ProblemValueError, Loc: []any{}, Msg: wire.MsgValueError("invalid value")}}}
 	}
 	return &wire.ValidationError{Problems: p.list}
+}
+
+// Problems whose message depends on the value, or that generated code
+// reports without the generator's help. Each builds its message only when
+// p records problems; a quiet Problems just counts.
+
+// Extra reports a member the schema forbids (extra_forbidden); at is the
+// member's path.
+func (p *Problems) Extra(at *Path) {
+	p.Add(at, wire.ProblemExtraForbidden, wire.MsgExtraForbidden)
+}
+
+// TooShort reports a list or object with fewer than min items
+// (too_short); fieldType is "List" or "Dictionary".
+func (p *Problems) TooShort(at *Path, fieldType string, min, actual int) {
+	if !p.counted() {
+		p.Add(at, wire.ProblemTooShort, wire.MsgTooShort(fieldType, min, actual))
+	}
+}
+
+// TooLong reports a list or object with more than max items (too_long).
+func (p *Problems) TooLong(at *Path, fieldType string, max, actual int) {
+	if !p.counted() {
+		p.Add(at, wire.ProblemTooLong, wire.MsgTooLong(fieldType, max, actual))
+	}
+}
+
+// NotUnique reports the first pair of equal items (unique_items).
+func (p *Problems) NotUnique(at *Path, i, j int) {
+	if !p.counted() {
+		p.Add(at, wire.ProblemUniqueItems, wire.MsgUniqueItems(i, j))
+	}
+}
+
+// Matches reports a value that matches none (n == 0) or, for oneOf, more
+// than one (n > 1) of a union's schemas.
+func (p *Problems) Matches(at *Path, n int) {
+	msg := wire.MsgUnionAny
+	if n > 1 {
+		msg = wire.MsgUnionSeveral
+	}
+	p.Add(at, wire.ProblemUnion, msg)
+}
+
+// TagInvalid reports a discriminated union's tag that names no variant
+// (union_tag_invalid, at the union's own path as Pydantic reports it);
+// expected are the variants' tags in order.
+func (p *Problems) TagInvalid(at *Path, key, tag string, expected ...string) {
+	if !p.counted() {
+		p.Add(at, wire.ProblemTagInvalid, wire.MsgTagInvalid(key, tag, expected))
+	}
+}
+
+// ValueError reports err as a value_error.
+func (p *Problems) ValueError(at *Path, err error) {
+	if !p.counted() {
+		p.Add(at, wire.ProblemValueError, wire.MsgValueError(err.Error()))
+	}
+}
+
+// counted counts a problem for a quiet p and reports whether it did, so
+// that the caller builds a message only for a p that records it.
+func (p *Problems) counted() bool {
+	if p.quiet {
+		p.n++
+	}
+	return p.quiet
 }

@@ -1,7 +1,9 @@
 package validate
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/big"
 	"sort"
@@ -276,6 +278,9 @@ func SortedMapKeys[V any](m map[string]V) []string {
 	return keys
 }
 
+// ParseJSON decodes one JSON value, numbers kept exact as json.Number.
+func ParseJSON(data []byte) (any, error) { return decodeJSON(data) }
+
 // MustJSON decodes a JSON literal embedded by generated code (enum and
 // const values), numbers kept exact.
 func MustJSON(lit string) any {
@@ -284,4 +289,50 @@ func MustJSON(lit string) any {
 		panic("validate: bad JSON literal " + lit + ": " + err.Error())
 	}
 	return v
+}
+
+// JSONValue returns v as a JSON value (what MustJSON returns, and what the
+// oracle in runtime/validate/oracle accepts). Values that
+// already are one come back unchanged; anything else goes through
+// encoding/json, numbers kept exact as json.Number.
+func JSONValue(v any) (any, error) {
+	if isJSONValue(v, 0) {
+		return v, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("validate: convert %T to JSON: %w", v, err)
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var out any
+	if err := d.Decode(&out); err != nil {
+		return nil, fmt.Errorf("validate: convert %T to JSON: %w", v, err)
+	}
+	return out, nil
+}
+
+func isJSONValue(v any, depth int) bool {
+	if depth > 10000 {
+		return false
+	}
+	switch x := v.(type) {
+	case nil, string, bool, json.Number, float64, float32, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
+		return true
+	case map[string]any:
+		for _, e := range x {
+			if !isJSONValue(e, depth+1) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		for _, e := range x {
+			if !isJSONValue(e, depth+1) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }

@@ -250,12 +250,12 @@ var (
 // chanxCheck1 checks #/components/schemas/NewChatMessage.
 func chanxCheck1(p *validate.Problems, at *validate.Path, x *NewChatMessage) {
 	if x.chanxObj.WasNull() {
-		p.Add(at, validate.TypeType, "must be an object")
+		p.Add(at, "model_type", "Input should be a valid dictionary or instance of NewChatMessage")
 		return
 	}
 	if x.chanxObj.IsNull(0) {
 		c := at.Key("action")
-		p.Add(&c, validate.TypeType, "must not be null")
+		p.Add(&c, "string_type", "Input should be a valid string")
 	} else if x.chanxObj.Has(0) {
 		v := x.Action
 		if v == "" && !x.chanxObj.Decoded() {
@@ -266,10 +266,10 @@ func chanxCheck1(p *validate.Problems, at *validate.Path, x *NewChatMessage) {
 	}
 	if !x.chanxObj.Has(1) {
 		c := at.Key("payload")
-		p.Add(&c, validate.TypeMissing, "field required")
+		p.Add(&c, "missing", "Field required")
 	} else if x.chanxObj.IsNull(1) {
 		c := at.Key("payload")
-		p.Add(&c, validate.TypeType, "must not be null")
+		p.Add(&c, "model_type", "Input should be a valid dictionary or instance of ChatPayload")
 	} else {
 		c := at.Key("payload")
 		chanxCheck3(p, &c, &x.Payload)
@@ -281,32 +281,32 @@ func chanxCheck2(p *validate.Problems, at *validate.Path, x string) {
 	switch x {
 	case "new_chat_message":
 	default:
-		p.Add(at, validate.TypeConst, "must be \"new_chat_message\"")
+		p.Add(at, "literal_error", "Input should be 'new_chat_message'")
 	}
 }
 
 // chanxCheck3 checks #/components/schemas/ChatPayload.
 func chanxCheck3(p *validate.Problems, at *validate.Path, x *ChatPayload) {
 	if x.chanxObj.WasNull() {
-		p.Add(at, validate.TypeType, "must be an object")
+		p.Add(at, "model_type", "Input should be a valid dictionary or instance of ChatPayload")
 		return
 	}
 	if !x.chanxObj.Has(0) {
 		c := at.Key("message")
-		p.Add(&c, validate.TypeMissing, "field required")
+		p.Add(&c, "missing", "Field required")
 	} else if x.chanxObj.IsNull(0) {
 		c := at.Key("message")
-		p.Add(&c, validate.TypeType, "must not be null")
+		p.Add(&c, "string_type", "Input should be a valid string")
 	} else {
 		c := at.Key("message")
 		chanxCheck4(p, &c, x.Message)
 	}
 	if !x.chanxObj.Has(1) {
 		c := at.Key("name")
-		p.Add(&c, validate.TypeMissing, "field required")
+		p.Add(&c, "missing", "Field required")
 	} else if x.chanxObj.IsNull(1) {
 		c := at.Key("name")
-		p.Add(&c, validate.TypeType, "must not be null")
+		p.Add(&c, "string_type", "Input should be a valid string")
 	} else {
 		c := at.Key("name")
 		chanxCheck5(p, &c, x.Name)
@@ -316,30 +316,30 @@ func chanxCheck3(p *validate.Problems, at *validate.Path, x *ChatPayload) {
 // chanxCheck4 checks #/components/schemas/ChatPayload/properties/message.
 func chanxCheck4(p *validate.Problems, at *validate.Path, x string) {
 	if n := validate.RuneCount(x); n < 1 {
-		p.Add(at, validate.TypeStringTooShort, "must have at least 1 character")
+		p.Add(at, "string_too_short", "String should have at least 1 character")
 	} else if n > 2000 {
-		p.Add(at, validate.TypeStringTooLong, "must have at most 2000 characters")
+		p.Add(at, "string_too_long", "String should have at most 2000 characters")
 	}
 }
 
 // chanxCheck5 checks #/components/schemas/ChatPayload/properties/name.
 func chanxCheck5(p *validate.Problems, at *validate.Path, x string) {
 	if n := validate.RuneCount(x); n < 1 {
-		p.Add(at, validate.TypeStringTooShort, "must have at least 1 character")
+		p.Add(at, "string_too_short", "String should have at least 1 character")
 	} else if n > 100 {
-		p.Add(at, validate.TypeStringTooLong, "must have at most 100 characters")
+		p.Add(at, "string_too_long", "String should have at most 100 characters")
 	}
 }
 
 // chanxCheck6 checks #/components/schemas/PingMessage.
 func chanxCheck6(p *validate.Problems, at *validate.Path, x *PingMessage) {
 	if x.chanxObj.WasNull() {
-		p.Add(at, validate.TypeType, "must be an object")
+		p.Add(at, "model_type", "Input should be a valid dictionary or instance of PingMessage")
 		return
 	}
 	if x.chanxObj.IsNull(0) {
 		c := at.Key("action")
-		p.Add(&c, validate.TypeType, "must not be null")
+		p.Add(&c, "string_type", "Input should be a valid string")
 	} else if x.chanxObj.Has(0) {
 		v := x.Action
 		if v == "" && !x.chanxObj.Decoded() {
@@ -359,14 +359,14 @@ func chanxCheck7(p *validate.Problems, at *validate.Path, x string) {
 	switch x {
 	case "ping":
 	default:
-		p.Add(at, validate.TypeConst, "must be \"ping\"")
+		p.Add(at, "literal_error", "Input should be 'ping'")
 	}
 }
 
 // chanxCheck8 checks #/components/schemas/PingMessage/properties/payload.
 func chanxCheck8(p *validate.Problems, at *validate.Path, x any) {
 	if !validate.HasType(x, validate.TNull) {
-		p.Add(at, validate.TypeType, "must be null")
+		p.Add(at, "none_required", "Input should be None")
 		return
 	}
 }
@@ -374,12 +374,12 @@ func chanxCheck8(p *validate.Problems, at *validate.Path, x any) {
 // chanxCheck9 checks #/components/schemas/PongMessage.
 func chanxCheck9(p *validate.Problems, at *validate.Path, x *PongMessage) {
 	if x.chanxObj.WasNull() {
-		p.Add(at, validate.TypeType, "must be an object")
+		p.Add(at, "model_type", "Input should be a valid dictionary or instance of PongMessage")
 		return
 	}
 	if x.chanxObj.IsNull(0) {
 		c := at.Key("action")
-		p.Add(&c, validate.TypeType, "must not be null")
+		p.Add(&c, "string_type", "Input should be a valid string")
 	} else if x.chanxObj.Has(0) {
 		v := x.Action
 		if v == "" && !x.chanxObj.Decoded() {
@@ -399,14 +399,14 @@ func chanxCheck10(p *validate.Problems, at *validate.Path, x string) {
 	switch x {
 	case "pong":
 	default:
-		p.Add(at, validate.TypeConst, "must be \"pong\"")
+		p.Add(at, "literal_error", "Input should be 'pong'")
 	}
 }
 
 // chanxCheck11 checks #/components/schemas/PongMessage/properties/payload.
 func chanxCheck11(p *validate.Problems, at *validate.Path, x any) {
 	if !validate.HasType(x, validate.TNull) {
-		p.Add(at, validate.TypeType, "must be null")
+		p.Add(at, "none_required", "Input should be None")
 		return
 	}
 }

@@ -125,12 +125,12 @@ var (
 // chanxCheck1 checks #.
 func chanxCheck1(p *validate.Problems, at *validate.Path, x *Frame) {
 	if x.chanxObj.WasNull() {
-		p.Add(at, validate.TypeType, "must be an object")
+		p.Add(at, "model_type", "Input should be a valid dictionary or instance of Frame")
 		return
 	}
 	if x.chanxObj.IsNull(0) {
 		c := at.Key("action")
-		p.Add(&c, validate.TypeType, "must not be null")
+		p.Add(&c, "string_type", "Input should be a valid string")
 	} else if x.chanxObj.Has(0) {
 		v := x.Action
 		if v == "" && !x.chanxObj.Decoded() {
@@ -141,10 +141,10 @@ func chanxCheck1(p *validate.Problems, at *validate.Path, x *Frame) {
 	}
 	if !x.chanxObj.Has(1) {
 		c := at.Key("payload")
-		p.Add(&c, validate.TypeMissing, "field required")
+		p.Add(&c, "missing", "Field required")
 	} else if x.chanxObj.IsNull(1) {
 		c := at.Key("payload")
-		p.Add(&c, validate.TypeType, "must not be null")
+		p.Add(&c, "model_type", "Input should be a valid dictionary or instance of ChatMessagePayload")
 	} else {
 		c := at.Key("payload")
 		chanxCheck3(p, &c, &x.Payload)
@@ -156,32 +156,32 @@ func chanxCheck2(p *validate.Problems, at *validate.Path, x string) {
 	switch x {
 	case "new_chat_message":
 	default:
-		p.Add(at, validate.TypeConst, "must be \"new_chat_message\"")
+		p.Add(at, "literal_error", "Input should be 'new_chat_message'")
 	}
 }
 
 // chanxCheck3 checks #/definitions/ChatMessagePayload.
 func chanxCheck3(p *validate.Problems, at *validate.Path, x *ChatMessagePayload) {
 	if x.chanxObj.WasNull() {
-		p.Add(at, validate.TypeType, "must be an object")
+		p.Add(at, "model_type", "Input should be a valid dictionary or instance of ChatMessagePayload")
 		return
 	}
 	if !x.chanxObj.Has(0) {
 		c := at.Key("message")
-		p.Add(&c, validate.TypeMissing, "field required")
+		p.Add(&c, "missing", "Field required")
 	} else if x.chanxObj.IsNull(0) {
 		c := at.Key("message")
-		p.Add(&c, validate.TypeType, "must not be null")
+		p.Add(&c, "string_type", "Input should be a valid string")
 	} else {
 		c := at.Key("message")
 		chanxCheck4(p, &c, x.Message)
 	}
 	if !x.chanxObj.Has(1) {
 		c := at.Key("name")
-		p.Add(&c, validate.TypeMissing, "field required")
+		p.Add(&c, "missing", "Field required")
 	} else if x.chanxObj.IsNull(1) {
 		c := at.Key("name")
-		p.Add(&c, validate.TypeType, "must not be null")
+		p.Add(&c, "string_type", "Input should be a valid string")
 	} else {
 		c := at.Key("name")
 		chanxCheck5(p, &c, x.Name)
@@ -191,17 +191,17 @@ func chanxCheck3(p *validate.Problems, at *validate.Path, x *ChatMessagePayload)
 // chanxCheck4 checks #/definitions/ChatMessagePayload/properties/message.
 func chanxCheck4(p *validate.Problems, at *validate.Path, x string) {
 	if n := validate.RuneCount(x); n < 1 {
-		p.Add(at, validate.TypeStringTooShort, "must have at least 1 character")
+		p.Add(at, "string_too_short", "String should have at least 1 character")
 	} else if n > 2000 {
-		p.Add(at, validate.TypeStringTooLong, "must have at most 2000 characters")
+		p.Add(at, "string_too_long", "String should have at most 2000 characters")
 	}
 }
 
 // chanxCheck5 checks #/definitions/ChatMessagePayload/properties/name.
 func chanxCheck5(p *validate.Problems, at *validate.Path, x string) {
 	if n := validate.RuneCount(x); n < 1 {
-		p.Add(at, validate.TypeStringTooShort, "must have at least 1 character")
+		p.Add(at, "string_too_short", "String should have at least 1 character")
 	} else if n > 100 {
-		p.Add(at, validate.TypeStringTooLong, "must have at most 100 characters")
+		p.Add(at, "string_too_long", "String should have at most 100 characters")
 	}
 }

@@ -199,12 +199,12 @@ var (
 // chanxCheck1 checks #.
 func chanxCheck1(p *validate.Problems, at *validate.Path, x *Frame) {
 	if x.chanxObj.WasNull() {
-		p.Add(at, validate.TypeType, "must be an object")
+		p.Add(at, "model_type", "Input should be a valid dictionary or instance of Frame")
 		return
 	}
 	if x.chanxObj.IsNull(0) {
 		c := at.Key("action")
-		p.Add(&c, validate.TypeType, "must not be null")
+		p.Add(&c, "string_type", "Input should be a valid string")
 	} else if x.chanxObj.Has(0) {
 		v := x.Action
 		if v == "" && !x.chanxObj.Decoded() {
@@ -215,10 +215,10 @@ func chanxCheck1(p *validate.Problems, at *validate.Path, x *Frame) {
 	}
 	if !x.chanxObj.Has(1) {
 		c := at.Key("payload")
-		p.Add(&c, validate.TypeMissing, "field required")
+		p.Add(&c, "missing", "Field required")
 	} else if x.chanxObj.IsNull(1) {
 		c := at.Key("payload")
-		p.Add(&c, validate.TypeType, "must not be null")
+		p.Add(&c, "model_type", "Input should be a valid dictionary or instance of FramePayload")
 	} else {
 		c := at.Key("payload")
 		chanxCheck3(p, &c, &x.Payload)
@@ -230,32 +230,32 @@ func chanxCheck2(p *validate.Problems, at *validate.Path, x string) {
 	switch x {
 	case "new_chat_message":
 	default:
-		p.Add(at, validate.TypeConst, "must be \"new_chat_message\"")
+		p.Add(at, "literal_error", "Input should be 'new_chat_message'")
 	}
 }
 
 // chanxCheck3 checks #/properties/payload.
 func chanxCheck3(p *validate.Problems, at *validate.Path, x *FramePayload) {
 	if x.chanxObj.WasNull() {
-		p.Add(at, validate.TypeType, "must be an object")
+		p.Add(at, "model_type", "Input should be a valid dictionary or instance of FramePayload")
 		return
 	}
 	if !x.chanxObj.Has(0) {
 		c := at.Key("message")
-		p.Add(&c, validate.TypeMissing, "field required")
+		p.Add(&c, "missing", "Field required")
 	} else if x.chanxObj.IsNull(0) {
 		c := at.Key("message")
-		p.Add(&c, validate.TypeType, "must not be null")
+		p.Add(&c, "string_type", "Input should be a valid string")
 	} else {
 		c := at.Key("message")
 		chanxCheck4(p, &c, x.Message)
 	}
 	if !x.chanxObj.Has(1) {
 		c := at.Key("name")
-		p.Add(&c, validate.TypeMissing, "field required")
+		p.Add(&c, "missing", "Field required")
 	} else if x.chanxObj.IsNull(1) {
 		c := at.Key("name")
-		p.Add(&c, validate.TypeType, "must not be null")
+		p.Add(&c, "string_type", "Input should be a valid string")
 	} else {
 		c := at.Key("name")
 		chanxCheck5(p, &c, x.Name)
@@ -265,51 +265,51 @@ func chanxCheck3(p *validate.Problems, at *validate.Path, x *FramePayload) {
 		chanxCheck6(p, &c, *x.Room)
 	} else if x.chanxObj.IsNull(2) {
 		c := at.Key("room")
-		p.Add(&c, validate.TypeType, "must not be null")
+		p.Add(&c, "string_type", "Input should be a valid string")
 	}
 	if x.Priority != nil {
 		c := at.Key("priority")
 		chanxCheck7(p, &c, *x.Priority)
 	} else if x.chanxObj.IsNull(3) {
 		c := at.Key("priority")
-		p.Add(&c, validate.TypeType, "must not be null")
+		p.Add(&c, "int_type", "Input should be a valid integer")
 	}
 	if x.Tags != nil {
 		c := at.Key("tags")
 		chanxCheck8(p, &c, x.Tags)
 	} else if x.chanxObj.IsNull(4) {
 		c := at.Key("tags")
-		p.Add(&c, validate.TypeType, "must not be null")
+		p.Add(&c, "list_type", "Input should be a valid list")
 	}
-	x.chanxObj.CheckNullElement(p, at, 4, "tags")
+	x.chanxObj.CheckNullElement(p, at, 4, "tags", "string_type", "Input should be a valid string")
 	if x.ReplyTo != nil {
 		c := at.Key("reply_to")
 		chanxCheck10(p, &c, x.ReplyTo)
 	}
 	for _, k := range x.chanxObj.Unknown() {
 		c := at.Key(k)
-		p.Add(&c, validate.TypeExtra, "extra fields not permitted")
+		p.Extra(&c)
 	}
 }
 
 // chanxCheck4 checks #/properties/payload/properties/message.
 func chanxCheck4(p *validate.Problems, at *validate.Path, x string) {
 	if n := validate.RuneCount(x); n < 1 {
-		p.Add(at, validate.TypeStringTooShort, "must have at least 1 character")
+		p.Add(at, "string_too_short", "String should have at least 1 character")
 	} else if n > 2000 {
-		p.Add(at, validate.TypeStringTooLong, "must have at most 2000 characters")
+		p.Add(at, "string_too_long", "String should have at most 2000 characters")
 	}
 }
 
 // chanxCheck5 checks #/properties/payload/properties/name.
 func chanxCheck5(p *validate.Problems, at *validate.Path, x string) {
 	if n := validate.RuneCount(x); n < 1 {
-		p.Add(at, validate.TypeStringTooShort, "must have at least 1 character")
+		p.Add(at, "string_too_short", "String should have at least 1 character")
 	} else if n > 100 {
-		p.Add(at, validate.TypeStringTooLong, "must have at most 100 characters")
+		p.Add(at, "string_too_long", "String should have at most 100 characters")
 	}
 	if !chanxPattern3.MatchString(x) {
-		p.Add(at, validate.TypePattern, "must match the pattern ^[A-Za-z][A-Za-z0-9 _-]*$")
+		p.Add(at, "string_pattern_mismatch", "String should match pattern '^[A-Za-z][A-Za-z0-9 _-]*$'")
 	}
 }
 
@@ -318,27 +318,27 @@ func chanxCheck6(p *validate.Problems, at *validate.Path, x FramePayloadRoom) {
 	switch string(x) {
 	case "lobby", "general", "random":
 	default:
-		p.Add(at, validate.TypeEnum, "must be one of \"lobby\", \"general\", \"random\"")
+		p.Add(at, "enum", "Input should be 'lobby', 'general' or 'random'")
 	}
 }
 
 // chanxCheck7 checks #/properties/payload/properties/priority.
 func chanxCheck7(p *validate.Problems, at *validate.Path, x int64) {
 	if x < 0 {
-		p.Add(at, validate.TypeGreaterEqual, "must be greater than or equal to 0")
+		p.Add(at, "greater_than_equal", "Input should be greater than or equal to 0")
 	}
 	if x > 10 {
-		p.Add(at, validate.TypeLessEqual, "must be less than or equal to 10")
+		p.Add(at, "less_than_equal", "Input should be less than or equal to 10")
 	}
 }
 
 // chanxCheck8 checks #/properties/payload/properties/tags.
 func chanxCheck8(p *validate.Problems, at *validate.Path, x []string) {
 	if len(x) > 8 {
-		p.Add(at, validate.TypeTooLong, "must have at most 8 items")
+		p.TooLong(at, "List", 8, len(x))
 	}
 	if i, j, ok := validate.UniqueComparable(x); !ok {
-		p.Addf(at, validate.TypeUnique, "items %d and %d are equal", i, j)
+		p.NotUnique(at, i, j)
 	}
 	for i := 0; i < len(x); i++ {
 		c := at.Index(i)
@@ -349,7 +349,7 @@ func chanxCheck8(p *validate.Problems, at *validate.Path, x []string) {
 // chanxCheck9 checks #/properties/payload/properties/tags/items.
 func chanxCheck9(p *validate.Problems, at *validate.Path, x string) {
 	if len(x) > 20 && validate.RuneCount(x) > 20 {
-		p.Add(at, validate.TypeStringTooLong, "must have at most 20 characters")
+		p.Add(at, "string_too_long", "String should have at most 20 characters")
 	}
 }
 
@@ -364,6 +364,6 @@ func chanxCheck10(p *validate.Problems, at *validate.Path, x *int64) {
 // chanxCheck11 checks #/properties/payload/properties/reply_to/anyOf/0.
 func chanxCheck11(p *validate.Problems, at *validate.Path, x int64) {
 	if x < 1 {
-		p.Add(at, validate.TypeGreaterEqual, "must be greater than or equal to 1")
+		p.Add(at, "greater_than_equal", "Input should be greater than or equal to 1")
 	}
 }

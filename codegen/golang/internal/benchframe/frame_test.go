@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/chanxgo/chanx/runtime/validate"
+	"github.com/chanxgo/chanx/runtime/validate/oracle"
 	"github.com/chanxgo/chanx/runtime/wire"
 )
 
@@ -18,13 +19,13 @@ var validFrame = []byte(`{"action": "new_chat_message", "payload": {"message": "
 
 var invalidFrame = []byte(`{"action": "new_chat_message", "payload": {"message": "", "name": "9lives", "room": "attic", "priority": 11, "tags": ["a", "a"], "extra": true}}`)
 
-func oracle(tb testing.TB) *validate.Schema {
+func schemaOracle(tb testing.TB) *oracle.Schema {
 	tb.Helper()
 	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "bench", "frame.json"))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return validate.MustCompile(data)
+	return oracle.MustCompile(data)
 }
 
 func decode(tb testing.TB, data []byte) *Frame {
@@ -40,7 +41,7 @@ func TestValidFrame(t *testing.T) {
 	if err := decode(t, validFrame).Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if p := oracle(t).Validate(validate.MustJSON(string(validFrame))); p != nil {
+	if p := schemaOracle(t).Validate(validate.MustJSON(string(validFrame))); p != nil {
 		t.Fatalf("oracle: %v", p)
 	}
 }
@@ -57,17 +58,17 @@ func TestProblemsMatchChanxLocs(t *testing.T) {
 		got = append(got, wire.LocString(p.Loc)+" "+p.Type+": "+p.Msg)
 	}
 	want := []string{
-		"payload.message string_too_short: must have at least 1 character",
-		"payload.name string_pattern_mismatch: must match the pattern ^[A-Za-z][A-Za-z0-9 _-]*$",
-		`payload.room enum: must be one of "lobby", "general", "random"`,
-		"payload.priority less_than_equal: must be less than or equal to 10",
-		"payload.tags unique_items: items 0 and 1 are equal",
-		"payload.extra extra_forbidden: extra fields not permitted",
+		"payload.message string_too_short: String should have at least 1 character",
+		"payload.name string_pattern_mismatch: String should match pattern '^[A-Za-z][A-Za-z0-9 _-]*$'",
+		"payload.room enum: Input should be 'lobby', 'general' or 'random'",
+		"payload.priority less_than_equal: Input should be less than or equal to 10",
+		"payload.tags unique_items: List should have unique items, items 0 and 1 are equal",
+		"payload.extra extra_forbidden: Extra inputs are not permitted",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("problems (-want +got):\n%s", diff)
 	}
-	if oracle(t).Valid(validate.MustJSON(string(invalidFrame))) {
+	if schemaOracle(t).Valid(validate.MustJSON(string(invalidFrame))) {
 		t.Error("the oracle accepts the invalid frame")
 	}
 }
@@ -87,17 +88,17 @@ func TestGoBuiltFrame(t *testing.T) {
 		t.Errorf("marshalled %s without the action", data)
 	}
 	f.Payload.Name = ""
-	if err := f.Validate(); err == nil || err.Error() != "invalid message: payload.name: must have at least 1 character; payload.name: must match the pattern ^[A-Za-z][A-Za-z0-9 _-]*$" {
+	if err := f.Validate(); err == nil || err.Error() != "invalid message: payload.name: String should have at least 1 character; payload.name: String should match pattern '^[A-Za-z][A-Za-z0-9 _-]*$'" {
 		t.Errorf("got %v", err)
 	}
 }
 
 func TestMissingAndNull(t *testing.T) {
 	for _, tc := range []struct{ frame, want string }{
-		{`{"payload": {"message": "hi"}}`, "invalid message: payload.name: field required"},
-		{`{"payload": {"message": "hi", "name": null}}`, "invalid message: payload.name: must not be null"},
-		{`{"payload": null}`, "invalid message: payload: must not be null"},
-		{`{"action": "ping", "payload": {"message": "hi", "name": "bob"}}`, `invalid message: action: must be "new_chat_message"`},
+		{`{"payload": {"message": "hi"}}`, "invalid message: payload.name: Field required"},
+		{`{"payload": {"message": "hi", "name": null}}`, "invalid message: payload.name: Input should be a valid string"},
+		{`{"payload": null}`, "invalid message: payload: Input should be a valid dictionary or instance of FramePayload"},
+		{`{"action": "ping", "payload": {"message": "hi", "name": "bob"}}`, "invalid message: action: Input should be 'new_chat_message'"},
 	} {
 		err := decode(t, []byte(tc.frame)).Validate()
 		if err == nil || err.Error() != tc.want {
@@ -127,7 +128,7 @@ func BenchmarkValidate(b *testing.B) {
 		}
 	})
 	b.Run("santhosh-tekuri", func(b *testing.B) {
-		s := oracle(b)
+		s := schemaOracle(b)
 		v := validate.MustJSON(string(validFrame))
 		b.ReportAllocs()
 		for b.Loop() {
@@ -153,7 +154,7 @@ func BenchmarkDecodeAndValidate(b *testing.B) {
 		}
 	})
 	b.Run("santhosh-tekuri", func(b *testing.B) {
-		s := oracle(b)
+		s := schemaOracle(b)
 		b.ReportAllocs()
 		for b.Loop() {
 			d := json.NewDecoder(bytes.NewReader(validFrame))
@@ -181,7 +182,7 @@ func BenchmarkValidateInvalid(b *testing.B) {
 		}
 	})
 	b.Run("santhosh-tekuri", func(b *testing.B) {
-		s := oracle(b)
+		s := schemaOracle(b)
 		v := validate.MustJSON(string(invalidFrame))
 		b.ReportAllocs()
 		for b.Loop() {

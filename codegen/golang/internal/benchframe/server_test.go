@@ -69,14 +69,14 @@ func TestGeneratedTypeOnTheServer(t *testing.T) {
 	if err := json.Unmarshal(roundTrip(`{"action": "new_chat_message", "payload": {"message": "", "name": "bob", "priority": 1.0}}`), &answer); err != nil {
 		t.Fatal(err)
 	}
-	want := []wire.Problem{{Type: "string_too_short", Loc: []any{"payload", "message"}, Msg: "must have at least 1 character"}}
+	want := []wire.Problem{{Type: "string_too_short", Loc: []any{"payload", "message"}, Msg: "String should have at least 1 character"}}
 	if diff := cmp.Diff(want, answer.Payload); answer.Action != "error" || diff != "" {
 		t.Errorf("error frame %q (-want +got):\n%s", answer.Action, diff)
 	}
 	if err := json.Unmarshal(roundTrip(`{"action": "new_chat_message", "payload": {"message": "hi"}}`), &answer); err != nil {
 		t.Fatal(err)
 	}
-	want = []wire.Problem{{Type: "missing", Loc: []any{"payload", "name"}, Msg: "field required"}}
+	want = []wire.Problem{{Type: "missing", Loc: []any{"payload", "name"}, Msg: "Field required"}}
 	if diff := cmp.Diff(want, answer.Payload); diff != "" {
 		t.Errorf("missing name (-want +got):\n%s", diff)
 	}

@@ -52,22 +52,22 @@ func main() {
 		fmt.Printf("Go-built frame marshalled without its action: %s\n", data)
 	}
 	expect("decoded frame", decode[frametypes.Frame](`{"payload": {"message": "", "name": "Ada"}}`).Validate(),
-		"invalid message: payload.message: must have at least 1 character")
+		"invalid message: payload.message: String should have at least 1 character")
 
 	// Enums.
 	expect("enum constant", (&enumtypes.Enum{Color: enumtypes.EnumColorRed}).Validate(), "")
 	expect("enum empty constant", (&enumtypes.Enum{Color: enumtypes.EnumColorEmpty}).Validate(), "")
-	expect("enum outside", (&enumtypes.Enum{Color: "pink"}).Validate(), `invalid message: color: must be one of "red", "dark-green", "", "Blue"`)
+	expect("enum outside", (&enumtypes.Enum{Color: "pink"}).Validate(), `invalid message: color: Input should be 'red', 'dark-green', '' or 'Blue'`)
 
 	// Nullable and required.
 	expect("required null", decode[nullabletypes.Nullable](`{"required_plain": "a", "required_anyof_null": null}`).Validate(), "")
-	expect("required missing", decode[nullabletypes.Nullable](`{"required_plain": "a"}`).Validate(), "invalid message: required_anyof_null: field required")
-	expect("optional null", decode[nullabletypes.Nullable](`{"required_plain": "a", "required_anyof_null": 1, "optional_plain": null}`).Validate(), "invalid message: optional_plain: must not be null")
+	expect("required missing", decode[nullabletypes.Nullable](`{"required_plain": "a"}`).Validate(), "invalid message: required_anyof_null: Field required")
+	expect("optional null", decode[nullabletypes.Nullable](`{"required_plain": "a", "required_anyof_null": 1, "optional_plain": null}`).Validate(), "invalid message: optional_plain: Input should be a valid string")
 
 	// A shared type, and a required slice left nil in Go.
-	expect("nil required slice", (&sharedtypes.Shared{From: sharedtypes.Address{Email: "a@b"}}).Validate(), "invalid message: to: must not be null")
+	expect("nil required slice", (&sharedtypes.Shared{From: sharedtypes.Address{Email: "a@b"}}).Validate(), "invalid message: to: Input should be a valid list")
 	expect("shared type in a slice", decode[sharedtypes.Shared](`{"from": {"email": "a@b"}, "to": [{"email": "x"}]}`).Validate(),
-		"invalid message: to[0].email: must have at least 3 characters")
+		"invalid message: to[0].email: String should have at least 3 characters")
 
 	// Unions.
 	u := decode[uniondiscriminatortypes.UnionDiscriminator](`{"kind": "square", "side": 2}`)
@@ -75,15 +75,15 @@ func main() {
 		failed = true
 		fmt.Printf("discriminated union decoded %T\n", u.Value)
 	}
-	expect("union tag", decode[uniondiscriminatortypes.UnionDiscriminator](`{"kind": "hexagon"}`).Validate(), `invalid message: kind: unknown value "hexagon"`)
-	expect("union variant", decode[uniondiscriminatortypes.UnionDiscriminator](`{"kind": "circle", "radius": 0}`).Validate(), "invalid message: radius: must be greater than 0")
-	expect("ambiguous union", decode[unionplaintypes.UnionPlain](`{"id": 1, "name": "x"}`).Validate(), "invalid message: : matches more than one of the allowed schemas")
+	expect("union tag", decode[uniondiscriminatortypes.UnionDiscriminator](`{"kind": "hexagon"}`).Validate(), "invalid message: : Input tag 'hexagon' found using 'kind' does not match any of the expected tags: 'circle', 'square'")
+	expect("union variant", decode[uniondiscriminatortypes.UnionDiscriminator](`{"kind": "circle", "radius": 0}`).Validate(), "invalid message: radius: Input should be greater than 0")
+	expect("ambiguous union", decode[unionplaintypes.UnionPlain](`{"id": 1, "name": "x"}`).Validate(), "invalid message: : Input should match exactly one of the allowed schemas, not several")
 	expect("Go-built union", (&unionplaintypes.UnionPlain{Value: &unionplaintypes.UnionPlainByID{ID: 1}}).Validate(), "")
 
 	// Recursion.
 	expect("tree", decode[recursivetypes.Recursive](`{"value": 1, "children": [{"value": 2, "parent": {"value": 1}}], "first": {"owner": {"value": 3}}}`).Validate(), "")
 	expect("deep problem", decode[recursivetypes.Recursive](`{"value": 1, "children": [{"children": [{}]}]}`).Validate(),
-		"invalid message: children[0].value: field required; children[0].children[0].value: field required")
+		"invalid message: children[0].value: Field required; children[0].children[0].value: Field required")
 
 	if failed {
 		os.Exit(1)

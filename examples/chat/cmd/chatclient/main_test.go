@@ -82,5 +82,5 @@ func TestTerminalClient(t *testing.T) {
 	waitFor("(pong)")
 	io.WriteString(typing, strings.Repeat("x", 2001)+"\n")
 	// The server's validation error, naming the field and the limit.
-	waitFor("error: client: server error: payload.message: must have at most 2000 characters")
+	waitFor("error: client: server error: payload.message: String should have at most 2000 characters")
 }

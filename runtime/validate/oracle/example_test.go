@@ -1,16 +1,17 @@
-package validate_test
+package oracle_test
 
 import (
 	"fmt"
 
 	"github.com/chanxgo/chanx/runtime/validate"
+	"github.com/chanxgo/chanx/runtime/validate/oracle"
 	"github.com/chanxgo/chanx/runtime/wire"
 )
 
 // The oracle fallback: compile a draft-07 schema once at start-up, then
 // validate decoded frames and send the problems in an error frame.
 func ExampleCompile() {
-	schema, err := validate.Compile([]byte(`{
+	schema, err := oracle.Compile([]byte(`{
 		"type": "object",
 		"required": ["payload"],
 		"properties": {

@@ -1,10 +1,10 @@
-package validate
+package oracle
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 	"sort"
 	"strconv"
 	"strings"
@@ -14,6 +14,8 @@ import (
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 
+	"github.com/chanxgo/chanx/internal/schemaerr"
+	"github.com/chanxgo/chanx/runtime/validate"
 	"github.com/chanxgo/chanx/runtime/wire"
 )
 
@@ -35,18 +37,18 @@ var printer = message.NewPrinter(language.English)
 func Compile(schemaJSON []byte) (*Schema, error) {
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schemaJSON))
 	if err != nil {
-		return nil, fmt.Errorf("validate: compile schema: %w", err)
+		return nil, fmt.Errorf("oracle: compile schema: %w", err)
 	}
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft7)
 	c.AssertFormat()
 	c.UseLoader(noLoader{})
 	if err := c.AddResource(schemaURL, doc); err != nil {
-		return nil, fmt.Errorf("validate: compile schema: %w", err)
+		return nil, fmt.Errorf("oracle: compile schema: %w", err)
 	}
 	s, err := c.Compile(schemaURL)
 	if err != nil {
-		return nil, fmt.Errorf("validate: compile schema: %w", err)
+		return nil, fmt.Errorf("oracle: compile schema: %w", err)
 	}
 	return &Schema{s: s}, nil
 }
@@ -64,7 +66,7 @@ func MustCompile(schemaJSON []byte) *Schema {
 type noLoader struct{}
 
 func (noLoader) Load(url string) (any, error) {
-	return nil, fmt.Errorf("validate: schema refers to %s: only the schema itself is available", url)
+	return nil, fmt.Errorf("oracle: schema refers to %s: only the schema itself is available", url)
 }
 
 // Validate checks v, a JSON value (map[string]any, []any, string, bool,
@@ -78,9 +80,9 @@ func (s *Schema) Validate(v any) []wire.Problem {
 // ValidateAt is Validate for a value found at loc inside a larger frame:
 // every problem's Loc starts with loc.
 func (s *Schema) ValidateAt(loc []any, v any) []wire.Problem {
-	v, err := JSONValue(v)
+	v, err := validate.JSONValue(v)
 	if err != nil {
-		return []wire.Problem{{Type: "value_error", Loc: append([]any{}, loc...), Msg: err.Error()}}
+		return []wire.Problem{{Type: wire.ProblemValueError, Loc: append([]any{}, loc...), Msg: wire.MsgValueError(err.Error())}}
 	}
 	err = s.s.Validate(v)
 	if err == nil {
@@ -88,10 +90,9 @@ func (s *Schema) ValidateAt(loc []any, v any) []wire.Problem {
 	}
 	var ve *jsonschema.ValidationError
 	if !errors.As(err, &ve) {
-		return []wire.Problem{{Type: "value_error", Loc: append([]any{}, loc...), Msg: err.Error()}}
+		return []wire.Problem{{Type: wire.ProblemValueError, Loc: append([]any{}, loc...), Msg: wire.MsgValueError(err.Error())}}
 	}
-	var leaves []*jsonschema.ValidationError
-	collectLeaves(ve, &leaves)
+	leaves := schemaerr.Leaves(ve, schemaerr.UnionAsOne)
 	out := make([]wire.Problem, 0, len(leaves))
 	seen := map[string]bool{}
 	for _, l := range leaves {
@@ -113,9 +114,9 @@ func (s *Schema) ValidateAt(loc []any, v any) []wire.Problem {
 // the one runtime/server's ValidateWith takes, so a server falls back to
 // the oracle with server.ValidateWith(schema.ValidateFrame).
 func (s *Schema) ValidateFrame(frame []byte) error {
-	v, err := decodeJSON(frame)
+	v, err := validate.ParseJSON(frame)
 	if err != nil {
-		return &wire.ValidationError{Problems: []wire.Problem{{Type: wire.ProblemJSONInvalid, Loc: []any{}, Msg: "Invalid JSON: " + err.Error()}}}
+		return &wire.ValidationError{Problems: []wire.Problem{{Type: wire.ProblemJSONInvalid, Loc: []any{}, Msg: wire.MsgJSONInvalid(err.Error())}}}
 	}
 	if ps := s.Validate(v); ps != nil {
 		return &wire.ValidationError{Problems: ps}
@@ -125,62 +126,58 @@ func (s *Schema) ValidateFrame(frame []byte) error {
 
 // Valid reports whether v is valid, without building problems.
 func (s *Schema) Valid(v any) bool {
-	v, err := JSONValue(v)
+	v, err := validate.JSONValue(v)
 	if err != nil {
 		return false
 	}
 	return s.s.Validate(v) == nil
 }
 
-// collectLeaves gathers the errors that say what is wrong, skipping the
-// grouping nodes (schema, $ref, allOf) that only say where.
-func collectLeaves(e *jsonschema.ValidationError, out *[]*jsonschema.ValidationError) {
-	if len(e.Causes) == 0 {
-		*out = append(*out, e)
-		return
-	}
-	switch e.ErrorKind.(type) {
-	case *kind.AnyOf, *kind.OneOf, *kind.Contains:
-		// A union (or contains) that failed is one problem at its own
-		// place: listing every branch's (item's) complaints would blame the
-		// client for each alternative.
-		*out = append(*out, e)
-		return
-	}
-	for _, c := range e.Causes {
-		collectLeaves(c, out)
-	}
-}
-
-// leafProblems turns one error into problems. A missing or forbidden
-// member is reported at its own loc (["payload", "name"]), one problem
-// each, as generated validators and Chanx error frames do.
+// leafProblems turns one error into problems, typed and worded by the
+// wire registry. A missing or forbidden member is reported at its own loc
+// (["payload", "name"]), one problem each, as generated validators and
+// Chanx error frames do.
 func leafProblems(prefix []any, v any, l *jsonschema.ValidationError) []wire.Problem {
 	at := instanceLoc(prefix, v, l.InstanceLocation)
-	member := func(name, typ, msg string) wire.Problem {
-		return wire.Problem{Type: typ, Loc: append(append([]any{}, at...), name), Msg: msg}
+	members := func(names []string, typ string, msg func(string) string) []wire.Problem {
+		out := make([]wire.Problem, 0, len(names))
+		for _, name := range names {
+			out = append(out, wire.Problem{Type: typ, Loc: append(append([]any{}, at...), name), Msg: msg(name)})
+		}
+		return out
 	}
+	fixed := func(s string) func(string) string { return func(string) string { return s } }
 	switch k := l.ErrorKind.(type) {
 	case *kind.Required:
-		out := make([]wire.Problem, 0, len(k.Missing))
-		for _, name := range k.Missing {
-			out = append(out, member(name, TypeMissing, "field required"))
-		}
-		return out
+		return members(k.Missing, wire.ProblemMissing, fixed(wire.MsgMissing))
 	case *kind.Dependency:
-		out := make([]wire.Problem, 0, len(k.Missing))
-		for _, name := range k.Missing {
-			out = append(out, member(name, TypeDependency, "field required when "+k.Prop+" is present"))
-		}
-		return out
+		return members(k.Missing, wire.ProblemDependency, fixed(wire.MsgDependency(k.Prop)))
+	case *kind.DependentRequired:
+		return members(k.Missing, wire.ProblemDependency, fixed(wire.MsgDependency(k.Prop)))
 	case *kind.AdditionalProperties:
-		out := make([]wire.Problem, 0, len(k.Properties))
-		for _, name := range k.Properties {
-			out = append(out, member(name, TypeExtra, "extra fields not permitted"))
-		}
-		return out
+		return members(k.Properties, wire.ProblemExtraForbidden, fixed(wire.MsgExtraForbidden))
 	}
-	return []wire.Problem{{Type: problemType(l.ErrorKind), Loc: at, Msg: l.ErrorKind.LocalizedString(printer)}}
+	typ, msg := problemOf(l.ErrorKind, valueAt(v, l.InstanceLocation))
+	return []wire.Problem{{Type: typ, Loc: at, Msg: msg}}
+}
+
+// valueAt is the value at the JSON pointer tokens inside v.
+func valueAt(v any, tokens []string) any {
+	for _, t := range tokens {
+		switch x := v.(type) {
+		case []any:
+			i, err := strconv.Atoi(t)
+			if err != nil || i < 0 || i >= len(x) {
+				return nil
+			}
+			v = x[i]
+		case map[string]any:
+			v = x[t]
+		default:
+			return nil
+		}
+	}
+	return v
 }
 
 // instanceLoc turns a JSON pointer's tokens into a loc, with ints for array
@@ -209,56 +206,83 @@ func instanceLoc(prefix []any, v any, tokens []string) []any {
 	return loc
 }
 
-func problemType(k jsonschema.ErrorKind) string {
-	switch k := k.(type) {
-	case *kind.Required:
-		return TypeMissing
-	case *kind.Type:
-		return TypeType
-	case *kind.Enum:
-		return TypeEnum
-	case *kind.Const:
-		return TypeConst
-	case *kind.MinLength:
-		return TypeStringTooShort
-	case *kind.MaxLength:
-		return TypeStringTooLong
-	case *kind.Pattern:
-		return TypePattern
-	case *kind.Format:
-		return TypeFormat
-	case *kind.Minimum:
-		return TypeGreaterEqual
-	case *kind.ExclusiveMinimum:
-		return TypeGreater
-	case *kind.Maximum:
-		return TypeLessEqual
-	case *kind.ExclusiveMaximum:
-		return TypeLess
-	case *kind.MultipleOf:
-		return TypeMultipleOf
-	case *kind.MinItems, *kind.MinProperties:
-		return TypeTooShort
-	case *kind.MaxItems, *kind.MaxProperties:
-		return TypeTooLong
-	case *kind.UniqueItems:
-		return TypeUnique
-	case *kind.AdditionalProperties, *kind.AdditionalItems:
-		return TypeExtra
-	case *kind.AnyOf, *kind.OneOf:
-		return TypeUnion
-	case *kind.Not:
-		return TypeNot
-	case *kind.FalseSchema:
-		return TypeFalse
-	case *kind.Dependency, *kind.DependentRequired:
-		return TypeDependency
-	case *kind.Contains:
-		return TypeContains
-	default:
-		_ = k
-		return TypeValue
+// problemOf is the registry's type and message for one keyword's
+// failure on the value v.
+func problemOf(k jsonschema.ErrorKind, v any) (string, string) {
+	length := func() int {
+		switch x := v.(type) {
+		case []any:
+			return len(x)
+		case map[string]any:
+			return len(x)
+		}
+		return 0
 	}
+	switch k := k.(type) {
+	case *kind.Type:
+		return wire.TypeProblem(k.Want, "")
+	case *kind.Enum:
+		return wire.ProblemEnum, wire.MsgExpected(k.Want)
+	case *kind.Const:
+		return wire.ProblemLiteral, wire.MsgExpected([]any{k.Want})
+	case *kind.MinLength:
+		return wire.ProblemStringTooShort, wire.MsgStringTooShort(k.Want)
+	case *kind.MaxLength:
+		return wire.ProblemStringTooLong, wire.MsgStringTooLong(k.Want)
+	case *kind.Pattern:
+		return wire.ProblemPatternMismatch, wire.MsgPatternMismatch(k.Want)
+	case *kind.Format:
+		detail := "not a valid " + k.Want
+		if k.Err != nil {
+			detail = k.Err.Error()
+		}
+		return wire.FormatProblem(k.Want, detail)
+	case *kind.Minimum:
+		return wire.ProblemGreaterThanEqual, wire.MsgBound(wire.ProblemGreaterThanEqual, ratText(k.Want))
+	case *kind.ExclusiveMinimum:
+		return wire.ProblemGreaterThan, wire.MsgBound(wire.ProblemGreaterThan, ratText(k.Want))
+	case *kind.Maximum:
+		return wire.ProblemLessThanEqual, wire.MsgBound(wire.ProblemLessThanEqual, ratText(k.Want))
+	case *kind.ExclusiveMaximum:
+		return wire.ProblemLessThan, wire.MsgBound(wire.ProblemLessThan, ratText(k.Want))
+	case *kind.MultipleOf:
+		return wire.ProblemMultipleOf, wire.MsgMultipleOf(ratText(k.Want))
+	case *kind.MinItems:
+		return wire.ProblemTooShort, wire.MsgTooShort("List", k.Want, k.Got)
+	case *kind.MinProperties:
+		return wire.ProblemTooShort, wire.MsgTooShort("Dictionary", k.Want, k.Got)
+	case *kind.MaxItems:
+		return wire.ProblemTooLong, wire.MsgTooLong("List", k.Want, k.Got)
+	case *kind.MaxProperties:
+		return wire.ProblemTooLong, wire.MsgTooLong("Dictionary", k.Want, k.Got)
+	case *kind.AdditionalItems:
+		return wire.ProblemTooLong, wire.MsgTooLong("List", k.Count, length())
+	case *kind.UniqueItems:
+		return wire.ProblemUniqueItems, wire.MsgUniqueItems(k.Duplicates[0], k.Duplicates[1])
+	case *kind.AnyOf:
+		return wire.ProblemUnion, wire.MsgUnionAny
+	case *kind.OneOf:
+		if len(k.Subschemas) > 1 {
+			return wire.ProblemUnion, wire.MsgUnionSeveral
+		}
+		return wire.ProblemUnion, wire.MsgUnionAny
+	case *kind.Not:
+		return wire.ProblemNot, wire.MsgNot
+	case *kind.FalseSchema:
+		return wire.ProblemFalseSchema, wire.MsgFalseSchema
+	case *kind.Contains:
+		return wire.ProblemContains, wire.MsgContains
+	}
+	return wire.ProblemValueError, wire.MsgValueError(k.LocalizedString(printer))
+}
+
+// ratText writes a schema's number bound as the schema would: 3, 0.5.
+func ratText(r *big.Rat) string {
+	if r.IsInt() {
+		return r.Num().String()
+	}
+	f, _ := r.Float64()
+	return strconv.FormatFloat(f, 'g', -1, 64)
 }
 
 func sortProblems(ps []wire.Problem) {
@@ -282,49 +306,4 @@ func compareLoc(a, b []any) int {
 		}
 	}
 	return len(a) - len(b)
-}
-
-// JSONValue returns v as a JSON value the oracle accepts. Values that
-// already are one come back unchanged; anything else goes through
-// encoding/json, numbers kept exact as json.Number.
-func JSONValue(v any) (any, error) {
-	if isJSONValue(v, 0) {
-		return v, nil
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, fmt.Errorf("validate: convert %T to JSON: %w", v, err)
-	}
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.UseNumber()
-	var out any
-	if err := d.Decode(&out); err != nil {
-		return nil, fmt.Errorf("validate: convert %T to JSON: %w", v, err)
-	}
-	return out, nil
-}
-
-func isJSONValue(v any, depth int) bool {
-	if depth > 10000 {
-		return false
-	}
-	switch x := v.(type) {
-	case nil, string, bool, json.Number, float64, float32, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
-		return true
-	case map[string]any:
-		for _, e := range x {
-			if !isJSONValue(e, depth+1) {
-				return false
-			}
-		}
-		return true
-	case []any:
-		for _, e := range x {
-			if !isJSONValue(e, depth+1) {
-				return false
-			}
-		}
-		return true
-	}
-	return false
 }
