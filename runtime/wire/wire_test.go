@@ -20,6 +20,8 @@ func TestPeek(t *testing.T) {
 		{"escaped value", `{"action":"a\u0062c"}`, "abc", nil},
 		{"escaped key", `{"\u0061ction":"go"}`, "go", nil},
 		{"last wins", `{"action":"a","action":"b"}`, "b", nil},
+		{"invalid utf-8 value", "{\"action\":\"a\x8d\"}", "a\uFFFD", nil},
+		{"invalid utf-8 key", "{\"action\x8d\":\"x\"}", "", ErrNoDiscriminator},
 		{"nested action ignored", `{"payload":{"action":"inner"}}`, "", ErrNoDiscriminator},
 		{"empty object", `{}`, "", ErrNoDiscriminator},
 		{"not string", `{"action":1}`, "", ErrNotString},
@@ -44,6 +46,22 @@ func TestPeek(t *testing.T) {
 				t.Errorf("Peek = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestPeekReadsInvalidUTF8AsEncodingJSON is the regression test for issue
+// #19's FuzzPeek failure: {"action":"\x8d"} is "\uFFFD" to encoding/json,
+// so Peek must not route it as the raw byte. A key holding U+FFFD matches
+// a raw key with invalid UTF-8 for the same reason.
+func TestPeekReadsInvalidUTF8AsEncodingJSON(t *testing.T) {
+	if got, err := Peek([]byte("{\"action\":\"\x8d\"}"), "action", 0); err != nil || string(got) != "\uFFFD" {
+		t.Errorf("value: Peek = %q, %v; want U+FFFD", got, err)
+	}
+	if got, err := Peek([]byte("{\"k\xff\":\"v\"}"), "k\uFFFD", 0); err != nil || string(got) != "v" {
+		t.Errorf("key: Peek = %q, %v; want v", got, err)
+	}
+	if got, err := Peek([]byte("{\"k\uFFFD\":\"v\"}"), "k\uFFFD", 0); err != nil || string(got) != "v" {
+		t.Errorf("valid key: Peek = %q, %v; want v", got, err)
 	}
 }
 
