@@ -63,3 +63,21 @@ func TestChannelDiscriminatorFrames(t *testing.T) {
 		}
 	}
 }
+
+// TestUnknownMembersIgnored: members a message does not declare, at the
+// top level or in its payload, are ignored (the schema of the message
+// decides; this one does not forbid extras), and so are envelope keys on
+// a frame without a topic.
+func TestUnknownMembersIgnored(t *testing.T) {
+	srv, hs := newChat(t, Options{})
+	a := dial(t, hs, "/ws/chat/u")
+	b := dial(t, hs, "/ws/chat/u")
+	eventually(t, "join", func() bool { return memberCount(srv, "room.u") == 2 })
+	if got := a.roundTrip(`{"action":"echo","payload":"hi","extra":[1,{"x":2}],"ref":"9","seq":3}`); got != `{"action":"echo","payload":"hi"}` {
+		t.Errorf("echo with unknown members: %s", got)
+	}
+	a.send(`{"mood":"glad","action":"new_chat_message","payload":{"message":"hi","name":"ann","colour":"red"}}`)
+	if got := b.read(); got != `{"action":"new_chat_message","payload":{"message":"hi","name":"ann"}}` {
+		t.Errorf("member got %s", got)
+	}
+}
