@@ -46,7 +46,7 @@ func TestChannelDiscriminatorFrames(t *testing.T) {
 		c := dialKey(tt.path)
 		k := `{"` + tt.key + `":`
 		got := []string{c.read()}
-		for _, f := range []string{k + `"ping"}`, k + `"fail"}`, k + `"full"}`, k + `"dance"}`, `{"payload":1}`} {
+		for _, f := range []string{k + `"ping"}`, k + `"fail"}`, k + `"full"}`, k + `"dance"}`, `{"payload":1}`, k + `5}`} {
 			c.send(f)
 			got = append(got, c.read(), c.read())
 		}
@@ -57,6 +57,7 @@ func TestChannelDiscriminatorFrames(t *testing.T) {
 			k + `"error","payload":{"detail":"The room is full","code":"room_full"}}`, k + `"complete","payload":null}`,
 			k + `"error","payload":[{"type":"union_tag_invalid","loc":[],"msg":"Input tag 'dance' found using '` + tt.key + `' does not match any of the expected tags: 'fail', 'full', 'ping'"}]}`, k + `"complete","payload":null}`,
 			k + `"error","payload":[{"type":"union_tag_not_found","loc":[],"msg":"Unable to extract tag using discriminator '` + tt.key + `'"}]}`, k + `"complete","payload":null}`,
+			k + `"error","payload":[{"type":"union_tag_invalid","loc":["` + tt.key + `"],"msg":"Input tag found using '` + tt.key + `' should be a string"}]}`, k + `"complete","payload":null}`,
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("%s frames (-want +got):\n%s", tt.path, diff)
