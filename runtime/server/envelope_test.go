@@ -82,3 +82,26 @@ func TestUnknownMembersIgnored(t *testing.T) {
 		t.Errorf("member got %s", got)
 	}
 }
+
+// TestCamelizedProblemsNameSnakeCaseMembers: with camelCase keys on the
+// wire, a problem's loc still names the member as the schema does
+// (snake_case): locs are values, which camelCase conversion leaves alone.
+func TestCamelizedProblemsNameSnakeCaseMembers(t *testing.T) {
+	srv := New(Options{Camelize: true, Logger: quietLogger()})
+	ch, err := srv.Channel("/ws/camel", ChannelOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type getUser struct {
+		Action  string `json:"action"`
+		Payload struct {
+			UserName string `json:"user_name"`
+		} `json:"payload"`
+	}
+	HandleNoReply(ch, "get_user", func(context.Context, *Conn, *getUser) error { return nil })
+	hs := startServer(t, srv)
+	c := dial(t, hs, "/ws/camel")
+	if got, want := c.roundTrip(`{"action":"get_user","payload":{"userName":5}}`), `{"action":"error","payload":[{"type":"string_type","loc":["payload","user_name"],"msg":"Input should be a valid string"}]}`; got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
