@@ -133,21 +133,28 @@ func FuzzPeek(f *testing.F) {
 	f.Add([]byte(`{"action":"ping","payload":null}`))
 	f.Add([]byte(`{"payload":[{"a":"\""}],"action":"x"}`))
 	f.Add([]byte(`[[[[`))
+	f.Add([]byte("{\"k\xff\":\"v\"}"))
 	f.Fuzz(func(t *testing.T, frame []byte) {
-		got, err := Peek(frame, "action", 8)
-		if err != nil {
-			return
-		}
-		// Whatever Peek accepts with a discriminator, encoding/json must
-		// read the same discriminator from, unless a scalar is malformed
-		// (Peek leaves scalars to the decoder).
-		var v map[string]json.RawMessage
-		if json.Unmarshal(frame, &v) != nil {
-			return
-		}
-		var s string
-		if json.Unmarshal(v["action"], &s) != nil || s != string(got) {
-			t.Fatalf("Peek(%q) = %q, encoding/json reads %s", frame, got, v["action"])
+		// "k\uFFFD" is a key only a raw key with invalid UTF-8 can also
+		// spell (issue #19).
+		for _, key := range []string{"action", "k\uFFFD"} {
+			got, err := Peek(frame, key, 8)
+			// Whatever encoding/json reads as the discriminator, Peek must
+			// read the same, unless a scalar is malformed (Peek leaves
+			// scalars to the decoder, so it may accept what encoding/json
+			// refuses) or the frame nests past Peek's limit.
+			var v map[string]json.RawMessage
+			if json.Unmarshal(frame, &v) != nil {
+				continue
+			}
+			var s string
+			isString := json.Unmarshal(v[key], &s) == nil && len(v[key]) > 0 && v[key][0] == '"'
+			switch {
+			case err == nil && (!isString || s != string(got)):
+				t.Fatalf("Peek(%q, %q) = %q, encoding/json reads %s", frame, key, got, v[key])
+			case err != nil && isString && !errors.Is(err, ErrTooDeep):
+				t.Fatalf("Peek(%q, %q) fails with %v, encoding/json reads %s", frame, key, err, v[key])
+			}
 		}
 		_ = CamelizeKeys(frame)
 		_ = SnakeizeKeys(frame)
