@@ -214,6 +214,13 @@ func (d *dumper) schema(depth int, label string, s *ir.Schema, full bool) {
 	if s.Extensions != nil {
 		add("extensions=%s", jsonText(s.Extensions))
 	}
+	if u := s.Union; u != nil {
+		how := "const"
+		if u.ByDiscriminator {
+			how = "discriminator"
+		}
+		add("union=%s/%s%q", u.Property, how, u.Values)
+	}
 	d.line(depth, "%s%s %s", label, strings.Join(kw, " "), d.pos(s.Pos))
 	for _, p := range s.Properties {
 		d.schema(depth+1, "property "+p.Name+": ", p.Schema, false)
