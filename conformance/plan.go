@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
-	"slices"
 	"strings"
 
 	"github.com/chanxgo/chanx/conformance/gen"
@@ -123,7 +122,11 @@ func plan(api *ir.API, o *options) ([]*channelPlan, error) {
 					continue
 				}
 				inMsgs = appendNew(inMsgs, op.Messages...)
-				rs, err := match.NewSet(replies, match.Discriminator(replies))
+				replyCh := ch
+				if op.Reply != nil && op.Reply.Channel != nil {
+					replyCh = op.Reply.Channel
+				}
+				rs, err := match.NewSet(dispatchCases(ir.Send, replies, replyCh, ch))
 				if err != nil {
 					return nil, fmt.Errorf("channel %s: operation %s: %w", ch.Name, op.Name, err)
 				}
@@ -132,14 +135,25 @@ func plan(api *ir.API, o *options) ([]*channelPlan, error) {
 				outMsgs = appendNew(outMsgs, op.Messages...)
 			}
 		}
-		p.inProp = dispatchProperty(ch, ir.Receive, inMsgs)
-		p.outProp = dispatchProperty(ch, ir.Send, outMsgs)
-		if p.in, err = match.NewSet(inMsgs, p.inProp); err != nil {
+		// What the server sends arrives from every channel at this address.
+		outChans := []*ir.Channel{ch}
+		for _, c := range api.Channels {
+			if c != ch && sameAddr(c) {
+				outChans = append(outChans, c)
+			}
+		}
+		for _, op := range api.Operations {
+			if op.Channel != nil && sameAddr(op.Channel) && op.Reply != nil && op.Reply.Channel != nil {
+				outChans = append(outChans, op.Reply.Channel)
+			}
+		}
+		if p.in, err = match.NewSet(dispatchCases(ir.Receive, inMsgs, ch)); err != nil {
 			return nil, fmt.Errorf("channel %s: %w", ch.Name, err)
 		}
-		if p.out, err = match.NewSet(outMsgs, p.outProp); err != nil {
+		if p.out, err = match.NewSet(dispatchCases(ir.Send, outMsgs, outChans...)); err != nil {
 			return nil, fmt.Errorf("channel %s: %w", ch.Name, err)
 		}
+		p.inProp, p.outProp = p.in.Property, p.out.Property
 		p.builtins = !o.noBuiltins && (p.inProp == "action" || p.outProp == "action" || p.inProp == "" && p.outProp == "")
 		for _, op := range p.ops {
 			op.generate(g, p, o.maxExamples)
@@ -161,45 +175,61 @@ outer:
 	return list
 }
 
-// notWS are the AsyncAPI protocols that cannot carry a WebSocket.
-var notWS = map[string]bool{
-	"kafka": true, "kafka-secure": true, "mqtt": true, "secure-mqtt": true, "mqtt5": true,
-	"amqp": true, "amqps": true, "amqp1": true, "nats": true, "jms": true, "sns": true,
-	"sqs": true, "stomp": true, "stomps": true, "redis": true, "mercure": true, "ibmmq": true,
-	"solace": true, "pulsar": true, "googlepubsub": true, "anypointmq": true,
+// notWebSocket says why ch cannot be tested over WebSocket: every server it
+// is available on speaks another protocol (ir.API.OtherTransports). ""
+// when it can.
+func notWebSocket(api *ir.API, ch *ir.Channel) string {
+	if others := api.OtherTransports(ch); others != nil {
+		return "the channel is served over " + strings.Join(others, ", ") + ", not WebSocket"
+	}
+	return ""
 }
 
-// notWebSocket says why ch cannot be tested over WebSocket: every server it
-// is available on speaks another protocol. "" when it can (or when the
-// document names no servers).
-func notWebSocket(api *ir.API, ch *ir.Channel) string {
-	var protocols []string
-	for _, s := range api.Servers {
-		if len(ch.Servers) > 0 && !slices.Contains(ch.Servers, s.Name) {
+// dispatchCases reads the dispatch spec/analyze decided for msgs in one
+// direction: the property of the first of chans that has one, and each
+// message's value from the first of chans whose dispatch uses that
+// property and names the message. Nothing is inferred here.
+func dispatchCases(dir ir.Action, msgs []*ir.Message, chans ...*ir.Channel) (string, []ir.DispatchCase) {
+	property := ""
+	for _, c := range chans {
+		if d := dispatchOf(c, dir); d != nil && d.Property != "" {
+			property = d.Property
+			break
+		}
+	}
+	cases := make([]ir.DispatchCase, len(msgs))
+	for i, m := range msgs {
+		cases[i].Message = m
+		if property == "" {
 			continue
 		}
-		if !notWS[strings.ToLower(s.Protocol)] {
-			return "" // ws, wss, or http(s), which can upgrade
-		}
-		if !slices.Contains(protocols, s.Protocol) {
-			protocols = append(protocols, s.Protocol)
+	find:
+		for _, c := range chans {
+			d := dispatchOf(c, dir)
+			if d == nil || d.Property != property {
+				continue
+			}
+			for _, dc := range d.Cases {
+				if dc.Message == m && dc.Value != "" {
+					cases[i].Value = dc.Value
+					break find
+				}
+			}
 		}
 	}
-	if len(protocols) == 0 {
-		return ""
-	}
-	return "the channel is served over " + strings.Join(protocols, ", ") + ", not WebSocket"
+	return property, cases
 }
 
-// dispatchProperty is the property that names messages in one direction:
-// the one the document analysis found, else one inferred here.
-func dispatchProperty(ch *ir.Channel, dir ir.Action, msgs []*ir.Message) string {
+func dispatchOf(ch *ir.Channel, dir ir.Action) *ir.Dispatch {
+	if ch == nil {
+		return nil
+	}
 	for _, d := range ch.Dispatch {
-		if d.Action == dir && d.Property != "" && match.Distinguishes(msgs, d.Property) {
-			return d.Property
+		if d.Action == dir {
+			return d
 		}
 	}
-	return match.Discriminator(msgs)
+	return nil
 }
 
 // channelPaths fills the address parameters: --param first, then the

@@ -1,6 +1,9 @@
 package ir
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Pos is where an element was written: the file it was read from (a path or
 // URL, the one a $ref led to) and its 1-based line and column.
@@ -207,4 +210,44 @@ type Dispatch struct {
 type DispatchCase struct {
 	Value   string
 	Message *Message
+}
+
+// otherTransports are the AsyncAPI protocols that cannot carry a WebSocket
+// connection.
+var otherTransports = map[string]bool{
+	"kafka": true, "kafka-secure": true, "mqtt": true, "secure-mqtt": true, "mqtt5": true,
+	"amqp": true, "amqps": true, "amqp1": true, "nats": true, "jms": true, "sns": true,
+	"sqs": true, "stomp": true, "stomps": true, "redis": true, "mercure": true, "ibmmq": true,
+	"solace": true, "pulsar": true, "googlepubsub": true, "anypointmq": true,
+}
+
+// OtherTransports lists the protocols of the servers ch is available on
+// (every server when it names none) when none of them can carry a
+// WebSocket (kafka, mqtt, amqp…), in server order; nil when ch can be
+// served over WebSocket — ws, wss, http or https (which upgrade), a
+// protocol chanx does not know, or a document without servers. A WebSocket
+// server mounts, and a client dials, only the channels this leaves nil.
+func (api *API) OtherTransports(ch *Channel) []string {
+	var protocols []string
+	for _, s := range api.Servers {
+		if len(ch.Servers) > 0 && !containsString(ch.Servers, s.Name) {
+			continue
+		}
+		if !otherTransports[strings.ToLower(s.Protocol)] {
+			return nil
+		}
+		if !containsString(protocols, s.Protocol) {
+			protocols = append(protocols, s.Protocol)
+		}
+	}
+	return protocols
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }

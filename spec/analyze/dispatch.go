@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -106,6 +107,18 @@ func (b *builder) dispatch(ch *ir.Channel, action ir.Action, msgs []*ir.Message)
 		disc = commonDiscriminator(msgs)
 	}
 	t := inferTag(payloads, disc)
+	if t.notString >= 0 && len(msgs) == 1 && !t.byDiscriminator && !slices.Contains(preferred, t.property) {
+		// One message needs no tag, and a number pinned under a name
+		// that is no conventional tag (a version) is not meant as one.
+		t = tagging{notString: -1, values: make([]string, len(msgs))}
+	}
+	if t.notString >= 0 {
+		for _, m := range msgs {
+			if p, ok := pinnedIn(m.Payload, t.property, map[*ir.Schema]bool{}); ok && !p.isString {
+				b.notRoutable(ch, which, m, t.property)
+			}
+		}
+	}
 	if t.property != "" {
 		d.Property, d.ByDiscriminator = t.property, t.byDiscriminator
 		for i, m := range msgs {
@@ -190,4 +203,44 @@ func (b *builder) ambiguous(d *ir.Dispatch, where loc, format string, args ...an
 	if d.Ambiguous == "" {
 		d.Ambiguous = msg
 	}
+}
+
+// notRoutable reports a message whose tag value is a number or boolean:
+// the runtimes route frames on string values only (wire.Peek answers any
+// other value "should be a string"), so the channel could never deliver
+// it. The error is at the property's schema.
+func (b *builder) notRoutable(ch *ir.Channel, which string, m *ir.Message, property string) {
+	p, _ := pinnedIn(m.Payload, property, map[*ir.Schema]bool{})
+	what := "a number"
+	if p.text == "true" || p.text == "false" {
+		what = "a boolean"
+	}
+	msg := fmt.Sprintf("channel %q: %s message %q: property %q, which tells the channel's messages apart, is pinned to %s, %s; chanx routes frames on string values only, so make it a string (const: %q)", ch.Name, which, m.Name, property, p.text, what, p.text)
+	if ps := pinnedSchema(m.Payload, property, map[*ir.Schema]bool{}); ps != nil && !ps.Pos.IsZero() {
+		b.diags = append(b.diags, diagAt(ps.Pos, pointerOf(ps), msg))
+		return
+	}
+	b.errorf(b.located[m], "%s", msg)
+}
+
+// pinnedSchema is the schema of the property that pinnedIn takes the
+// value from.
+func pinnedSchema(s *ir.Schema, name string, seen map[*ir.Schema]bool) *ir.Schema {
+	if s == nil || seen[s] {
+		return nil
+	}
+	seen[s] = true
+	if p := s.Property(name); p != nil {
+		if _, ok := pinnedValue(p); ok {
+			return p
+		}
+	}
+	for _, list := range [][]*ir.Schema{s.AllOf, s.OneOf, s.AnyOf} {
+		for _, a := range list {
+			if p := pinnedSchema(a, name, seen); p != nil {
+				return p
+			}
+		}
+	}
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/chanxgo/chanx/ir"
+	"github.com/chanxgo/chanx/spec"
 )
 
 // TestUnionTag pins the rule ir.Schema.Union follows: the discriminator
@@ -65,5 +66,37 @@ func TestUnionTag(t *testing.T) {
 				t.Errorf("Union (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestLoneVersionNumberIsNoTag: one message needs no tag, so a number
+// pinned under a name that is no conventional tag passes validate and
+// routes nothing; under "action" it is the error of
+// testdata/broken/numeric-discriminator.
+func TestLoneVersionNumberIsNoTag(t *testing.T) {
+	src := `asyncapi: 3.0.0
+info: {title: t, version: 1.0.0}
+channels:
+  ws:
+    address: /ws
+    messages:
+      hello:
+        payload:
+          type: object
+          properties:
+            version: {const: 2}
+`
+	doc, err := spec.Parse("lone.yaml", []byte(src), spec.Options{NoRemote: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, diags := Build(context.Background(), doc)
+	if len(diags) > 0 {
+		t.Fatalf("want no diagnostics, got:\n%s", render(diags))
+	}
+	for _, d := range api.Channels[0].Dispatch {
+		if d.Property != "" {
+			t.Errorf("%s: dispatch property %q, want none", d.Action, d.Property)
+		}
 	}
 }
