@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 
+	chanplan "github.com/chanxgo/chanx/codegen/plan"
 	"github.com/chanxgo/chanx/conformance/gen"
 	"github.com/chanxgo/chanx/conformance/match"
 	"github.com/chanxgo/chanx/ir"
@@ -72,6 +73,7 @@ var paramRE = regexp.MustCompile(`\{([^{}]+)\}`)
 // so that a seed fixes them all.
 func plan(api *ir.API, o *options) ([]*channelPlan, error) {
 	g := gen.New(o.seed)
+	pl := chanplan.Build(api)
 	var out []*channelPlan
 	for _, ch := range api.Channels {
 		p := &channelPlan{ch: ch}
@@ -96,6 +98,34 @@ func plan(api *ir.API, o *options) ([]*channelPlan, error) {
 		sameAddr := func(c *ir.Channel) bool {
 			return c == nil || c == ch || c.Address == ch.Address
 		}
+		// The values that route each message come from the plan (and so
+		// from spec/analyze's dispatch); nothing is inferred here.
+		cp := pl.Channel(ch)
+		inValue, outValue := map[*ir.Message]string{}, map[*ir.Message]string{}
+		replyTo := map[*ir.Operation]*chanplan.Receive{}
+		outKey := cp.Client.Key
+		for _, c := range pl.Channels {
+			if !sameAddr(c.Channel) {
+				continue
+			}
+			if outKey == "" {
+				outKey = c.Client.Key
+			}
+			for _, snd := range c.Server.Sends {
+				setOnce(outValue, snd.Message, snd.Value)
+			}
+			for _, r := range c.Server.Receives {
+				if c == cp {
+					setOnce(inValue, r.Message, r.Value)
+					if replyTo[r.Operation] == nil {
+						replyTo[r.Operation] = r
+					}
+				}
+				for _, rp := range r.Replies {
+					setOnce(outValue, rp.Message, rp.Value)
+				}
+			}
+		}
 		var inMsgs, outMsgs []*ir.Message
 		for _, op := range api.Operations {
 			if op.Channel == nil || !sameAddr(op.Channel) {
@@ -104,16 +134,18 @@ func plan(api *ir.API, o *options) ([]*channelPlan, error) {
 			own := op.Channel == ch
 			switch op.Action {
 			case ir.Receive:
-				var replies []*ir.Message
+				var replies []ir.DispatchCase
 				elsewhere := false
 				if op.Reply != nil {
-					msgs := op.Reply.Messages
-					if len(msgs) == 0 && op.Reply.Channel != nil {
-						msgs = op.Reply.Channel.Messages // no list: any message of the reply channel
-					}
 					if sameAddr(op.Reply.Channel) {
-						outMsgs = appendNew(outMsgs, msgs...)
-						replies = msgs
+						for _, m := range op.Reply.Messages {
+							outMsgs = appendNew(outMsgs, m)
+						}
+						if r := replyTo[op]; r != nil {
+							for _, rp := range r.Replies {
+								replies = append(replies, ir.DispatchCase{Value: rp.Value, Message: rp.Message})
+							}
+						}
 					} else {
 						elsewhere = true
 					}
@@ -122,11 +154,13 @@ func plan(api *ir.API, o *options) ([]*channelPlan, error) {
 					continue
 				}
 				inMsgs = appendNew(inMsgs, op.Messages...)
-				replyCh := ch
+				replyKey := cp.Client.Key
 				if op.Reply != nil && op.Reply.Channel != nil {
-					replyCh = op.Reply.Channel
+					if rc := pl.Channel(op.Reply.Channel); rc != nil && rc.Client.Key != "" {
+						replyKey = rc.Client.Key
+					}
 				}
-				rs, err := match.NewSet(dispatchCases(ir.Send, replies, replyCh, ch))
+				rs, err := match.NewSet(replyKey, replies)
 				if err != nil {
 					return nil, fmt.Errorf("channel %s: operation %s: %w", ch.Name, op.Name, err)
 				}
@@ -135,22 +169,10 @@ func plan(api *ir.API, o *options) ([]*channelPlan, error) {
 				outMsgs = appendNew(outMsgs, op.Messages...)
 			}
 		}
-		// What the server sends arrives from every channel at this address.
-		outChans := []*ir.Channel{ch}
-		for _, c := range api.Channels {
-			if c != ch && sameAddr(c) {
-				outChans = append(outChans, c)
-			}
-		}
-		for _, op := range api.Operations {
-			if op.Channel != nil && sameAddr(op.Channel) && op.Reply != nil && op.Reply.Channel != nil {
-				outChans = append(outChans, op.Reply.Channel)
-			}
-		}
-		if p.in, err = match.NewSet(dispatchCases(ir.Receive, inMsgs, ch)); err != nil {
+		if p.in, err = match.NewSet(cp.Server.Key, casesOf(inMsgs, inValue)); err != nil {
 			return nil, fmt.Errorf("channel %s: %w", ch.Name, err)
 		}
-		if p.out, err = match.NewSet(dispatchCases(ir.Send, outMsgs, outChans...)); err != nil {
+		if p.out, err = match.NewSet(outKey, casesOf(outMsgs, outValue)); err != nil {
 			return nil, fmt.Errorf("channel %s: %w", ch.Name, err)
 		}
 		p.inProp, p.outProp = p.in.Property, p.out.Property
@@ -185,51 +207,20 @@ func notWebSocket(api *ir.API, ch *ir.Channel) string {
 	return ""
 }
 
-// dispatchCases reads the dispatch spec/analyze decided for msgs in one
-// direction: the property of the first of chans that has one, and each
-// message's value from the first of chans whose dispatch uses that
-// property and names the message. Nothing is inferred here.
-func dispatchCases(dir ir.Action, msgs []*ir.Message, chans ...*ir.Channel) (string, []ir.DispatchCase) {
-	property := ""
-	for _, c := range chans {
-		if d := dispatchOf(c, dir); d != nil && d.Property != "" {
-			property = d.Property
-			break
-		}
+// setOnce records m's value unless one is known.
+func setOnce(values map[*ir.Message]string, m *ir.Message, v string) {
+	if values[m] == "" {
+		values[m] = v
 	}
-	cases := make([]ir.DispatchCase, len(msgs))
-	for i, m := range msgs {
-		cases[i].Message = m
-		if property == "" {
-			continue
-		}
-	find:
-		for _, c := range chans {
-			d := dispatchOf(c, dir)
-			if d == nil || d.Property != property {
-				continue
-			}
-			for _, dc := range d.Cases {
-				if dc.Message == m && dc.Value != "" {
-					cases[i].Value = dc.Value
-					break find
-				}
-			}
-		}
-	}
-	return property, cases
 }
 
-func dispatchOf(ch *ir.Channel, dir ir.Action) *ir.Dispatch {
-	if ch == nil {
-		return nil
+// casesOf pairs each message with its value.
+func casesOf(msgs []*ir.Message, values map[*ir.Message]string) []ir.DispatchCase {
+	out := make([]ir.DispatchCase, len(msgs))
+	for i, m := range msgs {
+		out[i] = ir.DispatchCase{Value: values[m], Message: m}
 	}
-	for _, d := range ch.Dispatch {
-		if d.Action == dir {
-			return d
-		}
-	}
-	return nil
+	return out
 }
 
 // channelPaths fills the address parameters: --param first, then the

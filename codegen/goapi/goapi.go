@@ -15,6 +15,7 @@ import (
 
 	"github.com/chanxgo/chanx/codegen"
 	"github.com/chanxgo/chanx/codegen/golang"
+	"github.com/chanxgo/chanx/codegen/plan"
 	"github.com/chanxgo/chanx/ir"
 	"github.com/chanxgo/chanx/templates"
 )
@@ -40,9 +41,9 @@ type Options struct {
 // told apart, naming both, since the server could not route them.
 func GenerateServer(ctx context.Context, api *ir.API, opts Options) (map[string][]byte, error) {
 	if api != nil {
-		for _, ch := range api.Channels {
-			if d := dispatchOf(ch, ir.Receive); d != nil && d.Ambiguous != "" {
-				return nil, fmt.Errorf("goapi: a server cannot route %s", d.Ambiguous)
+		for _, cp := range plan.Build(api).Channels {
+			if cp.Server.Ambiguous != "" {
+				return nil, fmt.Errorf("goapi: a server cannot route %s", cp.Server.Ambiguous)
 			}
 		}
 	}
@@ -113,7 +114,7 @@ func start(ctx context.Context, api *ir.API, opts Options) (map[string][]byte, *
 	if err != nil {
 		return nil, nil, fmt.Errorf("goapi: types.go: %w", err)
 	}
-	g := &gen{api: api, opts: opts, ns: newNamespace(), msgType: map[*ir.Message]string{}}
+	g := &gen{api: api, plan: plan.Build(api), opts: opts, ns: newNamespace(), msgType: map[*ir.Message]string{}}
 	for name := range decls {
 		g.ns.reserve(name)
 	}
