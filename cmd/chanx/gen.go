@@ -15,6 +15,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/chanxgo/chanx/codegen"
+	"github.com/chanxgo/chanx/codegen/goapi"
 	"github.com/chanxgo/chanx/spec"
 	"github.com/chanxgo/chanx/spec/analyze"
 )
@@ -49,6 +50,8 @@ func genCommand() *cli.Command {
 			&cli.BoolFlag{Name: "check", Usage: "write nothing; exit 1 with a diff when --output is not what generation gives"},
 			&cli.BoolFlag{Name: "no-remote", Usage: "never fetch http(s) $refs"},
 			&cli.BoolFlag{Name: "typed-formats", Usage: "hold date-time strings as time.Time (default: formats stay strings)"},
+			&cli.StringFlag{Name: "types-package", Usage: "server, client: the import path of a package 'chanx gen types --shared' wrote for the document; the message types come from it instead of a types.go of their own"},
+			&cli.BoolFlag{Name: "shared", Usage: "types: also write messages.go, so server and client packages generated with --types-package share this package's types"},
 		}
 	}
 	sub := []*cli.Command{
@@ -97,7 +100,12 @@ func runGenTypes(c *cli.Context) error {
 	if diags.HasErrors() {
 		return cli.Exit("chanx gen types: the document has problems; nothing generated", 1)
 	}
-	files, err := codegen.Generate(c.Context, api, codegen.Options{Package: pkg, Source: filepath.ToSlash(loc), NoFormat: c.Bool("no-format") || c.String("formatter") != "", TypedFormats: c.Bool("typed-formats")})
+	var files map[string][]byte
+	if c.Bool("shared") {
+		files, err = goapi.GenerateTypes(c.Context, api, goapi.Options{Package: pkg, Source: filepath.ToSlash(loc), NoFormat: c.Bool("no-format") || c.String("formatter") != "", TypedFormats: c.Bool("typed-formats")})
+	} else {
+		files, err = codegen.Generate(c.Context, api, codegen.Options{Package: pkg, Source: filepath.ToSlash(loc), NoFormat: c.Bool("no-format") || c.String("formatter") != "", TypedFormats: c.Bool("typed-formats")})
+	}
 	if err != nil {
 		return cli.Exit(fmt.Sprintf("chanx gen types: %v", err), 1)
 	}

@@ -100,6 +100,7 @@ func runGenAPI(c *cli.Context, target string, generate func(context.Context, *ir
 		NoFormat:     c.Bool("no-format") || formatter != "",
 		TypedFormats: c.Bool("typed-formats"),
 		NoReadme:     c.Bool("no-readme"),
+		TypesPackage: c.String("types-package"),
 	})
 	if err != nil {
 		return cli.Exit(fmt.Sprintf("%s: %v", name, err), 1)

@@ -33,6 +33,13 @@ type Options struct {
 	TypedFormats bool
 	// NoReadme leaves README.md out of a client package.
 	NoReadme bool
+	// TypesPackage, when set, is the import path of a package
+	// GenerateTypes wrote for the same document: the server or client
+	// package then declares no message types of its own and its types.go
+	// holds aliases of that package's, so a program that is both server
+	// and client sees one type per message. Default: the package declares
+	// its own.
+	TypesPackage string
 }
 
 // GenerateServer returns the files of a server package for api:
@@ -52,6 +59,9 @@ func GenerateServer(ctx context.Context, api *ir.API, opts Options) (map[string]
 		return nil, err
 	}
 	m := g.serverModel()
+	if err := g.share(files, m, replyNames(m)); err != nil {
+		return nil, err
+	}
 	src, err := render("server.go.tmpl", m, !opts.NoFormat)
 	if err != nil {
 		return nil, err
@@ -75,6 +85,13 @@ func GenerateClient(ctx context.Context, api *ir.API, opts Options) (map[string]
 		return nil, err
 	}
 	m := g.clientModel()
+	var incoming []string
+	for _, c := range m.Channels {
+		incoming = append(incoming, c.Incoming)
+	}
+	if err := g.share(files, m, incoming); err != nil {
+		return nil, err
+	}
 	src, err := render("client.go.tmpl", m, !opts.NoFormat)
 	if err != nil {
 		return nil, err
@@ -88,6 +105,35 @@ func GenerateClient(ctx context.Context, api *ir.API, opts Options) (map[string]
 		files["README.md"] = readme
 	}
 	return files, nil
+}
+
+// share turns a side package into one that refers to the shared types
+// package of Options.TypesPackage: types.go becomes aliases, and what the
+// shared package declares (raw-JSON message types, the interfaces named
+// in ifaces and their marker methods) is left out of m.
+func (g *gen) share(files map[string][]byte, m *fileModel, ifaces []string) error {
+	if g.opts.TypesPackage == "" {
+		return nil
+	}
+	extra := append([]string(nil), ifaces...)
+	for _, msg := range g.wraps {
+		extra = append(extra, g.msgType[msg])
+	}
+	src, err := g.aliases(files["types.go"], extra)
+	if err != nil {
+		return err
+	}
+	files["types.go"] = src
+	m.Shared, m.Wraps, m.ReplyIfaces, m.Markers = true, nil, nil, nil
+	return nil
+}
+
+func replyNames(m *fileModel) []string {
+	var out []string
+	for _, i := range m.ReplyIfaces {
+		out = append(out, i.Name)
+	}
+	return out
 }
 
 // start generates types.go and prepares the naming of everything else

@@ -34,6 +34,10 @@ type fileModel struct {
 	// Std and Imports are the import paths, standard library first.
 	Std     []string
 	Imports []string
+	// Shared is set when the message types, and the interfaces and
+	// raw-JSON types declared beside them, come from a shared types
+	// package (Options.TypesPackage) that types.go aliases.
+	Shared bool
 	// ErrNotImplemented names the error Unimplemented handlers return.
 	ErrNotImplemented string
 	Wraps             []*wrapModel
@@ -183,6 +187,9 @@ func (g *gen) base(m *fileModel) {
 		m.Package = "api"
 	}
 	m.Title, m.Version = g.api.Info.Title, g.api.Info.Version
+	if g.opts.TypesPackage != "" {
+		return // the shared types package declares them
+	}
 	for _, msg := range g.wraps {
 		m.Wraps = append(m.Wraps, &wrapModel{Name: g.msgType[msg], Message: msg.Name})
 	}
