@@ -19,7 +19,10 @@ const module = "github.com/chanxgo/chanx"
 // pending are functions that still infer a tag and are being deleted on
 // another branch (codegen/golang reads ir.Schema.Union instead); delete an
 // entry once its function is gone.
-var pending = map[string]bool{"codegen/golang.discriminator": true, "codegen/golang.tagOf": true}
+var pending = map[string]bool{
+	"codegen/golang.discriminator": true, "codegen/golang.tagOf": true,
+	"codegen/shape.inferTag": true, "codegen/shape.fixedString": true,
+}
 
 // inferenceFields are the ir.Schema fields a tag is inferred from: the
 // discriminator keyword and the values a property is pinned to.
