@@ -124,7 +124,7 @@ func (g *gen) share(files map[string][]byte, m *fileModel, ifaces []string) erro
 		return err
 	}
 	files["types.go"] = src
-	m.Shared, m.Wraps, m.ReplyIfaces, m.Markers = true, nil, nil, nil
+	m.Shared, m.TypesPackage, m.Wraps, m.ReplyIfaces, m.Markers = true, g.opts.TypesPackage, nil, nil, nil
 	return nil
 }
 

@@ -38,6 +38,8 @@ type fileModel struct {
 	// raw-JSON types declared beside them, come from a shared types
 	// package (Options.TypesPackage) that types.go aliases.
 	Shared bool
+	// TypesPackage is the shared package's import path when Shared.
+	TypesPackage string
 	// ErrNotImplemented names the error Unimplemented handlers return.
 	ErrNotImplemented string
 	Wraps             []*wrapModel
