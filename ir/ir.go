@@ -187,7 +187,11 @@ type Example struct {
 }
 
 // Dispatch is how a receiver tells the messages of one channel and direction
-// apart.
+// apart. spec/analyze decides it, by the same rule as Schema.Union, and is
+// the only package that does: code generators, conformance and the docs
+// page read it. Values are strings, the only routable kind (the runtimes
+// peek a JSON string); validate refuses a tag pinned to a number or
+// boolean.
 type Dispatch struct {
 	// Action is the direction: Receive for messages the application
 	// receives, Send for those it sends.
