@@ -203,12 +203,31 @@ type Dispatch struct {
 	// ByDiscriminator is true when Property comes from the schema
 	// discriminator keyword rather than from const values.
 	ByDiscriminator bool
-	Cases           []DispatchCase
+	// Strategy names how a receiver picks the case of a frame. New
+	// strategies may be added; a consumer that meets one it does not know
+	// must refuse the channel rather than guess.
+	Strategy Strategy
+	Cases    []DispatchCase
 	// Ambiguous, when not empty, says why two of the messages cannot be told
 	// apart at run time, naming both. Validation only warns; code generation
 	// refuses such a channel.
 	Ambiguous string
 }
+
+// Strategy is how the messages of one channel and direction are told apart.
+type Strategy string
+
+const (
+	// StrategyNone: nothing tells the messages apart (one message, or
+	// Ambiguous says why).
+	StrategyNone Strategy = ""
+	// StrategyConst: Property holds a distinct const (or one-value enum)
+	// string in each message.
+	StrategyConst Strategy = "const"
+	// StrategyDiscriminator: Property is the schemas' discriminator
+	// keyword; a case's value is its const, else its schema's name.
+	StrategyDiscriminator Strategy = "discriminator"
+)
 
 // DispatchCase maps one discriminator value to its message.
 type DispatchCase struct {

@@ -59,6 +59,9 @@ type Side struct {
 	// Key is the frame member whose value names the messages this side
 	// receives ("action" for Chanx documents), "" when none was found.
 	Key string
+	// Strategy is how spec/analyze found Key (ir.Dispatch.Strategy); a
+	// target that meets one it does not implement must refuse the channel.
+	Strategy ir.Strategy
 	// Ambiguous, when set, is spec/analyze's reason why two messages this
 	// side receives cannot be told apart (ir.Dispatch.Ambiguous).
 	Ambiguous string
@@ -197,7 +200,7 @@ func buildChannel(api *ir.API, ch *ir.Channel) *Channel {
 func serverSide(api *ir.API, ch *ir.Channel) *Side {
 	s := &Side{Role: Server}
 	if d := dispatchOf(ch, ir.Receive); d != nil {
-		s.Key, s.Ambiguous = d.Property, d.Ambiguous
+		s.Key, s.Strategy, s.Ambiguous = d.Property, d.Strategy, d.Ambiguous
 	}
 	for _, op := range opsOf(api, ch, ir.Receive) {
 		for _, m := range op.Messages {
@@ -231,7 +234,7 @@ func serverSide(api *ir.API, ch *ir.Channel) *Side {
 func clientSide(api *ir.API, ch *ir.Channel) *Side {
 	s := &Side{Role: Client}
 	if d := dispatchOf(ch, ir.Send); d != nil {
-		s.Key, s.Ambiguous = d.Property, d.Ambiguous
+		s.Key, s.Strategy, s.Ambiguous = d.Property, d.Strategy, d.Ambiguous
 	}
 	// What the client sends: the messages of the server's receive
 	// operations; what it gets back: their replies.

@@ -141,7 +141,7 @@ func dump(p *plan.Plan) string {
 			w(1, "builtin %q from %s reply=%q declared=%s", b.Value, b.From, b.Reply, declared)
 		}
 		for _, s := range []*plan.Side{c.Server, c.Client} {
-			w(1, "%s key=%q", s.Role, s.Key)
+			w(1, "%s key=%q strategy=%q", s.Role, s.Key, s.Strategy)
 			if s.Ambiguous != "" {
 				w(2, "ambiguous: %s", s.Ambiguous)
 			}

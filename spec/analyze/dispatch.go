@@ -120,7 +120,10 @@ func (b *builder) dispatch(ch *ir.Channel, action ir.Action, msgs []*ir.Message)
 		}
 	}
 	if t.property != "" {
-		d.Property, d.ByDiscriminator = t.property, t.byDiscriminator
+		d.Property, d.ByDiscriminator, d.Strategy = t.property, t.byDiscriminator, ir.StrategyConst
+		if t.byDiscriminator {
+			d.Strategy = ir.StrategyDiscriminator
+		}
 		for i, m := range msgs {
 			if t.byDiscriminator && t.values[i] == "" {
 				b.warnf(where, "channel %q: %s message %q gives no value for discriminator %q: its property has no const and its payload schema no name", ch.Name, which, m.Name, t.property)

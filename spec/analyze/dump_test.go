@@ -39,9 +39,9 @@ func dump(api *ir.API, trim ...string) string {
 			d.line(1, "bindings %s", jsonText(ch.Bindings))
 		}
 		for _, dp := range ch.Dispatch {
-			how := "const"
-			if dp.ByDiscriminator {
-				how = "discriminator"
+			how := string(dp.Strategy)
+			if how == "" {
+				how = "none"
 			}
 			var cases []string
 			for _, c := range dp.Cases {
