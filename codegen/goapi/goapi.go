@@ -52,6 +52,9 @@ func GenerateServer(ctx context.Context, api *ir.API, opts Options) (map[string]
 			if cp.Server.Ambiguous != "" {
 				return nil, fmt.Errorf("goapi: a server cannot route %s", cp.Server.Ambiguous)
 			}
+			if err := implemented(cp, cp.Server); err != nil {
+				return nil, err
+			}
 		}
 	}
 	files, g, err := start(ctx, api, opts)
@@ -80,6 +83,13 @@ func GenerateServer(ctx context.Context, api *ir.API, opts Options) (map[string]
 // receives that share a discriminator value (or have none) are told apart
 // at run time by trying each: exactly one must decode and validate.
 func GenerateClient(ctx context.Context, api *ir.API, opts Options) (map[string][]byte, error) {
+	if api != nil {
+		for _, cp := range plan.Build(api).Channels {
+			if err := implemented(cp, cp.Client); err != nil {
+				return nil, err
+			}
+		}
+	}
 	files, g, err := start(ctx, api, opts)
 	if err != nil {
 		return nil, err
@@ -105,6 +115,16 @@ func GenerateClient(ctx context.Context, api *ir.API, opts Options) (map[string]
 		files["README.md"] = readme
 	}
 	return files, nil
+}
+
+// implemented refuses a channel whose dispatch strategy the Go target does
+// not route by.
+func implemented(cp *plan.Channel, side *plan.Side) error {
+	switch side.Strategy {
+	case ir.StrategyNone, ir.StrategyConst, ir.StrategyDiscriminator:
+		return nil
+	}
+	return fmt.Errorf("goapi: channel %q: the Go %s cannot route messages told apart by strategy %q", cp.Name, side.Role, side.Strategy)
 }
 
 // share turns a side package into one that refers to the shared types
