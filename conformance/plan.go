@@ -13,11 +13,19 @@ import (
 	"github.com/chanxgo/chanx/ir"
 )
 
-// builtins are the chanx wire protocol's server frames that Chanx-written
-// documents do not declare (PROTOCOL.md).
-var builtins = map[string]bool{"pong": true, "error": true, "authentication": true, "complete": true, "group_complete": true, "event_complete": true}
+// builtins are the chanx wire protocol's server frames, which
+// Chanx-written documents need not declare (codegen/plan.Builtins).
+var builtins = func() map[string]bool {
+	out := map[string]bool{}
+	for _, b := range chanplan.Builtins() {
+		if b.From == chanplan.Server {
+			out[b.Value] = true
+		}
+	}
+	return out
+}()
 
-const errorAction = "error"
+const errorAction = chanplan.Error
 
 // channelPlan is everything the tester needs about one channel.
 type channelPlan struct {

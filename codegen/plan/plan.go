@@ -8,14 +8,30 @@ import (
 )
 
 // The chanx protocol's built-in frames, by their value under a channel's
-// discriminator key (the wire contract lives in runtime/wire).
+// discriminator key. runtime/wire holds the protocol (wire.Builtins); the
+// plan repeats the names so it imports nothing but ir, and a test keeps
+// the two equal.
 const (
 	// Ping is the value of the frame a client sends to check the
 	// connection; the server answers Pong.
 	Ping = "ping"
 	// Pong is the value of the server's answer to Ping.
 	Pong = "pong"
+	// Error is the value of the server's error frame.
+	Error = "error"
 )
+
+// builtins are the protocol's frames outside topic traffic, in
+// wire.Builtins order.
+var builtins = []Builtin{
+	{Value: Ping, From: Client, Reply: Pong},
+	{Value: Pong, From: Server},
+	{Value: Error, From: Server},
+	{Value: "authentication", From: Server},
+	{Value: "complete", From: Server},
+	{Value: "group_complete", From: Server},
+	{Value: "event_complete", From: Server},
+}
 
 // Role is one end of a connection.
 type Role string
@@ -48,8 +64,9 @@ type Channel struct {
 	// Server and Client are each side's view; Server.Key is the key of the
 	// frames the client sends, Client.Key of those the server sends.
 	Server, Client *Side
-	// Builtins are the protocol frames the runtimes handle on this channel
-	// without the document declaring them.
+	// Builtins are the protocol's frames, which the runtimes handle on
+	// every channel whether or not the document declares them (topic
+	// traffic's aside), each written under the receiver's key.
 	Builtins []Builtin
 }
 
@@ -162,6 +179,10 @@ type Builtin struct {
 	Declared *ir.Message
 }
 
+// Builtins returns the protocol's frames outside topic traffic, as every
+// Channel.Builtins lists them before looking for declared messages.
+func Builtins() []Builtin { return append([]Builtin(nil), builtins...) }
+
 // Build plans every channel of api.
 func Build(api *ir.API) *Plan {
 	p := &Plan{}
@@ -188,11 +209,19 @@ func buildChannel(api *ir.API, ch *ir.Channel) *Channel {
 	c := &Channel{Channel: ch, Name: ch.Name, Address: ch.Address, Mountable: ch.Address != "", Params: ch.Parameters, Bindings: bindings(ch)}
 	c.Server = serverSide(api, ch)
 	c.Client = clientSide(api, ch)
-	c.Builtins = []Builtin{{Value: Ping, From: Client, Reply: Pong}}
-	for _, r := range c.Server.Receives {
-		if r.Value == Ping && r.Pong {
-			c.Builtins[0].Declared = r.Message
+	for _, b := range builtins {
+		// The document's own message for the frame, if it declares one.
+		receiver := c.Client
+		if b.From == Client {
+			receiver = c.Server
 		}
+		for _, r := range receiver.Receives {
+			if r.Value == b.Value {
+				b.Declared = r.Message
+				break
+			}
+		}
+		c.Builtins = append(c.Builtins, b)
 	}
 	return c
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/chanxgo/chanx/codegen/plan"
 	"github.com/chanxgo/chanx/ir"
+	"github.com/chanxgo/chanx/runtime/wire"
 	"github.com/chanxgo/chanx/spec"
 	"github.com/chanxgo/chanx/spec/analyze"
 )
@@ -181,4 +182,31 @@ func dump(p *plan.Plan) string {
 		}
 	}
 	return sb.String()
+}
+
+// TestBuiltinsMatchTheWire: the plan names the protocol's built-in frames
+// without importing the runtime; they must be the runtime's table
+// (wire.Builtins, topic traffic aside).
+func TestBuiltinsMatchTheWire(t *testing.T) {
+	var want, got []string
+	for _, b := range wire.Builtins {
+		if b.Topics {
+			continue
+		}
+		from := plan.Server
+		if b.Direction == wire.ClientToServer {
+			from = plan.Client
+		}
+		want = append(want, fmt.Sprintf("%s from %s", b.Name, from))
+	}
+	p := build(t, inputs["chat"])
+	for _, b := range p.Channels[0].Builtins {
+		got = append(got, fmt.Sprintf("%s from %s", b.Value, b.From))
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("builtins (-wire +plan):\n%s", diff)
+	}
+	if plan.Ping != wire.ActionPing || plan.Pong != wire.ActionPong || plan.Error != wire.ActionError {
+		t.Errorf("plan ping/pong/error %q/%q/%q differ from runtime/wire's", plan.Ping, plan.Pong, plan.Error)
+	}
 }
