@@ -19,7 +19,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/chanxgo/chanx/codegen"
-	"github.com/chanxgo/chanx/spec"
 	"github.com/chanxgo/chanx/spec/analyze"
 )
 
@@ -42,7 +41,7 @@ output is stale, 2 unusable arguments.`
 // genCommand is 'chanx gen types|server|client'.
 func genCommand() *cli.Command {
 	flags := func() []cli.Flag {
-		return []cli.Flag{
+		return append([]cli.Flag{
 			&cli.StringFlag{Name: "schema", Aliases: []string{"s"}, Usage: "the AsyncAPI document: a file path or an http(s) URL (required)"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "the directory to write the package to (required)"},
 			&cli.StringFlag{Name: "package", Usage: "the Go package name (default: the output directory's name, made an identifier)"},
@@ -51,9 +50,8 @@ func genCommand() *cli.Command {
 			&cli.BoolFlag{Name: "no-readme", Usage: "do not write README.md (client packages)"},
 			&cli.BoolFlag{Name: "clear-output", Usage: "first delete the files in --output that chanx generated"},
 			&cli.BoolFlag{Name: "check", Usage: "write nothing; exit 1 with a diff when --output is not what generation gives"},
-			&cli.BoolFlag{Name: "no-remote", Usage: "never fetch http(s) $refs"},
 			&cli.BoolFlag{Name: "typed-formats", Usage: "hold date-time strings as time.Time (default: formats stay strings)"},
-		}
+		}, loadFlags()...)
 	}
 	sub := []*cli.Command{
 		{Name: "types", Usage: "generate the Go types and validators of a document's messages", UsageText: "chanx gen types -s PATH|URL -o DIR [--package NAME] [--check]", Description: genTypesDescription, Flags: flags(), Action: func(c *cli.Context) error { return runGen(c, "types", genTypesTargets) }},
@@ -112,7 +110,7 @@ func runGen(c *cli.Context, kind string, targets *codegen.Targets) error {
 	if pkg == "" {
 		pkg = packageName(out)
 	}
-	doc, err := spec.Load(c.Context, loc, spec.Options{NoRemote: c.Bool("no-remote")})
+	doc, err := loadDocument(c.Context, loc, loadOptions(c))
 	if err != nil {
 		return cli.Exit(fmt.Sprintf("%s: %v", name, err), 1)
 	}

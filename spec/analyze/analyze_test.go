@@ -55,7 +55,9 @@ func corpusFiles(t testing.TB) (string, []string) {
 
 func load(t testing.TB, path string) *spec.Document {
 	t.Helper()
-	doc, err := spec.Load(context.Background(), path, spec.Options{NoRemote: true})
+	// The parent folder is the $ref root: the social-media documents
+	// share ../common.
+	doc, err := spec.Load(context.Background(), path, spec.Options{NoRemote: true, FileRoot: filepath.Dir(filepath.Dir(path))})
 	if err != nil {
 		t.Fatalf("load %s: %v", path, err)
 	}
