@@ -69,20 +69,10 @@ func generateShared(t testing.TB, files map[string][]byte, path, dir string) {
 // official AsyncAPI 3.0.0 examples (when ../shared is there), documents
 // written by Python Chanx servers and 3.1.0 documents.
 func corpus(t testing.TB) []string {
-	root := gentest.ModuleRoot(t)
-	dir := filepath.Join(root, "..", "shared", "corpus", "asyncapi-3.0.0-examples")
-	docs, _ := filepath.Glob(filepath.Join(dir, "*.yml"))
-	more, _ := filepath.Glob(filepath.Join(dir, "*", "*", "asyncapi.yaml"))
-	docs = append(docs, more...)
-	if len(docs) == 0 {
-		t.Logf("the AsyncAPI examples are not at %s: only chanx's own documents are built", dir)
-	}
-	for _, name := range []string{"chanx-chat.json", "chanx-assistants.yaml", "chanx-notifications.yaml", "ticker-3.1.yaml", "pets-3.1.yaml"} {
-		docs = append(docs, filepath.Join(root, "spec", "analyze", "testdata", name))
-	}
+	docs := gentest.Corpus(t)
 	goldens, _ := filepath.Glob(filepath.Join("testdata", "*.yaml"))
 	docs = append(docs, goldens...)
-	return append(docs, filepath.Join(root, "examples", "chat", "asyncapi.yaml"))
+	return append(docs, filepath.Join(gentest.ModuleRoot(t), "examples", "chat", "asyncapi.yaml"))
 }
 
 // TestCorpusBuilds generates the server and client packages of every
