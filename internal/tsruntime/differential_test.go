@@ -211,4 +211,3 @@ func with(v any, path []string, r any, remove bool) any {
 	out[path[0]] = with(m[path[0]], path[1:], r, remove)
 	return out
 }
-
