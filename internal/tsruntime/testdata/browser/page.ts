@@ -43,7 +43,9 @@ form.addEventListener("submit", (ev) => {
   }
 });
 
-chat.connect().then(
+// The server joins the room before it reads the first frame: after a
+// pong, messages to the room reach this page.
+chat.connect().then(() => chat.requestPing()).then(
   () => {
     status.textContent = "connected as " + name + " in " + room;
     document.body.dataset["state"] = "connected";

@@ -49,6 +49,17 @@ async function connect(base: string, roomName: string, options: ClientOptions<Ch
   return c;
 }
 
+/**
+ * member connects to the chat server's room and waits for a pong: the
+ * server joins the room before it reads the first frame, so after the pong
+ * the member gets the room's messages.
+ */
+async function member(roomName: string, options: ClientOptions<ChatClient> = {}): Promise<ChatClient> {
+  const c = await connect(chatURL, roomName, options);
+  await c.requestPing();
+  return c;
+}
+
 test.afterEach(async () => {
   await Promise.all(open.splice(0).map((c) => c.close()));
 });
@@ -75,8 +86,8 @@ test("ping gets pong through request()", async () => {
 
 test("a message reaches the other member of the room, not its sender", async () => {
   const r = room();
-  const ada = await connect(chatURL, r);
-  const bob = await connect(chatURL, r);
+  const ada = await member(r);
+  const bob = await member(r);
   const adaGot: NewChatMessage[] = [];
   ada.onNewChatMessage((m) => void adaGot.push(m));
   const got = first<NewChatMessage>();
@@ -91,8 +102,8 @@ test("a message reaches the other member of the room, not its sender", async () 
 
 test("messages() yields incoming frames and ends when the client closes", async () => {
   const r = room();
-  const ada = await connect(chatURL, r);
-  const bob = await connect(chatURL, r);
+  const ada = await member(r);
+  const bob = await member(r);
   const it = bob.messages();
   ada.sendNewChatMessage({ message: "one", name: "Ada" });
   ada.sendNewChatMessage({ message: "two", name: "Ada" });
@@ -118,8 +129,8 @@ test("messages() yields incoming frames and ends when the client closes", async 
 
 test("an invalid outgoing frame is refused before it is sent", async () => {
   const r = room();
-  const ada = await connect(chatURL, r);
-  const bob = await connect(chatURL, r);
+  const ada = await member(r);
+  const bob = await member(r);
   const bobGot: string[] = [];
   const got = first<void>();
   bob.onNewChatMessage((m) => {
@@ -269,8 +280,8 @@ test("path parameters are escaped as one segment", async () => {
   assert.throws(() => new ChatClient("ftp://x", { room: "a" }, { WebSocket }), /must be ws:\/\/, wss:\/\/, http:\/\/ or https:\/\//);
   // Two clients in a room whose name needs escaping still meet there.
   const r = room() + " / ç";
-  const ada = await connect(chatURL, r);
-  const bob = await connect(chatURL, r);
+  const ada = await member(r);
+  const bob = await member(r);
   const got = first<NewChatMessage>();
   bob.onNewChatMessage(got.fn);
   ada.sendNewChatMessage({ message: "escaped", name: "Ada" });
@@ -313,8 +324,8 @@ test("query, headers and subprotocols reach the handshake", async () => {
 test("a handler's error goes to onHandlerError", async () => {
   const errs = first<[string, unknown]>();
   const r = room();
-  const ada = await connect(chatURL, r);
-  const bob = await connect(chatURL, r, { hooks: { onHandlerError: (action, err) => errs.fn([action, err]) } });
+  const ada = await member(r);
+  const bob = await member(r, { hooks: { onHandlerError: (action, err) => errs.fn([action, err]) } });
   bob.onNewChatMessage(async () => {
     throw new Error("handler broke");
   });
