@@ -14,3 +14,10 @@ var Go embed.FS
 //
 //go:embed typescript/base/*.ts
 var TypeScriptBase embed.FS
+
+// PythonBase is the Python client runtime, under python/base/: the files
+// the Python target writes, as they are, into the generated package's
+// base/ folder.
+//
+//go:embed python/base/*.py
+var PythonBase embed.FS
