@@ -136,6 +136,8 @@ func badServer(t *testing.T) http.Handler {
 			replies := []string{
 				`{"action":"error","payload":[{"type":"string_too_short","loc":["payload","message"],"msg":"must have at least 1 character"}]}`,
 				`{"action":"error","payload":{"detail":"Failed to process message for ping"}}`,
+				`{"action":"error","payload":{"detail":"The room is full","code":"room_full"}}`,
+				`{"action":"error","payload":{"reason":"unauthorized","detail":"Not allowed to subscribe to 'private:secret'"}}`,
 			}
 			for i := 0; ; i++ {
 				if _, _, err := ws.Read(ctx); err != nil {

@@ -230,22 +230,44 @@ test("invalid incoming frames reach onInvalidMessage, non-JSON reaches onRawData
 test("a server error frame rejects request() with its code and problems", async () => {
   const errors: ServerError[] = [];
   const c = await connect(badURL, "error", { hooks: { onError: (e) => void errors.push(e) } });
-  await assert.rejects(c.requestPing(), (err: unknown) => {
-    assert.ok(err instanceof ServerError);
-    assert.equal(err.code, "validation");
-    assert.equal(err.detail, "");
-    assert.deepEqual(err.problems, [{ type: "string_too_short", loc: ["payload", "message"], msg: "must have at least 1 character" }]);
-    assert.equal(err.message, "chanx: server error: payload.message: must have at least 1 character");
-    return true;
+  const rejects = async (want: { code: string; detail: string; reason: string; problems: Problem[]; message: string }) =>
+    assert.rejects(c.requestPing(), (err: unknown) => {
+      assert.ok(err instanceof ServerError);
+      assert.deepEqual(
+        { code: err.code, detail: err.detail, reason: err.reason, problems: err.problems, message: err.message },
+        want,
+      );
+      return true;
+    });
+  await rejects({
+    code: "",
+    detail: "",
+    reason: "",
+    problems: [{ type: "string_too_short", loc: ["payload", "message"], msg: "must have at least 1 character" }],
+    message: "chanx: server error: payload.message: must have at least 1 character",
   });
-  await assert.rejects(c.requestPing(), (err: unknown) => {
-    assert.ok(err instanceof ServerError);
-    assert.equal(err.code, "processing");
-    assert.equal(err.detail, "Failed to process message for ping");
-    assert.deepEqual(err.problems, []);
-    return true;
+  await rejects({
+    code: "",
+    detail: "Failed to process message for ping",
+    reason: "",
+    problems: [],
+    message: "chanx: server error: Failed to process message for ping",
   });
-  assert.equal(errors.length, 2);
+  await rejects({
+    code: "room_full",
+    detail: "The room is full",
+    reason: "",
+    problems: [],
+    message: "chanx: server error: room_full: The room is full",
+  });
+  await rejects({
+    code: "",
+    detail: "Not allowed to subscribe to 'private:secret'",
+    reason: "unauthorized",
+    problems: [],
+    message: "chanx: server error: unauthorized: Not allowed to subscribe to 'private:secret'",
+  });
+  assert.equal(errors.length, 4);
 });
 
 test("request() honours its timeout and AbortSignal", async () => {
