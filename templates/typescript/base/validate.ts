@@ -200,6 +200,10 @@ function plural(n: number, word: string): string {
 
 /** stringLength checks minLength and maxLength (either may be undefined). */
 export function stringLength(p: Problems, at: Path | undefined, s: string, min: number | undefined, max: number | undefined): void {
+  // A string of u UTF-16 units has between ceil(u/2) and u code points:
+  // counting them is needed only when the bounds fall in between.
+  const u = s.length;
+  if ((min === undefined || (u + 1) >> 1 >= min) && (max === undefined || u <= max)) return;
   const n = runeCount(s);
   if (min !== undefined && n < min) {
     p.add(at, "string_too_short", "must have at least " + min + " " + plural(min, "character"));
