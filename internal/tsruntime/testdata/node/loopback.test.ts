@@ -431,3 +431,54 @@ test("without reconnect a dropped connection ends the client", async () => {
     await stop(server.proc);
   }
 });
+
+test("afterConnect may wait for a reply before connect() resolves", async () => {
+  const order: string[] = [];
+  const c = await connect(chatURL, room(), {
+    hooks: {
+      afterConnect: async (client) => {
+        const pong = await client.requestPing();
+        order.push("afterConnect got " + pong.action);
+      },
+    },
+  });
+  order.push("connected");
+  assert.deepEqual(order, ["afterConnect got pong", "connected"]);
+  assert.equal(c.state, "open");
+});
+
+test("a first dial that keeps failing gives up after maxAttempts", async () => {
+  const server = await startChat("127.0.0.1:0");
+  await stop(server.proc); // a port nobody listens on now
+  const failures: Error[] = [];
+  const c = new ChatClient(server.url, { room: "lobby" }, {
+    WebSocket,
+    reconnect: { minDelay: 10, maxAttempts: 3 },
+    hooks: { onConnectionError: (err) => void failures.push(err) },
+  });
+  await assert.rejects(c.connect(), (err: unknown) => {
+    assert.ok(err instanceof DialError);
+    assert.equal(err.code, 1006);
+    return true;
+  });
+  assert.equal(failures.length, 3);
+  assert.equal(c.state, "closed");
+  assert.equal((await c.done).byClient, false);
+});
+
+test("close() while reconnecting ends the client at once", async () => {
+  const server = await startChat("127.0.0.1:0");
+  const dropped = first<CloseInfo>();
+  const c = await connect(server.url, "lobby", {
+    reconnect: { minDelay: 60000 },
+    hooks: { afterClose: (info) => dropped.fn(info) },
+  });
+  await stop(server.proc);
+  assert.equal((await dropped.value).reconnecting, true);
+  assert.equal(c.state, "reconnecting");
+  const started = Date.now();
+  await c.close();
+  assert.ok(Date.now() - started < 5000);
+  assert.equal(c.state, "closed");
+  assert.equal((await c.done).byClient, true);
+});
