@@ -270,6 +270,18 @@ test("a server error frame rejects request() with its code and problems", async 
   assert.equal(errors.length, 4);
 });
 
+test("an invalid reply rejects request() and reaches onInvalidMessage", async () => {
+  const invalid = first<ValidationError>();
+  const c = await connect(badURL, "bad-pong", { hooks: { onInvalidMessage: (_frame, err) => invalid.fn(err) } });
+  await assert.rejects(c.requestPing(), (err: unknown) => {
+    assert.ok(err instanceof ValidationError);
+    assert.deepEqual(err.problems, [{ type: "type_error", loc: ["payload"], msg: "must be null" }]);
+    assert.equal(err.message, 'chanx: invalid incoming "pong" frame: payload: must be null');
+    return true;
+  });
+  assert.equal((await invalid.value).action, "pong");
+});
+
 test("request() honours its timeout and AbortSignal", async () => {
   const c = await connect(badURL, "silent");
   const started = Date.now();
