@@ -95,7 +95,7 @@ func TestNodeLoopback(t *testing.T) {
 
 // badServer misbehaves on purpose, by room: "invalid" sends frames the
 // chat client must not hand to its handlers, "error" answers every frame
-// with an error frame, "bad-pong" answers with an invalid pong, "silent"
+// with an error frame, "hangup" closes at once, "bad-pong" answers with an invalid pong, "silent"
 // never answers, "echo-handshake" answers
 // with what the handshake carried.
 func badServer(t *testing.T) http.Handler {
@@ -134,6 +134,9 @@ func badServer(t *testing.T) http.Handler {
 			} {
 				send(websocket.MessageText, f)
 			}
+		case "hangup":
+			ws.Close(websocket.StatusInternalError, "going")
+			return
 		case "bad-pong":
 			if _, _, err := ws.Read(ctx); err != nil {
 				return

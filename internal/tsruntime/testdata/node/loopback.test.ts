@@ -494,3 +494,22 @@ test("close() while reconnecting ends the client at once", async () => {
   assert.equal(c.state, "closed");
   assert.equal((await c.done).byClient, true);
 });
+
+test("a connection that ends during afterConnect fails the attempt", async () => {
+  const failures: Error[] = [];
+  const closes: CloseInfo[] = [];
+  const c = new ChatClient(badURL, { room: "hangup" }, {
+    WebSocket,
+    reconnect: { minDelay: 10, maxAttempts: 2 },
+    hooks: {
+      afterConnect: () => new Promise((r) => setTimeout(r, 200)),
+      onConnectionError: (err) => void failures.push(err),
+      afterClose: (info) => void closes.push(info),
+    },
+  });
+  open.push(c);
+  await assert.rejects(c.connect(), /the connection ended during afterConnect/);
+  assert.equal(failures.length, 2);
+  assert.deepEqual(closes, [], "a connection that never finished connecting is not reported as closed");
+  assert.equal(c.state, "closed");
+});
