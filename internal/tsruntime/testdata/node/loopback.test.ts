@@ -405,6 +405,7 @@ test("the client reconnects after the server restarts, and afterReconnect re-sen
       },
     });
     await c.requestPing();
+    const it = c.messages();
     const addr = new URL(server.url.replace("ws:", "http:")).host;
     await stop(server.proc);
     // While the server is down the client is reconnecting and refuses sends.
@@ -415,6 +416,13 @@ test("the client reconnects after the server restarts, and afterReconnect re-sen
     const attempts = await reconnected.value;
     assert.ok(attempts >= 1);
     assert.deepEqual(await c.requestPing(), { action: "pong" });
+    // messages() goes on across the reconnect.
+    const bob = await connect(server.url, "lobby");
+    await bob.requestPing();
+    bob.sendNewChatMessage({ message: "after the restart", name: "Bob" });
+    let next = await it.next();
+    while (next.done === false && next.value.action === "pong") next = await it.next(); // the pongs of the pings above
+    assert.deepEqual(next, { done: false, value: { action: "new_chat_message", payload: { message: "after the restart", name: "Bob" } } });
     assert.equal(closes.length, 1);
     assert.equal(closes[0]!.byClient, false);
     assert.equal(closes[0]!.reconnecting, true);
