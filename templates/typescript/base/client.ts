@@ -246,7 +246,7 @@ export class Connection<D extends string, In extends { readonly [K in D]: string
     this.#base = baseUrl;
     this.#params = { ...params };
     this.#opts = options;
-    this.#incomingTags = Object.keys(spec.incoming);
+    this.#incomingTags = Object.keys(spec.incoming).sort(); // sorted, as the protocol lists them
     this.#done = new Promise((resolve) => (this.#finish = resolve));
     buildUrl(baseUrl, spec.address, this.#params); // a bad base or parameter fails here, not at connect()
   }
@@ -490,7 +490,7 @@ export class Connection<D extends string, In extends { readonly [K in D]: string
     if (typeof action !== "string") {
       problems = [action === undefined ? tagNotFoundProblem(key) : tagNotStringProblem(key)];
     } else if (check === undefined) {
-      problems = [unknownTagProblem(key, action, Object.keys(this.#spec.outgoing))];
+      problems = [unknownTagProblem(key, action, Object.keys(this.#spec.outgoing).sort())];
     } else {
       problems = validate(check, JSON.parse(text));
     }

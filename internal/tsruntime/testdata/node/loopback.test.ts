@@ -156,6 +156,13 @@ test("an invalid outgoing frame is refused before it is sent", async () => {
   ada.sendNewChatMessage({ message: "after", name: "😀".repeat(100) });
   await got.value;
   assert.deepEqual(bobGot, ["after"]);
+  // An action the channel does not send is refused, the known ones listed in sorted order.
+  assert.throws(
+    () => ada.send({ action: "dance", payload: null } as unknown as NewChatMessage),
+    (err: unknown) =>
+      err instanceof ValidationError &&
+      err.problems[0]?.msg === "Input tag 'dance' found using 'action' does not match any of the expected tags: 'new_chat_message', 'ping'",
+  );
   // A frame the types forbid (JavaScript callers have no types) is
   // refused too, with the problem the server would report.
   assert.throws(
