@@ -10,18 +10,20 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/chanxgo/chanx/runtime/client"
 	"github.com/chanxgo/chanx/runtime/validate"
 )
 
 // TestHelpersAgreeWithGo holds the TypeScript runtime's helpers to the Go
 // runtime's on the same inputs: multipleOf with exact decimals, string
 // length in code points, Go's %q quoting (in "unknown value" messages),
-// path escaping and JSON equality (enum, const, uniqueItems).
+// path escaping and URL building (client.BuildURL) and JSON equality (enum, const, uniqueItems).
 func TestHelpersAgreeWithGo(t *testing.T) {
 	type input struct {
 		MultipleOf [][2]any    `json:"multipleOf"`
 		Strings    []string    `json:"strings"`
 		Equal      [][2]string `json:"equal"`
+		URLs       [][3]any    `json:"urls"`
 	}
 	in := input{
 		Strings: []string{"", "a", "é", "😀", "a😀b", "\u2028", "\u200b", "\u00a0", "\ue000", "\ufeff", "\U0001F600", "\U000E0001", "tab\there", "nl\n", "quote\"back\\", "\x01\x7f", "ü/ç?#:@&=+$!*'()", "a b", "\ufffd", "日本語"},
@@ -40,12 +42,25 @@ func TestHelpersAgreeWithGo(t *testing.T) {
 	} {
 		in.MultipleOf = append(in.MultipleOf, [2]any{c.x, c.lit})
 	}
+	for _, u := range []struct {
+		base, address string
+		params        map[string]string
+	}{
+		{"ws://127.0.0.1:8000", "/ws/chat/{room}", map[string]string{"room": "lobby"}},
+		{"http://h:1/", "ws/chat/{room}", map[string]string{"room": "a b/ç?#"}},
+		{"https://h/prefix/", "/r/{a}/{b}", map[string]string{"a": "x:y@z", "b": "100%"}},
+		{"wss://h/p?keep=1", "/{id}", map[string]string{"id": "é+&="}},
+		{"ws://h", "/static", map[string]string{}},
+	} {
+		in.URLs = append(in.URLs, [3]any{u.base, u.address, u.params})
+	}
 	type answers struct {
 		MultipleOf []bool   `json:"multipleOf"`
 		RuneCount  []int    `json:"runeCount"`
 		Quote      []string `json:"quote"`
 		PathEscape []string `json:"pathEscape"`
 		Equal      []bool   `json:"equal"`
+		URLs       []string `json:"urls"`
 	}
 	var want answers
 	for _, c := range in.MultipleOf {
@@ -58,6 +73,14 @@ func TestHelpersAgreeWithGo(t *testing.T) {
 	}
 	for _, c := range in.Equal {
 		want.Equal = append(want.Equal, validate.Equal(validate.MustJSON(c[0]), validate.MustJSON(c[1])))
+	}
+
+	for _, u := range in.URLs {
+		got, err := client.BuildURL(u[0].(string), u[1].(string), u[2].(map[string]string))
+		if err != nil {
+			t.Fatalf("client.BuildURL%v: %v", u, err)
+		}
+		want.URLs = append(want.URLs, got)
 	}
 
 	tools, dir := workspace(t)

@@ -3,12 +3,13 @@
 import { readFileSync } from "node:fs";
 
 import { Decimal, equal, goQuote, isMultipleOf, runeCount } from "../chatclient/base/validate.js";
-import { pathEscape } from "../chatclient/base/url.js";
+import { buildUrl, pathEscape } from "../chatclient/base/url.js";
 
 interface Input {
   multipleOf: [number, string][];
   strings: string[];
   equal: [string, string][];
+  urls: [string, string, Record<string, string>][];
 }
 
 const input = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as Input;
@@ -19,5 +20,6 @@ process.stdout.write(
     quote: input.strings.map(goQuote),
     pathEscape: input.strings.map(pathEscape),
     equal: input.equal.map(([a, b]) => equal(JSON.parse(a), JSON.parse(b))),
+    urls: input.urls.map(([base, address, params]) => buildUrl(base, address, params)),
   }),
 );
