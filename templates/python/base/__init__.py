@@ -9,6 +9,7 @@ from .client import (
     NotConnectedError,
     Reconnect,
     RequestTimeout,
+    ServerError,
     build_url,
 )
 from .transport import API as WEBSOCKETS_API
@@ -18,6 +19,7 @@ __all__ = [
     "NotConnectedError",
     "Reconnect",
     "RequestTimeout",
+    "ServerError",
     "WEBSOCKETS_API",
     "build_url",
 ]
