@@ -115,6 +115,9 @@ type script struct {
 	dropFirst int
 	frames    []wsFrame
 	answers   map[string][]wsFrame
+	// closeOn closes the connection with 1011 when a frame of this
+	// action arrives.
+	closeOn string
 }
 
 // scriptServer is a bare coder/websocket server playing a script and
@@ -180,6 +183,9 @@ func (ss *scriptServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ss.mu.Unlock()
 		var f struct{ Action string }
 		json.Unmarshal(data, &f)
+		if f.Action != "" && f.Action == ss.script.closeOn {
+			ws.Close(websocket.StatusInternalError, "scripted")
+		}
 		for _, a := range ss.script.answers[f.Action] {
 			if err := ws.Write(ctx, a.typ, []byte(a.data)); err != nil {
 				return
@@ -276,6 +282,7 @@ func TestChatClient(t *testing.T) {
 			t.Run("Reconnect", func(t *testing.T) { testReconnect(t, py, mode) })
 			t.Run("ReconnectGivesUp", func(t *testing.T) { testReconnectGivesUp(t, py, mode) })
 			t.Run("ServerErrorFailsTheRequest", func(t *testing.T) { testServerError(t, py, mode) })
+			t.Run("RequestFailsWhenTheConnectionDrops", func(t *testing.T) { testDropped(t, py, mode) })
 			t.Run("HookErrors", func(t *testing.T) { testHookErrors(t, py, mode) })
 			t.Run("FatalHandleError", func(t *testing.T) { testFatal(t, py, mode) })
 			t.Run("Cancelled", func(t *testing.T) { testCancelled(t, py, mode) })
@@ -522,6 +529,7 @@ func TestClientHelpers(t *testing.T) {
 		"attempts":     "Reconnect: max_attempts must be at least 1 or None, not 0",
 		"noreply":      "request() needs the message type(s) of the reply",
 		"notconnected": "cannot send PingMessage: not connected (send from send_init_message, handle_message or while handle() runs)",
+		"runtime":      "the generated client needs runtime version 2, but its base/ folder has version 1: regenerate with --override-base (and carry over your changes to base/)",
 	}
 	if diff := cmp.Diff(wantErrors, r.Errors); diff != "" {
 		t.Errorf("errors (-want +got):\n%s", diff)
@@ -607,5 +615,23 @@ func testCancelled(t *testing.T, py *Python, mode apiMode) {
 	}
 	if s := ss.done(); len(s) != 1 || s[0].CloseCode != websocket.StatusGoingAway {
 		t.Errorf("sessions %+v, want one closed with 1001", s)
+	}
+}
+
+// testDropped: a request waiting when the connection drops fails with
+// NotConnectedError at once, and the loss reaches
+// handle_websocket_connection_error.
+func testDropped(t *testing.T, py *Python, mode apiMode) {
+	ss := startScript(t, script{closeOn: "ping"})
+	var r report
+	drive(t, py, mode, &r, "dropped", ss.URL)
+	if want := "the connection closed before the 'pong' reply arrived"; r.After != want {
+		t.Errorf("request: %q, want %q", r.After, want)
+	}
+	if diff := cmp.Diff([]string{"ConnectionClosedError"}, r.ConnectionErrors); diff != "" {
+		t.Errorf("connection errors (-want +got):\n%s", diff)
+	}
+	if r.CloseCode == nil || *r.CloseCode != 1011 {
+		t.Errorf("close code %v, want the server's 1011", r.CloseCode)
 	}
 }

@@ -50,12 +50,14 @@ def select_api() -> None:
 select_api()
 
 from chatclient.base import (  # noqa: E402
+    RUNTIME_VERSION,
     WEBSOCKETS_API,
     NotConnectedError,
     Reconnect,
     RequestTimeout,
     ServerError,
     build_url,
+    require_runtime,
 )
 from chatclient.chat import (  # noqa: E402
     ChatClient,
@@ -319,6 +321,10 @@ async def unit(_: str, __: str) -> dict[str, Any]:
             call()
         except ValueError as error:
             errors[name] = str(error)
+    try:
+        require_runtime(RUNTIME_VERSION + 1)
+    except ImportError as error:
+        errors["runtime"] = str(error)
     policy = Reconnect(initial_delay=1, factor=2, max_delay=5, jitter=0)
     client = Recorder("h", path_params={"room": "x"})
     try:
@@ -354,6 +360,22 @@ async def servererror(url: str, _: str) -> dict[str, Any]:
                 outcome["server_error"] = str(error)
                 outcome["server_error_payload"] = error.payload
             await self.disconnect()
+
+    client = Client(url, path_params={"room": "lobby"})
+    await client.handle()
+    return client.report(**outcome)
+
+
+async def dropped(url: str, _: str) -> dict[str, Any]:
+    """The connection drops while a request waits: it fails at once."""
+    outcome: dict[str, Any] = {}
+
+    class Client(Recorder):
+        async def send_init_message(self) -> None:
+            try:
+                await self.request_ping()
+            except NotConnectedError as error:
+                outcome["after"] = str(error)
 
     client = Client(url, path_params={"room": "lobby"})
     await client.handle()
@@ -454,6 +476,7 @@ SCENARIOS = {
         reconnect,
         refused,
         servererror,
+        dropped,
         errors,
         fatal,
         cancel,

@@ -243,6 +243,7 @@ class BaseClient(Generic[IncomingT, OutgoingT]):
         """The close reason of the last connection, once it has ended."""
         self._ws: transport.Connection | None = None
         self._reader: "asyncio.Task[Any] | None" = None
+        self._running = False
         self._closing = False
         self._stop = asyncio.Event()
         self._pending: dict[str, deque[_Waiter]] = {}
@@ -263,13 +264,19 @@ class BaseClient(Generic[IncomingT, OutgoingT]):
         backoff until disconnect() or max_attempts. Connection failures go
         to handle_websocket_connection_error, not to the caller.
         """
+        if self._running:
+            raise RuntimeError(f"{type(self).__name__}.handle() is already running")
+        self._running = True
         self._closing = False
         self._stop.clear()
-        await self.before_handle()
         try:
-            await self._connect_loop()
+            await self.before_handle()
+            try:
+                await self._connect_loop()
+            finally:
+                await self.after_handle()
         finally:
-            await self.after_handle()
+            self._running = False
 
     async def disconnect(self, code: int = 1000, reason: str = "") -> None:
         """Close the connection with code and reason, and stop reconnecting."""
@@ -331,8 +338,8 @@ class BaseClient(Generic[IncomingT, OutgoingT]):
                 # leave the server a proper close.
                 await ws.close(1001 if isinstance(failed, asyncio.CancelledError) else 1011)
             self.close_code, self.close_reason = ws.close_code, ws.close_reason
-            await self._end_tasks()
             self._fail_pending()
+            await self._end_tasks()
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(self._guarded(coro))
@@ -349,7 +356,12 @@ class BaseClient(Generic[IncomingT, OutgoingT]):
                 logger.exception("handle_error raised")
 
     async def _end_tasks(self) -> None:
+        """End the tasks of a connection that has closed: each runs once
+        more (a request it awaits has just failed, so it sees
+        NotConnectedError), then is cancelled at its next await."""
         tasks = list(self._tasks)
+        if tasks:
+            await asyncio.sleep(0)
         for task in tasks:
             task.cancel()
         if tasks:
@@ -501,7 +513,8 @@ class BaseClient(Generic[IncomingT, OutgoingT]):
 
     async def send_init_message(self) -> None:
         """Runs after each connection opens, beside the read loop (so it may
-        await request()): the place to send a first message."""
+        await request()): the place to send a first message. It is
+        cancelled if still running when its connection ends."""
 
     async def handle_message(self, message: IncomingT) -> None:
         """Handle one incoming message; override it. Runs in the read loop,
