@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/chanxgo/chanx/codegen/shape"
 	"github.com/chanxgo/chanx/ir"
 )
 
@@ -175,12 +176,13 @@ func (b *builder) typedBody(s *ir.Schema, r *rep) []*stmt {
 // typedValues checks enum and const on a typed value: a switch over the
 // values of its type, or JSON equality for composite values.
 func (b *builder) typedValues(s *ir.Schema, r *rep, x string) []*stmt {
+	cs := shape.ConstraintsOf(s)
 	var out []*stmt
 	lists := []struct {
 		vals []any
 		typ  string
 		has  bool
-	}{{s.Enum, "validate.TypeEnum", s.Enum != nil}, {[]any{s.Const}, "validate.TypeConst", s.HasConst}}
+	}{{cs.Enum, "validate.TypeEnum", cs.Enum != nil}, {[]any{cs.Const}, "validate.TypeConst", cs.HasConst}}
 	for _, l := range lists {
 		if !l.has {
 			continue
@@ -273,38 +275,39 @@ func goLiterals(vals []any, k repKind) []string {
 }
 
 func (b *builder) stringChecks(s *ir.Schema, x string) []*stmt {
+	cs := shape.ConstraintsOf(s)
 	var out []*stmt
 	// One count of runes serves both bounds; a string no longer in bytes
 	// than the maximum needs none for it.
 	var lengths []*branch
-	short := s.MinLength != nil && *s.MinLength > 0
+	short := cs.MinLength != nil && *cs.MinLength > 0
 	if short {
-		lengths = append(lengths, &branch{Cond: fmt.Sprintf("n := validate.RuneCount(%s); n < %d", x, *s.MinLength),
-			Body: []*stmt{add("validate.TypeStringTooShort", fmt.Sprintf("must have at least %d %s", *s.MinLength, plural(*s.MinLength, "character")))}})
+		lengths = append(lengths, &branch{Cond: fmt.Sprintf("n := validate.RuneCount(%s); n < %d", x, *cs.MinLength),
+			Body: []*stmt{add("validate.TypeStringTooShort", fmt.Sprintf("must have at least %d %s", *cs.MinLength, plural(*cs.MinLength, "character")))}})
 	}
-	if s.MaxLength != nil {
-		cond := fmt.Sprintf("len(%s) > %d && validate.RuneCount(%s) > %d", x, *s.MaxLength, x, *s.MaxLength)
+	if cs.MaxLength != nil {
+		cond := fmt.Sprintf("len(%s) > %d && validate.RuneCount(%s) > %d", x, *cs.MaxLength, x, *cs.MaxLength)
 		if short {
-			cond = fmt.Sprintf("n > %d", *s.MaxLength)
+			cond = fmt.Sprintf("n > %d", *cs.MaxLength)
 		}
 		lengths = append(lengths, &branch{Cond: cond,
-			Body: []*stmt{add("validate.TypeStringTooLong", fmt.Sprintf("must have at most %d %s", *s.MaxLength, plural(*s.MaxLength, "character")))}})
+			Body: []*stmt{add("validate.TypeStringTooLong", fmt.Sprintf("must have at most %d %s", *cs.MaxLength, plural(*cs.MaxLength, "character")))}})
 	}
 	if len(lengths) > 0 {
 		out = append(out, &stmt{Kind: "chain", Branches: lengths})
 	}
-	if s.Pattern != "" {
-		if _, err := regexp.Compile(s.Pattern); err != nil {
-			b.errorf(s, "pattern %q is not a regular expression Go can run: %v", s.Pattern, err)
+	if cs.Pattern != "" {
+		if _, err := regexp.Compile(cs.Pattern); err != nil {
+			b.errorf(s, "pattern %q is not a regular expression Go can run: %v", cs.Pattern, err)
 		} else {
-			v := b.addVar("Pattern", "validate.Pattern("+strconv.Quote(s.Pattern)+")")
-			out = append(out, fail("!"+v+".MatchString("+x+")", "validate.TypePattern", "must match the pattern "+s.Pattern))
+			v := b.addVar("Pattern", "validate.Pattern("+strconv.Quote(cs.Pattern)+")")
+			out = append(out, fail("!"+v+".MatchString("+x+")", "validate.TypePattern", "must match the pattern "+cs.Pattern))
 		}
 	}
-	if s.Format != "" {
+	if cs.Format != "" {
 		// Formats are checked by the oracle's own functions: one rule
 		// set, the one the differential tests hold generated code to.
-		v := b.addVar("Format", "validate.Format("+strconv.Quote(s.Format)+")")
+		v := b.addVar("Format", "validate.Format("+strconv.Quote(cs.Format)+")")
 		out = append(out, &stmt{Kind: "format", Var: v, X: x})
 	}
 	return out
@@ -348,6 +351,7 @@ func isRange(err error) bool {
 }
 
 func (b *builder) numberChecks(s *ir.Schema, isInt bool) []*stmt {
+	cs := shape.ConstraintsOf(s)
 	var out []*stmt
 	cmp := func(n *ir.Number, op, typ, words string) {
 		if n == nil {
@@ -356,36 +360,37 @@ func (b *builder) numberChecks(s *ir.Schema, isInt bool) []*stmt {
 		lit, x := b.numLit(*n, isInt)
 		out = append(out, fail(x+" "+op+" "+lit, typ, "must be "+words+" "+string(*n)))
 	}
-	cmp(s.Minimum, "<", "validate.TypeGreaterEqual", "greater than or equal to")
-	cmp(s.ExclusiveMinimum, "<=", "validate.TypeGreater", "greater than")
-	cmp(s.Maximum, ">", "validate.TypeLessEqual", "less than or equal to")
-	cmp(s.ExclusiveMaximum, ">=", "validate.TypeLess", "less than")
-	if s.MultipleOf != nil {
-		if r, ok := new(big.Rat).SetString(string(*s.MultipleOf)); !ok || r.Sign() <= 0 {
-			b.errorf(s, "multipleOf %s must be a number greater than 0", *s.MultipleOf)
+	cmp(cs.Minimum, "<", "validate.TypeGreaterEqual", "greater than or equal to")
+	cmp(cs.ExclusiveMinimum, "<=", "validate.TypeGreater", "greater than")
+	cmp(cs.Maximum, ">", "validate.TypeLessEqual", "less than or equal to")
+	cmp(cs.ExclusiveMaximum, ">=", "validate.TypeLess", "less than")
+	if cs.MultipleOf != nil {
+		if r, ok := new(big.Rat).SetString(string(*cs.MultipleOf)); !ok || r.Sign() <= 0 {
+			b.errorf(s, "multipleOf %s must be a number greater than 0", *cs.MultipleOf)
 		} else {
-			v := b.addVar("Decimal", "validate.ParseDecimal("+strconv.Quote(string(*s.MultipleOf))+")")
+			v := b.addVar("Decimal", "validate.ParseDecimal("+strconv.Quote(string(*cs.MultipleOf))+")")
 			fn := "validate.MultipleOf(x, " + v + ")"
 			if isInt {
 				fn = "validate.MultipleOfInt(x, " + v + ")"
 			}
-			out = append(out, fail("!"+fn, "validate.TypeMultipleOf", "must be a multiple of "+string(*s.MultipleOf)))
+			out = append(out, fail("!"+fn, "validate.TypeMultipleOf", "must be a multiple of "+string(*cs.MultipleOf)))
 		}
 	}
 	return out
 }
 
 func (b *builder) arrayChecks(s *ir.Schema, elem *rep) []*stmt {
+	cs := shape.ConstraintsOf(s)
 	var out []*stmt
-	if s.MinItems != nil && *s.MinItems > 0 {
-		out = append(out, fail(fmt.Sprintf("len(x) < %d", *s.MinItems), "validate.TypeTooShort",
-			fmt.Sprintf("must have at least %d %s", *s.MinItems, plural(*s.MinItems, "item"))))
+	if cs.MinItems != nil && *cs.MinItems > 0 {
+		out = append(out, fail(fmt.Sprintf("len(x) < %d", *cs.MinItems), "validate.TypeTooShort",
+			fmt.Sprintf("must have at least %d %s", *cs.MinItems, plural(*cs.MinItems, "item"))))
 	}
-	if s.MaxItems != nil {
-		out = append(out, fail(fmt.Sprintf("len(x) > %d", *s.MaxItems), "validate.TypeTooLong",
-			fmt.Sprintf("must have at most %d %s", *s.MaxItems, plural(*s.MaxItems, "item"))))
+	if cs.MaxItems != nil {
+		out = append(out, fail(fmt.Sprintf("len(x) > %d", *cs.MaxItems), "validate.TypeTooLong",
+			fmt.Sprintf("must have at most %d %s", *cs.MaxItems, plural(*cs.MaxItems, "item"))))
 	}
-	if s.UniqueItems {
+	if cs.UniqueItems {
 		fn := "validate.UniqueJSON(x)"
 		switch {
 		case elem.kind == repAny:
@@ -423,6 +428,7 @@ func (b *builder) arrayChecks(s *ir.Schema, elem *rep) []*stmt {
 
 // objectChecks checks a map (x map[string]E) for the object keywords.
 func (b *builder) objectChecks(s *ir.Schema, r *rep) []*stmt {
+	cs := shape.ConstraintsOf(s)
 	elem := r.elem
 	var out []*stmt
 	for _, name := range s.Required {
@@ -494,13 +500,13 @@ func (b *builder) objectChecks(s *ir.Schema, r *rep) []*stmt {
 			out = append(out, &stmt{Kind: "chain", Branches: []*branch{{Cond: "_, ok := x[" + strconv.Quote(d.Name) + "]; ok", Body: body}}})
 		}
 	}
-	if s.MinProperties != nil && *s.MinProperties > 0 {
-		out = append(out, fail(fmt.Sprintf("len(x) < %d", *s.MinProperties), "validate.TypeTooShort",
-			fmt.Sprintf("must have at least %d %s", *s.MinProperties, plural(*s.MinProperties, "property"))))
+	if cs.MinProperties != nil && *cs.MinProperties > 0 {
+		out = append(out, fail(fmt.Sprintf("len(x) < %d", *cs.MinProperties), "validate.TypeTooShort",
+			fmt.Sprintf("must have at least %d %s", *cs.MinProperties, plural(*cs.MinProperties, "property"))))
 	}
-	if s.MaxProperties != nil {
-		out = append(out, fail(fmt.Sprintf("len(x) > %d", *s.MaxProperties), "validate.TypeTooLong",
-			fmt.Sprintf("must have at most %d %s", *s.MaxProperties, plural(*s.MaxProperties, "property"))))
+	if cs.MaxProperties != nil {
+		out = append(out, fail(fmt.Sprintf("len(x) > %d", *cs.MaxProperties), "validate.TypeTooLong",
+			fmt.Sprintf("must have at most %d %s", *cs.MaxProperties, plural(*cs.MaxProperties, "property"))))
 	}
 	return out
 }
@@ -545,6 +551,7 @@ func (b *builder) inPlace(s *ir.Schema, r *rep) []*stmt {
 
 // dynBody checks a decoded JSON value of any type.
 func (b *builder) dynBody(s *ir.Schema) []*stmt {
+	cs := shape.ConstraintsOf(s)
 	var out []*stmt
 	if len(s.Type) > 0 {
 		masks := make([]string, len(s.Type))
@@ -560,13 +567,13 @@ func (b *builder) dynBody(s *ir.Schema) []*stmt {
 		st.Ret = true
 		out = append(out, st)
 	}
-	if s.Enum != nil {
-		v := b.addVar("Values", "validate.MustJSON("+strconv.Quote(jsonText(s.Enum))+").([]any)")
-		out = append(out, fail("!validate.OneOf(x, "+v+")", "validate.TypeEnum", valuesMessage(s.Enum)))
+	if cs.Enum != nil {
+		v := b.addVar("Values", "validate.MustJSON("+strconv.Quote(jsonText(cs.Enum))+").([]any)")
+		out = append(out, fail("!validate.OneOf(x, "+v+")", "validate.TypeEnum", valuesMessage(cs.Enum)))
 	}
-	if s.HasConst {
-		v := b.addVar("Value", "validate.MustJSON("+strconv.Quote(jsonText(s.Const))+")")
-		out = append(out, fail("!validate.Equal(x, "+v+")", "validate.TypeConst", valuesMessage([]any{s.Const})))
+	if cs.HasConst {
+		v := b.addVar("Value", "validate.MustJSON("+strconv.Quote(jsonText(cs.Const))+")")
+		out = append(out, fail("!validate.Equal(x, "+v+")", "validate.TypeConst", valuesMessage([]any{cs.Const})))
 	}
 	var cases []*typeCase
 	if body := b.stringChecks(s, "x"); len(body) > 0 {

@@ -24,7 +24,8 @@ type Decoder struct {
 	pos    int
 	keyLit []byte // the member's key, as written (quoted)
 	text   string // data as a string, made by the first shared string
-	err    error  // the first error storing a value into its field
+	err    error  // the error Members returns, once the text is checked
+	stop   bool   // a nested value's UnmarshalJSON failed: err is final
 	bad    bool   // a syntax error was found
 	depth  int    // containers enclosing the current value
 }
@@ -40,7 +41,13 @@ type Decoder struct {
 // o.WasNull(); another non-object to an *json.UnmarshalTypeError naming
 // v's type (v is the struct's pointer). Errors storing values are
 // *json.UnmarshalTypeError whose Field is the dotted path from this
-// object, as encoding/json reports them.
+// object, as encoding/json reports them, and the error returned is the one
+// encoding/json returns: the first value of the wrong type, unless a
+// nested struct's UnmarshalJSON fails, whose error then wins, and
+// decoding stops there (encoding/json returns an Unmarshaler's error at
+// once, over the type errors it saved before). The server's fast path,
+// which calls UnmarshalJSON itself, relies on that: a frame's problem
+// names the member encoding/json would name.
 //
 // Generated code declares d as a local variable and captures it in field,
 // so that neither escapes: the walk allocates nothing itself.
@@ -93,7 +100,7 @@ func (d *Decoder) Members(data []byte, v any, o *Object, k *Keys, field func(i i
 					return syntaxError(data)
 				}
 			}
-			if f := k.lookup(lit[1:len(lit)-1], key, !plain); f >= 0 {
+			if f := k.lookup(lit[1:len(lit)-1], key, !plain); f >= 0 && !d.stop {
 				isNull := data[i] == 'n'
 				setBit(&o.seen, o.seenMore, f, true)
 				setBit(&o.null, o.nullMore, f, isNull)
@@ -184,11 +191,15 @@ func (d *Decoder) typeError(t reflect.Type) {
 }
 
 // fieldError records err from decoding the current member's value,
-// putting the member's key in front of an UnmarshalTypeError's path.
-func (d *Decoder) fieldError(err error) {
-	if d.err != nil {
+// putting the member's key in front of an UnmarshalTypeError's path. A
+// nested Unmarshaler's error (final) replaces an earlier type error and
+// stops decoding, as in encoding/json; other errors are kept only when
+// they are the first.
+func (d *Decoder) fieldError(err error, final bool) {
+	if d.stop || (d.err != nil && !final) {
 		return
 	}
+	d.stop = final
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
 		c := *te
@@ -359,11 +370,11 @@ func (d *Decoder) Bool(p *bool) {
 // pointer (null included).
 func (d *Decoder) Object(u json.Unmarshaler) {
 	start, end, ok := d.skip()
-	if !ok {
+	if !ok || d.stop {
 		return
 	}
 	if err := u.UnmarshalJSON(d.data[start:end]); err != nil {
-		d.fieldError(err)
+		d.fieldError(err, true)
 	}
 }
 
@@ -379,7 +390,7 @@ func (d *Decoder) JSON(p any) {
 		return
 	}
 	if err := unmarshalValue(d.data[start:end], p); err != nil {
-		d.fieldError(err)
+		d.fieldError(err, false)
 	}
 }
 

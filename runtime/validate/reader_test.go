@@ -307,6 +307,10 @@ func TestDecoderTypeErrorNamesTheField(t *testing.T) {
 		{`{"n": {"ls": [1]}}`, "n.ls", "number"},
 		{`{"ln": [{}, {"b": "x"}]}`, "ln.b", "string"},
 		{`{"n": "x"}`, "n", "string"},
+		// A nested struct's error wins over an earlier type error, as in
+		// encoding/json; 10.0 is an integer, so mp is the one at fault.
+		{`{"b": [""], "n": []}`, "n", "array"},
+		{`{"mi": {"0": 10, "0": 10.0}, "mp": {"0": {}}}`, "mp", "object"},
 	} {
 		var x fastObj
 		err := json.Unmarshal([]byte(c.data), &x)

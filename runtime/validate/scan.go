@@ -286,12 +286,18 @@ func (o *Object) findNulls(field int, v []byte) {
 
 // PeekString returns the string value of the top-level member key of the
 // JSON object data, without decoding the rest: how a union picks its
-// variant from a discriminator.
+// variant from a discriminator. It reads the value as encoding/json would
+// decode it: when key occurs more than once the last occurrence counts,
+// and invalid UTF-8 reads as U+FFFD.
 func PeekString(data []byte, key string) (string, bool) {
 	i := skipSpace(data, 0)
 	if i >= len(data) || data[i] != '{' {
 		return "", false
 	}
+	var (
+		val   string
+		found bool // the last occurrence seen so far is a string
+	)
 	i = skipSpace(data, i+1)
 	for i < len(data) && data[i] == '"' {
 		end := skipString(data, i)
@@ -300,9 +306,9 @@ func PeekString(data []byte, key string) (string, bool) {
 		}
 		raw := data[i+1 : end-1]
 		match := string(raw) == key
-		if !match && bytes.IndexByte(raw, '\\') >= 0 {
-			var k string
-			match = json.Unmarshal(data[i:end], &k) == nil && k == key
+		if !match && (bytes.IndexByte(raw, '\\') >= 0 || !utf8.Valid(raw)) {
+			k, err := unquote(data[i:end])
+			match = err == nil && k == key
 		}
 		i = skipSpace(data, end)
 		if i >= len(data) || data[i] != ':' {
@@ -314,18 +320,14 @@ func PeekString(data []byte, key string) (string, bool) {
 			return "", false
 		}
 		if match {
-			if data[i] != '"' {
-				return "", false
+			found = false
+			if data[i] == '"' {
+				s, err := unquote(data[i:vEnd])
+				if err != nil {
+					return "", false
+				}
+				val, found = s, true
 			}
-			v := data[i+1 : vEnd-1]
-			if bytes.IndexByte(v, '\\') < 0 {
-				return string(v), true
-			}
-			var s string
-			if json.Unmarshal(data[i:vEnd], &s) != nil {
-				return "", false
-			}
-			return s, true
 		}
 		i = skipSpace(data, vEnd)
 		if i < len(data) && data[i] == ',' {
@@ -334,7 +336,7 @@ func PeekString(data []byte, key string) (string, bool) {
 		}
 		break
 	}
-	return "", false
+	return val, found
 }
 
 // unquote decodes a JSON string literal. It is a function of its own so
@@ -439,10 +441,12 @@ func Unmarshal(data []byte, v any, k *Keys) error {
 	}
 	fixed, dropped := dropCaseVariants(data, k.names)
 	fixed, changed := integralNumbers(fixed)
-	if (!dropped && !changed) || json.Unmarshal(fixed, v) != nil {
+	if !dropped && !changed {
 		return err
 	}
-	return nil
+	// The rewritten text is the one JSON Schema sees; its error, if any,
+	// names the member really at fault.
+	return json.Unmarshal(fixed, v)
 }
 
 // dropCaseVariants removes the top-level members whose key equals a known

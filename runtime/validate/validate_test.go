@@ -145,6 +145,19 @@ func TestPeekString(t *testing.T) {
 	if _, ok := PeekString([]byte(`{"action": 3}`), "action"); ok {
 		t.Error("a number is not a string")
 	}
+	// As encoding/json reads it: the last duplicate, U+FFFD for a bad byte.
+	for data, want := range map[string]string{
+		`{"action": "a", "action": "b"}`: "b",
+		"{\"action\": \"\x8d\"}":         "\uFFFD",
+		`{"action": 1, "action": "c"}`:   "c",
+	} {
+		if got, ok := PeekString([]byte(data), "action"); !ok || got != want {
+			t.Errorf("PeekString(%s) = %q, %v; want %q", data, got, ok, want)
+		}
+	}
+	if _, ok := PeekString([]byte(`{"action": "a", "action": null}`), "action"); ok {
+		t.Error("the last action is null, not a string")
+	}
 }
 
 func TestProblemsZeroAlloc(t *testing.T) {

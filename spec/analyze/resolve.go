@@ -20,10 +20,13 @@ import (
 type resolver struct {
 	doc   *spec.Document
 	index map[*yaml.Node]map[string]int
+	// steps and ends memoize $ref chains (see builder.follow).
+	steps map[*yaml.Node]chainStep
+	ends  map[*yaml.Node]chainEnd
 }
 
 func newResolver(doc *spec.Document) *resolver {
-	return &resolver{doc: doc, index: map[*yaml.Node]map[string]int{}}
+	return &resolver{doc: doc, index: map[*yaml.Node]map[string]int{}, steps: map[*yaml.Node]chainStep{}, ends: map[*yaml.Node]chainEnd{}}
 }
 
 // indexAbove is the mapping size from which lookups use an index.
@@ -89,4 +92,40 @@ func (r *resolver) keyIndex(m *yaml.Node, key string) (int, bool) {
 	}
 	i, ok := idx[key]
 	return i, ok
+}
+
+// maxHops is how many of the reference objects a chain passes through
+// follow records in builder.hops. Real documents chain two or three $refs;
+// recording every link of a 10,000-link chain for each of its links would
+// make following them all quadratic.
+const maxHops = 64
+
+// chainEnd is where the $ref chain from a reference object ends, as follow
+// found it: the node that is not a reference object (ok), or the link
+// whose $ref fails (err, reported again by every follow that reaches it,
+// each with its own prefix), or a cycle (reported once, when found).
+type chainEnd struct {
+	end loc
+	ok  bool
+	err error
+}
+
+// chainStep is one link of a chain: the target of a reference object's $ref.
+type chainStep struct {
+	to  loc
+	err error
+}
+
+// step resolves the $ref of reference object l once; later calls for the
+// same node return the first answer.
+func (r *resolver) step(ctx context.Context, l loc, ref string) chainStep {
+	if s, ok := r.steps[l.n]; ok {
+		return s
+	}
+	tf, tn, tptr, err := r.resolve(ctx, l.f, ref)
+	s := chainStep{to: loc{f: tf, n: tn, ptr: tptr}, err: err}
+	if ctx.Err() == nil {
+		r.steps[l.n] = s
+	}
+	return s
 }

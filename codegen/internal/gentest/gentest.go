@@ -1,12 +1,17 @@
 package gentest
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/chanxgo/chanx/ir"
+	"github.com/chanxgo/chanx/spec"
+	"github.com/chanxgo/chanx/spec/analyze"
 )
 
 // ModuleRoot is the chanx module's directory.
@@ -54,4 +59,19 @@ func BuildModule(t testing.TB, files map[string][]byte, args ...string) (dir str
 		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	return dir, out
+}
+
+// Load reads the AsyncAPI document at path, with no remote $refs, and
+// analyzes it; the test fails on any problem in the document.
+func Load(t testing.TB, path string) *ir.API {
+	t.Helper()
+	doc, err := spec.Load(context.Background(), path, spec.Options{NoRemote: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, diags := analyze.Build(context.Background(), doc)
+	if diags.HasErrors() {
+		t.Fatalf("%s: %v", path, diags)
+	}
+	return api
 }
