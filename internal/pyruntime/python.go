@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/chanxgo/chanx/internal/nodetest"
 )
 
 // Python is a python3 able to import pydantic 2 and websockets.
@@ -173,22 +175,19 @@ func (py *Python) Run(t testing.TB, env []string, args ...string) string {
 // Pyright is a pyright command line.
 type Pyright struct{ Bin string }
 
-// FindPyright returns pyright, skipping the test (failing with
-// CHANX_TEST_PYRIGHT=required) when there is none.
+// FindPyright returns pyright: $CHANX_PYRIGHT when set, else the one
+// pinned in js/package-lock.json (internal/nodetest installs it, and skips
+// the test without Node unless CHANX_TEST_NODE=required).
 func FindPyright(t testing.TB) *Pyright {
 	t.Helper()
-	bin := os.Getenv("CHANX_PYRIGHT")
-	if bin == "" {
-		bin = "pyright"
-	}
-	path, err := exec.LookPath(bin)
-	if err != nil {
-		if os.Getenv("CHANX_TEST_PYRIGHT") == "required" {
-			t.Fatalf("pyruntime: no pyright: %v", err)
+	if bin := os.Getenv("CHANX_PYRIGHT"); bin != "" {
+		path, err := exec.LookPath(bin)
+		if err != nil {
+			t.Fatalf("pyruntime: CHANX_PYRIGHT: %v", err)
 		}
-		t.Skipf("pyruntime: no pyright (%v); set CHANX_PYRIGHT or put pyright on PATH", err)
+		return &Pyright{Bin: path}
 	}
-	return &Pyright{Bin: path}
+	return &Pyright{Bin: nodetest.Require(t).Pyright()}
 }
 
 // Diagnostic is one pyright finding.
