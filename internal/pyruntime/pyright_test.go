@@ -62,6 +62,17 @@ func TestPyright(t *testing.T) {
 		}
 	})
 
+	// The package claims Python 3.10 (match statements); its standard
+	// library is checked against 3.10's (usage.py needs 3.11's
+	// typing.assert_never, so it stays out).
+	t.Run("Python3.10", func(t *testing.T) {
+		dir := t.TempDir()
+		copyTree(t, filepath.Join("testdata", "chatclient"), filepath.Join(dir, "chatclient"))
+		for _, d := range pr.CheckFor(t, py, dir, "3.10") {
+			t.Errorf("pyright (3.10): %s", d)
+		}
+	})
+
 	t.Run("ExhaustivenessBites", func(t *testing.T) {
 		var kept []string
 		removed := 0

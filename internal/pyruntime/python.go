@@ -210,7 +210,18 @@ func (d Diagnostic) String() string {
 // It writes dir/pyrightconfig.json.
 func (p *Pyright) Check(t testing.TB, py *Python, dir string) []Diagnostic {
 	t.Helper()
+	return p.CheckFor(t, py, dir, "")
+}
+
+// CheckFor is Check for the Python version pythonVersion ("3.10"; "" is
+// the interpreter's), so that code meant for older Pythons is checked
+// against their standard library.
+func (p *Pyright) CheckFor(t testing.TB, py *Python, dir, pythonVersion string) []Diagnostic {
+	t.Helper()
 	cfg := map[string]any{"typeCheckingMode": "strict", "reportMissingModuleSource": "error"}
+	if pythonVersion != "" {
+		cfg["pythonVersion"] = pythonVersion
+	}
 	if py.ExtraPath != "" {
 		cfg["extraPaths"] = []string{py.ExtraPath}
 	}

@@ -337,7 +337,7 @@ class BaseClient(Generic[IncomingT, OutgoingT]):
                 # handle() was cancelled or a hook raised out of the loop:
                 # leave the server a proper close.
                 await ws.close(1001 if isinstance(failed, asyncio.CancelledError) else 1011)
-            self.close_code, self.close_reason = ws.close_code, ws.close_reason
+            self.close_code, self.close_reason = transport.close_status(ws)
             self._fail_pending()
             await self._end_tasks()
 
