@@ -121,9 +121,7 @@ type Document struct {
 	mu     sync.Mutex
 	files  map[string]*File // by absolute location
 	failed map[string]error // files that could not be read or parsed, so they are tried once
-	// keys indexes the keys of large mappings (see mapEntry), so that
-	// resolving thousands of $refs into a mapping of thousands of
-	// channels stays linear.
+	// keys indexes the keys of large mappings (see KeyIndex).
 	keys map[*yaml.Node]map[string]int
 	// chains memoizes where the $ref chain of each reference object ends
 	// (see chain), so that following every link of a long chain stays
@@ -144,24 +142,40 @@ type Document struct {
 // indexed rather than scanned.
 const largeMapping = 32
 
-// mapEntry returns the key and value nodes of key in mapping n.
-func (d *Document) mapEntry(n *yaml.Node, key string) (*yaml.Node, *yaml.Node) {
-	if len(n.Content) < 2*largeMapping {
-		return mapEntry(n, key)
-	}
-	d.mu.Lock()
-	idx := d.keys[n]
-	if idx == nil {
-		idx = make(map[string]int, len(n.Content)/2)
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if _, dup := idx[n.Content[i].Value]; !dup {
-				idx[n.Content[i].Value] = i
+// KeyIndex returns the position in mapping m's Content of the key node of
+// key (its value follows it), or false when m has no such key. The keys of
+// large mappings are indexed on first use and the index kept with the
+// Document, so that resolving thousands of $refs into a mapping of
+// thousands of channels stays linear; a duplicate key finds its first
+// occurrence. m must belong to one of the Document's files.
+func (d *Document) KeyIndex(m *yaml.Node, key string) (int, bool) {
+	if len(m.Content) < 2*largeMapping {
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			if m.Content[i].Value == key {
+				return i, true
 			}
 		}
-		d.keys[n] = idx
+		return 0, false
+	}
+	d.mu.Lock()
+	idx := d.keys[m]
+	if idx == nil {
+		idx = make(map[string]int, len(m.Content)/2)
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			if _, dup := idx[m.Content[i].Value]; !dup {
+				idx[m.Content[i].Value] = i
+			}
+		}
+		d.keys[m] = idx
 	}
 	d.mu.Unlock()
 	i, ok := idx[key]
+	return i, ok
+}
+
+// mapEntry returns the key and value nodes of key in mapping n.
+func (d *Document) mapEntry(n *yaml.Node, key string) (*yaml.Node, *yaml.Node) {
+	i, ok := d.KeyIndex(n, key)
 	if !ok {
 		return nil, nil
 	}

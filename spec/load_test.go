@@ -467,7 +467,7 @@ func TestParseRejects(t *testing.T) {
 		"comments only":      {"# nothing\n", "x.yaml: the file holds no YAML document, only comments or blank lines"},
 		"recursive alias":    {"a: &a [1, *a]\n", `x.yaml:1:11: YAML alias *a refers to a node that contains it: the value would be infinite`},
 		"infinity":           {"a: .inf\n", "x.yaml:1:4: .inf is not a number JSON can hold"},
-		"complex key":        {"? [a]\n: 1\n", "x.yaml:1:3: a mapping key must be a plain value, not a sequence"},
+		"complex key":        {"? [a]\n: 1\n", "x.yaml:1:3: a mapping key must be a plain value, not an array"},
 		"json trailing data": {`{"a": 1} x`, "x.yaml:1:10: invalid JSON: unexpected data after the top-level value"},
 		"json eof":           {`{"a": [1,`, "x.yaml:1:10: invalid JSON: unexpected end of file"},
 		"json dup":           {`{"a": 1, "a": 2}`, `x.yaml:1:10: duplicate key "a" (first defined at line 1, column 2)`},

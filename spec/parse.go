@@ -355,7 +355,7 @@ func (c *treeChecker) walk(n *yaml.Node, depth int) {
 			k, v := n.Content[i], n.Content[i+1]
 			switch {
 			case k.Kind != yaml.ScalarNode:
-				c.errorf(k, "a mapping key must be a plain value, not a %s", kindName(k))
+				c.errorf(k, "a mapping key must be a plain value, not %s", describeNode(k))
 			case k.Tag == "!!merge" || (k.Value == "<<" && k.Style == 0):
 				c.errorf(k, "YAML merge keys (<<) are not supported: JSON has no equivalent")
 			default:
@@ -462,16 +462,4 @@ func formatBytes(n int64) string {
 		return strings.TrimSuffix(fmt.Sprintf("%.1f", float64(n)/(1<<10)), ".0") + " KiB"
 	}
 	return strings.TrimSuffix(fmt.Sprintf("%.1f", float64(n)/(1<<20)), ".0") + " MiB"
-}
-
-func kindName(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "mapping"
-	case yaml.SequenceNode:
-		return "sequence"
-	case yaml.AliasNode:
-		return "alias"
-	}
-	return "scalar"
 }

@@ -14,22 +14,9 @@ import (
 	"github.com/chanxgo/chanx/codegen/internal/gentest"
 	goldenfile "github.com/chanxgo/chanx/internal/golden"
 	"github.com/chanxgo/chanx/ir"
-	"github.com/chanxgo/chanx/spec"
-	"github.com/chanxgo/chanx/spec/analyze"
 )
 
-func load(t testing.TB, path string) *ir.API {
-	t.Helper()
-	doc, err := spec.Load(context.Background(), path, spec.Options{NoRemote: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	api, diags := analyze.Build(context.Background(), doc)
-	if diags.HasErrors() {
-		t.Fatalf("%s: %v", path, diags)
-	}
-	return api
-}
+func load(t testing.TB, path string) *ir.API { return gentest.Load(t, path) }
 
 // generateBoth generates the server and client packages of the document
 // at path into files, under dir/server and dir/client.

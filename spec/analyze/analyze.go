@@ -81,7 +81,7 @@ type builder struct {
 	// cycles holds the $ref cycles reported so far.
 	cycles map[string]bool
 	// hops holds the reference objects the last successful follow went
-	// through, in order.
+	// through, in order (the first maxHops of them).
 	hops []loc
 }
 

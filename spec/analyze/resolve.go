@@ -10,27 +10,23 @@ import (
 	"github.com/chanxgo/chanx/spec"
 )
 
-// resolver resolves $refs like spec.Document.Resolve, with the large
-// mappings of a document (components.messages, components.schemas,
-// channels) indexed by key: Resolve scans a mapping per step, and a
-// document with thousands of channels makes thousands of $refs into
-// mappings of thousands of keys. Anything the fast path cannot answer —
-// other files, URLs, pointers that do not resolve — goes to
-// spec.Document.Resolve, so results and error messages are the loader's.
+// resolver resolves $refs like spec.Document.Resolve, with a fast path
+// for local pointers through mappings (looked up with the Document's key
+// index, spec.Document.KeyIndex) that builds no error for a miss, and
+// remembers the $ref chains builder.follow walks. Anything the fast path
+// cannot answer — other files, URLs, sequences, pointers that do not
+// resolve — goes to spec.Document.Resolve, so results and error messages
+// are the loader's.
 type resolver struct {
-	doc   *spec.Document
-	index map[*yaml.Node]map[string]int
+	doc *spec.Document
 	// steps and ends memoize $ref chains (see builder.follow).
 	steps map[*yaml.Node]chainStep
 	ends  map[*yaml.Node]chainEnd
 }
 
 func newResolver(doc *spec.Document) *resolver {
-	return &resolver{doc: doc, index: map[*yaml.Node]map[string]int{}, steps: map[*yaml.Node]chainStep{}, ends: map[*yaml.Node]chainEnd{}}
+	return &resolver{doc: doc, steps: map[*yaml.Node]chainStep{}, ends: map[*yaml.Node]chainEnd{}}
 }
-
-// indexAbove is the mapping size from which lookups use an index.
-const indexAbove = 16
 
 // resolve returns the target of ref written in file f, and the target's
 // JSON pointer within its file.
@@ -72,26 +68,7 @@ func (r *resolver) lookup(n *yaml.Node, ptr string) *yaml.Node {
 // keyIndex finds key in mapping m and returns the index of its key node
 // in m.Content.
 func (r *resolver) keyIndex(m *yaml.Node, key string) (int, bool) {
-	if len(m.Content) <= 2*indexAbove {
-		for i := 0; i+1 < len(m.Content); i += 2 {
-			if m.Content[i].Value == key {
-				return i, true
-			}
-		}
-		return 0, false
-	}
-	idx, ok := r.index[m]
-	if !ok {
-		idx = make(map[string]int, len(m.Content)/2)
-		for i := 0; i+1 < len(m.Content); i += 2 {
-			if _, dup := idx[m.Content[i].Value]; !dup {
-				idx[m.Content[i].Value] = i
-			}
-		}
-		r.index[m] = idx
-	}
-	i, ok := idx[key]
-	return i, ok
+	return r.doc.KeyIndex(m, key)
 }
 
 // maxHops is how many of the reference objects a chain passes through

@@ -62,10 +62,13 @@ func BuildModule(t testing.TB, files map[string][]byte, args ...string) (dir str
 }
 
 // Load reads the AsyncAPI document at path, with no remote $refs, and
-// analyzes it; the test fails on any problem in the document.
+// analyzes it; the test fails on any problem in the document. A document of
+// the shared corpus reads its $refs inside the whole corpus folder (the
+// social-media example shares ../common), as a user would allow with
+// --ref-root; any other document keeps the default sandbox, its own folder.
 func Load(t testing.TB, path string) *ir.API {
 	t.Helper()
-	doc, err := spec.Load(context.Background(), path, spec.Options{NoRemote: true})
+	doc, err := spec.Load(context.Background(), path, spec.Options{NoRemote: true, FileRoot: CorpusRoot(path)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,4 +77,19 @@ func Load(t testing.TB, path string) *ir.API {
 		t.Fatalf("%s: %v", path, diags)
 	}
 	return api
+}
+
+// CorpusRoot is the folder of the shared corpus that path lies in, or ""
+// (the default sandbox) when path is not a corpus document.
+func CorpusRoot(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return ""
+	}
+	for dir := filepath.Dir(abs); dir != filepath.Dir(dir); dir = filepath.Dir(dir) {
+		if filepath.Base(filepath.Dir(dir)) == "corpus" {
+			return dir
+		}
+	}
+	return ""
 }
