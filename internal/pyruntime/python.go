@@ -45,21 +45,33 @@ var (
 // missing, saying what to install.
 func Find(t testing.TB) *Python {
 	t.Helper()
-	probeOnce.Do(func() { probed, probeErr = probe() })
-	if probeErr != nil {
-		if os.Getenv("CHANX_TEST_PYTHON") == "required" {
-			t.Fatalf("pyruntime: %v", probeErr)
+	probeOnce.Do(func() {
+		bin := os.Getenv("CHANX_PYTHON")
+		if bin == "" {
+			bin = "python3"
 		}
-		t.Skipf("pyruntime: %v (CHANX_TEST_PYTHON=required makes this fail)", probeErr)
-	}
+		probed, probeErr = probe(bin, debianWebsockets)
+	})
+	skipOrFail(t, probeErr)
 	return probed
 }
 
-func probe() (*Python, error) {
-	bin := os.Getenv("CHANX_PYTHON")
-	if bin == "" {
-		bin = "python3"
+// skipOrFail skips the test when err is not nil, or fails it with
+// CHANX_TEST_PYTHON=required.
+func skipOrFail(t testing.TB, err error) {
+	t.Helper()
+	if err == nil {
+		return
 	}
+	if os.Getenv("CHANX_TEST_PYTHON") == "required" {
+		t.Fatalf("pyruntime: %v", err)
+	}
+	t.Skipf("pyruntime: %v (CHANX_TEST_PYTHON=required makes this fail)", err)
+}
+
+// probe checks the interpreter bin; locate finds a websockets package the
+// interpreter does not see on its own.
+func probe(bin string, locate func() (string, error)) (*Python, error) {
 	path, err := exec.LookPath(bin)
 	if err != nil {
 		return nil, fmt.Errorf("no python3: %w", err)
@@ -75,7 +87,7 @@ func probe() (*Python, error) {
 	const version = "import websockets; print(websockets.__version__)"
 	out, err = py.output(nil, "-c", version)
 	if err != nil {
-		dir, lerr := debianWebsockets()
+		dir, lerr := locate()
 		if lerr != nil {
 			return nil, fmt.Errorf("%s cannot import websockets (apt-get install python3-websockets): %v", path, lerr)
 		}
