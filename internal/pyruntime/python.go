@@ -3,9 +3,12 @@ package pyruntime
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -105,12 +108,10 @@ func probe(bin string, locate func() (string, error)) (*Python, error) {
 	return py, nil
 }
 
-// linkRoot holds the folder with the link to Debian's websockets; it lives
-// as long as the test binary (one small folder under the temp dir).
-var linkRoot string
-
 // debianWebsockets finds the websockets package python3-websockets
-// installed (dpkg -L) and returns a folder holding only a link to it.
+// installed (dpkg -L) and returns a folder holding only a link to it. The
+// folder's name comes from the package's path, so every test process
+// shares one instead of leaving a folder each.
 func debianWebsockets() (string, error) {
 	out, err := exec.Command("dpkg", "-L", "python3-websockets").Output()
 	if err != nil {
@@ -126,18 +127,19 @@ func debianWebsockets() (string, error) {
 	if pkg == "" {
 		return "", errors.New("python3-websockets lists no websockets/__init__.py")
 	}
-	if linkRoot == "" {
-		if linkRoot, err = os.MkdirTemp("", "chanx-pywebsockets-"); err != nil {
-			return "", err
-		}
+	sum := sha256.Sum256([]byte(pkg))
+	root := filepath.Join(os.TempDir(), "chanx-pywebsockets-"+hex.EncodeToString(sum[:6]))
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return "", err
 	}
-	link := filepath.Join(linkRoot, "websockets")
-	if _, err := os.Lstat(link); err != nil {
-		if err := os.Symlink(pkg, link); err != nil {
-			return "", err
-		}
+	link := filepath.Join(root, "websockets")
+	if err := os.Symlink(pkg, link); err != nil && !errors.Is(err, fs.ErrExist) {
+		return "", err
 	}
-	return linkRoot, nil
+	if got, err := os.Readlink(link); err != nil || got != pkg {
+		return "", fmt.Errorf("%s should link to %s (remove it): %v", link, pkg, err)
+	}
+	return root, nil
 }
 
 // Env is the environment python3 runs with: PYTHONPATH holds paths (the
