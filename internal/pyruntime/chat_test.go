@@ -272,6 +272,7 @@ func TestChatClient(t *testing.T) {
 	t.Logf("python3 %s, pydantic %s, websockets %s (%s API)", py.Bin, py.Pydantic, py.Websockets, py.WebsocketsAPI)
 	for _, mode := range apiModes(py) {
 		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel() // the modes share nothing; much of each is waiting
 			t.Run("PingPong", func(t *testing.T) { testPingPong(t, py, mode) })
 			t.Run("MessageReachesTheOtherMemberOnly", func(t *testing.T) { testBroadcast(t, py, mode) })
 			t.Run("HeadersAndEscapedRoom", func(t *testing.T) { testHeadersAndRoom(t, py, mode) })
