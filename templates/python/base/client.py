@@ -23,9 +23,14 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar, cast
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+import pydantic
 
-from . import transport
+if int(pydantic.VERSION.split(".")[0]) < 2:
+    raise ImportError(f"the generated client needs pydantic 2, not {pydantic.VERSION}")
+
+from pydantic import BaseModel, TypeAdapter, ValidationError  # noqa: E402
+
+from . import transport  # noqa: E402
 
 __all__ = [
     "BaseClient",
