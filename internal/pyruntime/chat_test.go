@@ -331,15 +331,16 @@ func testBroadcast(t *testing.T, py *Python, mode apiMode) {
 	}
 }
 
-// testHeadersAndRoom: the headers given to the client arrive with the
-// handshake, and a room name with '/', spaces and other reserved
+// testHeadersAndRoom: a client given host:port connects; the headers
+// given to it arrive with the handshake, and a room name with '/', spaces and other reserved
 // characters arrives escaped as one path segment, which the server reads
 // back as the name.
 func testHeadersAndRoom(t *testing.T, py *Python, mode apiMode) {
 	cs := startChat(t)
 	const room = "a/b c?d#e%f"
 	var r report
-	drive(t, py, mode, &r, "headers", cs.URL, room)
+	// Chanx's usual form: host:port, the scheme from protocol="ws".
+	drive(t, py, mode, &r, "headers", strings.TrimPrefix(cs.URL, "ws://"), room)
 	seen := cs.seen()
 	if len(seen) != 1 {
 		t.Fatalf("the server saw %d connections, want 1", len(seen))
