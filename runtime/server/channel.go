@@ -134,6 +134,12 @@ func ValidateWith(validate func(frame []byte) error) HandleOption {
 // implements validate.JSONAppender, by appending it to a pooled buffer.
 // Registering an action twice replaces the handler; a "ping" handler
 // replaces the built-in pong.
+//
+// A connection's handlers run one at a time in the order its frames
+// arrive, off the loop that reads it, unless Concurrent is given; ctx is
+// cancelled when the connection starts to end, with the reason as its
+// cause (see the package documentation), and the reply waits for room in
+// the send queue like Conn.Send.
 func Handle[T, R any](ch *Channel, action string, h func(ctx context.Context, c *Conn, msg *T) (R, error), opts ...HandleOption) {
 	var cfg handleConfig
 	for _, o := range opts {
