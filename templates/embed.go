@@ -21,3 +21,8 @@ var TypeScriptBase embed.FS
 //
 //go:embed python/base/*.py
 var PythonBase embed.FS
+
+// Python holds the templates of the Python target, under python/.
+//
+//go:embed python/*.tmpl
+var Python embed.FS

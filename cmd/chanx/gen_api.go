@@ -8,6 +8,7 @@ import (
 
 	"github.com/chanxgo/chanx/codegen"
 	"github.com/chanxgo/chanx/codegen/goapi"
+	"github.com/chanxgo/chanx/codegen/python"
 	"github.com/chanxgo/chanx/ir"
 )
 
@@ -32,8 +33,10 @@ Exit status: 0 done (or up to date), 1 the document has problems or the
 output is stale, 2 unusable arguments.`
 
 const genClientDescription = `Generates a client package from the AsyncAPI document in the language
---lang names: go (the default); typescript and python are planned and
-answer "not available yet" (exit 2) until their targets exist.
+--lang names: go (the default) or python (Pydantic v2 models and a client
+class per channel; 'chanx generate-client' writes the same package with
+Python Chanx's flags); typescript is planned and answers "not available
+yet" (exit 2) until its target exists.
 
 The Go client is over chanx's client runtime: the message types and validators (types.go), and in
 client.go, per channel, New<Channel>Client (typed path parameters; ws, wss,
@@ -58,7 +61,7 @@ var genServerTargets = codegen.NewTargets("server").Add("go", goapiTarget(goapi.
 var genClientTargets = codegen.NewTargets("client").
 	Add("go", goapiTarget(goapi.GenerateClient)).
 	Add("typescript", nil).
-	Add("python", nil)
+	Add("python", python.Target)
 
 // goapiTarget makes a goapi generator a codegen.Target.
 func goapiTarget(generate func(context.Context, *ir.API, goapi.Options) (map[string][]byte, error)) codegen.Target {
@@ -77,7 +80,7 @@ func genServerCommand(flags []cli.Flag) *cli.Command {
 // genClientCommand is 'chanx gen client': a typed client package.
 func genClientCommand(flags []cli.Flag) *cli.Command {
 	lang := &cli.StringFlag{Name: "lang", Value: "go",
-		Usage: "the client's language: " + strings.Join(genClientTargets.Languages(), ", ") + " (typescript and python are not available yet)"}
+		Usage: "the client's language: " + strings.Join(genClientTargets.Languages(), ", ") + " (typescript is not available yet)"}
 	return &cli.Command{Name: "client", Usage: "generate a typed client package for a document's channels",
 		UsageText: "chanx gen client -s PATH|URL -o DIR [--lang go] [--package NAME] [--no-readme] [--check]", Description: genClientDescription,
 		Flags:  append([]cli.Flag{lang}, flags...),

@@ -1,0 +1,166 @@
+package python
+
+import (
+	"strconv"
+	"strings"
+)
+
+// lineLength is the longest line the output has where it can be broken,
+// as black and ruff format it by default; the output is what they would
+// write, so formatting it changes nothing.
+const lineLength = 88
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+// wrapCall lays out head + args joined by ", " + tail the way black does:
+// on one line when it fits; else the arguments on one indented line
+// between head and tail; else one argument a line, each with a comma.
+func wrapCall(indent, head string, args []string, tail string) []string {
+	one := indent + head + strings.Join(args, ", ") + tail
+	if len(one) <= lineLength || len(args) == 0 {
+		return []string{one}
+	}
+	body := indent + "    " + strings.Join(args, ", ")
+	if len(body) <= lineLength || len(args) == 1 {
+		return []string{indent + head, body, indent + tail}
+	}
+	lines := []string{indent + head}
+	for _, a := range args {
+		lines = append(lines, indent+"    "+a+",")
+	}
+	return append(lines, indent+tail)
+}
+
+// wrapUnion lays out "lhs = A | B | C" as black does: one line, else the
+// value in parentheses on one line, else one member a line after "|".
+func wrapUnion(indent, lhs string, members []string) []string {
+	value := strings.Join(members, " | ")
+	one := indent + lhs + value
+	if len(one) <= lineLength || len(members) < 2 {
+		return []string{one}
+	}
+	if body := indent + "    " + value; len(body) <= lineLength {
+		return []string{indent + lhs + "(", body, indent + ")"}
+	}
+	lines := []string{indent + lhs + "("}
+	for i, m := range members {
+		if i == 0 {
+			lines = append(lines, indent+"    "+m)
+		} else {
+			lines = append(lines, indent+"    | "+m)
+		}
+	}
+	return append(lines, indent+")")
+}
+
+// docstring renders text as a docstring at indent: on one line when it is
+// one line that fits, else the text's lines with the closing quotes on a
+// line of their own. Lines too long are broken at spaces; backslashes and
+// quotes that would end the string are escaped.
+func docstring(indent, text string) []string {
+	text = strings.TrimSpace(strings.ReplaceAll(strings.ReplaceAll(text, "\r\n", "\n"), "\t", "    "))
+	if text == "" {
+		return nil
+	}
+	text = strings.ReplaceAll(text, `\`, `\\`)
+	text = strings.ReplaceAll(text, `"""`, `\"\"\"`)
+	if strings.HasSuffix(text, `"`) {
+		text = strings.TrimSuffix(text, `"`) + `\"`
+	}
+	raw := strings.Split(text, "\n")
+	// The common indentation of the lines after the first goes, as black
+	// (and inspect.cleandoc) strips it.
+	common := -1
+	for _, l := range raw[1:] {
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		n := len(l) - len(strings.TrimLeft(l, " "))
+		if common < 0 || n < common {
+			common = n
+		}
+	}
+	var lines []string
+	for i, l := range raw {
+		l = strings.TrimRight(l, " ")
+		if i > 0 && common > 0 && len(l) >= common {
+			l = l[common:]
+		}
+		if i == 0 {
+			l = strings.TrimLeft(l, " ")
+		}
+		lines = append(lines, wrapText(l, lineLength-len(indent)-3)...)
+	}
+	if len(lines) == 1 && len(indent)+6+len(lines[0]) <= lineLength {
+		return []string{indent + `"""` + lines[0] + `"""`}
+	}
+	out := []string{indent + `"""` + lines[0]}
+	for _, l := range lines[1:] {
+		if l == "" {
+			out = append(out, "")
+		} else {
+			out = append(out, indent+l)
+		}
+	}
+	return append(out, indent+`"""`)
+}
+
+// wrapText breaks a line longer than width at spaces, keeping its
+// leading spaces on each piece.
+func wrapText(line string, width int) []string {
+	if len(line) <= width {
+		return []string{line}
+	}
+	lead := line[:len(line)-len(strings.TrimLeft(line, " "))]
+	var out []string
+	cur := lead
+	for _, w := range strings.Fields(line) {
+		switch {
+		case cur == lead:
+			cur += w
+		case len(cur)+1+len(w) > width:
+			out = append(out, cur)
+			cur = lead + w
+		default:
+			cur += " " + w
+		}
+	}
+	return append(out, cur)
+}
+
+// comment renders text as "# " lines at indent, broken to fit.
+func comment(indent, text string) []string {
+	var out []string
+	for _, l := range strings.Split(strings.TrimSpace(text), "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" {
+			out = append(out, indent+"#")
+			continue
+		}
+		for _, w := range wrapText(l, lineLength-len(indent)-2) {
+			out = append(out, indent+"# "+w)
+		}
+	}
+	return out
+}
+
+// sentence joins a prefix and an optional text: "prefix: text." when the
+// text is one short line, else the prefix alone as a sentence, then the
+// text as a paragraph.
+func sentence(prefix, text string, room int) string {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return prefix + "."
+	}
+	if !strings.Contains(text, "\n") && len(prefix)+2+len(text)+1 <= room {
+		return prefix + ": " + withPeriod(text)
+	}
+	return prefix + ".\n\n" + text
+}
+
+func withPeriod(s string) string {
+	if strings.HasSuffix(s, ".") || strings.HasSuffix(s, "!") || strings.HasSuffix(s, "?") {
+		return s
+	}
+	return s + "."
+}

@@ -1,0 +1,97 @@
+package python
+
+import (
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/chanxgo/chanx/codegen/internal/gentest"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden chat package (internal/pyruntime/testdata/chatclient)")
+
+// chatGolden is the chat client internal/pyruntime's tests run against
+// the Go chat server: this target's output for examples/chat.
+func chatGolden(t *testing.T) string {
+	return filepath.Join(gentest.ModuleRoot(t), "internal", "pyruntime", "testdata", "chatclient")
+}
+
+func generateChat(t *testing.T) map[string][]byte {
+	t.Helper()
+	api := gentest.Load(t, filepath.Join(gentest.ModuleRoot(t), "examples", "chat", "asyncapi.yaml"))
+	files, err := Generate(context.Background(), api, Options{Package: "chatclient", Source: "asyncapi.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// readTree reads every file under dir, keyed by slash path, leaving out
+// what Python or pyright leave behind.
+func readTree(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if d.Name() == "__pycache__" {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		out[filepath.ToSlash(rel)] = string(b)
+		return nil
+	})
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestChatGolden: generating the chat example gives the package under
+// internal/pyruntime/testdata/chatclient, byte for byte (-update rewrites
+// it), so the runtime tests there run generated code.
+func TestChatGolden(t *testing.T) {
+	files := generateChat(t)
+	dir := chatGolden(t)
+	if *update {
+		if err := os.RemoveAll(dir); err != nil {
+			t.Fatal(err)
+		}
+		names := make([]string, 0, len(files))
+		for n := range files {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			p := filepath.Join(dir, filepath.FromSlash(n))
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, files[n], 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	want := map[string]string{}
+	for n, b := range files {
+		want[n] = string(b)
+	}
+	if diff := cmp.Diff(want, readTree(t, dir)); diff != "" {
+		t.Errorf("%s is not what the chat example generates; go test ./codegen/python -run TestChatGolden -update (-generated +testdata):\n%s",
+			strings.TrimPrefix(dir, gentest.ModuleRoot(t)+"/"), diff)
+	}
+}
