@@ -132,6 +132,14 @@ func (g *gen) buildAll() {
 		}
 	}
 	for _, cm := range g.channels {
+		for i, s := range cm.plan.Client.Sends {
+			fixTag(cm.Sends[i].Class, cm.plan.Server.Key, s.Value)
+		}
+		for i, r := range cm.plan.Client.Receives {
+			fixTag(cm.Receives[i].Class, cm.plan.Client.Key, r.Value)
+		}
+	}
+	for _, cm := range g.channels {
 		g.channelDetails(cm)
 	}
 	g.assignModules()
@@ -392,6 +400,29 @@ func (g *gen) channelDetails(cm *channelModel) {
 		}
 		cm.Sends[i].Reply = rq
 		cm.Requests = append(cm.Requests, rq)
+	}
+}
+
+// fixTag makes the member key of a message's model a Literal of value
+// when the plan routes the message by that value but the schema leaves
+// the member a plain string (a discriminator keyword naming the variant
+// rather than a const): the model then says what its frames carry, and
+// pydantic can discriminate by it.
+func fixTag(cl *class, key, value string) {
+	if cl.Kind != model || key == "" || value == "" {
+		return
+	}
+	for _, f := range cl.Fields {
+		if f.Wire != key || f.Tag != "" || (f.Type.Text != "str" && f.Type.Text != "str | None") || len(f.Args) > 0 && f.Name == f.Wire {
+			continue
+		}
+		f.Type = typeExpr{Text: "Literal[" + pyString(value) + "]", Literal: value, Uses: usesLiteral}
+		f.Tag, f.Default, f.HasDefault = value, pyString(value), true
+		f.Args = nil
+		if f.Name != f.Wire {
+			f.Args = []string{"default=" + f.Default, "alias=" + pyString(f.Wire)}
+			f.Type.Uses |= usesField
+		}
 	}
 }
 

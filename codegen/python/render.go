@@ -201,8 +201,7 @@ func (g *gen) messagesFile(cm *channelModel, declared []*class, doc string) *fil
 			if len(members) == 0 {
 				im.add("typing", "NoReturn")
 				members = []string{"NoReturn"}
-				un.doc = strings.Replace(un.doc, "The messages", "No message: none of the messages", 1)
-				un.doc = strings.TrimSuffix(un.doc, ".") + " (the document declares none)."
+				un.doc = strings.Replace(strings.Replace(un.doc, "The messages the server sends", "The server sends no message", 1), "The messages a client sends", "A client sends no message", 1)
 			}
 			lines := wrapUnion("", un.name+": TypeAlias = ", members)
 			lines = append(lines, docstring("", un.doc)...)
