@@ -53,6 +53,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		Commands: []*cli.Command{
 			validateCommand(),
 			genCommand(),
+			generateClientCommand(),
 			conformanceCommand(),
 		},
 		Action: func(c *cli.Context) error {

@@ -48,6 +48,7 @@ func corpusPackages(t *testing.T, root string) map[string][]string {
 			continue
 		}
 		writeFiles(t, filepath.Join(root, pkg), files)
+		checkLayout(t, pkg, files)
 		var mods []string
 		for n := range files {
 			if strings.HasSuffix(n, ".py") {
@@ -97,4 +98,23 @@ func TestCorpus(t *testing.T) {
 			t.Errorf("pyright: %s", d)
 		}
 	})
+}
+
+// checkLayout: every generated Python line fits black's 88 columns (or
+// is one string that cannot be broken), has no trailing blanks and no
+// tab, so the output is PEP 8-clean without a formatter.
+func checkLayout(t *testing.T, pkg string, files map[string][]byte) {
+	t.Helper()
+	for name, b := range files {
+		if !strings.HasSuffix(name, ".py") || strings.HasPrefix(name, BaseDir+"/") {
+			continue
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			trimmed := strings.TrimSpace(line)
+			unbreakable := len(strings.Fields(trimmed)) == 1 || strings.Count(trimmed, `"`) == 2 && (strings.HasPrefix(trimmed, `"`) || strings.Contains(trimmed, `= "`)) || strings.HasPrefix(trimmed, "# source:")
+			if len(line) > lineLength && !unbreakable || strings.HasSuffix(line, " ") || strings.Contains(line, "\t") {
+				t.Errorf("%s/%s:%d: %q", pkg, name, i+1, line)
+			}
+		}
+	}
 }

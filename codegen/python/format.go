@@ -89,7 +89,7 @@ func docstring(indent, text string) []string {
 		if i == 0 {
 			l = strings.TrimLeft(l, " ")
 		}
-		lines = append(lines, wrapText(l, lineLength-len(indent)-3)...)
+		lines = append(lines, wrapText(l, lineLength-len(indent)-6)...)
 	}
 	if len(lines) == 1 && len(indent)+6+len(lines[0]) <= lineLength {
 		return []string{indent + `"""` + lines[0] + `"""`}
@@ -163,4 +163,132 @@ func withPeriod(s string) string {
 		return s
 	}
 	return s + "."
+}
+
+// blackLine lays out one statement (indent + code) the way black splits a
+// line that is too long: at its last bracket pair, the contents on one
+// line between the opening and the closing line; contents still too long
+// one element a line (a comma after each) or one operand a line (after
+// "|"). A list or dict display, once split, always has one element a
+// line. Code that cannot be split stays as it is.
+func blackLine(indent, code string) []string {
+	if len(indent)+len(code) <= lineLength {
+		return []string{indent + code}
+	}
+	open, close := lastBracketPair(code)
+	if open < 0 || close == open+1 {
+		return []string{indent + code}
+	}
+	head, body, tail := code[:open+1], code[open+1:close], code[close:]
+	display := isDisplay(code, open)
+	parts, sep := splitTop(body)
+	if !display || len(parts) < 2 {
+		if len(indent)+4+len(body) <= lineLength || len(parts) < 2 {
+			lines := []string{indent + head}
+			lines = append(lines, blackLine(indent+"    ", body)...)
+			return append(lines, indent+tail)
+		}
+	}
+	lines := []string{indent + head}
+	for i, p := range parts {
+		switch {
+		case sep == ",":
+			lines = append(lines, blackLine(indent+"    ", p+",")...)
+		case i == 0:
+			lines = append(lines, blackLine(indent+"    ", p)...)
+		default:
+			lines = append(lines, blackLine(indent+"    ", sep+" "+p)...)
+		}
+	}
+	return append(lines, indent+tail)
+}
+
+// lastBracketPair finds the last closing bracket of code outside string
+// literals and its opening bracket; -1, -1 when there is none.
+func lastBracketPair(code string) (open, close int) {
+	type pos struct {
+		i int
+		c byte
+	}
+	var stack []pos
+	open, close = -1, -1
+	for i := 0; i < len(code); i++ {
+		c := code[i]
+		switch c {
+		case '"', '\'':
+			i = skipString(code, i)
+		case '(', '[', '{':
+			stack = append(stack, pos{i, c})
+		case ')', ']', '}':
+			if len(stack) == 0 {
+				return -1, -1
+			}
+			top := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if len(stack) == 0 {
+				open, close = top.i, i
+			}
+		}
+	}
+	return open, close
+}
+
+// skipString returns the index of the quote closing the string literal
+// that starts at code[i].
+func skipString(code string, i int) int {
+	q := code[i]
+	for j := i + 1; j < len(code); j++ {
+		switch code[j] {
+		case '\\':
+			j++
+		case q:
+			return j
+		}
+	}
+	return len(code) - 1
+}
+
+// isDisplay reports whether the bracket at code[open] starts a list, set
+// or dict display rather than a call or a subscript.
+func isDisplay(code string, open int) bool {
+	if code[open] == '(' {
+		return false
+	}
+	before := strings.TrimRight(code[:open], " ")
+	if before == "" {
+		return true
+	}
+	last := before[len(before)-1]
+	return strings.IndexByte("=([{,:", last) >= 0
+}
+
+// splitTop splits s at its top-level commas, else at its top-level " | ",
+// returning the parts and the separator ("" when s has neither).
+func splitTop(s string) ([]string, string) {
+	for _, sep := range []string{",", "|"} {
+		var parts []string
+		depth, start := 0, 0
+		for i := 0; i < len(s); i++ {
+			switch c := s[i]; c {
+			case '"', '\'':
+				i = skipString(s, i)
+			case '(', '[', '{':
+				depth++
+			case ')', ']', '}':
+				depth--
+			default:
+				if depth == 0 && c == sep[0] {
+					parts = append(parts, strings.TrimSpace(s[start:i]))
+					start = i + 1
+				}
+			}
+		}
+		if len(parts) > 0 {
+			if last := strings.TrimSpace(s[start:]); last != "" {
+				parts = append(parts, last)
+			}
+			return parts, sep
+		}
+	}
+	return []string{s}, ""
 }

@@ -124,7 +124,7 @@ func allStatement(names []string) string {
 	if len(quoted) == 0 {
 		return "__all__: list[str] = []"
 	}
-	return strings.Join(wrapCall("", "__all__ = [", quoted, "]"), "\n")
+	return strings.Join(blackLine("", "__all__ = ["+strings.Join(quoted, ", ")+"]"), "\n")
 }
 
 // header are a generated file's first lines.
@@ -291,11 +291,11 @@ func (g *gen) renderClass(cl *class, quoted bool) (string, uses) {
 		if quoted && !strings.Contains(value, "'") {
 			value = "'" + value + "'"
 		}
-		lines = append(lines, cl.Name+": TypeAlias = "+value)
+		lines = append(lines, blackLine("", cl.Name+": TypeAlias = "+value)...)
 		lines = append(lines, docstring("", cl.Doc)...)
 	case root:
 		u |= cl.Value.Uses
-		lines = append(lines, "class "+cl.Name+"(RootModel["+cl.Value.Text+"]):")
+		lines = append(lines, blackLine("", "class "+cl.Name+"(RootModel["+cl.Value.Text+"]):")...)
 		if doc := docstring("    ", cl.Doc); doc != nil {
 			lines = append(lines, doc...)
 		} else {
@@ -312,15 +312,14 @@ func (g *gen) renderClass(cl *class, quoted bool) (string, uses) {
 		}
 		for _, f := range cl.Fields {
 			u |= f.Type.Uses
-			head := "    " + f.Name + ": " + f.Type.Text
+			code := f.Name + ": " + f.Type.Text
 			switch {
 			case len(f.Args) > 0:
-				lines = append(lines, wrapCall("", head+" = Field(", f.Args, ")")...)
+				code += " = Field(" + strings.Join(f.Args, ", ") + ")"
 			case f.Default != "":
-				lines = append(lines, head+" = "+f.Default)
-			default:
-				lines = append(lines, head)
+				code += " = " + f.Default
 			}
+			lines = append(lines, blackLine("    ", code)...)
 			lines = append(lines, docstring("    ", f.Doc)...)
 		}
 	}
@@ -352,7 +351,8 @@ func (g *gen) clientFile(cm *channelModel) *fileView {
 		doc += "\n\nPath parameters: " + strings.Join(ps, ", ") + "."
 	}
 	lines = append(lines, docstring("    ", doc)...)
-	lines = append(lines, "", "    path: ClassVar[str] = "+pyString(cm.Address))
+	lines = append(lines, "")
+	lines = append(lines, blackLine("    ", "path: ClassVar[str] = "+pyString(cm.Address))...)
 	if cm.Key != "" {
 		lines = append(lines, "    discriminator: ClassVar[str] = "+pyString(cm.Key))
 	}
