@@ -175,8 +175,21 @@ func blackLine(indent, code string) []string {
 	if len(indent)+len(code) <= lineLength {
 		return []string{indent + code}
 	}
-	open, close := lastBracketPair(code)
-	if open < 0 || close == open+1 {
+	pairs := bracketPairs(code)
+	if len(pairs) == 0 {
+		return []string{indent + code}
+	}
+	// The last pair whose opening and closing lines fit, as black omits
+	// trailing brackets to find one; else the last pair.
+	open, close := pairs[len(pairs)-1][0], pairs[len(pairs)-1][1]
+	for i := len(pairs) - 1; i >= 0; i-- {
+		o, c := pairs[i][0], pairs[i][1]
+		if len(indent)+o+1 <= lineLength && len(indent)+len(code)-c <= lineLength {
+			open, close = o, c
+			break
+		}
+	}
+	if close == open+1 {
 		return []string{indent + code}
 	}
 	head, body, tail := code[:open+1], code[open+1:close], code[close:]
@@ -203,34 +216,29 @@ func blackLine(indent, code string) []string {
 	return append(lines, indent+tail)
 }
 
-// lastBracketPair finds the last closing bracket of code outside string
-// literals and its opening bracket; -1, -1 when there is none.
-func lastBracketPair(code string) (open, close int) {
-	type pos struct {
-		i int
-		c byte
-	}
-	var stack []pos
-	open, close = -1, -1
+// bracketPairs finds the top-level bracket pairs of code outside string
+// literals, in order; none when the brackets do not balance.
+func bracketPairs(code string) [][2]int {
+	var stack []int
+	var pairs [][2]int
 	for i := 0; i < len(code); i++ {
-		c := code[i]
-		switch c {
+		switch code[i] {
 		case '"', '\'':
 			i = skipString(code, i)
 		case '(', '[', '{':
-			stack = append(stack, pos{i, c})
+			stack = append(stack, i)
 		case ')', ']', '}':
 			if len(stack) == 0 {
-				return -1, -1
+				return nil
 			}
 			top := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
 			if len(stack) == 0 {
-				open, close = top.i, i
+				pairs = append(pairs, [2]int{top, i})
 			}
 		}
 	}
-	return open, close
+	return pairs
 }
 
 // skipString returns the index of the quote closing the string literal

@@ -241,6 +241,7 @@ func (g *gen) buildModel(cl *class) {
 	aliased, protected := false, false
 	for _, m := range sh.Members {
 		f := &field{Wire: m.Name, Doc: strings.TrimSpace(m.Description)}
+		omitNone := false
 		f.Name = fieldName(m.Name)
 		if _, clash := g.names.used[f.Name]; clash {
 			f.Name += "_"
@@ -267,8 +268,12 @@ func (g *gen) buildModel(cl *class) {
 			} else {
 				f.Default = "None"
 				if !f.Type.Nullable {
+					// None stands for "left out", which the schema
+					// allows, not null, which it does not: it is not
+					// written to the wire.
 					f.Type = f.Type.or(typeExpr{Text: "None"})
 					f.Type.Nullable = true
+					omitNone = true
 				}
 			}
 		}
@@ -279,6 +284,10 @@ func (g *gen) buildModel(cl *class) {
 			} else {
 				args = append(args, "validation_alias="+pyString(f.Wire), "serialization_alias="+pyString(f.Wire))
 			}
+		}
+		if omitNone {
+			args = append(args, "exclude_if=_left_out")
+			cl.leftOut = true
 		}
 		if strings.HasPrefix(f.Name, "model_") {
 			protected = true

@@ -157,6 +157,16 @@ func (g *gen) messagesFile(cm *channelModel, declared []*class, doc string) *fil
 	}
 	order, forward := emissionOrder(declared, module)
 	var u uses
+	for _, cl := range order {
+		if cl.leftOut {
+			f.Blocks = append(f.Blocks, strings.Join([]string{
+				"def _left_out(value: object) -> bool:",
+				`    """Whether an optional member is left out of the frame: it is when None."""`,
+				"    return value is None",
+			}, "\n"))
+			break
+		}
+	}
 	needRebuild := map[*class]bool{}
 	emitted := map[*class]bool{}
 	for _, cl := range order {

@@ -47,6 +47,9 @@ type class struct {
 	channels map[*channelModel]bool
 	module   string
 	built    bool
+	// leftOut is true when a field of the model is left out of frames
+	// when None (the module then declares _left_out).
+	leftOut bool
 }
 
 // field is one member of a model.
