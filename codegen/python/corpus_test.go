@@ -35,7 +35,8 @@ var nonIdent = regexp.MustCompile(`[^a-z0-9]+`)
 func corpusPackages(t *testing.T, root string) map[string][]string {
 	t.Helper()
 	pkgs := map[string][]string{}
-	for i, doc := range gentest.Corpus(t) {
+	docs := append(gentest.Corpus(t), filepath.Join("testdata", "features.yaml"))
+	for i, doc := range docs {
 		rel := strings.TrimSuffix(filepath.Base(doc), filepath.Ext(doc))
 		if rel == "asyncapi" {
 			rel = filepath.Base(filepath.Dir(filepath.Dir(doc))) + "_" + filepath.Base(filepath.Dir(doc))

@@ -95,3 +95,36 @@ func TestChatGolden(t *testing.T) {
 			strings.TrimPrefix(dir, gentest.ModuleRoot(t)+"/"), diff)
 	}
 }
+
+// TestFeaturesGolden: the package generated for testdata/features.yaml,
+// which exercises each rendering rule once, is testdata/features
+// (-update rewrites it; base/ is left out, being the runtime).
+func TestFeaturesGolden(t *testing.T) {
+	api := gentest.Load(t, filepath.Join("testdata", "features.yaml"))
+	files, err := Generate(context.Background(), api, Options{Package: "features", Source: "features.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{}
+	for n, b := range files {
+		if !strings.HasPrefix(n, BaseDir+"/") {
+			want[n+".golden"] = string(b)
+		}
+	}
+	dir := filepath.Join("testdata", "features")
+	if *update {
+		os.RemoveAll(dir)
+		for n, text := range want {
+			p := filepath.Join(dir, filepath.FromSlash(n))
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if diff := cmp.Diff(want, readTree(t, dir)); diff != "" {
+		t.Errorf("testdata/features differs; go test ./codegen/python -run TestFeaturesGolden -update (-generated +testdata):\n%s", diff)
+	}
+}

@@ -248,10 +248,16 @@ func (g *gen) buildModel(cl *class) {
 		}
 		f.Name = names.take(f.Name)
 		hint := stem + firstOf(className(m.Name), "Field")
-		f.Type = g.typeOf(m.Shape, hint)
+		// The member's own checks become Field(...) arguments, so its type
+		// is its value's, without them, then None when nullable.
 		core := m.Shape
 		for core.Kind == shape.Nullable {
 			core = core.Elem
+		}
+		f.Type = g.typeOf(core, hint)
+		if core != m.Shape && !f.Type.Nullable && f.Type.Text != "Any" {
+			f.Type = f.Type.or(typeExpr{Text: "None"})
+			f.Type.Nullable = true
 		}
 		var args []string
 		if f.Type.Literal == "" {
