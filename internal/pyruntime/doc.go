@@ -1,8 +1,10 @@
 // Package pyruntime gives tests a python3 that can run chanx's generated
 // Python clients, and a pyright to type-check them; its tests drive the
-// Python client runtime (templates/python/base) through the hand-written
-// chat package under testdata/chatclient, which is what the Python target
-// generates for examples/chat/asyncapi.yaml, against the Go chat server.
+// Python client runtime (templates/python/base) through the chat package
+// under testdata/chatclient, against the Go chat server. That package is
+// codegen/python's output for examples/chat/asyncapi.yaml, kept as its
+// golden (go test ./codegen/python -run TestChatGolden -update rewrites
+// it), so these tests run generated code.
 //
 // Find locates python3 (pydantic 2 importable) and the websockets package:
 // the interpreter's own, or Debian's python3-websockets, which installs
