@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/asyncapi/spec-json-schemas/v6 v6.11.1
+	github.com/aymanbagabas/go-udiff v0.4.2
 	github.com/coder/websocket v1.8.14
 	github.com/google/go-cmp v0.7.0
 	github.com/pb33f/libopenapi v0.40.1

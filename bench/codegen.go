@@ -48,7 +48,8 @@ func codegenCorpus(ctx context.Context, _ servers, _ config) (figure, error) {
 	files = append(files, social...)
 	start := time.Now()
 	for _, f := range files {
-		doc, err := spec.Load(ctx, f, spec.Options{NoRemote: true})
+		// The corpus folder is the $ref root: social-media shares ../common.
+		doc, err := spec.Load(ctx, f, spec.Options{NoRemote: true, FileRoot: dir})
 		if err == nil {
 			err = generateDoc(ctx, doc)
 		}

@@ -18,8 +18,11 @@ type Options struct {
 	Source string
 	// NoFormat skips go/format (the output still has to parse).
 	NoFormat bool
-	// TypedFormats holds date-time strings as time.Time instead of string.
+	// TypedFormats holds date-time strings as time.Time instead of string
+	// (Go targets).
 	TypedFormats bool
+	// NoReadme leaves out the README.md a client package gets.
+	NoReadme bool
 }
 
 // Generate turns an API into the Go files of one package: today types.go,

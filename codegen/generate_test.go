@@ -2,34 +2,18 @@ package codegen
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"go/format"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/chanxgo/chanx/codegen/internal/gentest"
+	goldenfile "github.com/chanxgo/chanx/internal/golden"
 	"github.com/chanxgo/chanx/ir"
-	"github.com/chanxgo/chanx/spec"
-	"github.com/chanxgo/chanx/spec/analyze"
 )
 
-func load(t testing.TB, path string) *ir.API {
-	t.Helper()
-	doc, err := spec.Load(context.Background(), path, spec.Options{NoRemote: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	api, diags := analyze.Build(context.Background(), doc)
-	if diags.HasErrors() {
-		t.Fatalf("%s: %v", path, diags)
-	}
-	return api
-}
+func load(t testing.TB, path string) *ir.API { return gentest.Load(t, path) }
 
 // TestCorpusGeneratesAndCompiles generates the types of every official
 // AsyncAPI 3.0.0 example and vets them, each as its own package, in one
@@ -70,8 +54,6 @@ func TestCorpusGeneratesAndCompiles(t *testing.T) {
 	gentest.BuildModule(t, files, "vet", "./...")
 }
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata")
-
 // TestGoldenDocuments generates each focused AsyncAPI document under
 // testdata/golden and compares with its golden package; -update rewrites
 // them. The goldens are vetted in a temporary module.
@@ -91,22 +73,7 @@ func TestGoldenDocuments(t *testing.T) {
 		for file, got := range files {
 			golden := filepath.Join("testdata", "golden", name, file+".golden")
 			built[pkg+"/"+file] = got
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				continue
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update)", err)
-			}
-			if diff := cmp.Diff(string(want), string(got)); diff != "" {
-				t.Errorf("%s (-want +got):\n%s", golden, diff)
-			}
+			goldenfile.Check(t, golden, got)
 		}
 	}
 	if !testing.Short() {

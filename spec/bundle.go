@@ -98,6 +98,8 @@ type bundler struct {
 	// checked holds the $ref nodes already checked, so each problem is
 	// reported once however often the walk meets its $ref.
 	checked map[*yaml.Node]bool
+	// cycles holds the $ref cycles reported, each once.
+	cycles map[*refCycle]bool
 	// path is the current node's path in the bundle.
 	path []string
 }
@@ -116,7 +118,7 @@ func (d *Document) bundle(ctx context.Context) (*yaml.Node, Diagnostics) {
 	if root != nil {
 		return root, slices.Clone(diags)
 	}
-	b := &bundler{ctx: ctx, doc: d, first: map[*yaml.Node]string{}, checked: map[*yaml.Node]bool{}}
+	b := &bundler{ctx: ctx, doc: d, first: map[*yaml.Node]string{}, checked: map[*yaml.Node]bool{}, cycles: map[*refCycle]bool{}}
 	root = b.node(d.Root, d.Root.Node, nil, 0, false)
 	if ctx.Err() == nil {
 		d.mu.Lock()
@@ -213,9 +215,10 @@ func (b *bundler) ref(f *File, n *yaml.Node, ref string, fbase []string, fstart 
 		return n
 	}
 	if RefOf(tn) != "" {
-		if cycle, ok := b.doc.cycleThrough(b.ctx, f, n); ok {
-			if first {
-				b.refError(f, n, errors.New(cycle), fbase, fstart)
+		if c := b.doc.cycleThrough(b.ctx, f, n); c != nil {
+			if !b.cycles[c] {
+				b.cycles[c] = true
+				b.diags = append(b.diags, c.diag)
 			}
 			return n
 		}

@@ -14,15 +14,26 @@
 //
 // Reference policy, decided here once:
 //   - Local $refs ("#/components/...") may pass through other $refs.
-//   - Relative file $refs resolve against the file they are written in and
-//     may leave the root document's folder (real layouts such as the
-//     social-media example need ../common/...); Options.FileRoot confines
-//     them to one folder for documents you do not trust.
+//   - Relative file $refs resolve against the file they are written in, and
+//     only inside Options.FileRoot: by default the root document's folder
+//     and below, so a document cannot make chanx read ../../.ssh/id_rsa,
+//     /etc/passwd or /proc/self/environ and embed it in what it generates.
+//     Layouts that share files (the social-media example's ../common) set
+//     FileRoot (--ref-root) to their common folder. Only regular files are
+//     read: no FIFOs, devices, sockets or directories, nothing under /proc,
+//     /sys or /dev, no symbolic link out of the root; each is bounded in
+//     size (Options.MaxBytes, default 32 MiB).
 //   - A document read from a URL resolves relative $refs against its URL
 //     and never reads local files.
-//   - Remote fetches have a timeout (default 5 s) and a size limit (default
-//     32 MiB) and can be forbidden (Options.NoRemote); each file is read at
-//     most once per Document, failures included.
+//   - Remote fetches have a timeout each (default 5 s) and, together, a
+//     time budget (default 20 s from the first) and a byte budget (default
+//     64 MiB) per Document; they may not reach loopback, link-local or
+//     private addresses, checked on the address each connection dials,
+//     unless Options.AllowPrivate (the host of a root document given as a
+//     URL excepted); they can be forbidden (Options.NoRemote). Each file
+//     is read at most once per Document, failures included.
+//   - YAML aliases may add at most 100,000 nodes and 1 MiB of text to a
+//     file once expanded.
 //   - $refs inside the bindings of protocols other than ws/wss, and inside
 //     payloads whose schemaFormat chanx cannot read (ReadableSchemaFormat),
 //     are never followed, so nothing is fetched for them.

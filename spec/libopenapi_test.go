@@ -29,7 +29,8 @@ func TestResolutionAgreesWithLibopenapi(t *testing.T) {
 				t.Fatal(err)
 			}
 			ctx := context.Background()
-			doc, err := Load(ctx, abs, Options{NoRemote: true})
+			// The set's folder is the root, so ../common is inside.
+			doc, err := Load(ctx, abs, Options{NoRemote: true, FileRoot: filepath.Dir(filepath.Dir(abs))})
 			if err != nil {
 				t.Fatal(err)
 			}

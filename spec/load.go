@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -20,27 +19,49 @@ import (
 )
 
 // Options control how documents and the files they refer to are read. The
-// zero value is ready to use.
+// zero value is ready to use and is the safe policy: a document may make
+// chanx read files in its own folder and fetch public http(s) URLs, within
+// bounds, and nothing else (see doc.go, "Reference policy").
 type Options struct {
 	// NoRemote forbids fetching the http(s) $refs of a document; each one
 	// then becomes a diagnostic. The document itself may still be a URL:
 	// whoever calls Load named it. Default: remote fetches allowed.
 	NoRemote bool
-	// HTTPClient fetches remote files. Default: a client with Timeout.
+	// AllowPrivate lets remote $refs reach loopback, link-local and
+	// private addresses (127.0.0.0/8, ::1, 10.0.0.0/8, 192.168.0.0/16,
+	// 169.254.0.0/16, fc00::/7, ...). The address is checked when each
+	// connection is dialled, so a name that resolves to one is refused
+	// too, redirects included. The host of a document Load was given as a
+	// URL is allowed whatever this says: the caller named it. Default:
+	// refused. Only the default client checks: an HTTPClient you pass
+	// decides for itself.
+	AllowPrivate bool
+	// HTTPClient fetches remote files. Default: a client that dials
+	// directly (HTTP_PROXY is not used) and refuses private addresses
+	// unless AllowPrivate.
 	HTTPClient *http.Client
 	// Timeout bounds each remote fetch. Default: 5s.
 	Timeout time.Duration
-	// MaxBytes bounds the size of each file read. Default: 32 MiB.
+	// RemoteBudget bounds the time all remote fetches of one Document may
+	// take together, from the first one: once it is spent, every remote
+	// $ref fails at once. Default: 20s.
+	RemoteBudget time.Duration
+	// RemoteMaxBytes bounds the bytes all remote fetches of one Document
+	// may return together. Default: 64 MiB.
+	RemoteMaxBytes int64
+	// MaxBytes bounds the size of each file read or fetched. Default:
+	// 32 MiB.
 	MaxBytes int64
-	// FileRoot, when set, confines file $refs to this folder and its
-	// subfolders; a $ref that leaves it is reported instead of read. Set it
-	// when validating documents you do not trust (an upload, a server).
-	// Default: "" — file $refs may go anywhere the process may read,
-	// because the person running chanx chose the document and may read
-	// those files anyway, and real layouts need it (the social-media
-	// example's backend/asyncapi.yaml refers to ../common/messages.yaml).
-	// Documents read from a URL never read local files whatever this says:
-	// their relative $refs resolve against the URL.
+	// FileRoot is the folder file $refs may read, with its subfolders; a
+	// $ref to a file outside it (by path or through a symbolic link) is
+	// reported instead of read. Default: the folder of the root document,
+	// so a document cannot make chanx read ../../.ssh/id_rsa or /etc/passwd
+	// and embed it in what is generated. Layouts that share files between
+	// documents (the social-media example's backend/asyncapi.yaml refers
+	// to ../common/messages.yaml) set it to their common folder. Whatever
+	// the root, $refs read regular files only (no FIFOs, devices, sockets,
+	// nothing under /proc, /sys or /dev). Documents read from a URL never
+	// read local files: their relative $refs resolve against the URL.
 	FileRoot string
 }
 
@@ -49,6 +70,20 @@ func (o Options) timeout() time.Duration {
 		return o.Timeout
 	}
 	return 5 * time.Second
+}
+
+func (o Options) remoteBudget() time.Duration {
+	if o.RemoteBudget > 0 {
+		return o.RemoteBudget
+	}
+	return 20 * time.Second
+}
+
+func (o Options) remoteMaxBytes() int64 {
+	if o.RemoteMaxBytes > 0 {
+		return o.RemoteMaxBytes
+	}
+	return 64 << 20
 }
 
 func (o Options) maxBytes() int64 {
@@ -86,38 +121,61 @@ type Document struct {
 	mu     sync.Mutex
 	files  map[string]*File // by absolute location
 	failed map[string]error // files that could not be read or parsed, so they are tried once
-	// keys indexes the keys of large mappings (see mapEntry), so that
-	// resolving thousands of $refs into a mapping of thousands of
-	// channels stays linear.
+	// keys indexes the keys of large mappings (see KeyIndex).
 	keys map[*yaml.Node]map[string]int
+	// chains memoizes where the $ref chain of each reference object ends
+	// (see chain), so that following every link of a long chain stays
+	// linear.
+	chains map[*yaml.Node]chainEnd
 	// bundled and bundleDiags memoize bundle: Validate and BundleJSON (which
 	// analyze.Build calls) both need the bundled tree of the same document.
 	bundled     *yaml.Node
 	bundleDiags Diagnostics
+	// fileRoot is the folder file $refs may read ("" when the document
+	// was read from a URL), fileRootShown the same as diagnostics name it;
+	// remote is the state of remote fetches.
+	fileRoot, fileRootShown string
+	remote                  remoteState
 }
 
 // largeMapping is the number of entries from which a mapping's keys are
 // indexed rather than scanned.
 const largeMapping = 32
 
-// mapEntry returns the key and value nodes of key in mapping n.
-func (d *Document) mapEntry(n *yaml.Node, key string) (*yaml.Node, *yaml.Node) {
-	if len(n.Content) < 2*largeMapping {
-		return mapEntry(n, key)
-	}
-	d.mu.Lock()
-	idx := d.keys[n]
-	if idx == nil {
-		idx = make(map[string]int, len(n.Content)/2)
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if _, dup := idx[n.Content[i].Value]; !dup {
-				idx[n.Content[i].Value] = i
+// KeyIndex returns the position in mapping m's Content of the key node of
+// key (its value follows it), or false when m has no such key. The keys of
+// large mappings are indexed on first use and the index kept with the
+// Document, so that resolving thousands of $refs into a mapping of
+// thousands of channels stays linear; a duplicate key finds its first
+// occurrence. m must belong to one of the Document's files.
+func (d *Document) KeyIndex(m *yaml.Node, key string) (int, bool) {
+	if len(m.Content) < 2*largeMapping {
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			if m.Content[i].Value == key {
+				return i, true
 			}
 		}
-		d.keys[n] = idx
+		return 0, false
+	}
+	d.mu.Lock()
+	idx := d.keys[m]
+	if idx == nil {
+		idx = make(map[string]int, len(m.Content)/2)
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			if _, dup := idx[m.Content[i].Value]; !dup {
+				idx[m.Content[i].Value] = i
+			}
+		}
+		d.keys[m] = idx
 	}
 	d.mu.Unlock()
 	i, ok := idx[key]
+	return i, ok
+}
+
+// mapEntry returns the key and value nodes of key in mapping n.
+func (d *Document) mapEntry(n *yaml.Node, key string) (*yaml.Node, *yaml.Node) {
+	i, ok := d.KeyIndex(n, key)
 	if !ok {
 		return nil, nil
 	}
@@ -140,8 +198,11 @@ func (d *Document) mapGet(n *yaml.Node, key string) *yaml.Node {
 // (syntax, duplicate keys, what JSON cannot hold). Files a $ref leads to are
 // read later, by Resolve, Validate and BundleJSON, as they are needed.
 func Load(ctx context.Context, location string, opts Options) (*Document, error) {
-	d := newDocument(opts)
 	abs, err := absLocation(location)
+	if err != nil {
+		return nil, err
+	}
+	d, err := newDocument(location, abs, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -156,8 +217,11 @@ func Load(ctx context.Context, location string, opts Options) (*Document, error)
 // Parse reads a document from memory; location names it in diagnostics and
 // anchors relative $refs.
 func Parse(location string, data []byte, opts Options) (*Document, error) {
-	d := newDocument(opts)
 	abs, err := absLocation(location)
+	if err != nil {
+		return nil, err
+	}
+	d, err := newDocument(location, abs, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -170,8 +234,27 @@ func Parse(location string, data []byte, opts Options) (*Document, error) {
 	return d, nil
 }
 
-func newDocument(opts Options) *Document {
-	return &Document{opts: opts, files: map[string]*File{}, failed: map[string]error{}, keys: map[*yaml.Node]map[string]int{}}
+// newDocument prepares a Document whose root file, named location, is at
+// abs.
+func newDocument(location, abs string, opts Options) (*Document, error) {
+	d := &Document{opts: opts, files: map[string]*File{}, failed: map[string]error{}, keys: map[*yaml.Node]map[string]int{}, chains: map[*yaml.Node]chainEnd{}}
+	if isURL(abs) {
+		d.remote.rootHost = hostPort(abs)
+		return d, nil
+	}
+	shown := filepath.Clean(opts.FileRoot)
+	if opts.FileRoot == "" {
+		shown = filepath.Dir(location)
+	}
+	root, err := filepath.Abs(shown)
+	if err != nil {
+		return nil, fmt.Errorf("resolve the $ref root %s: %w", shown, err)
+	}
+	if shown == "." {
+		shown = root
+	}
+	d.fileRoot, d.fileRootShown = root, shown
+	return d, nil
 }
 
 // Files returns every file read so far, the root first, the others ordered
@@ -240,68 +323,6 @@ func (d *Document) file(ctx context.Context, abs, shown string, root bool) (*Fil
 	return f, nil
 }
 
-func (d *Document) read(ctx context.Context, abs, shown string, root bool) ([]byte, error) {
-	limit := d.opts.maxBytes()
-	if !isURL(abs) {
-		if root := d.opts.FileRoot; root != "" && !within(root, abs) {
-			return nil, &readError{"read", shown, fmt.Errorf("the file is outside %s, the only folder $refs may read", root)}
-		}
-		fh, err := os.Open(abs)
-		if err != nil {
-			return nil, &readError{"read", shown, unwrapPathError(err)}
-		}
-		defer fh.Close()
-		data, err := io.ReadAll(io.LimitReader(fh, limit+1))
-		if err != nil {
-			return nil, &readError{"read", shown, err}
-		}
-		if int64(len(data)) > limit {
-			return nil, &readError{"read", shown, fmt.Errorf("file is larger than %d bytes", limit)}
-		}
-		return data, nil
-	}
-	if d.opts.NoRemote && !root {
-		return nil, &readError{"fetch", shown, errors.New("remote references are disabled (--no-remote)")}
-	}
-	ctx, cancel := context.WithTimeout(ctx, d.opts.timeout())
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, abs, nil)
-	if err != nil {
-		return nil, &readError{"fetch", shown, err}
-	}
-	req.Header.Set("Accept", "application/yaml, application/json;q=0.9, */*;q=0.5")
-	client := d.opts.HTTPClient
-	if client == nil {
-		client = &http.Client{Timeout: d.opts.timeout()}
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, &readError{"fetch", shown, err}
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, &readError{"fetch", shown, errors.New(resp.Status)}
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
-	if err != nil {
-		return nil, &readError{"fetch", shown, err}
-	}
-	if int64(len(data)) > limit {
-		return nil, &readError{"fetch", shown, fmt.Errorf("response is larger than %d bytes", limit)}
-	}
-	return data, nil
-}
-
-// within reports whether path abs lies in folder root.
-func within(root, abs string) bool {
-	root, err := filepath.Abs(root)
-	if err != nil {
-		return false
-	}
-	rel, err := filepath.Rel(root, abs)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
-}
-
 // readError is a file that could not be read or fetched.
 type readError struct {
 	verb  string // "read" or "fetch"
@@ -345,48 +366,6 @@ func RefOf(n *yaml.Node) string {
 	return r.Value
 }
 
-// Deref follows n while it is a reference object ({$ref: ...}), across
-// files, and returns the file and node it ends at. A chain that comes back
-// to itself is an error naming the cycle. Errors are *RefError values.
-func (d *Document) Deref(ctx context.Context, f *File, n *yaml.Node) (*File, *yaml.Node, error) {
-	nodes := []*yaml.Node{n}
-	labels := []string{""}
-	for {
-		ref := RefOf(n)
-		if ref == "" {
-			return f, n, nil
-		}
-		nf, nn, err := d.Resolve(ctx, f, ref)
-		if err != nil {
-			return nil, nil, &RefError{Pos: f.Pos(MapGet(n, "$ref")), Ref: ref, Msg: err.Error(), Err: err}
-		}
-		label := "#" + fragmentOf(ref)
-		if nf != d.Root {
-			label = nf.Location + label
-		}
-		for i, seen := range nodes {
-			if seen == nn {
-				cycle := append([]string{label}, labels[i+1:]...)
-				return nil, nil, &RefError{Pos: f.Pos(MapGet(n, "$ref")), Ref: ref, cycleStart: seen,
-					Msg: "$ref cycle: " + strings.Join(append(cycle, label), " -> ")}
-			}
-		}
-		nodes, labels = append(nodes, nn), append(labels, label)
-		f, n = nf, nn
-	}
-}
-
-// cycleThrough reports whether following n's $ref chain comes back to n,
-// and names the cycle.
-func (d *Document) cycleThrough(ctx context.Context, f *File, n *yaml.Node) (string, bool) {
-	_, _, err := d.Deref(ctx, f, n)
-	var re *RefError
-	if errors.As(err, &re) && re.cycleStart == n {
-		return re.Msg, true
-	}
-	return "", false
-}
-
 // RefError is a $ref that cannot be followed, at the position of its $ref
 // value.
 type RefError struct {
@@ -394,8 +373,6 @@ type RefError struct {
 	Ref string
 	Msg string
 	Err error
-	// cycleStart is the node a $ref cycle came back to.
-	cycleStart *yaml.Node
 }
 
 func (e *RefError) Error() string { return e.Pos.String() + ": " + e.Msg }

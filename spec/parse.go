@@ -14,11 +14,18 @@ import (
 	"go.yaml.in/yaml/v4"
 )
 
-// maxAliasExpansion bounds how many nodes a file may grow to once its YAML
-// aliases are expanded (every consumer of a Document walks aliases as if
-// they were copies). It stops "billion laughs" documents, which are tiny on
-// disk and exponential in memory.
-const maxAliasExpansion = 4 << 20
+// maxAliasNodes and maxAliasBytes bound what a file's YAML aliases may add
+// to it once expanded: every consumer of a Document walks aliases as if
+// they were copies. They stop "billion laughs" documents, tiny on disk and
+// exponential in memory, both the kind that repeats many small nodes
+// (counted in nodes) and the kind that repeats a long string (counted in
+// the bytes of scalar text). The limits are far above what sharing a few
+// definitions by anchor needs (AsyncAPI shares with $ref), and low enough
+// that a file just under them validates in well under a second.
+const (
+	maxAliasNodes = 100_000
+	maxAliasBytes = 1 << 20
+)
 
 // parseFile parses one file of a document. The format is told from the
 // content, not the name: a file whose first non-blank character is '{' or
@@ -300,21 +307,34 @@ func (p *jsonParser) value() (*yaml.Node, error) {
 // non-scalar and merge keys, aliases that are recursive or expand too much,
 // non-finite numbers.
 func checkTree(shown string, root *yaml.Node, ds *Diagnostics) {
-	c := &treeChecker{shown: shown, ds: ds, size: map[*yaml.Node]int{}}
+	c := &treeChecker{shown: shown, ds: ds, size: map[*yaml.Node]expansion{}}
 	c.walk(root, 0)
-	before := len(*ds)
-	if total := c.expanded(root); total > maxAliasExpansion && len(*ds) == before {
-		*ds = append(*ds, errorAt(Pos{File: shown, Line: root.Line, Col: root.Column}, "",
-			"YAML aliases expand this file to more than %d nodes", maxAliasExpansion))
-	}
 }
 
 type treeChecker struct {
 	shown string
 	ds    *Diagnostics
-	// size memoizes the expanded node count of alias targets; -1 marks a
-	// node whose count is being computed (an alias to it is recursive).
-	size map[*yaml.Node]int
+	// size memoizes the expanded size of anchored nodes; inProgress marks
+	// a node whose size is being computed (an alias to it is recursive).
+	size map[*yaml.Node]expansion
+	// added is what the aliases met so far add to the file; tooBig is set
+	// once it passes the limits, which is reported once.
+	added  expansion
+	tooBig bool
+}
+
+// expansion is the size of a value once its aliases are expanded.
+type expansion struct {
+	nodes, bytes int64
+}
+
+var inProgress = expansion{nodes: -1}
+
+func (e expansion) over() bool { return e.nodes > maxAliasNodes || e.bytes > maxAliasBytes }
+
+// plus adds the sizes, saturating above the limits so nothing overflows.
+func (e expansion) plus(o expansion) expansion {
+	return expansion{nodes: min(e.nodes+o.nodes, maxAliasNodes+1), bytes: min(e.bytes+o.bytes, maxAliasBytes+1)}
 }
 
 func (c *treeChecker) errorf(n *yaml.Node, format string, args ...any) {
@@ -322,7 +342,7 @@ func (c *treeChecker) errorf(n *yaml.Node, format string, args ...any) {
 }
 
 // walk checks every node once, not following aliases (their targets are
-// checked where they are defined).
+// checked where they are defined), and adds up what each alias adds.
 func (c *treeChecker) walk(n *yaml.Node, depth int) {
 	if depth > maxValueDepth {
 		c.errorf(n, "nested more than %d levels deep", maxValueDepth)
@@ -335,7 +355,7 @@ func (c *treeChecker) walk(n *yaml.Node, depth int) {
 			k, v := n.Content[i], n.Content[i+1]
 			switch {
 			case k.Kind != yaml.ScalarNode:
-				c.errorf(k, "a mapping key must be a plain value, not a %s", kindName(k))
+				c.errorf(k, "a mapping key must be a plain value, not %s", describeNode(k))
 			case k.Tag == "!!merge" || (k.Value == "<<" && k.Style == 0):
 				c.errorf(k, "YAML merge keys (<<) are not supported: JSON has no equivalent")
 			default:
@@ -354,6 +374,21 @@ func (c *treeChecker) walk(n *yaml.Node, depth int) {
 	case yaml.AliasNode:
 		if n.Alias == nil {
 			c.errorf(n, "unknown YAML alias %q", n.Value)
+			return
+		}
+		e, ok := c.expanded(n)
+		if !ok || c.tooBig {
+			return
+		}
+		c.added = c.added.plus(e)
+		if c.added.over() {
+			c.tooBig = true
+			what := fmt.Sprintf("more than %d nodes", maxAliasNodes)
+			if c.added.bytes > maxAliasBytes {
+				what = "more than " + formatBytes(maxAliasBytes) + " of text"
+			}
+			c.errorf(n, "YAML aliases expand this file too much: counting *%s (%s), they add %s (aliases may add at most %d nodes and %s of text; share definitions with $ref instead)",
+				n.Value, describeExpansion(e), what, maxAliasNodes, formatBytes(maxAliasBytes))
 		}
 	case yaml.ScalarNode:
 		if n.ShortTag() == "!!float" && !isJSONNumber(n.Value) {
@@ -365,59 +400,66 @@ func (c *treeChecker) walk(n *yaml.Node, depth int) {
 	}
 }
 
-// expanded returns the number of nodes n stands for once aliases are
-// expanded, saturating above maxAliasExpansion; a recursive alias counts as
-// too many and is reported.
-func (c *treeChecker) expanded(n *yaml.Node) int {
+// expanded returns the size n stands for once aliases are expanded,
+// saturating above the limits; ok is false for an alias that is recursive,
+// which it reports.
+func (c *treeChecker) expanded(n *yaml.Node) (e expansion, ok bool) {
 	if n == nil {
-		return 0
+		return expansion{}, true
 	}
 	if n.Kind == yaml.AliasNode {
 		t := n.Alias
 		if t == nil {
-			return 1
+			return expansion{nodes: 1}, true
 		}
-		switch s, ok := c.size[t]; {
-		case ok && s < 0:
+		switch s, known := c.size[t]; {
+		case known && s == inProgress:
 			c.errorf(n, "YAML alias *%s refers to a node that contains it: the value would be infinite", n.Value)
-			c.size[t] = maxAliasExpansion + 1
-			return maxAliasExpansion + 1
-		case ok:
-			return s
+			c.size[t] = expansion{nodes: maxAliasNodes + 1, bytes: maxAliasBytes + 1}
+			return expansion{}, false
+		case known:
+			return s, true
 		}
 		return c.expanded(t)
 	}
-	if s, ok := c.size[n]; ok && n.Anchor != "" {
-		if s < 0 {
-			return maxAliasExpansion + 1
-		}
-		return s
-	}
 	if n.Anchor != "" {
-		c.size[n] = -1
+		if s, known := c.size[n]; known {
+			return s, s != inProgress
+		}
+		c.size[n] = inProgress
 	}
-	total := 1
+	e, ok = expansion{nodes: 1, bytes: int64(len(n.Value))}, true
 	for _, ch := range n.Content {
-		total += c.expanded(ch)
-		if total > maxAliasExpansion {
-			total = maxAliasExpansion + 1
+		ce, cok := c.expanded(ch)
+		e, ok = e.plus(ce), ok && cok
+		if e.over() {
 			break
 		}
 	}
 	if n.Anchor != "" {
-		c.size[n] = total
+		c.size[n] = e
 	}
-	return total
+	return e, ok
 }
 
-func kindName(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "mapping"
-	case yaml.SequenceNode:
-		return "sequence"
-	case yaml.AliasNode:
-		return "alias"
+func describeExpansion(e expansion) string {
+	switch {
+	case e.nodes > maxAliasNodes:
+		return fmt.Sprintf("more than %d nodes", maxAliasNodes)
+	case e.bytes > maxAliasBytes:
+		return "more than " + formatBytes(maxAliasBytes) + " of text"
 	}
-	return "scalar"
+	return fmt.Sprintf("%d nodes, %s of text", e.nodes, formatBytes(e.bytes))
+}
+
+// formatBytes writes a size the way people read it: 512 bytes, 4 KiB,
+// 1.5 MiB.
+func formatBytes(n int64) string {
+	switch {
+	case n < 1<<10:
+		return fmt.Sprintf("%d bytes", n)
+	case n < 1<<20:
+		return strings.TrimSuffix(fmt.Sprintf("%.1f", float64(n)/(1<<10)), ".0") + " KiB"
+	}
+	return strings.TrimSuffix(fmt.Sprintf("%.1f", float64(n)/(1<<20)), ".0") + " MiB"
 }

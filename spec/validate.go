@@ -706,13 +706,3 @@ func (d *Document) locateTokens(ctx context.Context, tokens []string) located {
 	}
 	return l
 }
-
-// mapEntry returns the key and value nodes of key in mapping n.
-func mapEntry(n *yaml.Node, key string) (*yaml.Node, *yaml.Node) {
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i], n.Content[i+1]
-		}
-	}
-	return nil, nil
-}

@@ -6,3 +6,18 @@ import "embed"
 //
 //go:embed go/*.tmpl
 var Go embed.FS
+
+// TypeScriptBase holds the TypeScript client runtime, under typescript/base/:
+// plain .ts files the TypeScript target copies as they are into base/ of
+// its output (the generated client imports ./base/index.js), so the
+// runtime is written and tested once, here.
+//
+//go:embed typescript/base/*.ts
+var TypeScriptBase embed.FS
+
+// PythonBase is the Python client runtime, under python/base/: the files
+// the Python target writes, as they are, into the generated package's
+// base/ folder.
+//
+//go:embed python/base/*.py
+var PythonBase embed.FS

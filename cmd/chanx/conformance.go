@@ -31,7 +31,7 @@ func conformanceCommand() *cli.Command {
 			"Failures are shrunk to a minimal frame; --seed reproduces a run exactly.\n" +
 			"Exit status: 0 all checks pass, 1 a check failed, 2 unusable arguments.",
 		ArgsUsage: " ",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "schema", Aliases: []string{"s"}, Usage: "the AsyncAPI document: a file path or an http(s) URL"},
 			&cli.StringFlag{Name: "url", Usage: "the server's base WebSocket URL, ws://host:port; each channel's address is appended"},
 			&cli.StringSliceFlag{Name: "param", Usage: "a channel address parameter, `name=value` (repeatable); default: its enum, examples or default"},
@@ -46,7 +46,7 @@ func conformanceCommand() *cli.Command {
 			&cli.BoolFlag{Name: "json", Usage: "write the report as JSON on stdout instead of text"},
 			&cli.StringFlag{Name: "replay", Usage: "re-run the failures recorded in `FILE` (a --json/--save report) instead of a full run"},
 			&cli.BoolFlag{Name: "list", Usage: "list the checks with their ids and exit"},
-		},
+		}, loadFlags()...),
 		Action: runConformance,
 	}
 }
@@ -77,7 +77,7 @@ func runConformance(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	api, err := loadForConformance(c.Context, loc)
+	api, err := loadForConformance(c.Context, loc, loadOptions(c))
 	if err != nil {
 		return cli.Exit(err.Error(), 2)
 	}
@@ -179,8 +179,8 @@ func conformanceOptions(c *cli.Context) ([]conformance.Option, error) {
 	return opts, nil
 }
 
-func loadForConformance(ctx context.Context, loc string) (*ir.API, error) {
-	doc, err := spec.Load(ctx, loc, spec.Options{})
+func loadForConformance(ctx context.Context, loc string, opts spec.Options) (*ir.API, error) {
+	doc, err := loadDocument(ctx, loc, opts)
 	if err != nil {
 		return nil, fmt.Errorf("chanx conformance: %w", err)
 	}

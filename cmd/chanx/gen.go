@@ -3,19 +3,22 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 	"unicode"
 
+	"github.com/aymanbagabas/go-udiff"
 	"github.com/urfave/cli/v2"
 
 	"github.com/chanxgo/chanx/codegen"
-	"github.com/chanxgo/chanx/spec"
 	"github.com/chanxgo/chanx/spec/analyze"
 )
 
@@ -38,7 +41,7 @@ output is stale, 2 unusable arguments.`
 // genCommand is 'chanx gen types|server|client'.
 func genCommand() *cli.Command {
 	flags := func() []cli.Flag {
-		return []cli.Flag{
+		return append([]cli.Flag{
 			&cli.StringFlag{Name: "schema", Aliases: []string{"s"}, Usage: "the AsyncAPI document: a file path or an http(s) URL (required)"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "the directory to write the package to (required)"},
 			&cli.StringFlag{Name: "package", Usage: "the Go package name (default: the output directory's name, made an identifier)"},
@@ -47,12 +50,11 @@ func genCommand() *cli.Command {
 			&cli.BoolFlag{Name: "no-readme", Usage: "do not write README.md (client packages)"},
 			&cli.BoolFlag{Name: "clear-output", Usage: "first delete the files in --output that chanx generated"},
 			&cli.BoolFlag{Name: "check", Usage: "write nothing; exit 1 with a diff when --output is not what generation gives"},
-			&cli.BoolFlag{Name: "no-remote", Usage: "never fetch http(s) $refs"},
 			&cli.BoolFlag{Name: "typed-formats", Usage: "hold date-time strings as time.Time (default: formats stay strings)"},
-		}
+		}, loadFlags()...)
 	}
 	sub := []*cli.Command{
-		{Name: "types", Usage: "generate the Go types and validators of a document's messages", UsageText: "chanx gen types -s PATH|URL -o DIR [--package NAME] [--check]", Description: genTypesDescription, Flags: flags(), Action: runGenTypes},
+		{Name: "types", Usage: "generate the Go types and validators of a document's messages", UsageText: "chanx gen types -s PATH|URL -o DIR [--package NAME] [--check]", Description: genTypesDescription, Flags: flags(), Action: func(c *cli.Context) error { return runGen(c, "types", genTypesTargets) }},
 		genServerCommand(flags()),
 		genClientCommand(flags()),
 	}
@@ -72,54 +74,86 @@ func genCommand() *cli.Command {
 	}
 }
 
-func runGenTypes(c *cli.Context) error {
+// genTypesTargets are the languages of 'chanx gen types'.
+var genTypesTargets = codegen.NewTargets("types package").Add("go", codegen.GoTypes)
+
+// runGen is 'chanx gen types|server|client': the document is loaded and
+// analyzed, the target chosen by --lang (go where the command has no such
+// flag) generates everything in memory, and only then is the output
+// formatted and written, or compared with the directory for --check; bad
+// input leaves the directory untouched.
+func runGen(c *cli.Context, kind string, targets *codegen.Targets) error {
+	name := "chanx gen " + kind
 	loc, out := c.String("schema"), c.String("output")
 	switch {
 	case c.Args().Present():
-		return cli.Exit(fmt.Sprintf("chanx gen types: unexpected argument %q (the document is given with --schema)", c.Args().First()), 2)
+		return cli.Exit(fmt.Sprintf("%s: unexpected argument %q (the document is given with --schema)", name, c.Args().First()), 2)
 	case loc == "":
-		return cli.Exit("chanx gen types: --schema is required (see 'chanx gen types --help')", 2)
+		return cli.Exit(fmt.Sprintf("%s: --schema is required (see '%s --help')", name, name), 2)
 	case out == "":
-		return cli.Exit("chanx gen types: --output is required (see 'chanx gen types --help')", 2)
+		return cli.Exit(fmt.Sprintf("%s: --output is required (see '%s --help')", name, name), 2)
+	}
+	lang := "go"
+	if c.IsSet("lang") {
+		lang = c.String("lang")
+	}
+	target, err := targets.Lookup(lang)
+	switch {
+	case errors.Is(err, codegen.ErrUnknownLanguage):
+		return cli.Exit(fmt.Sprintf("%s: unknown language %q for --lang; want one of %s (see '%s --help')", name, lang, strings.Join(targets.Languages(), ", "), name), 2)
+	case errors.Is(err, codegen.ErrNotAvailable):
+		return cli.Exit(fmt.Sprintf("%s: %v (see '%s --help')", name, err, name), 2)
+	case err != nil:
+		return cli.Exit(fmt.Sprintf("%s: %v", name, err), 2)
 	}
 	pkg := c.String("package")
 	if pkg == "" {
 		pkg = packageName(out)
 	}
-	doc, err := spec.Load(c.Context, loc, spec.Options{NoRemote: c.Bool("no-remote")})
+	doc, err := loadDocument(c.Context, loc, loadOptions(c))
 	if err != nil {
-		return cli.Exit(fmt.Sprintf("chanx gen types: %v", err), 1)
+		return cli.Exit(fmt.Sprintf("%s: %v", name, err), 1)
 	}
 	api, diags := analyze.Build(c.Context, doc)
 	for _, d := range diags {
 		fmt.Fprintln(c.App.ErrWriter, d.String())
 	}
 	if diags.HasErrors() {
-		return cli.Exit("chanx gen types: the document has problems; nothing generated", 1)
+		return cli.Exit(name+": the document has problems; nothing generated", 1)
 	}
-	files, err := codegen.Generate(c.Context, api, codegen.Options{Package: pkg, Source: filepath.ToSlash(loc), NoFormat: c.Bool("no-format") || c.String("formatter") != "", TypedFormats: c.Bool("typed-formats")})
+	formatter := c.String("formatter")
+	files, err := target.Generate(c.Context, api, codegen.Options{
+		Package:      pkg,
+		Source:       filepath.ToSlash(loc),
+		NoFormat:     c.Bool("no-format") || formatter != "",
+		TypedFormats: c.Bool("typed-formats"),
+		NoReadme:     c.Bool("no-readme"),
+	})
 	if err != nil {
-		return cli.Exit(fmt.Sprintf("chanx gen types: %v", err), 1)
+		return cli.Exit(fmt.Sprintf("%s: %v", name, err), 1)
 	}
-	if f := c.String("formatter"); f != "" && !c.Bool("no-format") {
-		for name, src := range files {
-			formatted, err := runFormatter(c.Context, f, src)
-			if err != nil {
-				return cli.Exit(fmt.Sprintf("chanx gen types: --formatter %s on %s: %v", f, name, err), 1)
+	if formatter != "" && !c.Bool("no-format") {
+		for _, file := range sortedNames(files) {
+			if filepath.Ext(file) != ".go" {
+				continue
 			}
-			files[name] = formatted
+			formatted, err := runFormatter(c.Context, formatter, files[file])
+			if err != nil {
+				return cli.Exit(fmt.Sprintf("%s: --formatter %s on %s: %v", name, formatter, file, err), 1)
+			}
+			files[file] = formatted
 		}
 	}
 	if c.Bool("check") {
 		stale, report := checkOutput(out, files)
 		if stale {
 			fmt.Fprint(c.App.Writer, report)
-			return cli.Exit(fmt.Sprintf("chanx gen types: %s is stale; regenerate it", out), 1)
+			return cli.Exit(fmt.Sprintf("%s: %s is stale; regenerate it", name, out), 1)
 		}
 		return nil
 	}
 	if err := writeOutput(out, files, c.Bool("clear-output")); err != nil {
-		return cli.Exit(fmt.Sprintf("chanx gen types: %v", err), 1)
+		return cli.Exit(fmt.Sprintf("%s: %v", name, err), 1)
 	}
 	return nil
 }
@@ -158,24 +192,49 @@ func runFormatter(ctx context.Context, command string, src []byte) ([]byte, erro
 	return stdout.Bytes(), nil
 }
 
-// generatedFiles lists the files in dir that chanx generated, by their
-// first line.
-func generatedFiles(dir string) []string {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil
+// generatedFiles lists, as slash paths relative to dir, the files chanx
+// generated in dir and in the folders below it that files (what
+// generation gives now) writes into, known by genHeader's marker on their
+// first line in any comment syntax (// in Go and TypeScript, # in
+// Python). Other folders are left alone: an output directory may hold
+// other packages.
+func generatedFiles(dir string, files map[string][]byte) []string {
+	folders := map[string]bool{".": true}
+	for name := range files {
+		folders[path.Dir(name)] = true
 	}
 	var out []string
-	for _, e := range entries {
-		if e.IsDir() || !strings.HasSuffix(e.Name(), ".go") {
+	for folder := range folders {
+		entries, err := os.ReadDir(filepath.Join(dir, filepath.FromSlash(folder)))
+		if err != nil {
 			continue
 		}
-		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		if err == nil && bytes.HasPrefix(data, []byte(genHeader)) {
-			out = append(out, e.Name())
+		for _, e := range entries {
+			name := path.Join(folder, e.Name())
+			if e.Type().IsRegular() && markedGenerated(filepath.Join(dir, filepath.FromSlash(name))) {
+				out = append(out, name)
+			}
 		}
 	}
+	sort.Strings(out)
 	return out
+}
+
+// genMarker is the part of genHeader every generated file's first line
+// holds, whatever its language's comment syntax.
+var genMarker = []byte(strings.TrimPrefix(genHeader, "// "))
+
+// markedGenerated reports whether the file's first line carries genMarker.
+func markedGenerated(file string) bool {
+	f, err := os.Open(file)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 256)
+	n, _ := io.ReadFull(f, head)
+	line, _, _ := bytes.Cut(head[:n], []byte("\n"))
+	return bytes.Contains(line, genMarker)
 }
 
 func writeOutput(dir string, files map[string][]byte, clear bool) error {
@@ -183,15 +242,19 @@ func writeOutput(dir string, files map[string][]byte, clear bool) error {
 		return fmt.Errorf("create %s: %w", dir, err)
 	}
 	if clear {
-		for _, name := range generatedFiles(dir) {
-			if err := os.Remove(filepath.Join(dir, name)); err != nil {
+		for _, name := range generatedFiles(dir, files) {
+			if err := os.Remove(filepath.Join(dir, filepath.FromSlash(name))); err != nil {
 				return fmt.Errorf("clear %s: %w", dir, err)
 			}
 		}
 	}
 	for _, name := range sortedNames(files) {
-		if err := os.WriteFile(filepath.Join(dir, name), files[name], 0o644); err != nil {
-			return fmt.Errorf("write %s: %w", filepath.Join(dir, name), err)
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return fmt.Errorf("create %s: %w", filepath.Dir(p), err)
+		}
+		if err := os.WriteFile(p, files[name], 0o644); err != nil {
+			return fmt.Errorf("write %s: %w", p, err)
 		}
 	}
 	return nil
@@ -203,22 +266,22 @@ func writeOutput(dir string, files map[string][]byte, clear bool) error {
 func checkOutput(dir string, files map[string][]byte) (stale bool, report string) {
 	var b strings.Builder
 	for _, name := range sortedNames(files) {
-		path := filepath.Join(dir, name)
-		have, err := os.ReadFile(path)
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		have, err := os.ReadFile(p)
 		if err != nil {
 			stale = true
-			fmt.Fprintf(&b, "%s: missing\n", path)
+			fmt.Fprintf(&b, "%s: missing\n", p)
 			continue
 		}
 		if !bytes.Equal(have, files[name]) {
 			stale = true
-			b.WriteString(lineDiff(path+" (on disk)", path+" (generated)", string(have), string(files[name])))
+			b.WriteString(udiff.Unified(p+" (on disk)", p+" (generated)", string(have), string(files[name])))
 		}
 	}
-	for _, name := range generatedFiles(dir) {
+	for _, name := range generatedFiles(dir, files) {
 		if _, ok := files[name]; !ok {
 			stale = true
-			fmt.Fprintf(&b, "%s: generated by chanx but no longer generated\n", filepath.Join(dir, name))
+			fmt.Fprintf(&b, "%s: generated by chanx but no longer generated\n", filepath.Join(dir, filepath.FromSlash(name)))
 		}
 	}
 	return stale, b.String()
@@ -231,36 +294,4 @@ func sortedNames(files map[string][]byte) []string {
 	}
 	sort.Strings(names)
 	return names
-}
-
-// lineDiff is a small unified-style diff: the changed region between the
-// common prefix and suffix of the two texts' lines, with 3 lines of
-// context. Enough to see what went stale.
-func lineDiff(nameA, nameB, a, b string) string {
-	la, lb := strings.Split(a, "\n"), strings.Split(b, "\n")
-	pre := 0
-	for pre < len(la) && pre < len(lb) && la[pre] == lb[pre] {
-		pre++
-	}
-	suf := 0
-	for suf < len(la)-pre && suf < len(lb)-pre && la[len(la)-1-suf] == lb[len(lb)-1-suf] {
-		suf++
-	}
-	var out strings.Builder
-	fmt.Fprintf(&out, "--- %s\n+++ %s\n", nameA, nameB)
-	start := max(pre-3, 0)
-	fmt.Fprintf(&out, "@@ -%d +%d @@\n", start+1, start+1)
-	for i := start; i < pre; i++ {
-		fmt.Fprintf(&out, " %s\n", la[i])
-	}
-	for i := pre; i < len(la)-suf; i++ {
-		fmt.Fprintf(&out, "-%s\n", la[i])
-	}
-	for i := pre; i < len(lb)-suf; i++ {
-		fmt.Fprintf(&out, "+%s\n", lb[i])
-	}
-	for i := len(la) - suf; i < len(la) && i < len(la)-suf+3; i++ {
-		fmt.Fprintf(&out, " %s\n", la[i])
-	}
-	return out.String()
 }

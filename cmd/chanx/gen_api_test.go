@@ -83,6 +83,11 @@ func TestGenAPIUsage(t *testing.T) {
 		{[]string{"gen", "client", "-s", chatDoc, "-o", x, "extra"}, 2, "chanx gen client: unexpected argument \"extra\" (the document is given with --schema)\n"},
 		{[]string{"gen", "server", "-s", chatDoc, "-o", x, "--package", "my-api"}, 1, "chanx gen server: goapi: package name \"my-api\" is not a Go identifier\n"},
 		{[]string{"gen", "server", "-s", "missing.yaml", "-o", x}, 1, "chanx gen server: read missing.yaml: no such file or directory\n"},
+		{[]string{"gen", "client", "-s", chatDoc, "-o", x, "--lang", "rust"}, 2, "chanx gen client: unknown language \"rust\" for --lang; want one of go, typescript, python (see 'chanx gen client --help')\n"},
+		{[]string{"gen", "client", "-s", chatDoc, "-o", x, "--lang", "typescript"}, 2, "chanx gen client: a client in typescript is not available yet; available: go (see 'chanx gen client --help')\n"},
+		{[]string{"gen", "client", "-s", chatDoc, "-o", x, "--lang", "python"}, 2, "chanx gen client: a client in python is not available yet; available: go (see 'chanx gen client --help')\n"},
+		// A flag mistake points at the subcommand's own help.
+		{[]string{"gen", "client", "--bogus"}, 2, "chanx: flag provided but not defined: -bogus (see 'chanx gen client --help')\n"},
 	} {
 		code, _, stderr := chanx(tc.args...)
 		if code != tc.code || stderr != tc.want {
@@ -108,6 +113,30 @@ func TestGenAPIFormatter(t *testing.T) {
 		}
 		if got := strings.HasPrefix(string(src), "//formatted\n"); got != want {
 			t.Errorf("%s formatted: %v, want %v", name, got, want)
+		}
+	}
+}
+
+// TestGenClientLangGo: --lang go is the default, spelled out.
+func TestGenClientLangGo(t *testing.T) {
+	dir := t.TempDir()
+	byDefault, explicit := filepath.Join(dir, "a", "chatclient"), filepath.Join(dir, "b", "chatclient")
+	for _, args := range [][]string{{"-o", byDefault}, {"-o", explicit, "--lang", "go"}} {
+		if code, _, stderr := chanx(append([]string{"gen", "client", "-s", chatDoc}, args...)...); code != 0 {
+			t.Fatalf("gen client %v: exit %d: %s", args, code, stderr)
+		}
+	}
+	for _, name := range []string{"client.go", "types.go", "README.md"} {
+		a, err := os.ReadFile(filepath.Join(byDefault, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(filepath.Join(explicit, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(a) != string(b) {
+			t.Errorf("%s differs between the default and --lang go", name)
 		}
 	}
 }

@@ -34,7 +34,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // usageError makes urfave/cli report flag mistakes with exit code 2.
 func usageError(c *cli.Context, err error, _ bool) error {
-	return cli.Exit(fmt.Sprintf("chanx: %v (see 'chanx %s --help')", err, c.Command.Name), 2)
+	return cli.Exit(fmt.Sprintf("chanx: %v (see '%s --help')", err, c.Command.HelpName), 2)
 }
 
 func newApp(stdout, stderr io.Writer) *cli.App {

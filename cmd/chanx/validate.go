@@ -37,6 +37,12 @@ JSON output (--format json): one object on stdout, whatever the outcome:
     "summary": {"channels", "operations", "messages", "discriminators": [...]}}
 ("summary" only when the document is valid).
 
+What a document may make chanx read is bounded (the same on every command
+that loads one): local $refs read regular files in the document's folder
+and below (--ref-root DIR widens it); remote $refs reach public addresses
+only (--allow-private-refs), within --remote-budget and --remote-max-bytes
+for the whole run, or none at all with --no-remote.
+
 Problems inside bindings of protocols other than ws/wss, and payloads in a
 schemaFormat chanx does not read (Avro, RAML, Protobuf), are warnings;
 their $refs are not fetched.
@@ -48,13 +54,12 @@ func validateCommand() *cli.Command {
 	return &cli.Command{
 		Name:        "validate",
 		Usage:       "check an AsyncAPI document and report every problem at file:line:col",
-		UsageText:   "chanx validate --schema PATH|URL [--format text|json] [--no-remote]",
+		UsageText:   "chanx validate --schema PATH|URL [--format text|json] [--no-remote] [--ref-root DIR] [--allow-private-refs]",
 		Description: validateDescription,
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "schema", Aliases: []string{"s"}, Usage: "the AsyncAPI document to check: a file path or an http(s) URL (required)"},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "output: \"text\" (problems on stderr, a summary line on stdout) or \"json\" (one object on stdout)"},
-			&cli.BoolFlag{Name: "no-remote", Usage: "never fetch http(s) $refs; each one becomes an error (the document itself may still be a URL)"},
-		},
+		}, loadFlags()...),
 		Action: runValidate,
 	}
 }
@@ -75,7 +80,7 @@ func runValidate(c *cli.Context) error {
 	if format != "text" && format != "json" {
 		return cli.Exit(fmt.Sprintf("chanx validate: --format must be text or json, not %q", format), 2)
 	}
-	r := validate(c.Context, loc, spec.Options{NoRemote: c.Bool("no-remote")})
+	r := validate(c.Context, loc, loadOptions(c))
 	if format == "json" {
 		if err := writeJSONReport(c.App.Writer, r); err != nil {
 			return cli.Exit(fmt.Sprintf("chanx validate: %v", err), 1)

@@ -3,9 +3,7 @@ package goapi
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,25 +12,11 @@ import (
 	"go.yaml.in/yaml/v4"
 
 	"github.com/chanxgo/chanx/codegen/internal/gentest"
+	goldenfile "github.com/chanxgo/chanx/internal/golden"
 	"github.com/chanxgo/chanx/ir"
-	"github.com/chanxgo/chanx/spec"
-	"github.com/chanxgo/chanx/spec/analyze"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata")
-
-func load(t testing.TB, path string) *ir.API {
-	t.Helper()
-	doc, err := spec.Load(context.Background(), path, spec.Options{NoRemote: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	api, diags := analyze.Build(context.Background(), doc)
-	if diags.HasErrors() {
-		t.Fatalf("%s: %v", path, diags)
-	}
-	return api
-}
+func load(t testing.TB, path string) *ir.API { return gentest.Load(t, path) }
 
 // generateBoth generates the server and client packages of the document
 // at path into files, under dir/server and dir/client.
@@ -109,22 +93,7 @@ func TestGolden(t *testing.T) {
 				continue // codegen/golang's goldens cover the types
 			}
 			golden := filepath.Join("testdata", file+".golden")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				continue
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update)", err)
-			}
-			if diff := cmp.Diff(string(want), string(got)); diff != "" {
-				t.Errorf("%s (-want +got):\n%s", golden, diff)
-			}
+			goldenfile.Check(t, golden, got)
 		}
 	}
 }

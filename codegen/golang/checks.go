@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/chanxgo/chanx/codegen/shape"
 	"github.com/chanxgo/chanx/ir"
 	"github.com/chanxgo/chanx/runtime/wire"
 )
@@ -194,12 +195,13 @@ func (b *builder) typedBody(s *ir.Schema, r *rep) []*stmt {
 // typedValues checks enum and const on a typed value: a switch over the
 // values of its type, or JSON equality for composite values.
 func (b *builder) typedValues(s *ir.Schema, r *rep, x string) []*stmt {
+	cs := shape.ConstraintsOf(s)
 	var out []*stmt
 	lists := []struct {
 		vals []any
 		typ  string
 		has  bool
-	}{{s.Enum, wire.ProblemEnum, s.Enum != nil}, {[]any{s.Const}, wire.ProblemLiteral, s.HasConst}}
+	}{{cs.Enum, wire.ProblemEnum, cs.Enum != nil}, {[]any{cs.Const}, wire.ProblemLiteral, cs.HasConst}}
 	for _, l := range lists {
 		if !l.has {
 			continue
@@ -283,40 +285,41 @@ func goLiterals(vals []any, k repKind) []string {
 }
 
 func (b *builder) stringChecks(s *ir.Schema, x string) []*stmt {
+	cs := shape.ConstraintsOf(s)
 	var out []*stmt
 	// One count of runes serves both bounds; a string no longer in bytes
 	// than the maximum needs none for it.
 	var lengths []*branch
-	short := s.MinLength != nil && *s.MinLength > 0
+	short := cs.MinLength != nil && *cs.MinLength > 0
 	if short {
-		lengths = append(lengths, &branch{Cond: fmt.Sprintf("n := validate.RuneCount(%s); n < %d", x, *s.MinLength),
-			Body: []*stmt{add(wire.ProblemStringTooShort, wire.MsgStringTooShort(*s.MinLength))}})
+		lengths = append(lengths, &branch{Cond: fmt.Sprintf("n := validate.RuneCount(%s); n < %d", x, *cs.MinLength),
+			Body: []*stmt{add(wire.ProblemStringTooShort, wire.MsgStringTooShort(*cs.MinLength))}})
 	}
-	if s.MaxLength != nil {
-		cond := fmt.Sprintf("len(%s) > %d && validate.RuneCount(%s) > %d", x, *s.MaxLength, x, *s.MaxLength)
+	if cs.MaxLength != nil {
+		cond := fmt.Sprintf("len(%s) > %d && validate.RuneCount(%s) > %d", x, *cs.MaxLength, x, *cs.MaxLength)
 		if short {
-			cond = fmt.Sprintf("n > %d", *s.MaxLength)
+			cond = fmt.Sprintf("n > %d", *cs.MaxLength)
 		}
 		lengths = append(lengths, &branch{Cond: cond,
-			Body: []*stmt{add(wire.ProblemStringTooLong, wire.MsgStringTooLong(*s.MaxLength))}})
+			Body: []*stmt{add(wire.ProblemStringTooLong, wire.MsgStringTooLong(*cs.MaxLength))}})
 	}
 	if len(lengths) > 0 {
 		out = append(out, &stmt{Kind: "chain", Branches: lengths})
 	}
-	if s.Pattern != "" {
-		if _, err := regexp.Compile(s.Pattern); err != nil {
-			b.errorf(s, "pattern %q is not a regular expression Go can run: %v", s.Pattern, err)
+	if cs.Pattern != "" {
+		if _, err := regexp.Compile(cs.Pattern); err != nil {
+			b.errorf(s, "pattern %q is not a regular expression Go can run: %v", cs.Pattern, err)
 		} else {
-			v := b.addVar("Pattern", "validate.Pattern("+strconv.Quote(s.Pattern)+")")
-			out = append(out, fail("!"+v+".MatchString("+x+")", wire.ProblemPatternMismatch, wire.MsgPatternMismatch(s.Pattern)))
+			v := b.addVar("Pattern", "validate.Pattern("+strconv.Quote(cs.Pattern)+")")
+			out = append(out, fail("!"+v+".MatchString("+x+")", wire.ProblemPatternMismatch, wire.MsgPatternMismatch(cs.Pattern)))
 		}
 	}
-	if s.Format != "" {
+	if cs.Format != "" {
 		// Formats are checked by the oracle's own functions: one rule
 		// set, the one the differential tests hold generated code to.
 		// Only a package with a format imports the oracle.
 		b.imports["github.com/chanxgo/chanx/runtime/validate/oracle"] = true
-		v := b.addVar("Format", "oracle.Format("+strconv.Quote(s.Format)+")")
+		v := b.addVar("Format", "oracle.Format("+strconv.Quote(cs.Format)+")")
 		out = append(out, &stmt{Kind: "format", Var: v, X: x})
 	}
 	return out
@@ -353,6 +356,7 @@ func isRange(err error) bool {
 }
 
 func (b *builder) numberChecks(s *ir.Schema, isInt bool) []*stmt {
+	cs := shape.ConstraintsOf(s)
 	var out []*stmt
 	cmp := func(n *ir.Number, op, typ string) {
 		if n == nil {
@@ -361,34 +365,35 @@ func (b *builder) numberChecks(s *ir.Schema, isInt bool) []*stmt {
 		lit, x := b.numLit(*n, isInt)
 		out = append(out, fail(x+" "+op+" "+lit, typ, wire.MsgBound(typ, string(*n))))
 	}
-	cmp(s.Minimum, "<", wire.ProblemGreaterThanEqual)
-	cmp(s.ExclusiveMinimum, "<=", wire.ProblemGreaterThan)
-	cmp(s.Maximum, ">", wire.ProblemLessThanEqual)
-	cmp(s.ExclusiveMaximum, ">=", wire.ProblemLessThan)
-	if s.MultipleOf != nil {
-		if r, ok := new(big.Rat).SetString(string(*s.MultipleOf)); !ok || r.Sign() <= 0 {
-			b.errorf(s, "multipleOf %s must be a number greater than 0", *s.MultipleOf)
+	cmp(cs.Minimum, "<", wire.ProblemGreaterThanEqual)
+	cmp(cs.ExclusiveMinimum, "<=", wire.ProblemGreaterThan)
+	cmp(cs.Maximum, ">", wire.ProblemLessThanEqual)
+	cmp(cs.ExclusiveMaximum, ">=", wire.ProblemLessThan)
+	if cs.MultipleOf != nil {
+		if r, ok := new(big.Rat).SetString(string(*cs.MultipleOf)); !ok || r.Sign() <= 0 {
+			b.errorf(s, "multipleOf %s must be a number greater than 0", *cs.MultipleOf)
 		} else {
-			v := b.addVar("Decimal", "validate.ParseDecimal("+strconv.Quote(string(*s.MultipleOf))+")")
+			v := b.addVar("Decimal", "validate.ParseDecimal("+strconv.Quote(string(*cs.MultipleOf))+")")
 			fn := "validate.MultipleOf(x, " + v + ")"
 			if isInt {
 				fn = "validate.MultipleOfInt(x, " + v + ")"
 			}
-			out = append(out, fail("!"+fn, wire.ProblemMultipleOf, wire.MsgMultipleOf(string(*s.MultipleOf))))
+			out = append(out, fail("!"+fn, wire.ProblemMultipleOf, wire.MsgMultipleOf(string(*cs.MultipleOf))))
 		}
 	}
 	return out
 }
 
 func (b *builder) arrayChecks(s *ir.Schema, elem *rep) []*stmt {
+	cs := shape.ConstraintsOf(s)
 	var out []*stmt
-	if s.MinItems != nil && *s.MinItems > 0 {
-		out = append(out, report(fmt.Sprintf("len(x) < %d", *s.MinItems), "TooShort", fmt.Sprintf(`"List", %d, len(x)`, *s.MinItems)))
+	if cs.MinItems != nil && *cs.MinItems > 0 {
+		out = append(out, report(fmt.Sprintf("len(x) < %d", *cs.MinItems), "TooShort", fmt.Sprintf(`"List", %d, len(x)`, *cs.MinItems)))
 	}
-	if s.MaxItems != nil {
-		out = append(out, report(fmt.Sprintf("len(x) > %d", *s.MaxItems), "TooLong", fmt.Sprintf(`"List", %d, len(x)`, *s.MaxItems)))
+	if cs.MaxItems != nil {
+		out = append(out, report(fmt.Sprintf("len(x) > %d", *cs.MaxItems), "TooLong", fmt.Sprintf(`"List", %d, len(x)`, *cs.MaxItems)))
 	}
-	if s.UniqueItems {
+	if cs.UniqueItems {
 		fn := "validate.UniqueJSON(x)"
 		switch {
 		case elem.kind == repAny:
@@ -426,6 +431,7 @@ func (b *builder) arrayChecks(s *ir.Schema, elem *rep) []*stmt {
 
 // objectChecks checks a map (x map[string]E) for the object keywords.
 func (b *builder) objectChecks(s *ir.Schema, r *rep) []*stmt {
+	cs := shape.ConstraintsOf(s)
 	elem := r.elem
 	var out []*stmt
 	for _, name := range s.Required {
@@ -496,11 +502,11 @@ func (b *builder) objectChecks(s *ir.Schema, r *rep) []*stmt {
 			out = append(out, &stmt{Kind: "chain", Branches: []*branch{{Cond: "_, ok := x[" + strconv.Quote(d.Name) + "]; ok", Body: body}}})
 		}
 	}
-	if s.MinProperties != nil && *s.MinProperties > 0 {
-		out = append(out, report(fmt.Sprintf("len(x) < %d", *s.MinProperties), "TooShort", fmt.Sprintf(`"Dictionary", %d, len(x)`, *s.MinProperties)))
+	if cs.MinProperties != nil && *cs.MinProperties > 0 {
+		out = append(out, report(fmt.Sprintf("len(x) < %d", *cs.MinProperties), "TooShort", fmt.Sprintf(`"Dictionary", %d, len(x)`, *cs.MinProperties)))
 	}
-	if s.MaxProperties != nil {
-		out = append(out, report(fmt.Sprintf("len(x) > %d", *s.MaxProperties), "TooLong", fmt.Sprintf(`"Dictionary", %d, len(x)`, *s.MaxProperties)))
+	if cs.MaxProperties != nil {
+		out = append(out, report(fmt.Sprintf("len(x) > %d", *cs.MaxProperties), "TooLong", fmt.Sprintf(`"Dictionary", %d, len(x)`, *cs.MaxProperties)))
 	}
 	return out
 }
@@ -545,6 +551,7 @@ func (b *builder) inPlace(s *ir.Schema, r *rep) []*stmt {
 
 // dynBody checks a decoded JSON value of any type.
 func (b *builder) dynBody(s *ir.Schema) []*stmt {
+	cs := shape.ConstraintsOf(s)
 	var out []*stmt
 	if len(s.Type) > 0 {
 		masks := make([]string, len(s.Type))
@@ -561,13 +568,13 @@ func (b *builder) dynBody(s *ir.Schema) []*stmt {
 		st.Ret = true
 		out = append(out, st)
 	}
-	if s.Enum != nil {
-		v := b.addVar("Values", "validate.MustJSON("+strconv.Quote(jsonText(s.Enum))+").([]any)")
-		out = append(out, fail("!validate.OneOf(x, "+v+")", wire.ProblemEnum, valuesMessage(s.Enum)))
+	if cs.Enum != nil {
+		v := b.addVar("Values", "validate.MustJSON("+strconv.Quote(jsonText(cs.Enum))+").([]any)")
+		out = append(out, fail("!validate.OneOf(x, "+v+")", wire.ProblemEnum, valuesMessage(cs.Enum)))
 	}
-	if s.HasConst {
-		v := b.addVar("Value", "validate.MustJSON("+strconv.Quote(jsonText(s.Const))+")")
-		out = append(out, fail("!validate.Equal(x, "+v+")", wire.ProblemLiteral, valuesMessage([]any{s.Const})))
+	if cs.HasConst {
+		v := b.addVar("Value", "validate.MustJSON("+strconv.Quote(jsonText(cs.Const))+")")
+		out = append(out, fail("!validate.Equal(x, "+v+")", wire.ProblemLiteral, valuesMessage([]any{cs.Const})))
 	}
 	var cases []*typeCase
 	if body := b.stringChecks(s, "x"); len(body) > 0 {

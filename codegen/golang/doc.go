@@ -1,8 +1,13 @@
-// Package golang is chanx's Go target for schemas: it decides a Go type
-// for every JSON Schema an API uses and plans the validator code that
-// checks what those types cannot express, then renders both with the
-// templates package and go/format. It sits between ir (the schemas) and
-// codegen, which assembles its output into packages.
+// Package golang is chanx's Go target for schemas: it gives a Go type to
+// every JSON Schema an API uses and plans the validator code that checks
+// what those types cannot express, then renders both with the templates
+// package and go/format. It reads codegen/shape, which has already
+// decided what each schema is (object, union and its tag, enum, nullable,
+// list, map...), and adds only what Go needs: names, pointers, and a JSON
+// value (any) where Go cannot hold a shape as it is (a key encoding/json
+// cannot name in a struct tag, a nullable slice or map, a pointer to a
+// pointer, a tuple). codegen and codegen/goapi assemble its output into
+// packages.
 //
 // Types: a struct per object schema with known properties (allOf members
 // merged), a string type with constants per string enum, a union (a struct

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"text/template"
 
+	"github.com/chanxgo/chanx/codegen/shape"
 	"github.com/chanxgo/chanx/ir"
 	"github.com/chanxgo/chanx/runtime/wire"
 	"github.com/chanxgo/chanx/templates"
@@ -74,8 +75,8 @@ func Schemas(roots []Root, opts Options) ([]byte, []RootType, error) {
 
 type builder struct {
 	ns      *namespace
-	reps    map[*ir.Schema]*rep
-	active  map[*ir.Schema]bool
+	shapes  *shape.Set
+	reps    map[*shape.Shape]*rep
 	types   []*namedType
 	funcs   map[funcKey]*checkFunc
 	order   []*checkFunc
@@ -91,8 +92,8 @@ type builder struct {
 func newBuilder() *builder {
 	return &builder{
 		ns:       newNamespace(),
-		reps:     map[*ir.Schema]*rep{},
-		active:   map[*ir.Schema]bool{},
+		shapes:   shape.NewSet(),
+		reps:     map[*shape.Shape]*rep{},
 		funcs:    map[funcKey]*checkFunc{},
 		varIdx:   map[string]string{},
 		imports:  map[string]bool{},
@@ -125,7 +126,8 @@ func (b *builder) addVar(kind, value string) string {
 func (b *builder) root(r Root) *namedType {
 	want := exportedName(r.Name)
 	s := r.Schema
-	rep := b.repOf(s, want)
+	sh := b.shapes.Of(s)
+	rep := b.repOf(sh, want)
 	if rep.named != nil && rep.kind != repPtr && rep.named.owner == s {
 		t := rep.named
 		if r.Doc != "" && s.Description == "" {
@@ -135,7 +137,7 @@ func (b *builder) root(r Root) *namedType {
 		return t
 	}
 	name := b.ns.take(want, "Root")
-	t := &namedType{Name: name, Kind: "defined", Doc: docLines(name, s)}
+	t := &namedType{Name: name, Kind: "defined", Doc: docLines(name, sh)}
 	if r.Doc != "" && s.Description == "" {
 		t.Doc = rootDoc(name, r.Doc)
 	}

@@ -2,19 +2,15 @@ package golang
 
 import (
 	"context"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/chanxgo/chanx/codegen/internal/gentest"
+	goldenfile "github.com/chanxgo/chanx/internal/golden"
 	"github.com/chanxgo/chanx/spec/analyze"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata")
 
 // goldenInputs are the focused schemas, one per feature of the Go types.
 func goldenInputs(t *testing.T) []string {
@@ -54,18 +50,9 @@ func TestGolden(t *testing.T) {
 	for _, input := range goldenInputs(t) {
 		got := generateGolden(t, input)
 		golden := strings.TrimSuffix(input, ".json") + ".go.golden"
-		if *update {
-			if err := os.WriteFile(golden, got, 0o644); err != nil {
-				t.Fatal(err)
-			}
+		goldenfile.Check(t, golden, got)
+		if goldenfile.Updating() {
 			continue
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
-			t.Fatalf("%v (run go test -update)", err)
-		}
-		if diff := cmp.Diff(string(want), string(got)); diff != "" {
-			t.Errorf("%s (-want +got):\n%s", golden, diff)
 		}
 		// Generation is deterministic: a second run gives the same bytes.
 		if again := generateGolden(t, input); string(again) != string(got) {
@@ -119,18 +106,6 @@ func TestBenchFrameIsCurrent(t *testing.T) {
 			t.Fatal(err)
 		}
 		path := filepath.FromSlash(c.out)
-		if *update {
-			if err := os.WriteFile(path, got, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("%v (run go test -update)", err)
-		}
-		if diff := cmp.Diff(string(want), string(got)); diff != "" {
-			t.Errorf("%s is stale (-want +got):\n%s", path, diff)
-		}
+		goldenfile.Check(t, path, got)
 	}
 }

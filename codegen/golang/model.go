@@ -1,6 +1,9 @@
 package golang
 
-import "github.com/chanxgo/chanx/ir"
+import (
+	"github.com/chanxgo/chanx/codegen/shape"
+	"github.com/chanxgo/chanx/ir"
+)
 
 // The view model: everything the templates render, with every name, type
 // and expression decided. Templates only loop over it.
@@ -62,7 +65,8 @@ type field struct {
 	Index    int    // position in KeysVar
 	Decode   string // the statement decoding the field's JSON value
 	rep      *rep
-	schemas  []*ir.Schema
+	shapes   []*shape.Shape // one per declaration (allOf members)
+	schemas  []*ir.Schema   // the shapes' schemas
 	jsonKey  string
 	required bool
 	ptr      bool

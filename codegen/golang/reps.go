@@ -1,6 +1,7 @@
 package golang
 
 import (
+	"github.com/chanxgo/chanx/codegen/shape"
 	"github.com/chanxgo/chanx/ir"
 )
 
@@ -96,55 +97,11 @@ func (r *rep) comparable() bool {
 	return false
 }
 
-// annotation keywords never constrain a value.
-func hasAssertions(s *ir.Schema) bool {
-	return s.Bool != nil || len(s.Type) > 0 || s.HasConst || s.Enum != nil || s.Format != "" ||
-		s.MultipleOf != nil || s.Minimum != nil || s.Maximum != nil || s.ExclusiveMinimum != nil || s.ExclusiveMaximum != nil ||
-		s.MinLength != nil || s.MaxLength != nil || s.Pattern != "" ||
-		s.Items != nil || s.TupleItems != nil || s.AdditionalItems != nil || s.MinItems != nil || s.MaxItems != nil || s.UniqueItems || s.Contains != nil ||
-		len(s.Properties) > 0 || len(s.Required) > 0 || s.AdditionalProperties != nil || len(s.PatternProperties) > 0 || s.PropertyNames != nil ||
-		s.MinProperties != nil || s.MaxProperties != nil || len(s.Dependencies) > 0 ||
-		len(s.AllOf) > 0 || len(s.AnyOf) > 0 || len(s.OneOf) > 0 || s.Not != nil || s.If != nil
-}
+// hasAssertions reports whether s constrains a value at all.
+func hasAssertions(s *ir.Schema) bool { return shape.HasAssertions(s) }
 
-// isNullOnly reports whether s is exactly {type: null}.
-func isNullOnly(s *ir.Schema) bool {
-	if s.Bool != nil || len(s.Type) != 1 || s.Type[0] != "null" {
-		return false
-	}
-	c := *s
-	c.Type = nil
-	return !hasAssertions(&c)
-}
-
-// nullableInner returns T when s is anyOf/oneOf [T, {type: null}] and
-// nothing else: the way Pydantic writes an optional field.
-func nullableInner(s *ir.Schema) *ir.Schema {
-	if s.Bool != nil {
-		return nil
-	}
-	list := s.AnyOf
-	if len(list) == 0 {
-		list = s.OneOf
-	} else if len(s.OneOf) > 0 {
-		return nil
-	}
-	if len(list) != 2 {
-		return nil
-	}
-	c := *s
-	c.AnyOf, c.OneOf = nil, nil
-	if hasAssertions(&c) {
-		return nil
-	}
-	switch {
-	case isNullOnly(list[1]) && !isNullOnly(list[0]):
-		return list[0]
-	case isNullOnly(list[0]) && !isNullOnly(list[1]):
-		return list[1]
-	}
-	return nil
-}
+// nullableInner returns T when s is anyOf/oneOf [T, {type: null}].
+func nullableInner(s *ir.Schema) *ir.Schema { return shape.NullableInner(s) }
 
 // allowsNull reports whether null satisfies s's type keyword.
 func allowsNull(s *ir.Schema) bool {
@@ -160,28 +117,4 @@ func allowsNull(s *ir.Schema) bool {
 		}
 	}
 	return false
-}
-
-func nonNullTypes(s *ir.Schema) (types []string, nullable bool) {
-	for _, t := range s.Type {
-		if t == "null" {
-			nullable = true
-			continue
-		}
-		types = append(types, t)
-	}
-	return types, nullable
-}
-
-// onlyStrings reports whether every value is a string.
-func onlyStrings(vals []any) bool {
-	if len(vals) == 0 {
-		return false
-	}
-	for _, v := range vals {
-		if _, ok := v.(string); !ok {
-			return false
-		}
-	}
-	return true
 }

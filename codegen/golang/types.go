@@ -8,46 +8,42 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/chanxgo/chanx/codegen/shape"
 	"github.com/chanxgo/chanx/ir"
 )
 
-// repOf decides how values of s are held in Go, declaring the named types
-// this needs. hint names a type created for an inline schema.
-func (b *builder) repOf(s *ir.Schema, hint string) *rep {
-	if r, ok := b.reps[s]; ok {
+// repOf decides how values of shape sh are held in Go, declaring the
+// named types this needs. hint names a type created for an inline schema.
+// The shape already cut recursions that pass through no Object or Union
+// (Go could not spell them either: the inner occurrence is any).
+func (b *builder) repOf(sh *shape.Shape, hint string) *rep {
+	if r, ok := b.reps[sh]; ok {
 		return r
 	}
-	if b.active[s] {
-		// A recursion that passes through no named type cannot be
-		// spelled in Go; the inner occurrence is held as a JSON value.
-		return anyRep
-	}
-	b.active[s] = true
-	defer delete(b.active, s)
-	r := b.computeRep(s, hint)
-	b.reps[s] = r
+	r := b.computeRep(sh, hint)
+	b.reps[sh] = r
 	return r
 }
 
-func (b *builder) typeHint(s *ir.Schema, hint string) string {
-	if s.Name != "" {
-		if n := exportedName(s.Name); n != "" {
+func (b *builder) typeHint(sh *shape.Shape, hint string) string {
+	if sh.Name != "" {
+		if n := exportedName(sh.Name); n != "" {
 			return n
 		}
 	}
-	if s.Title != "" && hint == "" {
-		return exportedName(s.Title)
+	if sh.Title != "" && hint == "" {
+		return exportedName(sh.Title)
 	}
 	return hint
 }
 
-// typeName is the Go name of the type declared for s: the one reserved
+// typeName is the Go name of the type declared for sh: the one reserved
 // for a named schema, else a fresh one from the hint.
-func (b *builder) typeName(s *ir.Schema, hint, fallback string) string {
-	if name, ok := b.reserved[s]; ok {
+func (b *builder) typeName(sh *shape.Shape, hint, fallback string) string {
+	if name, ok := b.reserved[sh.Schema]; ok {
 		return name
 	}
-	return b.ns.take(b.typeHint(s, hint), fallback)
+	return b.ns.take(b.typeHint(sh, hint), fallback)
 }
 
 // reserve gives every named schema reachable from the roots its name
@@ -85,77 +81,83 @@ func (b *builder) reserve(roots []Root) {
 	}
 }
 
-func (b *builder) computeRep(s *ir.Schema, hint string) *rep {
-	if s.Bool != nil {
-		return anyRep
-	}
-	if inner := nullableInner(s); inner != nil {
-		r := b.repOf(inner, b.typeHint(s, hint))
-		if r.kind == repAny || r.kind == repPtr {
-			return anyRep
-		}
-		return &rep{kind: repPtr, elem: r}
-	}
-	types, nullable := nonNullTypes(s)
-	if len(types) == 0 && !nullable {
-		if onlyStrings(s.Enum) || (s.HasConst && onlyStrings([]any{s.Const})) {
-			types = []string{"string"}
-		} else if r := b.unionRep(s, hint); r != nil {
-			return r
-		} else if r := b.structRep(s, hint); r != nil {
-			return r
-		}
-	}
-	if len(types) != 1 {
-		return anyRep
-	}
-	var r *rep
-	switch types[0] {
-	case "string":
-		r = &rep{kind: repString}
-		if len(s.Enum) > 0 && onlyStrings(s.Enum) {
-			r = b.enumRep(s, hint)
-		} else if b.typedFormats && s.Format == "date-time" && onlyFormat(s) {
-			b.imports["time"] = true
-			r = &rep{kind: repTime}
-		}
-	case "integer":
-		r = &rep{kind: repInt}
-	case "number":
-		r = &rep{kind: repFloat}
-	case "boolean":
-		r = &rep{kind: repBool}
-	case "array":
-		if s.Items != nil && s.TupleItems == nil {
-			r = &rep{kind: repSlice, elem: b.elemRep(s.Items, b.typeHint(s, hint)+"Item")}
-		} else {
-			r = &rep{kind: repSlice, elem: anyRep}
-		}
-		r.elem = comparedElem(s, r.elem)
-	case "object":
-		if sr := b.structRep(s, hint); sr != nil {
-			r = sr
-		} else if ur := b.unionRep(s, hint); ur != nil {
-			r = ur
-		} else {
-			elem := anyRep
-			if len(s.Properties) == 0 && len(s.PatternProperties) == 0 && s.AdditionalProperties != nil {
-				elem = b.elemRep(s.AdditionalProperties, b.typeHint(s, hint)+"Value")
+// computeRep maps a shape to its Go representation. Where Go cannot hold
+// a shape as it is, the value stays a JSON value (any): a nullable
+// container whose nil could not tell null from absent, a pointer to a
+// pointer, a tuple, an object with a key encoding/json cannot name.
+func (b *builder) computeRep(sh *shape.Shape, hint string) *rep {
+	s := sh.Schema
+	switch sh.Kind {
+	case shape.Nullable:
+		if sh.Elem.Schema != s {
+			// anyOf [T, null]: a pointer to T's representation.
+			r := b.repOf(sh.Elem, b.typeHint(sh, hint))
+			if r.kind == repAny || r.kind == repPtr {
+				return anyRep
 			}
-			r = &rep{kind: repMap, elem: comparedElem(s, elem)}
+			return &rep{kind: repPtr, elem: r}
 		}
-	default:
-		return anyRep
-	}
-	if nullable {
-		if r.kind == repSlice || r.kind == repMap {
-			// nil already says null for slices and maps only when
-			// absence and null mean the same; keep the JSON value.
+		// type [T, null]. nil already says null for slices and maps
+		// only when absence and null mean the same; keep the JSON value.
+		r := b.repOf(sh.Elem, hint)
+		if r.kind == repAny || r.kind == repSlice || r.kind == repMap {
 			return anyRep
 		}
 		return &rep{kind: repPtr, elem: r}
+	case shape.Enum:
+		return b.enumRep(sh, hint)
+	case shape.String:
+		if b.typedFormats && sh.Format == "date-time" && onlyFormat(s) {
+			b.imports["time"] = true
+			return &rep{kind: repTime}
+		}
+		return &rep{kind: repString}
+	case shape.Integer:
+		return &rep{kind: repInt}
+	case shape.Number:
+		return &rep{kind: repFloat}
+	case shape.Boolean:
+		return &rep{kind: repBool}
+	case shape.List:
+		elem := b.elemRep(sh.Elem, b.typeHint(sh, hint)+"Item")
+		return &rep{kind: repSlice, elem: comparedElem(sh, elem)}
+	case shape.Tuple:
+		return &rep{kind: repSlice, elem: anyRep}
+	case shape.Map:
+		elem := b.elemRep(sh.Elem, b.typeHint(sh, hint)+"Value")
+		return &rep{kind: repMap, elem: comparedElem(sh, elem)}
+	case shape.Object:
+		if goObject(sh) {
+			return b.structRep(sh, hint)
+		}
+		return objectFallback(sh)
+	case shape.Union:
+		if r := b.unionRep(sh, hint); r != nil {
+			return r
+		}
+		return objectFallback(sh)
 	}
-	return r
+	return anyRep
+}
+
+// goObject reports whether a struct can hold the Object sh: encoding/json
+// must be able to name every member in a struct tag.
+func goObject(sh *shape.Shape) bool {
+	for _, m := range sh.Members {
+		if !validTag(m.Name) {
+			return false
+		}
+	}
+	return true
+}
+
+// objectFallback holds an Object or Union Go has no struct for: a
+// map[string]any when the schema says type object, else any.
+func objectFallback(sh *shape.Shape) *rep {
+	if contains(sh.Schema.Type, "object") {
+		return &rep{kind: repMap, elem: anyRep}
+	}
+	return anyRep
 }
 
 // onlyFormat reports whether a string schema says nothing but its type
@@ -164,7 +166,7 @@ func (b *builder) computeRep(s *ir.Schema, hint string) *rep {
 func onlyFormat(s *ir.Schema) bool {
 	c := *s
 	c.Type, c.Format = nil, ""
-	return !hasAssertions(&c)
+	return !shape.HasAssertions(&c)
 }
 
 // comparedElem keeps elements as JSON values when the container is
@@ -172,8 +174,9 @@ func onlyFormat(s *ir.Schema) bool {
 // structs or containers: a Go value marshalled back to JSON cannot tell an
 // absent member from a null or empty one, so it cannot be compared
 // exactly.
-func comparedElem(s *ir.Schema, elem *rep) *rep {
-	if (s.UniqueItems || s.Enum != nil || s.HasConst) && elem.kind != repAny && !elem.comparable() {
+func comparedElem(sh *shape.Shape, elem *rep) *rep {
+	c := sh.Constraints
+	if (c.UniqueItems || c.Enum != nil || c.HasConst) && elem.kind != repAny && !elem.comparable() {
 		return anyRep
 	}
 	return elem
@@ -183,8 +186,8 @@ func comparedElem(s *ir.Schema, elem *rep) *rep {
 // containers stay JSON values: encoding/json decodes [null] into []T{nil}
 // and [[null]] into [][]int64{{0}}, and only a struct sees the nulls of
 // its own fields' elements.
-func (b *builder) elemRep(s *ir.Schema, hint string) *rep {
-	r := b.repOf(s, hint)
+func (b *builder) elemRep(sh *shape.Shape, hint string) *rep {
+	r := b.repOf(sh, hint)
 	if r.kind == repSlice || r.kind == repMap {
 		return anyRep
 	}
@@ -196,19 +199,13 @@ func (b *builder) declare(t *namedType) {
 }
 
 // enumRep declares a string type with a constant per value.
-func (b *builder) enumRep(s *ir.Schema, hint string) *rep {
-	name := b.typeName(s, hint, "Enum")
-	t := &namedType{Name: name, Kind: "enum", Underlying: "string", Doc: docLines(name, s)}
+func (b *builder) enumRep(sh *shape.Shape, hint string) *rep {
+	name := b.typeName(sh, hint, "Enum")
+	t := &namedType{Name: name, Kind: "enum", Underlying: "string", Doc: docLines(name, sh)}
 	r := &rep{kind: repString, named: t}
 	t.rep = r
-	t.owner = s
-	seen := map[string]bool{}
-	for _, v := range s.Enum {
-		str := v.(string)
-		if seen[str] {
-			continue
-		}
-		seen[str] = true
+	t.owner = sh.Schema
+	for _, str := range sh.Values {
 		fallback := name + "Value"
 		if str == "" {
 			fallback = name + "Empty"
@@ -224,137 +221,50 @@ func (b *builder) enumRep(s *ir.Schema, hint string) *rep {
 	return r
 }
 
-// structFields gathers the properties of s and of the allOf members merged
-// into it; ok is false when s is not a plain object a struct can hold.
-func structFields(s *ir.Schema) (props []*ir.Property, required []string, ok bool) {
-	return objectFields(s, false)
-}
-
-// objectFields is structFields; nullOK accepts type [object, null], which
-// the caller then holds by pointer.
-func objectFields(s *ir.Schema, nullOK bool) (props []*ir.Property, required []string, ok bool) {
-	if s.Bool != nil || len(s.PatternProperties) > 0 || s.PropertyNames != nil || len(s.Dependencies) > 0 ||
-		s.MinProperties != nil || s.MaxProperties != nil || s.Enum != nil || s.HasConst ||
-		len(s.AnyOf) > 0 || len(s.OneOf) > 0 || s.Not != nil || s.If != nil || s.Then != nil || s.Else != nil {
-		return nil, nil, false
-	}
-	types, nullable := nonNullTypes(s)
-	if (nullable && !nullOK) || len(types) > 1 || (len(types) == 1 && types[0] != "object") {
-		return nil, nil, false
-	}
-	if ap := s.AdditionalProperties; ap != nil && ap.Bool == nil && hasAssertions(ap) {
-		return nil, nil, false
-	}
-	if len(s.AllOf) > 0 {
-		if ap := s.AdditionalProperties; ap != nil && ap.Bool != nil && !*ap.Bool {
-			return nil, nil, false
-		}
-		for _, m := range s.AllOf {
-			if m.Bool != nil || len(m.AllOf) > 0 || m.AdditionalProperties != nil || m.Format != "" {
-				return nil, nil, false
-			}
-			mp, mr, ok := structFields(m)
-			if !ok || len(mp) == 0 {
-				return nil, nil, false
-			}
-			props = append(props, mp...)
-			required = append(required, mr...)
-		}
-	}
-	props = append(props, s.Properties...)
-	required = append(required, s.Required...)
-	if len(props) == 0 {
-		return nil, nil, false
-	}
-	known := map[string]bool{}
-	for _, p := range props {
-		if !validTag(p.Name) {
-			// encoding/json cannot name this key in a struct tag.
-			return nil, nil, false
-		}
-		known[p.Name] = true
-	}
-	for _, r := range required {
-		if !known[r] {
-			return nil, nil, false
-		}
-	}
-	return props, required, true
-}
-
-// structRep declares a struct for an object schema with known properties.
-func (b *builder) structRep(s *ir.Schema, hint string) *rep {
-	props, required, ok := objectFields(s, true)
-	if !ok {
-		return nil
-	}
-	// An object schema without type: object also accepts non-objects.
-	if len(s.Type) == 0 {
-		hasType := false
-		for _, m := range s.AllOf {
-			if len(m.Type) > 0 {
-				hasType = true
-			}
-		}
-		if !hasType {
-			return nil
-		}
-	}
-	name := b.typeName(s, hint, "Object")
-	t := &namedType{Name: name, Kind: "struct", Doc: docLines(name, s), building: true}
+// structRep declares a struct for an Object.
+func (b *builder) structRep(sh *shape.Shape, hint string) *rep {
+	name := b.typeName(sh, hint, "Object")
+	t := &namedType{Name: name, Kind: "struct", Doc: docLines(name, sh), building: true}
 	r := &rep{kind: repStruct, named: t}
 	t.rep = r
-	b.reps[s] = r
-	t.owner = s
+	b.reps[sh] = r
+	t.owner = sh.Schema
 	b.declare(t)
 
 	fields := newNamespace("Validate", "UnmarshalJSON", "MarshalJSON", "AppendJSON")
-	byKey := map[string]*field{}
-	var order []*field
-	for _, p := range props {
-		if f, ok := byKey[p.Name]; ok {
-			f.schemas = append(f.schemas, p.Schema)
-			continue
+	for i, m := range sh.Members {
+		f := &field{Key: strconv.Quote(m.Name), jsonKey: m.Name, shapes: m.Declared, Index: i, required: m.Required}
+		for _, d := range m.Declared {
+			f.schemas = append(f.schemas, d.Schema)
 		}
-		f := &field{Key: strconv.Quote(p.Name), jsonKey: p.Name, schemas: []*ir.Schema{p.Schema}}
-		f.Name = fields.take(exportedName(p.Name), "Field")
-		f.Doc = propDoc(f.Name, p.Schema)
-		byKey[p.Name] = f
-		order = append(order, f)
-	}
-	req := map[string]bool{}
-	for _, r := range required {
-		req[r] = true
-	}
-	for i, f := range order {
-		f.Index = i
-		f.required = req[f.jsonKey]
-		f.rep = b.fieldRep(f, name)
-		b.finishField(t, f)
+		f.Name = fields.take(exportedName(m.Name), "Field")
+		f.Doc = propDoc(f.Name, m.Description)
 		t.Fields = append(t.Fields, f)
 	}
-	keys := make([]string, len(order))
+	for _, f := range t.Fields {
+		f.rep = b.fieldRep(f, name)
+		b.finishField(t, f)
+	}
+	keys := make([]string, len(t.Fields))
 	args := ""
-	for i, f := range order {
+	for i, f := range t.Fields {
 		keys[i] = f.Key
 		if nullLost(f.rep) {
 			args += ", " + strconv.Itoa(i)
 		}
 	}
-	if ap := s.AdditionalProperties; ap != nil && ap.Bool != nil && !*ap.Bool {
-		t.KeepUnknown = true
-	}
+	t.KeepUnknown = sh.Closed
 	t.KeysVar = b.addVar("Keys", "validate.NewKeys([]string{"+strings.Join(keys, ", ")+"}, "+strconv.FormatBool(t.KeepUnknown)+args+")")
 	t.building = false
 	return r
 }
 
-// fieldRep chooses one representation for a property declared by one or
-// more schemas (allOf members).
+// fieldRep chooses one representation for a member declared by one or
+// more schemas (allOf members): the Go type they agree on, else any.
 func (b *builder) fieldRep(f *field, owner string) *rep {
 	var chosen *rep
-	for _, s := range f.schemas {
-		r := b.repOf(s, owner+f.Name)
+	for _, d := range f.shapes {
+		r := b.repOf(d, owner+f.Name)
 		if r.kind == repAny {
 			continue
 		}
@@ -367,7 +277,7 @@ func (b *builder) fieldRep(f *field, owner string) *rep {
 	if chosen == nil {
 		return anyRep
 	}
-	if len(f.schemas) > 1 && (chosen.byPointer() || chosen.kind == repPtr) {
+	if len(f.shapes) > 1 && (chosen.byPointer() || chosen.kind == repPtr) {
 		return anyRep
 	}
 	return chosen
@@ -377,9 +287,9 @@ func (b *builder) fieldRep(f *field, owner string) *rep {
 func (b *builder) finishField(t *namedType, f *field) {
 	defer func() { f.Decode = decodeCall(f) }()
 	r := f.rep
-	if len(f.schemas) == 1 {
-		if s := f.schemas[0]; s.HasConst && r.kind == repString && r.named == nil {
-			if str, ok := s.Const.(string); ok {
+	if len(f.shapes) == 1 {
+		if c := f.shapes[0].Constraints; c.HasConst && r.kind == repString && r.named == nil {
+			if str, ok := c.Const.(string); ok {
 				f.Const = strconv.Quote(str)
 				f.Type = "string"
 				f.JSON = f.jsonKey
@@ -406,139 +316,46 @@ func (b *builder) finishField(t *namedType, f *field) {
 	}
 }
 
-// unionRep declares a union for oneOf/anyOf whose variants are all structs.
-func (b *builder) unionRep(s *ir.Schema, hint string) *rep {
-	list, exclusive := s.OneOf, true
-	if len(list) == 0 {
-		list, exclusive = s.AnyOf, false
-	} else if len(s.AnyOf) > 0 {
+// unionRep declares a union for a Union shape; nil when Go cannot hold
+// one of its variants in a struct.
+func (b *builder) unionRep(sh *shape.Shape, hint string) *rep {
+	if !sh.ObjectsOnly {
 		return nil
 	}
-	if len(list) < 2 {
-		return nil
-	}
-	c := *s
-	c.OneOf, c.AnyOf, c.Type = nil, nil, nil
-	if hasAssertions(&c) {
-		return nil
-	}
-	if types, nullable := nonNullTypes(s); nullable || len(types) > 1 || (len(types) == 1 && types[0] != "object") {
-		return nil
-	}
-	seen := map[*ir.Schema]bool{}
-	for _, v := range list {
-		if seen[v] {
-			return nil
-		}
-		seen[v] = true
-		if _, _, ok := structFields(v); !ok || !declaresObject(v) {
+	for _, v := range sh.Variants {
+		if !goObject(v) {
 			return nil
 		}
 	}
-	name := b.typeName(s, hint, "Union")
-	t := &namedType{Name: name, Kind: "union", Doc: docLines(name, s), Exclusive: exclusive}
+	name := b.typeName(sh, hint, "Union")
+	t := &namedType{Name: name, Kind: "union", Doc: docLines(name, sh), Exclusive: sh.Exclusive}
 	t.Interface = b.ns.take(name+"Variant", name+"Variant")
 	t.Marker = "is" + name
 	r := &rep{kind: repUnion, named: t}
 	t.rep = r
-	t.owner = s
-	b.reps[s] = r
+	t.owner = sh.Schema
+	b.reps[sh] = r
 	b.declare(t)
-	for i, v := range list {
+	for i, v := range sh.Variants {
 		vr := b.repOf(v, name+variantName(v, i))
-		if vr.kind != repStruct {
-			// Cannot happen: structFields accepted it.
-			return nil
-		}
-		t.Variants = append(t.Variants, &variant{Type: vr.goType(), schema: v, rep: vr})
+		t.Variants = append(t.Variants, &variant{Type: vr.goType(), schema: v.Schema, rep: vr})
 	}
-	t.Discriminator = discriminator(s, list)
-	if t.Discriminator != "" {
-		for _, v := range t.Variants {
-			v.Tag = strconv.Quote(tagOf(v.schema, t.Discriminator))
+	if sh.Tag != nil {
+		t.Discriminator = sh.Tag.Property
+		for i, v := range t.Variants {
+			v.Tag = strconv.Quote(sh.Tag.Values[i])
 		}
 	}
 	return r
 }
 
-func declaresObject(s *ir.Schema) bool {
-	if len(s.Type) == 1 && s.Type[0] == "object" {
-		return true
-	}
-	for _, m := range s.AllOf {
-		if declaresObject(m) {
-			return true
-		}
-	}
-	return false
-}
-
-func variantName(s *ir.Schema, i int) string {
-	if s.Title != "" {
-		if n := exportedName(s.Title); n != "" {
+func variantName(sh *shape.Shape, i int) string {
+	if sh.Title != "" {
+		if n := exportedName(sh.Title); n != "" {
 			return n
 		}
 	}
 	return "Variant" + strconv.Itoa(i+1)
-}
-
-// discriminator finds the property that tells the variants apart: the
-// discriminator keyword when given, otherwise a property every variant
-// requires... or fixes with a distinct const string (Chanx's action).
-func discriminator(s *ir.Schema, list []*ir.Schema) string {
-	candidates := []string{}
-	if s.Discriminator != "" {
-		candidates = append(candidates, s.Discriminator)
-	}
-	props, _, _ := structFields(list[0])
-	for _, p := range props {
-		candidates = append(candidates, p.Name)
-	}
-	for _, c := range candidates {
-		tags := map[string]bool{}
-		ok := true
-		for _, v := range list {
-			tag := tagOf(v, c)
-			if tag == "" || tags[tag] {
-				ok = false
-				break
-			}
-			tags[tag] = true
-		}
-		if ok {
-			return c
-		}
-	}
-	return ""
-}
-
-// tagOf is the const string of property name in the object schema s.
-func tagOf(s *ir.Schema, name string) string {
-	props, _, _ := structFields(s)
-	var tag string
-	for _, p := range props {
-		if p.Name != name {
-			continue
-		}
-		ps := p.Schema
-		switch {
-		case ps.HasConst:
-			if str, ok := ps.Const.(string); ok && str != "" {
-				tag = str
-			} else {
-				return ""
-			}
-		case len(ps.Enum) == 1:
-			if str, ok := ps.Enum[0].(string); ok && str != "" {
-				tag = str
-			} else {
-				return ""
-			}
-		default:
-			return ""
-		}
-	}
-	return tag
 }
 
 // validTag reports whether encoding/json accepts name as a struct tag's
@@ -559,10 +376,10 @@ func validTag(name string) bool {
 
 // docLines turns title and description into comment lines starting with
 // the Go name, as Go doc comments do.
-func docLines(name string, s *ir.Schema) []string {
+func docLines(name string, sh *shape.Shape) []string {
 	var lines []string
-	title := strings.TrimSpace(s.Title)
-	desc := strings.TrimSpace(s.Description)
+	title := strings.TrimSpace(sh.Title)
+	desc := strings.TrimSpace(sh.Description)
 	if exportedName(title) == name {
 		title = "" // Pydantic titles a model with its class name: no news.
 	}
@@ -574,8 +391,8 @@ func docLines(name string, s *ir.Schema) []string {
 		lines = append(lines, name+" is "+strconv.Quote(title)+".")
 	case desc != "":
 		lines = strings.Split(name+": "+desc, "\n")
-	case s.Pointer != "":
-		lines = append(lines, name+" is generated from the schema at "+strconv.Quote(shortPointer(s.Pointer))+".")
+	case sh.Schema.Pointer != "":
+		lines = append(lines, name+" is generated from the schema at "+strconv.Quote(shortPointer(sh.Schema.Pointer))+".")
 	}
 	for i := range lines {
 		lines[i] = strings.TrimRight(lines[i], " \t\r")
@@ -583,11 +400,8 @@ func docLines(name string, s *ir.Schema) []string {
 	return lines
 }
 
-func propDoc(name string, s *ir.Schema) []string {
-	text := strings.TrimSpace(s.Description)
-	if text == "" {
-		text = strings.TrimSpace(s.Title)
-	}
+func propDoc(name, text string) []string {
+	text = strings.TrimSpace(text)
 	if text == "" {
 		return nil
 	}

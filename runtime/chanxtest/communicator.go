@@ -2,7 +2,6 @@ package chanxtest
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -51,7 +50,7 @@ type Options struct {
 type Communicator struct {
 	t       testing.TB
 	conn    *websocket.Conn
-	disc    string
+	env     *wire.Envelope
 	timeout time.Duration
 	url     string
 
@@ -104,8 +103,9 @@ func dial(t testing.TB, u string, opts *Options) (*Communicator, *http.Response,
 	if opts != nil {
 		o = *opts
 	}
-	if o.Discriminator == "" {
-		o.Discriminator = "action"
+	env, err := wire.NewEnvelope(o.Discriminator)
+	if err != nil {
+		return nil, nil, fmt.Errorf("chanxtest: %w", err)
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = DefaultTimeout
@@ -127,7 +127,7 @@ func dial(t testing.TB, u string, opts *Options) (*Communicator, *http.Response,
 	c := &Communicator{
 		t:          t,
 		conn:       conn,
-		disc:       o.Discriminator,
+		env:        env,
 		timeout:    o.Timeout,
 		url:        u,
 		cancelRead: cancelRead,
@@ -151,7 +151,7 @@ func (c *Communicator) read(ctx context.Context) {
 		if err != nil {
 			c.ended, c.closeErr = true, err
 		} else {
-			c.queue = append(c.queue, newFrame(data, typ == websocket.MessageBinary, c.disc))
+			c.queue = append(c.queue, newFrame(data, typ == websocket.MessageBinary, c.env.Key()))
 		}
 		close(c.changed)
 		c.changed = make(chan struct{})
@@ -183,13 +183,11 @@ func (c *Communicator) Send(frame any) {
 // SendAction sends {"<discriminator>": action, "payload": payload}.
 func (c *Communicator) SendAction(action string, payload any) {
 	c.t.Helper()
-	p, err := json.Marshal(payload)
+	data, err := c.env.Frame(action, payload)
 	if err != nil {
-		c.t.Fatalf("chanxtest: send %q: encode payload: %v", action, err)
+		c.t.Fatalf("chanxtest: send %q: %v", action, err)
 	}
-	key, _ := json.Marshal(c.disc)
-	act, _ := json.Marshal(action)
-	c.write(websocket.MessageText, fmt.Appendf(nil, `{%s:%s,"payload":%s}`, key, act, p))
+	c.write(websocket.MessageText, data)
 }
 
 // SendText sends s as one text message, unchecked: for frames that are

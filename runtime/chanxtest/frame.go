@@ -84,6 +84,20 @@ func (f Frame) Problems() []wire.Problem {
 	return problems
 }
 
+// ErrorDetail decodes an error frame that is not a list of problems: a
+// handler's failure ({"detail"}, with "code" for a coded error) or a topic
+// error ({"reason", "detail"}). ok is false for any other frame.
+func (f Frame) ErrorDetail() (detail wire.ErrorDetail, ok bool) {
+	if f.Action != wire.ActionError {
+		return detail, false
+	}
+	p := f.Payload()
+	if len(p) == 0 || p[0] != '{' || json.Unmarshal(p, &detail) != nil {
+		return wire.ErrorDetail{}, false
+	}
+	return detail, true
+}
+
 // String shows the frame as text, binary data quoted.
 func (f Frame) String() string {
 	if f.Binary {

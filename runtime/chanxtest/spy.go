@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/chanxgo/chanx/runtime/layer"
+	"github.com/chanxgo/chanx/runtime/wire"
 )
 
 // Publication is one Publish call a SpyLayer saw.
@@ -88,7 +89,7 @@ func (s *SpyLayer) record(fn func()) {
 func (s *SpyLayer) Publish(ctx context.Context, group string, m layer.Message) error {
 	disc := s.Discriminator
 	if disc == "" {
-		disc = "action"
+		disc = wire.DefaultKey
 	}
 	p := &Publication{
 		Group: group, Kind: m.Kind, Frame: newFrame(slices.Clone(m.Frame), false, disc),

@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,6 +13,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/chanxgo/chanx/runtime/wire"
 )
 
 // closeTimeout bounds the close handshake Run performs when its context
@@ -26,11 +27,10 @@ const closeTimeout = 5 * time.Second
 // when the connection drops. Send, Request and Close may be called from any
 // goroutine. A Client is used once: after it ends, make a new one.
 type Client struct {
-	url     string
-	opts    Options
-	disc    string
-	discKey []byte // the discriminator as a JSON string, for Send
-	logger  *slog.Logger
+	url    string
+	opts   Options
+	env    *wire.Envelope // the frame shape: discriminator key, built-in frames
+	logger *slog.Logger
 
 	handlersMu sync.Mutex // serialises writers; readers load the map
 	handlers   atomic.Pointer[map[string]handlerFunc]
@@ -88,11 +88,11 @@ func New(rawURL string, opts *Options) (*Client, error) {
 	if c.opts.HTTPClient != nil && c.opts.HTTPClient.Timeout != 0 {
 		return nil, errors.New("client: Options.HTTPClient.Timeout must be zero; bound Connect with its context")
 	}
-	c.disc = c.opts.Discriminator
-	if c.disc == "" {
-		c.disc = DefaultDiscriminator
+	env, err := wire.NewEnvelope(c.opts.Discriminator)
+	if err != nil {
+		return nil, fmt.Errorf("client: %w", err)
 	}
-	c.discKey, _ = json.Marshal(c.disc) // a string always encodes
+	c.env = env
 	c.logger = c.opts.Logger
 	if c.logger == nil {
 		c.logger = slog.Default()

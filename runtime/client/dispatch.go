@@ -76,7 +76,7 @@ func (c *Client) dispatch(ctx context.Context, typ websocket.MessageType, data [
 	if c.opts.Camelize {
 		data = wire.SnakeizeKeys(data)
 	}
-	act, err := wire.Peek(data, c.disc, 0)
+	act, err := c.env.Peek(data, 0)
 	if err != nil {
 		if hooks.OnInvalidMessage != nil {
 			hooks.OnInvalidMessage(ctx, data, err)

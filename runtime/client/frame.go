@@ -53,14 +53,18 @@ func (f Frame) Payload() json.RawMessage {
 
 // ServerError is an error frame sent by the server: either a list of
 // validation problems (an invalid frame, an unknown action) or a detail
-// text (a handler failed). It is delivered to Hooks.OnError and returned by
-// a Request the server answered with an error.
+// text (a handler failed), with a code when the handler gave one. It is
+// delivered to Hooks.OnError and returned by a Request the server answered
+// with an error; errors.As finds it through the Request's wrapping.
 type ServerError struct {
 	// Problems is set for validation errors: what was wrong and where.
 	Problems []wire.Problem
 	// Detail is set for processing errors, e.g. "Failed to process message
-	// for new_chat_message".
+	// for new_chat_message", or the message of a coded handler error.
 	Detail string
+	// Code is the stable code of a coded handler error (server.NewError),
+	// e.g. "room_full" or wire.CodeNotImplemented; "" otherwise.
+	Code string
 	// Reason is the machine-readable code of topic errors, e.g.
 	// "unknown_topic"; "" otherwise.
 	Reason string
@@ -79,6 +83,8 @@ func (e *ServerError) Error() string {
 		return "client: server error: " + strings.Join(parts, "; ")
 	case e.Reason != "":
 		return "client: server error: " + e.Reason + ": " + e.Detail
+	case e.Code != "":
+		return "client: server error: " + e.Code + ": " + e.Detail
 	case e.Detail != "":
 		return "client: server error: " + e.Detail
 	default:
@@ -107,12 +113,9 @@ func decodeServerError(frame []byte) *ServerError {
 		se.Problems = problems
 		return se
 	}
-	var detail struct {
-		Detail string `json:"detail"`
-		Reason string `json:"reason"`
-	}
+	var detail wire.ErrorDetail
 	if json.Unmarshal(fr.Payload, &detail) == nil {
-		se.Detail, se.Reason = detail.Detail, detail.Reason
+		se.Detail, se.Reason, se.Code = detail.Detail, detail.Reason, detail.Code
 	}
 	return se
 }
@@ -125,13 +128,10 @@ type invalidError struct{ err error }
 func (e *invalidError) Error() string { return e.err.Error() }
 func (e *invalidError) Unwrap() error { return e.err }
 
-// builtinActions are the protocol's own server frames; receiving one with
-// no handler is normal, not an invalid message.
+// isBuiltin reports whether action is one of the protocol's own server
+// frames (wire.Builtins); receiving one with no handler is normal, not an
+// invalid message.
 func isBuiltin(action string) bool {
-	switch action {
-	case wire.ActionPong, wire.ActionComplete, wire.ActionGroupComplete,
-		wire.ActionEventComplete, wire.ActionAuthentication:
-		return true
-	}
-	return false
+	b, ok := wire.LookupBuiltin(action, wire.ServerToClient)
+	return ok && b.Name != wire.ActionError
 }

@@ -82,11 +82,7 @@ func RequestAs[T any](ctx context.Context, c *Client, frame any, replyAction str
 
 // Ping sends the protocol's ping frame and waits for the server's pong.
 func (c *Client) Ping(ctx context.Context) error {
-	data, err := c.encodeAction(wire.ActionPing, nil)
-	if err != nil {
-		return err
-	}
-	_, err = c.request(ctx, data, wire.ActionPong)
+	_, err := c.request(ctx, c.env.Ping(), wire.ActionPong)
 	return err
 }
 
@@ -122,19 +118,10 @@ func (c *Client) request(ctx context.Context, data []byte, replyAction string) (
 
 // encodeAction builds {"<discriminator>": action, "payload": payload}.
 func (c *Client) encodeAction(action string, payload any) ([]byte, error) {
-	p, err := json.Marshal(payload)
+	b, err := c.env.Frame(action, payload)
 	if err != nil {
-		return nil, fmt.Errorf("client: send %q: encode payload: %w", action, err)
+		return nil, fmt.Errorf("client: send %q: %w", action, err)
 	}
-	a, _ := json.Marshal(action) // a string always encodes
-	b := make([]byte, 0, len(c.discKey)+len(a)+len(p)+14)
-	b = append(b, '{')
-	b = append(b, c.discKey...)
-	b = append(b, ':')
-	b = append(b, a...)
-	b = append(b, `,"payload":`...)
-	b = append(b, p...)
-	b = append(b, '}')
 	return b, nil
 }
 

@@ -37,6 +37,11 @@ type ChannelOptions struct {
 	// Authenticate overrides Options.Authenticate for this channel.
 	// Default: nil, the server's applies.
 	Authenticate func(r *http.Request) (principal any, err error)
+
+	// Discriminator overrides Options.Discriminator for this channel: the
+	// key its clients' frames are routed by and the server's own frames
+	// are written with. Default: "", the server's applies.
+	Discriminator string
 }
 
 // Channel is one mounted AsyncAPI channel: its address pattern, its hooks
@@ -45,6 +50,7 @@ type Channel struct {
 	srv     *Server
 	pattern string
 	opts    ChannelOptions
+	env     *wire.Envelope // the frame shape: discriminator key, built-in frames
 
 	mu     sync.Mutex // serializes Handle calls
 	routes atomic.Pointer[routeTable]
@@ -64,6 +70,8 @@ func (ch *Channel) Pattern() string { return ch.pattern }
 type route struct {
 	action string
 	serve  func(ctx context.Context, c *Conn, frame []byte) (reply any, err error)
+	// failed is the generic handler-error frame for action, encoded once.
+	failed []byte
 }
 
 // invalidFrame carries the problems of a frame that failed to decode or
@@ -93,7 +101,8 @@ func ValidateWith(validate func(frame []byte) error) HandleOption {
 // decoded once into a new T, validated (the ValidateWith fallback on the
 // raw frame, then T's wire.Validator), and passed to h. What h returns is sent to the
 // sender, unless it is nil; an error is answered with the handler-error
-// frame, except a *wire.ValidationError, answered with its problems.
+// frame, except a *wire.ValidationError, answered with its problems, and
+// an *Error, answered with its code and message.
 //
 // The frame is decoded as json.Unmarshal decodes it; for a struct chanx
 // generated, by calling its UnmarshalJSON directly, which checks the text
@@ -110,7 +119,7 @@ func Handle[T, R any](ch *Channel, action string, h func(ctx context.Context, c 
 	_, isValidator := any(new(T)).(wire.Validator)
 	direct := checksOwnText[T]()
 	validateFrame := cfg.validateFrame
-	ch.add(&route{action: action, serve: func(ctx context.Context, c *Conn, frame []byte) (any, error) {
+	ch.add(&route{action: action, failed: ch.env.HandlerError(action), serve: func(ctx context.Context, c *Conn, frame []byte) (any, error) {
 		if validateFrame != nil {
 			if err := validateFrame(frame); err != nil {
 				return nil, &invalidFrame{problemsOf(err)}
@@ -331,12 +340,13 @@ func (c *Conn) dispatch(frame []byte) {
 	if s.opts.Camelize {
 		frame = wire.SnakeizeKeys(frame)
 	}
-	action, err := wire.Peek(frame, s.opts.Discriminator, s.opts.MaxDepth)
+	env := c.ch.env
+	action, err := env.Peek(frame, s.opts.MaxDepth)
 	if err != nil {
 		s.met.FrameReceived(c.ch.pattern, "unknown")
 		s.met.FrameError(c.ch.pattern, peekReason(err))
 		c.logFrame(slog.LevelDebug, "chanx: frame rejected", slog.String("error", err.Error()))
-		c.answer(wire.ProblemsFrame([]wire.Problem{wire.PeekProblem(err, s.opts.Discriminator)}))
+		c.answer(env.Problems([]wire.Problem{wire.PeekProblem(err, env.Key())}))
 		return
 	}
 	r := c.ch.lookup(action)
@@ -345,17 +355,17 @@ func (c *Conn) dispatch(frame []byte) {
 			s.met.FrameReceived(c.ch.pattern, wire.ActionPing)
 			if !json.Valid(frame) {
 				s.met.FrameError(c.ch.pattern, metrics.ReasonInvalidJSON)
-				c.answer(wire.ProblemsFrame([]wire.Problem{wire.PeekProblem(wire.ErrNotJSON, s.opts.Discriminator)}))
+				c.answer(env.Problems([]wire.Problem{wire.PeekProblem(wire.ErrNotJSON, env.Key())}))
 				return
 			}
-			c.answer(wire.PongFrame())
+			c.answer(env.Pong())
 			return
 		}
 		s.met.FrameReceived(c.ch.pattern, "unknown")
 		s.met.FrameError(c.ch.pattern, metrics.ReasonUnknownAction)
 		c.logFrame(slog.LevelDebug, "chanx: frame rejected", slog.String("action", string(action)),
 			slog.String("error", "unknown action"))
-		c.answer(wire.ProblemsFrame([]wire.Problem{wire.UnknownActionProblem(s.opts.Discriminator, string(action), c.ch.knownActions())}))
+		c.answer(env.Problems([]wire.Problem{wire.UnknownActionProblem(env.Key(), string(action), c.ch.knownActions())}))
 		return
 	}
 	s.met.FrameReceived(c.ch.pattern, r.action)
@@ -371,21 +381,29 @@ func (c *Conn) dispatch(frame []byte) {
 	}
 	if err != nil {
 		var inv *invalidFrame
+		var ce *Error
 		var ve *wire.ValidationError
 		switch {
 		case errors.As(err, &inv):
 			s.met.FrameError(c.ch.pattern, metrics.ReasonValidation)
-			c.answer(wire.ProblemsFrame(inv.problems))
+			c.answer(env.Problems(inv.problems))
+		case errors.As(err, &ce):
+			// A coded error is an answer the handler chose: logged below
+			// Warn, with its code.
+			s.met.FrameError(c.ch.pattern, metrics.ReasonHandler)
+			c.logFrame(slog.LevelInfo, "chanx: handler failed", slog.String("action", r.action),
+				slog.String("code", ce.code), slog.String("error", err.Error()))
+			c.answer(ce.frame(env, r.action))
 		case errors.As(err, &ve):
 			s.met.FrameError(c.ch.pattern, metrics.ReasonValidation)
-			c.answer(wire.ProblemsFrame(ve.Problems))
+			c.answer(env.Problems(ve.Problems))
 		default:
 			if !errors.Is(err, errPanicked) {
 				s.met.FrameError(c.ch.pattern, metrics.ReasonHandler)
 				c.logFrame(slog.LevelWarn, "chanx: handler failed", slog.String("action", r.action),
 					slog.String("error", err.Error()))
 			}
-			c.answer(wire.HandlerErrorFrame(r.action))
+			c.answer(r.failed)
 		}
 		return
 	}
@@ -406,7 +424,7 @@ func (c *Conn) dispatch(frame []byte) {
 		s.met.FrameError(c.ch.pattern, metrics.ReasonHandler)
 		c.logFrame(slog.LevelWarn, "chanx: encode reply failed", slog.String("action", r.action),
 			slog.String("error", err.Error()))
-		c.answer(wire.HandlerErrorFrame(r.action))
+		c.answer(r.failed)
 		return
 	}
 	c.answerBorrowed(c.outgoing(b))

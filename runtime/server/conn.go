@@ -219,7 +219,7 @@ func (c *Conn) outgoing(b []byte) []byte {
 func (c *Conn) answer(frame []byte) {
 	var marker []byte
 	if c.srv.opts.Completions {
-		marker = wire.CompleteFrame(wire.ActionComplete)
+		marker = c.ch.env.Complete(wire.ActionComplete)
 	}
 	if frame == nil {
 		frame, marker = marker, nil
@@ -235,7 +235,7 @@ func (c *Conn) answer(frame []byte) {
 func (c *Conn) answerBorrowed(frame []byte) {
 	var marker []byte
 	if c.srv.opts.Completions {
-		marker = wire.CompleteFrame(wire.ActionComplete)
+		marker = c.ch.env.Complete(wire.ActionComplete)
 	}
 	_ = c.enqueueFrom(frame, marker, true, true)
 }
@@ -246,9 +246,9 @@ func (c *Conn) deliver(frame []byte, kind layer.Kind) {
 	var marker []byte
 	if c.srv.opts.Completions {
 		if kind == layer.Event {
-			marker = wire.CompleteFrame(wire.ActionEventComplete)
+			marker = c.ch.env.Complete(wire.ActionEventComplete)
 		} else {
-			marker = wire.CompleteFrame(wire.ActionGroupComplete)
+			marker = c.ch.env.Complete(wire.ActionGroupComplete)
 		}
 	}
 	_ = c.enqueue(c.outgoing(frame), marker)
@@ -497,13 +497,13 @@ func (c *Conn) start() {
 			status, detail := authStatus(c.authErr)
 			s.met.ConnectionRejected(ch.pattern, "auth")
 			ctx, cancel := context.WithTimeout(c.ctx, s.opts.CloseTimeout)
-			frame := c.outgoing(wire.AuthenticationFrame(status, http.StatusText(status), map[string]string{"detail": detail}))
+			frame := c.outgoing(ch.env.Authentication(status, http.StatusText(status), map[string]string{"detail": detail}))
 			_ = c.ws.Write(ctx, websocket.MessageText, frame)
 			cancel()
 			c.closeWith(websocket.StatusPolicyViolation, "authentication failed")
 			return
 		}
-		_ = c.enqueue(c.outgoing(wire.AuthenticationFrame(http.StatusOK, http.StatusText(http.StatusOK), nil)), nil)
+		_ = c.enqueue(c.outgoing(ch.env.Authentication(http.StatusOK, http.StatusText(http.StatusOK), nil)), nil)
 	}
 	s.met.ConnectionOpened(ch.pattern)
 	c.opened = time.Now()

@@ -37,14 +37,18 @@
 //
 // # Protocol
 //
-// The wire protocol is Python Chanx's (see runtime/wire): built-in ping →
-// pong; every bad frame (not JSON, not an object, no or unknown
-// discriminator, nested deeper than MaxDepth, failing validation) gets an
-// error frame listing problems {type, loc, msg} and the connection stays
-// open; a failing or panicking handler gets {"detail": "Failed to process
-// message for <action>"}. Options turn on completion markers (complete,
-// group_complete, event_complete), camelCase keys, and Chanx's in-band
-// authentication frame instead of the default HTTP 401/403.
+// The wire protocol is Python Chanx's (docs/PROTOCOL.md; runtime/wire
+// holds its frames): built-in ping → pong; every bad frame (not JSON, not
+// an object, no or unknown discriminator, nested deeper than MaxDepth,
+// failing validation) gets an error frame listing problems {type, loc,
+// msg} and the connection stays open; a failing or panicking handler gets
+// {"detail": "Failed to process message for <action>"}, and one that
+// returns an *Error (NewError) gets its message and code instead:
+// {"detail": "The room is full", "code": "room_full"}. Every built-in
+// frame is written with the channel's discriminator key. Options turn on
+// completion markers (complete, group_complete, event_complete), camelCase
+// keys, and Chanx's in-band authentication frame instead of the default
+// HTTP 401/403.
 //
 // # Connections
 //
@@ -75,7 +79,7 @@
 // Options.Logger (log/slog) gets a line per connection opened and closed
 // (conn, channel, remote address; close code, groups, duration) and, at
 // debug level, per frame handled or rejected; handler failures are
-// warnings and panics errors. Lines about a frame carry "conn" and
+// warnings (coded *Error failures info) and panics errors. Lines about a frame carry "conn" and
 // "msg_id", the frame's number on its connection, so every line about one
 // message can be found; handled frames add "action" and "duration".
 // Options.Metrics counts connections, frames in and out, errors by

@@ -69,7 +69,10 @@ type Options struct {
 	// wire.DefaultMaxDepth.
 	MaxDepth int
 
-	// Discriminator is the top-level field that names a frame's message.
+	// Discriminator is the top-level field that names a frame's message
+	// on channels that do not set ChannelOptions.Discriminator; the
+	// server's own frames (errors, pong, completions, authentication) use
+	// it too. It may not be a reserved envelope key (wire.ReservedKeys).
 	// Default: "action".
 	Discriminator string
 
@@ -284,7 +287,15 @@ func (s *Server) Channel(address string, opts ChannelOptions) (*Channel, error) 
 	if !strings.HasPrefix(pattern, "/") {
 		pattern = "/" + pattern
 	}
-	ch := &Channel{srv: s, pattern: pattern, opts: opts}
+	key := opts.Discriminator
+	if key == "" {
+		key = s.opts.Discriminator
+	}
+	env, err := wire.NewEnvelope(key)
+	if err != nil {
+		return nil, fmt.Errorf("server: channel %q: %w", address, err)
+	}
+	ch := &Channel{srv: s, pattern: pattern, opts: opts, env: env}
 	if err := s.mount(pattern, ch); err != nil {
 		return nil, fmt.Errorf("server: channel %q: %w", address, err)
 	}

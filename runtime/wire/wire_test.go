@@ -97,24 +97,6 @@ func TestKeys(t *testing.T) {
 	}
 }
 
-func TestFrames(t *testing.T) {
-	tests := []struct{ got, want string }{
-		{string(HandlerErrorFrame("send")), `{"action":"error","payload":{"detail":"Failed to process message for send"}}`},
-		{string(ProblemsFrame([]Problem{{Type: "missing", Loc: []any{"payload", "message"}, Msg: "Field required"}})),
-			`{"action":"error","payload":[{"type":"missing","loc":["payload","message"],"msg":"Field required"}]}`},
-		{string(ProblemsFrame([]Problem{PeekProblem(ErrNoDiscriminator, "action")})),
-			`{"action":"error","payload":[{"type":"union_tag_not_found","loc":[],"msg":"Unable to extract tag using discriminator 'action'"}]}`},
-		{string(AuthenticationFrame(401, "Unauthorized", map[string]string{"detail": "no token"})),
-			`{"action":"authentication","payload":{"status_code":401,"status_text":"Unauthorized","data":{"detail":"no token"}}}`},
-		{string(CompleteFrame(ActionGroupComplete)), `{"action":"group_complete","payload":null}`},
-	}
-	for _, tt := range tests {
-		if diff := cmp.Diff(tt.want, tt.got); diff != "" {
-			t.Errorf("frame mismatch (-want +got):\n%s", diff)
-		}
-	}
-}
-
 func TestDecodeProblems(t *testing.T) {
 	var v struct {
 		Payload struct {

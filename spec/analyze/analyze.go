@@ -81,7 +81,7 @@ type builder struct {
 	// cycles holds the $ref cycles reported so far.
 	cycles map[string]bool
 	// hops holds the reference objects the last successful follow went
-	// through, in order.
+	// through, in order (the first maxHops of them).
 	hops []loc
 }
 
@@ -178,30 +178,68 @@ func (b *builder) report(sev spec.Severity, l loc, format string, args ...any) {
 // follow resolves l while it is a reference object and returns where the
 // chain ends. A dangling $ref or a chain that comes back to itself is an
 // error at the $ref that fails; ok is false then. A cycle is reported once,
-// however many chains run into it.
+// however many chains run into it. Where each reference object's chain
+// ends is remembered (resolver.ends), so following every link of a long
+// chain stays linear.
 func (b *builder) follow(l loc) (loc, bool) {
-	var seen []loc
+	res := b.schemas.res
+	var (
+		path   []loc // the reference objects passed, in order
+		onPath map[*yaml.Node]int
+		end    chainEnd
+		known  bool // end came from an earlier follow, reached at l
+	)
 	for {
 		l.n = deAlias(l.n)
 		ref := spec.RefOf(l.n)
 		if ref == "" {
-			b.hops = seen
-			return l, l.n != nil
+			end = chainEnd{end: l, ok: l.n != nil}
+			break
 		}
-		for i, s := range seen {
-			if s.n == l.n {
-				b.reportCycle(seen[i:])
-				return l, false
+		if e, ok := res.ends[l.n]; ok {
+			end, known = e, true
+			if e.err != nil {
+				b.errorf(e.end.at("$ref"), "%v", e.err)
 			}
+			break
 		}
-		seen = append(seen, l)
-		tf, tn, tptr, err := b.schemas.res.resolve(b.ctx, l.f, ref)
-		if err != nil {
-			b.errorf(l.at("$ref"), "%v", err)
-			return l, false
+		if i, ok := onPath[l.n]; ok {
+			b.reportCycle(path[i:])
+			end = chainEnd{end: l}
+			break
 		}
-		l = loc{f: tf, n: tn, ptr: tptr}
+		if onPath == nil {
+			onPath = map[*yaml.Node]int{}
+		}
+		onPath[l.n] = len(path)
+		path = append(path, l)
+		s := res.step(b.ctx, l, ref)
+		if s.err != nil {
+			b.errorf(l.at("$ref"), "%v", s.err)
+			end = chainEnd{end: l, err: s.err}
+			break
+		}
+		l = s.to
 	}
+	if b.ctx.Err() == nil {
+		for _, p := range path {
+			res.ends[p.n] = end
+		}
+	}
+	if !end.ok {
+		return end.end, false
+	}
+	if len(path) > maxHops {
+		path = path[:maxHops]
+	}
+	for known && len(path) < maxHops && spec.RefOf(l.n) != "" {
+		// The rest of the chain was walked before: its links are known.
+		path = append(path, l)
+		l = res.steps[l.n].to
+		l.n = deAlias(l.n)
+	}
+	b.hops = path
+	return end.end, true
 }
 
 // reportCycle reports a cycle of reference objects once, starting from the

@@ -2,7 +2,6 @@ package analyze
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"net/http"
 	"os"
@@ -10,13 +9,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
+	goldenfile "github.com/chanxgo/chanx/internal/golden"
 	"github.com/chanxgo/chanx/ir"
 	"github.com/chanxgo/chanx/spec"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata")
 
 // corpusDir is the folder of the 24 official AsyncAPI 3.0.0 examples,
 // beside the module in the shared workspace; tests that need it skip when
@@ -59,7 +55,9 @@ func corpusFiles(t testing.TB) (string, []string) {
 
 func load(t testing.TB, path string) *spec.Document {
 	t.Helper()
-	doc, err := spec.Load(context.Background(), path, spec.Options{NoRemote: true})
+	// The parent folder is the $ref root: the social-media documents
+	// share ../common.
+	doc, err := spec.Load(context.Background(), path, spec.Options{NoRemote: true, FileRoot: filepath.Dir(filepath.Dir(path))})
 	if err != nil {
 		t.Fatalf("load %s: %v", path, err)
 	}
@@ -83,19 +81,7 @@ func render(diags spec.Diagnostics, trim ...string) string {
 
 func golden(t *testing.T, path, got string) {
 	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
-	}
+	goldenfile.Check(t, path, []byte(got))
 }
 
 func absTestdata(t testing.TB) string {

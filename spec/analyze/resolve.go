@@ -10,24 +10,23 @@ import (
 	"github.com/chanxgo/chanx/spec"
 )
 
-// resolver resolves $refs like spec.Document.Resolve, with the large
-// mappings of a document (components.messages, components.schemas,
-// channels) indexed by key: Resolve scans a mapping per step, and a
-// document with thousands of channels makes thousands of $refs into
-// mappings of thousands of keys. Anything the fast path cannot answer —
-// other files, URLs, pointers that do not resolve — goes to
-// spec.Document.Resolve, so results and error messages are the loader's.
+// resolver resolves $refs like spec.Document.Resolve, with a fast path
+// for local pointers through mappings (looked up with the Document's key
+// index, spec.Document.KeyIndex) that builds no error for a miss, and
+// remembers the $ref chains builder.follow walks. Anything the fast path
+// cannot answer — other files, URLs, sequences, pointers that do not
+// resolve — goes to spec.Document.Resolve, so results and error messages
+// are the loader's.
 type resolver struct {
-	doc   *spec.Document
-	index map[*yaml.Node]map[string]int
+	doc *spec.Document
+	// steps and ends memoize $ref chains (see builder.follow).
+	steps map[*yaml.Node]chainStep
+	ends  map[*yaml.Node]chainEnd
 }
 
 func newResolver(doc *spec.Document) *resolver {
-	return &resolver{doc: doc, index: map[*yaml.Node]map[string]int{}}
+	return &resolver{doc: doc, steps: map[*yaml.Node]chainStep{}, ends: map[*yaml.Node]chainEnd{}}
 }
-
-// indexAbove is the mapping size from which lookups use an index.
-const indexAbove = 16
 
 // resolve returns the target of ref written in file f, and the target's
 // JSON pointer within its file.
@@ -69,24 +68,41 @@ func (r *resolver) lookup(n *yaml.Node, ptr string) *yaml.Node {
 // keyIndex finds key in mapping m and returns the index of its key node
 // in m.Content.
 func (r *resolver) keyIndex(m *yaml.Node, key string) (int, bool) {
-	if len(m.Content) <= 2*indexAbove {
-		for i := 0; i+1 < len(m.Content); i += 2 {
-			if m.Content[i].Value == key {
-				return i, true
-			}
-		}
-		return 0, false
+	return r.doc.KeyIndex(m, key)
+}
+
+// maxHops is how many of the reference objects a chain passes through
+// follow records in builder.hops. Real documents chain two or three $refs;
+// recording every link of a 10,000-link chain for each of its links would
+// make following them all quadratic.
+const maxHops = 64
+
+// chainEnd is where the $ref chain from a reference object ends, as follow
+// found it: the node that is not a reference object (ok), or the link
+// whose $ref fails (err, reported again by every follow that reaches it,
+// each with its own prefix), or a cycle (reported once, when found).
+type chainEnd struct {
+	end loc
+	ok  bool
+	err error
+}
+
+// chainStep is one link of a chain: the target of a reference object's $ref.
+type chainStep struct {
+	to  loc
+	err error
+}
+
+// step resolves the $ref of reference object l once; later calls for the
+// same node return the first answer.
+func (r *resolver) step(ctx context.Context, l loc, ref string) chainStep {
+	if s, ok := r.steps[l.n]; ok {
+		return s
 	}
-	idx, ok := r.index[m]
-	if !ok {
-		idx = make(map[string]int, len(m.Content)/2)
-		for i := 0; i+1 < len(m.Content); i += 2 {
-			if _, dup := idx[m.Content[i].Value]; !dup {
-				idx[m.Content[i].Value] = i
-			}
-		}
-		r.index[m] = idx
+	tf, tn, tptr, err := r.resolve(ctx, l.f, ref)
+	s := chainStep{to: loc{f: tf, n: tn, ptr: tptr}, err: err}
+	if ctx.Err() == nil {
+		r.steps[l.n] = s
 	}
-	i, ok := idx[key]
-	return i, ok
+	return s
 }

@@ -1,12 +1,17 @@
 package gentest
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/chanxgo/chanx/ir"
+	"github.com/chanxgo/chanx/spec"
+	"github.com/chanxgo/chanx/spec/analyze"
 )
 
 // ModuleRoot is the chanx module's directory.
@@ -54,4 +59,37 @@ func BuildModule(t testing.TB, files map[string][]byte, args ...string) (dir str
 		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	return dir, out
+}
+
+// Load reads the AsyncAPI document at path, with no remote $refs, and
+// analyzes it; the test fails on any problem in the document. A document of
+// the shared corpus reads its $refs inside the whole corpus folder (the
+// social-media example shares ../common), as a user would allow with
+// --ref-root; any other document keeps the default sandbox, its own folder.
+func Load(t testing.TB, path string) *ir.API {
+	t.Helper()
+	doc, err := spec.Load(context.Background(), path, spec.Options{NoRemote: true, FileRoot: CorpusRoot(path)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, diags := analyze.Build(context.Background(), doc)
+	if diags.HasErrors() {
+		t.Fatalf("%s: %v", path, diags)
+	}
+	return api
+}
+
+// CorpusRoot is the folder of the shared corpus that path lies in, or ""
+// (the default sandbox) when path is not a corpus document.
+func CorpusRoot(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return ""
+	}
+	for dir := filepath.Dir(abs); dir != filepath.Dir(dir); dir = filepath.Dir(dir) {
+		if filepath.Base(filepath.Dir(dir)) == "corpus" {
+			return dir
+		}
+	}
+	return ""
 }

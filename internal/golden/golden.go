@@ -1,0 +1,41 @@
+// Package golden compares what a test produced with a golden file under
+// testdata, or rewrites the file when the test runs with -update. Every
+// golden test of the module goes through it, so -update means the same
+// everywhere and a mismatch always reads as a cmp.Diff, -want +got.
+package golden
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata")
+
+// Updating reports whether the test runs with -update.
+func Updating() bool { return *update }
+
+// Check compares got with the file at path. Under -update it writes got
+// there instead, creating the directory when missing.
+func Check(t testing.TB, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s is stale (-want +got):\n%s\n(run go test -update to rewrite it)", path, diff)
+	}
+}

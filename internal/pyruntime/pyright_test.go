@@ -1,0 +1,89 @@
+package pyruntime
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// copyTree copies the folder src into dst.
+func copyTree(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		if d.IsDir() {
+			if d.Name() == "__pycache__" {
+				return filepath.SkipDir
+			}
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// pyrightProject lays out the chat package and usage (a user's module) in
+// a fresh folder for pyright.
+func pyrightProject(t *testing.T, usage string) string {
+	t.Helper()
+	dir := t.TempDir()
+	copyTree(t, filepath.Join("testdata", "chatclient"), filepath.Join(dir, "chatclient"))
+	if err := os.WriteFile(filepath.Join(dir, "usage.py"), []byte(usage), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestPyright: the chat package (runtime included) and a user's module
+// using it are clean under pyright's strict mode; with one case removed
+// from the user's match over IncomingMessage, assert_never fails.
+func TestPyright(t *testing.T) {
+	py := Find(t)
+	pr := FindPyright(t)
+	b, err := os.ReadFile(filepath.Join("testdata", "pyright", "usage.py"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	usage := string(b)
+
+	t.Run("Strict", func(t *testing.T) {
+		for _, d := range pr.Check(t, py, pyrightProject(t, usage)) {
+			t.Errorf("pyright: %s", d)
+		}
+	})
+
+	t.Run("ExhaustivenessBites", func(t *testing.T) {
+		var kept []string
+		removed := 0
+		for _, line := range strings.Split(usage, "\n") {
+			if strings.HasSuffix(line, "# removed by the test") {
+				removed++
+				continue
+			}
+			kept = append(kept, line)
+		}
+		if removed != 2 {
+			t.Fatalf("usage.py has %d lines marked for removal, want 2 (a case and its body)", removed)
+		}
+		found := pr.Check(t, py, pyrightProject(t, strings.Join(kept, "\n")))
+		if len(found) != 1 {
+			t.Fatalf("pyright found %d problems, want 1 (assert_never):\n%v", len(found), found)
+		}
+		d := found[0]
+		if filepath.Base(d.File) != "usage.py" || d.Rule != "reportArgumentType" ||
+			!strings.Contains(d.Message, `Argument of type "PongMessage" cannot be assigned to parameter`) ||
+			!strings.Contains(d.Message, `"Never"`) {
+			t.Errorf("pyright: %s; want usage.py's assert_never to reject PongMessage", d)
+		}
+	})
+}

@@ -1,0 +1,87 @@
+"""The one place that calls the websockets package.
+
+websockets 13 added an asyncio API (``websockets.asyncio.client.connect``,
+headers given as ``additional_headers``); releases before it, down to 10.4
+(Debian's python3-websockets), offer only the legacy one
+(``websockets.client.connect``, headers given as ``extra_headers``). The API
+is chosen once, when this module is imported, and the rest of the client
+sees only :class:`Connection`.
+
+The modules are imported by name so that type checking is clean whichever
+release is installed.
+"""
+
+import importlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any, Literal, Protocol, cast
+
+from websockets.exceptions import (
+    ConnectionClosed,
+    InvalidHandshake,
+    InvalidURI,
+    WebSocketException,
+)
+
+__all__ = [
+    "API",
+    "Connection",
+    "ConnectionClosed",
+    "InvalidHandshake",
+    "InvalidURI",
+    "WebSocketException",
+    "connect",
+]
+
+
+class Connection(Protocol):
+    """What the client uses of an open websockets connection (both APIs)."""
+
+    @property
+    def close_code(self) -> int | None: ...
+
+    @property
+    def close_reason(self) -> str | None: ...
+
+    async def send(self, message: str | bytes) -> None: ...
+
+    async def close(self, code: int = 1000, reason: str = "") -> None: ...
+
+    def __aiter__(self) -> AsyncIterator[str | bytes]: ...
+
+
+Connect = Callable[[str, Mapping[str, str], float | None], Awaitable[Connection]]
+
+
+def _select() -> tuple[Literal["asyncio", "legacy"], Connect]:
+    try:
+        module = importlib.import_module("websockets.asyncio.client")
+    except ImportError:
+        module = None
+    if module is not None:
+        new_connect: Any = getattr(module, "connect")
+
+        async def connect_asyncio(
+            uri: str, headers: Mapping[str, str], open_timeout: float | None
+        ) -> Connection:
+            conn = await new_connect(
+                uri, additional_headers=dict(headers), open_timeout=open_timeout
+            )
+            return cast(Connection, conn)
+
+        return "asyncio", connect_asyncio
+
+    legacy_connect: Any = getattr(importlib.import_module("websockets.client"), "connect")
+
+    async def connect_legacy(
+        uri: str, headers: Mapping[str, str], open_timeout: float | None
+    ) -> Connection:
+        conn = await legacy_connect(
+            uri, extra_headers=dict(headers), open_timeout=open_timeout
+        )
+        return cast(Connection, conn)
+
+    return "legacy", connect_legacy
+
+
+API, connect = _select()
+"""API names the websockets API in use; connect opens a connection with it."""

@@ -1,0 +1,480 @@
+"""BaseClient: the connection, read loop, hooks and request/reply every
+generated channel client builds on.
+
+A channel module subclasses it with the channel's message unions and sets
+three class attributes: ``path`` (the channel address, ``{name}``
+placeholders for path parameters), ``incoming_adapter`` (a pydantic
+TypeAdapter over the channel's IncomingMessage union, discriminated) and,
+when the discriminator is not ``action``, ``discriminator``.
+
+Frames are JSON text, one message each, as Chanx's wire protocol has it:
+outgoing messages are ``model_dump(mode="json", by_alias=True)`` encoded by
+``json.dumps``; incoming text is decoded and validated against the union.
+"""
+
+import asyncio
+import json
+import logging
+import random
+import re
+from collections import deque
+from collections.abc import Coroutine, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, TypeVar
+from urllib.parse import quote, urlsplit, urlunsplit
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from . import transport
+
+__all__ = [
+    "BaseClient",
+    "NotConnectedError",
+    "Reconnect",
+    "RequestTimeout",
+    "build_url",
+]
+
+logger = logging.getLogger(__name__)
+
+IncomingT = TypeVar("IncomingT", bound=BaseModel)
+OutgoingT = TypeVar("OutgoingT", bound=BaseModel)
+ReplyT = TypeVar("ReplyT", bound=BaseModel)
+
+DEFAULT_REQUEST_TIMEOUT = 10.0
+"""Seconds request() waits for a reply unless told otherwise."""
+
+
+class RequestTimeout(asyncio.TimeoutError):
+    """The reply request() waits for did not arrive in time."""
+
+
+class NotConnectedError(ConnectionError):
+    """A message was sent while the client had no open connection."""
+
+
+@dataclass(frozen=True)
+class Reconnect:
+    """How handle() reconnects after a failed or lost connection.
+
+    The n-th attempt in a row waits ``initial_delay * factor ** (n - 1)``
+    seconds, at most ``max_delay``, varied by up to ``jitter`` (a fraction)
+    so that many clients do not come back at once. A connection that opens
+    resets the count. ``max_attempts`` bounds the attempts in a row (None:
+    no bound). disconnect() stops reconnecting, also during a wait.
+    """
+
+    initial_delay: float = 0.5
+    max_delay: float = 30.0
+    factor: float = 2.0
+    jitter: float = 0.1
+    max_attempts: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.initial_delay < 0 or self.max_delay < 0:
+            raise ValueError("Reconnect: delays must not be negative")
+        if self.factor < 1:
+            raise ValueError(f"Reconnect: factor must be at least 1, not {self.factor}")
+        if not 0 <= self.jitter < 1:
+            raise ValueError(f"Reconnect: jitter must be in [0, 1), not {self.jitter}")
+        if self.max_attempts is not None and self.max_attempts < 1:
+            raise ValueError(
+                f"Reconnect: max_attempts must be at least 1 or None, not {self.max_attempts}"
+            )
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait before the attempt-th attempt in a row (from 1)."""
+        base = min(self.max_delay, self.initial_delay * self.factor ** (attempt - 1))
+        return base * (1 + random.uniform(-self.jitter, self.jitter))
+
+
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+
+
+def build_url(
+    base_url: str,
+    path: str,
+    protocol: str = "ws",
+    path_params: Mapping[str, object] | None = None,
+) -> str:
+    """The URL a client connects to.
+
+    base_url is ``host[:port][/prefix]`` (the scheme comes from protocol) or
+    a full URL (``ws://``, ``wss://``, ``http://`` or ``https://``; the
+    scheme wins over protocol). The channel path is appended to the URL's
+    own path, each ``{name}`` replaced by its path parameter, percent-
+    escaped (``/`` and spaces included) so it stays one path segment. A
+    query string in base_url is kept.
+    """
+    if protocol not in ("ws", "wss"):
+        raise ValueError(f"protocol must be 'ws' or 'wss', not {protocol!r}")
+    full = base_url if "://" in base_url else f"{protocol}://{base_url}"
+    parts = urlsplit(full)
+    scheme = {"http": "ws", "https": "wss"}.get(parts.scheme, parts.scheme)
+    if scheme not in ("ws", "wss"):
+        raise ValueError(
+            f"unsupported scheme {parts.scheme!r} in {base_url!r}: use ws, wss, http or https"
+        )
+    if not parts.netloc:
+        raise ValueError(f"no host in {base_url!r}")
+    rendered = _render_path(path, path_params or {})
+    return urlunsplit((scheme, parts.netloc, parts.path.rstrip("/") + rendered, parts.query, ""))
+
+
+def _render_path(path: str, params: Mapping[str, object]) -> str:
+    names = _PLACEHOLDER.findall(path)
+    missing = [n for n in names if n not in params]
+    if missing:
+        raise ValueError(
+            f"missing path parameter {', '.join(map(repr, missing))} for {path!r}"
+        )
+    unknown = sorted(k for k in params if k not in names)
+    if unknown:
+        raise ValueError(
+            f"unknown path parameter {', '.join(map(repr, unknown))} for {path!r}"
+            + (f", which has {', '.join(map(repr, names))}" if names else ", which has none")
+        )
+
+    def escape(match: re.Match[str]) -> str:
+        value = str(params[match.group(1)])
+        if value == "":
+            raise ValueError(f"path parameter {match.group(1)!r} is empty")
+        return quote(value, safe="")
+
+    rendered = _PLACEHOLDER.sub(escape, path)
+    return rendered if rendered.startswith("/") else "/" + rendered
+
+
+class _Waiter:
+    """A request() waiting for one of its reply types."""
+
+    def __init__(self, future: "asyncio.Future[Any]", types: tuple[type[BaseModel], ...]) -> None:
+        self.future = future
+        self.types = types
+
+
+class BaseClient(Generic[IncomingT, OutgoingT]):
+    """A WebSocket client of one channel.
+
+    Subclass a generated channel client and override handle_message (and any
+    hook); then ``await client.handle()`` connects and handles incoming
+    messages until the connection ends or disconnect() is called.
+
+    Hooks, each a coroutine: before_handle (once per handle(), before
+    connecting), send_init_message (after each connection opens, in a task
+    of its own so it may await replies), handle_message, after_handle (once,
+    when handle() ends), handle_error (a hook or handler raised),
+    handle_websocket_connection_error (connecting failed or the connection
+    was lost), handle_raw_data (a binary or non-JSON frame),
+    handle_invalid_message (JSON that is not a message of the channel).
+    """
+
+    path: ClassVar[str] = ""
+    """The channel address; ``{name}`` marks a path parameter."""
+
+    incoming_adapter: ClassVar[TypeAdapter[Any]]
+    """Validates incoming frames into the channel's IncomingMessage union."""
+
+    discriminator: ClassVar[str] = "action"
+    """The (Python) name of the member that tells messages apart."""
+
+    def __init__(
+        self,
+        base_url: str,
+        /,
+        protocol: str = "ws",
+        headers: Mapping[str, str] | None = None,
+        path_params: Mapping[str, object] | None = None,
+        *,
+        reconnect: Reconnect | None = None,
+        open_timeout: float | None = 10.0,
+        request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+    ) -> None:
+        """Prepare a client; nothing connects before handle().
+
+        base_url: ``"localhost:8000"`` or a full URL, see build_url.
+        headers: sent with the opening handshake (e.g. Authorization).
+        path_params: a value for each ``{name}`` of the channel address.
+        reconnect: reconnect with backoff after a failed or lost connection
+        (default: handle() returns instead).
+        open_timeout: seconds the opening handshake may take (None: no bound).
+        request_timeout: default seconds request() waits for a reply.
+        """
+        if not hasattr(type(self), "incoming_adapter"):
+            raise TypeError(
+                f"{type(self).__name__} has no incoming_adapter: "
+                "subclass a generated channel client, not BaseClient"
+            )
+        self.url = build_url(base_url, self.path, protocol, path_params)
+        self.headers: dict[str, str] = dict(headers or {})
+        self.reconnect = reconnect
+        self.open_timeout = open_timeout
+        self.request_timeout = request_timeout
+        self.close_code: int | None = None
+        """The close code of the last connection, once it has ended."""
+        self.close_reason: str | None = None
+        """The close reason of the last connection, once it has ended."""
+        self._ws: transport.Connection | None = None
+        self._reader: "asyncio.Task[Any] | None" = None
+        self._closing = False
+        self._stop = asyncio.Event()
+        self._pending: dict[str, deque[_Waiter]] = {}
+        self._tasks: "set[asyncio.Task[None]]" = set()
+
+    @property
+    def connected(self) -> bool:
+        """Whether a connection is open (handle() is running on one)."""
+        return self._ws is not None
+
+    # -- lifecycle ---------------------------------------------------------
+
+    async def handle(self) -> None:
+        """Connect, then handle incoming messages until the connection ends.
+
+        With reconnect set, a failed or lost connection is retried with
+        backoff until disconnect() or max_attempts. Connection failures go
+        to handle_websocket_connection_error, not to the caller.
+        """
+        self._closing = False
+        self._stop.clear()
+        await self.before_handle()
+        try:
+            await self._connect_loop()
+        finally:
+            await self.after_handle()
+
+    async def disconnect(self, code: int = 1000, reason: str = "") -> None:
+        """Close the connection with code and reason, and stop reconnecting."""
+        self._closing = True
+        self._stop.set()
+        ws = self._ws
+        if ws is not None:
+            await ws.close(code, reason)
+
+    async def _connect_loop(self) -> None:
+        attempts = 0
+        while not self._closing:
+            try:
+                ws = await transport.connect(self.url, self.headers, self.open_timeout)
+            except (OSError, asyncio.TimeoutError, transport.WebSocketException) as error:
+                await self.handle_websocket_connection_error(error)
+            else:
+                attempts = 0
+                await self._serve(ws)
+            attempts += 1
+            if not await self._wait_before(attempts):
+                return
+
+    async def _wait_before(self, attempt: int) -> bool:
+        """Wait before reconnecting; False when handle() should end."""
+        policy = self.reconnect
+        if policy is None or self._closing:
+            return False
+        if policy.max_attempts is not None and attempt > policy.max_attempts:
+            return False
+        try:
+            await asyncio.wait_for(self._stop.wait(), policy.delay(attempt))
+        except asyncio.TimeoutError:
+            pass
+        return not self._closing
+
+    async def _serve(self, ws: transport.Connection) -> None:
+        self._ws = ws
+        self._reader = asyncio.current_task()
+        failed: BaseException | None = None
+        try:
+            if self._closing:  # disconnect() came while connecting
+                await ws.close()
+                return
+            self._spawn(self.send_init_message())
+            async for raw in ws:
+                await self._dispatch(raw)
+        except transport.ConnectionClosed as error:
+            if not self._closing:
+                await self.handle_websocket_connection_error(error)
+        except BaseException as error:
+            failed = error
+            raise
+        finally:
+            self._ws = None
+            self._reader = None
+            if failed is not None:
+                # handle() was cancelled or a hook raised out of the loop:
+                # leave the server a proper close.
+                await ws.close(1001 if isinstance(failed, asyncio.CancelledError) else 1011)
+            self.close_code, self.close_reason = ws.close_code, ws.close_reason
+            await self._end_tasks()
+            self._fail_pending()
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(self._guarded(coro))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _guarded(self, coro: Coroutine[Any, Any, None]) -> None:
+        try:
+            await coro
+        except Exception as error:
+            try:
+                await self.handle_error(error)
+            except Exception:
+                logger.exception("handle_error raised")
+
+    async def _end_tasks(self) -> None:
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    # -- incoming ----------------------------------------------------------
+
+    async def _dispatch(self, raw: str | bytes) -> None:
+        try:
+            if isinstance(raw, bytes):
+                await self.handle_raw_data(raw)
+                return
+            try:
+                data = json.loads(raw)
+            except ValueError:
+                await self.handle_raw_data(raw)
+                return
+            try:
+                message: IncomingT = self.incoming_adapter.validate_python(data)
+            except ValidationError:
+                await self.handle_invalid_message(data)
+                return
+            if not self._resolve(message):
+                await self.handle_message(message)
+        except Exception as error:
+            await self.handle_error(error)
+
+    def _resolve(self, message: BaseModel) -> bool:
+        """Hand message to the oldest request() waiting for it, if any."""
+        tag = getattr(message, self.discriminator, None)
+        waiters = self._pending.get(tag) if isinstance(tag, str) else None
+        if not waiters:
+            return False
+        for waiter in list(waiters):
+            if not waiter.future.done() and isinstance(message, waiter.types):
+                waiters.remove(waiter)
+                waiter.future.set_result(message)
+                return True
+        return False
+
+    def _fail_pending(self) -> None:
+        for tag, waiters in self._pending.items():
+            for waiter in waiters:
+                if not waiter.future.done():
+                    waiter.future.set_exception(
+                        NotConnectedError(f"the connection closed before the {tag!r} reply arrived")
+                    )
+        self._pending.clear()
+
+    # -- outgoing ----------------------------------------------------------
+
+    def encode(self, message: BaseModel) -> str:
+        """The frame for message: its JSON dump, by wire (alias) names."""
+        return json.dumps(message.model_dump(mode="json", by_alias=True))
+
+    async def send_message(self, message: OutgoingT) -> None:
+        """Send message to the server."""
+        ws = self._ws
+        if ws is None:
+            raise NotConnectedError(
+                f"cannot send {type(message).__name__}: not connected "
+                "(send from send_init_message, handle_message or while handle() runs)"
+            )
+        await ws.send(self.encode(message))
+
+    async def request(
+        self,
+        message: OutgoingT,
+        *replies: type[ReplyT],
+        timeout: float | None = None,
+    ) -> ReplyT:
+        """Send message and return the first incoming message of one of the
+        reply types that no earlier request() is waiting for.
+
+        The reply is matched by its discriminator value and does not reach
+        handle_message. Raises RequestTimeout after timeout seconds
+        (default: request_timeout), NotConnectedError when the connection
+        closes first. Do not await it in handle_message, which runs in the
+        read loop: start a task instead.
+        """
+        if not replies:
+            raise TypeError("request() needs the message type(s) of the reply")
+        if self._reader is not None and asyncio.current_task() is self._reader:
+            raise RuntimeError(
+                f"request({type(message).__name__}) awaited inside the read loop "
+                "(handle_message or a hook it runs) would wait for a reply that loop "
+                "cannot read; run it in a task (asyncio.create_task)"
+            )
+        tags = [self._tag_of(reply) for reply in replies]
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        waiter = _Waiter(future, replies)
+        for tag in tags:
+            self._pending.setdefault(tag, deque()).append(waiter)
+        wait = self.request_timeout if timeout is None else timeout
+        try:
+            await self.send_message(message)
+            try:
+                reply: ReplyT = await asyncio.wait_for(future, wait)
+            except asyncio.TimeoutError:
+                raise RequestTimeout(
+                    f"no {' or '.join(map(repr, tags))} reply to "
+                    f"{type(message).__name__} within {wait:g} s"
+                ) from None
+            return reply
+        finally:
+            for tag in tags:
+                waiters = self._pending.get(tag)
+                if waiters is not None and waiter in waiters:
+                    waiters.remove(waiter)
+                    if not waiters:
+                        del self._pending[tag]
+
+    def _tag_of(self, model: type[BaseModel]) -> str:
+        field = model.model_fields.get(self.discriminator)
+        tag = field.default if field is not None else None
+        if not isinstance(tag, str):
+            raise TypeError(
+                f"{model.__name__} has no default for {self.discriminator!r}, "
+                "so its replies cannot be told apart"
+            )
+        return tag
+
+    # -- hooks -------------------------------------------------------------
+
+    async def before_handle(self) -> None:
+        """Runs once per handle(), before connecting."""
+
+    async def send_init_message(self) -> None:
+        """Runs after each connection opens, beside the read loop (so it may
+        await request()): the place to send a first message."""
+
+    async def handle_message(self, message: IncomingT) -> None:
+        """Handle one incoming message; override it. Runs in the read loop,
+        one message at a time, in arrival order."""
+        logger.debug("unhandled %s", type(message).__name__)
+
+    async def after_handle(self) -> None:
+        """Runs once when handle() ends."""
+
+    async def handle_error(self, error: Exception) -> None:
+        """A hook or handle_message raised; the connection stays open.
+        Re-raise to end handle() (the connection closes with 1011)."""
+        logger.error("error while handling a frame", exc_info=error)
+
+    async def handle_websocket_connection_error(self, error: Exception) -> None:
+        """Connecting to the server failed, or the connection was lost."""
+        logger.error("connection to %s: %s", self.url, error)
+
+    async def handle_raw_data(self, message: str | bytes) -> None:
+        """A frame that is binary or not JSON arrived."""
+        logger.warning("ignored a frame that is not JSON text: %.200r", message)
+
+    async def handle_invalid_message(self, invalid_message: Any) -> None:
+        """JSON that is not a message of the channel arrived; it is called
+        while the ValidationError is being handled (sys.exc_info has it)."""
+        logger.warning("ignored an invalid message: %.200r", invalid_message, exc_info=True)
