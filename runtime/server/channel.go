@@ -346,7 +346,11 @@ func (c *Conn) dispatch(frame []byte) {
 		s.met.FrameReceived(c.ch.pattern, "unknown")
 		s.met.FrameError(c.ch.pattern, peekReason(err))
 		c.logFrame(slog.LevelDebug, "chanx: frame rejected", slog.String("error", err.Error()))
-		c.answer(env.Problems([]wire.Problem{wire.PeekProblem(err, env.Key())}))
+		p := wire.PeekProblem(err, env.Key())
+		if errors.Is(err, wire.ErrNotString) {
+			p = wire.TagNotStringProblem(frame, env.Key(), c.ch.knownActions())
+		}
+		c.answer(env.Problems([]wire.Problem{p}))
 		return
 	}
 	r := c.ch.lookup(action)
