@@ -23,6 +23,14 @@ type Options struct {
 	TypedFormats bool
 	// NoReadme leaves out the README.md a client package gets.
 	NoReadme bool
+	// TypesPackage, for server and client packages, is the import path of
+	// a shared types package (SharedTypes) to take the message types
+	// from instead of declaring them. Default: they declare their own.
+	TypesPackage string
+	// SharedTypes, for a types package, also declares what server and
+	// client packages generated with TypesPackage naming it need beside
+	// the types (goapi.GenerateTypes).
+	SharedTypes bool
 }
 
 // Generate turns an API into the Go files of one package: today types.go,

@@ -22,17 +22,7 @@ func TestCorpusGeneratesAndCompiles(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go vet in a temporary module")
 	}
-	dir := filepath.Join(gentest.ModuleRoot(t), "..", "shared", "corpus", "asyncapi-3.0.0-examples")
-	docs, _ := filepath.Glob(filepath.Join(dir, "*.yml"))
-	more, _ := filepath.Glob(filepath.Join(dir, "*", "*", "asyncapi.yaml"))
-	docs = append(docs, more...)
-	if len(docs) == 0 {
-		t.Skipf("the AsyncAPI examples are not at %s", dir)
-	}
-	// Documents written by Python Chanx servers, and 3.1.0 documents.
-	for _, name := range []string{"chanx-chat.json", "chanx-assistants.yaml", "chanx-notifications.yaml", "ticker-3.1.yaml", "pets-3.1.yaml"} {
-		docs = append(docs, filepath.Join(gentest.ModuleRoot(t), "spec", "analyze", "testdata", name))
-	}
+	docs := gentest.Corpus(t)
 	files := map[string][]byte{}
 	for i, path := range docs {
 		api := load(t, path)

@@ -5,19 +5,27 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
-	"slices"
 	"strings"
 
+	chanplan "github.com/chanxgo/chanx/codegen/plan"
 	"github.com/chanxgo/chanx/conformance/gen"
 	"github.com/chanxgo/chanx/conformance/match"
 	"github.com/chanxgo/chanx/ir"
 )
 
-// builtins are the chanx wire protocol's server frames that Chanx-written
-// documents do not declare (PROTOCOL.md).
-var builtins = map[string]bool{"pong": true, "error": true, "authentication": true, "complete": true, "group_complete": true, "event_complete": true}
+// builtins are the chanx wire protocol's server frames, which
+// Chanx-written documents need not declare (codegen/plan.Builtins).
+var builtins = func() map[string]bool {
+	out := map[string]bool{}
+	for _, b := range chanplan.Builtins() {
+		if b.From == chanplan.Server {
+			out[b.Value] = true
+		}
+	}
+	return out
+}()
 
-const errorAction = "error"
+const errorAction = chanplan.Error
 
 // channelPlan is everything the tester needs about one channel.
 type channelPlan struct {
@@ -73,6 +81,7 @@ var paramRE = regexp.MustCompile(`\{([^{}]+)\}`)
 // so that a seed fixes them all.
 func plan(api *ir.API, o *options) ([]*channelPlan, error) {
 	g := gen.New(o.seed)
+	pl := chanplan.Build(api)
 	var out []*channelPlan
 	for _, ch := range api.Channels {
 		p := &channelPlan{ch: ch}
@@ -97,6 +106,34 @@ func plan(api *ir.API, o *options) ([]*channelPlan, error) {
 		sameAddr := func(c *ir.Channel) bool {
 			return c == nil || c == ch || c.Address == ch.Address
 		}
+		// The values that route each message come from the plan (and so
+		// from spec/analyze's dispatch); nothing is inferred here.
+		cp := pl.Channel(ch)
+		inValue, outValue := map[*ir.Message]string{}, map[*ir.Message]string{}
+		replyTo := map[*ir.Operation]*chanplan.Receive{}
+		outKey := cp.Client.Key
+		for _, c := range pl.Channels {
+			if !sameAddr(c.Channel) {
+				continue
+			}
+			if outKey == "" {
+				outKey = c.Client.Key
+			}
+			for _, snd := range c.Server.Sends {
+				setOnce(outValue, snd.Message, snd.Value)
+			}
+			for _, r := range c.Server.Receives {
+				if c == cp {
+					setOnce(inValue, r.Message, r.Value)
+					if replyTo[r.Operation] == nil {
+						replyTo[r.Operation] = r
+					}
+				}
+				for _, rp := range r.Replies {
+					setOnce(outValue, rp.Message, rp.Value)
+				}
+			}
+		}
 		var inMsgs, outMsgs []*ir.Message
 		for _, op := range api.Operations {
 			if op.Channel == nil || !sameAddr(op.Channel) {
@@ -105,16 +142,18 @@ func plan(api *ir.API, o *options) ([]*channelPlan, error) {
 			own := op.Channel == ch
 			switch op.Action {
 			case ir.Receive:
-				var replies []*ir.Message
+				var replies []ir.DispatchCase
 				elsewhere := false
 				if op.Reply != nil {
-					msgs := op.Reply.Messages
-					if len(msgs) == 0 && op.Reply.Channel != nil {
-						msgs = op.Reply.Channel.Messages // no list: any message of the reply channel
-					}
 					if sameAddr(op.Reply.Channel) {
-						outMsgs = appendNew(outMsgs, msgs...)
-						replies = msgs
+						for _, m := range op.Reply.Messages {
+							outMsgs = appendNew(outMsgs, m)
+						}
+						if r := replyTo[op]; r != nil {
+							for _, rp := range r.Replies {
+								replies = append(replies, ir.DispatchCase{Value: rp.Value, Message: rp.Message})
+							}
+						}
 					} else {
 						elsewhere = true
 					}
@@ -123,7 +162,13 @@ func plan(api *ir.API, o *options) ([]*channelPlan, error) {
 					continue
 				}
 				inMsgs = appendNew(inMsgs, op.Messages...)
-				rs, err := match.NewSet(replies, match.Discriminator(replies))
+				replyKey := cp.Client.Key
+				if op.Reply != nil && op.Reply.Channel != nil {
+					if rc := pl.Channel(op.Reply.Channel); rc != nil && rc.Client.Key != "" {
+						replyKey = rc.Client.Key
+					}
+				}
+				rs, err := match.NewSet(replyKey, replies)
 				if err != nil {
 					return nil, fmt.Errorf("channel %s: operation %s: %w", ch.Name, op.Name, err)
 				}
@@ -132,14 +177,13 @@ func plan(api *ir.API, o *options) ([]*channelPlan, error) {
 				outMsgs = appendNew(outMsgs, op.Messages...)
 			}
 		}
-		p.inProp = dispatchProperty(ch, ir.Receive, inMsgs)
-		p.outProp = dispatchProperty(ch, ir.Send, outMsgs)
-		if p.in, err = match.NewSet(inMsgs, p.inProp); err != nil {
+		if p.in, err = match.NewSet(cp.Server.Key, casesOf(inMsgs, inValue)); err != nil {
 			return nil, fmt.Errorf("channel %s: %w", ch.Name, err)
 		}
-		if p.out, err = match.NewSet(outMsgs, p.outProp); err != nil {
+		if p.out, err = match.NewSet(outKey, casesOf(outMsgs, outValue)); err != nil {
 			return nil, fmt.Errorf("channel %s: %w", ch.Name, err)
 		}
+		p.inProp, p.outProp = p.in.Property, p.out.Property
 		p.builtins = !o.noBuiltins && (p.inProp == "action" || p.outProp == "action" || p.inProp == "" && p.outProp == "")
 		for _, op := range p.ops {
 			op.generate(g, p, o.maxExamples)
@@ -161,45 +205,30 @@ outer:
 	return list
 }
 
-// notWS are the AsyncAPI protocols that cannot carry a WebSocket.
-var notWS = map[string]bool{
-	"kafka": true, "kafka-secure": true, "mqtt": true, "secure-mqtt": true, "mqtt5": true,
-	"amqp": true, "amqps": true, "amqp1": true, "nats": true, "jms": true, "sns": true,
-	"sqs": true, "stomp": true, "stomps": true, "redis": true, "mercure": true, "ibmmq": true,
-	"solace": true, "pulsar": true, "googlepubsub": true, "anypointmq": true,
-}
-
 // notWebSocket says why ch cannot be tested over WebSocket: every server it
-// is available on speaks another protocol. "" when it can (or when the
-// document names no servers).
+// is available on speaks another protocol (ir.API.OtherTransports). ""
+// when it can.
 func notWebSocket(api *ir.API, ch *ir.Channel) string {
-	var protocols []string
-	for _, s := range api.Servers {
-		if len(ch.Servers) > 0 && !slices.Contains(ch.Servers, s.Name) {
-			continue
-		}
-		if !notWS[strings.ToLower(s.Protocol)] {
-			return "" // ws, wss, or http(s), which can upgrade
-		}
-		if !slices.Contains(protocols, s.Protocol) {
-			protocols = append(protocols, s.Protocol)
-		}
+	if others := api.OtherTransports(ch); others != nil {
+		return "the channel is served over " + strings.Join(others, ", ") + ", not WebSocket"
 	}
-	if len(protocols) == 0 {
-		return ""
-	}
-	return "the channel is served over " + strings.Join(protocols, ", ") + ", not WebSocket"
+	return ""
 }
 
-// dispatchProperty is the property that names messages in one direction:
-// the one the document analysis found, else one inferred here.
-func dispatchProperty(ch *ir.Channel, dir ir.Action, msgs []*ir.Message) string {
-	for _, d := range ch.Dispatch {
-		if d.Action == dir && d.Property != "" && match.Distinguishes(msgs, d.Property) {
-			return d.Property
-		}
+// setOnce records m's value unless one is known.
+func setOnce(values map[*ir.Message]string, m *ir.Message, v string) {
+	if values[m] == "" {
+		values[m] = v
 	}
-	return match.Discriminator(msgs)
+}
+
+// casesOf pairs each message with its value.
+func casesOf(msgs []*ir.Message, values map[*ir.Message]string) []ir.DispatchCase {
+	out := make([]ir.DispatchCase, len(msgs))
+	for i, m := range msgs {
+		out[i] = ir.DispatchCase{Value: values[m], Message: m}
+	}
+	return out
 }
 
 // channelPaths fills the address parameters: --param first, then the

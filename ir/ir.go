@@ -1,6 +1,9 @@
 package ir
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Pos is where an element was written: the file it was read from (a path or
 // URL, the one a $ref led to) and its 1-based line and column.
@@ -184,7 +187,11 @@ type Example struct {
 }
 
 // Dispatch is how a receiver tells the messages of one channel and direction
-// apart.
+// apart. spec/analyze decides it, by the same rule as Schema.Union, and is
+// the only package that does: code generators, conformance and the docs
+// page read it. Values are strings, the only routable kind (the runtimes
+// peek a JSON string); validate refuses a tag pinned to a number or
+// boolean.
 type Dispatch struct {
 	// Action is the direction: Receive for messages the application
 	// receives, Send for those it sends.
@@ -196,15 +203,74 @@ type Dispatch struct {
 	// ByDiscriminator is true when Property comes from the schema
 	// discriminator keyword rather than from const values.
 	ByDiscriminator bool
-	Cases           []DispatchCase
+	// Strategy names how a receiver picks the case of a frame. New
+	// strategies may be added; a consumer that meets one it does not know
+	// must refuse the channel rather than guess.
+	Strategy Strategy
+	Cases    []DispatchCase
 	// Ambiguous, when not empty, says why two of the messages cannot be told
 	// apart at run time, naming both. Validation only warns; code generation
 	// refuses such a channel.
 	Ambiguous string
 }
 
+// Strategy is how the messages of one channel and direction are told apart.
+type Strategy string
+
+const (
+	// StrategyNone: nothing tells the messages apart (one message, or
+	// Ambiguous says why).
+	StrategyNone Strategy = ""
+	// StrategyConst: Property holds a distinct const (or one-value enum)
+	// string in each message.
+	StrategyConst Strategy = "const"
+	// StrategyDiscriminator: Property is the schemas' discriminator
+	// keyword; a case's value is its const, else its schema's name.
+	StrategyDiscriminator Strategy = "discriminator"
+)
+
 // DispatchCase maps one discriminator value to its message.
 type DispatchCase struct {
 	Value   string
 	Message *Message
+}
+
+// otherTransports are the AsyncAPI protocols that cannot carry a WebSocket
+// connection.
+var otherTransports = map[string]bool{
+	"kafka": true, "kafka-secure": true, "mqtt": true, "secure-mqtt": true, "mqtt5": true,
+	"amqp": true, "amqps": true, "amqp1": true, "nats": true, "jms": true, "sns": true,
+	"sqs": true, "stomp": true, "stomps": true, "redis": true, "mercure": true, "ibmmq": true,
+	"solace": true, "pulsar": true, "googlepubsub": true, "anypointmq": true,
+}
+
+// OtherTransports lists the protocols of the servers ch is available on
+// (every server when it names none) when none of them can carry a
+// WebSocket (kafka, mqtt, amqp…), in server order; nil when ch can be
+// served over WebSocket — ws, wss, http or https (which upgrade), a
+// protocol chanx does not know, or a document without servers. A WebSocket
+// server mounts, and a client dials, only the channels this leaves nil.
+func (api *API) OtherTransports(ch *Channel) []string {
+	var protocols []string
+	for _, s := range api.Servers {
+		if len(ch.Servers) > 0 && !containsString(ch.Servers, s.Name) {
+			continue
+		}
+		if !otherTransports[strings.ToLower(s.Protocol)] {
+			return nil
+		}
+		if !containsString(protocols, s.Protocol) {
+			protocols = append(protocols, s.Protocol)
+		}
+	}
+	return protocols
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }

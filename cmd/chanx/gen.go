@@ -19,6 +19,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/chanxgo/chanx/codegen"
+	"github.com/chanxgo/chanx/codegen/goapi"
+	"github.com/chanxgo/chanx/ir"
 	"github.com/chanxgo/chanx/spec/analyze"
 )
 
@@ -51,6 +53,8 @@ func genCommand() *cli.Command {
 			&cli.BoolFlag{Name: "clear-output", Usage: "first delete the files in --output that chanx generated"},
 			&cli.BoolFlag{Name: "check", Usage: "write nothing; exit 1 with a diff when --output is not what generation gives"},
 			&cli.BoolFlag{Name: "typed-formats", Usage: "hold date-time strings as time.Time (default: formats stay strings)"},
+			&cli.StringFlag{Name: "types-package", Usage: "server, client: the import path of a package 'chanx gen types --shared' wrote for the document; the message types come from it instead of a types.go of their own"},
+			&cli.BoolFlag{Name: "shared", Usage: "types: also write messages.go, so server and client packages generated with --types-package share this package's types"},
 		}, loadFlags()...)
 	}
 	sub := []*cli.Command{
@@ -75,7 +79,12 @@ func genCommand() *cli.Command {
 }
 
 // genTypesTargets are the languages of 'chanx gen types'.
-var genTypesTargets = codegen.NewTargets("types package").Add("go", codegen.GoTypes)
+var genTypesTargets = codegen.NewTargets("types package").Add("go", codegen.TargetFunc(func(ctx context.Context, api *ir.API, o codegen.Options) (map[string][]byte, error) {
+	if o.SharedTypes {
+		return goapi.GenerateTypes(ctx, api, goapi.Options{Package: o.Package, Source: o.Source, NoFormat: o.NoFormat, TypedFormats: o.TypedFormats})
+	}
+	return codegen.GoTypes.Generate(ctx, api, o)
+}))
 
 // runGen is 'chanx gen types|server|client': the document is loaded and
 // analyzed, the target chosen by --lang (go where the command has no such
@@ -128,6 +137,8 @@ func runGen(c *cli.Context, kind string, targets *codegen.Targets) error {
 		NoFormat:     c.Bool("no-format") || formatter != "",
 		TypedFormats: c.Bool("typed-formats"),
 		NoReadme:     c.Bool("no-readme"),
+		TypesPackage: c.String("types-package"),
+		SharedTypes:  c.Bool("shared"),
 	})
 	if err != nil {
 		return cli.Exit(fmt.Sprintf("%s: %v", name, err), 1)

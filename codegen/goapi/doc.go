@@ -8,9 +8,17 @@
 //
 // It sits beside codegen/golang in the pipeline: golang declares the message
 // types (types.go, the same in both packages, so each package stands alone);
-// goapi builds view models of channels, operations and messages from the ir,
-// with Go names that cannot collide with those types, and renders them with
-// the server, client and readme templates of the templates package.
-// Generation is a pure function of the ir: GenerateServer and
-// GenerateClient return the files and never touch the disk.
+// goapi reads the neutral per-channel plan (codegen/plan: which messages
+// each side receives and sends, routes, fallbacks, request → reply pairs,
+// ping/pong, ws bindings), gives its elements Go names that cannot collide
+// with those types, and renders them with the server, client and readme
+// templates of the templates package. Generation is a pure function of the
+// ir: GenerateServer, GenerateClient and GenerateTypes return the files and
+// never touch the disk.
+//
+// When one module holds both sides, GenerateTypes writes the message types
+// once, as a package of their own, and server and client packages generated
+// with Options.TypesPackage naming it alias its types instead of declaring
+// theirs (examples/chat/chattypes), so a program that is both sees one type
+// per message.
 package goapi

@@ -15,6 +15,7 @@ import (
 
 	"github.com/chanxgo/chanx/codegen"
 	"github.com/chanxgo/chanx/codegen/golang"
+	"github.com/chanxgo/chanx/codegen/plan"
 	"github.com/chanxgo/chanx/ir"
 	"github.com/chanxgo/chanx/templates"
 )
@@ -32,6 +33,13 @@ type Options struct {
 	TypedFormats bool
 	// NoReadme leaves README.md out of a client package.
 	NoReadme bool
+	// TypesPackage, when set, is the import path of a package
+	// GenerateTypes wrote for the same document: the server or client
+	// package then declares no message types of its own and its types.go
+	// holds aliases of that package's, so a program that is both server
+	// and client sees one type per message. Default: the package declares
+	// its own.
+	TypesPackage string
 }
 
 // GenerateServer returns the files of a server package for api:
@@ -40,9 +48,12 @@ type Options struct {
 // told apart, naming both, since the server could not route them.
 func GenerateServer(ctx context.Context, api *ir.API, opts Options) (map[string][]byte, error) {
 	if api != nil {
-		for _, ch := range api.Channels {
-			if d := dispatchOf(ch, ir.Receive); d != nil && d.Ambiguous != "" {
-				return nil, fmt.Errorf("goapi: a server cannot route %s", d.Ambiguous)
+		for _, cp := range plan.Build(api).Channels {
+			if cp.Server.Ambiguous != "" {
+				return nil, fmt.Errorf("goapi: a server cannot route %s", cp.Server.Ambiguous)
+			}
+			if err := implemented(cp, cp.Server); err != nil {
+				return nil, err
 			}
 		}
 	}
@@ -51,6 +62,9 @@ func GenerateServer(ctx context.Context, api *ir.API, opts Options) (map[string]
 		return nil, err
 	}
 	m := g.serverModel()
+	if err := g.share(files, m, replyNames(m)); err != nil {
+		return nil, err
+	}
 	src, err := render("server.go.tmpl", m, !opts.NoFormat)
 	if err != nil {
 		return nil, err
@@ -69,11 +83,25 @@ func GenerateServer(ctx context.Context, api *ir.API, opts Options) (map[string]
 // receives that share a discriminator value (or have none) are told apart
 // at run time by trying each: exactly one must decode and validate.
 func GenerateClient(ctx context.Context, api *ir.API, opts Options) (map[string][]byte, error) {
+	if api != nil {
+		for _, cp := range plan.Build(api).Channels {
+			if err := implemented(cp, cp.Client); err != nil {
+				return nil, err
+			}
+		}
+	}
 	files, g, err := start(ctx, api, opts)
 	if err != nil {
 		return nil, err
 	}
 	m := g.clientModel()
+	var incoming []string
+	for _, c := range m.Channels {
+		incoming = append(incoming, c.Incoming)
+	}
+	if err := g.share(files, m, incoming); err != nil {
+		return nil, err
+	}
 	src, err := render("client.go.tmpl", m, !opts.NoFormat)
 	if err != nil {
 		return nil, err
@@ -87,6 +115,45 @@ func GenerateClient(ctx context.Context, api *ir.API, opts Options) (map[string]
 		files["README.md"] = readme
 	}
 	return files, nil
+}
+
+// implemented refuses a channel whose dispatch strategy the Go target does
+// not route by.
+func implemented(cp *plan.Channel, side *plan.Side) error {
+	switch side.Strategy {
+	case ir.StrategyNone, ir.StrategyConst, ir.StrategyDiscriminator:
+		return nil
+	}
+	return fmt.Errorf("goapi: channel %q: the Go %s cannot route messages told apart by strategy %q", cp.Name, side.Role, side.Strategy)
+}
+
+// share turns a side package into one that refers to the shared types
+// package of Options.TypesPackage: types.go becomes aliases, and what the
+// shared package declares (raw-JSON message types, the interfaces named
+// in ifaces and their marker methods) is left out of m.
+func (g *gen) share(files map[string][]byte, m *fileModel, ifaces []string) error {
+	if g.opts.TypesPackage == "" {
+		return nil
+	}
+	extra := append([]string(nil), ifaces...)
+	for _, msg := range g.wraps {
+		extra = append(extra, g.msgType[msg])
+	}
+	src, err := g.aliases(files["types.go"], extra)
+	if err != nil {
+		return err
+	}
+	files["types.go"] = src
+	m.Shared, m.TypesPackage, m.Wraps, m.ReplyIfaces, m.Markers = true, g.opts.TypesPackage, nil, nil, nil
+	return nil
+}
+
+func replyNames(m *fileModel) []string {
+	var out []string
+	for _, i := range m.ReplyIfaces {
+		out = append(out, i.Name)
+	}
+	return out
 }
 
 // start generates types.go and prepares the naming of everything else
@@ -113,7 +180,7 @@ func start(ctx context.Context, api *ir.API, opts Options) (map[string][]byte, *
 	if err != nil {
 		return nil, nil, fmt.Errorf("goapi: types.go: %w", err)
 	}
-	g := &gen{api: api, opts: opts, ns: newNamespace(), msgType: map[*ir.Message]string{}}
+	g := &gen{api: api, plan: plan.Build(api), opts: opts, ns: newNamespace(), msgType: map[*ir.Message]string{}}
 	for name := range decls {
 		g.ns.reserve(name)
 	}

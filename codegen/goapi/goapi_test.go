@@ -39,24 +39,40 @@ func generateBoth(t testing.TB, files map[string][]byte, path, dir string) {
 	}
 }
 
+// generateShared generates, under dir, a types package (GenerateTypes) and
+// server and client packages that import it (Options.TypesPackage).
+func generateShared(t testing.TB, files map[string][]byte, path, dir string) {
+	t.Helper()
+	api := load(t, path)
+	pkg := strings.ReplaceAll(dir, "/", "")
+	types := "chanxgen.test/" + dir + "/types"
+	for _, target := range []struct {
+		name string
+		gen  func(context.Context, *ir.API, Options) (map[string][]byte, error)
+	}{{"types", GenerateTypes}, {"server", GenerateServer}, {"client", GenerateClient}} {
+		opts := Options{Package: pkg + target.name, Source: filepath.Base(path)}
+		if target.name != "types" {
+			opts.TypesPackage = types
+		}
+		out, err := target.gen(context.Background(), api, opts)
+		if err != nil {
+			t.Errorf("%s: shared %s: %v", path, target.name, err)
+			continue
+		}
+		for name, data := range out {
+			files[dir+"/"+target.name+"/"+name] = data
+		}
+	}
+}
+
 // corpus lists the documents every generated package must build for: the
 // official AsyncAPI 3.0.0 examples (when ../shared is there), documents
 // written by Python Chanx servers and 3.1.0 documents.
 func corpus(t testing.TB) []string {
-	root := gentest.ModuleRoot(t)
-	dir := filepath.Join(root, "..", "shared", "corpus", "asyncapi-3.0.0-examples")
-	docs, _ := filepath.Glob(filepath.Join(dir, "*.yml"))
-	more, _ := filepath.Glob(filepath.Join(dir, "*", "*", "asyncapi.yaml"))
-	docs = append(docs, more...)
-	if len(docs) == 0 {
-		t.Logf("the AsyncAPI examples are not at %s: only chanx's own documents are built", dir)
-	}
-	for _, name := range []string{"chanx-chat.json", "chanx-assistants.yaml", "chanx-notifications.yaml", "ticker-3.1.yaml", "pets-3.1.yaml"} {
-		docs = append(docs, filepath.Join(root, "spec", "analyze", "testdata", name))
-	}
+	docs := gentest.Corpus(t)
 	goldens, _ := filepath.Glob(filepath.Join("testdata", "*.yaml"))
 	docs = append(docs, goldens...)
-	return append(docs, filepath.Join(root, "examples", "chat", "asyncapi.yaml"))
+	return append(docs, filepath.Join(gentest.ModuleRoot(t), "examples", "chat", "asyncapi.yaml"))
 }
 
 // TestCorpusBuilds generates the server and client packages of every
@@ -70,6 +86,11 @@ func TestCorpusBuilds(t *testing.T) {
 	files := map[string][]byte{}
 	for i, path := range corpus(t) {
 		generateBoth(t, files, path, fmt.Sprintf("doc%d", i))
+		if !strings.Contains(path, "asyncapi-3.0.0-examples") {
+			// One types package shared by server and client, for chanx's
+			// own documents.
+			generateShared(t, files, path, fmt.Sprintf("shared%d", i))
+		}
 	}
 	addLoopback(t, files)
 	dir, _ := gentest.BuildModule(t, files, "vet", "./...")

@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/chanxgo/chanx/codegen/plan"
 	"github.com/chanxgo/chanx/ir"
-	"github.com/chanxgo/chanx/runtime/wire"
 )
 
 // gen holds what both targets share: the document, the names already
@@ -15,6 +15,7 @@ import (
 // Go type of every message.
 type gen struct {
 	api     *ir.API
+	plan    *plan.Plan
 	opts    Options
 	ns      *namespace
 	msgType map[*ir.Message]string
@@ -33,6 +34,12 @@ type fileModel struct {
 	// Std and Imports are the import paths, standard library first.
 	Std     []string
 	Imports []string
+	// Shared is set when the message types, and the interfaces and
+	// raw-JSON types declared beside them, come from a shared types
+	// package (Options.TypesPackage) that types.go aliases.
+	Shared bool
+	// TypesPackage is the shared package's import path when Shared.
+	TypesPackage string
 	// ErrNotImplemented names the error Unimplemented handlers return.
 	ErrNotImplemented string
 	Wraps             []*wrapModel
@@ -176,104 +183,42 @@ type routeModel struct {
 	Candidates []*incomingModel
 }
 
-func dispatchOf(ch *ir.Channel, a ir.Action) *ir.Dispatch {
-	for _, d := range ch.Dispatch {
-		if d.Action == a {
-			return d
-		}
-	}
-	return nil
-}
-
-// actionOf finds the discriminator value a message is sent with, looking
-// in the dispatch of the given direction of each channel in turn.
-func actionOf(m *ir.Message, a ir.Action, chans ...*ir.Channel) (string, bool) {
-	for _, ch := range chans {
-		if ch == nil {
-			continue
-		}
-		if d := dispatchOf(ch, a); d != nil {
-			for _, c := range d.Cases {
-				if c.Message == m && c.Value != "" {
-					return c.Value, true
-				}
-			}
-		}
-	}
-	return "", false
-}
-
-func (g *gen) opsOf(ch *ir.Channel, a ir.Action) []*ir.Operation {
-	var out []*ir.Operation
-	for _, op := range g.api.Operations {
-		if op.Channel == ch && op.Action == a {
-			out = append(out, op)
-		}
-	}
-	return out
-}
-
-// mountable lists the channels a connection can be opened on: those with
-// an address.
-func (g *gen) mountable() []*ir.Channel {
-	var out []*ir.Channel
-	for _, ch := range g.api.Channels {
-		if ch.Address != "" {
-			out = append(out, ch)
-		}
-	}
-	return out
-}
-
 func (g *gen) base(m *fileModel) {
 	m.Source, m.Package = g.opts.Source, g.opts.Package
 	if m.Package == "" {
 		m.Package = "api"
 	}
 	m.Title, m.Version = g.api.Info.Title, g.api.Info.Version
+	if g.opts.TypesPackage != "" {
+		return // the shared types package declares them
+	}
 	for _, msg := range g.wraps {
 		m.Wraps = append(m.Wraps, &wrapModel{Name: g.msgType[msg], Message: msg.Name})
 	}
 }
 
-func (g *gen) channelBase(ch *ir.Channel, c *channelModel) {
+func (g *gen) channelBase(cp *plan.Channel, c *channelModel) {
+	ch := cp.Channel
 	c.Name, c.Address = ch.Name, ch.Address
 	c.Doc = comment("", firstOf(ch.Description, ch.Summary, ch.Title))
 	fields := newNamespace()
 	fields.reserve("Params")
-	for _, p := range ch.Parameters {
+	for _, p := range cp.Params {
 		c.ParamFields = append(c.ParamFields, &paramModel{Name: p.Name, Field: fields.take(goName(p.Name, "Param")), Doc: comment("", p.Description)})
 	}
-	for _, proto := range []string{"ws", "wss"} {
-		b, _ := ch.Bindings[proto].(map[string]any)
-		if b == nil {
-			continue
-		}
-		c.QueryFields = bindingFields(fields, b["query"], "The query parameter")
-		c.HeaderFields = bindingFields(fields, b["headers"], "The header")
-		break
-	}
+	c.QueryFields = bindingFields(fields, cp.Bindings.Query, "The query parameter")
+	c.HeaderFields = bindingFields(fields, cp.Bindings.Headers, "The header")
 }
 
-// bindingFields lists the properties of a ws binding's query or headers
-// schema, sorted by name (the ir holds them as a JSON object).
-func bindingFields(fields *namespace, schema any, what string) []*paramModel {
-	obj, _ := schema.(map[string]any)
-	props, _ := obj["properties"].(map[string]any)
-	names := make([]string, 0, len(props))
-	for name := range props {
-		names = append(names, name)
-	}
-	sort.Strings(names)
+// bindingFields names the query parameters or headers of a ws binding.
+func bindingFields(fields *namespace, list []plan.Field, what string) []*paramModel {
 	var out []*paramModel
-	for _, name := range names {
-		prop, _ := props[name].(map[string]any)
-		desc, _ := prop["description"].(string)
-		doc := what + " " + strconv.Quote(name) + "."
-		if strings.TrimSpace(desc) != "" {
-			doc += " " + strings.TrimSpace(desc)
+	for _, f := range list {
+		doc := what + " " + strconv.Quote(f.Name) + "."
+		if f.Description != "" {
+			doc += " " + f.Description
 		}
-		out = append(out, &paramModel{Name: name, Field: fields.take(goName(name, "Param")), Doc: comment("", doc)})
+		out = append(out, &paramModel{Name: f.Name, Field: fields.take(goName(f.Name, "Param")), Doc: comment("", doc)})
 	}
 	return out
 }
@@ -287,44 +232,44 @@ func (g *gen) serverModel() *fileModel {
 		imports["encoding/json"] = true
 	}
 	marked := map[string]bool{}
-	for _, ch := range g.mountable() {
+	for _, cp := range g.plan.Channels {
+		if !cp.Mountable {
+			continue
+		}
+		ch := cp.Channel
 		c := &channelModel{}
-		g.channelBase(ch, c)
+		g.channelBase(cp, c)
 		want := goName(ch.Name, "Channel")
 		b := g.ns.takeFamily(want, func(b string) []string {
 			return []string{b + "Address", b + "Params", b + "Conn", b + "Events", "New" + b + "Events", b + "Handler", "Unimplemented" + b + "Handler", "Register" + b, "Mount" + b, b + "Discriminator"}
 		})
 		c.AddressConst, c.Params, c.Conn, c.Events, c.NewEvents = b+"Address", b+"Params", b+"Conn", b+"Events", "New"+b+"Events"
 		c.Handler, c.Unimplemented, c.Register, c.Mount = b+"Handler", "Unimplemented"+b+"Handler", "Register"+b, "Mount"+b
-		if d := dispatchOf(ch, ir.Receive); d != nil && d.Property != "" {
-			c.DiscriminatorConst, c.Discriminator = b+"Discriminator", d.Property
+		if cp.Server.Key != "" {
+			c.DiscriminatorConst, c.Discriminator = b+"Discriminator", cp.Server.Key
 		}
 		methods := newNamespace()
 		var unroutable []string
-		for _, op := range g.opsOf(ch, ir.Receive) {
-			for _, msg := range op.Messages {
-				h := &handlerModel{Operation: op.Name, Message: msg.Name, Request: "*" + g.msgType[msg]}
-				name := goName(op.Name, "Handle")
-				if len(op.Messages) > 1 {
-					name += goName(msg.Name, "Message")
-				}
-				h.Method = methods.take(name)
-				h.Doc = comment("", firstOf(op.Description, op.Summary, op.Title))
-				action, ok := actionOf(msg, ir.Receive, ch)
-				if !ok {
-					unroutable = append(unroutable, strconv.Quote(msg.Name))
-				}
-				h.Action = action
-				if op.Reply != nil && len(op.Reply.Messages) > 0 {
-					h.Reply = g.replyType(m, marked, b+h.Method+"Reply", op)
-					if r := op.Reply.Messages[0]; action == wire.ActionPing && len(op.Reply.Messages) == 1 {
-						if v, _ := actionOf(r, ir.Send, op.Reply.Channel, ch); v == wire.ActionPong {
-							h.Pong = g.msgType[r]
-						}
-					}
-				}
-				c.Handlers = append(c.Handlers, h)
+		for _, r := range cp.Server.Receives {
+			op, msg := r.Operation, r.Message
+			h := &handlerModel{Operation: op.Name, Message: msg.Name, Request: "*" + g.msgType[msg]}
+			name := goName(op.Name, "Handle")
+			if len(op.Messages) > 1 {
+				name += goName(msg.Name, "Message")
 			}
+			h.Method = methods.take(name)
+			h.Doc = comment("", firstOf(op.Description, op.Summary, op.Title))
+			if r.Value == "" {
+				unroutable = append(unroutable, strconv.Quote(msg.Name))
+			}
+			h.Action = r.Value
+			if len(r.Replies) > 0 {
+				h.Reply = g.replyType(m, marked, b+h.Method+"Reply", op)
+				if r.Pong {
+					h.Pong = g.msgType[r.Replies[0].Message]
+				}
+			}
+			c.Handlers = append(c.Handlers, h)
 		}
 		if len(unroutable) > 0 {
 			c.Unroutable = fmt.Sprintf("%s: channel %q: message %s has no discriminator value to route frames by (give its payload a const %q property)", g.opts.Package, ch.Name, strings.Join(unroutable, ", "), "action")
@@ -335,26 +280,20 @@ func (g *gen) serverModel() *fileModel {
 		}
 		senders := newNamespace()
 		senders.reserve("Send", "Broadcast", "Params", "ID", "Param", "Join", "Leave", "Close", "Groups", "Principal", "Request", "Channel")
-		seen := map[*ir.Message]bool{}
-		for _, op := range g.opsOf(ch, ir.Send) {
-			for _, msg := range op.Messages {
-				if seen[msg] {
-					continue
+		for _, snd := range cp.Server.Sends {
+			msg := snd.Message
+			mn := goName(msg.Name, "Message")
+			s := &senderModel{Message: msg.Name, Type: "*" + g.msgType[msg], Doc: comment("", firstOf(msg.Description, msg.Summary, msg.Title, snd.Operation.Summary))}
+			for {
+				names := []string{"Send" + mn, "Broadcast" + mn, "Publish" + mn, "Send" + mn + "To"}
+				if !senders.used[names[0]] && !senders.used[names[1]] && !senders.used[names[2]] && !senders.used[names[3]] {
+					senders.reserve(names...)
+					s.Send, s.Broadcast, s.Publish, s.SendTo = names[0], names[1], names[2], names[3]
+					break
 				}
-				seen[msg] = true
-				mn := goName(msg.Name, "Message")
-				s := &senderModel{Message: msg.Name, Type: "*" + g.msgType[msg], Doc: comment("", firstOf(msg.Description, msg.Summary, msg.Title, op.Summary))}
-				for {
-					names := []string{"Send" + mn, "Broadcast" + mn, "Publish" + mn, "Send" + mn + "To"}
-					if !senders.used[names[0]] && !senders.used[names[1]] && !senders.used[names[2]] && !senders.used[names[3]] {
-						senders.reserve(names...)
-						s.Send, s.Broadcast, s.Publish, s.SendTo = names[0], names[1], names[2], names[3]
-						break
-					}
-					mn += "Message"
-				}
-				c.Senders = append(c.Senders, s)
+				mn += "Message"
 			}
+			c.Senders = append(c.Senders, s)
 		}
 		if len(c.Senders) > 0 {
 			imports["context"] = true
@@ -420,98 +359,60 @@ func (g *gen) clientModel() *fileModel {
 		m.Servers = append(m.Servers, &serverModel{Const: name, URL: url, Doc: comment("", s.Description)})
 	}
 	marked := map[string]bool{}
-	for _, ch := range g.mountable() {
+	for _, cp := range g.plan.Channels {
+		if !cp.Mountable {
+			continue
+		}
+		ch := cp.Channel
 		c := &channelModel{}
-		g.channelBase(ch, c)
+		g.channelBase(cp, c)
 		b := g.ns.takeFamily(goName(ch.Name, "Channel"), func(b string) []string {
 			return []string{b + "Address", b + "Params", b + "Client", "New" + b + "Client", b + "Handlers", b + "IncomingMessage", b + "Discriminator"}
 		})
 		c.AddressConst, c.Params, c.Client, c.NewClient = b+"Address", b+"Params", b+"Client", "New"+b+"Client"
 		c.HandlersType, c.Incoming, c.IncomingMark = b+"Handlers", b+"IncomingMessage", "is"+b+"IncomingMessage"
-		if d := dispatchOf(ch, ir.Send); d != nil && d.Property != "" {
-			c.DiscriminatorConst, c.Discriminator = b+"Discriminator", d.Property
+		if cp.Client.Key != "" {
+			c.DiscriminatorConst, c.Discriminator = b+"Discriminator", cp.Client.Key
 		}
 		// What the client sends: the messages of the receive operations.
 		methods := newNamespace()
 		methods.reserve("Send", "SendFrame", "SendText", "SendBinary", "Request", "Ping", "Close", "CloseNow", "Connect", "Run", "Wait", "Done", "Err", "URL", "Subprotocol", "Connected", "CloseStatus", "HandleFrame")
-		seen := map[*ir.Message]bool{}
-		var replies []*ir.Message
-		replySeen := map[*ir.Message]bool{}
-		for _, op := range g.opsOf(ch, ir.Receive) {
-			for _, msg := range op.Messages {
-				if op.Reply != nil {
-					for _, r := range op.Reply.Messages {
-						if !replySeen[r] {
-							replySeen[r] = true
-							replies = append(replies, r)
-						}
-					}
-				}
-				if seen[msg] {
-					continue
-				}
-				seen[msg] = true
-				mn := goName(msg.Name, "Message")
-				s := &sendModel{Message: msg.Name, Type: "*" + g.msgType[msg], Method: methods.take("Send" + mn), Doc: comment("", firstOf(op.Summary, op.Description, msg.Summary, msg.Description))}
-				if op.Reply != nil && len(op.Reply.Messages) == 1 {
-					r := op.Reply.Messages[0]
-					if action, ok := actionOf(r, ir.Send, op.Reply.Channel, ch); ok {
-						s.Request, s.ReplyType, s.ReplyAction = methods.take("Request"+mn), g.msgType[r], action
-					}
-				}
-				c.Sends = append(c.Sends, s)
+		for _, snd := range cp.Client.Sends {
+			op, msg := snd.Operation, snd.Message
+			mn := goName(msg.Name, "Message")
+			s := &sendModel{Message: msg.Name, Type: "*" + g.msgType[msg], Method: methods.take("Send" + mn), Doc: comment("", firstOf(op.Summary, op.Description, msg.Summary, msg.Description))}
+			if r := snd.Reply; r != nil {
+				s.Request, s.ReplyType, s.ReplyAction = methods.take("Request"+mn), g.msgType[r.Message], r.Value
 			}
+			c.Sends = append(c.Sends, s)
 		}
 		// What the client receives: the channel's sent messages and the
 		// replies to what it sends.
-		var incoming []*ir.Message
-		inSeen := map[*ir.Message]bool{}
-		if d := dispatchOf(ch, ir.Send); d != nil {
-			for _, cs := range d.Cases {
-				if !inSeen[cs.Message] {
-					inSeen[cs.Message] = true
-					incoming = append(incoming, cs.Message)
-				}
-			}
-		}
-		for _, r := range replies {
-			if !inSeen[r] {
-				inSeen[r] = true
-				incoming = append(incoming, r)
-			}
-		}
 		fields := newNamespace()
 		fields.reserve("OnIncoming")
-		byAction := map[string]*routeModel{}
-		for _, msg := range incoming {
+		models := map[*plan.Receive]*incomingModel{}
+		for _, r := range cp.Client.Receives {
+			msg := r.Message
 			mn := goName(msg.Name, "Message")
-			in := &incomingModel{Message: msg.Name, Type: g.msgType[msg], Field: fields.take("On" + mn), Doc: comment("", firstOf(msg.Description, msg.Summary, msg.Title))}
+			in := &incomingModel{Message: msg.Name, Type: g.msgType[msg], Field: fields.take("On" + mn), Doc: comment("", firstOf(msg.Description, msg.Summary, msg.Title)), Action: r.Value}
 			in.Deliver = "deliver" + strings.TrimPrefix(in.Field, "On")
-			var chans []*ir.Channel
-			chans = append(chans, ch)
-			for _, op := range g.opsOf(ch, ir.Receive) {
-				if op.Reply != nil && op.Reply.Channel != nil {
-					chans = append(chans, op.Reply.Channel)
-				}
-			}
-			in.Action, _ = actionOf(msg, ir.Send, chans...)
+			models[r] = in
 			c.Incomings = append(c.Incomings, in)
 			key := in.Type + "." + c.IncomingMark
 			if !marked[key] {
 				marked[key] = true
 				m.Markers = append(m.Markers, &markerModel{Type: in.Type, Method: c.IncomingMark})
 			}
-			if in.Action == "" {
-				c.Fallback = append(c.Fallback, in)
-				continue
+		}
+		for _, r := range cp.Client.Fallback {
+			c.Fallback = append(c.Fallback, models[r])
+		}
+		for _, rt := range cp.Client.Routes {
+			route := &routeModel{Action: rt.Value}
+			for _, r := range rt.Receives {
+				route.Candidates = append(route.Candidates, models[r])
 			}
-			r := byAction[in.Action]
-			if r == nil {
-				r = &routeModel{Action: in.Action}
-				byAction[in.Action] = r
-				c.Routes = append(c.Routes, r)
-			}
-			r.Candidates = append(r.Candidates, in)
+			c.Routes = append(c.Routes, route)
 		}
 		for _, r := range c.Routes {
 			if len(r.Candidates) == 1 {

@@ -127,18 +127,18 @@ type entry struct {
 	schema *Schema
 }
 
-// NewSet compiles the payload schemas of msgs. property names the
-// discriminator; each message's value is the const (or single enum) of
-// that property in its payload schema.
-func NewSet(msgs []*ir.Message, property string) (*Set, error) {
+// NewSet compiles the payload schemas of the cases' messages. property
+// and the case values are the dispatch spec/analyze decided
+// (ir.Channel.Dispatch); the set never infers one of its own. A case with
+// no value is told apart by its schema alone.
+func NewSet(property string, cases []ir.DispatchCase) (*Set, error) {
 	s := &Set{Property: property}
-	for _, m := range msgs {
-		sch, err := Compile(m.Payload)
+	for _, c := range cases {
+		sch, err := Compile(c.Message.Payload)
 		if err != nil {
-			return nil, fmt.Errorf("message %s: %w", m.Name, err)
+			return nil, fmt.Errorf("message %s: %w", c.Message.Name, err)
 		}
-		v, _ := ConstOf(m.Payload, property)
-		s.entries = append(s.entries, entry{msg: m, value: v, schema: sch})
+		s.entries = append(s.entries, entry{msg: c.Message, value: c.Value, schema: sch})
 	}
 	return s, nil
 }
@@ -214,108 +214,6 @@ func (s *Set) Match(v any) Result {
 		}
 	}
 	return best
-}
-
-// ConstOf returns the value a top-level property of an object schema is
-// pinned to: its const, or its only enum value, when that is a string.
-// allOf branches are searched too.
-func ConstOf(s *ir.Schema, property string) (string, bool) {
-	return constOf(s, property, 0)
-}
-
-// constOf is ConstOf, depth-bounded: composition may refer back to the
-// schema itself.
-func constOf(s *ir.Schema, property string, depth int) (string, bool) {
-	if s == nil || property == "" || depth > 8 {
-		return "", false
-	}
-	if p := s.Property(property); p != nil {
-		if p.HasConst {
-			if v, ok := p.Const.(string); ok {
-				return v, true
-			}
-		}
-		if len(p.Enum) == 1 {
-			if v, ok := p.Enum[0].(string); ok {
-				return v, true
-			}
-		}
-	}
-	for _, a := range s.AllOf {
-		if v, ok := constOf(a, property, depth+1); ok {
-			return v, true
-		}
-	}
-	// oneOf/anyOf variants that all pin the same value pin it too.
-	for _, alts := range [][]*ir.Schema{s.OneOf, s.AnyOf} {
-		if len(alts) == 0 {
-			continue
-		}
-		v, ok := constOf(alts[0], property, depth+1)
-		for _, a := range alts[1:] {
-			if w, ok2 := constOf(a, property, depth+1); !ok2 || w != v {
-				ok = false
-			}
-		}
-		if ok {
-			return v, true
-		}
-	}
-	return "", false
-}
-
-// Discriminator finds the top-level property that pins a distinct string
-// value in every message of msgs, preferring "action", then "type"; "" when
-// there is none.
-func Discriminator(msgs []*ir.Message) string {
-	if len(msgs) == 0 {
-		return ""
-	}
-	var candidates []string
-	for _, m := range msgs {
-		if m.Payload == nil {
-			return ""
-		}
-		for _, p := range m.Payload.Properties {
-			candidates = append(candidates, p.Name)
-		}
-		for _, a := range m.Payload.AllOf {
-			for _, p := range a.Properties {
-				candidates = append(candidates, p.Name)
-			}
-		}
-	}
-	sort.SliceStable(candidates, func(i, j int) bool { return rank(candidates[i]) < rank(candidates[j]) })
-	for _, c := range candidates {
-		if Distinguishes(msgs, c) {
-			return c
-		}
-	}
-	return ""
-}
-
-// Distinguishes reports whether property pins a distinct string value in
-// the payload of every message of msgs.
-func Distinguishes(msgs []*ir.Message, property string) bool {
-	seen := map[string]bool{}
-	for _, m := range msgs {
-		v, has := ConstOf(m.Payload, property)
-		if !has || seen[v] {
-			return false
-		}
-		seen[v] = true
-	}
-	return true
-}
-
-func rank(name string) int {
-	switch name {
-	case "action":
-		return 0
-	case "type":
-		return 1
-	}
-	return 2
 }
 
 // Len is the number of messages in the set.

@@ -59,10 +59,7 @@ func chatSet(t testing.TB) (*match.Set, []*ir.Message) {
 	  "action": {"const": "new_chat_message"},
 	  "payload": {"type": "object", "required": ["message"], "properties": {"message": {"type": "string", "maxLength": 3}}}}}`)}
 	msgs := []*ir.Message{ping, chat}
-	if d := match.Discriminator(msgs); d != "action" {
-		t.Fatalf("discriminator %q, want action", d)
-	}
-	set, err := match.NewSet(msgs, "action")
+	set, err := match.NewSet("action", []ir.DispatchCase{{Value: "ping", Message: ping}, {Value: "new_chat_message", Message: chat}})
 	if err != nil {
 		t.Fatal(err)
 	}

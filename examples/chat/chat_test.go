@@ -21,6 +21,9 @@ import (
 
 	"github.com/chanxgo/chanx/codegen/goapi"
 	"github.com/chanxgo/chanx/conformance"
+	"github.com/chanxgo/chanx/examples/chat/chatapi"
+	"github.com/chanxgo/chanx/examples/chat/chatclient"
+	"github.com/chanxgo/chanx/examples/chat/chattypes"
 	"github.com/chanxgo/chanx/internal/testredis"
 	"github.com/chanxgo/chanx/ir"
 	"github.com/chanxgo/chanx/runtime/layer"
@@ -41,17 +44,23 @@ func loadAPI(t *testing.T) *ir.API {
 	return api
 }
 
-// TestGeneratedPackagesAreCurrent regenerates chatapi and chatclient as
-// the //go:generate lines in main.go do and fails when the committed
-// files differ: run go generate ./examples/chat after changing the
-// document or chanx's generator.
+// TestGeneratedPackagesAreCurrent regenerates chattypes, chatapi and
+// chatclient as the //go:generate lines in main.go do and fails when the
+// committed files differ: run go generate ./examples/chat after changing
+// the document or chanx's generator.
 func TestGeneratedPackagesAreCurrent(t *testing.T) {
 	api := loadAPI(t)
+	const types = "github.com/chanxgo/chanx/examples/chat/chattypes"
 	for dir, gen := range map[string]func(context.Context, *ir.API, goapi.Options) (map[string][]byte, error){
+		"chattypes":  goapi.GenerateTypes,
 		"chatapi":    goapi.GenerateServer,
 		"chatclient": goapi.GenerateClient,
 	} {
-		files, err := gen(context.Background(), api, goapi.Options{Package: dir, Source: "asyncapi.yaml"})
+		opts := goapi.Options{Package: dir, Source: "asyncapi.yaml"}
+		if dir != "chattypes" {
+			opts.TypesPackage = types
+		}
+		files, err := gen(context.Background(), api, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -66,6 +75,18 @@ func TestGeneratedPackagesAreCurrent(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestOneTypePerMessage is the regression test for server and client
+// packages that each declared their own message types: generated against
+// one types package, a program that is both sees one NewChatMessage.
+func TestOneTypePerMessage(t *testing.T) {
+	var msg any = &chatapi.NewChatMessage{}
+	if _, ok := msg.(*chatclient.NewChatMessage); !ok {
+		t.Fatalf("chatapi.NewChatMessage is %T, not chatclient.NewChatMessage", msg)
+	}
+	var in chatclient.ChatIncomingMessage = &chattypes.PongMessage{}
+	_ = in
 }
 
 // startChat serves the example in process, on a loopback port, with an

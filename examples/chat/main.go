@@ -35,8 +35,9 @@ import (
 	"github.com/chanxgo/chanx/runtime/server"
 )
 
-//go:generate go run github.com/chanxgo/chanx/cmd/chanx gen server -s asyncapi.yaml -o chatapi
-//go:generate go run github.com/chanxgo/chanx/cmd/chanx gen client -s asyncapi.yaml -o chatclient
+//go:generate go run github.com/chanxgo/chanx/cmd/chanx gen types -s asyncapi.yaml -o chattypes --shared
+//go:generate go run github.com/chanxgo/chanx/cmd/chanx gen server -s asyncapi.yaml -o chatapi --types-package github.com/chanxgo/chanx/examples/chat/chattypes
+//go:generate go run github.com/chanxgo/chanx/cmd/chanx gen client -s asyncapi.yaml -o chatclient --types-package github.com/chanxgo/chanx/examples/chat/chattypes
 
 //go:embed web
 var web embed.FS

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -106,14 +107,25 @@ type session struct {
 	CloseReason string
 }
 
-// scriptServer is a bare coder/websocket server: on each connection it
-// sends frames, then reads until the client closes, recording everything.
-// The first dropFirst connections are closed at once with 1012.
+// script is what a scriptServer does on each connection: the first
+// dropFirst connections are closed at once with 1012; the others get
+// frames, then each frame the client sends is recorded and answered with
+// answers[its action].
+type script struct {
+	dropFirst int
+	frames    []wsFrame
+	answers   map[string][]wsFrame
+	// closeOn closes the connection with 1011 when a frame of this
+	// action arrives.
+	closeOn string
+}
+
+// scriptServer is a bare coder/websocket server playing a script and
+// recording every connection until the client closes it.
 type scriptServer struct {
 	URL string
 
-	frames    []wsFrame
-	dropFirst int
+	script script
 
 	mu       sync.Mutex
 	n        int
@@ -121,9 +133,9 @@ type scriptServer struct {
 	wg       sync.WaitGroup
 }
 
-func startScript(t *testing.T, dropFirst int, frames ...wsFrame) *scriptServer {
+func startScript(t *testing.T, sc script) *scriptServer {
 	t.Helper()
-	ss := &scriptServer{frames: frames, dropFirst: dropFirst}
+	ss := &scriptServer{script: sc}
 	ts := httptest.NewServer(ss)
 	t.Cleanup(func() { ts.Close(); ss.wg.Wait() })
 	ss.URL = "ws" + strings.TrimPrefix(ts.URL, "http")
@@ -140,7 +152,7 @@ func (ss *scriptServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer ws.CloseNow()
 	ss.mu.Lock()
 	ss.n++
-	drop := ss.n <= ss.dropFirst
+	drop := ss.n <= ss.script.dropFirst
 	s := &session{RequestURI: r.RequestURI, Header: r.Header.Clone()}
 	ss.sessions = append(ss.sessions, s)
 	ss.mu.Unlock()
@@ -150,7 +162,7 @@ func (ss *scriptServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 20*time.Second)
 	defer cancel()
-	for _, f := range ss.frames {
+	for _, f := range ss.script.frames {
 		if err := ws.Write(ctx, f.typ, []byte(f.data)); err != nil {
 			return
 		}
@@ -169,6 +181,16 @@ func (ss *scriptServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		s.Received = append(s.Received, string(data))
 		ss.mu.Unlock()
+		var f struct{ Action string }
+		json.Unmarshal(data, &f)
+		if f.Action != "" && f.Action == ss.script.closeOn {
+			ws.Close(websocket.StatusInternalError, "scripted")
+		}
+		for _, a := range ss.script.answers[f.Action] {
+			if err := ws.Write(ctx, a.typ, []byte(a.data)); err != nil {
+				return
+			}
+		}
 	}
 }
 
@@ -196,6 +218,10 @@ type report struct {
 	Replies          []any    `json:"replies"`
 	Timeout          string   `json:"timeout"`
 	After            string   `json:"after"`
+	ServerError      string   `json:"server_error"`
+	ServerErrPayload any      `json:"server_error_payload"`
+	Raised           string   `json:"raised"`
+	Cancelled        bool     `json:"cancelled"`
 }
 
 // apiMode is one way of running the client: with the websockets API the
@@ -246,6 +272,7 @@ func TestChatClient(t *testing.T) {
 	t.Logf("python3 %s, pydantic %s, websockets %s (%s API)", py.Bin, py.Pydantic, py.Websockets, py.WebsocketsAPI)
 	for _, mode := range apiModes(py) {
 		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel() // the modes share nothing; much of each is waiting
 			t.Run("PingPong", func(t *testing.T) { testPingPong(t, py, mode) })
 			t.Run("MessageReachesTheOtherMemberOnly", func(t *testing.T) { testBroadcast(t, py, mode) })
 			t.Run("HeadersAndEscapedRoom", func(t *testing.T) { testHeadersAndRoom(t, py, mode) })
@@ -255,6 +282,11 @@ func TestChatClient(t *testing.T) {
 			t.Run("RequestInReadLoop", func(t *testing.T) { testRequestInReadLoop(t, py, mode) })
 			t.Run("Reconnect", func(t *testing.T) { testReconnect(t, py, mode) })
 			t.Run("ReconnectGivesUp", func(t *testing.T) { testReconnectGivesUp(t, py, mode) })
+			t.Run("ServerErrorFailsTheRequest", func(t *testing.T) { testServerError(t, py, mode) })
+			t.Run("RequestFailsWhenTheConnectionDrops", func(t *testing.T) { testDropped(t, py, mode) })
+			t.Run("HookErrors", func(t *testing.T) { testHookErrors(t, py, mode) })
+			t.Run("FatalHandleError", func(t *testing.T) { testFatal(t, py, mode) })
+			t.Run("Cancelled", func(t *testing.T) { testCancelled(t, py, mode) })
 		})
 	}
 }
@@ -299,15 +331,16 @@ func testBroadcast(t *testing.T, py *Python, mode apiMode) {
 	}
 }
 
-// testHeadersAndRoom: the headers given to the client arrive with the
-// handshake, and a room name with '/', spaces and other reserved
+// testHeadersAndRoom: a client given host:port connects; the headers
+// given to it arrive with the handshake, and a room name with '/', spaces and other reserved
 // characters arrives escaped as one path segment, which the server reads
 // back as the name.
 func testHeadersAndRoom(t *testing.T, py *Python, mode apiMode) {
 	cs := startChat(t)
 	const room = "a/b c?d#e%f"
 	var r report
-	drive(t, py, mode, &r, "headers", cs.URL, room)
+	// Chanx's usual form: host:port, the scheme from protocol="ws".
+	drive(t, py, mode, &r, "headers", strings.TrimPrefix(cs.URL, "ws://"), room)
 	seen := cs.seen()
 	if len(seen) != 1 {
 		t.Fatalf("the server saw %d connections, want 1", len(seen))
@@ -335,7 +368,7 @@ func testHeadersAndRoom(t *testing.T, py *Python, mode apiMode) {
 // that are not JSON text reach handle_raw_data, and the connection goes
 // on to deliver the valid pong.
 func testInvalidFrames(t *testing.T, py *Python, mode apiMode) {
-	ss := startScript(t, 0,
+	ss := startScript(t, script{frames: []wsFrame{
 		text(`{"action": "pong", "payload": 5}`),
 		text(`{"action": "error", "payload": [{"type": "missing", "loc": ["payload"], "msg": "Field required"}]}`),
 		text(`{"action": "new_chat_message", "payload": {"message": "", "name": "x"}}`),
@@ -343,7 +376,7 @@ func testInvalidFrames(t *testing.T, py *Python, mode apiMode) {
 		text(`not json`),
 		wsFrame{websocket.MessageBinary, "\x00\x01"},
 		text(`{"action": "pong", "payload": null}`),
-	)
+	}})
 	var r report
 	drive(t, py, mode, &r, "invalid", ss.URL)
 	wantInvalid := []any{
@@ -383,7 +416,7 @@ func testCloseCode(t *testing.T, py *Python, mode apiMode) {
 		{"4001:bye now", 4001, "bye now"},
 		{"", websocket.StatusNormalClosure, ""},
 	} {
-		ss := startScript(t, 0)
+		ss := startScript(t, script{})
 		var r report
 		drive(t, py, mode, &r, "close", ss.URL, tc.arg)
 		s := ss.done()
@@ -403,7 +436,7 @@ func testCloseCode(t *testing.T, py *Python, mode apiMode) {
 // naming the reply; sending after handle() returned raises
 // NotConnectedError.
 func testRequestTimeout(t *testing.T, py *Python, mode apiMode) {
-	ss := startScript(t, 0)
+	ss := startScript(t, script{})
 	var r report
 	drive(t, py, mode, &r, "timeout", ss.URL)
 	if want := "no 'pong' reply to PingMessage within 0.3 s"; r.Timeout != want {
@@ -417,7 +450,7 @@ func testRequestTimeout(t *testing.T, py *Python, mode apiMode) {
 // testRequestInReadLoop: request() awaited in handle_message fails at once
 // with a message saying why, instead of waiting out its timeout.
 func testRequestInReadLoop(t *testing.T, py *Python, mode apiMode) {
-	ss := startScript(t, 0, text(`{"action": "pong", "payload": null}`))
+	ss := startScript(t, script{frames: []wsFrame{text(`{"action": "pong", "payload": null}`)}})
 	var r report
 	drive(t, py, mode, &r, "readloop", ss.URL)
 	if len(r.Errors) != 1 || !strings.Contains(r.Errors[0], "RuntimeError: request(PingMessage) awaited inside the read loop") {
@@ -429,7 +462,7 @@ func testRequestInReadLoop(t *testing.T, py *Python, mode apiMode) {
 // reconnect set the client comes back, runs send_init_message on each
 // connection, and reports each loss.
 func testReconnect(t *testing.T, py *Python, mode apiMode) {
-	ss := startScript(t, 2, text(`{"action": "pong", "payload": null}`))
+	ss := startScript(t, script{dropFirst: 2, frames: []wsFrame{text(`{"action": "pong", "payload": null}`)}})
 	var r report
 	drive(t, py, mode, &r, "reconnect", ss.URL)
 	if n := len(ss.done()); n != 3 {
@@ -498,6 +531,7 @@ func TestClientHelpers(t *testing.T) {
 		"attempts":     "Reconnect: max_attempts must be at least 1 or None, not 0",
 		"noreply":      "request() needs the message type(s) of the reply",
 		"notconnected": "cannot send PingMessage: not connected (send from send_init_message, handle_message or while handle() runs)",
+		"runtime":      "the generated client needs runtime version 2, but its base/ folder has version 1: regenerate with --override-base (and carry over your changes to base/)",
 	}
 	if diff := cmp.Diff(wantErrors, r.Errors); diff != "" {
 		t.Errorf("errors (-want +got):\n%s", diff)
@@ -516,3 +550,90 @@ func TestClientHelpers(t *testing.T) {
 }
 
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+// testServerError: an error frame answering a request fails it with
+// ServerError (its detail as the message, its payload kept), and still
+// reaches handle_invalid_message, as Chanx's client has it.
+func testServerError(t *testing.T, py *Python, mode apiMode) {
+	const errFrame = `{"action": "error", "payload": {"detail": "Failed to process message for ping"}}`
+	ss := startScript(t, script{answers: map[string][]wsFrame{"ping": {text(errFrame)}}})
+	var r report
+	drive(t, py, mode, &r, "servererror", ss.URL)
+	if want := "the server answered with an error: Failed to process message for ping"; r.ServerError != want {
+		t.Errorf("ServerError %q, want %q", r.ServerError, want)
+	}
+	if diff := cmp.Diff(map[string]any{"detail": "Failed to process message for ping"}, r.ServerErrPayload); diff != "" {
+		t.Errorf("ServerError.payload (-want +got):\n%s", diff)
+	}
+	if len(r.Invalid) != 1 {
+		t.Errorf("handle_invalid_message got %v, want the error frame", r.Invalid)
+	}
+}
+
+// testHookErrors: send_init_message and handle_message raising reach
+// handle_error; the connection stays open for what follows.
+func testHookErrors(t *testing.T, py *Python, mode apiMode) {
+	ss := startScript(t, script{frames: []wsFrame{text(`{"action": "pong", "payload": null}`)}})
+	var r report
+	drive(t, py, mode, &r, "errors", ss.URL)
+	got := append([]string(nil), r.Errors...)
+	slices.Sort(got)
+	if diff := cmp.Diff([]string{"ValueError: handler failed on pong", "ValueError: init failed"}, got); diff != "" {
+		t.Errorf("handle_error (-want +got):\n%s", diff)
+	}
+	if s := ss.done(); len(s) != 1 || s[0].CloseCode != websocket.StatusNormalClosure {
+		t.Errorf("sessions %+v, want one closed with 1000", s)
+	}
+}
+
+// testFatal: handle_error re-raising ends handle() with the error, closes
+// the connection with 1011 and still runs after_handle.
+func testFatal(t *testing.T, py *Python, mode apiMode) {
+	ss := startScript(t, script{frames: []wsFrame{text(`{"action": "pong", "payload": null}`)}})
+	var r report
+	drive(t, py, mode, &r, "fatal", ss.URL)
+	if r.Raised != "cannot go on" {
+		t.Errorf("handle() raised %q, want the handler's error", r.Raised)
+	}
+	if diff := cmp.Diff([]string{"before_handle", "after_handle"}, r.Calls); diff != "" {
+		t.Errorf("hooks (-want +got):\n%s", diff)
+	}
+	if s := ss.done(); len(s) != 1 || s[0].CloseCode != websocket.StatusInternalError {
+		t.Errorf("sessions %+v, want one closed with 1011", s)
+	}
+}
+
+// testCancelled: cancelling the task running handle() closes with 1001
+// (going away) and runs after_handle.
+func testCancelled(t *testing.T, py *Python, mode apiMode) {
+	ss := startScript(t, script{})
+	var r report
+	drive(t, py, mode, &r, "cancel", ss.URL)
+	if !r.Cancelled {
+		t.Error("the handle() task was not cancelled")
+	}
+	if diff := cmp.Diff([]string{"before_handle", "after_handle"}, r.Calls); diff != "" {
+		t.Errorf("hooks (-want +got):\n%s", diff)
+	}
+	if s := ss.done(); len(s) != 1 || s[0].CloseCode != websocket.StatusGoingAway {
+		t.Errorf("sessions %+v, want one closed with 1001", s)
+	}
+}
+
+// testDropped: a request waiting when the connection drops fails with
+// NotConnectedError at once, and the loss reaches
+// handle_websocket_connection_error.
+func testDropped(t *testing.T, py *Python, mode apiMode) {
+	ss := startScript(t, script{closeOn: "ping"})
+	var r report
+	drive(t, py, mode, &r, "dropped", ss.URL)
+	if want := "the connection closed before the 'pong' reply arrived"; r.After != want {
+		t.Errorf("request: %q, want %q", r.After, want)
+	}
+	if diff := cmp.Diff([]string{"ConnectionClosedError"}, r.ConnectionErrors); diff != "" {
+		t.Errorf("connection errors (-want +got):\n%s", diff)
+	}
+	if r.CloseCode == nil || *r.CloseCode != 1011 {
+		t.Errorf("close code %v, want the server's 1011", r.CloseCode)
+	}
+}

@@ -14,7 +14,7 @@
 //   - CHANX_PYTHON: the interpreter to use (default: python3 on PATH).
 //   - CHANX_TEST_PYTHON=required: fail instead of skip when python3,
 //     pydantic 2 or websockets is missing (CI sets it).
-//   - CHANX_PYRIGHT: the pyright executable (default: pyright on PATH).
-//   - CHANX_TEST_PYRIGHT=required: fail instead of skip when pyright is
-//     missing.
+//   - CHANX_PYRIGHT: the pyright executable (default: the one js/ pins,
+//     through internal/nodetest, which skips without Node unless
+//     CHANX_TEST_NODE=required).
 package pyruntime

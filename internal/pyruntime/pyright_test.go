@@ -62,6 +62,17 @@ func TestPyright(t *testing.T) {
 		}
 	})
 
+	// The package claims Python 3.10 (match statements); its standard
+	// library is checked against 3.10's (usage.py needs 3.11's
+	// typing.assert_never, so it stays out).
+	t.Run("Python3.10", func(t *testing.T) {
+		dir := t.TempDir()
+		copyTree(t, filepath.Join("testdata", "chatclient"), filepath.Join(dir, "chatclient"))
+		for _, d := range pr.CheckFor(t, py, dir, "3.10") {
+			t.Errorf("pyright (3.10): %s", d)
+		}
+	})
+
 	t.Run("ExhaustivenessBites", func(t *testing.T) {
 		var kept []string
 		removed := 0
@@ -75,15 +86,35 @@ func TestPyright(t *testing.T) {
 		if removed != 2 {
 			t.Fatalf("usage.py has %d lines marked for removal, want 2 (a case and its body)", removed)
 		}
-		found := pr.Check(t, py, pyrightProject(t, strings.Join(kept, "\n")))
-		if len(found) != 1 {
-			t.Fatalf("pyright found %d problems, want 1 (assert_never):\n%v", len(found), found)
+		dir := pyrightProject(t, strings.Join(kept, "\n"))
+		// And a module sending a message only the server sends.
+		wrong := "from chatclient.chat import ChatClient, PongMessage\n\n\n" +
+			"async def send(client: ChatClient) -> None:\n" +
+			"    await client.send_message(PongMessage())\n"
+		if err := os.WriteFile(filepath.Join(dir, "wrong_send.py"), []byte(wrong), 0o644); err != nil {
+			t.Fatal(err)
 		}
-		d := found[0]
-		if filepath.Base(d.File) != "usage.py" || d.Rule != "reportArgumentType" ||
-			!strings.Contains(d.Message, `Argument of type "PongMessage" cannot be assigned to parameter`) ||
-			!strings.Contains(d.Message, `"Never"`) {
-			t.Errorf("pyright: %s; want usage.py's assert_never to reject PongMessage", d)
+		found := pr.Check(t, py, dir)
+		if len(found) != 2 {
+			t.Fatalf("pyright found %d problems, want 2 (assert_never, send_message):\n%v", len(found), found)
+		}
+		for _, d := range found {
+			switch filepath.Base(d.File) {
+			case "usage.py":
+				if d.Rule != "reportArgumentType" ||
+					!strings.Contains(d.Message, `Argument of type "PongMessage" cannot be assigned to parameter`) ||
+					!strings.Contains(d.Message, `"Never"`) {
+					t.Errorf("pyright: %s; want assert_never to reject PongMessage", d)
+				}
+			case "wrong_send.py":
+				if d.Rule != "reportArgumentType" ||
+					!strings.Contains(d.Message, `Argument of type "PongMessage" cannot be assigned to parameter "message"`) ||
+					!strings.Contains(d.Message, `of type "OutgoingMessage" in function "send_message"`) {
+					t.Errorf("pyright: %s; want send_message to reject PongMessage", d)
+				}
+			default:
+				t.Errorf("pyright: %s; want problems only in usage.py and wrong_send.py", d)
+			}
 		}
 	})
 }

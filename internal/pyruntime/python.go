@@ -3,9 +3,12 @@ package pyruntime
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/chanxgo/chanx/internal/nodetest"
 )
 
 // Python is a python3 able to import pydantic 2 and websockets.
@@ -43,21 +48,33 @@ var (
 // missing, saying what to install.
 func Find(t testing.TB) *Python {
 	t.Helper()
-	probeOnce.Do(func() { probed, probeErr = probe() })
-	if probeErr != nil {
-		if os.Getenv("CHANX_TEST_PYTHON") == "required" {
-			t.Fatalf("pyruntime: %v", probeErr)
+	probeOnce.Do(func() {
+		bin := os.Getenv("CHANX_PYTHON")
+		if bin == "" {
+			bin = "python3"
 		}
-		t.Skipf("pyruntime: %v (CHANX_TEST_PYTHON=required makes this fail)", probeErr)
-	}
+		probed, probeErr = probe(bin, debianWebsockets)
+	})
+	skipOrFail(t, probeErr)
 	return probed
 }
 
-func probe() (*Python, error) {
-	bin := os.Getenv("CHANX_PYTHON")
-	if bin == "" {
-		bin = "python3"
+// skipOrFail skips the test when err is not nil, or fails it with
+// CHANX_TEST_PYTHON=required.
+func skipOrFail(t testing.TB, err error) {
+	t.Helper()
+	if err == nil {
+		return
 	}
+	if os.Getenv("CHANX_TEST_PYTHON") == "required" {
+		t.Fatalf("pyruntime: %v", err)
+	}
+	t.Skipf("pyruntime: %v (CHANX_TEST_PYTHON=required makes this fail)", err)
+}
+
+// probe checks the interpreter bin; locate finds a websockets package the
+// interpreter does not see on its own.
+func probe(bin string, locate func() (string, error)) (*Python, error) {
 	path, err := exec.LookPath(bin)
 	if err != nil {
 		return nil, fmt.Errorf("no python3: %w", err)
@@ -73,7 +90,7 @@ func probe() (*Python, error) {
 	const version = "import websockets; print(websockets.__version__)"
 	out, err = py.output(nil, "-c", version)
 	if err != nil {
-		dir, lerr := debianWebsockets()
+		dir, lerr := locate()
 		if lerr != nil {
 			return nil, fmt.Errorf("%s cannot import websockets (apt-get install python3-websockets): %v", path, lerr)
 		}
@@ -91,12 +108,10 @@ func probe() (*Python, error) {
 	return py, nil
 }
 
-// linkRoot holds the folder with the link to Debian's websockets; it lives
-// as long as the test binary (one small folder under the temp dir).
-var linkRoot string
-
 // debianWebsockets finds the websockets package python3-websockets
-// installed (dpkg -L) and returns a folder holding only a link to it.
+// installed (dpkg -L) and returns a folder holding only a link to it. The
+// folder's name comes from the package's path, so every test process
+// shares one instead of leaving a folder each.
 func debianWebsockets() (string, error) {
 	out, err := exec.Command("dpkg", "-L", "python3-websockets").Output()
 	if err != nil {
@@ -112,18 +127,19 @@ func debianWebsockets() (string, error) {
 	if pkg == "" {
 		return "", errors.New("python3-websockets lists no websockets/__init__.py")
 	}
-	if linkRoot == "" {
-		if linkRoot, err = os.MkdirTemp("", "chanx-pywebsockets-"); err != nil {
-			return "", err
-		}
+	sum := sha256.Sum256([]byte(pkg))
+	root := filepath.Join(os.TempDir(), "chanx-pywebsockets-"+hex.EncodeToString(sum[:6]))
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return "", err
 	}
-	link := filepath.Join(linkRoot, "websockets")
-	if _, err := os.Lstat(link); err != nil {
-		if err := os.Symlink(pkg, link); err != nil {
-			return "", err
-		}
+	link := filepath.Join(root, "websockets")
+	if err := os.Symlink(pkg, link); err != nil && !errors.Is(err, fs.ErrExist) {
+		return "", err
 	}
-	return linkRoot, nil
+	if got, err := os.Readlink(link); err != nil || got != pkg {
+		return "", fmt.Errorf("%s should link to %s (remove it): %v", link, pkg, err)
+	}
+	return root, nil
 }
 
 // Env is the environment python3 runs with: PYTHONPATH holds paths (the
@@ -173,22 +189,19 @@ func (py *Python) Run(t testing.TB, env []string, args ...string) string {
 // Pyright is a pyright command line.
 type Pyright struct{ Bin string }
 
-// FindPyright returns pyright, skipping the test (failing with
-// CHANX_TEST_PYRIGHT=required) when there is none.
+// FindPyright returns pyright: $CHANX_PYRIGHT when set, else the one
+// pinned in js/package-lock.json (internal/nodetest installs it, and skips
+// the test without Node unless CHANX_TEST_NODE=required).
 func FindPyright(t testing.TB) *Pyright {
 	t.Helper()
-	bin := os.Getenv("CHANX_PYRIGHT")
-	if bin == "" {
-		bin = "pyright"
-	}
-	path, err := exec.LookPath(bin)
-	if err != nil {
-		if os.Getenv("CHANX_TEST_PYRIGHT") == "required" {
-			t.Fatalf("pyruntime: no pyright: %v", err)
+	if bin := os.Getenv("CHANX_PYRIGHT"); bin != "" {
+		path, err := exec.LookPath(bin)
+		if err != nil {
+			t.Fatalf("pyruntime: CHANX_PYRIGHT: %v", err)
 		}
-		t.Skipf("pyruntime: no pyright (%v); set CHANX_PYRIGHT or put pyright on PATH", err)
+		return &Pyright{Bin: path}
 	}
-	return &Pyright{Bin: path}
+	return &Pyright{Bin: nodetest.Require(t).Pyright()}
 }
 
 // Diagnostic is one pyright finding.
@@ -211,7 +224,18 @@ func (d Diagnostic) String() string {
 // It writes dir/pyrightconfig.json.
 func (p *Pyright) Check(t testing.TB, py *Python, dir string) []Diagnostic {
 	t.Helper()
+	return p.CheckFor(t, py, dir, "")
+}
+
+// CheckFor is Check for the Python version pythonVersion ("3.10"; "" is
+// the interpreter's), so that code meant for older Pythons is checked
+// against their standard library.
+func (p *Pyright) CheckFor(t testing.TB, py *Python, dir, pythonVersion string) []Diagnostic {
+	t.Helper()
 	cfg := map[string]any{"typeCheckingMode": "strict", "reportMissingModuleSource": "error"}
+	if pythonVersion != "" {
+		cfg["pythonVersion"] = pythonVersion
+	}
 	if py.ExtraPath != "" {
 		cfg["extraPaths"] = []string{py.ExtraPath}
 	}

@@ -16,13 +16,14 @@ import (
 )
 
 // TestTypeCheck runs tsc --strict (and the stricter flags generated code
-// must also pass) on the runtime and the chat client three ways: with the
-// ES library alone (no DOM, no Node types: the runtime depends on
-// neither), with the DOM as a browser program sees it, and the Node test
-// scripts, which pass ws's WebSocket.
+// must also pass) on the runtime and the chat client: with the ES library
+// alone (no DOM, no Node types: the runtime depends on neither), under
+// Node's own module resolution, with the DOM as a browser program sees it
+// (including lines the types must refuse, marked @ts-expect-error), and
+// the Node test scripts, which pass ws's WebSocket.
 func TestTypeCheck(t *testing.T) {
 	tools, dir := workspace(t)
-	for _, cfg := range []string{"tsconfig.client.json", "tsconfig.dom.json", "tsconfig.node.json"} {
+	for _, cfg := range []string{"tsconfig.client.json", "tsconfig.nodenext.json", "tsconfig.dom.json", "tsconfig.node.json"} {
 		t.Run(cfg, func(t *testing.T) {
 			tools.Run(t, dir, 2*time.Minute, tools.Tsc(), "-p", filepath.Join("typecheck", cfg))
 		})
@@ -94,7 +95,8 @@ func TestNodeLoopback(t *testing.T) {
 
 // badServer misbehaves on purpose, by room: "invalid" sends frames the
 // chat client must not hand to its handlers, "error" answers every frame
-// with an error frame, "silent" never answers, "echo-handshake" answers
+// with an error frame, "hangup" closes at once, "bad-pong" answers with an invalid pong, "silent"
+// never answers, "echo-handshake" answers
 // with what the handshake carried.
 func badServer(t *testing.T) http.Handler {
 	mux := http.NewServeMux()
@@ -132,10 +134,20 @@ func badServer(t *testing.T) http.Handler {
 			} {
 				send(websocket.MessageText, f)
 			}
+		case "hangup":
+			ws.Close(websocket.StatusInternalError, "going")
+			return
+		case "bad-pong":
+			if _, _, err := ws.Read(ctx); err != nil {
+				return
+			}
+			send(websocket.MessageText, `{"action":"pong","payload":1}`)
 		case "error":
 			replies := []string{
 				`{"action":"error","payload":[{"type":"string_too_short","loc":["payload","message"],"msg":"must have at least 1 character"}]}`,
 				`{"action":"error","payload":{"detail":"Failed to process message for ping"}}`,
+				`{"action":"error","payload":{"detail":"The room is full","code":"room_full"}}`,
+				`{"action":"error","payload":{"reason":"unauthorized","detail":"Not allowed to subscribe to 'private:secret'"}}`,
 			}
 			for i := 0; ; i++ {
 				if _, _, err := ws.Read(ctx); err != nil {

@@ -35,6 +35,10 @@ type Options struct {
 	// ReadLimit is the largest message accepted from the server; zero means
 	// no limit, since a test wants to see what the server sends.
 	ReadLimit int64
+	// NoReadyWait makes Dial return at the handshake's answer instead of
+	// waiting for the server to read (see Dial): for servers that never
+	// read. Default: false.
+	NoReadyWait bool
 }
 
 // Communicator is a test's end of one WebSocket connection, in the spirit
@@ -54,6 +58,8 @@ type Communicator struct {
 	timeout time.Duration
 	url     string
 
+	noReadyWait bool
+
 	cancelRead context.CancelFunc
 	readDone   chan struct{}
 
@@ -67,6 +73,16 @@ type Communicator struct {
 // Dial opens a Communicator on the WebSocket URL u (ws, wss, http or
 // https), failing the test when the handshake fails. The connection is
 // dropped when the test ends; Close ends it with a close handshake earlier.
+//
+// Dial returns once the server has begun to read the connection, not at
+// the handshake's answer: it sends a WebSocket ping (a control frame, no
+// message a handler sees) and waits for its pong. A chanx server reads
+// only after OnConnect has returned, so whatever OnConnect did (joining
+// groups) is done when Dial returns, and a test may publish at once. When
+// OnConnect failed, or the server closes at once, Dial returns the
+// Communicator all the same, its close recorded (ExpectClosed). A server
+// that never reads fails the test after the timeout, unless
+// Options.NoReadyWait is set.
 func Dial(t testing.TB, u string, opts *Options) *Communicator {
 	t.Helper()
 	c, resp, err := dial(t, u, opts)
@@ -77,7 +93,39 @@ func Dial(t testing.TB, u string, opts *Options) *Communicator {
 		}
 		t.Fatalf("chanxtest: dial %s%s: %v", u, status, err)
 	}
+	if !c.noReadyWait {
+		if err := c.awaitReady(); err != nil {
+			t.Fatalf("chanxtest: dial %s: %v", u, err)
+		}
+	}
 	return c
+}
+
+// awaitReady pings the server and waits for the pong, or for the
+// connection to end (then the close is the test's to assert).
+func (c *Communicator) awaitReady() error {
+	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+	defer cancel()
+	err := c.conn.Ping(ctx)
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		c.mu.Lock()
+		ended := c.ended
+		c.mu.Unlock()
+		if !ended {
+			return fmt.Errorf("the server did not answer a ping within %v: it is not reading "+
+				"(OnConnect still running?); Options.NoReadyWait skips this wait", c.timeout)
+		}
+	}
+	// The connection ended (OnConnect failed, the server closed): wait for
+	// the reader to record how, so CloseStatus sees it.
+	select {
+	case <-c.readDone:
+	case <-ctx.Done():
+	}
+	return nil
 }
 
 // ExpectRejected dials u expecting the server to refuse the handshake, as
@@ -125,14 +173,15 @@ func dial(t testing.TB, u string, opts *Options) (*Communicator, *http.Response,
 	conn.SetReadLimit(o.ReadLimit)
 	readCtx, cancelRead := context.WithCancel(context.Background())
 	c := &Communicator{
-		t:          t,
-		conn:       conn,
-		env:        env,
-		timeout:    o.Timeout,
-		url:        u,
-		cancelRead: cancelRead,
-		readDone:   make(chan struct{}),
-		changed:    make(chan struct{}),
+		t:           t,
+		conn:        conn,
+		env:         env,
+		timeout:     o.Timeout,
+		url:         u,
+		cancelRead:  cancelRead,
+		readDone:    make(chan struct{}),
+		changed:     make(chan struct{}),
+		noReadyWait: o.NoReadyWait,
 	}
 	go c.read(readCtx)
 	t.Cleanup(func() {

@@ -22,6 +22,9 @@
 // With the server's completions on, ReceiveAll("complete", d) collects
 // exactly what one client frame caused, group members wait for
 // "group_complete" and event receivers for "event_complete", so tests
-// need no sleeps. The Communicator needs only a URL: Dial works against
+// need no sleeps. Dial returns once the server reads the connection, which
+// a chanx server does only after OnConnect has returned, so a test may
+// publish to the groups OnConnect joined right away. The Communicator
+// needs only a URL: Dial works against
 // any WebSocket server, chanx or not.
 package chanxtest

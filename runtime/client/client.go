@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
@@ -163,7 +164,7 @@ func (c *Client) Connect(ctx context.Context) error {
 	defer cancel()
 	unhook := context.AfterFunc(c.stopCtx, cancel) // Close aborts the dial
 	defer unhook()
-	conn, _, err := c.dial(dctx, false)
+	r, _, err := c.dial(dctx, false)
 	if err != nil {
 		if c.stopCtx.Err() != nil {
 			err = fmt.Errorf("%w: %w", ErrClosed, err)
@@ -171,7 +172,8 @@ func (c *Client) Connect(ctx context.Context) error {
 		c.finish(CloseInfo{Code: -1, Err: err, ByClient: c.stopCtx.Err() != nil}, err)
 		return err
 	}
-	go c.loop(conn)
+	r.open()
+	go c.loop(r)
 	return nil
 }
 
@@ -195,12 +197,20 @@ func (c *Client) Run(ctx context.Context) error {
 
 // DialError is a failed opening handshake. StatusCode is the HTTP status
 // the server answered with (401 and 403 when it rejects the credentials), 0
-// when no response came.
+// when no response came; Header and Body are that answer's headers and the
+// start of its body (at most MaxDialErrorBody bytes), such as the server's
+// reason for a refusal.
 type DialError struct {
 	URL        string
 	StatusCode int
+	Header     http.Header
+	Body       []byte
 	Err        error
 }
+
+// MaxDialErrorBody bounds DialError.Body. coder/websocket keeps the first
+// 1 KiB of a refused handshake's body, so that is what there is to keep.
+const MaxDialErrorBody = 1 << 10
 
 func (e *DialError) Error() string {
 	if e.StatusCode != 0 {
@@ -227,7 +237,7 @@ func permanent(err error) bool {
 // policy, otherwise attempts with backoff until one works, the policy gives
 // up, or ctx ends. reconnect says the sequence follows a dropped
 // connection, so it waits before its first attempt too.
-func (c *Client) dial(ctx context.Context, reconnect bool) (*websocket.Conn, int, error) {
+func (c *Client) dial(ctx context.Context, reconnect bool) (*reader, int, error) {
 	policy := c.opts.Reconnect
 	start := time.Now()
 	var delay time.Duration
@@ -257,11 +267,14 @@ func (c *Client) dial(ctx context.Context, reconnect bool) (*websocket.Conn, int
 			}
 			delay = min(time.Duration(float64(delay)*policy.Multiplier), policy.MaxDelay)
 		}
-		conn, err := c.dialOnce(ctx, attempt, reconnect)
+		r, err := c.dialOnce(ctx, attempt, reconnect)
 		if err == nil {
-			return conn, attempt, nil
+			return r, attempt, nil
 		}
 		last = err
+		if h := c.opts.Hooks.OnConnectionError; h != nil && c.stopCtx.Err() == nil && !errors.Is(err, ErrClosed) {
+			h(ctx, err) // every failed attempt, the first and refusals too
+		}
 		if policy != nil && ctx.Err() != nil {
 			// Report the context, which is why retrying stops, and keep
 			// the attempt's own failure for the reader.
@@ -270,9 +283,6 @@ func (c *Client) dial(ctx context.Context, reconnect bool) (*websocket.Conn, int
 		if policy == nil || ctx.Err() != nil || permanent(err) {
 			return nil, attempt, err
 		}
-		if h := c.opts.Hooks.OnConnectionError; h != nil {
-			h(ctx, err)
-		}
 		if policy.MaxAttempts > 0 && attempt >= policy.MaxAttempts {
 			return nil, attempt, fmt.Errorf("client: gave up after %d attempts: %w", attempt, err)
 		}
@@ -280,8 +290,10 @@ func (c *Client) dial(ctx context.Context, reconnect bool) (*websocket.Conn, int
 }
 
 // dialOnce runs BeforeConnect, the handshake and AfterConnect. On success
-// the connection is current, so AfterConnect can Send on it.
-func (c *Client) dialOnce(ctx context.Context, attempt int, reconnect bool) (*websocket.Conn, error) {
+// the connection is current and its reader runs, held (see reader), so
+// AfterConnect can Send and Request on it; the caller opens the reader
+// once its hooks are done.
+func (c *Client) dialOnce(ctx context.Context, attempt int, reconnect bool) (*reader, error) {
 	req := &ConnectRequest{URL: c.url, Header: c.opts.Header.Clone(), Attempt: attempt, Reconnect: reconnect}
 	if req.Header == nil {
 		req.Header = http.Header{}
@@ -299,7 +311,10 @@ func (c *Client) dialOnce(ctx context.Context, attempt int, reconnect bool) (*we
 	if err != nil {
 		de := &DialError{URL: req.URL, Err: err}
 		if resp != nil {
-			de.StatusCode = resp.StatusCode
+			de.StatusCode, de.Header = resp.StatusCode, resp.Header
+			if resp.Body != nil {
+				de.Body, _ = io.ReadAll(io.LimitReader(resp.Body, MaxDialErrorBody))
+			}
 		}
 		return nil, de
 	}
@@ -315,23 +330,29 @@ func (c *Client) dialOnce(ctx context.Context, attempt int, reconnect bool) (*we
 	c.subprotocol = conn.Subprotocol()
 	c.mu.Unlock()
 
+	r := c.startReader(conn)
 	if h := c.opts.Hooks.AfterConnect; h != nil {
 		if err := h(ctx, c); err != nil {
 			c.mu.Lock()
 			c.conn = nil
+			waiters := c.waiters
+			c.waiters = nil
 			c.mu.Unlock()
-			conn.CloseNow()
+			for _, w := range waiters {
+				w.res <- waitResult{err: ErrConnectionLost}
+			}
+			r.abort()
 			return nil, fmt.Errorf("client: after connect: %w", err)
 		}
 	}
-	return conn, nil
+	return r, nil
 }
 
-// loop is the receive goroutine: it reads until the connection ends, then
-// reconnects or finishes the client.
-func (c *Client) loop(conn *websocket.Conn) {
+// loop follows the client's connections: it waits for each one's reader
+// to end, then reconnects or finishes the client.
+func (c *Client) loop(r *reader) {
 	for {
-		info := c.serve(conn)
+		info := <-r.done
 
 		c.mu.Lock()
 		c.conn = nil
@@ -381,7 +402,8 @@ func (c *Client) loop(conn *websocket.Conn) {
 		if h := c.opts.Hooks.AfterReconnect; h != nil {
 			h(c.stopCtx, c, attempts)
 		}
-		conn = next
+		next.open()
+		r = next
 	}
 }
 
@@ -411,15 +433,15 @@ func finalError(info CloseInfo) error {
 
 // serve reads one connection until it ends, pinging it meanwhile when
 // keepalive is on.
-func (c *Client) serve(conn *websocket.Conn) CloseInfo {
+func (c *Client) serve(conn *websocket.Conn, r *reader) CloseInfo {
 	if c.opts.PingInterval <= 0 {
-		return c.read(conn)
+		return c.read(conn, r)
 	}
 	ctx, cancel := context.WithCancel(c.readCtx)
 	var pingErr error
 	var wg sync.WaitGroup
 	wg.Go(func() { pingErr = c.keepalive(ctx, conn) })
-	info := c.read(conn)
+	info := c.read(conn, r)
 	cancel()
 	wg.Wait()
 	if pingErr != nil {
@@ -452,8 +474,9 @@ func (c *Client) keepalive(ctx context.Context, conn *websocket.Conn) error {
 	}
 }
 
-// read reads and dispatches frames until the connection ends.
-func (c *Client) read(conn *websocket.Conn) CloseInfo {
+// read reads and dispatches frames until the connection ends; until r is
+// open, frames only answer Requests and are held (see reader).
+func (c *Client) read(conn *websocket.Conn, r *reader) CloseInfo {
 	for {
 		typ, data, err := conn.Read(c.readCtx)
 		if err != nil {
@@ -465,7 +488,9 @@ func (c *Client) read(conn *websocket.Conn) CloseInfo {
 			}
 			return info
 		}
-		c.dispatch(c.readCtx, typ, data)
+		if r.opened.Load() || !r.hold(typ, data) {
+			c.dispatch(c.readCtx, typ, data)
+		}
 	}
 }
 
@@ -493,13 +518,20 @@ func (c *Client) finish(info CloseInfo, err error) {
 // reconnect follows. When ctx ends first the connection is dropped at once
 // and ctx's error returned. Closing an unconnected or ended client is fine.
 func (c *Client) Close(ctx context.Context) error {
+	return c.CloseWith(ctx, websocket.StatusNormalClosure, "")
+}
+
+// CloseWith is Close with the close code and reason (at most 123 bytes)
+// to send, e.g. 1001 when the application is going away or a 4000-4999
+// code of its own.
+func (c *Client) CloseWith(ctx context.Context, code websocket.StatusCode, reason string) error {
 	c.mu.Lock()
 	first := !c.closing
 	c.closing = true
 	conn := c.conn
 	started := c.started
 	if conn != nil && first {
-		c.sentClose = websocket.StatusNormalClosure
+		c.sentClose = code
 	}
 	c.mu.Unlock()
 	c.stop()
@@ -509,7 +541,7 @@ func (c *Client) Close(ctx context.Context) error {
 	}
 	if conn != nil && first {
 		unhook := context.AfterFunc(ctx, func() { conn.CloseNow() })
-		_ = conn.Close(websocket.StatusNormalClosure, "") // the read loop sees the outcome
+		_ = conn.Close(code, reason) // the read loop sees the outcome
 		unhook()
 	}
 	select {

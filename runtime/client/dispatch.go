@@ -66,43 +66,80 @@ func decodeValid(frame []byte, v any) error {
 // error frames to OnError (and the oldest Request), the rest to Request
 // waiters and to the action's handler.
 func (c *Client) dispatch(ctx context.Context, typ websocket.MessageType, data []byte) {
-	hooks := &c.opts.Hooks
+	c.route(ctx, c.receive(typ, data))
+}
+
+// received is a frame after the part of dispatch that answers waiting
+// Requests, which runs as soon as it is read, ahead of the part that runs
+// hooks and handlers (route), which a held reader defers.
+type received struct {
+	typ    websocket.MessageType
+	data   []byte
+	kind   receivedKind
+	err    error        // why the frame is invalid
+	se     *ServerError // an error frame, decoded
+	action string
+	taken  bool // a Request took the frame
+}
+
+type receivedKind uint8
+
+const (
+	receivedRaw receivedKind = iota
+	receivedInvalid
+	receivedError
+	receivedAction
+)
+
+// receive classifies a frame and hands it to the Request waiting for it.
+func (c *Client) receive(typ websocket.MessageType, data []byte) received {
 	if typ != websocket.MessageText || !json.Valid(data) {
-		if hooks.OnRawData != nil {
-			hooks.OnRawData(ctx, typ, data)
-		}
-		return
+		return received{typ: typ, data: data, kind: receivedRaw}
 	}
 	if c.opts.Camelize {
 		data = wire.SnakeizeKeys(data)
 	}
 	act, err := c.env.Peek(data, 0)
 	if err != nil {
-		if hooks.OnInvalidMessage != nil {
-			hooks.OnInvalidMessage(ctx, data, err)
-		}
-		return
+		return received{typ: typ, data: data, kind: receivedInvalid, err: err}
 	}
 	action := string(act)
-
 	if action == wire.ActionError {
 		se := decodeServerError(data)
 		c.failOldestWaiter(se)
-		if hooks.OnError != nil {
-			hooks.OnError(ctx, se)
-		}
-		return
+		return received{typ: typ, data: data, kind: receivedError, se: se, action: action}
 	}
+	return received{typ: typ, data: data, kind: receivedAction, action: action, taken: c.deliver(action, data)}
+}
 
-	taken := c.deliver(action, data)
-	h := (*c.handlers.Load())[action]
-	if h == nil {
-		if !taken && !isBuiltin(action) && hooks.OnInvalidMessage != nil {
-			hooks.OnInvalidMessage(ctx, data, fmt.Errorf("%w %q", ErrUnknownAction, action))
+// route runs the hook or handler a received frame goes to.
+func (c *Client) route(ctx context.Context, f received) {
+	hooks := &c.opts.Hooks
+	switch f.kind {
+	case receivedRaw:
+		if hooks.OnRawData != nil {
+			hooks.OnRawData(ctx, f.typ, f.data)
+		}
+		return
+	case receivedInvalid:
+		if hooks.OnInvalidMessage != nil {
+			hooks.OnInvalidMessage(ctx, f.data, f.err)
+		}
+		return
+	case receivedError:
+		if hooks.OnError != nil {
+			hooks.OnError(ctx, f.se)
 		}
 		return
 	}
-	c.call(ctx, action, h, data)
+	h := (*c.handlers.Load())[f.action]
+	if h == nil {
+		if !f.taken && !isBuiltin(f.action) && hooks.OnInvalidMessage != nil {
+			hooks.OnInvalidMessage(ctx, f.data, fmt.Errorf("%w %q", ErrUnknownAction, f.action))
+		}
+		return
+	}
+	c.call(ctx, f.action, h, f.data)
 }
 
 // call runs one handler, turning a panic into a handler error so that one

@@ -5,9 +5,10 @@
 // tables over this package: per message a Handle registration and a Send,
 // per channel a BuildURL call.
 //
-// A Client reads on one goroutine of its own. Handlers and hooks run there
-// one at a time, in arrival order, so they need no locking among themselves;
-// Send, Request and Close may be called from any goroutine.
+// A Client reads each connection on a goroutine of its own. Handlers and
+// hooks run one at a time, in arrival order, so they need no locking among
+// themselves; Send, Request, Close and CloseWith may be called from any
+// goroutine, and AfterConnect and AfterReconnect may Request (see Hooks).
 //
 //	c, _ := client.New("ws://127.0.0.1:8000/ws/chat/lobby", nil)
 //	client.Handle(c, "new_chat_message", func(ctx context.Context, m *ChatMessage) error { ... })

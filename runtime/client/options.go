@@ -127,21 +127,26 @@ type CloseInfo struct {
 
 // Hooks are the callbacks Chanx's generated clients offer. Unless noted
 // otherwise they run one at a time: on the goroutine calling Connect until
-// the connection is up, then on the client's receive goroutine, so a hook
-// never runs concurrently with another hook or a handler. A hook that
-// blocks delays reading; a hook must not wait in Request for a reply (only
-// the goroutine it blocks could read it) — Send is fine.
+// the connection is up, then on the client's goroutines, so a hook never
+// runs concurrently with another hook or a handler. AfterConnect and
+// AfterReconnect may Send and Request (re-send subscriptions, an init
+// message): the connection is read while they run, replies reach their
+// Requests, and other frames wait for the handlers until the hook returns.
+// Other hooks block the reading of the connection they run for, so they
+// must not wait in Request for a reply — Send is fine.
 type Hooks struct {
 	// BeforeConnect runs before every dial attempt, including reconnects,
 	// and may change the URL or headers (e.g. refresh a token). An error
 	// fails the attempt.
 	BeforeConnect func(ctx context.Context, req *ConnectRequest) error
 	// AfterConnect runs after every successful handshake, before any frame
-	// is read, e.g. to send an init message. An error closes that
-	// connection and fails the attempt.
+	// reaches a handler, e.g. to send an init message or Request a
+	// subscription. An error closes that connection and fails the attempt.
 	AfterConnect func(ctx context.Context, c *Client) error
-	// AfterReconnect runs after a reconnect succeeded (after AfterConnect);
-	// attempt counts the dials it took.
+	// AfterReconnect runs after a reconnect succeeded (after AfterConnect),
+	// before any frame of the new connection reaches a handler: the place
+	// to re-send joins and subscriptions, with Send or Request. attempt
+	// counts the dials it took.
 	AfterReconnect func(ctx context.Context, c *Client, attempt int)
 	// AfterClose runs after each connection ends, whoever ended it; info
 	// says whether the client will dial again.
@@ -155,8 +160,10 @@ type Hooks struct {
 	OnInvalidMessage func(ctx context.Context, frame []byte, err error)
 	// OnRawData receives frames that are not JSON, and every binary frame.
 	OnRawData func(ctx context.Context, typ websocket.MessageType, data []byte)
-	// OnConnectionError receives a failed dial attempt and a connection
-	// lost without a close frame.
+	// OnConnectionError receives every failed dial attempt (the first one
+	// too, with or without Reconnect, and a refused handshake such as 401
+	// or 403: a *DialError with the status and body) and a connection lost
+	// without a close frame. Attempts aborted by Close are not reported.
 	OnConnectionError func(ctx context.Context, err error)
 	// OnHandlerError receives an error returned (or a panic raised) by a
 	// handler; nil logs it with Options.Logger.

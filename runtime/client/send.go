@@ -56,8 +56,10 @@ func (c *Client) SendBinary(ctx context.Context, data []byte) error {
 // matters. A reply still goes to the action's handler, if one is
 // registered, as well.
 //
-// Request must not be called from a handler or hook with a context that
-// never ends: those run on the goroutine that would read the reply.
+// Request must not be called from a handler, or from a hook other than
+// AfterConnect and AfterReconnect, with a context that never ends: those
+// run where the reply would be read. AfterConnect and AfterReconnect may
+// Request; the connection is read while they run.
 func (c *Client) Request(ctx context.Context, frame any, replyAction string) (Frame, error) {
 	data, err := json.Marshal(frame)
 	if err != nil {

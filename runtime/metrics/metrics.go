@@ -44,6 +44,9 @@ const (
 	ReasonValidation      = "validation"
 	ReasonHandler         = "handler"
 	ReasonPanic           = "panic"
+	// ReasonOverrun counts a frame that found its connection's inbound
+	// queue full: it is not answered, the connection is closed with 1008.
+	ReasonOverrun = "overrun"
 )
 
 // Nop discards every count; it is the default when a server is given no

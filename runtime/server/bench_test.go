@@ -161,7 +161,7 @@ func BenchmarkRoutedFrame(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
-		c.dispatch(benchFrame)
+		c.dispatch(1, benchFrame)
 	}
 	b.StopTimer()
 }

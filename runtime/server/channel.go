@@ -26,7 +26,8 @@ type ChannelOptions struct {
 	// OnConnect runs after the upgrade (and authentication), before the
 	// first frame is read: the place to Join groups taken from the path.
 	// An error closes the connection with 1011 (internal error), or with
-	// the code of a websocket.CloseError it wraps. Default: nil.
+	// the code of a websocket.CloseError it wraps. ctx is the one handlers
+	// get (see Handle). Default: nil.
 	OnConnect func(ctx context.Context, c *Conn) error
 
 	// OnDisconnect runs once the connection has ended, after it left its
@@ -42,6 +43,13 @@ type ChannelOptions struct {
 	// key its clients' frames are routed by and the server's own frames
 	// are written with. Default: "", the server's applies.
 	Discriminator string
+
+	// ConcurrentHandlers runs every handler of the channel as Concurrent
+	// does: each frame on its own goroutine as soon as it is read, up to
+	// Options.InboundQueue at once per connection. The built-in ping and
+	// error answers keep their order. Default: false, one at a time in
+	// arrival order.
+	ConcurrentHandlers bool
 }
 
 // Channel is one mounted AsyncAPI channel: its address pattern, its hooks
@@ -59,8 +67,9 @@ type Channel struct {
 // routeTable is replaced, never modified, when a handler is added, so the
 // per-frame lookup takes no lock.
 type routeTable struct {
-	byAction map[string]*route
-	known    []string // actions clients may send, sorted, for unknown-action errors
+	byAction   map[string]*route
+	known      []string // actions clients may send, sorted, for unknown-action errors
+	concurrent bool     // some route is concurrent: the read loop peeks at frames
 }
 
 // Pattern returns the http.ServeMux pattern the channel is mounted at.
@@ -72,6 +81,8 @@ type route struct {
 	serve  func(ctx context.Context, c *Conn, frame []byte) (reply any, err error)
 	// failed is the generic handler-error frame for action, encoded once.
 	failed []byte
+	// concurrent routes run on a goroutine of their own (Concurrent).
+	concurrent bool
 }
 
 // invalidFrame carries the problems of a frame that failed to decode or
@@ -85,6 +96,18 @@ type HandleOption func(*handleConfig)
 
 type handleConfig struct {
 	validateFrame func(frame []byte) error
+	concurrent    bool
+	cancelKey     any // func(*T) string, set by CancelKey
+}
+
+// Concurrent lets the handler's frames run as soon as they are read, each
+// on a goroutine of its own, instead of one at a time after the frames
+// before them: for independent requests (a lookup that need not wait for a
+// long generation) and for cancel operations (HandleCancel). Its replies
+// go out when each finishes, so they can overtake earlier answers.
+// Concurrent frames count towards Options.InboundQueue while they run.
+func Concurrent() HandleOption {
+	return func(cfg *handleConfig) { cfg.concurrent = true }
 }
 
 // ValidateWith sets a validator for the raw frame, run before decoding:
@@ -111,6 +134,12 @@ func ValidateWith(validate func(frame []byte) error) HandleOption {
 // implements validate.JSONAppender, by appending it to a pooled buffer.
 // Registering an action twice replaces the handler; a "ping" handler
 // replaces the built-in pong.
+//
+// A connection's handlers run one at a time in the order its frames
+// arrive, off the loop that reads it, unless Concurrent is given; ctx is
+// cancelled when the connection starts to end, with the reason as its
+// cause (see the package documentation), and the reply waits for room in
+// the send queue like Conn.Send.
 func Handle[T, R any](ch *Channel, action string, h func(ctx context.Context, c *Conn, msg *T) (R, error), opts ...HandleOption) {
 	var cfg handleConfig
 	for _, o := range opts {
@@ -119,7 +148,15 @@ func Handle[T, R any](ch *Channel, action string, h func(ctx context.Context, c 
 	_, isValidator := any(new(T)).(wire.Validator)
 	direct := checksOwnText[T]()
 	validateFrame := cfg.validateFrame
-	ch.add(&route{action: action, failed: ch.env.HandlerError(action), serve: func(ctx context.Context, c *Conn, frame []byte) (any, error) {
+	var keyOf func(*T) string
+	if cfg.cancelKey != nil {
+		var ok bool
+		if keyOf, ok = cfg.cancelKey.(func(*T) string); !ok {
+			panic(fmt.Sprintf("server: Handle %q: CancelKey takes a %T, the handler's message is %T", action, cfg.cancelKey, new(T)))
+		}
+	}
+	concurrent := cfg.concurrent || ch.opts.ConcurrentHandlers
+	ch.add(&route{action: action, failed: ch.env.HandlerError(action), concurrent: concurrent, serve: func(ctx context.Context, c *Conn, frame []byte) (any, error) {
 		if validateFrame != nil {
 			if err := validateFrame(frame); err != nil {
 				return nil, &invalidFrame{problemsOf(err)}
@@ -139,6 +176,11 @@ func Handle[T, R any](ch *Channel, action string, h func(ctx context.Context, c 
 			if err := any(msg).(wire.Validator).Validate(); err != nil {
 				return nil, &invalidFrame{problemsOf(err)}
 			}
+		}
+		if keyOf != nil {
+			var release func()
+			ctx, release = c.registerCancel(ctx, keyOf(msg))
+			defer release()
 		}
 		reply, err := h(ctx, c, msg)
 		if err != nil {
@@ -218,8 +260,9 @@ func (ch *Channel) add(r *route) {
 		maps.Copy(next.byAction, cur.byAction)
 	}
 	next.byAction[r.action] = r
-	for a := range next.byAction {
+	for a, r := range next.byAction {
 		next.known = append(next.known, a)
+		next.concurrent = next.concurrent || r.concurrent
 	}
 	if _, ok := next.byAction[wire.ActionPing]; !ok {
 		next.known = append(next.known, wire.ActionPing)
@@ -312,7 +355,7 @@ func (ch *Channel) accept(w http.ResponseWriter, r *http.Request) *Conn {
 		// Shutdown began during the upgrade: drop the connection, as no
 		// reader is left to see a close handshake through.
 		s.met.ConnectionRejected(ch.pattern, "shutdown")
-		c.kill()
+		c.kill(ErrShutdown)
 		c.wait()
 		return nil
 	}
@@ -333,10 +376,10 @@ func authStatus(err error) (int, string) {
 	return http.StatusUnauthorized, "Authentication credentials were not provided or are invalid."
 }
 
-// dispatch answers one client frame.
-func (c *Conn) dispatch(frame []byte) {
+// dispatch answers client frame number id: built-in answers and error
+// frames here, routed frames in handle.
+func (c *Conn) dispatch(id uint64, frame []byte) {
 	s := c.srv
-	c.frames++
 	if s.opts.Camelize {
 		frame = wire.SnakeizeKeys(frame)
 	}
@@ -345,7 +388,7 @@ func (c *Conn) dispatch(frame []byte) {
 	if err != nil {
 		s.met.FrameReceived(c.ch.pattern, "unknown")
 		s.met.FrameError(c.ch.pattern, peekReason(err))
-		c.logFrame(slog.LevelDebug, "chanx: frame rejected", slog.String("error", err.Error()))
+		c.logFrame(id, slog.LevelDebug, "chanx: frame rejected", slog.String("error", err.Error()))
 		p := wire.PeekProblem(err, env.Key())
 		if errors.Is(err, wire.ErrNotString) {
 			p = wire.TagNotStringProblem(frame, env.Key(), c.ch.knownActions())
@@ -367,20 +410,28 @@ func (c *Conn) dispatch(frame []byte) {
 		}
 		s.met.FrameReceived(c.ch.pattern, "unknown")
 		s.met.FrameError(c.ch.pattern, metrics.ReasonUnknownAction)
-		c.logFrame(slog.LevelDebug, "chanx: frame rejected", slog.String("action", string(action)),
+		c.logFrame(id, slog.LevelDebug, "chanx: frame rejected", slog.String("action", string(action)),
 			slog.String("error", "unknown action"))
 		c.answer(env.Problems([]wire.Problem{wire.UnknownActionProblem(env.Key(), string(action), c.ch.knownActions())}))
 		return
 	}
+	c.handle(id, r, frame)
+}
+
+// handle runs route r for frame number id (snake_case keys) and answers
+// it.
+func (c *Conn) handle(id uint64, r *route, frame []byte) {
+	s := c.srv
+	env := c.ch.env
 	s.met.FrameReceived(c.ch.pattern, r.action)
 	debug := s.log.Enabled(c.ctx, slog.LevelDebug)
 	var start time.Time
 	if debug {
 		start = time.Now()
 	}
-	reply, err := c.call(r, frame)
+	reply, err := c.call(id, r, frame)
 	if debug {
-		c.logFrame(slog.LevelDebug, "chanx: frame handled", slog.String("action", r.action),
+		c.logFrame(id, slog.LevelDebug, "chanx: frame handled", slog.String("action", r.action),
 			slog.Duration("duration", time.Since(start)), slog.Bool("ok", err == nil))
 	}
 	if err != nil {
@@ -395,7 +446,7 @@ func (c *Conn) dispatch(frame []byte) {
 			// A coded error is an answer the handler chose: logged below
 			// Warn, with its code.
 			s.met.FrameError(c.ch.pattern, metrics.ReasonHandler)
-			c.logFrame(slog.LevelInfo, "chanx: handler failed", slog.String("action", r.action),
+			c.logFrame(id, slog.LevelInfo, "chanx: handler failed", slog.String("action", r.action),
 				slog.String("code", ce.code), slog.String("error", err.Error()))
 			c.answer(ce.frame(env, r.action))
 		case errors.As(err, &ve):
@@ -404,7 +455,7 @@ func (c *Conn) dispatch(frame []byte) {
 		default:
 			if !errors.Is(err, errPanicked) {
 				s.met.FrameError(c.ch.pattern, metrics.ReasonHandler)
-				c.logFrame(slog.LevelWarn, "chanx: handler failed", slog.String("action", r.action),
+				c.logFrame(id, slog.LevelWarn, "chanx: handler failed", slog.String("action", r.action),
 					slog.String("error", err.Error()))
 			}
 			c.answer(r.failed)
@@ -426,7 +477,7 @@ func (c *Conn) dispatch(frame []byte) {
 	b, err := eb.encode(reply)
 	if err != nil {
 		s.met.FrameError(c.ch.pattern, metrics.ReasonHandler)
-		c.logFrame(slog.LevelWarn, "chanx: encode reply failed", slog.String("action", r.action),
+		c.logFrame(id, slog.LevelWarn, "chanx: encode reply failed", slog.String("action", r.action),
 			slog.String("error", err.Error()))
 		c.answer(r.failed)
 		return
@@ -436,27 +487,28 @@ func (c *Conn) dispatch(frame []byte) {
 
 var errPanicked = errors.New("server: handler panicked")
 
-// logFrame logs msg about the frame being dispatched, with the connection
-// id and the frame's msg_id in front of attrs, when level is enabled.
-func (c *Conn) logFrame(level slog.Level, msg string, attrs ...slog.Attr) {
+// logFrame logs msg about frame number id, with the connection id and
+// the frame's msg_id in front of attrs, when level is enabled.
+func (c *Conn) logFrame(id uint64, level slog.Level, msg string, attrs ...slog.Attr) {
 	if !c.srv.log.Enabled(c.ctx, level) {
 		return
 	}
 	c.srv.log.LogAttrs(c.ctx, level, msg,
-		append([]slog.Attr{slog.String("conn", c.id), slog.Uint64("msg_id", c.frames)}, attrs...)...)
+		append([]slog.Attr{slog.String("conn", c.id), slog.Uint64("msg_id", id)}, attrs...)...)
 }
 
-// call runs a route, turning a panic into errPanicked after logging it.
-func (c *Conn) call(r *route, frame []byte) (reply any, err error) {
+// call runs a route on the handlers' context, turning a panic into
+// errPanicked after logging it.
+func (c *Conn) call(id uint64, r *route, frame []byte) (reply any, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			c.srv.met.FrameError(c.ch.pattern, metrics.ReasonPanic)
-			c.logFrame(slog.LevelError, "chanx: handler panicked", slog.String("action", r.action),
+			c.logFrame(id, slog.LevelError, "chanx: handler panicked", slog.String("action", r.action),
 				slog.String("panic", fmt.Sprint(p)), slog.String("stack", string(stack())))
 			reply, err = nil, errPanicked
 		}
 	}()
-	return r.serve(c.ctx, c, frame)
+	return r.serve(c.hctx, c, frame)
 }
 
 func peekReason(err error) string {

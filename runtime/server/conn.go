@@ -20,9 +20,10 @@ import (
 	"github.com/chanxgo/chanx/runtime/wire"
 )
 
-// Conn is one client connection. Its methods are safe for concurrent use;
-// handlers of one connection run one at a time, in the order its frames
-// arrive.
+// Conn is one client connection. Its methods are safe for concurrent use.
+// Its frames are read all the time, also while a handler runs; its
+// handlers run one at a time, in the order its frames arrive, except those
+// registered with Concurrent (see Handle).
 type Conn struct {
 	srv       *Server
 	ch        *Channel
@@ -30,25 +31,42 @@ type Conn struct {
 	req       *http.Request
 	id        string
 	principal any
-	ctx       context.Context
-	cancel    context.CancelFunc
-	unwatch   func() bool // stops the close-on-cancel watcher (newConn)
-	opened    time.Time
-	// frames counts the frames read, on the read loop only: the current
-	// one's number is the message id in log lines ("msg_id"), which with
-	// "conn" names one frame across every line about it.
+	// ctx is the socket's: cancelling it closes the socket (newConn).
+	ctx     context.Context
+	cancel  context.CancelCauseFunc
+	unwatch func() bool // stops the close-on-cancel watcher (newConn)
+	// hctx is what OnConnect and handlers get: cancelled, with the reason
+	// as its cause, as soon as the connection starts to end, while ctx
+	// lives on for the close handshake.
+	hctx    context.Context
+	hcancel context.CancelCauseFunc
+	opened  time.Time
+	// frames counts the frames read, on the read loop only: a frame's
+	// number is the message id in log lines ("msg_id"), which with "conn"
+	// names one frame across every line about it.
 	frames uint64
+
+	imu      sync.Mutex
+	inq      []inbound // frames waiting for the handler worker
+	ihead    int       // inq[ihead:] are waiting
+	working  bool      // the worker goroutine runs
+	inflight int       // frames read and not yet handled, waiting or running
+	hwg      sync.WaitGroup
+
+	cmu     sync.Mutex
+	cancels map[string][]*cancelReg // running handlers by cancel key
 
 	gmu    sync.Mutex
 	groups map[string]struct{}
 	gdone  bool // the connection has left all groups for good
 
 	qmu     sync.Mutex
-	queue   [][]byte // frames waiting for the writer
-	spare   [][]byte // the previous batch's storage, reused
-	writing bool     // a drain is running, inline or on its goroutine
-	peak    int      // most frames ever waiting, for tests of the bound
-	qclosed bool     // no more frames or background work accepted
+	queue   [][]byte      // frames waiting for the writer
+	spare   [][]byte      // the previous batch's storage, reused
+	writing bool          // a drain is running, inline or on its goroutine
+	space   chan struct{} // closed when the writer takes a batch, for waiting senders
+	peak    int           // most frames ever waiting, for tests of the bound
+	qclosed bool          // no more frames or background work accepted
 	bg      sync.WaitGroup
 
 	authErr       error // a failed in-band authentication, reported by start
@@ -73,10 +91,13 @@ func mono() int64 { return int64(time.Since(epoch)) + 1 }
 var ioCtx = context.Background()
 
 func newConn(s *Server, ch *Channel, ws *websocket.Conn, r *http.Request, principal any) *Conn {
-	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
+	ctx, cancel := context.WithCancelCause(context.WithoutCancel(r.Context()))
 	unwatch := context.AfterFunc(ctx, func() { _ = ws.CloseNow() })
+	hctx, hcancel := context.WithCancelCause(ctx)
 	return &Conn{
 		unwatch:   unwatch,
+		hctx:      hctx,
+		hcancel:   hcancel,
 		srv:       s,
 		ch:        ch,
 		ws:        ws,
@@ -122,19 +143,26 @@ func (c *Conn) Groups() []string {
 // ErrClosed is returned by Send when the connection has ended.
 var ErrClosed = errors.New("server: connection closed")
 
-// ErrQueueFull is returned by Send when the connection's send queue is full;
-// the frame was dropped.
+// ErrQueueFull is what a frame for a connection whose send queue is full
+// meets on the paths that never wait (broadcasts, events): it is dropped
+// and counted.
 var ErrQueueFull = errors.New("server: send queue full")
 
-// Send queues frame for this connection. frame is an encoded []byte or a
-// value encoding/json turns into a frame. Send does not wait for the
-// write; it fails when the connection has ended or its queue is full.
+// Send queues frame for this connection: it is the connection's own
+// traffic, meant for its handlers (replies, progress, streams). frame is an
+// encoded []byte or a value encoding/json turns into a frame. Send does not
+// wait for the write, but when the send queue is full it waits for room,
+// until ctx ends, the connection ends (an error wrapping ErrClosed and why
+// it ended) or the queue has stayed full for Options.SlowClientTimeout: then
+// the client is not reading, Send returns ErrSlowClient (a timeout error)
+// and the connection is closed with 1008. To reach other connections
+// without waiting for them, use Broadcast or Server.SendTo.
 func (c *Conn) Send(ctx context.Context, frame any) error {
 	b, err := encodeFrame(frame)
 	if err != nil {
 		return fmt.Errorf("server: send to %s: %w", c.id, err)
 	}
-	if err := c.enqueue(c.outgoing(b), nil); err != nil {
+	if err := c.enqueueFrom(ctx, c.outgoing(b), nil, modeWait); err != nil {
 		return fmt.Errorf("server: send to %s: %w", c.id, err)
 	}
 	return nil
@@ -201,9 +229,11 @@ func (c *Conn) Leave(ctx context.Context, group string) error {
 }
 
 // Close closes the connection with code and reason (at most 123 bytes),
-// without waiting for the close handshake.
+// without waiting for the close handshake. Running handlers' contexts are
+// cancelled with a cause wrapping ErrClosed and a websocket.CloseError of
+// code and reason.
 func (c *Conn) Close(code websocket.StatusCode, reason string) {
-	c.closeWith(code, reason)
+	c.closeWith(code, reason, fmt.Errorf("%w: by Conn.Close: %w", ErrClosed, websocket.CloseError{Code: code, Reason: reason}))
 }
 
 // outgoing applies the server's key style to a snake_case frame.
@@ -225,7 +255,7 @@ func (c *Conn) answer(frame []byte) {
 		frame, marker = marker, nil
 	}
 	if frame != nil {
-		_ = c.enqueueFrom(frame, marker, true, false) // a full or closed queue is counted there
+		_ = c.enqueueFrom(c.ctx, frame, marker, modeInline|modeWait) // a slow or closed client is handled there
 	}
 }
 
@@ -237,7 +267,7 @@ func (c *Conn) answerBorrowed(frame []byte) {
 	if c.srv.opts.Completions {
 		marker = c.ch.env.Complete(wire.ActionComplete)
 	}
-	_ = c.enqueueFrom(frame, marker, true, true)
+	_ = c.enqueueFrom(c.ctx, frame, marker, modeInline|modeBorrowed|modeWait)
 }
 
 // deliver queues a frame that arrived through the layer (snake_case keys),
@@ -255,32 +285,77 @@ func (c *Conn) deliver(frame []byte, kind layer.Kind) {
 }
 
 // enqueue appends frame (and marker, if any, right behind it) to the send
-// queue and makes sure a writer runs. It never blocks on the network: a
-// full queue drops the frames and starts the slow-client clock.
+// queue and makes sure a writer runs. It never blocks: a full queue drops
+// the frames and starts the slow-client clock. Broadcasts and events go
+// this way, so no member holds up the others.
 func (c *Conn) enqueue(frame, marker []byte) error {
-	return c.enqueueFrom(frame, marker, false, false)
+	return c.enqueueFrom(c.ctx, frame, marker, 0)
 }
 
-// enqueueFrom is enqueue; reader is true on the connection's read loop,
-// which then writes the frames itself when no writer runs: a reply goes
-// out without a goroutine hand-off, and a client that does not read only
-// holds up its own read loop. borrowed (only with reader) says frame's
-// storage is reused after the call: it is copied unless written inline.
-func (c *Conn) enqueueFrom(frame, marker []byte, reader, borrowed bool) error {
+// enqueueMode says how enqueueFrom treats a frame.
+type enqueueMode uint8
+
+const (
+	// modeInline lets the caller write the frames itself when no writer
+	// runs: a handler's reply goes out without a goroutine hand-off, and a
+	// client that does not read only holds up its own handlers.
+	modeInline enqueueMode = 1 << iota
+	// modeBorrowed (only with modeInline) says frame's storage is reused
+	// after the call: it is copied unless written inline.
+	modeBorrowed
+	// modeWait waits for room in a full queue instead of dropping: the
+	// connection's own traffic (replies, Send, streams), bounded by ctx,
+	// the connection's end and SlowClientTimeout.
+	modeWait
+)
+
+// enqueueFrom is enqueue with a mode; ctx bounds a modeWait wait.
+func (c *Conn) enqueueFrom(ctx context.Context, frame, marker []byte, mode enqueueMode) error {
 	n := 1
 	if marker != nil {
 		n = 2
 	}
-	c.qmu.Lock()
-	if c.qclosed {
+	var timer *time.Timer
+	for {
+		c.qmu.Lock()
+		if c.qclosed {
+			c.qmu.Unlock()
+			stopTimer(timer)
+			return ErrClosed
+		}
+		// A frame pair larger than the whole queue still goes out alone.
+		if len(c.queue)+n <= c.srv.opts.SendQueue || len(c.queue) == 0 {
+			break
+		}
+		if mode&modeWait == 0 {
+			c.qmu.Unlock()
+			c.queueFull()
+			return ErrQueueFull
+		}
+		if c.space == nil {
+			c.space = make(chan struct{})
+		}
+		space := c.space
 		c.qmu.Unlock()
-		return ErrClosed
+		c.markFull()
+		if timer == nil {
+			timer = time.NewTimer(c.srv.opts.SlowClientTimeout)
+		}
+		select {
+		case <-space:
+		case <-ctx.Done():
+			timer.Stop()
+			return context.Cause(ctx)
+		case <-c.hctx.Done():
+			timer.Stop()
+			return fmt.Errorf("%w: %w", ErrClosed, context.Cause(c.hctx))
+		case <-timer.C:
+			c.closeSlow()
+			return ErrSlowClient
+		}
 	}
-	if len(c.queue)+n > c.srv.opts.SendQueue {
-		c.qmu.Unlock()
-		c.queueFull()
-		return ErrQueueFull
-	}
+	stopTimer(timer)
+	borrowed := mode&modeBorrowed != 0
 	if borrowed && (c.writing || len(c.queue) > 0) {
 		frame = bytes.Clone(frame)
 	}
@@ -301,7 +376,7 @@ func (c *Conn) enqueueFrom(frame, marker []byte, reader, borrowed bool) error {
 		c.fullSince.Store(0)
 	}
 	if start {
-		if reader {
+		if mode&modeInline != 0 {
 			c.drain(true)
 		} else {
 			go c.drain(false)
@@ -340,6 +415,10 @@ func (c *Conn) drain(inline bool) {
 			return
 		}
 		c.queue, c.spare = c.spare[:0], nil
+		if c.space != nil {
+			close(c.space) // room for senders waiting in enqueueFrom
+			c.space = nil
+		}
 		c.qmu.Unlock()
 		for i, f := range batch {
 			if err := c.ws.Write(ioCtx, websocket.MessageText, f); err != nil {
@@ -348,7 +427,7 @@ func (c *Conn) drain(inline bool) {
 				c.queue = nil
 				c.writing = false
 				c.qmu.Unlock()
-				c.kill()
+				c.kill(fmt.Errorf("%w: %w", ErrConnectionLost, err))
 				return
 			}
 			c.srv.met.FrameSent(c.ch.pattern)
@@ -366,22 +445,32 @@ func (c *Conn) drain(inline bool) {
 // reuse; a burst's bigger batches are left to the garbage collector.
 const keptQueueCap = 8
 
+func stopTimer(t *time.Timer) {
+	if t != nil {
+		t.Stop()
+	}
+}
+
 // queueFull counts a dropped frame and closes the connection with 1008
 // when its queue has stayed full for SlowClientTimeout.
 func (c *Conn) queueFull() {
-	s := c.srv
-	s.met.FrameDropped(c.ch.pattern)
-	now := mono()
-	since := c.fullSince.Load()
-	if since == 0 {
-		if c.fullSince.CompareAndSwap(0, now) {
-			time.AfterFunc(s.opts.SlowClientTimeout, c.checkSlow)
-		}
+	c.srv.met.FrameDropped(c.ch.pattern)
+	if c.markFull() {
 		return
 	}
-	if time.Duration(now-since) >= s.opts.SlowClientTimeout {
+	if time.Duration(mono()-c.fullSince.Load()) >= c.srv.opts.SlowClientTimeout {
 		c.closeSlow()
 	}
+}
+
+// markFull starts the slow-client clock unless it runs, and reports
+// whether it started it.
+func (c *Conn) markFull() bool {
+	if c.fullSince.Load() == 0 && c.fullSince.CompareAndSwap(0, mono()) {
+		time.AfterFunc(c.srv.opts.SlowClientTimeout, c.checkSlow)
+		return true
+	}
+	return false
 }
 
 func (c *Conn) checkSlow() {
@@ -392,7 +481,8 @@ func (c *Conn) checkSlow() {
 }
 
 func (c *Conn) closeSlow() {
-	if c.closeStarted.Load() {
+	if !c.closeWith(websocket.StatusPolicyViolation, "slow client",
+		fmt.Errorf("%w: %w", ErrSlowClient, websocket.CloseError{Code: websocket.StatusPolicyViolation, Reason: "slow client"})) {
 		return
 	}
 	s := c.srv
@@ -400,7 +490,6 @@ func (c *Conn) closeSlow() {
 	s.log.LogAttrs(c.ctx, slog.LevelWarn, "chanx: closing slow client",
 		slog.String("conn", c.id), slog.String("channel", c.ch.pattern),
 		slog.Duration("queue_full_for", s.opts.SlowClientTimeout))
-	c.closeWith(websocket.StatusPolicyViolation, "slow client")
 }
 
 // startBG registers background work on the connection unless it has
@@ -415,34 +504,40 @@ func (c *Conn) startBG() bool {
 	return true
 }
 
-// closeWith starts the close handshake with code in the background and
-// drops the connection if it does not finish within CloseTimeout.
-func (c *Conn) closeWith(code websocket.StatusCode, reason string) {
+// closeWith cancels the handlers' context with cause, starts the close
+// handshake with code in the background and drops the connection if it
+// does not finish within CloseTimeout. It reports whether it started the
+// close: false when the connection was already closing.
+func (c *Conn) closeWith(code websocket.StatusCode, reason string, cause error) bool {
 	if !c.closeStarted.CompareAndSwap(false, true) {
-		return
+		return false
 	}
+	c.hcancel(cause)
 	if !c.startBG() {
-		return
+		return true
 	}
 	go func() {
 		defer c.bg.Done()
-		t := time.AfterFunc(c.srv.opts.CloseTimeout, c.cancel)
+		t := time.AfterFunc(c.srv.opts.CloseTimeout, func() { c.cancel(cause) })
 		_ = c.ws.Close(code, reason)
 		t.Stop()
-		c.cancel()
+		c.cancel(cause)
 	}()
+	return true
 }
 
 // kill drops the connection without a handshake: cancelling the
 // connection's context closes the socket, which aborts any Read or Write
-// in progress.
-func (c *Conn) kill() {
+// in progress. cause is what handlers see, unless the connection had
+// already begun to end for another reason.
+func (c *Conn) kill(cause error) {
 	c.closeStarted.Store(true) // no close handshake starts after this
+	c.hcancel(cause)
 	if c.unwatch() {
 		// What the watcher would do, without starting its goroutine.
 		_ = c.ws.CloseNow()
 	}
-	c.cancel()
+	c.cancel(cause)
 }
 
 // wait ends the connection's background work: no new frames are queued
@@ -469,7 +564,7 @@ func (c *Conn) keepalive() {
 			c.srv.log.LogAttrs(c.ctx, slog.LevelDebug, "chanx: keepalive failed",
 				slog.String("conn", c.id), slog.String("error", err.Error()))
 		}
-		c.kill()
+		c.kill(fmt.Errorf("%w: %w", ErrKeepaliveTimeout, err))
 		return
 	}
 	if t := c.pingTimer.Load(); t != nil {
@@ -500,7 +595,8 @@ func (c *Conn) start() {
 			frame := c.outgoing(ch.env.Authentication(status, http.StatusText(status), map[string]string{"detail": detail}))
 			_ = c.ws.Write(ctx, websocket.MessageText, frame)
 			cancel()
-			c.closeWith(websocket.StatusPolicyViolation, "authentication failed")
+			c.closeWith(websocket.StatusPolicyViolation, "authentication failed",
+				fmt.Errorf("%w: authentication failed: %w", ErrClosed, c.authErr))
 			return
 		}
 		_ = c.enqueue(c.outgoing(ch.env.Authentication(http.StatusOK, http.StatusText(http.StatusOK), nil)), nil)
@@ -528,8 +624,11 @@ func (c *Conn) finish(err error) {
 	if t := c.pingTimer.Load(); t != nil {
 		t.Stop()
 	}
+	cause := readCause(err)
+	c.hcancel(cause) // handlers stop first, while the socket is still there
 	groups := c.leaveAll()
-	c.kill()
+	c.kill(cause)
+	c.hwg.Wait()
 	c.wait()
 	if c.opened.IsZero() {
 		return // never opened: in-band authentication failed
@@ -556,7 +655,7 @@ func (c *Conn) connect() error {
 	if hook == nil {
 		return nil
 	}
-	err := c.runHook("OnConnect", func() error { return hook(c.ctx, c) })
+	err := c.runHook("OnConnect", func() error { return hook(c.hctx, c) })
 	if err == nil {
 		return nil
 	}
@@ -566,7 +665,7 @@ func (c *Conn) connect() error {
 		code, reason = ce.Code, ce.Reason
 	}
 	c.srv.met.ConnectionRejected(c.ch.pattern, "connect")
-	c.closeWith(code, reason)
+	c.closeWith(code, reason, fmt.Errorf("%w: OnConnect failed: %w", ErrClosed, err))
 	return err
 }
 
@@ -615,7 +714,8 @@ const maxPooledBuf = 64 << 10
 
 // readLoop reads frames on ioCtx (a context per read would cost
 // allocations; cancelling the connection closes the socket instead) and
-// dispatches each in turn.
+// hands each to schedule, so reading (pongs, close frames, more frames)
+// goes on while handlers run.
 func (c *Conn) readLoop() error {
 	for {
 		_, r, err := c.ws.Reader(ioCtx)
@@ -634,9 +734,14 @@ func (c *Conn) readLoop() error {
 			bufPool.Put(buf)
 			continue
 		}
-		c.dispatch(buf.Bytes())
-		if buf.Cap() <= maxPooledBuf {
-			bufPool.Put(buf)
-		}
+		c.schedule(buf)
+	}
+}
+
+// putBuf returns a frame's buffer to the pool, unless a rare huge frame
+// grew it.
+func putBuf(buf *bytes.Buffer) {
+	if buf.Cap() <= maxPooledBuf {
+		bufPool.Put(buf)
 	}
 }

@@ -31,7 +31,7 @@
 //
 // A Conn gives handlers its ID (routable across processes), Param,
 // Principal, Request, Groups, Send, Broadcast (optionally ExcludeSelf),
-// Join, Leave and Close. Code outside any connection sends events with
+// Join, Leave, Close and CancelHandler. Code outside any connection sends events with
 // Server.Publish and Server.SendTo, or, holding only the layer, with the
 // package functions Publish and SendToConn.
 //
@@ -52,16 +52,43 @@
 //
 // # Connections
 //
-// Each connection reads in one loop (cancelling its context closes the
-// socket, which ends a read or write in progress); its handlers run one at
-// a time in arrival order. Writes go through a queue of at most
-// Options.SendQueue frames: the read loop writes its own replies when no
-// writer is running, and anything else (broadcasts, events) is written by a
-// goroutine that exists only while the queue is non-empty. A broadcast
-// never waits for a member: a full queue drops the frame (counted), and a
-// queue full for longer than SlowClientTimeout closes the connection with
-// 1008. A frame larger than ReadLimit closes its connection with 1009.
-// Keepalive pings with a timeout drop peers that stopped answering.
+// Each connection reads in one loop, which starts once OnConnect has
+// returned and goes on while handlers run, so pongs, close frames and
+// further frames are read during a long handler (cancelling the
+// connection's context closes the socket, which ends a read or write in
+// progress). Its handlers run one at a time in arrival order, on a worker
+// goroutine that exists only while frames wait; a route registered with
+// Concurrent (or every route of a channel with
+// ChannelOptions.ConcurrentHandlers) runs each frame on a goroutine of its
+// own as soon as it is read. At most Options.InboundQueue frames may be
+// read and not yet handled; a client that sends one more is closed with
+// 1008 "inbound queue full" (counted as a FrameError with reason
+// "overrun"), so no frame is dropped unanswered without the client being
+// told.
+//
+// OnConnect and handlers get the connection's handler context, cancelled
+// as soon as the connection starts to end, whatever the reason; its cause
+// (context.Cause) wraps ErrClientClosed, ErrConnectionLost,
+// ErrKeepaliveTimeout, ErrShutdown, ErrSlowClient, ErrInboundOverrun or,
+// after Conn.Close, ErrClosed, with a websocket.CloseError carrying the
+// close code where there is one. A handler registered with CancelKey is
+// also cancelled (cause ErrCanceled) by a cancel operation registered
+// with HandleCancel, or by Conn.CancelHandler. Wiring a document's cancel
+// operation to these in generated code is left to the generators.
+//
+// Writes go through a queue of at most Options.SendQueue frames, written
+// by whichever goroutine finds no writer running (a handler's reply goes
+// out from the handler's goroutine) or by a goroutine that exists only
+// while the queue is non-empty. The connection's own traffic waits for
+// room: a handler's reply, Conn.Send and Stream.Send (HandleStream, for
+// replies that are a sequence of partial messages then a final one) block
+// while the queue is full, bounded by their context, the connection's end
+// and SlowClientTimeout, after which Send returns ErrSlowClient and the
+// connection is closed with 1008. A broadcast or event never waits for a
+// member: a full queue drops the frame (counted), and a queue full for
+// longer than SlowClientTimeout closes the connection with 1008. A frame
+// larger than ReadLimit closes its connection with 1009. Keepalive pings
+// with a timeout drop peers that stopped answering.
 //
 // # Groups
 //

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/coder/websocket"
+
 	"github.com/chanxgo/chanx/runtime/layer"
 	"github.com/chanxgo/chanx/runtime/metrics"
 	"github.com/chanxgo/chanx/runtime/wire"
@@ -22,6 +24,7 @@ const (
 	DefaultReadLimit         = 1 << 20
 	DefaultDiscriminator     = "action"
 	DefaultSendQueue         = 256
+	DefaultInboundQueue      = 64
 	DefaultSlowClientTimeout = 5 * time.Second
 	DefaultPingInterval      = 30 * time.Second
 	DefaultPingTimeout       = 15 * time.Second
@@ -110,14 +113,26 @@ type Options struct {
 	// routing. Default: off.
 	Camelize bool
 
-	// SendQueue is how many frames may wait for one connection's writer;
-	// a frame that finds the queue full is dropped and counted. Default:
-	// 256 (DefaultSendQueue).
+	// SendQueue is how many frames may wait for one connection's writer.
+	// A broadcast or event that finds the queue full is dropped and
+	// counted; the connection's own traffic (handler replies, Conn.Send,
+	// Stream.Send) waits for room instead. Default: 256
+	// (DefaultSendQueue).
 	SendQueue int
 
 	// SlowClientTimeout is how long a connection's queue may stay full
-	// before the connection is closed with 1008 and counted. Default: 5 s.
+	// before the connection is closed with 1008 and counted; a Send
+	// waiting for room that long returns ErrSlowClient. Default: 5 s.
 	SlowClientTimeout time.Duration
+
+	// InboundQueue is how many frames one connection may have read and
+	// not yet handled (waiting for the handler before them, or running
+	// concurrently). The frame one more would make is not handled: the
+	// connection is closed with 1008 "inbound queue full" and handlers see
+	// ErrInboundOverrun. Each waiting frame holds its bytes, so the memory
+	// a connection can take is at most InboundQueue × ReadLimit. Default:
+	// 64 (DefaultInboundQueue).
+	InboundQueue int
 
 	// PingInterval is the time between keepalive pings. Default: 30 s;
 	// negative disables keepalive.
@@ -199,6 +214,9 @@ func New(opts Options) *Server {
 	}
 	if opts.SendQueue <= 0 {
 		opts.SendQueue = DefaultSendQueue
+	}
+	if opts.InboundQueue <= 0 {
+		opts.InboundQueue = DefaultInboundQueue
 	}
 	if opts.SlowClientTimeout <= 0 {
 		opts.SlowClientTimeout = DefaultSlowClientTimeout
@@ -429,7 +447,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.mu.Unlock()
 	for _, c := range conns {
-		c.closeWith(1001, "server shutting down")
+		c.closeWith(websocket.StatusGoingAway, "server shutting down",
+			fmt.Errorf("%w: %w", ErrShutdown, websocket.CloseError{Code: websocket.StatusGoingAway, Reason: "server shutting down"}))
 	}
 	done := make(chan struct{})
 	go func() {
@@ -441,7 +460,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	case <-done:
 	case <-ctx.Done():
 		for _, c := range conns {
-			c.kill()
+			c.kill(fmt.Errorf("%w: %w", ErrShutdown, ctx.Err()))
 		}
 		err = fmt.Errorf("server: shutdown: %w", ctx.Err())
 	}

@@ -1,9 +1,21 @@
-// Package wire holds the chanx wire protocol shared by the server, the
-// client and generated code: frame shape {"action": ..., "payload": ...},
-// the built-in actions, the error frames (validation problems, handler
-// failure, authentication), the discriminator peek (Peek, which also bounds
-// nesting depth), the snake_case ⇄ camelCase key conversion and the
-// Validator contract generated validators implement. It is the bottom of
-// the runtime: everything under runtime/ may import it; it imports none of
-// them.
+// Package wire holds the chanx wire protocol in one place, for the
+// server, the Go client, the test kit and generated code; docs/PROTOCOL.md
+// states it for the TypeScript and Python runtimes. It has:
+//
+//   - Envelope: a channel's frame shape, {"<key>": name, "payload": ...}
+//     with the channel's discriminator key, the reserved envelope keys
+//     (version, topic, ref, seq) and Stamp for topic traffic;
+//   - Builtins: the table of built-in frames (ping/pong, error,
+//     authentication, the completion markers, the topic frames), each
+//     pre-encoded per key by its Envelope so the hot path encodes nothing;
+//   - the error payloads: problems {type, loc, msg} for frames that fail
+//     validation, ErrorDetail {detail, code} for the rest, and the codes
+//     chanx defines (CodeNotImplemented);
+//   - Peek, which reads a frame's discriminator as encoding/json would
+//     without decoding the frame (and bounds nesting depth);
+//   - the snake_case ⇄ camelCase key conversion and the Validator
+//     contract generated validators implement.
+//
+// It is the bottom of the runtime: everything under runtime/ may import
+// it; it imports none of them.
 package wire

@@ -29,11 +29,12 @@ const EnvelopeVersion = 1
 var ReservedKeys = []string{KeyPayload, KeyVersion, KeyTopic, KeyRef, KeySeq}
 
 // Envelope is the frame shape of one channel: the key its discriminator
-// is written under, and every built-in frame of Builtins already encoded
-// with that key, so answering a ping, an error or a completion costs no
-// encoding on the hot path. An Envelope is immutable and safe for
-// concurrent use; the slices its methods return are shared and must not be
-// modified.
+// is written under, and the built-in frames of Builtins written with that
+// key. The fixed ones (Ping, Pong, Complete, ProcessingError, the success
+// Authentication) are encoded once, so answering a ping or marking a
+// completion costs no encoding on the hot path; those slices are shared
+// and must not be modified. Frames with content (errors, Frame) are new
+// slices. An Envelope is immutable and safe for concurrent use.
 type Envelope struct {
 	key    string
 	quoted []byte // key as a JSON string

@@ -2,6 +2,9 @@ package wire
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -137,5 +140,58 @@ func TestReservedKeysAreSingleWords(t *testing.T) {
 		if got := string(CamelizeKeys([]byte(f))); got != f || strings.Contains(k, "_") {
 			t.Errorf("%s camelizes to %s", f, got)
 		}
+	}
+}
+
+// TestProtocolDocCoversTheTable: docs/PROTOCOL.md names every built-in
+// frame, reserved key and error code of this package, and every test it
+// cites exists, so the page cannot fall behind the table silently.
+func TestProtocolDocCoversTheTable(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "PROTOCOL.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(doc)
+	var names []string
+	for _, b := range Builtins {
+		names = append(names, b.Name)
+	}
+	names = append(names, ReservedKeys...)
+	names = append(names, DefaultKey, CodeNotImplemented, CodeUnknown)
+	for _, n := range names {
+		if !strings.Contains(text, "`"+n+"`") {
+			t.Errorf("docs/PROTOCOL.md does not mention `%s`", n)
+		}
+	}
+	// Every "file: TestName" citation names a test in that file.
+	cite := regexp.MustCompile("`([a-z0-9_/]+_test\\.go): ((?:Test|Fuzz)[A-Za-z0-9_]+)`")
+	more := regexp.MustCompile("^,?\\s*`((?:Test|Fuzz)[A-Za-z0-9_]+)`")
+	root := filepath.Join("..", "..")
+	n := 0
+	for _, m := range cite.FindAllStringSubmatchIndex(text, -1) {
+		file, tests := text[m[2]:m[3]], []string{text[m[4]:m[5]]}
+		rest := text[m[1]:]
+		for {
+			mm := more.FindStringSubmatchIndex(rest)
+			if mm == nil {
+				break
+			}
+			tests = append(tests, rest[mm[2]:mm[3]])
+			rest = rest[mm[1]:]
+		}
+		src, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(file)))
+		if err != nil {
+			t.Errorf("docs/PROTOCOL.md cites %s: %v", file, err)
+			continue
+		}
+		for _, name := range tests {
+			n++
+			if !regexp.MustCompile(`(?m)^func ` + name + `\(`).Match(src) {
+				t.Errorf("docs/PROTOCOL.md cites %s: %s, which is not there", file, name)
+			}
+		}
+	}
+	if n < 20 {
+		t.Errorf("found only %d test citations in docs/PROTOCOL.md", n)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"strings"
+	"unicode/utf8"
 )
 
 // DefaultMaxDepth is the deepest nesting of objects and arrays a frame may
@@ -29,9 +31,10 @@ var (
 // maxDepth (DefaultMaxDepth when maxDepth <= 0). Scalars are not checked
 // here; the decode that follows does that.
 //
-// The returned slice aliases frame when the value has no escapes; callers
-// must not keep it past frame's lifetime. When key occurs more than once the
-// last occurrence wins, as with encoding/json.
+// The returned slice aliases frame when the value has no escapes and is
+// valid UTF-8; callers must not keep it past frame's lifetime. Keys and
+// values read as encoding/json reads them: escapes decoded, invalid UTF-8
+// as U+FFFD, and when key occurs more than once the last occurrence wins.
 func Peek(frame []byte, key string, maxDepth int) ([]byte, error) {
 	if maxDepth <= 0 {
 		maxDepth = DefaultMaxDepth
@@ -47,6 +50,8 @@ func Peek(frame []byte, key string, maxDepth int) ([]byte, error) {
 		return nil, ErrNotJSON
 	}
 	i++
+	// Only a key holding U+FFFD can equal a raw key with invalid UTF-8.
+	replacement := strings.ContainsRune(key, utf8.RuneError)
 	var (
 		found   bool
 		notStr  bool
@@ -81,7 +86,7 @@ func Peek(frame []byte, key string, maxDepth int) ([]byte, error) {
 		if i >= len(frame) {
 			return nil, ErrNotJSON
 		}
-		match := keyEquals(k, esc, key)
+		match := keyEquals(k, esc, key, replacement)
 		if match && frame[i] == '"' {
 			vEnd, vEsc, ok := scanString(frame, i)
 			if !ok {
@@ -125,7 +130,9 @@ func Peek(frame []byte, key string, maxDepth int) ([]byte, error) {
 	if notStr {
 		return nil, ErrNotString
 	}
-	if escaped {
+	// encoding/json reads invalid UTF-8 as U+FFFD; so does the decode
+	// below, which a value without escapes or bytes past ASCII never needs.
+	if escaped || !utf8.Valid(value) {
 		var s string
 		// Quote marks are outside value; rebuild them for the decoder.
 		q := make([]byte, 0, len(value)+2)
@@ -277,8 +284,11 @@ func skipValue(b []byte, i int, depth int) (int, bool) {
 	}
 }
 
-func keyEquals(raw []byte, escaped bool, key string) bool {
-	if !escaped {
+// keyEquals reports whether the raw object key (between its quotes) reads
+// as key the way encoding/json reads it: escapes decoded and, when key
+// holds U+FFFD (replacement), invalid UTF-8 read as U+FFFD.
+func keyEquals(raw []byte, escaped bool, key string, replacement bool) bool {
+	if !escaped && (!replacement || string(raw) == key || utf8.Valid(raw)) {
 		return string(raw) == key
 	}
 	var s string

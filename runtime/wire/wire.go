@@ -2,7 +2,8 @@ package wire
 
 import "strings"
 
-// Built-in actions of the chanx wire protocol (see PROTOCOL.md).
+// Built-in actions of the chanx wire protocol (docs/PROTOCOL.md; the
+// table of them is Builtins).
 const (
 	ActionPing           = "ping"
 	ActionPong           = "pong"

@@ -20,6 +20,8 @@ func TestPeek(t *testing.T) {
 		{"escaped value", `{"action":"a\u0062c"}`, "abc", nil},
 		{"escaped key", `{"\u0061ction":"go"}`, "go", nil},
 		{"last wins", `{"action":"a","action":"b"}`, "b", nil},
+		{"invalid utf-8 value", "{\"action\":\"a\x8d\"}", "a\uFFFD", nil},
+		{"invalid utf-8 key", "{\"action\x8d\":\"x\"}", "", ErrNoDiscriminator},
 		{"nested action ignored", `{"payload":{"action":"inner"}}`, "", ErrNoDiscriminator},
 		{"empty object", `{}`, "", ErrNoDiscriminator},
 		{"not string", `{"action":1}`, "", ErrNotString},
@@ -44,6 +46,22 @@ func TestPeek(t *testing.T) {
 				t.Errorf("Peek = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestPeekReadsInvalidUTF8AsEncodingJSON is the regression test for issue
+// #19's FuzzPeek failure: {"action":"\x8d"} is "\uFFFD" to encoding/json,
+// so Peek must not route it as the raw byte. A key holding U+FFFD matches
+// a raw key with invalid UTF-8 for the same reason.
+func TestPeekReadsInvalidUTF8AsEncodingJSON(t *testing.T) {
+	if got, err := Peek([]byte("{\"action\":\"\x8d\"}"), "action", 0); err != nil || string(got) != "\uFFFD" {
+		t.Errorf("value: Peek = %q, %v; want U+FFFD", got, err)
+	}
+	if got, err := Peek([]byte("{\"k\xff\":\"v\"}"), "k\uFFFD", 0); err != nil || string(got) != "v" {
+		t.Errorf("key: Peek = %q, %v; want v", got, err)
+	}
+	if got, err := Peek([]byte("{\"k\uFFFD\":\"v\"}"), "k\uFFFD", 0); err != nil || string(got) != "v" {
+		t.Errorf("valid key: Peek = %q, %v; want v", got, err)
 	}
 }
 
@@ -115,21 +133,28 @@ func FuzzPeek(f *testing.F) {
 	f.Add([]byte(`{"action":"ping","payload":null}`))
 	f.Add([]byte(`{"payload":[{"a":"\""}],"action":"x"}`))
 	f.Add([]byte(`[[[[`))
+	f.Add([]byte("{\"k\xff\":\"v\"}"))
 	f.Fuzz(func(t *testing.T, frame []byte) {
-		got, err := Peek(frame, "action", 8)
-		if err != nil {
-			return
-		}
-		// Whatever Peek accepts with a discriminator, encoding/json must
-		// read the same discriminator from, unless a scalar is malformed
-		// (Peek leaves scalars to the decoder).
-		var v map[string]json.RawMessage
-		if json.Unmarshal(frame, &v) != nil {
-			return
-		}
-		var s string
-		if json.Unmarshal(v["action"], &s) != nil || s != string(got) {
-			t.Fatalf("Peek(%q) = %q, encoding/json reads %s", frame, got, v["action"])
+		// "k\uFFFD" is a key only a raw key with invalid UTF-8 can also
+		// spell (issue #19).
+		for _, key := range []string{"action", "k\uFFFD"} {
+			got, err := Peek(frame, key, 8)
+			// Whatever encoding/json reads as the discriminator, Peek must
+			// read the same, unless a scalar is malformed (Peek leaves
+			// scalars to the decoder, so it may accept what encoding/json
+			// refuses) or the frame nests past Peek's limit.
+			var v map[string]json.RawMessage
+			if json.Unmarshal(frame, &v) != nil {
+				continue
+			}
+			var s string
+			isString := json.Unmarshal(v[key], &s) == nil && len(v[key]) > 0 && v[key][0] == '"'
+			switch {
+			case err == nil && (!isString || s != string(got)):
+				t.Fatalf("Peek(%q, %q) = %q, encoding/json reads %s", frame, key, got, v[key])
+			case err != nil && isString && !errors.Is(err, ErrTooDeep):
+				t.Fatalf("Peek(%q, %q) fails with %v, encoding/json reads %s", frame, key, err, v[key])
+			}
 		}
 		_ = CamelizeKeys(frame)
 		_ = SnakeizeKeys(frame)

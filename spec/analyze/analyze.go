@@ -308,6 +308,7 @@ func (b *builder) build() {
 	b.checkReceivers()
 	b.buildDispatch()
 	b.checkDiscriminators()
+	b.schemas.fillUnions()
 
 	sort.SliceStable(b.api.Servers, func(i, j int) bool { return b.api.Servers[i].Name < b.api.Servers[j].Name })
 	sort.SliceStable(b.api.Channels, func(i, j int) bool { return b.api.Channels[i].Name < b.api.Channels[j].Name })

@@ -2,6 +2,8 @@ package analyze
 
 import (
 	"fmt"
+	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -13,12 +15,13 @@ import (
 
 // checkAddress checks that every {param} of a channel address is declared
 // and every declared parameter is used. A parameter written twice is an
-// error too: an http.ServeMux pattern may not repeat a wildcard.
-func (b *builder) checkAddress(addr loc, ch *ir.Channel, who string) {
+// error too: an http.ServeMux pattern may not repeat a wildcard. It
+// reports whether the braces balance, so that checkMount can go on.
+func (b *builder) checkAddress(addr loc, ch *ir.Channel, who string) bool {
 	names, err := addressParams(ch.Address)
 	if err != nil {
 		b.errorf(addr, "%s: address %q: %v", who, ch.Address, err)
-		return
+		return false
 	}
 	declared := map[string]bool{}
 	for _, p := range ch.Parameters {
@@ -40,6 +43,79 @@ func (b *builder) checkAddress(addr loc, ch *ir.Channel, who string) {
 			b.errorf(b.located[p], "%s: parameter %q is not used in the address %q", who, p.Name, ch.Address)
 		}
 	}
+	return true
+}
+
+// checkMount checks a channel address against the rules of the
+// http.ServeMux pattern a chanx server mounts it as (runtime/server
+// Channel: the address, with a leading "/" added when it has none), so
+// that validate fails where mounting would. Each placeholder must be a
+// whole path segment named by a Go identifier; the ServeMux forms
+// {name...} and {$} are not AsyncAPI parameters. Whatever else the
+// ServeMux refuses is reported with its own words. checkAddress has
+// already reported unbalanced braces and repeated parameters.
+func (b *builder) checkMount(addr loc, ch *ir.Channel, who string) {
+	pattern := mountPattern(ch.Address)
+	bad := false
+	for _, seg := range strings.Split(pattern, "/") {
+		open := strings.IndexByte(seg, '{')
+		if open < 0 {
+			continue
+		}
+		if open != 0 || strings.IndexByte(seg, '}') != len(seg)-1 {
+			first := seg[open : strings.IndexByte(seg[open:], '}')+open+1]
+			b.errorf(addr, "%s: address %q: placeholder %s must be a whole path segment, as in /%s/: the server mounts the address as a net/http pattern, whose wildcards cannot share a segment with other text (%q)", who, ch.Address, first, first, seg)
+			bad = true
+			continue
+		}
+		name := seg[1 : len(seg)-1]
+		switch {
+		case name == "$" || strings.HasSuffix(name, "..."):
+			b.errorf(addr, "%s: address %q: {%s} is a net/http pattern wildcard, not an AsyncAPI parameter; name each parameter {name}", who, ch.Address, name)
+			bad = true
+		case !wildcardName(name):
+			b.errorf(addr, "%s: address %q: parameter name %q is not a Go identifier, which net/http requires of a wildcard name (letters, digits and _, not starting with a digit); rename the parameter", who, ch.Address, name)
+			bad = true
+		}
+	}
+	names, _ := addressParams(ch.Address)
+	if bad || len(names) != len(slices.Compact(slices.Sorted(slices.Values(names)))) {
+		return // a repeated parameter is reported by checkAddress
+	}
+	if err := mountable(pattern); err != nil {
+		b.errorf(addr, "%s: address %q cannot be mounted: %v", who, ch.Address, err)
+	}
+}
+
+// mountPattern is the http.ServeMux pattern runtime/server mounts a
+// channel address as.
+func mountPattern(address string) string {
+	if !strings.HasPrefix(address, "/") {
+		return "/" + address
+	}
+	return address
+}
+
+// wildcardName is net/http's rule for a wildcard name: a Go identifier.
+func wildcardName(name string) bool {
+	for i, r := range name {
+		if !unicode.IsLetter(r) && r != '_' && (i == 0 || !unicode.IsDigit(r)) {
+			return false
+		}
+	}
+	return name != ""
+}
+
+// mountable registers pattern on a throwaway http.ServeMux, which panics
+// on a pattern it cannot parse, and returns that complaint as an error.
+func mountable(pattern string) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	http.NewServeMux().Handle(pattern, http.NotFoundHandler())
+	return nil
 }
 
 // addressParams returns the {name} placeholders of an address template in

@@ -1,17 +1,13 @@
 package analyze
 
 import (
-	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/chanxgo/chanx/ir"
 )
-
-// preferred lists the property names a dispatch property is picked from
-// first, when several would do; "action" is Chanx's.
-var preferred = []string{"action", "type", "event", "kind", "op", "method"}
 
 // buildDispatch fills Channel.Dispatch: for each channel and direction, how
 // a receiver tells the messages apart. Messages of a channel that no
@@ -92,10 +88,9 @@ func (b *builder) buildDispatch() {
 }
 
 // dispatch finds how the messages of one channel and direction are told
-// apart: by a discriminator every payload declares, else by one top-level
-// payload property pinned to a different value in each. Failing both, it
-// warns naming two messages that cannot be told apart; code generation
-// turns that into an error.
+// apart (inferTag over their payloads). Failing that, it warns naming two
+// messages that cannot be told apart; code generation turns that into an
+// error.
 func (b *builder) dispatch(ch *ir.Channel, action ir.Action, msgs []*ir.Message) *ir.Dispatch {
 	d := &ir.Dispatch{Action: action}
 	where := b.located[ch]
@@ -103,66 +98,37 @@ func (b *builder) dispatch(ch *ir.Channel, action ir.Action, msgs []*ir.Message)
 	if action == ir.Send {
 		which = "sent"
 	}
-	if prop := commonDiscriminator(msgs); prop != "" && len(msgs) > 1 {
-		d.Property, d.ByDiscriminator = prop, true
-		for _, m := range msgs {
-			v, ok := pinnedIn(m.Payload, prop, map[*ir.Schema]bool{})
-			if !ok {
-				v = m.Payload.Name
-			}
-			if v == "" {
-				b.warnf(where, "channel %q: %s message %q gives no value for discriminator %q: its property has no const and its payload schema no name", ch.Name, which, m.Name, prop)
-			}
-			d.Cases = append(d.Cases, ir.DispatchCase{Value: v, Message: m})
-		}
-		b.checkDistinct(where, ch, which, d)
-		return d
-	}
-
-	pins := make([]map[string]string, len(msgs))
+	payloads := make([]*ir.Schema, len(msgs))
 	for i, m := range msgs {
-		pins[i] = pinnedProperties(m.Payload)
+		payloads[i] = m.Payload
 	}
-	// Candidates: properties pinned in every message, in the first
-	// message's order.
-	var candidates []string
-	for _, name := range pinnedOrder(msgs[0].Payload) {
-		inAll := true
-		for _, p := range pins[1:] {
-			if _, ok := p[name]; !ok {
-				inAll = false
-				break
+	disc := ""
+	if len(msgs) > 1 {
+		disc = commonDiscriminator(msgs)
+	}
+	t := inferTag(payloads, disc)
+	if t.notString >= 0 && len(msgs) == 1 && !t.byDiscriminator && !slices.Contains(preferred, t.property) {
+		// One message needs no tag, and a number pinned under a name
+		// that is no conventional tag (a version) is not meant as one.
+		t = tagging{notString: -1, values: make([]string, len(msgs))}
+	}
+	if t.notString >= 0 {
+		for _, m := range msgs {
+			if p, ok := pinnedIn(m.Payload, t.property, map[*ir.Schema]bool{}); ok && !p.isString {
+				b.notRoutable(ch, which, m, t.property)
 			}
 		}
-		if inAll {
-			candidates = append(candidates, name)
+	}
+	if t.property != "" {
+		d.Property, d.ByDiscriminator, d.Strategy = t.property, t.byDiscriminator, ir.StrategyConst
+		if t.byDiscriminator {
+			d.Strategy = ir.StrategyDiscriminator
 		}
-	}
-	distinct := func(name string) bool {
-		seen := map[string]bool{}
-		for _, p := range pins {
-			if seen[p[name]] {
-				return false
-			}
-			seen[p[name]] = true
-		}
-		return true
-	}
-	var good []string
-	for _, c := range candidates {
-		if distinct(c) {
-			good = append(good, c)
-		}
-	}
-	switch {
-	case len(good) > 0:
-		d.Property = pick(good)
-	case len(candidates) > 0:
-		d.Property = pick(candidates)
-	}
-	if d.Property != "" {
 		for i, m := range msgs {
-			d.Cases = append(d.Cases, ir.DispatchCase{Value: pins[i][d.Property], Message: m})
+			if t.byDiscriminator && t.values[i] == "" {
+				b.warnf(where, "channel %q: %s message %q gives no value for discriminator %q: its property has no const and its payload schema no name", ch.Name, which, m.Name, t.property)
+			}
+			d.Cases = append(d.Cases, ir.DispatchCase{Value: t.values[i], Message: m})
 		}
 		b.checkDistinct(where, ch, which, d)
 		return d
@@ -174,6 +140,10 @@ func (b *builder) dispatch(ch *ir.Channel, action ir.Action, msgs []*ir.Message)
 		return d
 	}
 	// Name a pair that no property tells apart, when there is one.
+	pins := make([]map[string]pin, len(msgs))
+	for i, m := range msgs {
+		pins[i] = pinnedProperties(m.Payload)
+	}
 	for i := range msgs {
 		for j := i + 1; j < len(msgs); j++ {
 			if !anyDiffers(pins[i], pins[j]) {
@@ -205,25 +175,13 @@ func (b *builder) checkDistinct(where loc, ch *ir.Channel, which string, d *ir.D
 	}
 }
 
-func anyDiffers(a, b map[string]string) bool {
+func anyDiffers(a, b map[string]pin) bool {
 	for k, va := range a {
 		if vb, ok := b[k]; ok && va != vb {
 			return true
 		}
 	}
 	return false
-}
-
-// pick prefers the conventional discriminator names, then the first.
-func pick(names []string) string {
-	for _, p := range preferred {
-		for _, n := range names {
-			if n == p {
-				return n
-			}
-		}
-	}
-	return names[0]
 }
 
 // commonDiscriminator returns the discriminator property every payload
@@ -240,129 +198,6 @@ func commonDiscriminator(msgs []*ir.Message) string {
 	return prop
 }
 
-// discriminatorOf finds the discriminator of s or of a schema it extends
-// through allOf.
-func discriminatorOf(s *ir.Schema, seen map[*ir.Schema]bool) string {
-	if s == nil || seen[s] {
-		return ""
-	}
-	seen[s] = true
-	if s.Discriminator != "" {
-		return s.Discriminator
-	}
-	for _, a := range s.AllOf {
-		if p := discriminatorOf(a, seen); p != "" {
-			return p
-		}
-	}
-	return ""
-}
-
-// pinnedProperties maps each top-level property of s that holds a single
-// value to that value.
-func pinnedProperties(s *ir.Schema) map[string]string {
-	out := map[string]string{}
-	for _, name := range pinnedOrder(s) {
-		out[name], _ = pinnedIn(s, name, map[*ir.Schema]bool{})
-	}
-	return out
-}
-
-// pinnedOrder lists the names of the top-level properties of s that hold
-// a single value, in document order.
-func pinnedOrder(s *ir.Schema) []string {
-	var names []string
-	seenName := map[string]bool{}
-	var walk func(s *ir.Schema, seen map[*ir.Schema]bool)
-	walk = func(x *ir.Schema, seen map[*ir.Schema]bool) {
-		if x == nil || seen[x] {
-			return
-		}
-		seen[x] = true
-		for _, p := range x.Properties {
-			if seenName[p.Name] {
-				continue
-			}
-			seenName[p.Name] = true
-			if _, ok := pinnedIn(s, p.Name, map[*ir.Schema]bool{}); ok {
-				names = append(names, p.Name)
-			}
-		}
-		for _, list := range [][]*ir.Schema{x.AllOf, x.OneOf, x.AnyOf} {
-			for _, a := range list {
-				walk(a, seen)
-			}
-		}
-	}
-	walk(s, map[*ir.Schema]bool{})
-	return names
-}
-
-// pinnedIn returns the single value property name holds in s: pinned by s
-// itself, by a schema s extends through allOf, or by every oneOf (or
-// anyOf) variant alike, as in a reply whose success and error shapes
-// share one event name.
-func pinnedIn(s *ir.Schema, name string, seen map[*ir.Schema]bool) (string, bool) {
-	if s == nil || seen[s] {
-		return "", false
-	}
-	seen[s] = true
-	defer delete(seen, s)
-	if v, ok := pinnedValue(s.Property(name)); ok {
-		return v, true
-	}
-	for _, a := range s.AllOf {
-		if v, ok := pinnedIn(a, name, seen); ok {
-			return v, true
-		}
-	}
-	for _, variants := range [][]*ir.Schema{s.OneOf, s.AnyOf} {
-		if len(variants) == 0 {
-			continue
-		}
-		agreed, ok := pinnedIn(variants[0], name, seen)
-		for _, v := range variants[1:] {
-			if !ok {
-				break
-			}
-			var got string
-			got, ok = pinnedIn(v, name, seen)
-			ok = ok && got == agreed
-		}
-		if ok {
-			return agreed, true
-		}
-	}
-	return "", false
-}
-
-// pinnedValue returns the one value s allows, from const or a one-value
-// enum, as text: strings as they are, numbers and booleans as JSON
-// literals. Objects, arrays and null do not name a message.
-func pinnedValue(s *ir.Schema) (string, bool) {
-	if s == nil {
-		return "", false
-	}
-	var v any
-	switch {
-	case s.HasConst:
-		v = s.Const
-	case len(s.Enum) == 1:
-		v = s.Enum[0]
-	default:
-		return "", false
-	}
-	switch v := v.(type) {
-	case string:
-		return v, true
-	case json.Number:
-		return string(v), true
-	case bool:
-		return fmt.Sprint(v), true
-	}
-	return "", false
-}
-
 // ambiguous warns that two messages of d cannot be told apart and records
 // the first such reason on d, so code generation can refuse the channel.
 func (b *builder) ambiguous(d *ir.Dispatch, where loc, format string, args ...any) {
@@ -371,4 +206,44 @@ func (b *builder) ambiguous(d *ir.Dispatch, where loc, format string, args ...an
 	if d.Ambiguous == "" {
 		d.Ambiguous = msg
 	}
+}
+
+// notRoutable reports a message whose tag value is a number or boolean:
+// the runtimes route frames on string values only (wire.Peek answers any
+// other value "should be a string"), so the channel could never deliver
+// it. The error is at the property's schema.
+func (b *builder) notRoutable(ch *ir.Channel, which string, m *ir.Message, property string) {
+	p, _ := pinnedIn(m.Payload, property, map[*ir.Schema]bool{})
+	what := "a number"
+	if p.text == "true" || p.text == "false" {
+		what = "a boolean"
+	}
+	msg := fmt.Sprintf("channel %q: %s message %q: property %q, which tells the channel's messages apart, is pinned to %s, %s; chanx routes frames on string values only, so make it a string (const: %q)", ch.Name, which, m.Name, property, p.text, what, p.text)
+	if ps := pinnedSchema(m.Payload, property, map[*ir.Schema]bool{}); ps != nil && !ps.Pos.IsZero() {
+		b.diags = append(b.diags, diagAt(ps.Pos, pointerOf(ps), msg))
+		return
+	}
+	b.errorf(b.located[m], "%s", msg)
+}
+
+// pinnedSchema is the schema of the property that pinnedIn takes the
+// value from.
+func pinnedSchema(s *ir.Schema, name string, seen map[*ir.Schema]bool) *ir.Schema {
+	if s == nil || seen[s] {
+		return nil
+	}
+	seen[s] = true
+	if p := s.Property(name); p != nil {
+		if _, ok := pinnedValue(p); ok {
+			return p
+		}
+	}
+	for _, list := range [][]*ir.Schema{s.AllOf, s.OneOf, s.AnyOf} {
+		for _, a := range list {
+			if p := pinnedSchema(a, name, seen); p != nil {
+				return p
+			}
+		}
+	}
+	return nil
 }

@@ -12,6 +12,13 @@
 //     names none);
 //   - address placeholders not declared in parameters, parameters the
 //     address does not use, a placeholder used twice, unbalanced braces;
+//     and, for a channel a WebSocket server can carry (not one only
+//     kafka, mqtt… servers carry: ir.API.OtherTransports), every rule of
+//     the net/http ServeMux pattern runtime/server mounts the address as:
+//     each placeholder a whole path segment named by a Go identifier, no
+//     ServeMux-only wildcard ({name...}, {$}), and whatever else the
+//     ServeMux itself refuses, so validate fails where mounting would;
+//   - a message whose dispatch value is a number or boolean (see below);
 //   - names that would become the same identifier (user_signup,
 //     user-signup, UserSignup) among servers, channels, operations,
 //     messages, components.schemas and the parameters of a channel (for the
@@ -27,18 +34,31 @@
 //     message a payload schemaFormat chanx cannot read (Avro, RAML,
 //     Protobuf), which is never descended into.
 //
-// How messages are told apart (ir.Channel.Dispatch): per channel and
-// direction as the application sees it — messages of receive operations
-// and of replies to send operations are received, messages of send
-// operations and of replies to receive operations are sent, messages no
-// operation uses count for both. When every payload declares the same
-// discriminator (itself or through allOf), its value names the message:
-// the property's const, else the payload schema's name. Otherwise one
-// top-level payload property must hold a distinct single value (const or a
-// one-value enum) in every message, found through allOf, and through
-// oneOf/anyOf when every variant agrees; "action", "type", "event", "kind",
-// "op" and "method" are preferred in that order. Documents written by
-// Python Chanx servers dispatch on "action".
+// Dispatch is decided here and only here. One rule (inferTag) tells
+// alternatives apart by a member, for the messages of a channel and
+// direction (ir.Channel.Dispatch) and for the variants of every oneOf/anyOf
+// schema (ir.Schema.Union); code generators, conformance and the docs page
+// read those two fields and infer nothing, which TestDispatchInferredOnlyHere
+// checks over the module's source. When every alternative declares the same
+// discriminator (itself or through allOf) and it tells them apart, its
+// value names the alternative: the property's const, else the schema's
+// name. Otherwise one top-level property must hold a distinct single value
+// (const or a one-value enum) in every alternative, found through allOf,
+// and through oneOf/anyOf when every variant agrees; "action", "type",
+// "event", "kind", "op" and "method" are preferred in that order. Documents
+// written by Python Chanx servers dispatch on "action".
+//
+// Only strings are routable: the runtimes read the tag with wire.Peek,
+// which accepts a JSON string. A channel whose messages would be told apart
+// by a number or boolean is an error naming each such message and the
+// property (a lone message with a number under an unconventional name, such
+// as a version, is simply not routed by it); a union tagged so is left
+// untagged (Union nil).
+//
+// Messages are told apart per channel and direction as the application
+// sees it: messages of receive operations and of replies to send operations
+// are received, messages of send operations and of replies to receive
+// operations are sent, messages no operation uses count for both.
 //
 // Messages are identified by the node their $ref chain ends at: one
 // *ir.Message per definition, shared by every channel and operation. A

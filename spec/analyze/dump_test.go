@@ -39,9 +39,9 @@ func dump(api *ir.API, trim ...string) string {
 			d.line(1, "bindings %s", jsonText(ch.Bindings))
 		}
 		for _, dp := range ch.Dispatch {
-			how := "const"
-			if dp.ByDiscriminator {
-				how = "discriminator"
+			how := string(dp.Strategy)
+			if how == "" {
+				how = "none"
 			}
 			var cases []string
 			for _, c := range dp.Cases {
@@ -213,6 +213,13 @@ func (d *dumper) schema(depth int, label string, s *ir.Schema, full bool) {
 	}
 	if s.Extensions != nil {
 		add("extensions=%s", jsonText(s.Extensions))
+	}
+	if u := s.Union; u != nil {
+		how := "const"
+		if u.ByDiscriminator {
+			how = "discriminator"
+		}
+		add("union=%s/%s%q", u.Property, how, u.Values)
 	}
 	d.line(depth, "%s%s %s", label, strings.Join(kw, " "), d.pos(s.Pos))
 	for _, p := range s.Properties {

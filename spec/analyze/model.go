@@ -93,9 +93,10 @@ func (b *builder) buildChannels(l loc) {
 		addr := t.at("address")
 		ch.Address = addr.str()
 		b.buildParameters(t.at("parameters"), ch, who)
+		mountable := false
 		if addr.n != nil && addr.n.Kind == yaml.ScalarNode && addr.n.ShortTag() != "!!null" {
 			// A null address is unknown until run time: nothing to check.
-			b.checkAddress(addr, ch, who)
+			mountable = b.checkAddress(addr, ch, who)
 		}
 		for _, me := range t.at("messages").entries() {
 			m := b.message(me.val, fmt.Sprintf("%s: message %q", who, me.key))
@@ -116,6 +117,9 @@ func (b *builder) buildChannels(l loc) {
 				continue
 			}
 			ch.Servers = append(ch.Servers, s.Name)
+		}
+		if mountable && b.api.OtherTransports(ch) == nil {
+			b.checkMount(addr, ch, who)
 		}
 		ch.Bindings = b.bindings(t.at("bindings"), who)
 	}

@@ -64,6 +64,7 @@ func SchemaFromJSON(ctx context.Context, name string, data []byte) (*ir.Schema, 
 	var diags spec.Diagnostics
 	b := newSchemaBuilder(ctx, doc, &diags)
 	s := b.schema(doc.Root, doc.Root.Node, "")
+	b.fillUnions()
 	diags.Sort()
 	if err := diags.Err(); err != nil {
 		return nil, err

@@ -93,3 +93,23 @@ func CorpusRoot(path string) string {
 	}
 	return ""
 }
+
+// Corpus lists the documents every target's generated code must handle:
+// the official AsyncAPI 3.0.0 examples (when ../shared holds them; the
+// test logs when it does not), then the documents written by Python Chanx
+// servers and the 3.1.0 documents of spec/analyze's tests.
+func Corpus(t testing.TB) []string {
+	t.Helper()
+	root := ModuleRoot(t)
+	dir := filepath.Join(root, "..", "shared", "corpus", "asyncapi-3.0.0-examples")
+	docs, _ := filepath.Glob(filepath.Join(dir, "*.yml"))
+	more, _ := filepath.Glob(filepath.Join(dir, "*", "*", "asyncapi.yaml"))
+	docs = append(docs, more...)
+	if len(docs) == 0 {
+		t.Logf("the AsyncAPI examples are not at %s: only chanx's own documents are used", dir)
+	}
+	for _, name := range []string{"chanx-chat.json", "chanx-assistants.yaml", "chanx-notifications.yaml", "ticker-3.1.yaml", "pets-3.1.yaml"} {
+		docs = append(docs, filepath.Join(root, "spec", "analyze", "testdata", name))
+	}
+	return docs
+}

@@ -41,8 +41,9 @@ func MountDocs(srv *server.Server) error {
 
 // ErrNotImplemented is returned by the methods of the Unimplemented
 // handlers, so a message the server does not handle yet is answered with
-// an error frame rather than ignored.
-var ErrNotImplemented = errors.New("chatapi: not implemented")
+// an error frame rather than ignored; the frame carries the code
+// server.CodeNotImplemented.
+var ErrNotImplemented = server.WrapError(server.CodeNotImplemented, "", errors.New("chatapi: not implemented"))
 
 // ChatAddress is the address of channel "chat".
 //

@@ -18,10 +18,6 @@ import (
 // go run ./examples/chat
 const ServerLocal = "ws://127.0.0.1:8000"
 
-func (*PongMessage) isChatIncomingMessage() {}
-
-func (*NewChatMessage) isChatIncomingMessage() {}
-
 // ChatAddress is the address of channel "chat".
 //
 // Chat room
@@ -36,11 +32,6 @@ type ChatParams struct {
 	// Name of the room to join.
 	Room string
 }
-
-// ChatIncomingMessage is a message the server sends on channel
-// "chat": *PongMessage, *NewChatMessage. Only
-// those types implement it, so a type switch over them is exhaustive.
-type ChatIncomingMessage interface{ isChatIncomingMessage() }
 
 // ChatHandlers receive the messages of channel "chat",
 // decoded and validated, one at a time in arrival order. A message whose

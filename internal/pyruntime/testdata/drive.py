@@ -50,11 +50,14 @@ def select_api() -> None:
 select_api()
 
 from chatclient.base import (  # noqa: E402
+    RUNTIME_VERSION,
     WEBSOCKETS_API,
     NotConnectedError,
     Reconnect,
     RequestTimeout,
+    ServerError,
     build_url,
+    require_runtime,
 )
 from chatclient.chat import (  # noqa: E402
     ChatClient,
@@ -318,6 +321,10 @@ async def unit(_: str, __: str) -> dict[str, Any]:
             call()
         except ValueError as error:
             errors[name] = str(error)
+    try:
+        require_runtime(RUNTIME_VERSION + 1)
+    except ImportError as error:
+        errors["runtime"] = str(error)
     policy = Reconnect(initial_delay=1, factor=2, max_delay=5, jitter=0)
     client = Recorder("h", path_params={"room": "x"})
     try:
@@ -341,9 +348,141 @@ async def unit(_: str, __: str) -> dict[str, Any]:
     }
 
 
+async def servererror(url: str, _: str) -> dict[str, Any]:
+    """The server answers ping with an error frame: request() raises it."""
+    outcome: dict[str, Any] = {}
+
+    class Client(Recorder):
+        async def send_init_message(self) -> None:
+            try:
+                await self.request_ping()
+            except ServerError as error:
+                outcome["server_error"] = str(error)
+                outcome["server_error_payload"] = error.payload
+            await self.disconnect()
+
+    client = Client(url, path_params={"room": "lobby"})
+    await client.handle()
+    return client.report(**outcome)
+
+
+async def dropped(url: str, _: str) -> dict[str, Any]:
+    """The connection drops while a request waits: it fails at once."""
+    outcome: dict[str, Any] = {}
+
+    class Client(Recorder):
+        async def send_init_message(self) -> None:
+            try:
+                await self.request_ping()
+            except NotConnectedError as error:
+                outcome["after"] = str(error)
+
+    client = Client(url, path_params={"room": "lobby"})
+    await client.handle()
+    return client.report(**outcome)
+
+
+async def errors(url: str, _: str) -> dict[str, Any]:
+    """send_init_message and handle_message raise: handle_error gets both,
+    the connection stays."""
+
+    class Client(Recorder):
+        async def send_init_message(self) -> None:
+            await super().send_init_message()
+            raise ValueError("init failed")
+
+        async def handle_message(self, message: IncomingMessage) -> None:
+            await super().handle_message(message)
+            raise ValueError(f"handler failed on {message.action}")
+
+        async def handle_error(self, error: Exception) -> None:
+            await super().handle_error(error)
+            if len(self.errors) == 2:
+                await self.disconnect()
+
+    client = Client(url, path_params={"room": "lobby"})
+    await client.handle()
+    return client.report()
+
+
+async def fatal(url: str, _: str) -> dict[str, Any]:
+    """handle_error re-raises: handle() raises it, after_handle still runs."""
+    outcome: dict[str, Any] = {}
+
+    class Client(Recorder):
+        async def handle_message(self, message: IncomingMessage) -> None:
+            raise ValueError("cannot go on")
+
+        async def handle_error(self, error: Exception) -> None:
+            raise error
+
+    client = Client(url, path_params={"room": "lobby"})
+    try:
+        await client.handle()
+    except ValueError as error:
+        outcome["raised"] = str(error)
+    return client.report(**outcome)
+
+
+async def cancel(url: str, _: str) -> dict[str, Any]:
+    """The task running handle() is cancelled."""
+    connected = asyncio.Event()
+
+    class Client(Recorder):
+        async def send_init_message(self) -> None:
+            connected.set()
+
+    client = Client(url, path_params={"room": "lobby"})
+    task = asyncio.create_task(client.handle())
+    await connected.wait()
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass
+    return client.report(cancelled=task.cancelled())
+
+
+async def exchange(url: str, _: str) -> dict[str, Any]:
+    """The exchange TestFramesMatchTheGoClient also has the Go client make."""
+    replies: list[Any] = []
+
+    class Client(Recorder):
+        async def send_init_message(self) -> None:
+            replies.append(dump(await self.request_ping()))
+            await self.send_message(
+                NewChatMessage(payload=ChatPayload(message='h\u00e9llo "ann" </>', name="ann"))
+            )
+
+        async def handle_message(self, message: IncomingMessage) -> None:
+            await super().handle_message(message)
+            await self.disconnect()
+
+    client = Client(url, path_params={"room": "lobby"})
+    await client.handle()
+    return client.report(replies=replies)
+
+
 SCENARIOS = {
     f.__name__: f
-    for f in (ping, chat, invalid, headers, close, timeout, readloop, reconnect, refused, unit)
+    for f in (
+        ping,
+        chat,
+        invalid,
+        headers,
+        close,
+        timeout,
+        readloop,
+        reconnect,
+        refused,
+        servererror,
+        dropped,
+        errors,
+        fatal,
+        cancel,
+        exchange,
+        unit,
+    )
 }
 
 

@@ -9,15 +9,33 @@ from .client import (
     NotConnectedError,
     Reconnect,
     RequestTimeout,
+    ServerError,
     build_url,
 )
 from .transport import API as WEBSOCKETS_API
 
 __all__ = [
+    "RUNTIME_VERSION",
     "BaseClient",
     "NotConnectedError",
     "Reconnect",
     "RequestTimeout",
+    "ServerError",
     "WEBSOCKETS_API",
     "build_url",
+    "require_runtime",
 ]
+
+RUNTIME_VERSION = 1
+"""The features this runtime offers generated code; each addition counts up."""
+
+
+def require_runtime(version: int) -> None:
+    """Fail the import of generated code that needs a newer runtime than
+    this base/ (which regeneration keeps unless --override-base)."""
+    if version > RUNTIME_VERSION:
+        raise ImportError(
+            f"the generated client needs runtime version {version}, but its base/ "
+            f"folder has version {RUNTIME_VERSION}: regenerate with --override-base "
+            "(and carry over your changes to base/)"
+        )

@@ -20,18 +20,24 @@ import re
 from collections import deque
 from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar, cast
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+import pydantic
 
-from . import transport
+if int(pydantic.VERSION.split(".")[0]) < 2:
+    raise ImportError(f"the generated client needs pydantic 2, not {pydantic.VERSION}")
+
+from pydantic import BaseModel, TypeAdapter, ValidationError  # noqa: E402
+
+from . import transport  # noqa: E402
 
 __all__ = [
     "BaseClient",
     "NotConnectedError",
     "Reconnect",
     "RequestTimeout",
+    "ServerError",
     "build_url",
 ]
 
@@ -51,6 +57,21 @@ class RequestTimeout(asyncio.TimeoutError):
 
 class NotConnectedError(ConnectionError):
     """A message was sent while the client had no open connection."""
+
+
+class ServerError(Exception):
+    """The server answered a request() with an error frame.
+
+    payload is the frame's payload: a list of ``{"type", "loc", "msg"}``
+    for a message that failed validation, ``{"detail": ...}`` otherwise.
+    """
+
+    def __init__(self, payload: Any) -> None:
+        self.payload = payload
+        detail = _member(payload, "detail")
+        super().__init__(
+            f"the server answered with an error: {detail if isinstance(detail, str) else json.dumps(payload)}"
+        )
 
 
 @dataclass(frozen=True)
@@ -86,6 +107,11 @@ class Reconnect:
         """Seconds to wait before the attempt-th attempt in a row (from 1)."""
         base = min(self.max_delay, self.initial_delay * self.factor ** (attempt - 1))
         return base * (1 + random.uniform(-self.jitter, self.jitter))
+
+
+def _member(value: Any, key: str) -> Any:
+    """value[key] when value is a JSON object that has key, else None."""
+    return cast("dict[str, Any]", value).get(key) if isinstance(value, dict) else None
 
 
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
@@ -146,11 +172,14 @@ def _render_path(path: str, params: Mapping[str, object]) -> str:
 
 
 class _Waiter:
-    """A request() waiting for one of its reply types."""
+    """A request() waiting for one of its reply types; seq orders them."""
 
-    def __init__(self, future: "asyncio.Future[Any]", types: tuple[type[BaseModel], ...]) -> None:
+    def __init__(
+        self, future: "asyncio.Future[Any]", types: tuple[type[BaseModel], ...], seq: int
+    ) -> None:
         self.future = future
         self.types = types
+        self.seq = seq
 
 
 class BaseClient(Generic[IncomingT, OutgoingT]):
@@ -176,7 +205,10 @@ class BaseClient(Generic[IncomingT, OutgoingT]):
     """Validates incoming frames into the channel's IncomingMessage union."""
 
     discriminator: ClassVar[str] = "action"
-    """The (Python) name of the member that tells messages apart."""
+    """The (wire) name of the member that tells messages apart."""
+
+    error_tag: ClassVar[str] = "error"
+    """The discriminator value of the server's error frames."""
 
     def __init__(
         self,
@@ -216,10 +248,12 @@ class BaseClient(Generic[IncomingT, OutgoingT]):
         """The close reason of the last connection, once it has ended."""
         self._ws: transport.Connection | None = None
         self._reader: "asyncio.Task[Any] | None" = None
+        self._running = False
         self._closing = False
         self._stop = asyncio.Event()
         self._pending: dict[str, deque[_Waiter]] = {}
         self._tasks: "set[asyncio.Task[None]]" = set()
+        self._seq = 0
 
     @property
     def connected(self) -> bool:
@@ -235,13 +269,19 @@ class BaseClient(Generic[IncomingT, OutgoingT]):
         backoff until disconnect() or max_attempts. Connection failures go
         to handle_websocket_connection_error, not to the caller.
         """
+        if self._running:
+            raise RuntimeError(f"{type(self).__name__}.handle() is already running")
+        self._running = True
         self._closing = False
         self._stop.clear()
-        await self.before_handle()
         try:
-            await self._connect_loop()
+            await self.before_handle()
+            try:
+                await self._connect_loop()
+            finally:
+                await self.after_handle()
         finally:
-            await self.after_handle()
+            self._running = False
 
     async def disconnect(self, code: int = 1000, reason: str = "") -> None:
         """Close the connection with code and reason, and stop reconnecting."""
@@ -302,9 +342,9 @@ class BaseClient(Generic[IncomingT, OutgoingT]):
                 # handle() was cancelled or a hook raised out of the loop:
                 # leave the server a proper close.
                 await ws.close(1001 if isinstance(failed, asyncio.CancelledError) else 1011)
-            self.close_code, self.close_reason = ws.close_code, ws.close_reason
-            await self._end_tasks()
+            self.close_code, self.close_reason = transport.close_status(ws)
             self._fail_pending()
+            await self._end_tasks()
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(self._guarded(coro))
@@ -321,7 +361,12 @@ class BaseClient(Generic[IncomingT, OutgoingT]):
                 logger.exception("handle_error raised")
 
     async def _end_tasks(self) -> None:
+        """End the tasks of a connection that has closed: each runs once
+        more (a request it awaits has just failed, so it sees
+        NotConnectedError), then is cancelled at its next await."""
         tasks = list(self._tasks)
+        if tasks:
+            await asyncio.sleep(0)
         for task in tasks:
             task.cancel()
         if tasks:
@@ -342,6 +387,8 @@ class BaseClient(Generic[IncomingT, OutgoingT]):
             try:
                 message: IncomingT = self.incoming_adapter.validate_python(data)
             except ValidationError:
+                if _member(data, self.discriminator) == self.error_tag:
+                    self._fail_oldest(ServerError(_member(data, "payload")))
                 await self.handle_invalid_message(data)
                 return
             if not self._resolve(message):
@@ -351,8 +398,8 @@ class BaseClient(Generic[IncomingT, OutgoingT]):
 
     def _resolve(self, message: BaseModel) -> bool:
         """Hand message to the oldest request() waiting for it, if any."""
-        tag = getattr(message, self.discriminator, None)
-        waiters = self._pending.get(tag) if isinstance(tag, str) else None
+        tag = self._tag_or_none(type(message))
+        waiters = self._pending.get(tag) if tag is not None else None
         if not waiters:
             return False
         for waiter in list(waiters):
@@ -361,6 +408,17 @@ class BaseClient(Generic[IncomingT, OutgoingT]):
                 waiter.future.set_result(message)
                 return True
         return False
+
+    def _fail_oldest(self, error: ServerError) -> None:
+        """Fail the oldest request() with the server's error frame: the
+        protocol has no request ids, and a server answers in order."""
+        oldest: _Waiter | None = None
+        for waiters in self._pending.values():
+            for waiter in waiters:
+                if not waiter.future.done() and (oldest is None or waiter.seq < oldest.seq):
+                    oldest = waiter
+        if oldest is not None:
+            oldest.future.set_exception(error)
 
     def _fail_pending(self) -> None:
         for tag, waiters in self._pending.items():
@@ -397,10 +455,12 @@ class BaseClient(Generic[IncomingT, OutgoingT]):
         reply types that no earlier request() is waiting for.
 
         The reply is matched by its discriminator value and does not reach
-        handle_message. Raises RequestTimeout after timeout seconds
-        (default: request_timeout), NotConnectedError when the connection
-        closes first. Do not await it in handle_message, which runs in the
-        read loop: start a task instead.
+        handle_message. Raises ServerError when an (undocumented) error
+        frame arrives while this is the oldest request waiting (the protocol
+        has no request ids; servers answer in order), RequestTimeout after
+        timeout seconds (default: request_timeout), NotConnectedError when
+        the connection closes first. Do not await it in handle_message,
+        which runs in the read loop: start a task instead.
         """
         if not replies:
             raise TypeError("request() needs the message type(s) of the reply")
@@ -412,7 +472,8 @@ class BaseClient(Generic[IncomingT, OutgoingT]):
             )
         tags = [self._tag_of(reply) for reply in replies]
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        waiter = _Waiter(future, replies)
+        self._seq += 1
+        waiter = _Waiter(future, replies, self._seq)
         for tag in tags:
             self._pending.setdefault(tag, deque()).append(waiter)
         wait = self.request_timeout if timeout is None else timeout
@@ -435,14 +496,20 @@ class BaseClient(Generic[IncomingT, OutgoingT]):
                         del self._pending[tag]
 
     def _tag_of(self, model: type[BaseModel]) -> str:
-        field = model.model_fields.get(self.discriminator)
-        tag = field.default if field is not None else None
-        if not isinstance(tag, str):
+        tag = self._tag_or_none(model)
+        if tag is None:
             raise TypeError(
                 f"{model.__name__} has no default for {self.discriminator!r}, "
                 "so its replies cannot be told apart"
             )
         return tag
+
+    def _tag_or_none(self, model: type[BaseModel]) -> str | None:
+        """The discriminator value of model: its default (a Literal's)."""
+        for name, field in model.model_fields.items():
+            if (field.alias or name) == self.discriminator:
+                return field.default if isinstance(field.default, str) else None
+        return None
 
     # -- hooks -------------------------------------------------------------
 
@@ -451,7 +518,8 @@ class BaseClient(Generic[IncomingT, OutgoingT]):
 
     async def send_init_message(self) -> None:
         """Runs after each connection opens, beside the read loop (so it may
-        await request()): the place to send a first message."""
+        await request()): the place to send a first message. It is
+        cancelled if still running when its connection ends."""
 
     async def handle_message(self, message: IncomingT) -> None:
         """Handle one incoming message; override it. Runs in the read loop,

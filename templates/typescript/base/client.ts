@@ -229,6 +229,8 @@ export class Connection<D extends string, In extends { readonly [K in D]: string
   #params: Record<string, string>;
   #opts: ClientOptions<any>;
   #ws: WebSocketLike | undefined;
+  #dialing: WebSocketLike | undefined; // a socket whose handshake is under way
+  #settingUp = false; // afterConnect is running on #ws
   #state: ConnectionState = "idle";
   #waiters: Waiter[] = [];
   #handlers = new Map<string, Set<AnyHandler>>();
@@ -244,7 +246,7 @@ export class Connection<D extends string, In extends { readonly [K in D]: string
     this.#base = baseUrl;
     this.#params = { ...params };
     this.#opts = options;
-    this.#incomingTags = Object.keys(spec.incoming);
+    this.#incomingTags = Object.keys(spec.incoming).sort(); // sorted, as the protocol lists them
     this.#done = new Promise((resolve) => (this.#finish = resolve));
     buildUrl(baseUrl, spec.address, this.#params); // a bad base or parameter fails here, not at connect()
   }
@@ -299,6 +301,7 @@ export class Connection<D extends string, In extends { readonly [K in D]: string
     this.#state = "closed";
     this.#wake?.();
     this.#failWaiters(new ClosedError("chanx: the client was closed"));
+    this.#dialing?.close(1000);
     let info: CloseInfo = { code, reason, byClient: true, reconnecting: false };
     if (ws !== undefined) {
       this.#ws = undefined;
@@ -487,7 +490,7 @@ export class Connection<D extends string, In extends { readonly [K in D]: string
     if (typeof action !== "string") {
       problems = [action === undefined ? tagNotFoundProblem(key) : tagNotStringProblem(key)];
     } else if (check === undefined) {
-      problems = [unknownTagProblem(key, action, Object.keys(this.#spec.outgoing))];
+      problems = [unknownTagProblem(key, action, Object.keys(this.#spec.outgoing).sort())];
     } else {
       problems = validate(check, JSON.parse(text));
     }
@@ -633,6 +636,7 @@ export class Connection<D extends string, In extends { readonly [K in D]: string
         ? new Ctor(req.url, req.protocols)
         : new Ctor(req.url);
     ws.binaryType = "arraybuffer";
+    this.#dialing = ws;
     await new Promise<void>((resolve, reject) => {
       // Frames may follow the handshake in the same read: the receiver
       // must be in place before the open event returns.
@@ -651,16 +655,24 @@ export class Connection<D extends string, In extends { readonly [K in D]: string
       ws.onerror = (() => {}) as never; // the close event that follows says more
       ws.onclose = ((ev: CloseEventLike) =>
         reject(new DialError(req.url, ev.code, "chanx: connect " + req.url + ": connection failed (close code " + ev.code + ")"))) as never;
+    }).finally(() => {
+      this.#dialing = undefined;
     });
+    this.#settingUp = true;
     try {
       await this.#opts.hooks?.afterConnect?.(this);
+      if (this.#ws !== ws) throw new ConnectionLostError("chanx: connect: the connection ended during afterConnect");
     } catch (err) {
-      this.#ws = undefined;
-      this.#state = reconnect ? "reconnecting" : "connecting";
-      ws.onclose = null;
-      ws.onmessage = null;
-      ws.close(1000);
+      if (this.#ws === ws) {
+        this.#ws = undefined;
+        ws.onclose = null;
+        ws.onmessage = null;
+        ws.close(1000);
+      }
+      if (!this.#isClosed()) this.#state = reconnect ? "reconnecting" : "connecting";
       throw err;
+    } finally {
+      this.#settingUp = false;
     }
   }
 
@@ -668,6 +680,12 @@ export class Connection<D extends string, In extends { readonly [K in D]: string
   async #dropped(ws: WebSocketLike, ev: CloseEventLike): Promise<void> {
     if (this.#ws !== ws) return;
     this.#ws = undefined;
+    if (this.#settingUp) {
+      // dialOnce is still in afterConnect: it fails the attempt, and the
+      // dial sequence it belongs to decides what comes next.
+      this.#failWaiters(new ConnectionLostError("chanx: the connection ended (code " + ev.code + ") before the reply"));
+      return;
+    }
     const policy = reconnectPolicy(this.#opts.reconnect);
     const base = { code: ev.code, reason: ev.reason, byClient: false };
     const again = policy !== undefined && policy.shouldReconnect({ ...base, reconnecting: true });

@@ -33,31 +33,36 @@ export class ValidationError extends ChanxError {
 }
 
 /**
- * ServerErrorCode says which kind of error frame the server sent:
- * "validation" for a list of problems (the frame was invalid),
- * "processing" for a detail text (a handler failed), or, for topic errors,
- * the server's reason ("unknown_topic", "unauthorized", ...).
- */
-export type ServerErrorCode = "validation" | "processing" | (string & {});
-
-/**
  * ServerError is an error frame from the server, {"action": "error",
  * "payload": ...}: request() rejects with it and hooks.onError receives it.
+ * A frame the server found invalid carries problems; anything else a
+ * detail, with the stable code of a coded handler error (e.g.
+ * "room_full", "not_implemented") or the reason of a topic error.
  */
 export class ServerError extends ChanxError {
   constructor(
-    /** What kind of error this is; see ServerErrorCode. */
-    readonly code: ServerErrorCode,
-    /** The server's text, e.g. "Failed to process message for ping"; "" for validation errors. */
+    /** The stable code of a coded handler error; "" otherwise. */
+    readonly code: string,
+    /** Text for the client to read, e.g. "Failed to process message for ping"; "" for validation errors. */
     readonly detail: string,
     /** What was wrong with the frame, for validation errors; [] otherwise. */
     readonly problems: Problem[],
-    /** The error frame's payload as sent. */
+    /** The machine-readable cause of a topic error ("unknown_topic", ...); "" otherwise. */
+    readonly reason: string,
+    /** The error frame's payload as sent, for shapes the other fields do not cover. */
     readonly payload: unknown,
   ) {
     super(
       "chanx: server error: " +
-        (problems.length > 0 ? problemsText(problems) : code !== "processing" ? code + ": " + detail : detail),
+        (problems.length > 0
+          ? problemsText(problems)
+          : reason !== ""
+            ? reason + ": " + detail
+            : code !== ""
+              ? code + ": " + detail
+              : detail !== ""
+                ? detail
+                : JSON.stringify(payload)),
     );
   }
 
@@ -68,26 +73,21 @@ export class ServerError extends ChanxError {
       for (const item of payload) {
         if (typeof item !== "object" || item === null) continue;
         const o = item as Record<string, unknown>;
-        const loc = Array.isArray(o["loc"]) ? (o["loc"] as unknown[]).filter(isLocItem) : [];
         problems.push({
-          type: typeof o["type"] === "string" ? o["type"] : "",
-          loc,
-          msg: typeof o["msg"] === "string" ? o["msg"] : "",
+          type: str(o["type"]),
+          loc: Array.isArray(o["loc"]) ? (o["loc"] as unknown[]).filter(isLocItem) : [],
+          msg: str(o["msg"]),
         });
       }
-      return new ServerError("validation", "", problems, payload);
+      return new ServerError("", "", problems, "", payload);
     }
-    let detail = "";
-    let code: ServerErrorCode = "processing";
-    if (typeof payload === "object" && payload !== null) {
-      const o = payload as Record<string, unknown>;
-      if (typeof o["detail"] === "string") detail = o["detail"];
-      if (typeof o["reason"] === "string" && o["reason"] !== "") code = o["reason"];
-    } else if (typeof payload === "string") {
-      detail = payload;
-    }
-    return new ServerError(code, detail, [], payload);
+    const o = typeof payload === "object" && payload !== null ? (payload as Record<string, unknown>) : {};
+    return new ServerError(str(o["code"]), str(o["detail"]), [], str(o["reason"]), payload);
   }
+}
+
+function str(v: unknown): string {
+  return typeof v === "string" ? v : "";
 }
 
 function isLocItem(v: unknown): v is LocItem {

@@ -28,7 +28,6 @@ export {
   ServerError,
   TimeoutError,
   ValidationError,
-  type ServerErrorCode,
 } from "./errors.js";
 export { ProblemType, locString, type LocItem, type Problem } from "./problems.js";
 export { buildUrl, pathEscape, type Query } from "./url.js";

@@ -110,7 +110,7 @@ export function tagNotStringProblem(key: string): Problem {
   };
 }
 
-/** The frame's discriminator names no message of the channel. */
+/** The frame's discriminator names no message of the channel; known is in sorted order (docs/PROTOCOL.md). */
 export function unknownTagProblem(key: string, tag: string, known: readonly string[]): Problem {
   return {
     type: "union_tag_invalid",

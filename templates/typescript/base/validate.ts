@@ -200,6 +200,10 @@ function plural(n: number, word: string): string {
 
 /** stringLength checks minLength and maxLength (either may be undefined). */
 export function stringLength(p: Problems, at: Path | undefined, s: string, min: number | undefined, max: number | undefined): void {
+  // A string of u UTF-16 units has between ceil(u/2) and u code points:
+  // counting them is needed only when the bounds fall in between.
+  const u = s.length;
+  if ((min === undefined || (u + 1) >> 1 >= min) && (max === undefined || u <= max)) return;
   const n = runeCount(s);
   if (min !== undefined && n < min) {
     p.add(at, "string_too_short", "must have at least " + min + " " + plural(min, "character"));
@@ -425,6 +429,8 @@ export function unknownVariant(p: Problems, at: Path | undefined, tag: string): 
   p.add(at, "union", "unknown value " + goQuote(tag));
 }
 
+const notPrintable = /^[\p{C}\p{Z}]$/u;
+
 /** goQuote quotes s as Go's strconv.Quote does for the strings JSON carries. */
 export function goQuote(s: string): string {
   let out = '"';
@@ -463,6 +469,9 @@ export function goQuote(s: string): string {
       out += "\\x" + c.toString(16).padStart(2, "0");
     } else if (c >= 0xd800 && c <= 0xdfff) {
       out += "\ufffd"; // a lone surrogate reads as U+FFFD in Go
+    } else if (c !== 0x20 && notPrintable.test(ch)) {
+      // Go's unicode.IsPrint: letters, marks, numbers, punctuation, symbols, ASCII space.
+      out += c < 0x10000 ? "\\u" + c.toString(16).padStart(4, "0") : "\\U" + c.toString(16).padStart(8, "0");
     } else {
       out += ch;
     }
@@ -478,10 +487,11 @@ export type Decode = (v: unknown, at: Path | undefined) => Problem | undefined;
 /**
  * fits reports whether the Go runtime decodes v into a field of the kind
  * without a type error. null fits every kind: Go leaves the field as it
- * is, and the validator then says whether null was allowed.
+ * is, and the validator then says whether null was allowed; so does an
+ * absent member (undefined).
  */
 export function fits(v: unknown, kind: DecodeKind): boolean {
-  if (v === null) return true;
+  if (v === null || v === undefined) return true;
   switch (kind) {
     case "string":
       return typeof v === "string";

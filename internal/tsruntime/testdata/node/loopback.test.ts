@@ -49,6 +49,17 @@ async function connect(base: string, roomName: string, options: ClientOptions<Ch
   return c;
 }
 
+/**
+ * member connects to the chat server's room and waits for a pong: the
+ * server joins the room before it reads the first frame, so after the pong
+ * the member gets the room's messages.
+ */
+async function member(roomName: string, options: ClientOptions<ChatClient> = {}): Promise<ChatClient> {
+  const c = await connect(chatURL, roomName, options);
+  await c.requestPing();
+  return c;
+}
+
 test.afterEach(async () => {
   await Promise.all(open.splice(0).map((c) => c.close()));
 });
@@ -75,8 +86,8 @@ test("ping gets pong through request()", async () => {
 
 test("a message reaches the other member of the room, not its sender", async () => {
   const r = room();
-  const ada = await connect(chatURL, r);
-  const bob = await connect(chatURL, r);
+  const ada = await member(r);
+  const bob = await member(r);
   const adaGot: NewChatMessage[] = [];
   ada.onNewChatMessage((m) => void adaGot.push(m));
   const got = first<NewChatMessage>();
@@ -91,8 +102,8 @@ test("a message reaches the other member of the room, not its sender", async () 
 
 test("messages() yields incoming frames and ends when the client closes", async () => {
   const r = room();
-  const ada = await connect(chatURL, r);
-  const bob = await connect(chatURL, r);
+  const ada = await member(r);
+  const bob = await member(r);
   const it = bob.messages();
   ada.sendNewChatMessage({ message: "one", name: "Ada" });
   ada.sendNewChatMessage({ message: "two", name: "Ada" });
@@ -118,8 +129,8 @@ test("messages() yields incoming frames and ends when the client closes", async 
 
 test("an invalid outgoing frame is refused before it is sent", async () => {
   const r = room();
-  const ada = await connect(chatURL, r);
-  const bob = await connect(chatURL, r);
+  const ada = await member(r);
+  const bob = await member(r);
   const bobGot: string[] = [];
   const got = first<void>();
   bob.onNewChatMessage((m) => {
@@ -145,6 +156,13 @@ test("an invalid outgoing frame is refused before it is sent", async () => {
   ada.sendNewChatMessage({ message: "after", name: "😀".repeat(100) });
   await got.value;
   assert.deepEqual(bobGot, ["after"]);
+  // An action the channel does not send is refused, the known ones listed in sorted order.
+  assert.throws(
+    () => ada.send({ action: "dance", payload: null } as unknown as NewChatMessage),
+    (err: unknown) =>
+      err instanceof ValidationError &&
+      err.problems[0]?.msg === "Input tag 'dance' found using 'action' does not match any of the expected tags: 'new_chat_message', 'ping'",
+  );
   // A frame the types forbid (JavaScript callers have no types) is
   // refused too, with the problem the server would report.
   assert.throws(
@@ -219,22 +237,56 @@ test("invalid incoming frames reach onInvalidMessage, non-JSON reaches onRawData
 test("a server error frame rejects request() with its code and problems", async () => {
   const errors: ServerError[] = [];
   const c = await connect(badURL, "error", { hooks: { onError: (e) => void errors.push(e) } });
+  const rejects = async (want: { code: string; detail: string; reason: string; problems: Problem[]; message: string }) =>
+    assert.rejects(c.requestPing(), (err: unknown) => {
+      assert.ok(err instanceof ServerError);
+      assert.deepEqual(
+        { code: err.code, detail: err.detail, reason: err.reason, problems: err.problems, message: err.message },
+        want,
+      );
+      return true;
+    });
+  await rejects({
+    code: "",
+    detail: "",
+    reason: "",
+    problems: [{ type: "string_too_short", loc: ["payload", "message"], msg: "must have at least 1 character" }],
+    message: "chanx: server error: payload.message: must have at least 1 character",
+  });
+  await rejects({
+    code: "",
+    detail: "Failed to process message for ping",
+    reason: "",
+    problems: [],
+    message: "chanx: server error: Failed to process message for ping",
+  });
+  await rejects({
+    code: "room_full",
+    detail: "The room is full",
+    reason: "",
+    problems: [],
+    message: "chanx: server error: room_full: The room is full",
+  });
+  await rejects({
+    code: "",
+    detail: "Not allowed to subscribe to 'private:secret'",
+    reason: "unauthorized",
+    problems: [],
+    message: "chanx: server error: unauthorized: Not allowed to subscribe to 'private:secret'",
+  });
+  assert.equal(errors.length, 4);
+});
+
+test("an invalid reply rejects request() and reaches onInvalidMessage", async () => {
+  const invalid = first<ValidationError>();
+  const c = await connect(badURL, "bad-pong", { hooks: { onInvalidMessage: (_frame, err) => invalid.fn(err) } });
   await assert.rejects(c.requestPing(), (err: unknown) => {
-    assert.ok(err instanceof ServerError);
-    assert.equal(err.code, "validation");
-    assert.equal(err.detail, "");
-    assert.deepEqual(err.problems, [{ type: "string_too_short", loc: ["payload", "message"], msg: "must have at least 1 character" }]);
-    assert.equal(err.message, "chanx: server error: payload.message: must have at least 1 character");
+    assert.ok(err instanceof ValidationError);
+    assert.deepEqual(err.problems, [{ type: "type_error", loc: ["payload"], msg: "must be null" }]);
+    assert.equal(err.message, 'chanx: invalid incoming "pong" frame: payload: must be null');
     return true;
   });
-  await assert.rejects(c.requestPing(), (err: unknown) => {
-    assert.ok(err instanceof ServerError);
-    assert.equal(err.code, "processing");
-    assert.equal(err.detail, "Failed to process message for ping");
-    assert.deepEqual(err.problems, []);
-    return true;
-  });
-  assert.equal(errors.length, 2);
+  assert.equal((await invalid.value).action, "pong");
 });
 
 test("request() honours its timeout and AbortSignal", async () => {
@@ -269,8 +321,8 @@ test("path parameters are escaped as one segment", async () => {
   assert.throws(() => new ChatClient("ftp://x", { room: "a" }, { WebSocket }), /must be ws:\/\/, wss:\/\/, http:\/\/ or https:\/\//);
   // Two clients in a room whose name needs escaping still meet there.
   const r = room() + " / ç";
-  const ada = await connect(chatURL, r);
-  const bob = await connect(chatURL, r);
+  const ada = await member(r);
+  const bob = await member(r);
   const got = first<NewChatMessage>();
   bob.onNewChatMessage(got.fn);
   ada.sendNewChatMessage({ message: "escaped", name: "Ada" });
@@ -313,8 +365,8 @@ test("query, headers and subprotocols reach the handshake", async () => {
 test("a handler's error goes to onHandlerError", async () => {
   const errs = first<[string, unknown]>();
   const r = room();
-  const ada = await connect(chatURL, r);
-  const bob = await connect(chatURL, r, { hooks: { onHandlerError: (action, err) => errs.fn([action, err]) } });
+  const ada = await member(r);
+  const bob = await member(r, { hooks: { onHandlerError: (action, err) => errs.fn([action, err]) } });
   bob.onNewChatMessage(async () => {
     throw new Error("handler broke");
   });
@@ -360,6 +412,7 @@ test("the client reconnects after the server restarts, and afterReconnect re-sen
       },
     });
     await c.requestPing();
+    const it = c.messages();
     const addr = new URL(server.url.replace("ws:", "http:")).host;
     await stop(server.proc);
     // While the server is down the client is reconnecting and refuses sends.
@@ -370,6 +423,13 @@ test("the client reconnects after the server restarts, and afterReconnect re-sen
     const attempts = await reconnected.value;
     assert.ok(attempts >= 1);
     assert.deepEqual(await c.requestPing(), { action: "pong" });
+    // messages() goes on across the reconnect.
+    const bob = await connect(server.url, "lobby");
+    await bob.requestPing();
+    bob.sendNewChatMessage({ message: "after the restart", name: "Bob" });
+    let next = await it.next();
+    while (next.done === false && next.value.action === "pong") next = await it.next(); // the pongs of the pings above
+    assert.deepEqual(next, { done: false, value: { action: "new_chat_message", payload: { message: "after the restart", name: "Bob" } } });
     assert.equal(closes.length, 1);
     assert.equal(closes[0]!.byClient, false);
     assert.equal(closes[0]!.reconnecting, true);
@@ -397,4 +457,74 @@ test("without reconnect a dropped connection ends the client", async () => {
   } finally {
     await stop(server.proc);
   }
+});
+
+test("afterConnect may wait for a reply before connect() resolves", async () => {
+  const order: string[] = [];
+  const c = await connect(chatURL, room(), {
+    hooks: {
+      afterConnect: async (client) => {
+        const pong = await client.requestPing();
+        order.push("afterConnect got " + pong.action);
+      },
+    },
+  });
+  order.push("connected");
+  assert.deepEqual(order, ["afterConnect got pong", "connected"]);
+  assert.equal(c.state, "open");
+});
+
+test("a first dial that keeps failing gives up after maxAttempts", async () => {
+  const server = await startChat("127.0.0.1:0");
+  await stop(server.proc); // a port nobody listens on now
+  const failures: Error[] = [];
+  const c = new ChatClient(server.url, { room: "lobby" }, {
+    WebSocket,
+    reconnect: { minDelay: 10, maxAttempts: 3 },
+    hooks: { onConnectionError: (err) => void failures.push(err) },
+  });
+  await assert.rejects(c.connect(), (err: unknown) => {
+    assert.ok(err instanceof DialError);
+    assert.equal(err.code, 1006);
+    return true;
+  });
+  assert.equal(failures.length, 3);
+  assert.equal(c.state, "closed");
+  assert.equal((await c.done).byClient, false);
+});
+
+test("close() while reconnecting ends the client at once", async () => {
+  const server = await startChat("127.0.0.1:0");
+  const dropped = first<CloseInfo>();
+  const c = await connect(server.url, "lobby", {
+    reconnect: { minDelay: 60000 },
+    hooks: { afterClose: (info) => dropped.fn(info) },
+  });
+  await stop(server.proc);
+  assert.equal((await dropped.value).reconnecting, true);
+  assert.equal(c.state, "reconnecting");
+  const started = Date.now();
+  await c.close();
+  assert.ok(Date.now() - started < 5000);
+  assert.equal(c.state, "closed");
+  assert.equal((await c.done).byClient, true);
+});
+
+test("a connection that ends during afterConnect fails the attempt", async () => {
+  const failures: Error[] = [];
+  const closes: CloseInfo[] = [];
+  const c = new ChatClient(badURL, { room: "hangup" }, {
+    WebSocket,
+    reconnect: { minDelay: 10, maxAttempts: 2 },
+    hooks: {
+      afterConnect: () => new Promise((r) => setTimeout(r, 200)),
+      onConnectionError: (err) => void failures.push(err),
+      afterClose: (info) => void closes.push(info),
+    },
+  });
+  open.push(c);
+  await assert.rejects(c.connect(), /the connection ended during afterConnect/);
+  assert.equal(failures.length, 2);
+  assert.deepEqual(closes, [], "a connection that never finished connecting is not reported as closed");
+  assert.equal(c.state, "closed");
 });

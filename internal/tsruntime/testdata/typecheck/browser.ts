@@ -21,3 +21,20 @@ export async function demo(page: { show(line: string): void }): Promise<void> {
   }
   await chat.close(1000, "bye");
 }
+
+// What the types forbid: each line must fail to compile (tsc reports an
+// unused @ts-expect-error otherwise).
+export function forbidden(chat: ChatClient): void {
+  // @ts-expect-error new_chat_message has no reply to wait for
+  void chat.request({ action: "new_chat_message", payload: { message: "x", name: "y" } });
+  // @ts-expect-error clients do not send pong
+  chat.send({ action: "pong" });
+  // @ts-expect-error payload.name is required
+  chat.sendNewChatMessage({ message: "x" });
+  // @ts-expect-error clients do not receive ping
+  chat.on("ping", () => {});
+  chat.on("pong", (m) => {
+    // @ts-expect-error a pong has no message member
+    void m.payload.message;
+  });
+}

@@ -29,18 +29,13 @@ __all__ = [
     "InvalidHandshake",
     "InvalidURI",
     "WebSocketException",
+    "close_status",
     "connect",
 ]
 
 
 class Connection(Protocol):
     """What the client uses of an open websockets connection (both APIs)."""
-
-    @property
-    def close_code(self) -> int | None: ...
-
-    @property
-    def close_reason(self) -> str | None: ...
 
     async def send(self, message: str | bytes) -> None: ...
 
@@ -81,6 +76,18 @@ def _select() -> tuple[Literal["asyncio", "legacy"], Connect]:
         return cast(Connection, conn)
 
     return "legacy", connect_legacy
+
+
+def close_status(conn: Connection) -> tuple[int | None, str | None]:
+    """The close code and reason of a closed connection (None, None when
+    unknown). The legacy API and websockets 14+ have them as properties;
+    13.x's asyncio connection only on its sans-I/O protocol object."""
+    for holder in (conn, getattr(conn, "protocol", None)):
+        code: Any = getattr(holder, "close_code", None)
+        if isinstance(code, int):
+            reason: Any = getattr(holder, "close_reason", None)
+            return code, reason if isinstance(reason, str) else None
+    return None, None
 
 
 API, connect = _select()

@@ -7,10 +7,12 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import Field, TypeAdapter
 
-from ..base import BaseClient
+from ..base import BaseClient, require_runtime
 from .messages import IncomingMessage, OutgoingMessage, PingMessage, PongMessage
 
 __all__ = ["ChatClient"]
+
+require_runtime(1)
 
 
 class ChatClient(BaseClient[IncomingMessage, OutgoingMessage]):

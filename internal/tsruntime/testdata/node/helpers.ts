@@ -1,0 +1,25 @@
+// Runs the runtime's validator helpers on the inputs of a JSON file and
+// prints their answers as JSON, for TestHelpersAgreeWithGo.
+import { readFileSync } from "node:fs";
+
+import { Decimal, equal, goQuote, isMultipleOf, runeCount } from "../chatclient/base/validate.js";
+import { buildUrl, pathEscape } from "../chatclient/base/url.js";
+
+interface Input {
+  multipleOf: [number, string][];
+  strings: string[];
+  equal: [string, string][];
+  urls: [string, string, Record<string, string>][];
+}
+
+const input = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as Input;
+process.stdout.write(
+  JSON.stringify({
+    multipleOf: input.multipleOf.map(([x, lit]) => isMultipleOf(x, new Decimal(lit))),
+    runeCount: input.strings.map(runeCount),
+    quote: input.strings.map(goQuote),
+    pathEscape: input.strings.map(pathEscape),
+    equal: input.equal.map(([a, b]) => equal(JSON.parse(a), JSON.parse(b))),
+    urls: input.urls.map(([base, address, params]) => buildUrl(base, address, params)),
+  }),
+);

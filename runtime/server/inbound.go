@@ -1,0 +1,173 @@
+package server
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/coder/websocket"
+
+	"github.com/chanxgo/chanx/runtime/metrics"
+	"github.com/chanxgo/chanx/runtime/wire"
+)
+
+// Why a connection ended, as the cause (context.Cause) of the context
+// OnConnect and handlers get; the cause wraps one of these and, where a
+// close code is known, a websocket.CloseError, so websocket.CloseStatus
+// on it gives the code.
+var (
+	// ErrClientClosed: the client sent a close frame.
+	ErrClientClosed = errors.New("server: client closed the connection")
+	// ErrConnectionLost: reading or writing failed without a close
+	// handshake (the network went away, a frame over ReadLimit).
+	ErrConnectionLost = errors.New("server: connection lost")
+	// ErrKeepaliveTimeout: the client did not answer a keepalive ping
+	// within PingTimeout.
+	ErrKeepaliveTimeout = errors.New("server: keepalive ping not answered")
+	// ErrShutdown: Server.Shutdown is closing every connection (1001).
+	ErrShutdown = errors.New("server: shutting down")
+	// ErrInboundOverrun: the client sent a frame while InboundQueue frames
+	// were waiting or running; the connection is closed with 1008.
+	ErrInboundOverrun = errors.New("server: inbound queue full")
+	// ErrCanceled: the client asked for the handler to stop, through a
+	// route registered with HandleCancel (or Conn.CancelHandler with a
+	// nil cause).
+	ErrCanceled = errors.New("server: canceled by the client")
+)
+
+// ErrSlowClient is returned by Send (and Stream.Send) when the
+// connection's send queue stayed full for SlowClientTimeout, and is the
+// cause handlers see when a connection is closed as a slow client (1008).
+// It is a timeout: it has a Timeout method that returns true.
+var ErrSlowClient error = slowClientError{}
+
+type slowClientError struct{}
+
+func (slowClientError) Error() string {
+	return "server: slow client: send queue full for SlowClientTimeout"
+}
+func (slowClientError) Timeout() bool { return true }
+
+// readCause turns the error that ended the read loop into the cause
+// handlers see, when nothing else ended the connection first.
+func readCause(err error) error {
+	var ce websocket.CloseError
+	if errors.As(err, &ce) {
+		return fmt.Errorf("%w: %w", ErrClientClosed, err)
+	}
+	return fmt.Errorf("%w: %w", ErrConnectionLost, err)
+}
+
+// inbound is a frame read and not yet handled.
+type inbound struct {
+	buf   *bytes.Buffer // pooled; holds frame until it is handled
+	frame []byte
+	id    uint64
+	r     *route // set when the read loop routed the frame (concurrent channels)
+}
+
+// schedule hands a frame the read loop read (in buf, from bufPool) to
+// the handlers: a concurrent route's frame to a goroutine of its own, any
+// other frame to the connection's worker, which handles them one at a time
+// in arrival order and exists only while frames wait. A frame that would
+// make more than InboundQueue frames waiting or running closes the
+// connection instead (overrun). Only the read loop calls schedule.
+func (c *Conn) schedule(buf *bytes.Buffer) {
+	c.frames++
+	in := inbound{buf: buf, frame: buf.Bytes(), id: c.frames}
+	if t := c.ch.routes.Load(); t != nil && t.concurrent {
+		// Route here, so that a concurrent frame need not wait for the
+		// worker; the worker then skips the peek.
+		frame := in.frame
+		if c.srv.opts.Camelize {
+			frame = wire.SnakeizeKeys(frame)
+		}
+		if action, err := c.ch.env.Peek(frame, c.srv.opts.MaxDepth); err == nil {
+			if r := t.byAction[string(action)]; r != nil {
+				in.frame, in.r = frame, r
+			}
+		}
+	}
+	c.imu.Lock()
+	if c.inflight >= c.srv.opts.InboundQueue {
+		c.imu.Unlock()
+		putBuf(buf)
+		c.overrun()
+		return
+	}
+	c.inflight++
+	if in.r != nil && in.r.concurrent {
+		c.hwg.Add(1)
+		c.imu.Unlock()
+		go c.runConcurrent(in)
+		return
+	}
+	if c.ihead == len(c.inq) {
+		c.inq, c.ihead = c.inq[:0], 0
+	}
+	c.inq = append(c.inq, in)
+	start := !c.working
+	if start {
+		c.working = true
+		c.hwg.Add(1)
+	}
+	c.imu.Unlock()
+	if start {
+		go c.work()
+	}
+}
+
+// work is the connection's worker: it handles waiting frames in order and
+// exits when none is left, so an idle connection holds no goroutine for
+// it.
+func (c *Conn) work() {
+	defer c.hwg.Done()
+	for {
+		c.imu.Lock()
+		if c.ihead == len(c.inq) {
+			c.working = false
+			c.imu.Unlock()
+			return
+		}
+		in := c.inq[c.ihead]
+		c.inq[c.ihead] = inbound{}
+		c.ihead++
+		c.imu.Unlock()
+		c.serve(in)
+	}
+}
+
+// runConcurrent handles one frame of a concurrent route.
+func (c *Conn) runConcurrent(in inbound) {
+	defer c.hwg.Done()
+	c.serve(in)
+}
+
+// serve handles one inbound frame and gives its buffer back.
+func (c *Conn) serve(in inbound) {
+	if in.r != nil {
+		c.handle(in.id, in.r, in.frame)
+	} else {
+		c.dispatch(in.id, in.frame)
+	}
+	putBuf(in.buf)
+	c.imu.Lock()
+	c.inflight--
+	c.imu.Unlock()
+}
+
+// overrun closes a connection whose client sent more frames than
+// InboundQueue lets wait: 1008 tells it so, rather than a frame silently
+// left unanswered.
+func (c *Conn) overrun() {
+	const reason = "inbound queue full"
+	if !c.closeWith(websocket.StatusPolicyViolation, reason,
+		fmt.Errorf("%w: %w", ErrInboundOverrun, websocket.CloseError{Code: websocket.StatusPolicyViolation, Reason: reason})) {
+		return
+	}
+	s := c.srv
+	s.met.FrameError(c.ch.pattern, metrics.ReasonOverrun)
+	s.log.LogAttrs(c.ctx, slog.LevelWarn, "chanx: closing client that overran its inbound queue",
+		slog.String("conn", c.id), slog.String("channel", c.ch.pattern), slog.Int("inbound_queue", s.opts.InboundQueue))
+}

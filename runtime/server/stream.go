@@ -1,0 +1,133 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+)
+
+// cancelReg is one running handler registered under a cancel key.
+type cancelReg struct{ cancel context.CancelCauseFunc }
+
+// CancelKey makes a handler cancellable while it runs: key(msg) names it
+// (a request id from the message, or a constant when one at a time is
+// enough), and Conn.CancelHandler with that key, typically called by the
+// route HandleCancel registers for the document's cancel operation,
+// cancels its context with the cause given. T must be the handler's
+// message type; Handle panics at registration otherwise.
+func CancelKey[T any](key func(msg *T) string) HandleOption {
+	return func(cfg *handleConfig) { cfg.cancelKey = key }
+}
+
+// HandleCancel registers action as a cancel operation: each of its frames
+// is decoded into a T and cancels the running handlers registered with
+// CancelKey under key(msg), their cause ErrCanceled. It runs concurrently
+// (Concurrent), so it does not wait behind the handler it cancels, and
+// sends no reply; a frame naming nothing running is not an error.
+func HandleCancel[T any](ch *Channel, action string, key func(msg *T) string, opts ...HandleOption) {
+	opts = append(opts[:len(opts):len(opts)], Concurrent())
+	HandleNoReply(ch, action, func(ctx context.Context, c *Conn, msg *T) error {
+		c.CancelHandler(key(msg), nil)
+		return nil
+	}, opts...)
+}
+
+// CancelHandler cancels the context of the connection's running handlers
+// registered under key with CancelKey, with cause (ErrCanceled when nil),
+// and reports how many there were.
+func (c *Conn) CancelHandler(key string, cause error) int {
+	if cause == nil {
+		cause = ErrCanceled
+	}
+	c.cmu.Lock()
+	regs := c.cancels[key]
+	delete(c.cancels, key)
+	c.cmu.Unlock()
+	for _, r := range regs {
+		r.cancel(cause)
+	}
+	return len(regs)
+}
+
+// registerCancel derives a context CancelHandler(key) cancels; release
+// unregisters it once the handler returns.
+func (c *Conn) registerCancel(ctx context.Context, key string) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	reg := &cancelReg{cancel: cancel}
+	c.cmu.Lock()
+	if c.cancels == nil {
+		c.cancels = make(map[string][]*cancelReg)
+	}
+	c.cancels[key] = append(c.cancels[key], reg)
+	c.cmu.Unlock()
+	return ctx, func() {
+		c.cmu.Lock()
+		regs := c.cancels[key]
+		for i, r := range regs {
+			if r == reg {
+				regs = append(regs[:i], regs[i+1:]...)
+				break
+			}
+		}
+		if len(regs) == 0 {
+			delete(c.cancels, key)
+		} else {
+			c.cancels[key] = regs
+		}
+		c.cmu.Unlock()
+		cancel(context.Canceled)
+	}
+}
+
+// ErrStreamEnded is returned by Stream.Send once the handler that got the
+// stream has returned.
+var ErrStreamEnded = errors.New("server: stream ended")
+
+// Stream is where a streaming handler (HandleStream) writes the partial
+// replies to one client frame, in order, before its final reply. Its
+// sends are the connection's own traffic: they wait for room in the send
+// queue, so a stream as fast as the handler can make it reaches a client
+// reading at full speed whole, and one that stops reading ends the stream
+// with ErrSlowClient after SlowClientTimeout (see Conn.Send).
+type Stream struct {
+	c     *Conn
+	ended atomic.Bool
+}
+
+// Send queues frame (an encoded []byte or a value for encoding/json) as
+// the next partial reply. It waits while the send queue is full, until
+// ctx ends (ctx's cause is returned), the connection ends (ErrClosed) or
+// the queue has stayed full for SlowClientTimeout (ErrSlowClient, and the
+// connection is closed with 1008). After the handler returned it fails
+// with ErrStreamEnded.
+func (s *Stream) Send(ctx context.Context, frame any) error {
+	if s.ended.Load() {
+		return fmt.Errorf("server: stream to %s: %w", s.c.id, ErrStreamEnded)
+	}
+	if err := s.c.Send(ctx, frame); err != nil {
+		return fmt.Errorf("server: stream: %w", err)
+	}
+	return nil
+}
+
+// Conn returns the connection the stream writes to.
+func (s *Stream) Conn() *Conn { return s.c }
+
+// HandleStream is Handle for an operation whose reply is a sequence: h
+// sends partial replies with out.Send while it runs, and what it returns
+// is the final reply (nil for none), sent after them, followed by the
+// `complete` marker when completions are on; an error after partial
+// replies is answered like Handle's, after them. Handlers of one
+// connection still run one at a time unless Concurrent is given, so a
+// long stream holds up the connection's next frames but not its reading:
+// pongs and close frames are read meanwhile and a client close cancels
+// ctx. Generated code for operations declared with a sequence of replies
+// is meant to call HandleStream; today it is called by hand.
+func HandleStream[T, R any](ch *Channel, action string, h func(ctx context.Context, c *Conn, msg *T, out *Stream) (R, error), opts ...HandleOption) {
+	Handle(ch, action, func(ctx context.Context, c *Conn, msg *T) (R, error) {
+		s := &Stream{c: c}
+		defer s.ended.Store(true)
+		return h(ctx, c, msg, s)
+	}, opts...)
+}
