@@ -249,7 +249,7 @@ func problemsOf(err error) []wire.Problem {
 	if errors.As(err, &ve) || errors.As(err, &se) || errors.As(err, &te) {
 		return wire.DecodeProblems(err)
 	}
-	return []wire.Problem{{Type: "value_error", Loc: []any{}, Msg: err.Error()}}
+	return []wire.Problem{{Type: wire.ProblemValueError, Loc: []any{}, Msg: wire.MsgValueError(err.Error())}}
 }
 
 func (ch *Channel) add(r *route) {
