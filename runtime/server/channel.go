@@ -249,7 +249,7 @@ func problemsOf(err error) []wire.Problem {
 	if errors.As(err, &ve) || errors.As(err, &se) || errors.As(err, &te) {
 		return wire.DecodeProblems(err)
 	}
-	return []wire.Problem{{Type: "value_error", Loc: []any{}, Msg: err.Error()}}
+	return []wire.Problem{{Type: wire.ProblemValueError, Loc: []any{}, Msg: wire.MsgValueError(err.Error())}}
 }
 
 func (ch *Channel) add(r *route) {
@@ -389,7 +389,11 @@ func (c *Conn) dispatch(id uint64, frame []byte) {
 		s.met.FrameReceived(c.ch.pattern, "unknown")
 		s.met.FrameError(c.ch.pattern, peekReason(err))
 		c.logFrame(id, slog.LevelDebug, "chanx: frame rejected", slog.String("error", err.Error()))
-		c.answer(env.Problems([]wire.Problem{wire.PeekProblem(err, env.Key())}))
+		p := wire.PeekProblem(err, env.Key())
+		if errors.Is(err, wire.ErrNotString) {
+			p = wire.TagNotStringProblem(frame, env.Key(), c.ch.knownActions())
+		}
+		c.answer(env.Problems([]wire.Problem{p}))
 		return
 	}
 	r := c.ch.lookup(action)

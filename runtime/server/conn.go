@@ -49,9 +49,15 @@ type Conn struct {
 	imu      sync.Mutex
 	inq      []inbound // frames waiting for the handler worker
 	ihead    int       // inq[ihead:] are waiting
-	working  bool      // the worker goroutine runs
+	working  bool      // a goroutine works the queue (work)
 	inflight int       // frames read and not yet handled, waiting or running
 	hwg      sync.WaitGroup
+	// inline and takeOverReading move reading off the serving goroutine
+	// when a handler it runs takes longer than the inline budget.
+	inlineSince atomic.Int64 // mono ns when the inline handler began, 0 if none
+	inlineBusy  bool         // the serving goroutine runs a handler inline
+	handedOff   bool         // another goroutine reads from now on
+	readErr     chan error   // that goroutine's read error, when it ends
 
 	cmu     sync.Mutex
 	cancels map[string][]*cancelReg // running handlers by cancel key
@@ -712,30 +718,47 @@ var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // maxPooledBuf keeps a rare huge frame's buffer from staying in the pool.
 const maxPooledBuf = 64 << 10
 
-// readLoop reads frames on ioCtx (a context per read would cost
-// allocations; cancelling the connection closes the socket instead) and
-// hands each to schedule, so reading (pongs, close frames, more frames)
-// goes on while handlers run.
+// readLoop is the serving goroutine's loop. It reads frames on ioCtx (a
+// context per read would cost allocations; cancelling the connection
+// closes the socket instead) and handles each inline while handlers are
+// quick, so a reply goes out with no goroutine hand-off. A handler running
+// longer than the inline budget has reading taken over by another
+// goroutine (Server.watch, takeOverReading), so pongs, close frames and further frames
+// are read while it runs; this goroutine then works off the frames queued
+// meanwhile and waits for the reading to end.
 func (c *Conn) readLoop() error {
 	for {
-		_, r, err := c.ws.Reader(ioCtx)
+		buf, err := c.readFrame()
 		if err != nil {
 			return err
 		}
-		buf := bufPool.Get().(*bytes.Buffer)
-		buf.Reset()
-		_, err = buf.ReadFrom(r)
-		if err != nil {
-			bufPool.Put(buf)
-			return err
-		}
-		if c.closeStarted.Load() {
-			// Closing: frames that race the close handshake are dropped.
-			bufPool.Put(buf)
+		if buf == nil || c.inline(buf) {
 			continue
 		}
-		c.schedule(buf)
+		c.work()
+		return <-c.readErr
 	}
+}
+
+// readFrame reads the next frame into a buffer from bufPool; nil (and no
+// error) for a frame dropped because the connection is closing.
+func (c *Conn) readFrame() (*bytes.Buffer, error) {
+	_, r, err := c.ws.Reader(ioCtx)
+	if err != nil {
+		return nil, err
+	}
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	if _, err := buf.ReadFrom(r); err != nil {
+		bufPool.Put(buf)
+		return nil, err
+	}
+	if c.closeStarted.Load() {
+		// Closing: frames that race the close handshake are dropped.
+		bufPool.Put(buf)
+		return nil, nil
+	}
+	return buf, nil
 }
 
 // putBuf returns a frame's buffer to the pool, unless a rare huge frame

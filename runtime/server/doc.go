@@ -56,8 +56,11 @@
 // returned and goes on while handlers run, so pongs, close frames and
 // further frames are read during a long handler (cancelling the
 // connection's context closes the socket, which ends a read or write in
-// progress). Its handlers run one at a time in arrival order, on a worker
-// goroutine that exists only while frames wait; a route registered with
+// progress). Its handlers run one at a time in arrival order: a quick one
+// on the reading goroutine itself, so a reply costs no goroutine hand-off;
+// once a handler has run for 5 ms (less with a PingTimeout under 20 ms) a
+// per-server watchdog moves reading to another goroutine, and frames read
+// meanwhile wait for the handler in order. A route registered with
 // Concurrent (or every route of a channel with
 // ChannelOptions.ConcurrentHandlers) runs each frame on a goroutine of its
 // own as soon as it is read. At most Options.InboundQueue frames may be

@@ -57,7 +57,7 @@ func TestChannelDiscriminatorFrames(t *testing.T) {
 			k + `"error","payload":{"detail":"The room is full","code":"room_full"}}`, k + `"complete","payload":null}`,
 			k + `"error","payload":[{"type":"union_tag_invalid","loc":[],"msg":"Input tag 'dance' found using '` + tt.key + `' does not match any of the expected tags: 'fail', 'full', 'ping'"}]}`, k + `"complete","payload":null}`,
 			k + `"error","payload":[{"type":"union_tag_not_found","loc":[],"msg":"Unable to extract tag using discriminator '` + tt.key + `'"}]}`, k + `"complete","payload":null}`,
-			k + `"error","payload":[{"type":"union_tag_invalid","loc":["` + tt.key + `"],"msg":"Input tag found using '` + tt.key + `' should be a string"}]}`, k + `"complete","payload":null}`,
+			k + `"error","payload":[{"type":"union_tag_invalid","loc":[],"msg":"Input tag '5' found using '` + tt.key + `' does not match any of the expected tags: 'fail', 'full', 'ping'"}]}`, k + `"complete","payload":null}`,
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("%s frames (-want +got):\n%s", tt.path, diff)

@@ -67,18 +67,13 @@ type inbound struct {
 	r     *route // set when the read loop routed the frame (concurrent channels)
 }
 
-// schedule hands a frame the read loop read (in buf, from bufPool) to
-// the handlers: a concurrent route's frame to a goroutine of its own, any
-// other frame to the connection's worker, which handles them one at a time
-// in arrival order and exists only while frames wait. A frame that would
-// make more than InboundQueue frames waiting or running closes the
-// connection instead (overrun). Only the read loop calls schedule.
-func (c *Conn) schedule(buf *bytes.Buffer) {
+// newInbound numbers a frame the connection read and, on a channel with
+// concurrent routes, routes it, so that a concurrent frame need not wait
+// for the frames before it (the worker then skips the peek).
+func (c *Conn) newInbound(buf *bytes.Buffer) inbound {
 	c.frames++
 	in := inbound{buf: buf, frame: buf.Bytes(), id: c.frames}
 	if t := c.ch.routes.Load(); t != nil && t.concurrent {
-		// Route here, so that a concurrent frame need not wait for the
-		// worker; the worker then skips the peek.
 		frame := in.frame
 		if c.srv.opts.Camelize {
 			frame = wire.SnakeizeKeys(frame)
@@ -89,18 +84,91 @@ func (c *Conn) schedule(buf *bytes.Buffer) {
 			}
 		}
 	}
+	return in
+}
+
+// admit counts a frame in, or closes the connection when InboundQueue
+// frames are already waiting or running (overrun). A concurrent route's
+// frame is started on a goroutine of its own. admit reports whether the
+// frame is left to the caller, with c.imu held.
+func (c *Conn) admit(in inbound) bool {
 	c.imu.Lock()
 	if c.inflight >= c.srv.opts.InboundQueue {
 		c.imu.Unlock()
-		putBuf(buf)
+		putBuf(in.buf)
 		c.overrun()
-		return
+		return false
 	}
 	c.inflight++
 	if in.r != nil && in.r.concurrent {
 		c.hwg.Add(1)
 		c.imu.Unlock()
 		go c.runConcurrent(in)
+		return false
+	}
+	return true
+}
+
+// inline handles a frame on the serving goroutine and reports whether
+// this goroutine still reads. While the handler runs, inlineSince tells
+// the server's watchdog (Server.watch) since when: a timer per frame
+// would wake another thread for every frame, which costs a request/reply
+// a third of its rate, where two atomic stores cost nothing measurable.
+func (c *Conn) inline(buf *bytes.Buffer) bool {
+	in := c.newInbound(buf)
+	if !c.admit(in) {
+		return true
+	}
+	c.inlineBusy = true
+	c.imu.Unlock()
+	c.inlineSince.Store(mono())
+	c.serve(in)
+	c.inlineSince.Store(0)
+	c.imu.Lock()
+	c.inlineBusy = false
+	handed := c.handedOff
+	c.imu.Unlock()
+	return !handed
+}
+
+// takeOverReading runs, on a goroutine the watchdog started, when a
+// handler has run inline for the inline budget: this goroutine reads the
+// connection from now on, handing every frame to schedule, and the
+// serving goroutine works off the queue once its handler returns. Should
+// the handler have returned meanwhile and the next begun, that one is only
+// handed off a little early.
+func (c *Conn) takeOverReading() {
+	c.imu.Lock()
+	if !c.inlineBusy || c.handedOff {
+		c.imu.Unlock()
+		return
+	}
+	c.handedOff = true
+	c.inlineSince.Store(0) // nothing more for the watchdog to do here
+	c.working = true       // the serving goroutine, once its handler returns
+	c.readErr = make(chan error, 1)
+	c.imu.Unlock()
+	var err error
+	for {
+		var buf *bytes.Buffer
+		if buf, err = c.readFrame(); err != nil {
+			break
+		}
+		if buf != nil {
+			c.schedule(buf)
+		}
+	}
+	c.hcancel(readCause(err)) // at once: the serving goroutine may be in a handler
+	c.readErr <- err
+}
+
+// schedule queues a frame for the handlers after a hand-off: a concurrent
+// route's frame to a goroutine of its own, any other frame to the
+// connection's worker, which handles them one at a time in arrival order
+// and exists only while frames wait. Only the reading goroutine calls it.
+func (c *Conn) schedule(buf *bytes.Buffer) {
+	in := c.newInbound(buf)
+	if !c.admit(in) {
 		return
 	}
 	if c.ihead == len(c.inq) {
@@ -114,15 +182,13 @@ func (c *Conn) schedule(buf *bytes.Buffer) {
 	}
 	c.imu.Unlock()
 	if start {
-		go c.work()
+		go c.workCounted()
 	}
 }
 
-// work is the connection's worker: it handles waiting frames in order and
-// exits when none is left, so an idle connection holds no goroutine for
-// it.
+// work handles waiting frames in order and returns when none is left, so
+// an idle connection holds no goroutine for it.
 func (c *Conn) work() {
-	defer c.hwg.Done()
 	for {
 		c.imu.Lock()
 		if c.ihead == len(c.inq) {
@@ -136,6 +202,12 @@ func (c *Conn) work() {
 		c.imu.Unlock()
 		c.serve(in)
 	}
+}
+
+// workCounted is work on a goroutine of its own, counted in c.hwg.
+func (c *Conn) workCounted() {
+	defer c.hwg.Done()
+	c.work()
 }
 
 // runConcurrent handles one frame of a concurrent route.

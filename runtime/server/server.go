@@ -33,6 +33,13 @@ const (
 	DefaultWriteBufferSize   = 1 << 10
 )
 
+// maxInlineBudget bounds how long a handler runs on the goroutine that
+// reads its connection before reading moves to another goroutine: long
+// enough for a typical handler to answer with no goroutine hand-off,
+// short against keepalive and close timings. The watchdog looks every
+// budget, so a hand-off comes between one and two budgets in.
+const maxInlineBudget = 5 * time.Millisecond
+
 // AuthMode says what a server does when Authenticate rejects a request.
 type AuthMode uint8
 
@@ -181,13 +188,19 @@ type Server struct {
 	ownLayer bool
 	mux      *http.ServeMux
 	prefix   string // process-unique start of every connection id
-	nextID   atomic.Uint64
+	// inlineBudget is how long a handler runs on the goroutine that reads
+	// its connection before reading moves to another (Conn.inline).
+	inlineBudget time.Duration
+	nextID       atomic.Uint64
 
 	mu      sync.RWMutex
 	conns   map[string]*Conn
 	groups  map[string]*group
 	closing bool
 	handler sync.WaitGroup // running connection handlers
+	// watching says the watchdog (watch) runs; it runs while conns is
+	// not empty.
+	watching bool
 
 	inboxMu     sync.Mutex
 	inboxCancel func()
@@ -246,6 +259,7 @@ func New(opts Options) *Server {
 		conns:  make(map[string]*Conn),
 		groups: make(map[string]*group),
 	}
+	s.inlineBudget = min(maxInlineBudget, opts.PingTimeout/4)
 	if s.layer == nil {
 		s.layer = layer.NewMemory()
 		s.ownLayer = true
@@ -489,7 +503,42 @@ func (s *Server) register(c *Conn) bool {
 	}
 	s.conns[c.id] = c
 	s.handler.Add(1)
+	if !s.watching {
+		s.watching = true
+		go s.watch()
+	}
 	return true
+}
+
+// watch is the server's watchdog: every inline budget (longer with many
+// connections, so a scan costs about 1% of a core) it hands reading off
+// the connections whose handler has run inline for the budget
+// (Conn.inline). It exits when the server has no connections left;
+// register starts it again.
+func (s *Server) watch() {
+	t := time.NewTimer(s.inlineBudget)
+	defer t.Stop()
+	for range t.C {
+		s.mu.RLock()
+		n := len(s.conns)
+		now := mono()
+		for _, c := range s.conns {
+			if since := c.inlineSince.Load(); since != 0 && time.Duration(now-since) >= s.inlineBudget {
+				go c.takeOverReading()
+			}
+		}
+		s.mu.RUnlock()
+		if n == 0 {
+			s.mu.Lock()
+			if len(s.conns) == 0 {
+				s.watching = false
+				s.mu.Unlock()
+				return
+			}
+			s.mu.Unlock()
+		}
+		t.Reset(max(s.inlineBudget, time.Duration(n)*time.Microsecond))
+	}
 }
 
 func (s *Server) unregister(c *Conn) {

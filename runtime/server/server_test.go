@@ -502,7 +502,7 @@ func TestValidatorAndFallbackBothRun(t *testing.T) {
 	c := dial(t, hs, "/ws/v")
 	tests := []struct{ frame, want string }{
 		{`{"action":"new_chat_message","payload":{"message":"forbidden","name":"a"}}`,
-			`{"action":"error","payload":[{"type":"value_error","loc":[],"msg":"forbidden word"}]}`},
+			`{"action":"error","payload":[{"type":"value_error","loc":[],"msg":"Value error, forbidden word"}]}`},
 		{`{"action":"new_chat_message","payload":{"message":"","name":"a"}}`,
 			`{"action":"error","payload":[{"type":"string_too_short","loc":["payload","message"],"msg":"String should have at least 1 character"}]}`},
 		{`{"action":"new_chat_message","payload":{"message":"x","name":nul}}`,

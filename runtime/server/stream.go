@@ -24,7 +24,9 @@ func CancelKey[T any](key func(msg *T) string) HandleOption {
 // is decoded into a T and cancels the running handlers registered with
 // CancelKey under key(msg), their cause ErrCanceled. It runs concurrently
 // (Concurrent), so it does not wait behind the handler it cancels, and
-// sends no reply; a frame naming nothing running is not an error.
+// sends no reply; a frame naming nothing running is not an error. A
+// handler is registered once it has started: a cancel that arrives while
+// its request still waits behind another frame cancels nothing.
 func HandleCancel[T any](ch *Channel, action string, key func(msg *T) string, opts ...HandleOption) {
 	opts = append(opts[:len(opts):len(opts)], Concurrent())
 	HandleNoReply(ch, action, func(ctx context.Context, c *Conn, msg *T) error {

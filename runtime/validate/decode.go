@@ -645,7 +645,8 @@ func storeNull(p any) bool {
 }
 
 // unmarshalValue is json.Unmarshal, trying again with integers written
-// as 1.0 or 1e2 rewritten when the first attempt fails on a type.
+// as 1.0 or 1e2 rewritten when the first attempt fails on a type; the
+// second attempt's error, if any, names the value really at fault.
 func unmarshalValue(data []byte, v any) error {
 	err := json.Unmarshal(data, v)
 	if err == nil {
@@ -655,8 +656,8 @@ func unmarshalValue(data []byte, v any) error {
 	if !errors.As(err, &te) {
 		return err
 	}
-	if fixed, changed := integralNumbers(data); changed && json.Unmarshal(fixed, v) == nil {
-		return nil
+	if fixed, changed := integralNumbers(data); changed {
+		return json.Unmarshal(fixed, v)
 	}
 	return err
 }

@@ -24,3 +24,8 @@ const SupportPackageIsVersion1 = true
 // SupportPackageIsVersion2 is referenced by code that decodes with
 // Decoder.Members and encodes with Encoder.
 const SupportPackageIsVersion2 = true
+
+// SupportPackageIsVersion3 is referenced by code whose problems come from
+// the wire registry (Problems.Extra, TooShort, TagInvalid, ...) and whose
+// CheckNullElement calls pass the null element's problem.
+const SupportPackageIsVersion3 = true

@@ -114,21 +114,12 @@ func (o *Object) Scan(data []byte, k *Keys) error {
 // the text rewritten and decoding tried again.
 func Unmarshal(data []byte, v any, k *Keys) error {
 	err := json.Unmarshal(data, v)
-	if err == nil {
-		return nil
-	}
 	var te *json.UnmarshalTypeError
-	if !errors.As(err, &te) {
+	if err == nil || !errors.As(err, &te) {
 		return err
 	}
-	fixed, dropped := dropCaseVariants(data, k.names)
-	fixed, changed := integralNumbers(fixed)
-	if !dropped && !changed {
-		return err
-	}
-	// The rewritten text is the one JSON Schema sees; its error, if any,
-	// names the member really at fault.
-	return json.Unmarshal(fixed, v)
+	fixed, _ := dropCaseVariants(data, k.names)
+	return unmarshalValue(fixed, v)
 }
 
 // dropCaseVariants removes the top-level members whose key equals a known

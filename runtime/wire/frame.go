@@ -5,9 +5,6 @@ import (
 	"errors"
 )
 
-// processingFailedDetail is the detail of the generic error frames.
-const processingFailedDetail = "Failed to process message"
-
 // Frame is the envelope every chanx frame has on the wire. Payload stays
 // raw so a reader can decide what to decode it into.
 type Frame struct {

@@ -416,6 +416,22 @@ func PeekProblem(err error, key string) Problem {
 	return Problem{Type: ProblemJSONInvalid, Loc: []any{}, Msg: MsgJSONInvalid("the frame is not a JSON text")}
 }
 
+// TagNotStringProblem reports a discriminator that is not a string as
+// Pydantic does: union_tag_invalid at the frame, naming the value as
+// Python prints it (null is None, 5 is 5) and the tags there are. frame
+// is the frame Peek refused with ErrNotString; key the discriminator.
+func TagNotStringProblem(frame []byte, key string, known []string) Problem {
+	var members map[string]json.RawMessage
+	tag := "?"
+	if json.Unmarshal(frame, &members) == nil {
+		var v any
+		if raw, ok := members[key]; ok && json.Unmarshal(raw, &v) == nil {
+			tag = pyRepr(v)
+		}
+	}
+	return Problem{Type: ProblemTagInvalid, Loc: []any{}, Msg: MsgTagInvalid(key, tag, known)}
+}
+
 // UnknownActionProblem reports a discriminator value no handler is
 // registered for, listing the ones that are (in the order given).
 func UnknownActionProblem(key, action string, known []string) Problem {

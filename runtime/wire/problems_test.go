@@ -133,6 +133,7 @@ func TestMessagesFollowTheirTemplates(t *testing.T) {
 		PeekProblem(ErrNotJSON, "action"), PeekProblem(ErrNotObject, "action"),
 		PeekProblem(ErrNoDiscriminator, "action"), PeekProblem(ErrTooDeep, "action"),
 		UnknownActionProblem("type", "x", []string{"a"}),
+		TagNotStringProblem([]byte(`{"action": 5}`), "action", []string{"a"}),
 	)
 }
 
@@ -206,5 +207,17 @@ func TestInUnion(t *testing.T) {
 	})
 	if !reflect.DeepEqual(ps[0].Loc, []any{"chat", "payload", "message"}) || len(ps[1].Loc) != 0 {
 		t.Errorf("got %+v", ps)
+	}
+}
+
+// TestTagNotString: a discriminator that is not a string reads as Python
+// prints it, as PROTOCOL.md records Chanx's answer.
+func TestTagNotString(t *testing.T) {
+	for frame, tag := range map[string]string{`{"action": null}`: "None", `{"action": 5}`: "5", `{"action": true}`: "True"} {
+		p := TagNotStringProblem([]byte(frame), "action", []string{"chat", "ping"})
+		want := Problem{Type: ProblemTagInvalid, Loc: []any{}, Msg: "Input tag '" + tag + "' found using 'action' does not match any of the expected tags: 'chat', 'ping'"}
+		if !reflect.DeepEqual(p, want) {
+			t.Errorf("%s: got %+v, want %+v", frame, p, want)
+		}
 	}
 }

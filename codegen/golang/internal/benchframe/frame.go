@@ -9,7 +9,7 @@ import (
 
 // The version guard: this file needs a runtime/validate that provides
 // what it calls.
-const _ = validate.SupportPackageIsVersion2
+const _ = validate.SupportPackageIsVersion3
 
 // Frame is "New chat message".
 type Frame struct {
