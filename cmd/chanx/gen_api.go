@@ -34,9 +34,10 @@ output is stale, 2 unusable arguments.`
 
 const genClientDescription = `Generates a client package from the AsyncAPI document in the language
 --lang names: go (the default) or python (Pydantic v2 models and a client
-class per channel; 'chanx generate-client' writes the same package with
-Python Chanx's flags); typescript is planned and answers "not available
-yet" (exit 2) until its target exists.
+class per channel, base/ included: the whole package is written, and
+--check compares it all; 'chanx generate-client' writes the same package
+with Python Chanx's flags and keeps an existing base/); typescript is
+planned and answers "not available yet" (exit 2) until its target exists.
 
 The Go client is over chanx's client runtime: the message types and validators (types.go), and in
 client.go, per channel, New<Channel>Client (typed path parameters; ws, wss,

@@ -176,7 +176,7 @@ func (g *gen) messageClass(m *ir.Message) *class {
 	default:
 		cl = g.roots[sh]
 		if cl == nil {
-			cl = &class{Name: g.names.take(hint), Kind: root, shape: sh, hint: hint, built: true, Doc: firstOf(doc, sh.Description, sh.Title)}
+			cl = &class{Name: g.names.take(hint), Kind: root, shape: sh, hint: hint, built: true, Doc: firstOf(doc, sh.Description, meaningfulTitle(sh.Title, sh.Name, hint))}
 			g.roots[sh] = cl
 			g.all = append(g.all, cl)
 			cl.Value = g.inner(sh, strings.TrimSuffix(hint, "Message")+"Payload")
@@ -193,7 +193,7 @@ func (g *gen) classOf(sh *shape.Shape, hint string) *class {
 		return cl
 	}
 	name := firstOf(className(sh.Name), hint, "Model")
-	cl := &class{Name: g.names.take(name), shape: sh, Doc: firstOf(sh.Description, sh.Title)}
+	cl := &class{Name: g.names.take(name), shape: sh, Doc: firstOf(sh.Description, meaningfulTitle(sh.Title, sh.Name, name))}
 	cl.hint = cl.Name
 	switch sh.Kind {
 	case shape.Enum:
@@ -240,7 +240,7 @@ func (g *gen) buildModel(cl *class) {
 	names := newNamespace()
 	aliased, protected := false, false
 	for _, m := range sh.Members {
-		f := &field{Wire: m.Name, Doc: strings.TrimSpace(m.Description)}
+		f := &field{Wire: m.Name, Doc: meaningfulTitle(m.Description, m.Name)}
 		omitNone := false
 		f.Name = fieldName(m.Name)
 		if _, clash := g.names.used[f.Name]; clash {
@@ -548,6 +548,22 @@ func (g *gen) sharedOf(cm *channelModel) []*class {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
+}
+
+// meaningfulTitle is title unless it only repeats one of names, as
+// pydantic's titles do (the class name; "Max Tokens" for max_tokens).
+func meaningfulTitle(title string, names ...string) string {
+	title = strings.TrimSpace(title)
+	for _, n := range names {
+		if n == "" {
+			continue
+		}
+		squeezed := strings.ReplaceAll(title, " ", "")
+		if strings.EqualFold(title, n) || strings.EqualFold(squeezed, className(n)) || squeezed != "" && strings.HasSuffix(n, squeezed) {
+			return ""
+		}
+	}
+	return title
 }
 
 // firstOf returns the first non-blank string, trimmed.
