@@ -16,7 +16,7 @@ const sharedModule = "shared"
 // generated modules import or declare beside the message classes.
 var reservedNames = []string{"IncomingMessage", "OutgoingMessage", "BaseClient", "BaseModel", "RootModel",
 	"Field", "ConfigDict", "TypeAdapter", "Enum", "Literal", "Annotated", "Any", "ClassVar", "TypeAlias",
-	"NoReturn", "Union", "require_runtime"}
+	"NoReturn", "Union", "require_runtime", "None", "True", "False"}
 
 // clientAttributes are BaseClient's attributes, which a request helper
 // must not take.
@@ -242,11 +242,6 @@ func (g *gen) buildModel(cl *class) {
 	for _, m := range sh.Members {
 		f := &field{Wire: m.Name, Doc: meaningfulTitle(m.Description, m.Name)}
 		omitNone := false
-		f.Name = fieldName(m.Name)
-		if _, clash := g.names.used[f.Name]; clash {
-			f.Name += "_"
-		}
-		f.Name = names.take(f.Name)
 		hint := stem + firstOf(className(m.Name), "Field")
 		// The member's own checks become Field(...) arguments, so its type
 		// is its value's, without them, then None when nullable.
@@ -259,6 +254,13 @@ func (g *gen) buildModel(cl *class) {
 			f.Type = f.Type.or(typeExpr{Text: "None"})
 			f.Type.Nullable = true
 		}
+		// Named after its type is built, so that a field cannot shadow a
+		// class its own annotation names.
+		f.Name = fieldName(m.Name)
+		if _, clash := g.names.used[f.Name]; clash {
+			f.Name += "_"
+		}
+		f.Name = names.take(f.Name)
 		var args []string
 		if f.Type.Literal == "" {
 			args = constraintArgs(core)
