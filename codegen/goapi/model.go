@@ -245,8 +245,12 @@ func (g *gen) serverModel() *fileModel {
 		})
 		c.AddressConst, c.Params, c.Conn, c.Events, c.NewEvents = b+"Address", b+"Params", b+"Conn", b+"Events", "New"+b+"Events"
 		c.Handler, c.Unimplemented, c.Register, c.Mount = b+"Handler", "Unimplemented"+b+"Handler", "Register"+b, "Mount"+b
-		if cp.Server.Key != "" {
-			c.DiscriminatorConst, c.Discriminator = b+"Discriminator", cp.Server.Key
+		// The key the server routes by and writes its own frames under:
+		// that of what clients send, else (clients send nothing) that of
+		// what it sends, which the generated client reads errors and pong
+		// under.
+		if key := firstOf(cp.Server.Key, cp.Client.Key); key != "" {
+			c.DiscriminatorConst, c.Discriminator = b+"Discriminator", key
 		}
 		methods := newNamespace()
 		var unroutable []string

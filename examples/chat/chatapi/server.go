@@ -50,9 +50,10 @@ var ErrNotImplemented = server.WrapError(server.CodeNotImplemented, "", errors.N
 // Chat room
 const ChatAddress = "/ws/chat/{room}"
 
-// ChatDiscriminator is the frame member that names each message
-// clients send on channel "chat"; the server must be created with
-// it as server.Options.Discriminator (the default is "action").
+// ChatDiscriminator is the frame member that names each message on
+// channel "chat": the server routes clients' frames by it and writes its
+// own (errors, pong) under it. MountChat sets it as the channel's
+// server.ChannelOptions.Discriminator.
 const ChatDiscriminator = "action"
 
 // ChatParams are the path parameters of channel "chat".
@@ -154,7 +155,11 @@ func RegisterChat(ch *server.Channel, h ChatHandler) error {
 // MountChat mounts channel "chat" on srv at ChatAddress and routes
 // its messages to h. opts carries the connection hooks (OnConnect is the
 // place to Join groups named after the path parameters).
+// An empty opts.Discriminator is ChatDiscriminator.
 func MountChat(srv *server.Server, h ChatHandler, opts server.ChannelOptions) (*server.Channel, error) {
+	if opts.Discriminator == "" {
+		opts.Discriminator = ChatDiscriminator
+	}
 	ch, err := srv.Channel(ChatAddress, opts)
 	if err != nil {
 		return nil, fmt.Errorf("chatapi: mount channel chat: %w", err)
