@@ -11,11 +11,8 @@ import (
 	"testing"
 
 	"github.com/chanxgo/chanx/conformance"
-	"github.com/chanxgo/chanx/conformance/match"
 	"github.com/chanxgo/chanx/ir"
 	"github.com/chanxgo/chanx/runtime/server"
-	"github.com/chanxgo/chanx/runtime/validate/oracle"
-	"github.com/chanxgo/chanx/runtime/wire"
 	"github.com/chanxgo/chanx/spec"
 	"github.com/chanxgo/chanx/spec/analyze"
 )
@@ -99,28 +96,7 @@ func typedAPI(t *testing.T) *ir.API {
 // discriminator set to key, as a generated MountBoard does with "type".
 func startTyped(t *testing.T, api *ir.API, key string) string {
 	t.Helper()
-	validator := func(name string) server.HandleOption {
-		var doc []byte
-		for _, m := range api.Messages {
-			if m.Name == name {
-				doc, _ = json.Marshal(match.Export(m.Payload))
-			}
-		}
-		sch, err := oracle.Compile(doc)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		return server.ValidateWith(func(frame []byte) error {
-			var v any
-			if err := json.Unmarshal(frame, &v); err != nil {
-				return err
-			}
-			if p := sch.Validate(v); p != nil {
-				return &wire.ValidationError{Problems: p}
-			}
-			return nil
-		})
-	}
+	validator := func(name string) server.HandleOption { return oracleValidator(t, api, name) }
 	srv := server.New(server.Options{})
 	t.Cleanup(func() { srv.Shutdown(context.Background()) })
 	board, err := srv.Channel("/ws/board", server.ChannelOptions{
