@@ -14,6 +14,7 @@ import (
 	"github.com/chanxgo/chanx/conformance/match"
 	"github.com/chanxgo/chanx/internal/jsonptr"
 	"github.com/chanxgo/chanx/ir"
+	"github.com/chanxgo/chanx/runtime/wire"
 )
 
 // fence is a request the server was seen to answer.
@@ -130,7 +131,7 @@ func (p *channelPlan) undeclared(f frame) string {
 	}
 	if p.builtins {
 		if obj, ok := v.(map[string]any); ok {
-			if a, ok := obj["action"].(string); ok && builtins[a] && !p.declaresOut(a) {
+			if a, ok := obj[p.key].(string); ok && serverBuiltins[a] && !p.declaresOut(a) {
 				return ""
 			}
 		}
@@ -168,17 +169,11 @@ func (p *channelPlan) declaresOut(value string) bool {
 	return false
 }
 
-// isError reports whether v is an error frame of the chanx protocol.
+// isError reports whether v is an error frame of the chanx protocol,
+// written under the channel's key.
 func (p *channelPlan) isError(v any) bool {
 	obj, ok := v.(map[string]any)
-	if !ok {
-		return false
-	}
-	prop := p.outProp
-	if prop == "" {
-		prop = "action"
-	}
-	return obj[prop] == errorAction
+	return ok && obj[p.key] == wire.ActionError
 }
 
 // isFenceReply reports whether v answers the fence request.
@@ -618,7 +613,7 @@ func (r *runner) handshakeCase(ctx context.Context, p *channelPlan, path string)
 	v := verdicts{CheckHandshake: ""}
 	err = listen(ctx, a, r.o.quiet, func(x any) {
 		obj, ok := x.(map[string]any)
-		if !ok || !p.builtins || obj["action"] != "authentication" || v[CheckHandshake] != "" {
+		if !ok || !p.builtins || obj[p.key] != wire.ActionAuthentication || v[CheckHandshake] != "" {
 			return
 		}
 		payload, _ := obj["payload"].(map[string]any)

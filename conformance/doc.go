@@ -40,10 +40,12 @@
 // period more for late answers from servers that handle frames
 // concurrently. Without a fence it listens for the quiet period alone.
 //
-// Error frames are the chanx wire protocol's (action "error", see
-// PROTOCOL.md). Its built-in server frames — pong, error, authentication,
-// complete and the like — are allowed on every channel of a document that
-// dispatches on "action" even when the document does not declare them;
-// WithoutBuiltins turns that off for servers that do not speak the
-// protocol.
+// Error frames are the chanx wire protocol's ("error" under the channel's
+// discriminator, see docs/PROTOCOL.md). Its built-in server frames
+// (runtime/wire.Builtins: pong, error, authentication, complete and the
+// like) are allowed on every channel even when the document does not
+// declare them, written under the key a chanx server uses for the channel:
+// the discriminator spec/analyze found for what clients send ("type", say),
+// else for what the server sends, else "action". WithoutBuiltins turns
+// that off for servers that do not speak the protocol.
 package conformance

@@ -11,21 +11,21 @@ import (
 	"github.com/chanxgo/chanx/conformance/gen"
 	"github.com/chanxgo/chanx/conformance/match"
 	"github.com/chanxgo/chanx/ir"
+	"github.com/chanxgo/chanx/runtime/wire"
 )
 
-// builtins are the chanx wire protocol's server frames, which
-// Chanx-written documents need not declare (codegen/plan.Builtins).
-var builtins = func() map[string]bool {
+// serverBuiltins are the names of the chanx wire protocol's frames a
+// server sends outside topic traffic (wire.Builtins), which documents need
+// not declare.
+var serverBuiltins = func() map[string]bool {
 	out := map[string]bool{}
-	for _, b := range chanplan.Builtins() {
-		if b.From == chanplan.Server {
-			out[b.Value] = true
+	for _, b := range wire.Builtins {
+		if b.Direction == wire.ServerToClient && !b.Topics {
+			out[b.Name] = true
 		}
 	}
 	return out
 }()
-
-const errorAction = chanplan.Error
 
 // channelPlan is everything the tester needs about one channel.
 type channelPlan struct {
@@ -43,7 +43,12 @@ type channelPlan struct {
 	outProp string
 	// builtins: the chanx protocol's own frames are allowed too.
 	builtins bool
-	ops      []*opPlan
+	// key is the member a chanx server writes its built-in frames (error,
+	// pong, authentication…) under: the channel's discriminator, which
+	// generated servers mount the channel with, wire.DefaultKey when the
+	// document has none.
+	key string
+	ops []*opPlan
 	// fence is a request the server answered at the start; sending it and
 	// waiting for its reply tells that earlier frames were handled.
 	fence *fence
@@ -184,12 +189,27 @@ func plan(api *ir.API, o *options) ([]*channelPlan, error) {
 			return nil, fmt.Errorf("channel %s: %w", ch.Name, err)
 		}
 		p.inProp, p.outProp = p.in.Property, p.out.Property
-		p.builtins = !o.noBuiltins && (p.inProp == "action" || p.outProp == "action" || p.inProp == "" && p.outProp == "")
+		p.key = builtinKey(cp)
+		p.builtins = !o.noBuiltins
 		for _, op := range p.ops {
 			op.generate(g, p, o.maxExamples)
 		}
 	}
 	return out, nil
+}
+
+// builtinKey is the key a chanx server writes cp's built-in frames under:
+// the discriminator of what it receives, else of what it sends (a channel
+// clients send nothing on), else wire.DefaultKey — the key generated
+// servers set as the channel's server.ChannelOptions.Discriminator.
+func builtinKey(cp *chanplan.Channel) string {
+	switch {
+	case cp.Server.Key != "":
+		return cp.Server.Key
+	case cp.Client.Key != "":
+		return cp.Client.Key
+	}
+	return wire.DefaultKey
 }
 
 func appendNew(list []*ir.Message, msgs ...*ir.Message) []*ir.Message {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/chanxgo/chanx/conformance/gen"
 	"github.com/chanxgo/chanx/ir"
+	"github.com/chanxgo/chanx/runtime/wire"
 )
 
 // Check tests the server at baseURL (ws:// or wss://, host and optional
@@ -393,13 +394,14 @@ func (r *runner) malformed(ctx context.Context, p *channelPlan) {
 
 func (r *runner) malformedCases(p *channelPlan) []Case {
 	path := p.paths[0]
+	ping := fmt.Sprintf(`{%q: %q, "payload": null}`, p.key, wire.ActionPing)
 	cases := []Case{
-		{Kind: "malformed", Malformed: "not-json", Raw: `{"action": "ping", "payload": `},
+		{Kind: "malformed", Malformed: "not-json", Raw: strings.TrimSuffix(ping, "null}")},
 		{Kind: "malformed", Malformed: "empty", Raw: ""},
 		{Kind: "malformed", Malformed: "not-object", Frame: json.RawMessage(`[1,2,3]`)},
 		{Kind: "malformed", Malformed: "not-object", Frame: json.RawMessage(`"chanx"`)},
 		{Kind: "malformed", Malformed: "not-object", Frame: json.RawMessage(`null`)},
-		{Kind: "malformed", Malformed: "binary", Raw: `{"action": "ping", "payload": null}`},
+		{Kind: "malformed", Malformed: "binary", Raw: ping},
 		{Kind: "malformed", Malformed: "oversize", Size: r.o.oversize},
 	}
 	if p.inProp != "" {
@@ -422,7 +424,7 @@ func (r *runner) malformedBytes(p *channelPlan, c Case) (websocket.MessageType, 
 		// of the first message and one huge string.
 		prop := p.inProp
 		if prop == "" {
-			prop = "action"
+			prop = p.key
 		}
 		disc := "chanx"
 		if ms := p.in.Messages(); len(ms) > 0 && p.in.Value(ms[0]) != "" {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/chanxgo/chanx/conformance"
 	"github.com/chanxgo/chanx/conformance/match"
+	"github.com/chanxgo/chanx/ir"
 	"github.com/chanxgo/chanx/runtime/server"
 	"github.com/chanxgo/chanx/runtime/validate/oracle"
 	"github.com/chanxgo/chanx/runtime/wire"
@@ -30,35 +31,39 @@ type pingFrame struct {
 	Payload any    `json:"payload"`
 }
 
+// oracleValidator validates frames of message name against its payload
+// schema through the JSON-Schema oracle, as generated code validates them.
+func oracleValidator(t *testing.T, api *ir.API, name string) server.HandleOption {
+	t.Helper()
+	var doc []byte
+	for _, m := range api.Messages {
+		if m.Name == name {
+			doc, _ = json.Marshal(match.Export(m.Payload))
+		}
+	}
+	sch, err := oracle.Compile(doc)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return server.ValidateWith(func(frame []byte) error {
+		var v any
+		if err := json.Unmarshal(frame, &v); err != nil {
+			return err
+		}
+		if p := sch.Validate(v); p != nil {
+			return &wire.ValidationError{Problems: p}
+		}
+		return nil
+	})
+}
+
 // TestChanxRuntimeChat wires the chat document onto the chanx runtime by
 // hand, the way generated code will, and holds it to every check: an
 // early warning for the runtime until TestChanxChatExamplePasses can run
 // the generated example itself.
 func TestChanxRuntimeChat(t *testing.T) {
 	api := chatAPI(t)
-	// Generated code validates each message against its payload schema.
-	validator := func(name string) server.HandleOption {
-		var doc []byte
-		for _, m := range api.Messages {
-			if m.Name == name {
-				doc, _ = json.Marshal(match.Export(m.Payload))
-			}
-		}
-		sch, err := oracle.Compile(doc)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		return server.ValidateWith(func(frame []byte) error {
-			var v any
-			if err := json.Unmarshal(frame, &v); err != nil {
-				return err
-			}
-			if p := sch.Validate(v); p != nil {
-				return &wire.ValidationError{Problems: p}
-			}
-			return nil
-		})
-	}
+	validator := func(name string) server.HandleOption { return oracleValidator(t, api, name) }
 	srv := server.New(server.Options{})
 	t.Cleanup(func() { srv.Shutdown(context.Background()) })
 	chat, err := srv.Channel("/ws/chat/{room}", server.ChannelOptions{

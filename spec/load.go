@@ -198,11 +198,7 @@ func (d *Document) mapGet(n *yaml.Node, key string) *yaml.Node {
 // (syntax, duplicate keys, what JSON cannot hold). Files a $ref leads to are
 // read later, by Resolve, Validate and BundleJSON, as they are needed.
 func Load(ctx context.Context, location string, opts Options) (*Document, error) {
-	abs, err := absLocation(location)
-	if err != nil {
-		return nil, err
-	}
-	d, err := newDocument(location, abs, opts)
+	d, abs, err := newDocument(location, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -217,11 +213,7 @@ func Load(ctx context.Context, location string, opts Options) (*Document, error)
 // Parse reads a document from memory; location names it in diagnostics and
 // anchors relative $refs.
 func Parse(location string, data []byte, opts Options) (*Document, error) {
-	abs, err := absLocation(location)
-	if err != nil {
-		return nil, err
-	}
-	d, err := newDocument(location, abs, opts)
+	d, abs, err := newDocument(location, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -234,13 +226,17 @@ func Parse(location string, data []byte, opts Options) (*Document, error) {
 	return d, nil
 }
 
-// newDocument prepares a Document whose root file, named location, is at
-// abs.
-func newDocument(location, abs string, opts Options) (*Document, error) {
+// newDocument prepares a Document whose root file is named location and
+// returns the root's absolute location.
+func newDocument(location string, opts Options) (*Document, string, error) {
+	abs, err := absLocation(location)
+	if err != nil {
+		return nil, "", err
+	}
 	d := &Document{opts: opts, files: map[string]*File{}, failed: map[string]error{}, keys: map[*yaml.Node]map[string]int{}, chains: map[*yaml.Node]chainEnd{}}
 	if isURL(abs) {
 		d.remote.rootHost = hostPort(abs)
-		return d, nil
+		return d, abs, nil
 	}
 	shown := filepath.Clean(opts.FileRoot)
 	if opts.FileRoot == "" {
@@ -248,13 +244,13 @@ func newDocument(location, abs string, opts Options) (*Document, error) {
 	}
 	root, err := filepath.Abs(shown)
 	if err != nil {
-		return nil, fmt.Errorf("resolve the $ref root %s: %w", shown, err)
+		return nil, "", fmt.Errorf("resolve the $ref root %s: %w", shown, err)
 	}
 	if shown == "." {
 		shown = root
 	}
 	d.fileRoot, d.fileRootShown = root, shown
-	return d, nil
+	return d, abs, nil
 }
 
 // Files returns every file read so far, the root first, the others ordered

@@ -355,7 +355,7 @@ func (c *treeChecker) walk(n *yaml.Node, depth int) {
 			k, v := n.Content[i], n.Content[i+1]
 			switch {
 			case k.Kind != yaml.ScalarNode:
-				c.errorf(k, "a mapping key must be a plain value, not %s", describeNode(k))
+				c.errorf(k, "a mapping key must be a plain value, not %s", DescribeNode(k))
 			case k.Tag == "!!merge" || (k.Value == "<<" && k.Style == 0):
 				c.errorf(k, "YAML merge keys (<<) are not supported: JSON has no equivalent")
 			default:

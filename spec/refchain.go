@@ -77,12 +77,12 @@ func (d *Document) chain(ctx context.Context, f *File, n *yaml.Node) chainEnd {
 		}
 		if i, ok := onPath[n]; ok {
 			path[i].label = label
-			members := make([]cycleMember, 0, len(path)-i)
+			members := make([]CycleMember, 0, len(path)-i)
 			for _, l := range path[i:] {
-				members = append(members, cycleMember{f: l.f, n: l.n, label: l.label})
+				members = append(members, CycleMember{File: l.f, Node: l.n, Label: l.label})
 			}
 			c := newRefCycle(members)
-			end = chainEnd{err: &RefError{Pos: c.diag.Pos, Ref: RefOf(members[0].n), Msg: c.diag.Message}, cycle: c}
+			end = chainEnd{err: &RefError{Pos: c.diag.Pos, Ref: RefOf(members[0].Node), Msg: c.diag.Message}, cycle: c}
 			break
 		}
 		onPath[n] = len(path)
@@ -108,36 +108,52 @@ func (d *Document) chain(ctx context.Context, f *File, n *yaml.Node) chainEnd {
 	return end
 }
 
-type cycleMember struct {
-	f     *File
-	n     *yaml.Node
-	label string
+// CycleMember is one reference object of a $ref cycle: the file it is
+// in, the node ({$ref: ...}), and its label, how the cycle's text names it:
+// "#" and its JSON pointer, after the file's Location when the file is not
+// the root document.
+type CycleMember struct {
+	File  *File
+	Node  *yaml.Node
+	Label string
 }
 
-// newRefCycle describes the cycle of members, in chain order.
-func newRefCycle(members []cycleMember) *refCycle {
-	c := &refCycle{members: make(map[*yaml.Node]bool, len(members))}
+// CycleDiagnostic is the one error a $ref cycle gets, members in chain
+// order: "$ref cycle: A -> B -> A", at the $ref of the member whose label
+// sorts first, so that every way into the cycle gives the same text.
+// spec's bundler and spec/analyze's resolver both report cycles with it.
+func CycleDiagnostic(members []CycleMember) Diagnostic {
 	start := 0
 	for i, m := range members {
-		c.members[m.n] = true
-		if m.label < members[start].label {
+		if m.Label < members[start].Label {
 			start = i
 		}
 	}
 	var b strings.Builder
-	b.WriteString("$ref cycle: ")
+	b.WriteString(CyclePrefix)
 	for i := range members {
-		b.WriteString(members[(start+i)%len(members)].label)
+		b.WriteString(members[(start+i)%len(members)].Label)
 		b.WriteString(" -> ")
 	}
 	first := members[start]
-	b.WriteString(first.label)
-	_, frag, _ := strings.Cut(first.label, "#")
-	c.diag = Diagnostic{
-		Pos:      first.f.Pos(MapGet(first.n, "$ref")),
+	b.WriteString(first.Label)
+	_, frag, _ := strings.Cut(first.Label, "#")
+	return Diagnostic{
+		Pos:      first.File.Pos(MapGet(first.Node, "$ref")),
 		Severity: Error,
 		Pointer:  jsonptr.Format(append(pointerTokens(frag), "$ref")),
 		Message:  b.String(),
+	}
+}
+
+// CyclePrefix starts the message of every $ref cycle diagnostic.
+const CyclePrefix = "$ref cycle: "
+
+// newRefCycle describes the cycle of members, in chain order.
+func newRefCycle(members []CycleMember) *refCycle {
+	c := &refCycle{members: make(map[*yaml.Node]bool, len(members)), diag: CycleDiagnostic(members)}
+	for _, m := range members {
+		c.members[m.Node] = true
 	}
 	return c
 }

@@ -141,7 +141,7 @@ func Validate(ctx context.Context, doc *Document) Diagnostics {
 	}
 	root := doc.Root
 	if root.Node.Kind != yaml.MappingNode {
-		return Diagnostics{errorAt(root.Pos(root.Node), "", "an AsyncAPI document must be an object (a YAML mapping) with asyncapi, info, channels…; this file holds %s", describeNode(root.Node))}
+		return Diagnostics{errorAt(root.Pos(root.Node), "", "an AsyncAPI document must be an object (a YAML mapping) with asyncapi, info, channels…; this file holds %s", DescribeNode(root.Node))}
 	}
 	version, d, ok := documentVersion(root)
 	if !ok {
@@ -190,7 +190,7 @@ func documentVersion(root *File) (string, Diagnostic, bool) {
 		v = v.Alias
 	}
 	if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!str" {
-		return "", errorAt(root.Pos(v), "/asyncapi", "asyncapi: must be a string such as \"3.0.0\", not %s", describeNode(v)), false
+		return "", errorAt(root.Pos(v), "/asyncapi", "asyncapi: must be a string such as \"3.0.0\", not %s", DescribeNode(v)), false
 	}
 	for _, s := range SupportedVersions {
 		if v.Value == s {
@@ -201,28 +201,6 @@ func documentVersion(root *File) (string, Diagnostic, bool) {
 		return "", errorAt(root.Pos(v), "/asyncapi", "AsyncAPI %s documents are not supported: chanx reads AsyncAPI %s (the AsyncAPI CLI's 'asyncapi convert' upgrades older documents)", v.Value, strings.Join(SupportedVersions, " and ")), false
 	}
 	return "", errorAt(root.Pos(v), "/asyncapi", "unsupported AsyncAPI version %q: chanx reads %s", v.Value, strings.Join(SupportedVersions, " and ")), false
-}
-
-// describeNode names what a node holds, for messages about wrong types.
-func describeNode(n *yaml.Node) string {
-	for n.Kind == yaml.AliasNode && n.Alias != nil {
-		n = n.Alias
-	}
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "an object"
-	case yaml.SequenceNode:
-		return "an array"
-	}
-	switch n.ShortTag() {
-	case "!!null":
-		return "null"
-	case "!!bool":
-		return "a boolean"
-	case "!!int", "!!float":
-		return "a number"
-	}
-	return "a string"
 }
 
 // schemaDiagnostics turns a JSON Schema validation error tree into the

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 
 	"go.yaml.in/yaml/v4"
 )
@@ -19,6 +20,42 @@ func Value(n *yaml.Node) (any, error) {
 }
 
 const maxValueDepth = 10000
+
+// DescribeNode names what a node holds, for messages about wrong types:
+// "an object", "an array", "null", "a boolean", "a number", or the string
+// itself when it is short (`the string "x"`) and "a string" otherwise.
+// Aliases are followed. spec and spec/analyze word every wrong-type
+// message with it.
+func DescribeNode(n *yaml.Node) string {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) == 0 {
+			return "nothing"
+		}
+		return DescribeNode(n.Content[0])
+	case yaml.MappingNode:
+		return "an object"
+	case yaml.SequenceNode:
+		return "an array"
+	case yaml.AliasNode:
+		return "an unknown alias"
+	}
+	switch n.ShortTag() {
+	case "!!null":
+		return "null"
+	case "!!bool":
+		return "a boolean"
+	case "!!int", "!!float":
+		return "a number"
+	}
+	if len(n.Value) <= 40 && !strings.ContainsAny(n.Value, "\n\r") {
+		return fmt.Sprintf("the string %q", n.Value)
+	}
+	return "a string"
+}
 
 func value(n *yaml.Node, depth int) (any, error) {
 	if depth > maxValueDepth {

@@ -133,7 +133,7 @@ func runGen(c *cli.Context, kind string, targets *codegen.Targets) error {
 	formatter := c.String("formatter")
 	files, err := target.Generate(c.Context, api, codegen.Options{
 		Package:      pkg,
-		Source:       filepath.ToSlash(loc),
+		Source:       sourceName(loc, out),
 		NoFormat:     c.Bool("no-format") || formatter != "",
 		TypedFormats: c.Bool("typed-formats"),
 		NoReadme:     c.Bool("no-readme"),
@@ -170,6 +170,33 @@ func runGen(c *cli.Context, kind string, targets *codegen.Targets) error {
 }
 
 // packageName makes the output directory's name a Go package name.
+// sourceName is how generated files name the document in their
+// "// source:" line: its path relative to the output directory, slashed,
+// so that the same document and output give the same bytes whatever
+// folder chanx runs from (go generate, a README's commands, CI). When the
+// two share no folder but the file system's root (an output in a
+// temporary directory), the document's file name alone: a path up to the
+// root would name this machine's layout. A URL is kept as given.
+func sourceName(loc, out string) string {
+	if strings.Contains(loc, "://") {
+		return loc
+	}
+	doc, err1 := filepath.Abs(loc)
+	dir, err2 := filepath.Abs(out)
+	if err1 != nil || err2 != nil {
+		return filepath.ToSlash(loc)
+	}
+	rel, err := filepath.Rel(dir, doc)
+	if err != nil || filepath.IsAbs(rel) {
+		return filepath.Base(doc)
+	}
+	// Climbing every folder of dir reaches the root: nothing is shared.
+	if up := strings.Count(filepath.ToSlash(rel), "../"); up > 0 && up >= strings.Count(filepath.ToSlash(dir), "/") {
+		return filepath.Base(doc)
+	}
+	return filepath.ToSlash(rel)
+}
+
 func packageName(dir string) string {
 	abs, err := filepath.Abs(dir)
 	if err != nil {

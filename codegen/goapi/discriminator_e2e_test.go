@@ -157,7 +157,7 @@ func TestGenerated(t *testing.T) {
 		if gameapi.GameDiscriminator != "KEY" || gameclient.GameDiscriminator != "KEY" {
 			t.Fatalf("discriminators %q, %q", gameapi.GameDiscriminator, gameclient.GameDiscriminator)
 		}
-		srv := server.New(server.Options{Discriminator: gameapi.GameDiscriminator, Completions: true,
+		srv := server.New(server.Options{Completions: true, // MountGame sets the channel's key
 			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		if _, err := gameapi.MountGame(srv, game{}, server.ChannelOptions{}); err != nil {
 			t.Fatal(err)

@@ -42,11 +42,15 @@ type fileModel struct {
 	TypesPackage string
 	// ErrNotImplemented names the error Unimplemented handlers return.
 	ErrNotImplemented string
-	Wraps             []*wrapModel
-	Markers           []*markerModel
-	ReplyIfaces       []*ifaceModel
-	Servers           []*serverModel
-	Channels          []*channelModel
+	// Document, DocumentYAML and MountDocs name the embedded document
+	// and the function serving it. Like every name the server declares
+	// they step aside (MountDocs2…) for a message type of the same name.
+	Document, DocumentYAML, MountDocs string
+	Wraps                             []*wrapModel
+	Markers                           []*markerModel
+	ReplyIfaces                       []*ifaceModel
+	Servers                           []*serverModel
+	Channels                          []*channelModel
 	// NeedPick is set when some client channel tells messages apart by
 	// trying them, with the helpers named PickType, PickTry and Pick.
 	NeedPick                bool
@@ -226,6 +230,7 @@ func bindingFields(fields *namespace, list []plan.Field, what string) []*paramMo
 func (g *gen) serverModel() *fileModel {
 	m := &fileModel{}
 	g.base(m)
+	m.Document, m.DocumentYAML, m.MountDocs = g.ns.take("Document"), g.ns.take("DocumentYAML"), g.ns.take("MountDocs")
 	m.ErrNotImplemented = g.ns.take("ErrNotImplemented")
 	imports := map[string]bool{"errors": true, "github.com/chanxgo/chanx/runtime/server": true, "github.com/chanxgo/chanx/runtime/apidocs": true, "_ embed": true}
 	if len(m.Wraps) > 0 {
@@ -245,8 +250,12 @@ func (g *gen) serverModel() *fileModel {
 		})
 		c.AddressConst, c.Params, c.Conn, c.Events, c.NewEvents = b+"Address", b+"Params", b+"Conn", b+"Events", "New"+b+"Events"
 		c.Handler, c.Unimplemented, c.Register, c.Mount = b+"Handler", "Unimplemented"+b+"Handler", "Register"+b, "Mount"+b
-		if cp.Server.Key != "" {
-			c.DiscriminatorConst, c.Discriminator = b+"Discriminator", cp.Server.Key
+		// The key the server routes by and writes its own frames under:
+		// that of what clients send, else (clients send nothing) that of
+		// what it sends, which the generated client reads errors and pong
+		// under.
+		if key := firstOf(cp.Server.Key, cp.Client.Key); key != "" {
+			c.DiscriminatorConst, c.Discriminator = b+"Discriminator", key
 		}
 		methods := newNamespace()
 		var unroutable []string

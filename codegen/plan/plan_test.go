@@ -2,9 +2,7 @@ package plan_test
 
 import (
 	"context"
-	"flag"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -13,13 +11,12 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/chanxgo/chanx/codegen/plan"
+	"github.com/chanxgo/chanx/internal/golden"
 	"github.com/chanxgo/chanx/ir"
 	"github.com/chanxgo/chanx/runtime/wire"
 	"github.com/chanxgo/chanx/spec"
 	"github.com/chanxgo/chanx/spec/analyze"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata")
 
 // inputs are documents the Go target's goldens are generated from, so the
 // plan's goldens show what every target reads for them.
@@ -49,20 +46,7 @@ func TestGolden(t *testing.T) {
 	for name, path := range inputs {
 		t.Run(name, func(t *testing.T) {
 			got := dump(build(t, path))
-			golden := filepath.Join("testdata", name+".golden")
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update)", err)
-			}
-			if diff := cmp.Diff(string(want), got); diff != "" {
-				t.Errorf("%s (-want +got):\n%s", golden, diff)
-			}
+			golden.Check(t, filepath.Join("testdata", name+".golden"), []byte(got))
 		})
 	}
 }

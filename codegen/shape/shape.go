@@ -409,9 +409,6 @@ func (set *Set) union(s *ir.Schema) *Shape {
 		sh.Variants = append(sh.Variants, set.Of(v))
 	}
 	sh.Tag = s.Union
-	if sh.Tag == nil {
-		sh.Tag = inferTag(s, list)
-	}
 	return sh
 }
 

@@ -56,7 +56,7 @@ func TestGeneratedPackagesAreCurrent(t *testing.T) {
 		"chatapi":    goapi.GenerateServer,
 		"chatclient": goapi.GenerateClient,
 	} {
-		opts := goapi.Options{Package: dir, Source: "asyncapi.yaml"}
+		opts := goapi.Options{Package: dir, Source: "../asyncapi.yaml"} // as chanx gen names it, from the output folder
 		if dir != "chattypes" {
 			opts.TypesPackage = types
 		}

@@ -42,7 +42,7 @@ func Build(ctx context.Context, doc *spec.Document) (*ir.API, spec.Diagnostics) 
 	}
 	b.schemas = newSchemaBuilder(ctx, doc, &b.diags)
 	if doc.Root.Node.Kind != yaml.MappingNode {
-		b.errorf(loc{f: doc.Root, n: doc.Root.Node}, "an AsyncAPI document must be an object, not %s", describe(doc.Root.Node))
+		b.errorf(loc{f: doc.Root, n: doc.Root.Node}, "an AsyncAPI document must be an object, not %s", spec.DescribeNode(doc.Root.Node))
 		b.diags.Sort()
 		return nil, b.diags
 	}
@@ -242,32 +242,23 @@ func (b *builder) follow(l loc) (loc, bool) {
 	return end.end, true
 }
 
-// reportCycle reports a cycle of reference objects once, starting from the
-// member that sorts first so that every way into it gives the same text.
+// reportCycle reports a cycle of reference objects once, worded and
+// placed by spec.CycleDiagnostic as the bundler does.
 func (b *builder) reportCycle(members []loc) {
-	labels := make([]string, len(members))
-	start := 0
+	cycle := make([]spec.CycleMember, len(members))
 	for i, m := range members {
-		labels[i] = "#" + m.ptr
+		cycle[i] = spec.CycleMember{File: m.f, Node: m.n, Label: "#" + m.ptr}
 		if m.f != b.root {
-			labels[i] = m.f.Location + labels[i]
-		}
-		if labels[i] < labels[start] {
-			start = i
+			cycle[i].Label = m.f.Location + cycle[i].Label
 		}
 	}
-	labels = append(labels[start:], labels[:start]...)
-	text := strings.Join(append(labels, labels[0]), " -> ")
-	if b.cycles[text] {
+	d := spec.CycleDiagnostic(cycle)
+	if b.cycles[d.Message] {
 		return
 	}
-	b.cycles[text] = true
-	b.diags = append(b.diags, spec.Diagnostic{Pos: members[start].at("$ref").pos(), Pointer: members[start].ptr + "/$ref", Severity: spec.Error, Message: cyclePrefix + text})
+	b.cycles[d.Message] = true
+	b.diags = append(b.diags, d)
 }
-
-// cyclePrefix starts every $ref cycle diagnostic; such diagnostics are
-// about the references themselves and get no "who" prefix.
-const cyclePrefix = "$ref cycle: "
 
 // keyOf returns the key node under which l's value is written, so that a
 // diagnostic about a named element points at its name; l's own node when

@@ -16,14 +16,6 @@ import (
 
 const module = "github.com/chanxgo/chanx"
 
-// pending are functions that still infer a tag and are being deleted on
-// another branch (codegen/golang reads ir.Schema.Union instead); delete an
-// entry once its function is gone.
-var pending = map[string]bool{
-	"codegen/golang.discriminator": true, "codegen/golang.tagOf": true,
-	"codegen/shape.inferTag": true, "codegen/shape.fixedString": true,
-}
-
 // inferenceFields are the ir.Schema fields a tag is inferred from: the
 // discriminator keyword and the values a property is pinned to.
 var inferenceFields = map[string]bool{"Discriminator": true, "Const": true, "HasConst": true, "Enum": true}
@@ -89,10 +81,6 @@ func TestDispatchInferredOnlyHere(t *testing.T) {
 					continue
 				}
 				if why := inferenceIn(fn, info); why != "" {
-					if pending[rel+"."+fn.Name.Name] {
-						t.Logf("pending removal: %s.%s %s", rel, fn.Name.Name, why)
-						continue
-					}
 					found = append(found, fset.Position(fn.Pos()).String()[len(root)+1:]+": "+fn.Name.Name+" "+why)
 				}
 			}

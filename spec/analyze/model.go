@@ -29,7 +29,7 @@ func (b *builder) followAs(l loc, what string) (loc, bool) {
 	t, ok := b.follow(l)
 	if what != "" {
 		for i := n; i < len(b.diags); i++ {
-			if !strings.HasPrefix(b.diags[i].Message, cyclePrefix) {
+			if !strings.HasPrefix(b.diags[i].Message, spec.CyclePrefix) {
 				b.diags[i].Message = what + ": " + b.diags[i].Message
 			}
 		}

@@ -129,11 +129,11 @@ func (b *schemaBuilder) schema(f *spec.File, n *yaml.Node, ptr string) *ir.Schem
 			s.Bool = &v
 			return s
 		}
-		b.errorf(f, n, ptr, "a schema must be an object or a boolean, not %s", describe(n))
+		b.errorf(f, n, ptr, "a schema must be an object or a boolean, not %s", spec.DescribeNode(n))
 		return s
 	case yaml.MappingNode:
 	default:
-		b.errorf(f, n, ptr, "a schema must be an object or a boolean, not %s", describe(n))
+		b.errorf(f, n, ptr, "a schema must be an object or a boolean, not %s", spec.DescribeNode(n))
 		return s
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -317,7 +317,7 @@ func (b *schemaBuilder) number(f *spec.File, n *yaml.Node, ptr string) *ir.Numbe
 	v := b.value(f, n, ptr)
 	num, ok := v.(json.Number)
 	if !ok {
-		b.errorf(f, n, ptr, "expected a number, got %s", describe(n))
+		b.errorf(f, n, ptr, "expected a number, got %s", spec.DescribeNode(n))
 		return nil
 	}
 	x := ir.Number(num)
@@ -337,7 +337,7 @@ func (b *schemaBuilder) count(f *spec.File, n *yaml.Node, ptr string) *int {
 			return &i
 		}
 	}
-	b.errorf(f, n, ptr, "expected a non-negative integer, got %s", describe(n))
+	b.errorf(f, n, ptr, "expected a non-negative integer, got %s", spec.DescribeNode(n))
 	return nil
 }
 
@@ -353,26 +353,6 @@ func nameFromPointer(ptr string) string {
 		return jsonptr.Unescape(parts[len(parts)-1])
 	}
 	return ""
-}
-
-func describe(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "an object"
-	case yaml.SequenceNode:
-		return "an array"
-	case yaml.ScalarNode:
-		switch n.ShortTag() {
-		case "!!null":
-			return "null"
-		case "!!bool":
-			return "a boolean"
-		case "!!int", "!!float":
-			return "a number"
-		}
-		return fmt.Sprintf("the string %q", n.Value)
-	}
-	return "an alias"
 }
 
 func unescapeFragment(frag string) string {
