@@ -93,7 +93,7 @@ func runGenerateClient(c *cli.Context) error {
 		return cli.Exit(name+": the document has problems; nothing generated", 1)
 	}
 	files, err := python.Generate(c.Context, api, python.Options{
-		Package: packageName(out), Source: filepath.ToSlash(loc), NoReadme: c.Bool("no-readme"),
+		Package: packageName(out), Source: sourceName(loc, out), NoReadme: c.Bool("no-readme"),
 	})
 	if err != nil {
 		return cli.Exit(fmt.Sprintf("%s: %v", name, err), 1)

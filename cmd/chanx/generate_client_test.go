@@ -30,7 +30,7 @@ func chatPython(t *testing.T, pkg string, noReadme bool) map[string]string {
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	files, err := python.Generate(context.Background(), api, python.Options{Package: pkg, Source: chatDoc, NoReadme: noReadme})
+	files, err := python.Generate(context.Background(), api, python.Options{Package: pkg, Source: sourceName(chatDoc, t.TempDir()), NoReadme: noReadme})
 	if err != nil {
 		t.Fatal(err)
 	}
