@@ -16,7 +16,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/chanxgo/chanx/codegen/python"
-	"github.com/chanxgo/chanx/spec/analyze"
 )
 
 const generateClientDescription = `Generates a Python client package from the AsyncAPI document, as Python
@@ -68,29 +67,19 @@ func generateClientCommand() *cli.Command {
 
 func runGenerateClient(c *cli.Context) error {
 	const name = "chanx generate-client"
-	loc, out := c.String("schema"), c.String("output")
+	loc, out, err := schemaAndOutput(c, name)
+	if err != nil {
+		return err
+	}
 	switch {
-	case c.Args().Present():
-		return cli.Exit(fmt.Sprintf("%s: unexpected argument %q (the document is given with --schema)", name, c.Args().First()), 2)
-	case loc == "":
-		return cli.Exit(fmt.Sprintf("%s: --schema is required (see '%s --help')", name, name), 2)
-	case out == "":
-		return cli.Exit(fmt.Sprintf("%s: --output is required (see '%s --help')", name, name), 2)
 	case c.IsSet("formatter") && c.Bool("no-format"):
 		return cli.Exit(fmt.Sprintf("%s: --formatter and --no-format exclude each other", name), 2)
 	case c.IsSet("formatter") && len(strings.Fields(c.String("formatter"))) == 0:
 		return cli.Exit(fmt.Sprintf("%s: --formatter is empty", name), 2)
 	}
-	doc, err := loadDocument(c.Context, loc, loadOptions(c))
+	api, err := analyzedDocument(c, name, loc)
 	if err != nil {
-		return cli.Exit(fmt.Sprintf("%s: %v", name, err), 1)
-	}
-	api, diags := analyze.Build(c.Context, doc)
-	for _, d := range diags {
-		fmt.Fprintln(c.App.ErrWriter, d.String())
-	}
-	if diags.HasErrors() {
-		return cli.Exit(name+": the document has problems; nothing generated", 1)
+		return err
 	}
 	files, err := python.Generate(c.Context, api, python.Options{
 		Package: packageName(out), Source: sourceName(loc, out), NoReadme: c.Bool("no-readme"),

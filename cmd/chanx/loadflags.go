@@ -8,7 +8,9 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/chanxgo/chanx/ir"
 	"github.com/chanxgo/chanx/spec"
+	"github.com/chanxgo/chanx/spec/analyze"
 )
 
 // The flags below are the reference policy of every command that loads a
@@ -73,4 +75,39 @@ func loadDocument(ctx context.Context, loc string, opts spec.Options) (*spec.Doc
 		return nil, err
 	}
 	return doc, nil
+}
+
+// schemaAndOutput reads the --schema and --output every generating command
+// requires, refusing positional arguments; name is the command as the
+// user typed it, for the messages (exit status 2).
+func schemaAndOutput(c *cli.Context, name string) (loc, out string, err error) {
+	loc, out = c.String("schema"), c.String("output")
+	switch {
+	case c.Args().Present():
+		return "", "", cli.Exit(fmt.Sprintf("%s: unexpected argument %q (the document is given with --schema)", name, c.Args().First()), 2)
+	case loc == "":
+		return "", "", cli.Exit(fmt.Sprintf("%s: --schema is required (see '%s --help')", name, name), 2)
+	case out == "":
+		return "", "", cli.Exit(fmt.Sprintf("%s: --output is required (see '%s --help')", name, name), 2)
+	}
+	return loc, out, nil
+}
+
+// analyzedDocument loads the document at loc with c's reference policy and
+// analyzes it for generation: every diagnostic goes to the error stream,
+// and any error-level one stops the command (exit status 1) before
+// anything is written.
+func analyzedDocument(c *cli.Context, name, loc string) (*ir.API, error) {
+	doc, err := loadDocument(c.Context, loc, loadOptions(c))
+	if err != nil {
+		return nil, cli.Exit(fmt.Sprintf("%s: %v", name, err), 1)
+	}
+	api, diags := analyze.Build(c.Context, doc)
+	for _, d := range diags {
+		fmt.Fprintln(c.App.ErrWriter, d.String())
+	}
+	if diags.HasErrors() {
+		return nil, cli.Exit(name+": the document has problems; nothing generated", 1)
+	}
+	return api, nil
 }
