@@ -3,6 +3,7 @@ package python
 import (
 	"context"
 	"flag"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -12,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/chanxgo/chanx/codegen/internal/gentest"
+	"github.com/chanxgo/chanx/templates"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden chat package (internal/pyruntime/testdata/chatclient)")
@@ -22,12 +24,20 @@ func chatGolden(t *testing.T) string {
 	return filepath.Join(gentest.ModuleRoot(t), "internal", "pyruntime", "testdata", "chatclient")
 }
 
+// generateChat is the chat package as generated, less base/: that folder
+// is templates/python/base as it is, so the golden does not hold a copy of
+// it (internal/pyruntime lays it in from the templates).
 func generateChat(t *testing.T) map[string][]byte {
 	t.Helper()
 	api := gentest.Load(t, filepath.Join(gentest.ModuleRoot(t), "examples", "chat", "asyncapi.yaml"))
 	files, err := Generate(context.Background(), api, Options{Package: "chatclient", Source: "asyncapi.yaml"})
 	if err != nil {
 		t.Fatal(err)
+	}
+	for n := range files {
+		if strings.HasPrefix(n, "base/") {
+			delete(files, n)
+		}
 	}
 	return files
 }
@@ -126,5 +136,36 @@ func TestFeaturesGolden(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, readTree(t, dir)); diff != "" {
 		t.Errorf("testdata/features differs; go test ./codegen/python -run TestFeaturesGolden -update (-generated +testdata):\n%s", diff)
+	}
+}
+
+// TestBaseIsTheRuntime: the base/ the target writes is templates/python/base
+// byte for byte, which is why the chat golden leaves it out.
+func TestBaseIsTheRuntime(t *testing.T) {
+	api := gentest.Load(t, filepath.Join(gentest.ModuleRoot(t), "examples", "chat", "asyncapi.yaml"))
+	files, err := Generate(context.Background(), api, Options{Package: "chatclient", Source: "asyncapi.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{}
+	err = fs.WalkDir(templates.PythonBase, "python/base", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(templates.PythonBase, path)
+		want[strings.TrimPrefix(path, "python/")] = string(b)
+		return err
+	})
+	if err != nil || len(want) == 0 {
+		t.Fatalf("templates.PythonBase: %v (%d files)", err, len(want))
+	}
+	got := map[string]string{}
+	for n, b := range files {
+		if strings.HasPrefix(n, "base/") {
+			got[n] = string(b)
+		}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("generated base/ is not templates/python/base (-templates +generated):\n%s", diff)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -244,8 +245,9 @@ func apiModes(py *Python) []apiMode {
 // into out.
 func drive(t *testing.T, py *Python, mode apiMode, out any, scenario, url string, args ...string) {
 	t.Helper()
-	env := append(py.Env(testdata(t)), "CHANX_TEST_WEBSOCKETS_API="+mode.env)
-	stdout := py.Run(t, env, append([]string{filepath.Join(testdata(t), "drive.py"), scenario, url}, args...)...)
+	dir := testdata(t)
+	env := append(py.Env(dir), "CHANX_TEST_WEBSOCKETS_API="+mode.env)
+	stdout := py.Run(t, env, append([]string{filepath.Join(dir, "drive.py"), scenario, url}, args...)...)
 	if err := json.Unmarshal([]byte(stdout), out); err != nil {
 		t.Fatalf("drive.py %s: %v\n%s", scenario, err, stdout)
 	}
@@ -256,11 +258,19 @@ func drive(t *testing.T, py *Python, mode apiMode, out any, scenario, url string
 	}
 }
 
+// testdata lays out what drive.py imports in a fresh folder: drive.py and
+// the chat package with its base/ runtime (layChatPackage).
 func testdata(t *testing.T) string {
-	dir, err := filepath.Abs("testdata")
+	t.Helper()
+	dir := t.TempDir()
+	b, err := os.ReadFile(filepath.Join("testdata", "drive.py"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := os.WriteFile(filepath.Join(dir, "drive.py"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	layChatPackage(t, filepath.Join(dir, "chatclient"))
 	return dir
 }
 

@@ -37,7 +37,7 @@ func copyTree(t *testing.T, src, dst string) {
 func pyrightProject(t *testing.T, usage string) string {
 	t.Helper()
 	dir := t.TempDir()
-	copyTree(t, filepath.Join("testdata", "chatclient"), filepath.Join(dir, "chatclient"))
+	layChatPackage(t, filepath.Join(dir, "chatclient"))
 	if err := os.WriteFile(filepath.Join(dir, "usage.py"), []byte(usage), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func TestPyright(t *testing.T) {
 	// typing.assert_never, so it stays out).
 	t.Run("Python3.10", func(t *testing.T) {
 		dir := t.TempDir()
-		copyTree(t, filepath.Join("testdata", "chatclient"), filepath.Join(dir, "chatclient"))
+		layChatPackage(t, filepath.Join(dir, "chatclient"))
 		for _, d := range pr.CheckFor(t, py, dir, "3.10") {
 			t.Errorf("pyright (3.10): %s", d)
 		}
