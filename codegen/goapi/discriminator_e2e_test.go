@@ -1,7 +1,6 @@
 package goapi
 
 import (
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -85,20 +84,7 @@ func TestGeneratedDiscriminatorEndToEnd(t *testing.T) {
 			t.Fatalf("%s: channels %+v", key, api.Channels)
 		}
 		dir := "e2e/" + key
-		srv, err := GenerateServer(context.Background(), api, Options{Package: "gameapi", Source: "game.yaml"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		cli, err := GenerateClient(context.Background(), api, Options{Package: "gameclient", Source: "game.yaml"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for name, data := range srv {
-			files[dir+"/gameapi/"+name] = data
-		}
-		for name, data := range cli {
-			files[dir+"/gameclient/"+name] = data
-		}
+		addSides(t, files, api, "game.yaml", dir, "gameapi", "gameclient")
 		files[dir+"/e2e_test.go"] = []byte(strings.NewReplacer("KEY", key, "PKG", key+"e2e").Replace(discriminatorE2ETest))
 	}
 	dir, _ := gentest.BuildModule(t, files, "vet", "./e2e/...")

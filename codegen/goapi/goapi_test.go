@@ -39,6 +39,25 @@ func generateBoth(t testing.TB, files map[string][]byte, path, dir string) {
 	}
 }
 
+// addSides generates the server and client packages of api into files,
+// as dir/<server> and dir/<client>, named so the test code beside them
+// can import them.
+func addSides(t testing.TB, files map[string][]byte, api *ir.API, source, dir, server, client string) {
+	t.Helper()
+	for _, side := range []struct {
+		pkg string
+		gen func(context.Context, *ir.API, Options) (map[string][]byte, error)
+	}{{server, GenerateServer}, {client, GenerateClient}} {
+		out, err := side.gen(context.Background(), api, Options{Package: side.pkg, Source: source})
+		if err != nil {
+			t.Fatalf("%s: %s: %v", source, side.pkg, err)
+		}
+		for name, data := range out {
+			files[dir+"/"+side.pkg+"/"+name] = data
+		}
+	}
+}
+
 // generateShared generates, under dir, a types package (GenerateTypes) and
 // server and client packages that import it (Options.TypesPackage).
 func generateShared(t testing.TB, files map[string][]byte, path, dir string) {

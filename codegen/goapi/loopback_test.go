@@ -14,20 +14,7 @@ import (
 func addLoopback(t *testing.T, files map[string][]byte) {
 	t.Helper()
 	api := load(t, filepath.Join("testdata", "rooms.yaml"))
-	srv, err := GenerateServer(context.Background(), api, Options{Package: "roomsapi", Source: "rooms.yaml"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cli, err := GenerateClient(context.Background(), api, Options{Package: "roomsclient", Source: "rooms.yaml"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, data := range srv {
-		files["loop/roomsapi/"+name] = data
-	}
-	for name, data := range cli {
-		files["loop/roomsclient/"+name] = data
-	}
+	addSides(t, files, api, "rooms.yaml", "loop", "roomsapi", "roomsclient")
 	ev, err := GenerateClient(context.Background(), load(t, filepath.Join("testdata", "events.yaml")), Options{Package: "eventsclient", Source: "events.yaml"})
 	if err != nil {
 		t.Fatal(err)
