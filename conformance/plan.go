@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 
 	chanplan "github.com/chanxgo/chanx/codegen/plan"
@@ -213,14 +214,10 @@ func builtinKey(cp *chanplan.Channel) string {
 }
 
 func appendNew(list []*ir.Message, msgs ...*ir.Message) []*ir.Message {
-outer:
 	for _, m := range msgs {
-		for _, x := range list {
-			if x == m {
-				continue outer
-			}
+		if !slices.Contains(list, m) {
+			list = append(list, m)
 		}
-		list = append(list, m)
 	}
 	return list
 }

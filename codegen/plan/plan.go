@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -374,14 +375,10 @@ func opsOf(api *ir.API, ch *ir.Channel, a ir.Action) []*ir.Operation {
 }
 
 func appendNew(list []*ir.Message, msgs ...*ir.Message) []*ir.Message {
-outer:
 	for _, m := range msgs {
-		for _, x := range list {
-			if x == m {
-				continue outer
-			}
+		if !slices.Contains(list, m) {
+			list = append(list, m)
 		}
-		list = append(list, m)
 	}
 	return list
 }
