@@ -19,13 +19,16 @@ import (
 // runtime's on the same inputs: multipleOf with exact decimals, string
 // length in code points, Pydantic's rendering of expected values
 // (wire.MsgExpected, in literal_error, enum and union_tag_invalid
-// messages), the problem types (runtime/wire's registry), path escaping and URL building (client.BuildURL) and JSON equality (enum, const, uniqueItems).
+// messages), the decode pass on every kind of member (decodeField,
+// decodeNumber against validate.Decoder), the problem types (runtime/wire's
+// registry), path escaping and URL building (client.BuildURL) and JSON equality (enum, const, uniqueItems).
 func TestHelpersAgreeWithGo(t *testing.T) {
 	type input struct {
 		MultipleOf [][2]any    `json:"multipleOf"`
 		Strings    []string    `json:"strings"`
 		Equal      [][2]string `json:"equal"`
 		Expected   []string    `json:"expected"`
+		Decode     [][2]string `json:"decode"`
 		URLs       [][3]any    `json:"urls"`
 	}
 	in := input{
@@ -64,13 +67,14 @@ func TestHelpersAgreeWithGo(t *testing.T) {
 		in.URLs = append(in.URLs, [3]any{u.base, u.address, u.params})
 	}
 	type answers struct {
-		MultipleOf   []bool   `json:"multipleOf"`
-		RuneCount    []int    `json:"runeCount"`
-		PathEscape   []string `json:"pathEscape"`
-		Equal        []bool   `json:"equal"`
-		Expected     []string `json:"expected"`
-		URLs         []string `json:"urls"`
-		ProblemTypes []string `json:"problemTypes"`
+		MultipleOf   []bool          `json:"multipleOf"`
+		RuneCount    []int           `json:"runeCount"`
+		PathEscape   []string        `json:"pathEscape"`
+		Equal        []bool          `json:"equal"`
+		Expected     []string        `json:"expected"`
+		Decode       []*wire.Problem `json:"decode"`
+		URLs         []string        `json:"urls"`
+		ProblemTypes []string        `json:"problemTypes"`
 	}
 	var want answers
 	for _, c := range in.MultipleOf {
@@ -90,6 +94,12 @@ func TestHelpersAgreeWithGo(t *testing.T) {
 			t.Fatalf("expected values %s: %v", e, err)
 		}
 		want.Expected = append(want.Expected, wire.MsgExpected(vals))
+	}
+	for _, kind := range probeKinds {
+		for _, v := range probeValues {
+			in.Decode = append(in.Decode, [2]string{kind, v})
+			want.Decode = append(want.Decode, goDecode(kind, v))
+		}
 	}
 	for _, k := range wire.ProblemKinds {
 		want.ProblemTypes = append(want.ProblemTypes, k.Type)
