@@ -226,7 +226,7 @@ func TestServerGoneMidRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	hs := rep.Result(conformance.CheckHandshake, "chat", "")
-	if hs == nil || hs.Status != conformance.Fail || !strings.Contains(hs.Reason, "failed in the middle of the run") || !strings.Contains(hs.Reason, "503") {
+	if hs == nil || hs.Status != conformance.Fail || !strings.Contains(hs.Reason, "the server stopped accepting connections") || !strings.Contains(hs.Reason, "503") {
 		t.Fatalf("handshake: %+v", hs)
 	}
 	for _, res := range rep.Results {

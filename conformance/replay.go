@@ -56,10 +56,11 @@ func compactFrames(f *Failure) *Failure {
 // should match the original run's (timeouts, headers, params).
 func Replay(ctx context.Context, api *ir.API, baseURL string, f *Failure, opts ...Option) (*Failure, []Event, error) {
 	o := newOptions(append(opts, WithSeed(f.Seed), WithShrinkBudget(0)))
-	base, err := parseBase(baseURL)
+	base, query, err := parseBase(baseURL)
 	if err != nil {
 		return nil, nil, err
 	}
+	o.urlHasPath = hasPath(base)
 	plans, err := plan(api, o)
 	if err != nil {
 		return nil, nil, fmt.Errorf("replay: %w", err)
@@ -80,7 +81,7 @@ func Replay(ctx context.Context, api *ir.API, baseURL string, f *Failure, opts .
 			op = x
 		}
 	}
-	r := &runner{o: o, base: base, results: map[string]*Result{}, shrinking: false}
+	r := &runner{o: o, base: base, query: query, results: map[string]*Result{}}
 	r.findFence(ctx, p)
 	judge := map[string]bool{f.Check: true}
 	var v verdicts

@@ -26,12 +26,20 @@ const (
 // Report is the outcome of a run: one Result per check and channel (or
 // operation), in check order, so that CI can diff and archive it.
 type Report struct {
-	Document    string        `json:"document,omitempty"`
-	URL         string        `json:"url"`
-	Seed        uint64        `json:"seed"`
-	MaxExamples int           `json:"max_examples"`
-	Results     []*Result     `json:"results"`
-	Duration    time.Duration `json:"duration_ns"`
+	Document    string `json:"document,omitempty"`
+	URL         string `json:"url"`
+	Seed        uint64 `json:"seed"`
+	MaxExamples int    `json:"max_examples"`
+	// Unsupported says why the server or the document is not one chanx
+	// tests (it speaks Socket.IO, its messages are msgpack…); every check
+	// is skipped then, and the command exits 3.
+	Unsupported string `json:"unsupported,omitempty"`
+	// ServerDown names the root cause when the server stopped accepting
+	// connections mid-run: the last frame it was sent. The handshake
+	// check fails with it once; checks left are skipped as not run.
+	ServerDown string        `json:"server_down,omitempty"`
+	Results    []*Result     `json:"results"`
+	Duration   time.Duration `json:"duration_ns"`
 }
 
 // Result is one check on one channel (and operation, for the checks that
@@ -44,8 +52,17 @@ type Result struct {
 	// Reason says why a check was skipped, or what failed.
 	Reason string `json:"reason,omitempty"`
 	// Cases is how many times the check was judged.
-	Cases   int      `json:"cases"`
+	Cases int `json:"cases"`
+	// Note qualifies a pass: "rejected, reason unverified" when the
+	// server's rejections could not be tied to the rule each frame broke.
+	Note    string   `json:"note,omitempty"`
 	Failure *Failure `json:"failure,omitempty"`
+	// Convention: the check holds the server to the chanx protocol's
+	// convention, not to something the document says.
+	Convention bool `json:"convention,omitempty"`
+
+	unverified    int
+	unverifiedWhy string
 }
 
 // Failure is the evidence of a failed check: the minimal case that still
@@ -198,6 +215,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "%-4s %-26s %s", strings.ToUpper(string(res.Status)), res.Check, res.Where())
 		if res.Reason != "" {
 			fmt.Fprintf(&b, ": %s", res.Reason)
+		}
+		if res.Note != "" {
+			fmt.Fprintf(&b, " (%s)", res.Note)
 		}
 		b.WriteByte('\n')
 	}
