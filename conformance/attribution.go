@@ -68,7 +68,6 @@ func (r *runner) learnUnprompted(ctx context.Context, p *channelPlan) {
 	var joined []string
 	if err == nil {
 		joined = collect(ctx, a, p, window)
-		_ = collect(ctx, b, p, 0)
 	}
 	late := collect(ctx, a, p, window)
 	if b != nil {

@@ -174,6 +174,12 @@ func (e *closedError) Error() string {
 // next returns the next frame, a *closedError when the connection has
 // ended and every frame before the end was returned, or errTimeout.
 func (c *conn) next(ctx context.Context, d time.Duration) (frame, error) {
+	if d <= 0 {
+		// Past the deadline: a server that floods frames must not keep
+		// the caller reading forever.
+		c.rec.add(Event{Conn: c.name, Kind: "timeout", Note: "nothing more arrived in time"})
+		return frame{}, errTimeout
+	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

@@ -211,6 +211,12 @@ func (res *Result) Where() string {
 // failure with its transcript.
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
+	if r.Unsupported != "" {
+		fmt.Fprintf(&b, "UNSUPPORTED: %s\n", r.Unsupported)
+	}
+	if r.ServerDown != "" {
+		fmt.Fprintf(&b, "SERVER DOWN: %s\n", r.ServerDown)
+	}
 	for _, res := range r.Results {
 		fmt.Fprintf(&b, "%-4s %-26s %s", strings.ToUpper(string(res.Status)), res.Check, res.Where())
 		if res.Reason != "" {
@@ -300,6 +306,11 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		}
 		s := &out.Suites[i]
 		c := junitCase{Name: res.Where(), Classname: "conformance." + res.Check}
+		if res.Convention {
+			// Convention checks are told apart in CI: their class ends in
+			// ".convention" and their failures say so.
+			c.Classname += ".convention"
+		}
 		switch res.Status {
 		case Fail:
 			body := ""
@@ -314,7 +325,11 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 				}
 				body = b.String()
 			}
-			c.Failure = &junitFailure{Message: res.Reason, Body: body}
+			msg := res.Reason
+			if res.Convention {
+				msg = "[convention] " + msg
+			}
+			c.Failure = &junitFailure{Message: msg, Body: body}
 			s.Failures++
 			out.Failures++
 		case Skip:

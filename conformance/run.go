@@ -136,9 +136,12 @@ func (r *runner) result(check, ch, op string) *Result {
 	k := check + "\x00" + ch + "\x00" + op
 	res, ok := r.results[k]
 	if !ok {
-		res = &Result{Check: check, Channel: ch, Operation: op}
-		if !r.enabled(check) {
+		res = &Result{Check: check, Channel: ch, Operation: op, Convention: convention(check)}
+		switch {
+		case !r.enabled(check):
 			res.Status, res.Reason = Skip, "not selected"
+		case check == CheckMalformed && r.o.noConvention:
+			res.Status, res.Reason = Skip, "a convention check, turned off"
 		}
 		r.results[k] = res
 		r.list = append(r.list, res)

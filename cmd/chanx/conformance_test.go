@@ -32,7 +32,11 @@ func TestConformanceCLIList(t *testing.T) {
 		t.Fatalf("%d lines, want %d:\n%s", len(lines), len(conformance.Checks), out)
 	}
 	for i, c := range conformance.Checks {
-		if !strings.HasPrefix(lines[i], c.ID+" ") || !strings.HasSuffix(lines[i], c.Description) {
+		want := c.Description
+		if c.Convention != "" {
+			want += " [convention: " + c.Convention + "]"
+		}
+		if !strings.HasPrefix(lines[i], c.ID+" ") || !strings.HasSuffix(lines[i], want) {
 			t.Errorf("line %d: %q, want id %s and its description", i, lines[i], c.ID)
 		}
 	}
