@@ -483,7 +483,7 @@ func (r *runner) afterBad(ctx context.Context, p *channelPlan, a *conn, op *opPl
 		deadline = time.Now().Add(r.o.quiet)
 	}
 	for {
-		if out.rejected && (!useFence || out.fenceOK) || out.success != "" {
+		if (out.rejected || out.success != "") && (!useFence || out.fenceOK) {
 			return out
 		}
 		if out.fenceOK && !waitReject {

@@ -36,7 +36,7 @@ func (r *runner) noteSent(c *conn, typ websocket.MessageType, data []byte) {
 	} else {
 		what = "the frame " + what
 	}
-	r.lastSent = fmt.Sprintf("%s on connection %s", what, c.name)
+	r.lastSent[0], r.lastSent[1] = r.lastSent[1], fmt.Sprintf("%s on connection %s", what, c.name)
 }
 
 // checkAlive runs when a handshake failed in the middle of the run: it
@@ -72,7 +72,10 @@ func (r *runner) checkAlive(ctx context.Context, p *channelPlan) {
 	}
 	after := "before any frame was sent"
 	if r.sentCount > 0 {
-		after = fmt.Sprintf("after frame %d of the run, %s", r.sentCount, r.lastSent)
+		after = fmt.Sprintf("after frame %d of the run, %s", r.sentCount, r.lastSent[1])
+		if r.lastSent[0] != "" {
+			after = fmt.Sprintf("after frame %d of the run (the last two sent: %s, then %s)", r.sentCount, r.lastSent[0], r.lastSent[1])
+		}
 	}
 	msg := fmt.Sprintf("%s %s: %s", why, after, detail)
 	r.down = &outage{Message: msg}

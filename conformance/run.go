@@ -124,7 +124,7 @@ type runner struct {
 	shrinking bool
 	// sentCount and lastSent: the frames sent in the run, and the last.
 	sentCount int
-	lastSent  string
+	lastSent  [2]string
 	// down is set once the server stopped accepting connections.
 	down *outage
 	// unsupported says why the server or document is not one chanx
@@ -312,10 +312,24 @@ func (r *runner) channel(ctx context.Context, p *channelPlan) {
 		}
 		return
 	}
-	if r.stopped() {
-		for _, c := range Checks {
-			r.result(c.ID, name, "")
+	// Once the run stops (the server went down, or speaks a protocol
+	// chanx does not test), every result this channel would have has
+	// an entry, so the report says each was not run.
+	defer func() {
+		if !r.stopped() {
+			return
 		}
+		for _, c := range Checks {
+			if channelLevel[c.ID] || len(p.ops) == 0 {
+				r.result(c.ID, name, "")
+				continue
+			}
+			for _, op := range p.ops {
+				r.result(c.ID, name, op.op.Name)
+			}
+		}
+	}()
+	if r.stopped() {
 		return
 	}
 	// Handshake, for every parameter value.
