@@ -77,8 +77,11 @@ type Failure struct {
 	Case      Case   `json:"case"`
 	// Original is the frame as first found failing, before shrinking;
 	// empty when it did not shrink.
-	Original   json.RawMessage `json:"original,omitempty"`
-	Transcript []Event         `json:"transcript"`
+	Original json.RawMessage `json:"original,omitempty"`
+	// OrderDependent: the case passed when run again alone, so the
+	// failure depends on the cases before it (a stateful server).
+	OrderDependent bool    `json:"order_dependent,omitempty"`
+	Transcript     []Event `json:"transcript"`
 }
 
 // Case is one thing the tester does to a server, enough to do it again.

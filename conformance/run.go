@@ -210,8 +210,19 @@ func (r *runner) record(ctx context.Context, p *channelPlan, op *opPlan, c Case,
 			continue
 		}
 		f := &Failure{Check: check, Channel: chName, Operation: opName, Message: msg, Seed: r.o.seed, Case: c, Transcript: tr}
-		if tf != nil && op != nil && check != CheckServerFrames && (c.Kind == "valid" || c.Kind == "invalid") {
-			r.shrink(ctx, p, op, f, *tf)
+		if tf != nil && op != nil && check != CheckServerFrames && (c.Kind == "valid" || c.Kind == "invalid") && !r.shrinking && !r.stopped() {
+			// The same frame again, alone on a fresh connection: when it
+			// passes now, the verdict depends on what ran before (state a
+			// stateful server kept), and the report says so.
+			r.shrinking = true
+			again, _ := r.runFrameCase(ctx, p, op, c.Kind, *tf, map[string]bool{check: true})
+			r.shrinking = false
+			if again[check] == "" && !r.stopped() {
+				f.OrderDependent = true
+				f.Message += "\n(order-dependent: the same frame sent again on a fresh connection passed; an earlier case may have left state on the server)"
+			} else {
+				r.shrink(ctx, p, op, f, *tf)
+			}
 		}
 		res.Status, res.Reason, res.Failure = Fail, firstLine(f.Message), f
 	}

@@ -582,3 +582,73 @@ func TestAbsoluteURLAddress(t *testing.T) {
 		t.Errorf("report URL %s", rep.URL)
 	}
 }
+
+// TestOrderDependentFailure: a server whose answer depends on what came
+// before (here: every third bet of the run is refused, a rate limit) gets
+// its failure marked order-dependent, found by sending the same frame
+// again alone, instead of a shrunk frame about nothing.
+func TestOrderDependentFailure(t *testing.T) {
+	var mu sync.Mutex
+	bets := 0
+	url := serveWS(t, "/ws/bets", func(ctx context.Context, c *websocket.Conn, r *http.Request) {
+		for {
+			_, data, err := c.Read(ctx)
+			if err != nil {
+				return
+			}
+			d := json.NewDecoder(strings.NewReader(string(data)))
+			d.UseNumber()
+			var f map[string]any
+			_ = d.Decode(&f)
+			switch f["action"] {
+			case "ping":
+				if f["payload"] != nil {
+					writeJSON(ctx, c, chanxError("ping", []any{"payload"}, "Input should be None"))
+					continue
+				}
+				writeJSON(ctx, c, map[string]any{"action": "pong", "payload": nil})
+			case "place_bet":
+				p, _ := f["payload"].(map[string]any)
+				bet, ok := p["bet"].(map[string]any)
+				if !ok {
+					writeJSON(ctx, c, chanxError("place_bet", []any{"payload", "bet"}, "Input should be a valid dictionary"))
+					continue
+				}
+				if loc, msg := checkBet(bet, true); msg != "" {
+					writeJSON(ctx, c, chanxError("place_bet", append([]any{"payload", "bet"}, loc...), msg))
+					continue
+				}
+				mu.Lock()
+				bets++
+				limited := bets%3 == 0
+				mu.Unlock()
+				if limited {
+					writeJSON(ctx, c, map[string]any{"action": "error", "payload": map[string]any{"detail": "rate limited"}})
+					continue
+				}
+				writeJSON(ctx, c, map[string]any{"action": "bet_placed", "payload": map[string]any{"id": "1"}})
+			default:
+				writeJSON(ctx, c, map[string]any{"action": "error", "payload": []any{map[string]any{"loc": []any{}, "msg": "unknown action"}}})
+			}
+		}
+	})
+	rep, text := report(t, loadDoc(t, "bets.yaml"), url, append(fast, conformance.WithChecks(conformance.CheckValidAccepted))...)
+	res := rep.Result(conformance.CheckValidAccepted, "bets", "handle_place_bet")
+	if res.Status != conformance.Fail || !res.Failure.OrderDependent || !strings.Contains(res.Failure.Message, "(order-dependent: the same frame sent again on a fresh connection passed") || res.Failure.Original != nil {
+		t.Fatalf("valid-accepted:\n%s", text)
+	}
+}
+
+// TestJUnitMarksConventionChecks: CI can tell a convention check from
+// one the document decides.
+func TestJUnitMarksConventionChecks(t *testing.T) {
+	rep, _ := report(t, chatAPI(t), chattest.Start(t, chattest.AcceptsInvalid), fast...)
+	var b strings.Builder
+	if err := rep.WriteJUnit(&b); err != nil {
+		t.Fatal(err)
+	}
+	x := b.String()
+	if !strings.Contains(x, `classname="conformance.invalid-rejected.convention"`) || !strings.Contains(x, `classname="conformance.malformed-survived.convention"`) || !strings.Contains(x, `classname="conformance.reply-received"`) || !strings.Contains(x, `message="[convention] the invalid frame`) {
+		t.Errorf("junit:\n%s", x)
+	}
+}
