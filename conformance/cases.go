@@ -256,6 +256,25 @@ func (p *channelPlan) unknownFrame() []byte {
 	return b
 }
 
+// probeMarker finds out whether the server answers a frame with an
+// unknown discriminator with an error frame, unless the malformed cases
+// already did. Its frames are judged by server-frames-declared only.
+func (r *runner) probeMarker(ctx context.Context, p *channelPlan) {
+	if p.answersUnknown || p.inProp == "" || r.stopped() {
+		return
+	}
+	cr := r.newCase(p)
+	a, err := cr.dial(ctx, "A", p.paths[0])
+	if err != nil {
+		return
+	}
+	if r.awaitMarker(ctx, p, a, nil) == nil {
+		p.answersUnknown = true
+	}
+	a.close()
+	r.record(ctx, p, nil, Case{Kind: "probe", Path: p.paths[0], Frame: p.unknownFrame()}, nil, cr.verdicts(), cr.rec.list())
+}
+
 // awaitMarker sends the unknown-discriminator frame on c and waits for its
 // error frame; every other decoded frame on the way goes to onFrame.
 func (r *runner) awaitMarker(ctx context.Context, p *channelPlan, c *conn, onFrame func(any)) error {

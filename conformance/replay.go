@@ -82,7 +82,12 @@ func Replay(ctx context.Context, api *ir.API, baseURL string, f *Failure, opts .
 		}
 	}
 	r := &runner{o: o, base: base, query: query, results: map[string]*Result{}}
+	// What the run learnt before its cases, learnt again: what the
+	// server sends unprompted, its fence, whether it answers an unknown
+	// discriminator (the isolation case's marker).
+	r.learnUnprompted(ctx, p)
 	r.findFence(ctx, p)
+	r.probeMarker(ctx, p)
 	judge := map[string]bool{f.Check: true}
 	var v verdicts
 	var tr []Event

@@ -373,6 +373,7 @@ func (r *runner) channel(ctx context.Context, p *channelPlan) {
 		r.operation(ctx, p, op)
 	}
 	r.malformed(ctx, p)
+	r.probeMarker(ctx, p)
 	for _, op := range p.ops {
 		if r.stopped() {
 			return
