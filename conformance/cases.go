@@ -61,6 +61,7 @@ func (cr *caseRun) dial(ctx context.Context, name, path string) (*conn, error) {
 		return nil, err
 	}
 	c.sent = cr.r.noteSent
+	c.dropped = func() { cr.r.dropSeen = true }
 	if !cr.raw {
 		cr.r.expect(ctx, cr.p, c, cr.p.welcome, "sent on connect")
 		for _, o := range cr.conns {

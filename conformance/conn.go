@@ -98,6 +98,9 @@ type conn struct {
 	// requests counts the frames sent on this connection: a frame that
 	// arrives before the first one answers nothing the tester asked.
 	requests int
+	// dropped is called when the connection ends without a close frame,
+	// which may be the server going down.
+	dropped func()
 }
 
 // errTimeout is returned by next when nothing arrived in time.
@@ -223,6 +226,9 @@ func (c *conn) closedErr() *closedError {
 	}
 	if !c.closed {
 		c.closed = true
+		if code == int(websocket.StatusAbnormalClosure) && c.dropped != nil {
+			c.dropped()
+		}
 		e := Event{Conn: c.name, Kind: "closed", Code: code}
 		if code == int(websocket.StatusAbnormalClosure) && c.err != nil {
 			e.Note = c.err.Error()

@@ -109,7 +109,9 @@ func Replay(ctx context.Context, api *ir.API, baseURL string, f *Failure, opts .
 		v, tr = r.runFrameCase(ctx, p, op, f.Case.Kind, tf, judge)
 	case "malformed":
 		v, tr = r.malformedCase(ctx, p, f.Case, judge)
-	case "handshake":
+	case "handshake", "connect":
+		// A connect failure is about what the server sent unprompted on
+		// connect: the handshake case listens for it too.
 		v, tr = r.handshakeCase(ctx, p, f.Case.Path)
 	case "probe":
 		cr := r.newCase(p)

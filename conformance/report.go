@@ -86,7 +86,8 @@ type Failure struct {
 
 // Case is one thing the tester does to a server, enough to do it again.
 type Case struct {
-	// Kind is valid, invalid, malformed, isolation, handshake or probe.
+	// Kind is valid, invalid, malformed, isolation, handshake, probe or
+	// connect (what the server sent unprompted while the tester learnt it).
 	Kind string `json:"kind"`
 	// Frame is the JSON frame sent (valid and invalid cases, and the
 	// JSON malformed ones).

@@ -127,6 +127,9 @@ type runner struct {
 	lastSent  [2]string
 	// down is set once the server stopped accepting connections.
 	down *outage
+	// dropSeen: a connection of the case being recorded ended without a
+	// close frame; record checks the server is still up first.
+	dropSeen bool
 	// unsupported says why the server or document is not one chanx
 	// tests (Socket.IO, msgpack…); nothing runs after it is set.
 	unsupported string
@@ -184,6 +187,21 @@ func (r *runner) progress(format string, args ...any) {
 // case sent a generated frame.
 func (r *runner) record(ctx context.Context, p *channelPlan, op *opPlan, c Case, tf *testFrame, v verdicts, tr []Event) {
 	chName := p.ch.Name
+	if r.dropSeen && !r.shrinking {
+		r.dropSeen = false
+		if r.down == nil {
+			r.checkAlive(ctx, p)
+			if r.down != nil {
+				// The server resets every connection now: this case's
+				// failures are the outage's, reported once as such.
+				for check, msg := range v {
+					if msg != "" {
+						delete(v, check)
+					}
+				}
+			}
+		}
+	}
 	for _, check := range orderedChecks(v) {
 		msg := v[check]
 		opName := ""

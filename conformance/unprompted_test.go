@@ -652,3 +652,81 @@ func TestJUnitMarksConventionChecks(t *testing.T) {
 		t.Errorf("junit:\n%s", x)
 	}
 }
+
+// TestServerResetsEveryConnection: a server that starts dropping every
+// connection as soon as it is accepted is reported once, as resetting
+// every connection, not as a string of failures of the checks it was in
+// the middle of.
+func TestServerResetsEveryConnection(t *testing.T) {
+	url := chattest.StartWith(t, chattest.Options{ResetsAfter: 12})
+	rep, text := report(t, chatAPI(t), url, fast...)
+	wantFailed(t, rep, text, "handshake chat")
+	if !strings.HasPrefix(rep.ServerDown, "the server resets every connection after frame ") {
+		t.Errorf("server down: %q\n%s", rep.ServerDown, text)
+	}
+	if !strings.Contains(text, "not run: the server is down") {
+		t.Errorf("no check says it was not run:\n%s", text)
+	}
+}
+
+// TestServerPathname: with a --url without a path, the WebSocket
+// server's pathname goes before every address.
+func TestServerPathname(t *testing.T) {
+	api := chatAPI(t)
+	api.Servers[0].Pathname = "/api/v1"
+	var mu sync.Mutex
+	var paths []string
+	url := serveWS(t, "/", func(ctx context.Context, c *websocket.Conn, r *http.Request) {
+		mu.Lock()
+		paths = append(paths, r.URL.Path)
+		mu.Unlock()
+		_, _, _ = c.Read(ctx)
+	})
+	report(t, api, url, append(fast, conformance.WithChecks(conformance.CheckHandshake))...)
+	report(t, api, url+"/other", append(fast, conformance.WithChecks(conformance.CheckHandshake))...)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(paths) < 2 || paths[0] != "/api/v1/ws/chat/lobby" || paths[len(paths)-1] != "/other/ws/chat/lobby" {
+		t.Errorf("paths the server saw: %q", paths)
+	}
+}
+
+// TestServerFramesCheckAlone: --check server-frames-declared alone still
+// sends the requests and reads what they bring.
+func TestServerFramesCheckAlone(t *testing.T) {
+	api := chatAPI(t)
+	url := chattest.Start(t, chattest.SendsUndeclared)
+	rep, text := report(t, api, url, append(fast, conformance.WithChecks(conformance.CheckServerFrames))...)
+	wantFailed(t, rep, text, "server-frames-declared chat")
+	replayAll(t, api, rep, url, chattest.Start(t, chattest.NoBug), fast...)
+}
+
+// TestUndeclaredWelcome: a welcome the document does not declare fails
+// server-frames-declared, and the replay of that failure fails again and
+// passes against a server without it.
+func TestUndeclaredWelcome(t *testing.T) {
+	api := chatAPI(t)
+	greeter := func(welcome string) string {
+		return serveWS(t, "/ws/chat/{room}", func(ctx context.Context, c *websocket.Conn, r *http.Request) {
+			if welcome != "" {
+				_ = c.Write(ctx, websocket.MessageText, []byte(welcome))
+			}
+			for {
+				_, data, err := c.Read(ctx)
+				if err != nil {
+					return
+				}
+				if strings.Contains(string(data), `"ping"`) {
+					writeJSON(ctx, c, map[string]any{"action": "pong", "payload": nil})
+				}
+			}
+		})
+	}
+	url := greeter(`{"action":"hello","payload":"welcome!"}`)
+	rep, text := report(t, api, url, append(fast, conformance.WithChecks(conformance.CheckServerFrames))...)
+	wantFailed(t, rep, text, "server-frames-declared chat")
+	if f := rep.Result(conformance.CheckServerFrames, "chat", "").Failure; !strings.Contains(f.Message, `received {"action":"hello","payload":"welcome!"}`) {
+		t.Errorf("message: %s", f.Message)
+	}
+	replayAll(t, api, rep, url, greeter(""), fast...)
+}

@@ -57,6 +57,9 @@ type Options struct {
 	// Push, when set, sends every connection a new_chat_message from
 	// "server" at this interval.
 	Push time.Duration
+	// ResetsAfter, when set, makes every connection after that many be
+	// accepted and dropped at once, as a server out of some resource.
+	ResetsAfter int
 }
 
 // chatServer implements examples/chat/asyncapi.yaml by hand on bare
@@ -70,6 +73,7 @@ type chatServer struct {
 	mu    sync.Mutex
 	rooms map[string]map[*member]bool
 	dead  bool
+	conns int
 }
 
 type member struct {
@@ -117,6 +121,14 @@ func (s *chatServer) die() {
 func (s *chatServer) serve(w http.ResponseWriter, r *http.Request) {
 	c, err := websocket.Accept(w, r, nil)
 	if err != nil {
+		return
+	}
+	s.mu.Lock()
+	s.conns++
+	reset := s.opts.ResetsAfter > 0 && s.conns > s.opts.ResetsAfter
+	s.mu.Unlock()
+	if reset {
+		c.CloseNow()
 		return
 	}
 	m := &member{room: r.PathValue("room"), out: make(chan []byte, 64), conn: c}
