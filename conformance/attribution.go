@@ -54,26 +54,62 @@ func (p *channelPlan) isPeriodic(f frame) bool {
 // learnUnprompted opens two connections to p and records what the server
 // sends on its own (see the package comment above). The frames are
 // judged by server-frames-declared like any others.
+//
+// When the server answers a frame with an unknown discriminator with an
+// error frame, that frame is the marker: what arrives before its answer
+// was sent unprompted, whatever the timing (an in-order server writes
+// its welcome before it reads the marker). Otherwise the tester listens
+// for the quiet period. Periodic frames are what keeps arriving on the
+// idle connection for a quiet period after that.
 func (r *runner) learnUnprompted(ctx context.Context, p *channelPlan) {
+	if p.inProp != "" && r.learnWith(ctx, p, true) {
+		p.answersUnknown = true
+		return
+	}
+	r.learnWith(ctx, p, false)
+}
+
+// learnWith learns with the marker or the quiet period; false when the
+// marker did not work (nothing is recorded then).
+func (r *runner) learnWith(ctx context.Context, p *channelPlan, marker bool) bool {
 	cr := r.newCase(p)
 	cr.raw = true
-	window := r.o.quiet
+	gather := func(c *conn) ([]string, bool) {
+		if !marker {
+			return collect(ctx, c, p, r.o.quiet), true
+		}
+		var kinds []string
+		err := r.awaitMarker(ctx, p, c, nil, func(f frame) { kinds = append(kinds, p.kindOf(f)) })
+		return kinds, err == nil
+	}
 	a, err := cr.dial(ctx, "A", p.paths[0])
 	if err != nil {
 		r.record(ctx, p, nil, Case{Kind: "connect", Path: p.paths[0]}, nil, cr.verdicts(), cr.rec.list())
-		return
+		return true
 	}
-	welcome := collect(ctx, a, p, window)
-	b, err := cr.dial(ctx, "B", p.paths[0])
+	welcome, ok := gather(a)
+	var b *conn
 	var joined []string
-	if err == nil {
-		joined = collect(ctx, a, p, window)
+	if ok {
+		if b, err = cr.dial(ctx, "B", p.paths[0]); err == nil {
+			// B's own marker answered: the server has handled B's
+			// arrival; then A's tells what reached A because of it.
+			if _, ok = gather(b); ok {
+				joined, ok = gather(a)
+			}
+		}
 	}
-	late := collect(ctx, a, p, window)
+	var late []string
+	if ok {
+		late = collect(ctx, a, p, r.o.quiet)
+	}
 	if b != nil {
 		b.close()
 	}
 	a.close()
+	if !ok {
+		return false
+	}
 	p.periodic = map[string]bool{}
 	for _, k := range late {
 		p.periodic[k] = true
@@ -89,6 +125,7 @@ func (r *runner) learnUnprompted(ctx context.Context, p *channelPlan) {
 	}
 	p.welcome, p.joined = drop(welcome), drop(joined)
 	r.record(ctx, p, nil, Case{Kind: "connect", Path: p.paths[0]}, nil, cr.verdicts(), cr.rec.list())
+	return true
 }
 
 // collect reads what arrives on c for d and returns the frames' kinds.

@@ -277,8 +277,9 @@ func (r *runner) probeMarker(ctx context.Context, p *channelPlan) {
 }
 
 // awaitMarker sends the unknown-discriminator frame on c and waits for its
-// error frame; every other decoded frame on the way goes to onFrame.
-func (r *runner) awaitMarker(ctx context.Context, p *channelPlan, c *conn, onFrame func(any)) error {
+// error frame; every other decoded frame on the way goes to onFrame, and
+// every frame at all to onAny when set.
+func (r *runner) awaitMarker(ctx context.Context, p *channelPlan, c *conn, onFrame func(any), onAny ...func(frame)) error {
 	c.send(ctx, websocket.MessageText, p.unknownFrame(), r.o.timeout)
 	deadline := time.Now().Add(r.o.timeout)
 	for {
@@ -287,13 +288,13 @@ func (r *runner) awaitMarker(ctx context.Context, p *channelPlan, c *conn, onFra
 			return err
 		}
 		v, ok := decode(f)
-		if !ok {
-			continue
-		}
-		if p.isError(v) {
+		if ok && p.isError(v) {
 			return nil
 		}
-		if onFrame != nil {
+		for _, g := range onAny {
+			g(f)
+		}
+		if ok && onFrame != nil {
 			onFrame(v)
 		}
 	}

@@ -157,6 +157,7 @@ var correctChat = []string{
 // connection with a pong, and tells the room's others with a pong too,
 // is correct; no pong that arrives unasked decides a verdict.
 func TestWelcomeOfTheReplysTypeOnConnect(t *testing.T) {
+	t.Parallel()
 	url := chattest.StartWith(t, chattest.Options{Welcome: true})
 	rep, text := report(t, chatAPI(t), url, fast...)
 	if got := verdictLines(rep); !slices.Equal(got, correctChat) {
@@ -168,6 +169,7 @@ func TestWelcomeOfTheReplysTypeOnConnect(t *testing.T) {
 // after a non-JSON frame dropped the connection (the miss of issue #15):
 // malformed-survived fails, nothing else.
 func TestWelcomeDoesNotHideADrop(t *testing.T) {
+	t.Parallel()
 	api := chatAPI(t)
 	url := chattest.StartWith(t, chattest.Options{Welcome: true, Bug: chattest.DropsOnNonJSON})
 	rep, text := report(t, api, url, fast...)
@@ -182,6 +184,7 @@ func TestWelcomeDoesNotHideADrop(t *testing.T) {
 // TestPeriodicPush: a server that pushes a chat message to everyone every
 // 100 ms is correct.
 func TestPeriodicPush(t *testing.T) {
+	t.Parallel()
 	url := chattest.StartWith(t, chattest.Options{Push: 100 * time.Millisecond})
 	rep, text := report(t, chatAPI(t), url, fast...)
 	if got := verdictLines(rep); !slices.Equal(got, correctChat) {
@@ -193,6 +196,7 @@ func TestPeriodicPush(t *testing.T) {
 // only pushes on, the tester waits for the first push, here three times
 // the quiet period away, and judges it.
 func TestPushOnlyChannelSlowerThanTheQuietPeriod(t *testing.T) {
+	t.Parallel()
 	push := func(bad bool) string {
 		return serveWS(t, "/ws/ticks", func(ctx context.Context, c *websocket.Conn, r *http.Request) {
 			ctx, cancel := context.WithCancel(ctx)
@@ -301,6 +305,7 @@ func startRoom(t *testing.T) string {
 // same server under a document that leaves the reply private fails
 // replies-isolated for that operation only.
 func TestBroadcastReplyChanxStyle(t *testing.T) {
+	t.Parallel()
 	api := loadDoc(t, "room.yaml")
 	url := startRoom(t)
 	rep, text := report(t, api, url, fast...)
@@ -407,6 +412,7 @@ func checkBet(bet map[string]any, checkEnum bool) ([]any, string) {
 // server that accepts bet_type "chanx_not_in_enum" fails invalid-rejected
 // for that operation only, and the shrunk failure is still about the enum.
 func TestAcceptsInvalidNestedEnum(t *testing.T) {
+	t.Parallel()
 	api := loadDoc(t, "bets.yaml")
 	url := startBets(t, false)
 	rep, text := report(t, api, url, fast...)
@@ -442,6 +448,7 @@ func TestAcceptsInvalidNestedEnum(t *testing.T) {
 // rejections of invalid frames pass but are reported as unverified,
 // since nothing ties them to the rule each frame breaks.
 func TestBusinessRejections(t *testing.T) {
+	t.Parallel()
 	api := chatAPI(t)
 	url := chattest.Start(t, chattest.RejectsForBusiness)
 	rep, text := report(t, api, url, fast...)
@@ -456,6 +463,7 @@ func TestBusinessRejections(t *testing.T) {
 // TestRejectionForAnotherRule: a rejection whose loc names another member
 // than the one broken is not the expected rejection.
 func TestRejectionForAnotherRule(t *testing.T) {
+	t.Parallel()
 	api := loadDoc(t, "bets.yaml")
 	url := serveWS(t, "/ws/bets", func(ctx context.Context, c *websocket.Conn, r *http.Request) {
 		for {
@@ -487,6 +495,7 @@ func TestRejectionForAnotherRule(t *testing.T) {
 // connections; the malformed frame that killed it fails
 // malformed-survived; every check not judged yet says it was not run.
 func TestServerDiesOnEmptyString(t *testing.T) {
+	t.Parallel()
 	api := chatAPI(t)
 	url := chattest.Start(t, chattest.DiesOnEmpty)
 	rep, text := report(t, api, url, fast...)
@@ -515,6 +524,7 @@ func TestServerDiesOnEmptyString(t *testing.T) {
 // open packet gets one unsupported-protocol result, not a list of
 // failures.
 func TestSocketIOServerIsUnsupported(t *testing.T) {
+	t.Parallel()
 	url := serveWS(t, "/ws/chat/{room}", func(ctx context.Context, c *websocket.Conn, r *http.Request) {
 		_ = c.Write(ctx, websocket.MessageText, []byte(`0{"sid":"lv_VI97HAXpY6yYWAAAC","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}`))
 		for {
@@ -545,6 +555,7 @@ func TestSocketIOServerIsUnsupported(t *testing.T) {
 // TestMsgpackDocumentIsUnsupported: a document whose frames are msgpack
 // is reported as such before any connection is made.
 func TestMsgpackDocumentIsUnsupported(t *testing.T) {
+	t.Parallel()
 	api := chatAPI(t)
 	api.DefaultContentType = "application/msgpack"
 	rep, text := report(t, api, "ws://127.0.0.1:1", fast...)
@@ -557,6 +568,7 @@ func TestMsgpackDocumentIsUnsupported(t *testing.T) {
 // (ws://localhost:8080/ws/chat/{room}) is tested at its path on --url's
 // host, and --url's query reaches every handshake.
 func TestAbsoluteURLAddress(t *testing.T) {
+	t.Parallel()
 	api := chatAPI(t)
 	api.Channels[0].Address = "ws://localhost:8080/ws/chat/{room}"
 	url := chattest.Start(t, chattest.NoBug)
@@ -588,6 +600,7 @@ func TestAbsoluteURLAddress(t *testing.T) {
 // its failure marked order-dependent, found by sending the same frame
 // again alone, instead of a shrunk frame about nothing.
 func TestOrderDependentFailure(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	bets := 0
 	url := serveWS(t, "/ws/bets", func(ctx context.Context, c *websocket.Conn, r *http.Request) {
@@ -642,6 +655,7 @@ func TestOrderDependentFailure(t *testing.T) {
 // TestJUnitMarksConventionChecks: CI can tell a convention check from
 // one the document decides.
 func TestJUnitMarksConventionChecks(t *testing.T) {
+	t.Parallel()
 	rep, _ := report(t, chatAPI(t), chattest.Start(t, chattest.AcceptsInvalid), fast...)
 	var b strings.Builder
 	if err := rep.WriteJUnit(&b); err != nil {
@@ -658,6 +672,7 @@ func TestJUnitMarksConventionChecks(t *testing.T) {
 // every connection, not as a string of failures of the checks it was in
 // the middle of.
 func TestServerResetsEveryConnection(t *testing.T) {
+	t.Parallel()
 	url := chattest.StartWith(t, chattest.Options{ResetsAfter: 12})
 	rep, text := report(t, chatAPI(t), url, fast...)
 	wantFailed(t, rep, text, "handshake chat")
@@ -672,6 +687,7 @@ func TestServerResetsEveryConnection(t *testing.T) {
 // TestServerPathname: with a --url without a path, the WebSocket
 // server's pathname goes before every address.
 func TestServerPathname(t *testing.T) {
+	t.Parallel()
 	api := chatAPI(t)
 	api.Servers[0].Pathname = "/api/v1"
 	var mu sync.Mutex
@@ -694,6 +710,7 @@ func TestServerPathname(t *testing.T) {
 // TestServerFramesCheckAlone: --check server-frames-declared alone still
 // sends the requests and reads what they bring.
 func TestServerFramesCheckAlone(t *testing.T) {
+	t.Parallel()
 	api := chatAPI(t)
 	url := chattest.Start(t, chattest.SendsUndeclared)
 	rep, text := report(t, api, url, append(fast, conformance.WithChecks(conformance.CheckServerFrames))...)
@@ -705,6 +722,7 @@ func TestServerFramesCheckAlone(t *testing.T) {
 // server-frames-declared, and the replay of that failure fails again and
 // passes against a server without it.
 func TestUndeclaredWelcome(t *testing.T) {
+	t.Parallel()
 	api := chatAPI(t)
 	greeter := func(welcome string) string {
 		return serveWS(t, "/ws/chat/{room}", func(ctx context.Context, c *websocket.Conn, r *http.Request) {
