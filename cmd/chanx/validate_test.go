@@ -35,6 +35,8 @@ func TestValidateGolden(t *testing.T) {
 		{"remote-forbidden", []string{"-s", docs + "/broken/remote-ref-forbidden.yaml", "--no-remote"}},
 		{"missing-file", []string{"-s", docs + "/no-such-document.yaml"}},
 		{"asyncapi-2", []string{"-s", docs + "/broken/asyncapi-2.6.0.yaml"}},
+		{"op-message-via-components", []string{"-s", "../../spec/analyze/testdata/broken/op-message-via-components.yaml"}},
+		{"non-json-content-type", []string{"-s", "../../spec/analyze/testdata/broken/non-json-content-type.yaml"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := append([]string{"validate"}, tc.args...)

@@ -29,16 +29,17 @@ func Build(ctx context.Context, doc *spec.Document) (*ir.API, spec.Diagnostics) 
 		return nil, spec.Diagnostics{{Severity: spec.Error, Message: "no document to analyze"}}
 	}
 	b := &builder{
-		ctx:      ctx,
-		doc:      doc,
-		root:     doc.Root,
-		api:      &ir.API{Source: doc.Root.Data},
-		chans:    map[*yaml.Node]*ir.Channel{},
-		chanMsgs: map[*ir.Channel]map[*ir.Message]bool{},
-		msgs:     map[*yaml.Node]*ir.Message{},
-		servers:  map[*yaml.Node]*ir.Server{},
-		located:  map[any]loc{},
-		cycles:   map[string]bool{},
+		ctx:        ctx,
+		doc:        doc,
+		root:       doc.Root,
+		api:        &ir.API{Source: doc.Root.Data},
+		chans:      map[*yaml.Node]*ir.Channel{},
+		chanMsgs:   map[*ir.Channel]map[*ir.Message]bool{},
+		chanMsgKey: map[*ir.Channel]map[*ir.Message]string{},
+		msgs:       map[*yaml.Node]*ir.Message{},
+		servers:    map[*yaml.Node]*ir.Server{},
+		located:    map[any]loc{},
+		cycles:     map[string]bool{},
 	}
 	b.schemas = newSchemaBuilder(ctx, doc, &b.diags)
 	if doc.Root.Node.Kind != yaml.MappingNode {
@@ -71,8 +72,11 @@ type builder struct {
 	// at to the channel.
 	chans    map[*yaml.Node]*ir.Channel
 	chanMsgs map[*ir.Channel]map[*ir.Message]bool
-	msgs     map[*yaml.Node]*ir.Message
-	servers  map[*yaml.Node]*ir.Server
+	// chanMsgKey is the key under a channel's messages each of its
+	// messages is written with.
+	chanMsgKey map[*ir.Channel]map[*ir.Message]string
+	msgs       map[*yaml.Node]*ir.Message
+	servers    map[*yaml.Node]*ir.Server
 	// located remembers where each channel, message and operation was
 	// defined, for diagnostics written after the model is built.
 	located map[any]loc

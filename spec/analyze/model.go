@@ -7,6 +7,7 @@ import (
 
 	"go.yaml.in/yaml/v4"
 
+	"github.com/chanxgo/chanx/internal/jsonptr"
 	"github.com/chanxgo/chanx/ir"
 	"github.com/chanxgo/chanx/spec"
 )
@@ -86,6 +87,7 @@ func (b *builder) buildChannels(l loc) {
 			b.chans[t.n] = ch
 		}
 		b.chanMsgs[ch] = map[*ir.Message]bool{}
+		b.chanMsgKey[ch] = map[*ir.Message]string{}
 		b.located[ch] = loc{f: e.val.f, n: e.kn, ptr: e.val.ptr}
 		b.api.Channels = append(b.api.Channels, ch)
 		ch.Extensions = b.extensions(t, who)
@@ -105,6 +107,7 @@ func (b *builder) buildChannels(l loc) {
 			}
 			ch.Messages = append(ch.Messages, m)
 			b.chanMsgs[ch][m] = true
+			b.chanMsgKey[ch][m] = me.key
 		}
 		for _, sl := range t.at("servers").items() {
 			st, ok := b.followAs(sl, who+": server")
@@ -199,6 +202,7 @@ func (b *builder) message(l loc, who string) *ir.Message {
 	m.Summary = get("summary").str()
 	m.Description = get("description").str()
 	m.ContentType = get("contentType").str()
+	b.checkContentType(get("contentType"), m, who)
 	m.Extensions = b.extensions(t, who)
 	m.Payload, m.SchemaFormat = b.messageSchema(get("payload"), who+": payload", true)
 	m.Headers, _ = b.messageSchema(get("headers"), who+": headers", true)
@@ -218,6 +222,30 @@ func (b *builder) message(l loc, who string) *ir.Message {
 	}
 	m.Bindings = b.bindings(get("bindings"), who)
 	return m
+}
+
+// checkContentType warns, once per message, about a content type chanx
+// cannot read: the runtimes and conformance read and write JSON frames
+// only, so a msgpack, Avro or Protobuf message would reach its handler as
+// a decoding error. ct is where the message (or a trait) declares its
+// content type; the document's defaultContentType applies without one.
+func (b *builder) checkContentType(ct loc, m *ir.Message, who string) {
+	value, where, from := ct.str(), ct, "contentType"
+	if ct.n == nil {
+		value, where, from = b.api.DefaultContentType, b.located[m], "the document's defaultContentType"
+	}
+	if value == "" || jsonContentType(value) {
+		return
+	}
+	b.warnf(where, "%s: %s %q is not JSON: chanx reads and writes JSON text frames only, so it cannot decode, validate or route this message's frames (its generated code treats them as JSON)", who, from, value)
+}
+
+// jsonContentType reports whether a media type is JSON: application/json,
+// text/json or any +json suffix, parameters aside.
+func jsonContentType(ct string) bool {
+	mt, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(ct)), ";")
+	mt = strings.TrimSpace(mt)
+	return mt == "application/json" || mt == "text/json" || strings.HasSuffix(mt, "+json")
 }
 
 // messageSchema builds a message's payload or headers, which may be a
@@ -375,9 +403,10 @@ func (b *builder) buildOperations(l loc) {
 		b.api.Operations = append(b.api.Operations, op)
 		op.Extensions = b.extensions(t, who)
 		op.Channel = b.channelRef(t.at("channel"), who+": channel")
+		chanRef := spec.RefOf(t.at("channel").n)
 		msgs := t.at("messages").items()
 		for _, ml := range msgs {
-			if m := b.messageRef(ml, op.Channel, who); m != nil {
+			if m := b.messageRef(ml, op.Channel, chanRef, who); m != nil {
 				op.Messages = append(op.Messages, m)
 			}
 		}
@@ -389,7 +418,7 @@ func (b *builder) buildOperations(l loc) {
 			b.followAs(tr, who+": trait")
 		}
 		b.uses = append(b.uses, opUse{op: op, ch: op.Channel, action: op.Action, msgs: op.Messages})
-		op.Reply = b.reply(t.at("reply"), op, who+": reply")
+		op.Reply = b.reply(t.at("reply"), op, chanRef, who+": reply")
 	}
 }
 
@@ -411,8 +440,11 @@ func (b *builder) channelRef(l loc, who string) *ir.Channel {
 }
 
 // messageRef resolves one message $ref of an operation or reply and checks
-// that the message belongs to ch.
-func (b *builder) messageRef(l loc, ch *ir.Channel, who string) *ir.Message {
+// that the message belongs to ch, and that the $ref leads there through
+// ch's own messages: chanRef is the $ref the operation (or reply) names ch
+// with, written in the same object as l ("" when unknown, which skips that
+// check).
+func (b *builder) messageRef(l loc, ch *ir.Channel, chanRef, who string) *ir.Message {
 	if spec.RefOf(l.n) == "" {
 		return nil // the official schema requires a reference object here
 	}
@@ -426,11 +458,38 @@ func (b *builder) messageRef(l loc, ch *ir.Channel, who string) *ir.Message {
 	}
 	if m != nil && ch != nil && !b.chanMsgs[ch][m] {
 		b.errorf(l.at("$ref"), "%s: message %q is not a message of channel %q", who, m.Name, ch.Name)
+		return m
+	}
+	if m != nil && ch != nil && chanRef != "" {
+		b.checkViaChannel(l, m, ch, chanRef, who)
 	}
 	return m
 }
 
-func (b *builder) reply(l loc, op *ir.Operation, who string) *ir.Reply {
+// checkViaChannel is AsyncAPI 3's rule that an operation's messages are a
+// subset of its channel's ("It MUST contain a subset of the messages
+// defined in the channel referenced in this operation"), as the official
+// parser checks it (its rule operation-messages-from-referred-channel):
+// each message $ref must start with the channel's $ref followed by
+// "/messages", so a $ref straight into components.messages fails even
+// when the channel carries that message too. Only $refs within one file
+// are compared, as the parser compares them.
+func (b *builder) checkViaChannel(l loc, m *ir.Message, ch *ir.Channel, chanRef, who string) {
+	ref := spec.RefOf(l.n)
+	if !strings.HasPrefix(ref, "#") || !strings.HasPrefix(chanRef, "#") {
+		return
+	}
+	if strings.HasPrefix(ref, chanRef+"/messages/") {
+		return
+	}
+	want := chanRef + "/messages/…"
+	if key := b.chanMsgKey[ch][m]; key != "" {
+		want = chanRef + "/messages/" + jsonptr.Escape(key)
+	}
+	b.errorf(l.at("$ref"), "%s: message %q: $ref %q does not lead through channel %q: Operation message does not belong to the specified channel (AsyncAPI 3: an operation's messages must be a subset of its channel's, referred to through them, as @asyncapi/parser's rule asyncapi3-operation-messages-from-referred-channel checks); write $ref: '%s'", who, m.Name, ref, ch.Name, want)
+}
+
+func (b *builder) reply(l loc, op *ir.Operation, opChanRef, who string) *ir.Reply {
 	if l.n == nil {
 		return nil
 	}
@@ -453,12 +512,21 @@ func (b *builder) reply(l loc, op *ir.Operation, who string) *ir.Reply {
 		}
 	}
 	target := r.Channel
+	chanRef := spec.RefOf(t.at("channel").n)
 	if target == nil && t.at("channel").n == nil {
 		target = op.Channel
+		chanRef = opChanRef
+	}
+	if t.f != l.f || spec.RefOf(l.n) != "" {
+		// A reply written elsewhere ($ref) compares its message $refs
+		// with its own channel $ref only.
+		if t.at("channel").n == nil {
+			chanRef = ""
+		}
 	}
 	msgs := t.at("messages").items()
 	for _, ml := range msgs {
-		if m := b.messageRef(ml, target, who); m != nil {
+		if m := b.messageRef(ml, target, chanRef, who); m != nil {
 			r.Messages = append(r.Messages, m)
 		}
 	}
