@@ -73,7 +73,13 @@ type Channel struct {
 	Name string
 	// Address is the address template with {param} placeholders, "" when the
 	// document leaves it null (unknown or dynamic).
-	Address     string
+	Address string
+	// URL is the address as written when the document writes an
+	// absolute URL ("wss://api.example.com/v1/realtime"), "" otherwise.
+	// Address then holds only its path ("/v1/realtime"): chanx serves
+	// the channel there and clients join it with the server URL they
+	// are given, so the scheme and host written here are not used.
+	URL         string
 	Title       string
 	Summary     string
 	Description string

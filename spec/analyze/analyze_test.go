@@ -309,6 +309,7 @@ var brokenWant = map[string]string{
 	"op-message-not-in-channel":          `operation "sayHello": message "headline" is not a message of channel "chat"`,
 	"op-message-via-components":          `broken/op-message-via-components.yaml:19:15: operation "joinRoom": message "join": $ref "#/components/messages/join" does not lead through channel "room": Operation message does not belong to the specified channel`,
 	"non-json-content-type":              `warning: message "tick": contentType "application/msgpack" is not JSON`,
+	"absolute-url-address":               `warning: channel "stream": address "wss://stream.example.com/v1/stream/{market}" is an absolute URL: chanx serves the channel at its path "/v1/stream/{market}"`,
 	"reply-message-not-in-reply-channel": `operation "handleAsk": reply: message "ask" is not a message of channel "answers"`,
 	"reply-channel-missing":              `operation "handleAsk": reply: channel: $ref "#/channels/answers"`,
 	"indistinguishable-messages":         `warning: channel "events": sent messages "userCreated" and "userDeleted" cannot be told apart at run time`,

@@ -98,7 +98,7 @@ func (b *builder) buildChannels(l loc) {
 		mountable := false
 		if addr.n != nil && addr.n.Kind == yaml.ScalarNode && addr.n.ShortTag() != "!!null" {
 			// A null address is unknown until run time: nothing to check.
-			mountable = b.checkAddress(addr, ch, who)
+			mountable = b.absoluteAddress(addr, ch, who) && b.checkAddress(addr, ch, who)
 		}
 		for _, me := range t.at("messages").entries() {
 			m := b.message(me.val, fmt.Sprintf("%s: message %q", who, me.key))
@@ -126,6 +126,32 @@ func (b *builder) buildChannels(l loc) {
 		}
 		ch.Bindings = b.bindings(t.at("bindings"), who)
 	}
+}
+
+// absoluteAddress splits an address written as an absolute URL
+// ("wss://api.example.com/v1/realtime", as some published documents
+// write them) into Channel.URL, the address as written, and
+// Channel.Address, its path: the one part a server can mount and a
+// client can join with the server URL it dials, which is what every
+// target and conformance then do. It warns so, and reports whether the
+// address can be checked and mounted further (an address whose host
+// holds a {param} cannot).
+func (b *builder) absoluteAddress(addr loc, ch *ir.Channel, who string) bool {
+	scheme, rest, ok := strings.Cut(ch.Address, "://")
+	if !ok || scheme == "" || strings.ContainsAny(scheme, "/{}") {
+		return true
+	}
+	origin, path := rest, "/"
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		origin, path = rest[:i], rest[i:]
+	}
+	ch.URL, ch.Address = ch.Address, path
+	if strings.ContainsAny(scheme+origin, "{}") {
+		b.errorf(addr, "%s: address %q is an absolute URL with a parameter in its scheme or host: chanx serves a channel at the address's path and clients join that path with the server URL they dial, so a host cannot vary per channel; move the host into servers (with a server variable) and keep the path %q as the address", who, ch.URL, path)
+		return false
+	}
+	b.warnf(addr, "%s: address %q is an absolute URL: chanx serves the channel at its path %q and clients dial that path joined with the server URL they are given; %q is not used (describe it under servers)", who, ch.URL, path, scheme+"://"+origin)
+	return true
 }
 
 func (b *builder) buildParameters(l loc, ch *ir.Channel, who string) {
