@@ -36,6 +36,8 @@ func Build(ctx context.Context, doc *spec.Document) (*ir.API, spec.Diagnostics) 
 		chans:      map[*yaml.Node]*ir.Channel{},
 		chanMsgs:   map[*ir.Channel]map[*ir.Message]bool{},
 		chanMsgKey: map[*ir.Channel]map[*ir.Message]string{},
+		inline:     map[*ir.Message]bool{},
+		qualified:  map[*ir.Message]bool{},
 		msgs:       map[*yaml.Node]*ir.Message{},
 		servers:    map[*yaml.Node]*ir.Server{},
 		located:    map[any]loc{},
@@ -75,8 +77,12 @@ type builder struct {
 	// chanMsgKey is the key under a channel's messages each of its
 	// messages is written with.
 	chanMsgKey map[*ir.Channel]map[*ir.Message]string
-	msgs       map[*yaml.Node]*ir.Message
-	servers    map[*yaml.Node]*ir.Server
+	// inline holds the messages written inside a channel's messages
+	// rather than under components.messages; qualified those
+	// qualifyMessages renamed.
+	inline, qualified map[*ir.Message]bool
+	msgs              map[*yaml.Node]*ir.Message
+	servers           map[*yaml.Node]*ir.Server
 	// located remembers where each channel, message and operation was
 	// defined, for diagnostics written after the model is built.
 	located map[any]loc
@@ -299,6 +305,7 @@ func (b *builder) build() {
 	b.buildChannels(top.at("channels"))
 	b.buildOperations(top.at("operations"))
 	b.buildComponents(top.at("components"))
+	b.qualifyMessages()
 	b.checkNames()
 	b.checkReceivers()
 	b.buildDispatch()

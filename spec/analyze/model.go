@@ -3,6 +3,7 @@ package analyze
 import (
 	"fmt"
 	"path"
+	"regexp"
 	"strings"
 
 	"go.yaml.in/yaml/v4"
@@ -178,6 +179,32 @@ func (b *builder) buildParameters(l loc, ch *ir.Channel, who string) {
 	}
 }
 
+// inlinePtr matches where a message written inside a channel is defined.
+var inlinePtr = regexp.MustCompile(`^(/components)?/channels/[^/]+/messages/[^/]+$`)
+
+// qualifyMessages renames the messages written inside channels whose
+// names repeat (ticker, depth and trades each defining their own
+// "subscribeRequest", as exchanges' documents do): each becomes
+// "<channel>_<name>", so the generated types are TickerSubscribeRequest
+// and so on. Names under components.messages are the document's own and
+// are kept; what still collides afterwards is reported by checkNames.
+// Message names never reach the wire: frames are told apart by their
+// members' values.
+func (b *builder) qualifyMessages() {
+	count := map[string]int{}
+	for _, m := range b.api.Messages {
+		count[identKey(m.Name)]++
+	}
+	for _, ch := range b.api.Channels {
+		for _, m := range ch.Messages {
+			if b.inline[m] && count[identKey(m.Name)] > 1 && !b.qualified[m] {
+				b.qualified[m] = true
+				m.Name = ch.Name + "_" + m.Name
+			}
+		}
+	}
+}
+
 // message builds the message l leads to, once per distinct definition.
 func (b *builder) message(l loc, who string) *ir.Message {
 	t, ok := b.followAs(l, who)
@@ -188,17 +215,22 @@ func (b *builder) message(l loc, who string) *ir.Message {
 		return m
 	}
 	m := &ir.Message{Name: lastToken(t.ptr)}
+	fromComponents := false
 	for _, h := range b.hops {
 		// A message the root document names in components.messages keeps
 		// that name even when its definition lives in another file.
 		if h.f == b.root && strings.HasPrefix(h.ptr, "/components/messages/") && strings.Count(h.ptr, "/") == 3 {
 			m.Name = lastToken(h.ptr)
+			fromComponents = true
 			break
 		}
 	}
 	if m.Name == "" && t.ptr == "" {
 		base := path.Base(strings.ReplaceAll(t.f.Location, "\\", "/"))
 		m.Name = strings.TrimSuffix(base, path.Ext(base))
+	}
+	if inlinePtr.MatchString(t.ptr) && !fromComponents {
+		b.inline[m] = true
 	}
 	b.msgs[t.n] = m
 	key := b.keyOf(t)
