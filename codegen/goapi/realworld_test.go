@@ -21,6 +21,7 @@ var realworld = []struct {
 	{"members.yaml", "lobbyapi", "lobbyclient", membersTest},
 	{"enum.yaml", "arenaapi", "arenaclient", enumTest},
 	{"schema-order.yaml", "gaugeapi", "gaugeclient", schemaOrderTest},
+	{"client-perspective.yaml", "tableapi", "tableclient", perspectiveTest},
 }
 
 // TestRealWorldPatterns generates the server and the client of every
@@ -471,6 +472,52 @@ func TestSchemaOrder(t *testing.T) {
 	}
 	if got := strings.Join(locs, " "); got != "[reading value] [label value]" {
 		t.Errorf("error frame problems at %s, want each message's under its name: %+v", got, e.Problems)
+	}
+}
+`
+
+// perspectiveTest: a document written from the client's side
+// (x-chanx-perspective: client) gives a server that receives what the
+// document's client sends, not the inverse.
+const perspectiveTest = `package rw
+
+import (
+	"context"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/chanxgo/chanx/runtime/server"
+
+	api "chanxgen.test/rw/client-perspective/tableapi"
+	cli "chanxgen.test/rw/client-perspective/tableclient"
+)
+
+type table struct{ api.UnimplementedTableHandler }
+
+func (table) Join(ctx context.Context, c api.TableConn, msg *api.Join) (*api.Joined, error) {
+	return &api.Joined{Action: "joined"}, nil
+}
+
+func TestClientPerspective(t *testing.T) {
+	srv := server.New(server.Options{})
+	if _, err := api.MountTable(srv, table{}, server.ChannelOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := cli.NewTableClient(ts.URL, cli.TableParams{}, cli.TableHandlers{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(context.Background())
+	if r, err := c.RequestJoin(ctx, &cli.Join{Action: "join", Seat: 3}); err != nil || r.Action != "joined" {
+		t.Errorf("join: %+v, %v", r, err)
 	}
 }
 `

@@ -90,6 +90,9 @@ type builder struct {
 	uses []opUse
 	// cycles holds the $ref cycles reported so far.
 	cycles map[string]bool
+	// clientView is set when the document says its operations are
+	// written from the client's side (x-chanx-perspective: client).
+	clientView bool
 	// hops holds the reference objects the last successful follow went
 	// through, in order (the first maxHops of them).
 	hops []loc
@@ -303,6 +306,7 @@ func (b *builder) build() {
 	}
 	b.buildServers(top.at("servers"))
 	b.buildChannels(top.at("channels"))
+	b.perspective(top.at("x-chanx-perspective"))
 	b.buildOperations(top.at("operations"))
 	b.buildComponents(top.at("components"))
 	b.qualifyMessages()

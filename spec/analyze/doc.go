@@ -75,6 +75,12 @@
 // as a version, is simply not routed by it); a union tagged so is left
 // untagged (Union nil).
 //
+// Operations are read as AsyncAPI defines send and receive, from the
+// point of view of the application the document describes (the server),
+// unless the root says x-chanx-perspective: client, for documents written
+// from the client's side: every action is then read inverted, so the ir
+// describes the server either way.
+//
 // Messages are told apart per channel and direction as the application
 // sees it: messages of receive operations and of replies to send operations
 // are received, messages of send operations and of replies to receive

@@ -442,6 +442,40 @@ func (b *builder) resolvedValue(l loc, what string) any {
 	return expand(l)
 }
 
+// perspective reads the root's x-chanx-perspective: "server" (the
+// default, as AsyncAPI defines send and receive: from the point of view
+// of the application the document describes, a chanx server) or
+// "client", for documents whose authors wrote send and receive as their
+// clients see them. chanx then reads every operation's action inverted,
+// so the ir, the generated server and client and conformance all see the
+// server's side.
+func (b *builder) perspective(l loc) {
+	if l.n == nil {
+		return
+	}
+	switch v := l.str(); v {
+	case "server":
+	case "client":
+		b.clientView = true
+	default:
+		b.errorf(l, "x-chanx-perspective must be \"server\" (send and receive as the server sees them, the AsyncAPI reading) or \"client\" (as its clients see them), not %s", spec.DescribeNode(l.n))
+	}
+}
+
+// action is an operation's action as the server sees it.
+func (b *builder) action(a string) ir.Action {
+	if !b.clientView {
+		return ir.Action(a)
+	}
+	switch ir.Action(a) {
+	case ir.Send:
+		return ir.Receive
+	case ir.Receive:
+		return ir.Send
+	}
+	return ir.Action(a)
+}
+
 func (b *builder) buildOperations(l loc) {
 	for _, e := range l.entries() {
 		who := fmt.Sprintf("operation %q", e.key)
@@ -451,7 +485,7 @@ func (b *builder) buildOperations(l loc) {
 		}
 		op := &ir.Operation{
 			Name:        e.key,
-			Action:      ir.Action(t.at("action").str()),
+			Action:      b.action(t.at("action").str()),
 			Title:       t.at("title").str(),
 			Summary:     t.at("summary").str(),
 			Description: t.at("description").str(),

@@ -32,6 +32,10 @@ func TestRealWorldDispatch(t *testing.T) {
 			`gauge receive schema  [reading[] label[]]`,
 			`gauge send schema  [level[] status[]]`,
 		}},
+		{"client-perspective.yaml", []string{
+			`table receive const action [join[join]]`,
+			`table send const action [joined[joined]]`,
+		}},
 		{"shared-address.yaml", []string{
 			`depth receive const channel [depth_subscribeRequest[depth]]`,
 			`depth send const channel [depth_update[depth]]`,
@@ -98,5 +102,19 @@ channels:
 	d := api.Channels[0].Dispatch[0]
 	if d.Strategy != ir.StrategyNone || !strings.Contains(d.Ambiguous, `"a" and "b" cannot be told apart`) {
 		t.Errorf("strategy %q, ambiguous %q", d.Strategy, d.Ambiguous)
+	}
+}
+
+// TestPerspectiveMustBeKnown: x-chanx-perspective is "server" or
+// "client"; anything else is an error at its value.
+func TestPerspectiveMustBeKnown(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.yaml")
+	if err := os.WriteFile(path, []byte("asyncapi: 3.0.0\nx-chanx-perspective: browser\ninfo: {title: t, version: '1'}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, diags := Build(context.Background(), load(t, path))
+	got := render(diags)
+	if !strings.Contains(got, `p.yaml:2:22: x-chanx-perspective must be "server"`) || !strings.Contains(got, `not the string "browser"`) {
+		t.Errorf("diagnostics:\n%s", got)
 	}
 }
