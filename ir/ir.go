@@ -73,7 +73,13 @@ type Channel struct {
 	Name string
 	// Address is the address template with {param} placeholders, "" when the
 	// document leaves it null (unknown or dynamic).
-	Address     string
+	Address string
+	// URL is the address as written when the document writes an
+	// absolute URL ("wss://api.example.com/v1/realtime"), "" otherwise.
+	// Address then holds only its path ("/v1/realtime"): chanx serves
+	// the channel there and clients join it with the server URL they
+	// are given, so the scheme and host written here are not used.
+	URL         string
 	Title       string
 	Summary     string
 	Description string
@@ -212,6 +218,11 @@ type Dispatch struct {
 	// apart at run time, naming both. Validation only warns; code generation
 	// refuses such a channel.
 	Ambiguous string
+	// Why says how the messages are told apart, naming the members read
+	// ("the enum value of member \"type\": \"up\" or \"down\" is
+	// move, ..."), for validate and the docs page; "" when there is one
+	// message.
+	Why string
 }
 
 // Strategy is how the messages of one channel and direction are told apart.
@@ -227,12 +238,35 @@ const (
 	// StrategyDiscriminator: Property is the schemas' discriminator
 	// keyword; a case's value is its const, else its schema's name.
 	StrategyDiscriminator Strategy = "discriminator"
+	// StrategyEnum: Property holds a string from a set of values of its
+	// own in each message (an enum of several, or a const), no value in
+	// two sets; a case's Values list its set, Value the first of them.
+	StrategyEnum Strategy = "enum"
+	// StrategyMembers: no member's value tells the messages apart, the
+	// members they require do: a frame holding one of a case's Members
+	// (required by that message, declared by no other) is that message;
+	// the one case without Members, if any, takes every other frame.
+	// Cases are tried in order. Property is "".
+	StrategyMembers Strategy = "members"
+	// StrategySchema, the last resort: nothing on the wire names the
+	// message, so a receiver decodes and validates the frame as each
+	// case's message in order (the document's order) and the first that
+	// accepts it wins; a frame valid as several is always the first. A
+	// frame costs up to one decode and validation per case. Property is
+	// "".
+	StrategySchema Strategy = "schema"
 )
 
 // DispatchCase maps one discriminator value to its message.
 type DispatchCase struct {
 	Value   string
 	Message *Message
+	// Values, for StrategyEnum, are every value naming the message
+	// (Value is the first); nil otherwise.
+	Values []string
+	// Members, for StrategyMembers, are the members naming the message;
+	// nil for the message that takes the frames no other case claims.
+	Members []string
 }
 
 // otherTransports are the AsyncAPI protocols that cannot carry a WebSocket

@@ -26,15 +26,21 @@ of the node it is about — in the file a $ref led to when the node is there.
 
 Text output: problems on stderr, one per line,
    file:line:col: [warning: ]message (at /json/pointer)
-where the pointer locates the node within its file; on success one summary
-line on stdout:
+where the pointer locates the node within its file; on success a summary
+line on stdout, then one line per channel and direction carrying several
+messages, saying how a receiver tells them apart (const, discriminator,
+enum, members or schema) and by what:
    ok: 3 channels, 7 operations, 12 messages (discriminator: action)
+     channel "chat", received: const by the const value of member "action": "ping" is ping, ...
 
 JSON output (--format json): one object on stdout, whatever the outcome:
    {"valid": bool, "errors": n, "warnings": n,
     "diagnostics": [{"file", "line", "column", "severity": "error"|"warning",
                      "message", "pointer"}],
-    "summary": {"channels", "operations", "messages", "discriminators": [...]}}
+    "summary": {"channels", "operations", "messages", "discriminators": [...],
+                "dispatch": [{"channel", "direction": "received"|"sent", "strategy",
+                              "property", "why", "cases": [{"message", "value",
+                              "values", "members"}]}]}}
 ("summary" only when the document is valid).
 
 What a document may make chanx read is bounded (the same on every command
@@ -159,6 +165,39 @@ func writeTextReport(stdout, stderr io.Writer, r report) {
 		prefix = "ok with " + plural(warns, "warning")
 	}
 	fmt.Fprintf(stdout, "%s: %s\n", prefix, summaryLine(r.api))
+	for _, d := range dispatchSummary(r.api) {
+		fmt.Fprintf(stdout, "  channel %q, %s: %s: %s\n", d.Channel, d.Direction, d.Strategy, d.Why)
+	}
+}
+
+// dispatchSummary lists, per channel and direction with more than one
+// message, the strategy spec/analyze found to tell the messages apart and
+// why, naming the members read.
+func dispatchSummary(api *ir.API) []jsonDispatch {
+	out := []jsonDispatch{}
+	if api == nil {
+		return out
+	}
+	for _, ch := range api.Channels {
+		for _, d := range ch.Dispatch {
+			if d == nil || (len(d.Cases) < 2 && d.Why == "") {
+				continue
+			}
+			jd := jsonDispatch{Channel: ch.Name, Direction: "received", Strategy: string(d.Strategy), Property: d.Property, Why: d.Why}
+			if d.Action == ir.Send {
+				jd.Direction = "sent"
+			}
+			if d.Strategy == ir.StrategyNone {
+				jd.Strategy = "none"
+				jd.Why = d.Ambiguous
+			}
+			for _, c := range d.Cases {
+				jd.Cases = append(jd.Cases, jsonCase{Message: c.Message.Name, Value: c.Value, Values: c.Values, Members: c.Members})
+			}
+			out = append(out, jd)
+		}
+	}
+	return out
 }
 
 func count(diags spec.Diagnostics) (errs, warns int) {
@@ -194,6 +233,8 @@ func summaryLine(api *ir.API) string {
 		s += fmt.Sprintf(" (discriminators: %s)", strings.Join(props, ", "))
 	case !needed:
 		s += " (discriminator: none needed)"
+	case len(strategies(api)) > 0:
+		s += fmt.Sprintf(" (dispatch: %s)", strings.Join(strategies(api), ", "))
 	default:
 		s += " (discriminator: none found)"
 	}
@@ -226,6 +267,25 @@ func discriminators(api *ir.API) ([]string, bool) {
 	return props, needed
 }
 
+// strategies lists the strategies other than by a member's value that
+// channels use, sorted.
+func strategies(api *ir.API) []string {
+	seen := map[string]bool{}
+	for _, ch := range api.Channels {
+		for _, d := range ch.Dispatch {
+			if d != nil && d.Property == "" && d.Strategy != ir.StrategyNone {
+				seen[string(d.Strategy)] = true
+			}
+		}
+	}
+	var out []string
+	for s := range seen {
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
+}
+
 // jsonReport is the --format json output.
 type jsonReport struct {
 	Valid       bool             `json:"valid"`
@@ -249,6 +309,26 @@ type jsonSummary struct {
 	Operations     int      `json:"operations"`
 	Messages       int      `json:"messages"`
 	Discriminators []string `json:"discriminators"`
+	// Dispatch is how each channel and direction with several messages
+	// tells them apart.
+	Dispatch []jsonDispatch `json:"dispatch"`
+}
+
+// jsonDispatch is one channel and direction's ir.Dispatch.
+type jsonDispatch struct {
+	Channel   string     `json:"channel"`
+	Direction string     `json:"direction"` // "received" or "sent", by the application the document describes
+	Strategy  string     `json:"strategy"`  // const, discriminator, enum, members, schema, none
+	Property  string     `json:"property,omitempty"`
+	Why       string     `json:"why"`
+	Cases     []jsonCase `json:"cases"`
+}
+
+type jsonCase struct {
+	Message string   `json:"message"`
+	Value   string   `json:"value,omitempty"`
+	Values  []string `json:"values,omitempty"`
+	Members []string `json:"members,omitempty"`
 }
 
 func writeJSONReport(w io.Writer, r report) error {
@@ -262,7 +342,7 @@ func writeJSONReport(w io.Writer, r report) error {
 	}
 	if errs == 0 && r.api != nil {
 		props, _ := discriminators(r.api)
-		out.Summary = &jsonSummary{Channels: len(r.api.Channels), Operations: len(r.api.Operations), Messages: len(r.api.Messages), Discriminators: props}
+		out.Summary = &jsonSummary{Channels: len(r.api.Channels), Operations: len(r.api.Operations), Messages: len(r.api.Messages), Discriminators: props, Dispatch: dispatchSummary(r.api)}
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

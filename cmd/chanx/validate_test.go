@@ -35,6 +35,11 @@ func TestValidateGolden(t *testing.T) {
 		{"remote-forbidden", []string{"-s", docs + "/broken/remote-ref-forbidden.yaml", "--no-remote"}},
 		{"missing-file", []string{"-s", docs + "/no-such-document.yaml"}},
 		{"asyncapi-2", []string{"-s", docs + "/broken/asyncapi-2.6.0.yaml"}},
+		{"op-message-via-components", []string{"-s", "../../spec/analyze/testdata/broken/op-message-via-components.yaml"}},
+		{"realworld-members-json", []string{"-s", "../../spec/analyze/testdata/realworld/members.yaml", "--format", "json"}},
+		{"realworld-schema-order", []string{"-s", "../../spec/analyze/testdata/realworld/schema-order.yaml"}},
+		{"realworld-shared-address", []string{"-s", "../../spec/analyze/testdata/realworld/shared-address.yaml"}},
+		{"non-json-content-type", []string{"-s", "../../spec/analyze/testdata/broken/non-json-content-type.yaml"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := append([]string{"validate"}, tc.args...)

@@ -121,7 +121,12 @@ func GenerateClient(ctx context.Context, api *ir.API, opts Options) (map[string]
 // not route by.
 func implemented(cp *plan.Channel, side *plan.Side) error {
 	switch side.Strategy {
-	case ir.StrategyNone, ir.StrategyConst, ir.StrategyDiscriminator:
+	case ir.StrategyNone, ir.StrategyConst, ir.StrategyDiscriminator, ir.StrategyEnum:
+		return nil
+	case ir.StrategyMembers, ir.StrategySchema:
+		if side.Role == plan.Server && len(cp.Together) > 1 {
+			return fmt.Errorf("goapi: channel %q shares its address with other channels and its messages are told apart by strategy %q: the Go server routes such channels one to an address only", cp.Name, side.Strategy)
+		}
 		return nil
 	}
 	return fmt.Errorf("goapi: channel %q: the Go %s cannot route messages told apart by strategy %q", cp.Name, side.Role, side.Strategy)

@@ -311,3 +311,20 @@ func (a *A) Method() {}
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+// TestServerRefusesStructuralSharedAddress: channels that share an
+// address and whose messages are told apart by members (or schema) need
+// one route function across them, which the Go server does not build
+// yet: gen server refuses naming the channel and the strategy, rather than
+// mounting one and losing the other's frames. The client generates.
+func TestServerRefusesStructuralSharedAddress(t *testing.T) {
+	api := load(t, filepath.Join("testdata", "errors", "shared-members.yaml"))
+	_, err := GenerateServer(context.Background(), api, Options{})
+	want := `goapi: channel "alpha" shares its address with other channels and its messages are told apart by strategy "members": the Go server routes such channels one to an address only`
+	if err == nil || err.Error() != want {
+		t.Errorf("got  %v\nwant %s", err, want)
+	}
+	if _, err := GenerateClient(context.Background(), api, Options{}); err != nil {
+		t.Errorf("client: %v", err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/chanxgo/chanx/codegen/golang"
 	"github.com/chanxgo/chanx/codegen/plan"
 	"github.com/chanxgo/chanx/ir"
 )
@@ -51,10 +52,34 @@ type fileModel struct {
 	ReplyIfaces                       []*ifaceModel
 	Servers                           []*serverModel
 	Channels                          []*channelModel
+	// Together holds, on the server, one mount function per address
+	// several channels share.
+	Together []*togetherModel
 	// NeedPick is set when some client channel tells messages apart by
 	// trying them, with the helpers named PickType, PickTry and Pick.
 	NeedPick                bool
 	PickType, PickTry, Pick string
+	// PickFirst, when set, names the helper that takes the first message
+	// a frame is valid as (schema dispatch, ir.StrategySchema).
+	PickFirst string
+}
+
+// togetherModel is the mount function of channels that share one
+// address: one endpoint, each channel's handler registered on it.
+type togetherModel struct {
+	Mount              string
+	Names              string
+	AddressConst       string
+	DiscriminatorConst string
+	Parts              []*togetherPart
+}
+
+// togetherPart is one channel of a togetherModel; Arg is "" for a channel
+// clients send nothing on.
+type togetherPart struct {
+	Arg      string
+	Handler  string
+	Register string
 }
 
 type wrapModel struct {
@@ -109,6 +134,13 @@ type channelModel struct {
 	// Unroutable, when set, is why Register fails: a received message has
 	// no discriminator value to route it by.
 	Unroutable string
+	// RouteFunc, when set, names the function that tells apart the
+	// messages this side receives by their members (MemberRoutes) or by
+	// schema (SchemaRoutes), in the dispatch's order; RouteDoc says how.
+	RouteFunc    string
+	RouteDoc     string
+	MemberRoutes []*routeCase
+	SchemaRoutes []*routeCase
 
 	// Client side.
 	Client       string
@@ -120,8 +152,11 @@ type channelModel struct {
 	Incomings    []*incomingModel
 	Routes       []*routeModel
 	// Fallback lists the messages without a discriminator value, tried in
-	// turn on frames no route takes.
-	Fallback []*incomingModel
+	// turn on frames no route takes: exactly one must be valid, or with
+	// FallbackFirst (schema dispatch) the first valid one wins, or with
+	// MemberRoutes RouteFunc picks the one to try.
+	Fallback      []*incomingModel
+	FallbackFirst bool
 }
 
 // paramModel is one field of a channel's Params: a path parameter, or a
@@ -132,13 +167,26 @@ type paramModel struct {
 	Doc   string
 }
 
+// routeCase is one message of a route function: its route name (the
+// message's name), its Go type and, for structural dispatch, its members
+// as a Go expression.
+type routeCase struct {
+	Name    string
+	Type    string
+	Members string
+}
+
 type handlerModel struct {
 	Method    string
 	Doc       string
 	Operation string
 	Message   string
 	Action    string
-	Request   string
+	// Actions are the route names the handler is registered under: the
+	// discriminator value, every enum value, or (routed by RouteFunc)
+	// the message's name.
+	Actions []string
+	Request string
 	// Reply is the Go type returned ("*Pong", or a sealed interface), ""
 	// when the operation declares no reply.
 	Reply string
@@ -268,10 +316,11 @@ func (g *gen) serverModel() *fileModel {
 			}
 			h.Method = methods.take(name)
 			h.Doc = comment("", firstOf(op.Description, op.Summary, op.Title))
-			if r.Value == "" {
+			h.Action = r.Value
+			h.Actions = actionsOf(cp.Server, r)
+			if len(h.Actions) == 0 {
 				unroutable = append(unroutable, strconv.Quote(msg.Name))
 			}
-			h.Action = r.Value
 			if len(r.Replies) > 0 {
 				h.Reply = g.replyType(m, marked, b+h.Method+"Reply", op)
 				if r.Pong {
@@ -279,6 +328,9 @@ func (g *gen) serverModel() *fileModel {
 				}
 			}
 			c.Handlers = append(c.Handlers, h)
+		}
+		if g.routeFunc(c, cp.Channel, cp.Server, ir.Receive, b+"Route") {
+			imports["github.com/chanxgo/chanx/runtime/wire"] = true
 		}
 		if len(unroutable) > 0 {
 			c.Unroutable = fmt.Sprintf("%s: channel %q: message %s has no discriminator value to route frames by (give its payload a const %q property)", g.opts.Package, ch.Name, strings.Join(unroutable, ", "), "action")
@@ -310,6 +362,9 @@ func (g *gen) serverModel() *fileModel {
 		}
 		m.Channels = append(m.Channels, c)
 	}
+	if g.together(m); len(m.Together) > 0 {
+		imports["fmt"] = true
+	}
 	if len(m.ReplyIfaces) > 0 {
 		sort.Slice(m.Markers, func(i, j int) bool {
 			return m.Markers[i].Method+m.Markers[i].Type < m.Markers[j].Method+m.Markers[j].Type
@@ -317,6 +372,102 @@ func (g *gen) serverModel() *fileModel {
 	}
 	m.Std, m.Imports = splitImports(imports)
 	return m
+}
+
+// actionsOf is the route names a received message is registered under.
+func actionsOf(side *plan.Side, r *plan.Receive) []string {
+	switch side.Strategy {
+	case ir.StrategyEnum:
+		return r.Values
+	case ir.StrategyMembers, ir.StrategySchema:
+		return []string{r.Message.Name}
+	}
+	if r.Value == "" {
+		return nil
+	}
+	return []string{r.Value}
+}
+
+// routeFunc fills c's route function for a side whose messages are told
+// apart by members or by schema, in the order of ch's dispatch for
+// direction a; it reports whether there is one.
+func (g *gen) routeFunc(c *channelModel, ch *ir.Channel, side *plan.Side, a ir.Action, name string) bool {
+	if side.Strategy != ir.StrategyMembers && side.Strategy != ir.StrategySchema {
+		return false
+	}
+	var d *ir.Dispatch
+	for _, x := range ch.Dispatch {
+		if x.Action == a {
+			d = x
+		}
+	}
+	if d == nil {
+		return false
+	}
+	c.RouteFunc = g.ns.take(name)
+	c.RouteDoc = d.Why
+	for _, dc := range d.Cases {
+		rc := &routeCase{Name: dc.Message.Name, Type: g.msgType[dc.Message]}
+		if side.Strategy == ir.StrategyMembers {
+			quoted := make([]string, len(dc.Members))
+			for i, m := range dc.Members {
+				quoted[i] = strconv.Quote(m)
+			}
+			rc.Members = "[]string{" + strings.Join(quoted, ", ") + "}"
+			if len(dc.Members) == 0 {
+				rc.Members = "nil"
+			}
+			c.MemberRoutes = append(c.MemberRoutes, rc)
+		} else {
+			c.SchemaRoutes = append(c.SchemaRoutes, rc)
+		}
+	}
+	return true
+}
+
+// together adds a mount function for each address several channels
+// share: their own Mount functions would each claim the address.
+func (g *gen) together(m *fileModel) {
+	byName := map[string]*channelModel{}
+	for _, c := range m.Channels {
+		byName[c.Name] = c
+	}
+	done := map[*plan.Channel]bool{}
+	for _, cp := range g.plan.Channels {
+		if len(cp.Together) < 2 || done[cp] {
+			continue
+		}
+		t := &togetherModel{}
+		var names []string
+		want := "Mount"
+		args := newNamespace()
+		args.reserve("srv", "opts", "ch", "err", "h")
+		for _, other := range cp.Together {
+			done[other] = true
+			c := byName[other.Name]
+			if c == nil {
+				continue
+			}
+			names = append(names, strconv.Quote(c.Name))
+			want += goName(c.Name, "Channel")
+			if t.AddressConst == "" {
+				t.AddressConst, t.DiscriminatorConst = c.AddressConst, c.DiscriminatorConst
+			}
+			part := &togetherPart{}
+			if len(c.Handlers) > 0 {
+				arg := golang.ExportedName(c.Name)
+				arg = strings.ToLower(arg[:1]) + arg[1:]
+				part.Arg, part.Handler, part.Register = args.take(arg), c.Handler, c.Register
+			}
+			t.Parts = append(t.Parts, part)
+		}
+		if len(t.Parts) < 2 {
+			continue
+		}
+		t.Mount = g.ns.take(want)
+		t.Names = strings.Join(names, ", ")
+		m.Together = append(m.Together, t)
+	}
 }
 
 // replyType is the Go type a handler returns for op's reply: a pointer to
@@ -416,6 +567,12 @@ func (g *gen) clientModel() *fileModel {
 		for _, r := range cp.Client.Fallback {
 			c.Fallback = append(c.Fallback, models[r])
 		}
+		if len(c.Fallback) > 0 && g.routeFunc(c, ch, cp.Client, ir.Send, b+"Route") && len(c.SchemaRoutes) > 0 {
+			c.SchemaRoutes = nil // the client tries its fallback in order
+			c.RouteFunc = ""
+			c.FallbackFirst = true
+			m.PickFirst = "-"
+		}
 		for _, rt := range cp.Client.Routes {
 			route := &routeModel{Action: rt.Value}
 			for _, r := range rt.Receives {
@@ -449,6 +606,9 @@ func (g *gen) clientModel() *fileModel {
 	}
 	if m.NeedPick {
 		m.PickType, m.PickTry, m.Pick = g.ns.take("chanxCandidate"), g.ns.take("chanxTry"), g.ns.take("chanxPick")
+		if m.PickFirst != "" {
+			m.PickFirst = g.ns.take("chanxPickFirst")
+		}
 		imports["encoding/json"] = true
 		imports["strconv"] = true
 		imports["strings"] = true

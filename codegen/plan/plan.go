@@ -69,6 +69,12 @@ type Channel struct {
 	// every channel whether or not the document declares them (topic
 	// traffic's aside), each written under the receiver's key.
 	Builtins []Builtin
+	// Together lists, when other channels share this one's address
+	// (ticker, depth and trades on /v1/realtime), every channel served
+	// at it, this one included, in plan order; nil when it is alone.
+	// spec/analyze tells their messages apart as one set, so one
+	// endpoint routes them all by one key.
+	Together []*Channel
 }
 
 // Side is what one end of a channel receives and sends.
@@ -104,6 +110,13 @@ type Receive struct {
 	// Value is the message's discriminator value under the side's Key, ""
 	// when it has none.
 	Value string
+	// Values are, when the side's Strategy is ir.StrategyEnum, every
+	// value naming the message (Value is the first); Routes hold the
+	// receive under each.
+	Values []string
+	// Members are, when the side's Strategy is ir.StrategyMembers, the
+	// members naming the message (ir.DispatchCase.Members).
+	Members []string
 	// Operation is, on the server, the receive operation whose handler
 	// gets the message; nil on the client.
 	Operation *ir.Operation
@@ -193,6 +206,25 @@ func Build(api *ir.API) *Plan {
 	for _, ch := range api.Channels {
 		p.Channels = append(p.Channels, buildChannel(api, ch))
 	}
+	at := map[string][]*Channel{}
+	var order []string
+	for _, c := range p.Channels {
+		if !c.Mountable {
+			continue
+		}
+		key := "/" + strings.TrimPrefix(c.Address, "/")
+		if at[key] == nil {
+			order = append(order, key)
+		}
+		at[key] = append(at[key], c)
+	}
+	for _, key := range order {
+		if group := at[key]; len(group) > 1 {
+			for _, c := range group {
+				c.Together = group
+			}
+		}
+	}
 	return p
 }
 
@@ -236,6 +268,7 @@ func serverSide(api *ir.API, ch *ir.Channel) *Side {
 		for _, m := range op.Messages {
 			r := &Receive{Message: m, Operation: op}
 			r.Value, _ = valueOf(m, ir.Receive, ch)
+			r.Values, r.Members = caseOf(m, ir.Receive, ch)
 			if op.Reply != nil {
 				for _, rm := range op.Reply.Messages {
 					v, _ := valueOf(rm, ir.Send, op.Reply.Channel, ch)
@@ -312,6 +345,7 @@ func clientSide(api *ir.API, ch *ir.Channel) *Side {
 	for _, m := range incoming {
 		r := &Receive{Message: m, ReplyTo: replyTo[m]}
 		r.Value, _ = valueOf(m, ir.Send, chans...)
+		r.Values, r.Members = caseOf(m, ir.Send, chans...)
 		s.Receives = append(s.Receives, r)
 	}
 	s.route()
@@ -326,14 +360,35 @@ func (s *Side) route() {
 			s.Fallback = append(s.Fallback, r)
 			continue
 		}
-		rt := by[r.Value]
-		if rt == nil {
-			rt = &Route{Value: r.Value}
-			by[r.Value] = rt
-			s.Routes = append(s.Routes, rt)
+		values := r.Values
+		if len(values) == 0 {
+			values = []string{r.Value}
 		}
-		rt.Receives = append(rt.Receives, r)
+		for _, v := range values {
+			rt := by[v]
+			if rt == nil {
+				rt = &Route{Value: v}
+				by[v] = rt
+				s.Routes = append(s.Routes, rt)
+			}
+			rt.Receives = append(rt.Receives, r)
+		}
 	}
+}
+
+// caseOf finds the enum values and the members spec/analyze recorded for
+// m in direction a, looking in each channel's dispatch in turn.
+func caseOf(m *ir.Message, a ir.Action, chans ...*ir.Channel) (values, members []string) {
+	for _, ch := range chans {
+		if d := dispatchOf(ch, a); d != nil {
+			for _, c := range d.Cases {
+				if c.Message == m && (len(c.Values) > 0 || len(c.Members) > 0) {
+					return c.Values, c.Members
+				}
+			}
+		}
+	}
+	return nil, nil
 }
 
 // dispatchOf is ch's dispatch for one direction, nil when none.

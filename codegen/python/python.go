@@ -10,6 +10,7 @@ import (
 	"text/template"
 
 	"github.com/chanxgo/chanx/codegen"
+	"github.com/chanxgo/chanx/codegen/plan"
 	"github.com/chanxgo/chanx/ir"
 	"github.com/chanxgo/chanx/templates"
 )
@@ -44,6 +45,23 @@ var Target codegen.Target = codegen.TargetFunc(func(ctx context.Context, api *ir
 	return Generate(ctx, api, Options{Package: o.Package, Source: o.Source, NoReadme: o.NoReadme})
 })
 
+// implemented refuses a document with a channel whose incoming messages
+// are told apart by a strategy the Python client does not route by yet
+// (plan.Side.Strategy): it would decode them into the wrong class.
+func implemented(api *ir.API) error {
+	for _, cp := range plan.Build(api).Channels {
+		if !cp.Mountable {
+			continue
+		}
+		switch s := cp.Client.Strategy; s {
+		case ir.StrategyNone, ir.StrategyConst, ir.StrategyDiscriminator, ir.StrategySchema:
+		default:
+			return fmt.Errorf("python: channel %q: the Python client cannot route the messages the server sends on it yet: they are told apart by strategy %q, not by one member's const value; generate a Go client (--lang go) for it", cp.Name, s)
+		}
+	}
+	return nil
+}
+
 // Generate returns the files of a Python client package for api, keyed by
 // their slash path in the package folder: __init__.py, README.md, base/
 // (the runtime, as templates/python/base has it), shared/ when several
@@ -61,6 +79,9 @@ func Generate(ctx context.Context, api *ir.API, opts Options) (map[string][]byte
 	}
 	if !isIdentifier(opts.Package) || keywords[opts.Package] {
 		return nil, fmt.Errorf("python: package name %q is not a Python identifier", opts.Package)
+	}
+	if err := implemented(api); err != nil {
+		return nil, err
 	}
 	g := newGen(api, opts)
 	g.buildAll()

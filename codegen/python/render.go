@@ -3,6 +3,8 @@ package python
 import (
 	"sort"
 	"strings"
+
+	"github.com/chanxgo/chanx/ir"
 )
 
 // fileView is one Python file: every part already laid out in lines,
@@ -376,6 +378,13 @@ func (g *gen) clientFile(cm *channelModel) *fileView {
 		im.add("typing", "Annotated")
 		im.add("pydantic", "Field")
 		lines = append(lines, wrapCall("    ", adapter, []string{"Annotated[IncomingMessage, Field(discriminator=" + pyString(cm.Discriminator) + ")]"}, ")")...)
+	case cm.plan.Client.Strategy == ir.StrategySchema && len(cm.Incoming) > 1:
+		// Schema dispatch: the first message, in the document's order,
+		// that a frame is valid as (ir.StrategySchema), as every target
+		// decides it.
+		im.add("typing", "Annotated")
+		im.add("pydantic", "Field")
+		lines = append(lines, wrapCall("    ", adapter, []string{"Annotated[IncomingMessage, Field(union_mode=\"left_to_right\")]"}, ")")...)
 	default:
 		lines = append(lines, wrapCall("    ", adapter, []string{"IncomingMessage"}, ")")...)
 	}

@@ -44,6 +44,16 @@ type ChannelOptions struct {
 	// are written with. Default: "", the server's applies.
 	Discriminator string
 
+	// Route, when set, names the message of each client frame instead of
+	// the discriminator's value: for channels whose messages are told
+	// apart by the members they have or by schema (ir.StrategyMembers,
+	// ir.StrategySchema), with wire.RouteByMembers or wire.RouteBySchema.
+	// It returns the action the frame's handler was registered under; a
+	// *wire.RouteError is answered with its problems. A frame it refuses
+	// whose discriminator is "ping" still gets the built-in pong.
+	// Generated Mount functions set it. Default: nil, the discriminator.
+	Route func(frame []byte) (action string, err error)
+
 	// ConcurrentHandlers runs every handler of the channel as Concurrent
 	// does: each frame on its own goroutine as soon as it is read, up to
 	// Options.InboundQueue at once per connection. The built-in ping and
@@ -384,11 +394,22 @@ func (c *Conn) dispatch(id uint64, frame []byte) {
 		frame = wire.SnakeizeKeys(frame)
 	}
 	env := c.ch.env
-	action, err := env.Peek(frame, s.opts.MaxDepth)
+	var action []byte
+	var err error
+	if route := c.ch.opts.Route; route != nil {
+		action, err = c.route(route, frame)
+	} else {
+		action, err = env.Peek(frame, s.opts.MaxDepth)
+	}
 	if err != nil {
 		s.met.FrameReceived(c.ch.pattern, "unknown")
 		s.met.FrameError(c.ch.pattern, peekReason(err))
 		c.logFrame(id, slog.LevelDebug, "chanx: frame rejected", slog.String("error", err.Error()))
+		var re *wire.RouteError
+		if errors.As(err, &re) && len(re.Problems) > 0 {
+			c.answer(env.Problems(re.Problems))
+			return
+		}
 		p := wire.PeekProblem(err, env.Key())
 		if errors.Is(err, wire.ErrNotString) {
 			p = wire.TagNotStringProblem(frame, env.Key(), c.ch.knownActions())
@@ -416,6 +437,19 @@ func (c *Conn) dispatch(id uint64, frame []byte) {
 		return
 	}
 	c.handle(id, r, frame)
+}
+
+// route names frame's action with ChannelOptions.Route; a frame it
+// refuses that is the protocol's ping stays a ping.
+func (c *Conn) route(route func([]byte) (string, error), frame []byte) ([]byte, error) {
+	name, err := route(frame)
+	if err == nil {
+		return []byte(name), nil
+	}
+	if a, perr := c.ch.env.Peek(frame, c.srv.opts.MaxDepth); perr == nil && string(a) == wire.ActionPing {
+		return a, nil
+	}
+	return nil, err
 }
 
 // handle runs route r for frame number id (snake_case keys) and answers

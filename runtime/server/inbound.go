@@ -73,7 +73,7 @@ type inbound struct {
 func (c *Conn) newInbound(buf *bytes.Buffer) inbound {
 	c.frames++
 	in := inbound{buf: buf, frame: buf.Bytes(), id: c.frames}
-	if t := c.ch.routes.Load(); t != nil && t.concurrent {
+	if t := c.ch.routes.Load(); t != nil && t.concurrent && c.ch.opts.Route == nil {
 		frame := in.frame
 		if c.srv.opts.Camelize {
 			frame = wire.SnakeizeKeys(frame)

@@ -403,6 +403,9 @@ func InUnion(tag string, problems []Problem) []Problem {
 // PeekProblem turns an error from Peek into the problem reported to the
 // client. key is the discriminator key.
 func PeekProblem(err error, key string) Problem {
+	if p, ok := routeProblem(err); ok {
+		return p
+	}
 	switch {
 	case errors.Is(err, ErrNotObject):
 		return Problem{Type: ProblemNotObject, Loc: []any{}, Msg: MsgNotObject}

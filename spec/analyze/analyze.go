@@ -29,16 +29,19 @@ func Build(ctx context.Context, doc *spec.Document) (*ir.API, spec.Diagnostics) 
 		return nil, spec.Diagnostics{{Severity: spec.Error, Message: "no document to analyze"}}
 	}
 	b := &builder{
-		ctx:      ctx,
-		doc:      doc,
-		root:     doc.Root,
-		api:      &ir.API{Source: doc.Root.Data},
-		chans:    map[*yaml.Node]*ir.Channel{},
-		chanMsgs: map[*ir.Channel]map[*ir.Message]bool{},
-		msgs:     map[*yaml.Node]*ir.Message{},
-		servers:  map[*yaml.Node]*ir.Server{},
-		located:  map[any]loc{},
-		cycles:   map[string]bool{},
+		ctx:        ctx,
+		doc:        doc,
+		root:       doc.Root,
+		api:        &ir.API{Source: doc.Root.Data},
+		chans:      map[*yaml.Node]*ir.Channel{},
+		chanMsgs:   map[*ir.Channel]map[*ir.Message]bool{},
+		chanMsgKey: map[*ir.Channel]map[*ir.Message]string{},
+		inline:     map[*ir.Message]bool{},
+		qualified:  map[*ir.Message]bool{},
+		msgs:       map[*yaml.Node]*ir.Message{},
+		servers:    map[*yaml.Node]*ir.Server{},
+		located:    map[any]loc{},
+		cycles:     map[string]bool{},
 	}
 	b.schemas = newSchemaBuilder(ctx, doc, &b.diags)
 	if doc.Root.Node.Kind != yaml.MappingNode {
@@ -71,8 +74,15 @@ type builder struct {
 	// at to the channel.
 	chans    map[*yaml.Node]*ir.Channel
 	chanMsgs map[*ir.Channel]map[*ir.Message]bool
-	msgs     map[*yaml.Node]*ir.Message
-	servers  map[*yaml.Node]*ir.Server
+	// chanMsgKey is the key under a channel's messages each of its
+	// messages is written with.
+	chanMsgKey map[*ir.Channel]map[*ir.Message]string
+	// inline holds the messages written inside a channel's messages
+	// rather than under components.messages; qualified those
+	// qualifyMessages renamed.
+	inline, qualified map[*ir.Message]bool
+	msgs              map[*yaml.Node]*ir.Message
+	servers           map[*yaml.Node]*ir.Server
 	// located remembers where each channel, message and operation was
 	// defined, for diagnostics written after the model is built.
 	located map[any]loc
@@ -80,6 +90,9 @@ type builder struct {
 	uses []opUse
 	// cycles holds the $ref cycles reported so far.
 	cycles map[string]bool
+	// clientView is set when the document says its operations are
+	// written from the client's side (x-chanx-perspective: client).
+	clientView bool
 	// hops holds the reference objects the last successful follow went
 	// through, in order (the first maxHops of them).
 	hops []loc
@@ -293,8 +306,10 @@ func (b *builder) build() {
 	}
 	b.buildServers(top.at("servers"))
 	b.buildChannels(top.at("channels"))
+	b.perspective(top.at("x-chanx-perspective"))
 	b.buildOperations(top.at("operations"))
 	b.buildComponents(top.at("components"))
+	b.qualifyMessages()
 	b.checkNames()
 	b.checkReceivers()
 	b.buildDispatch()

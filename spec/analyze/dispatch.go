@@ -69,11 +69,8 @@ func (b *builder) buildDispatch() {
 		for i, m := range ch.Messages {
 			order[m] = i
 		}
-		for d, action := range dirs {
+		for d := range dirs {
 			msgs := fl.msgs[d]
-			if len(msgs) == 0 {
-				continue
-			}
 			sort.SliceStable(msgs, func(i, j int) bool {
 				oi, iok := order[msgs[i]]
 				oj, jok := order[msgs[j]]
@@ -82,18 +79,83 @@ func (b *builder) buildDispatch() {
 				}
 				return oi < oj
 			})
-			ch.Dispatch = append(ch.Dispatch, b.dispatch(ch, action, msgs))
 		}
 	}
+	for _, group := range b.addressGroups() {
+		for d, action := range dirs {
+			var union []*ir.Message
+			seen := map[*ir.Message]bool{}
+			for _, ch := range group {
+				for _, m := range flows[ch].msgs[d] {
+					if !seen[m] {
+						seen[m] = true
+						union = append(union, m)
+					}
+				}
+			}
+			if len(union) == 0 {
+				continue
+			}
+			if len(group) == 1 {
+				ch := group[0]
+				group[0].Dispatch = append(ch.Dispatch, b.dispatch(b.located[ch], fmt.Sprintf("channel %q", ch.Name), action, union))
+				continue
+			}
+			// One endpoint carries every channel of the group: the
+			// receiver tells the union of their messages apart, and each
+			// channel records its own cases of that one rule.
+			names := make([]string, len(group))
+			for i, ch := range group {
+				names[i] = fmt.Sprintf("%q", ch.Name)
+			}
+			who := fmt.Sprintf("channels %s (one address, %q)", strings.Join(names, ", "), group[0].Address)
+			all := b.dispatch(b.located[group[0]], who, action, union)
+			for _, ch := range group {
+				own := *all
+				own.Cases = nil
+				for _, c := range all.Cases {
+					if slices.Contains(flows[ch].msgs[d], c.Message) {
+						own.Cases = append(own.Cases, c)
+					}
+				}
+				if len(own.Cases) == 0 {
+					continue
+				}
+				ch.Dispatch = append(ch.Dispatch, &own)
+			}
+		}
+	}
+}
+
+// addressGroups lists the channels by the route a server mounts them at,
+// in document order: channels that share an address (ticker, depth and
+// trades on /v1/realtime) are one group, served by one endpoint. A
+// channel without an address is a group of its own.
+func (b *builder) addressGroups() [][]*ir.Channel {
+	var groups [][]*ir.Channel
+	at := map[string]int{}
+	for _, ch := range b.api.Channels {
+		if ch.Address == "" {
+			groups = append(groups, []*ir.Channel{ch})
+			continue
+		}
+		key := mountPattern(ch.Address)
+		if i, ok := at[key]; ok {
+			groups[i] = append(groups[i], ch)
+			continue
+		}
+		at[key] = len(groups)
+		groups = append(groups, []*ir.Channel{ch})
+	}
+	return groups
 }
 
 // dispatch finds how the messages of one channel and direction are told
 // apart (inferTag over their payloads). Failing that, it warns naming two
 // messages that cannot be told apart; code generation turns that into an
 // error.
-func (b *builder) dispatch(ch *ir.Channel, action ir.Action, msgs []*ir.Message) *ir.Dispatch {
+func (b *builder) dispatch(where loc, who string, action ir.Action, msgs []*ir.Message) *ir.Dispatch {
 	d := &ir.Dispatch{Action: action}
-	where := b.located[ch]
 	which := "received"
 	if action == ir.Send {
 		which = "sent"
@@ -115,23 +177,23 @@ func (b *builder) dispatch(ch *ir.Channel, action ir.Action, msgs []*ir.Message)
 	if t.notString >= 0 {
 		for _, m := range msgs {
 			if p, ok := pinnedIn(m.Payload, t.property, map[*ir.Schema]bool{}); ok && !p.isString {
-				b.notRoutable(ch, which, m, t.property)
+				b.notRoutable(who, which, m, t.property)
 			}
 		}
 	}
+	if t.property != "" && (t.routable() || t.notString >= 0 || len(msgs) < 2 || !slices.Contains(t.values, "")) {
+		// Every message gives the tag a value: a value two share is
+		// reported (checkDistinct), and a client still tells those apart
+		// by schema within the value.
+		return b.byTag(d, where, who, which, t, msgs)
+	}
+	if len(msgs) >= 2 {
+		if b.structural(d, where, who, which, payloads, msgs) {
+			return d
+		}
+	}
 	if t.property != "" {
-		d.Property, d.ByDiscriminator, d.Strategy = t.property, t.byDiscriminator, ir.StrategyConst
-		if t.byDiscriminator {
-			d.Strategy = ir.StrategyDiscriminator
-		}
-		for i, m := range msgs {
-			if t.byDiscriminator && t.values[i] == "" {
-				b.warnf(where, "channel %q: %s message %q gives no value for discriminator %q: its property has no const and its payload schema no name", ch.Name, which, m.Name, t.property)
-			}
-			d.Cases = append(d.Cases, ir.DispatchCase{Value: t.values[i], Message: m})
-		}
-		b.checkDistinct(where, ch, which, d)
-		return d
+		return b.byTag(d, where, who, which, t, msgs)
 	}
 	for _, m := range msgs {
 		d.Cases = append(d.Cases, ir.DispatchCase{Message: m})
@@ -147,7 +209,7 @@ func (b *builder) dispatch(ch *ir.Channel, action ir.Action, msgs []*ir.Message)
 	for i := range msgs {
 		for j := i + 1; j < len(msgs); j++ {
 			if !anyDiffers(pins[i], pins[j]) {
-				b.ambiguous(d, where, "channel %q: %s messages %q and %q cannot be told apart at run time: no payload property holds a different const value in each", ch.Name, which, msgs[i].Name, msgs[j].Name)
+				b.ambiguous(d, where, "%s: %s messages %q and %q cannot be told apart at run time: no payload property holds a different const value in each", who, which, msgs[i].Name, msgs[j].Name)
 				return d
 			}
 		}
@@ -156,19 +218,113 @@ func (b *builder) dispatch(ch *ir.Channel, action ir.Action, msgs []*ir.Message)
 	for i, m := range msgs {
 		names[i] = fmt.Sprintf("%q", m.Name)
 	}
-	b.ambiguous(d, where, "channel %q: %s messages %s cannot be told apart at run time: no single payload property holds a distinct const value in every one", ch.Name, which, strings.Join(names, ", "))
+	b.ambiguous(d, where, "%s: %s messages %s cannot be told apart at run time: no single payload property holds a distinct const value in every one", who, which, strings.Join(names, ", "))
 	return d
 }
 
+// byTag records a const or discriminator tag (inferTag's), warning
+// about the values that do not tell the messages apart.
+func (b *builder) byTag(d *ir.Dispatch, where loc, who, which string, t tagging, msgs []*ir.Message) *ir.Dispatch {
+	d.Property, d.ByDiscriminator, d.Strategy = t.property, t.byDiscriminator, ir.StrategyConst
+	if t.byDiscriminator {
+		d.Strategy = ir.StrategyDiscriminator
+	}
+	var named []string
+	for i, m := range msgs {
+		if t.byDiscriminator && t.values[i] == "" {
+			b.warnf(where, "%s: %s message %q gives no value for discriminator %q: its property has no const and its payload schema no name", who, which, m.Name, t.property)
+		}
+		d.Cases = append(d.Cases, ir.DispatchCase{Value: t.values[i], Message: m})
+		named = append(named, fmt.Sprintf("%q is %s", t.values[i], m.Name))
+	}
+	if len(msgs) > 1 {
+		how := "const"
+		if t.byDiscriminator {
+			how = "discriminator"
+		}
+		d.Why = fmt.Sprintf("the %s value of member %q: %s", how, t.property, strings.Join(named, ", "))
+	}
+	b.checkDistinct(where, who, which, d)
+	return d
+}
+
+// structural tries, in turn, the strategies for messages that no single
+// const tells apart (enum values, required members, schema match in
+// declared order) and records the first that works. It fails, leaving d
+// alone, when two messages have the same payload: no strategy can ever
+// tell those apart.
+func (b *builder) structural(d *ir.Dispatch, where loc, who, which string, payloads []*ir.Schema, msgs []*ir.Message) bool {
+	seen := map[string]bool{}
+	for _, p := range payloads {
+		k := "-"
+		if p != nil {
+			k = schemaKey(p, 0)
+		}
+		if seen[k] {
+			return false
+		}
+		seen[k] = true
+	}
+	if e, ok := inferEnum(payloads); ok {
+		d.Property, d.Strategy = e.property, ir.StrategyEnum
+		var named []string
+		for i, m := range msgs {
+			d.Cases = append(d.Cases, ir.DispatchCase{Value: e.values[i][0], Values: e.values[i], Message: m})
+			named = append(named, fmt.Sprintf("%s is %s", quoteAll(e.values[i], " or "), m.Name))
+		}
+		d.Why = fmt.Sprintf("the enum value of member %q: %s", e.property, strings.Join(named, ", "))
+		return true
+	}
+	if sets, ok := inferMembers(payloads); ok {
+		d.Strategy = ir.StrategyMembers
+		var named []string
+		rest := ""
+		// The message claiming no member of its own goes last.
+		for pass := 0; pass < 2; pass++ {
+			for i, m := range msgs {
+				if (len(sets[i]) == 0) != (pass == 1) {
+					continue
+				}
+				d.Cases = append(d.Cases, ir.DispatchCase{Message: m, Members: sets[i]})
+				if len(sets[i]) == 0 {
+					rest = fmt.Sprintf("; any other frame is %s", m.Name)
+					continue
+				}
+				named = append(named, fmt.Sprintf("%s names %s", quoteAll(sets[i], " or "), m.Name))
+			}
+		}
+		d.Why = fmt.Sprintf("the members each requires and no other declares: %s%s", strings.Join(named, ", "), rest)
+		return true
+	}
+	d.Strategy = ir.StrategySchema
+	names := make([]string, len(msgs))
+	for i, m := range msgs {
+		d.Cases = append(d.Cases, ir.DispatchCase{Message: m})
+		names[i] = fmt.Sprintf("%q", m.Name)
+	}
+	d.Why = fmt.Sprintf("nothing on the wire names them: a frame is the first of %s, in declared order, it is valid as", strings.Join(names, ", "))
+	b.warnf(where, "%s: %s messages %s are told apart by schema in declared order: no member's value, nor any member only one of them requires, names them, so a receiver decodes and validates each frame as each message in turn (up to %d decodes a frame) and a frame valid as several is always the first", who, which, strings.Join(names, ", "), len(msgs))
+	return true
+}
+
+// quoteAll quotes each of list and joins them with sep.
+func quoteAll(list []string, sep string) string {
+	q := make([]string, len(list))
+	for i, s := range list {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	return strings.Join(q, sep)
+}
+
 // checkDistinct warns about two cases with the same value.
-func (b *builder) checkDistinct(where loc, ch *ir.Channel, which string, d *ir.Dispatch) {
+func (b *builder) checkDistinct(where loc, who string, which string, d *ir.Dispatch) {
 	first := map[string]*ir.Message{}
 	for _, c := range d.Cases {
 		if c.Value == "" {
 			continue
 		}
 		if prev, dup := first[c.Value]; dup {
-			b.ambiguous(d, where, "channel %q: %s messages %q and %q cannot be told apart at run time: both have %s %q", ch.Name, which, prev.Name, c.Message.Name, d.Property, c.Value)
+			b.ambiguous(d, where, "%s: %s messages %q and %q cannot be told apart at run time: both have %s %q", who, which, prev.Name, c.Message.Name, d.Property, c.Value)
 			continue
 		}
 		first[c.Value] = c.Message
@@ -212,13 +368,13 @@ func (b *builder) ambiguous(d *ir.Dispatch, where loc, format string, args ...an
 // the runtimes route frames on string values only (wire.Peek answers any
 // other value "should be a string"), so the channel could never deliver
 // it. The error is at the property's schema.
-func (b *builder) notRoutable(ch *ir.Channel, which string, m *ir.Message, property string) {
+func (b *builder) notRoutable(who string, which string, m *ir.Message, property string) {
 	p, _ := pinnedIn(m.Payload, property, map[*ir.Schema]bool{})
 	what := "a number"
 	if p.text == "true" || p.text == "false" {
 		what = "a boolean"
 	}
-	msg := fmt.Sprintf("channel %q: %s message %q: property %q, which tells the channel's messages apart, is pinned to %s, %s; chanx routes frames on string values only, so make it a string (const: %q)", ch.Name, which, m.Name, property, p.text, what, p.text)
+	msg := fmt.Sprintf("%s: %s message %q: property %q, which tells the channel's messages apart, is pinned to %s, %s; chanx routes frames on string values only, so make it a string (const: %q)", who, which, m.Name, property, p.text, what, p.text)
 	if ps := pinnedSchema(m.Payload, property, map[*ir.Schema]bool{}); ps != nil && !ps.Pos.IsZero() {
 		b.diags = append(b.diags, diagAt(ps.Pos, pointerOf(ps), msg))
 		return

@@ -9,7 +9,13 @@
 //   - an operation's or reply's channel that is not one of the document's
 //     channels, and operation or reply messages that are not messages of
 //     that channel (the reply's channel, or the operation's when the reply
-//     names none);
+//     names none), and message $refs that do not lead through that
+//     channel's own messages (#/components/messages/x instead of
+//     #/channels/c/messages/x), which AsyncAPI 3 forbids and the official
+//     parser reports as operation-messages-from-referred-channel;
+//   - a channel address written as an absolute URL with a {param} in its
+//     host (without one, a warning: Address keeps the path, ir.Channel.URL
+//     the URL as written);
 //   - address placeholders not declared in parameters, parameters the
 //     address does not use, a placeholder used twice, unbalanced braces;
 //     and, for a channel a WebSocket server can carry (not one only
@@ -32,7 +38,9 @@
 //     same message on one channel, a correlationId or reply address
 //     location naming a property the schema does not declare, and once per
 //     message a payload schemaFormat chanx cannot read (Avro, RAML,
-//     Protobuf), which is never descended into.
+//     Protobuf), which is never descended into, and a content type that is
+//     not JSON (msgpack, Protobuf…), and messages told apart only by
+//     schema (below).
 //
 // Dispatch is decided here and only here. One rule (inferTag) tells
 // alternatives apart by a member, for the messages of a channel and
@@ -48,12 +56,30 @@
 // "event", "kind", "op" and "method" are preferred in that order. Documents
 // written by Python Chanx servers dispatch on "action".
 //
+// When no member holds a value in every message (tag.go, in this order):
+// a member whose enum (or const) sets are disjoint (ir.StrategyEnum); the
+// members each message requires and no other declares, one message
+// allowed to have none and take the rest (ir.StrategyMembers); and last,
+// schema match in declared order (ir.StrategySchema, warned: a receiver
+// tries each message). Messages with the same payload schema are told
+// apart by none of them and stay ambiguous. Channels sharing an address
+// are served by one endpoint: their messages are told apart as one set,
+// each channel recording its own cases of that one decision, and messages
+// written inside those channels whose names repeat are renamed
+// "<channel>_<name>".
+//
 // Only strings are routable: the runtimes read the tag with wire.Peek,
 // which accepts a JSON string. A channel whose messages would be told apart
 // by a number or boolean is an error naming each such message and the
 // property (a lone message with a number under an unconventional name, such
 // as a version, is simply not routed by it); a union tagged so is left
 // untagged (Union nil).
+//
+// Operations are read as AsyncAPI defines send and receive, from the
+// point of view of the application the document describes (the server),
+// unless the root says x-chanx-perspective: client, for documents written
+// from the client's side: every action is then read inverted, so the ir
+// describes the server either way.
 //
 // Messages are told apart per channel and direction as the application
 // sees it: messages of receive operations and of replies to send operations

@@ -3,10 +3,12 @@ package analyze
 import (
 	"fmt"
 	"path"
+	"regexp"
 	"strings"
 
 	"go.yaml.in/yaml/v4"
 
+	"github.com/chanxgo/chanx/internal/jsonptr"
 	"github.com/chanxgo/chanx/ir"
 	"github.com/chanxgo/chanx/spec"
 )
@@ -86,6 +88,7 @@ func (b *builder) buildChannels(l loc) {
 			b.chans[t.n] = ch
 		}
 		b.chanMsgs[ch] = map[*ir.Message]bool{}
+		b.chanMsgKey[ch] = map[*ir.Message]string{}
 		b.located[ch] = loc{f: e.val.f, n: e.kn, ptr: e.val.ptr}
 		b.api.Channels = append(b.api.Channels, ch)
 		ch.Extensions = b.extensions(t, who)
@@ -96,7 +99,7 @@ func (b *builder) buildChannels(l loc) {
 		mountable := false
 		if addr.n != nil && addr.n.Kind == yaml.ScalarNode && addr.n.ShortTag() != "!!null" {
 			// A null address is unknown until run time: nothing to check.
-			mountable = b.checkAddress(addr, ch, who)
+			mountable = b.absoluteAddress(addr, ch, who) && b.checkAddress(addr, ch, who)
 		}
 		for _, me := range t.at("messages").entries() {
 			m := b.message(me.val, fmt.Sprintf("%s: message %q", who, me.key))
@@ -105,6 +108,7 @@ func (b *builder) buildChannels(l loc) {
 			}
 			ch.Messages = append(ch.Messages, m)
 			b.chanMsgs[ch][m] = true
+			b.chanMsgKey[ch][m] = me.key
 		}
 		for _, sl := range t.at("servers").items() {
 			st, ok := b.followAs(sl, who+": server")
@@ -123,6 +127,32 @@ func (b *builder) buildChannels(l loc) {
 		}
 		ch.Bindings = b.bindings(t.at("bindings"), who)
 	}
+}
+
+// absoluteAddress splits an address written as an absolute URL
+// ("wss://api.example.com/v1/realtime", as some published documents
+// write them) into Channel.URL, the address as written, and
+// Channel.Address, its path: the one part a server can mount and a
+// client can join with the server URL it dials, which is what every
+// target and conformance then do. It warns so, and reports whether the
+// address can be checked and mounted further (an address whose host
+// holds a {param} cannot).
+func (b *builder) absoluteAddress(addr loc, ch *ir.Channel, who string) bool {
+	scheme, rest, ok := strings.Cut(ch.Address, "://")
+	if !ok || scheme == "" || strings.ContainsAny(scheme, "/{}") {
+		return true
+	}
+	origin, path := rest, "/"
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		origin, path = rest[:i], rest[i:]
+	}
+	ch.URL, ch.Address = ch.Address, path
+	if strings.ContainsAny(scheme+origin, "{}") {
+		b.errorf(addr, "%s: address %q is an absolute URL with a parameter in its scheme or host: chanx serves a channel at the address's path and clients join that path with the server URL they dial, so a host cannot vary per channel; move the host into servers (with a server variable) and keep the path %q as the address", who, ch.URL, path)
+		return false
+	}
+	b.warnf(addr, "%s: address %q is an absolute URL: chanx serves the channel at its path %q and clients dial that path joined with the server URL they are given; %q is not used (describe it under servers)", who, ch.URL, path, scheme+"://"+origin)
+	return true
 }
 
 func (b *builder) buildParameters(l loc, ch *ir.Channel, who string) {
@@ -149,6 +179,32 @@ func (b *builder) buildParameters(l loc, ch *ir.Channel, who string) {
 	}
 }
 
+// inlinePtr matches where a message written inside a channel is defined.
+var inlinePtr = regexp.MustCompile(`^(/components)?/channels/[^/]+/messages/[^/]+$`)
+
+// qualifyMessages renames the messages written inside channels whose
+// names repeat (ticker, depth and trades each defining their own
+// "subscribeRequest", as exchanges' documents do): each becomes
+// "<channel>_<name>", so the generated types are TickerSubscribeRequest
+// and so on. Names under components.messages are the document's own and
+// are kept; what still collides afterwards is reported by checkNames.
+// Message names never reach the wire: frames are told apart by their
+// members' values.
+func (b *builder) qualifyMessages() {
+	count := map[string]int{}
+	for _, m := range b.api.Messages {
+		count[identKey(m.Name)]++
+	}
+	for _, ch := range b.api.Channels {
+		for _, m := range ch.Messages {
+			if b.inline[m] && count[identKey(m.Name)] > 1 && !b.qualified[m] {
+				b.qualified[m] = true
+				m.Name = ch.Name + "_" + m.Name
+			}
+		}
+	}
+}
+
 // message builds the message l leads to, once per distinct definition.
 func (b *builder) message(l loc, who string) *ir.Message {
 	t, ok := b.followAs(l, who)
@@ -159,17 +215,22 @@ func (b *builder) message(l loc, who string) *ir.Message {
 		return m
 	}
 	m := &ir.Message{Name: lastToken(t.ptr)}
+	fromComponents := false
 	for _, h := range b.hops {
 		// A message the root document names in components.messages keeps
 		// that name even when its definition lives in another file.
 		if h.f == b.root && strings.HasPrefix(h.ptr, "/components/messages/") && strings.Count(h.ptr, "/") == 3 {
 			m.Name = lastToken(h.ptr)
+			fromComponents = true
 			break
 		}
 	}
 	if m.Name == "" && t.ptr == "" {
 		base := path.Base(strings.ReplaceAll(t.f.Location, "\\", "/"))
 		m.Name = strings.TrimSuffix(base, path.Ext(base))
+	}
+	if inlinePtr.MatchString(t.ptr) && !fromComponents {
+		b.inline[m] = true
 	}
 	b.msgs[t.n] = m
 	key := b.keyOf(t)
@@ -199,6 +260,7 @@ func (b *builder) message(l loc, who string) *ir.Message {
 	m.Summary = get("summary").str()
 	m.Description = get("description").str()
 	m.ContentType = get("contentType").str()
+	b.checkContentType(get("contentType"), m, who)
 	m.Extensions = b.extensions(t, who)
 	m.Payload, m.SchemaFormat = b.messageSchema(get("payload"), who+": payload", true)
 	m.Headers, _ = b.messageSchema(get("headers"), who+": headers", true)
@@ -218,6 +280,30 @@ func (b *builder) message(l loc, who string) *ir.Message {
 	}
 	m.Bindings = b.bindings(get("bindings"), who)
 	return m
+}
+
+// checkContentType warns, once per message, about a content type chanx
+// cannot read: the runtimes and conformance read and write JSON frames
+// only, so a msgpack, Avro or Protobuf message would reach its handler as
+// a decoding error. ct is where the message (or a trait) declares its
+// content type; the document's defaultContentType applies without one.
+func (b *builder) checkContentType(ct loc, m *ir.Message, who string) {
+	value, where, from := ct.str(), ct, "contentType"
+	if ct.n == nil {
+		value, where, from = b.api.DefaultContentType, b.located[m], "the document's defaultContentType"
+	}
+	if value == "" || jsonContentType(value) {
+		return
+	}
+	b.warnf(where, "%s: %s %q is not JSON: chanx reads and writes JSON text frames only, so it cannot decode, validate or route this message's frames (its generated code treats them as JSON)", who, from, value)
+}
+
+// jsonContentType reports whether a media type is JSON: application/json,
+// text/json or any +json suffix, parameters aside.
+func jsonContentType(ct string) bool {
+	mt, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(ct)), ";")
+	mt = strings.TrimSpace(mt)
+	return mt == "application/json" || mt == "text/json" || strings.HasSuffix(mt, "+json")
 }
 
 // messageSchema builds a message's payload or headers, which may be a
@@ -356,6 +442,40 @@ func (b *builder) resolvedValue(l loc, what string) any {
 	return expand(l)
 }
 
+// perspective reads the root's x-chanx-perspective: "server" (the
+// default, as AsyncAPI defines send and receive: from the point of view
+// of the application the document describes, a chanx server) or
+// "client", for documents whose authors wrote send and receive as their
+// clients see them. chanx then reads every operation's action inverted,
+// so the ir, the generated server and client and conformance all see the
+// server's side.
+func (b *builder) perspective(l loc) {
+	if l.n == nil {
+		return
+	}
+	switch v := l.str(); v {
+	case "server":
+	case "client":
+		b.clientView = true
+	default:
+		b.errorf(l, "x-chanx-perspective must be \"server\" (send and receive as the server sees them, the AsyncAPI reading) or \"client\" (as its clients see them), not %s", spec.DescribeNode(l.n))
+	}
+}
+
+// action is an operation's action as the server sees it.
+func (b *builder) action(a string) ir.Action {
+	if !b.clientView {
+		return ir.Action(a)
+	}
+	switch ir.Action(a) {
+	case ir.Send:
+		return ir.Receive
+	case ir.Receive:
+		return ir.Send
+	}
+	return ir.Action(a)
+}
+
 func (b *builder) buildOperations(l loc) {
 	for _, e := range l.entries() {
 		who := fmt.Sprintf("operation %q", e.key)
@@ -365,7 +485,7 @@ func (b *builder) buildOperations(l loc) {
 		}
 		op := &ir.Operation{
 			Name:        e.key,
-			Action:      ir.Action(t.at("action").str()),
+			Action:      b.action(t.at("action").str()),
 			Title:       t.at("title").str(),
 			Summary:     t.at("summary").str(),
 			Description: t.at("description").str(),
@@ -375,9 +495,10 @@ func (b *builder) buildOperations(l loc) {
 		b.api.Operations = append(b.api.Operations, op)
 		op.Extensions = b.extensions(t, who)
 		op.Channel = b.channelRef(t.at("channel"), who+": channel")
+		chanRef := spec.RefOf(t.at("channel").n)
 		msgs := t.at("messages").items()
 		for _, ml := range msgs {
-			if m := b.messageRef(ml, op.Channel, who); m != nil {
+			if m := b.messageRef(ml, op.Channel, chanRef, who); m != nil {
 				op.Messages = append(op.Messages, m)
 			}
 		}
@@ -389,7 +510,7 @@ func (b *builder) buildOperations(l loc) {
 			b.followAs(tr, who+": trait")
 		}
 		b.uses = append(b.uses, opUse{op: op, ch: op.Channel, action: op.Action, msgs: op.Messages})
-		op.Reply = b.reply(t.at("reply"), op, who+": reply")
+		op.Reply = b.reply(t.at("reply"), op, chanRef, who+": reply")
 	}
 }
 
@@ -411,8 +532,11 @@ func (b *builder) channelRef(l loc, who string) *ir.Channel {
 }
 
 // messageRef resolves one message $ref of an operation or reply and checks
-// that the message belongs to ch.
-func (b *builder) messageRef(l loc, ch *ir.Channel, who string) *ir.Message {
+// that the message belongs to ch, and that the $ref leads there through
+// ch's own messages: chanRef is the $ref the operation (or reply) names ch
+// with, written in the same object as l ("" when unknown, which skips that
+// check).
+func (b *builder) messageRef(l loc, ch *ir.Channel, chanRef, who string) *ir.Message {
 	if spec.RefOf(l.n) == "" {
 		return nil // the official schema requires a reference object here
 	}
@@ -426,11 +550,38 @@ func (b *builder) messageRef(l loc, ch *ir.Channel, who string) *ir.Message {
 	}
 	if m != nil && ch != nil && !b.chanMsgs[ch][m] {
 		b.errorf(l.at("$ref"), "%s: message %q is not a message of channel %q", who, m.Name, ch.Name)
+		return m
+	}
+	if m != nil && ch != nil && chanRef != "" {
+		b.checkViaChannel(l, m, ch, chanRef, who)
 	}
 	return m
 }
 
-func (b *builder) reply(l loc, op *ir.Operation, who string) *ir.Reply {
+// checkViaChannel is AsyncAPI 3's rule that an operation's messages are a
+// subset of its channel's ("It MUST contain a subset of the messages
+// defined in the channel referenced in this operation"), as the official
+// parser checks it (its rule operation-messages-from-referred-channel):
+// each message $ref must start with the channel's $ref followed by
+// "/messages", so a $ref straight into components.messages fails even
+// when the channel carries that message too. Only $refs within one file
+// are compared, as the parser compares them.
+func (b *builder) checkViaChannel(l loc, m *ir.Message, ch *ir.Channel, chanRef, who string) {
+	ref := spec.RefOf(l.n)
+	if !strings.HasPrefix(ref, "#") || !strings.HasPrefix(chanRef, "#") {
+		return
+	}
+	if strings.HasPrefix(ref, chanRef+"/messages/") {
+		return
+	}
+	want := chanRef + "/messages/…"
+	if key := b.chanMsgKey[ch][m]; key != "" {
+		want = chanRef + "/messages/" + jsonptr.Escape(key)
+	}
+	b.errorf(l.at("$ref"), "%s: message %q: $ref %q does not lead through channel %q: Operation message does not belong to the specified channel (AsyncAPI 3: an operation's messages must be a subset of its channel's, referred to through them, as @asyncapi/parser's rule asyncapi3-operation-messages-from-referred-channel checks); write $ref: '%s'", who, m.Name, ref, ch.Name, want)
+}
+
+func (b *builder) reply(l loc, op *ir.Operation, opChanRef, who string) *ir.Reply {
 	if l.n == nil {
 		return nil
 	}
@@ -453,12 +604,21 @@ func (b *builder) reply(l loc, op *ir.Operation, who string) *ir.Reply {
 		}
 	}
 	target := r.Channel
+	chanRef := spec.RefOf(t.at("channel").n)
 	if target == nil && t.at("channel").n == nil {
 		target = op.Channel
+		chanRef = opChanRef
+	}
+	if t.f != l.f || spec.RefOf(l.n) != "" {
+		// A reply written elsewhere ($ref) compares its message $refs
+		// with its own channel $ref only.
+		if t.at("channel").n == nil {
+			chanRef = ""
+		}
 	}
 	msgs := t.at("messages").items()
 	for _, ml := range msgs {
-		if m := b.messageRef(ml, target, who); m != nil {
+		if m := b.messageRef(ml, target, chanRef, who); m != nil {
 			r.Messages = append(r.Messages, m)
 		}
 	}

@@ -3,6 +3,9 @@ package analyze
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/chanxgo/chanx/ir"
 )
@@ -298,4 +301,221 @@ func pinnedValue(s *ir.Schema) (pin, bool) {
 		return pin{text: fmt.Sprint(v)}, true
 	}
 	return pin{}, false
+}
+
+// The strategies below are tried, in this order, when inferTag finds no
+// member whose single value tells the alternatives apart (dispatch).
+
+// enumTagging is a member whose allowed string values (an enum of
+// several, or a const) form a set of their own in every alternative, no
+// value in two sets: the receiver reads the member and looks the value up.
+type enumTagging struct {
+	property string
+	values   [][]string
+}
+
+// inferEnum finds the enum tag of alts, preferring the names of
+// preferred, then the first alternative's order; ok is false when no
+// member's value sets are disjoint.
+func inferEnum(alts []*ir.Schema) (enumTagging, bool) {
+	if len(alts) < 2 {
+		return enumTagging{}, false
+	}
+	var found []enumTagging
+	for _, name := range propertyOrder(alts[0]) {
+		t := enumTagging{property: name}
+		owner := map[string]int{}
+		for i, s := range alts {
+			vals, ok := valueSet(s, name, map[*ir.Schema]bool{})
+			if !ok {
+				t.property = ""
+				break
+			}
+			for _, v := range vals {
+				if j, dup := owner[v]; dup && j != i {
+					t.property = ""
+				}
+				owner[v] = i
+			}
+			if t.property == "" {
+				break
+			}
+			t.values = append(t.values, vals)
+		}
+		if t.property != "" {
+			found = append(found, t)
+		}
+	}
+	if len(found) == 0 {
+		return enumTagging{}, false
+	}
+	for _, p := range preferred {
+		for _, t := range found {
+			if t.property == p {
+				return t, true
+			}
+		}
+	}
+	return found[0], true
+}
+
+// valueSet is the set of non-empty strings property name of s allows, by
+// const or enum, in s or a schema it extends through allOf.
+func valueSet(s *ir.Schema, name string, seen map[*ir.Schema]bool) ([]string, bool) {
+	if s == nil || seen[s] {
+		return nil, false
+	}
+	seen[s] = true
+	if p := s.Property(name); p != nil {
+		var raw []any
+		switch {
+		case p.HasConst:
+			raw = []any{p.Const}
+		case len(p.Enum) > 0:
+			raw = p.Enum
+		}
+		if len(raw) > 0 {
+			var out []string
+			for _, v := range raw {
+				str, ok := v.(string)
+				if !ok || str == "" {
+					return nil, false
+				}
+				if !slices.Contains(out, str) {
+					out = append(out, str)
+				}
+			}
+			return out, true
+		}
+	}
+	for _, a := range s.AllOf {
+		if vals, ok := valueSet(a, name, seen); ok {
+			return vals, true
+		}
+	}
+	return nil, false
+}
+
+// propertyOrder lists the names of the top-level properties of s and of
+// the schemas it extends through allOf, in document order.
+func propertyOrder(s *ir.Schema) []string {
+	var names []string
+	var walk func(x *ir.Schema, seen map[*ir.Schema]bool)
+	walk = func(x *ir.Schema, seen map[*ir.Schema]bool) {
+		if x == nil || seen[x] {
+			return
+		}
+		seen[x] = true
+		for _, p := range x.Properties {
+			if !slices.Contains(names, p.Name) {
+				names = append(names, p.Name)
+			}
+		}
+		for _, a := range x.AllOf {
+			walk(a, seen)
+		}
+	}
+	walk(s, map[*ir.Schema]bool{})
+	return names
+}
+
+// inferMembers is structural dispatch: each alternative is named by the
+// members it requires that no other alternative declares at all (as a
+// property or in required), so a frame holding one of them can only be
+// that alternative. At most one alternative may have no such member: it
+// takes the frames none of the others claims. ok is false otherwise.
+func inferMembers(alts []*ir.Schema) ([][]string, bool) {
+	if len(alts) < 2 {
+		return nil, false
+	}
+	declared := make([]map[string]bool, len(alts))
+	for i, s := range alts {
+		declared[i] = map[string]bool{}
+		for _, n := range propertyOrder(s) {
+			declared[i][n] = true
+		}
+		for _, n := range requiredOf(s, map[*ir.Schema]bool{}) {
+			declared[i][n] = true
+		}
+	}
+	sets := make([][]string, len(alts))
+	without := 0
+	for i, s := range alts {
+		for _, n := range requiredOf(s, map[*ir.Schema]bool{}) {
+			mine := true
+			for j := range alts {
+				if j != i && declared[j][n] {
+					mine = false
+					break
+				}
+			}
+			if mine && !slices.Contains(sets[i], n) {
+				sets[i] = append(sets[i], n)
+			}
+		}
+		if len(sets[i]) == 0 {
+			without++
+		}
+	}
+	return sets, without <= 1
+}
+
+// requiredOf lists the members s requires, itself and through allOf.
+func requiredOf(s *ir.Schema, seen map[*ir.Schema]bool) []string {
+	if s == nil || seen[s] {
+		return nil
+	}
+	seen[s] = true
+	out := append([]string(nil), s.Required...)
+	for _, a := range s.AllOf {
+		out = append(out, requiredOf(a, seen)...)
+	}
+	return out
+}
+
+// Messages whose payloads have the same schemaKey accept the same frames
+// as far as chanx can tell (names, titles, descriptions and positions
+// aside): no strategy can ever tell them apart.
+
+// schemaKey renders what s accepts, to a bounded depth, for sameSchema.
+func schemaKey(s *ir.Schema, depth int) string {
+	if s == nil {
+		return "-"
+	}
+	if depth > 8 {
+		return "…"
+	}
+	var sb strings.Builder
+	if s.Bool != nil {
+		return fmt.Sprint(*s.Bool)
+	}
+	fmt.Fprintf(&sb, "{t%v c%v:%v e%v f%q p%q r%v", s.Type, s.HasConst, s.Const, s.Enum, s.Format, s.Pattern, s.Required)
+	for _, n := range []*ir.Number{s.Minimum, s.Maximum, s.ExclusiveMinimum, s.ExclusiveMaximum, s.MultipleOf} {
+		if n != nil {
+			sb.WriteString(" n" + string(*n))
+		} else {
+			sb.WriteString(" -")
+		}
+	}
+	for _, n := range []*int{s.MinLength, s.MaxLength, s.MinItems, s.MaxItems, s.MinProperties, s.MaxProperties} {
+		if n != nil {
+			fmt.Fprintf(&sb, " i%d", *n)
+		} else {
+			sb.WriteString(" -")
+		}
+	}
+	for _, p := range s.Properties {
+		sb.WriteString(" " + strconv.Quote(p.Name) + ":" + schemaKey(p.Schema, depth+1))
+	}
+	sb.WriteString(" ap:" + schemaKey(s.AdditionalProperties, depth+1))
+	sb.WriteString(" it:" + schemaKey(s.Items, depth+1))
+	for _, list := range [][]*ir.Schema{s.AllOf, s.AnyOf, s.OneOf, s.TupleItems} {
+		sb.WriteString(" [")
+		for _, x := range list {
+			sb.WriteString(schemaKey(x, depth+1) + ",")
+		}
+		sb.WriteString("]")
+	}
+	sb.WriteString(" not:" + schemaKey(s.Not, depth+1) + "}")
+	return sb.String()
 }
