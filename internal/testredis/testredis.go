@@ -248,3 +248,14 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.b.String()
 }
+
+// PID is the process id of the running redis-server (0 while killed or
+// borrowed), for tests that stop it with SIGSTOP to simulate a hang.
+func (s *Server) PID() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.proc == nil {
+		return 0
+	}
+	return s.proc.cmd.Process.Pid
+}

@@ -23,6 +23,8 @@ const (
 	DefaultKeyPrefix        = "chanx:"
 	DefaultSubscribeTimeout = 5 * time.Second
 	DefaultMaxFlushDelay    = 50 * time.Microsecond
+	DefaultPublishTimeout   = 2 * time.Second
+	DefaultHealthInterval   = time.Second
 	// unsubscribeTimeout bounds the UNSUBSCRIBE sent when a group's last
 	// local subscriber leaves; the subscription is dropped locally anyway.
 	unsubscribeTimeout = 2 * time.Second
@@ -59,6 +61,23 @@ type Options struct {
 	// confirm a new group's subscription when its context has no
 	// deadline. Default 5 s.
 	SubscribeTimeout time.Duration
+	// PublishTimeout bounds how long Publish waits for Redis to accept a
+	// message when ctx has no earlier deadline, and how long the health
+	// check's PING waits. rueidis's own ConnWriteTimeout (10 s by default)
+	// does not bound a command to a Redis that stopped answering but keeps
+	// its connection open (a hung or SIGSTOPped server): without this, a
+	// handler's broadcast would wait until Redis came back. Default
+	// DefaultPublishTimeout (2 s).
+	PublishTimeout time.Duration
+	// HealthInterval is how often the layer PINGs Redis to find out
+	// whether it is reachable again (see Layer.Healthy). Default
+	// DefaultHealthInterval (1 s).
+	HealthInterval time.Duration
+	// OnHealthChange, when set, is called with true once when the layer is
+	// created and then with each change of Layer.Healthy, one call at a
+	// time on a goroutine of the layer, in order; it must not block for
+	// long. Pass a metric's setter, such as prommetrics.Metrics.LayerHealthy.
+	OnHealthChange func(healthy bool)
 	// MaxFlushDelay is rueidis's ClientOption.MaxFlushDelay for clients
 	// New creates: how long the auto-pipelining writer may pause after a
 	// write so that more commands go out together in the next one. rueidis
@@ -80,6 +99,12 @@ func (o Options) withDefaults() Options {
 	if o.SubscribeTimeout <= 0 {
 		o.SubscribeTimeout = DefaultSubscribeTimeout
 	}
+	if o.PublishTimeout <= 0 {
+		o.PublishTimeout = DefaultPublishTimeout
+	}
+	if o.HealthInterval <= 0 {
+		o.HealthInterval = DefaultHealthInterval
+	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
@@ -90,6 +115,9 @@ func (o Options) withDefaults() Options {
 type Stats struct {
 	// PublishErrors counts Publish calls that failed (Redis down, timeout).
 	PublishErrors uint64
+	// PartialDeliveries counts the failed Publish calls whose message
+	// reached this process's subscribers (a layer.PartialDeliveryError).
+	PartialDeliveries uint64
 	// Received counts messages that arrived from Redis.
 	Received uint64
 	// DecodeErrors counts messages from Redis that were not a valid
@@ -105,6 +133,13 @@ type Stats struct {
 	// Confirmations counts subscribe confirmations from Redis: one per
 	// new group plus one per group after each reconnection.
 	Confirmations uint64
+	// Healthy is Layer.Healthy.
+	Healthy bool
+	// Unhealthy counts the times the layer became unhealthy.
+	Unhealthy uint64
+	// LostSubscriptions is the number of groups whose Redis subscription
+	// dropped (the connection broke) and is not confirmed again yet.
+	LostSubscriptions int
 }
 
 // Layer is the Redis channel layer. Each process subscribes to a group in
@@ -145,9 +180,30 @@ type Layer struct {
 	// Counters; the per-message ones live in each group, so groups
 	// received on different cores never write the same memory.
 	publishErrors atomic.Uint64
+	partial       atomic.Uint64
 	decodeErrors  atomic.Uint64
 	confirmations atomic.Uint64
 	retiredRecv   uint64 // received by stopped groups, guarded by mu
+
+	// Health (see Healthy). unreachable mirrors !h.reachable for the
+	// Publish path, which only takes hmu when it changes.
+	hmu         sync.Mutex
+	h           healthState
+	unreachable atomic.Bool
+	// healthChanged wakes the health loop to call OnHealthChange.
+	healthChanged chan struct{}
+	stopHealth    context.CancelFunc
+}
+
+// healthState is what Healthy is computed from; guarded by Layer.hmu.
+type healthState struct {
+	reachable bool      // the last PING or PUBLISH was answered
+	lastErr   error     // why Redis was last found unreachable
+	lost      int       // wanted groups whose subscription dropped and is not back
+	healthy   bool      // the state last computed
+	since     time.Time // when it last changed
+	unhealthy uint64    // times it became unhealthy
+	closed    bool
 }
 
 var (
@@ -199,7 +255,7 @@ func New(ctx context.Context, url string, opts Options) (*Layer, error) {
 // Options.MaxFlushDelay does not apply; set it on the client.
 func NewWithClient(client rueidis.Client, opts Options) *Layer {
 	opts = opts.withDefaults()
-	return &Layer{
+	l := &Layer{
 		client:  client,
 		cluster: client.Mode() == rueidis.ClientModeCluster,
 		opts:    opts,
@@ -211,9 +267,19 @@ func NewWithClient(client rueidis.Client, opts Options) *Layer {
 			// which nothing modifies, so copying them again is waste.
 			ShareFrames: true,
 		}),
-		groups:   make(map[string]*group),
-		stopping: make(map[string]<-chan struct{}),
+		groups:        make(map[string]*group),
+		stopping:      make(map[string]<-chan struct{}),
+		h:             healthState{reachable: true, healthy: true, since: time.Now()},
+		healthChanged: make(chan struct{}, 1),
 	}
+	if opts.OnHealthChange != nil {
+		opts.OnHealthChange(true)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	l.stopHealth = cancel
+	l.running.Add(1)
+	go l.healthLoop(ctx)
+	return l
 }
 
 // Publish sends m to every subscriber of group in every process. This
@@ -224,12 +290,19 @@ func NewWithClient(client rueidis.Client, opts Options) *Layer {
 // order is kept everywhere; messages of different publishers may interleave
 // differently in different processes.
 //
-// Publish returns once Redis accepted the message, or with an error when
-// Redis is unreachable — the message then reached this process only:
-// promptly on a refused connection, at the latest when ctx expires or,
-// without a deadline, after rueidis's ConnWriteTimeout (default 10 s),
-// which bounds every command on a connection that stopped answering. It
-// does not retry.
+// Publish returns nil once Redis accepted the message. When Redis is
+// unreachable, refuses the message or does not answer in time, it returns
+// an error: one wrapping *layer.PartialDeliveryError when this process had
+// subscribers of the group (they got the message; other processes may
+// not have), another error when it had none. It fails promptly on a
+// refused connection and at the latest after PublishTimeout, or when ctx
+// expires if that is sooner. It does not retry: a message that Redis
+// accepted but did not confirm in time may still reach the other
+// processes, so retrying can duplicate it there as well as here.
+//
+// A nil error does not promise delivery to a process that is
+// reconnecting: Redis drops what is published to a group while no
+// process subscribes to it (see the package documentation).
 func (l *Layer) Publish(ctx context.Context, group string, m layer.Message) error {
 	if l.isDown.Load() {
 		return errClosed(group)
@@ -237,7 +310,8 @@ func (l *Layer) Publish(ctx context.Context, group string, m layer.Message) erro
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("redislayer: publish to %q: %w", group, err)
 	}
-	if l.local.Subscribers(group) > 0 {
+	local := l.local.Subscribers(group) > 0
+	if local {
 		// The local fan-out shares frames (see NewWithClient), and the
 		// caller may reuse its buffer once Publish returns.
 		lm := m
@@ -262,25 +336,55 @@ func (l *Layer) Publish(ctx context.Context, group string, m layer.Message) erro
 	} else {
 		cmd = c.B().Publish().Channel(channel).Message(payload).Build()
 	}
-	err := c.Do(ctx, cmd).Error()
+	pctx, cancel := ctx, context.CancelFunc(nil)
+	if dl, ok := ctx.Deadline(); !ok || time.Until(dl) > l.opts.PublishTimeout {
+		pctx, cancel = context.WithTimeout(ctx, l.opts.PublishTimeout)
+	}
+	err := c.Do(pctx, cmd).Error()
+	if cancel != nil {
+		cancel()
+	}
 	if err != nil {
-		l.nodes.forget() // on a cluster the topology may have changed
-		// The command may still sit in rueidis's pipeline after a context
-		// error, so its buffer is not reused.
-		l.publishErrors.Add(1)
-		if errors.Is(err, rueidis.ErrClosing) {
-			return errClosed(group)
-		}
-		if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
-			err = fmt.Errorf("%w (%w)", ctx.Err(), err)
-		}
-		return fmt.Errorf("redislayer: publish to %q: delivered in this process only: %w", group, err)
+		return l.publishFailed(ctx, group, local, err)
+	}
+	if l.unreachable.Load() {
+		l.setReachable(nil)
 	}
 	if cap(buf) <= 64<<10 {
 		*bp = buf
 		l.bufs.Put(bp)
 	}
 	return nil
+}
+
+// publishFailed counts and words a failed PUBLISH. ctx is the caller's:
+// when it is still live, the failure is Redis's and marks it unreachable.
+func (l *Layer) publishFailed(ctx context.Context, group string, local bool, err error) error {
+	l.nodes.forget() // on a cluster the topology may have changed
+	// The command may still sit in rueidis's pipeline after a context
+	// error, so its buffer is not reused.
+	l.publishErrors.Add(1)
+	if errors.Is(err, rueidis.ErrClosing) {
+		return errClosed(group)
+	}
+	var re *rueidis.RedisError
+	switch cerr := ctx.Err(); {
+	case errors.As(err, &re):
+		// Redis answered, refusing the message (an ACL, a wrong type of
+		// node): it is reachable.
+	case cerr != nil && !errors.Is(err, cerr):
+		err = fmt.Errorf("%w (%w)", cerr, err)
+	case cerr == nil && errors.Is(err, context.DeadlineExceeded):
+		err = fmt.Errorf("Redis did not answer within PublishTimeout (%v): %w", l.opts.PublishTimeout, err)
+		l.setReachable(err)
+	case cerr == nil:
+		l.setReachable(err)
+	}
+	if local {
+		l.partial.Add(1)
+		return fmt.Errorf("redislayer: %w", &layer.PartialDeliveryError{Group: group, Err: err})
+	}
+	return fmt.Errorf("redislayer: publish to %q: no subscriber in this process, other processes may not get it: %w", group, err)
 }
 
 // errClosed wraps layer.ErrClosed with the group it was used on.
@@ -397,6 +501,11 @@ func (l *Layer) Close() error {
 		l.stopGroup(g)
 	}
 	l.mu.Unlock()
+	l.hmu.Lock()
+	l.h.closed = true
+	l.updateHealth()
+	l.hmu.Unlock()
+	l.stopHealth()
 	l.running.Wait()
 	l.local.Close()
 	if l.ownClient {
@@ -415,8 +524,15 @@ func (l *Layer) Stats() Stats {
 	}
 	l.mu.Unlock()
 	ls := l.local.Stats()
+	l.hmu.Lock()
+	h := l.h
+	l.hmu.Unlock()
 	return Stats{
-		PublishErrors: l.publishErrors.Load(),
+		Healthy:           h.healthy,
+		Unhealthy:         h.unhealthy,
+		LostSubscriptions: h.lost,
+		PartialDeliveries: l.partial.Load(),
+		PublishErrors:     l.publishErrors.Load(),
 		Received:      received,
 		DecodeErrors:  l.decodeErrors.Load(),
 		Delivered:     ls.Delivered,
@@ -449,6 +565,10 @@ type group struct {
 	prev     <-chan struct{}
 
 	via atomic.Pointer[rueidis.Client] // what the subscription was last sent through
+
+	// Guarded by Layer.hmu.
+	lost    bool // the subscription dropped and is not confirmed again
+	stopped bool // no longer wanted: its losses do not count
 }
 
 // startGroup creates the group and its receive goroutine; l.mu is held.
@@ -490,6 +610,14 @@ func (l *Layer) release(g *group) {
 // stopGroup ends g's Redis subscription in the background; l.mu is held.
 func (l *Layer) stopGroup(g *group) {
 	g.wanted.Store(false)
+	l.hmu.Lock()
+	g.stopped = true
+	if g.lost {
+		g.lost = false
+		l.h.lost--
+		l.updateHealth()
+	}
+	l.hmu.Unlock()
 	l.stopping[g.name] = g.done
 	l.retiredRecv += g.received.Load()
 	l.running.Add(1)
@@ -537,7 +665,17 @@ func (l *Layer) receive(g *group) {
 			l.confirmations.Add(1)
 			g.confirmations.Add(1)
 			g.readyOnce.Do(func() { close(g.ready) })
+			l.groupBack(g)
 		}
+	})
+	// rueidis calls this each time a Receive attempt ends, also when it is
+	// about to resubscribe by itself after the connection broke: the
+	// subscription is gone until the next confirmation.
+	ctx = rueidis.WithOnReceiveReturnHook(ctx, func(err error, _ rueidis.CommandClient) error {
+		if err != nil {
+			l.groupLost(g, err)
+		}
+		return err
 	})
 	onMessage := func(msg rueidis.PubSubMessage) { l.onMessage(g, msg) }
 	const firstBackoff = 50 * time.Millisecond
