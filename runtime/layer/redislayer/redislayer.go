@@ -533,12 +533,12 @@ func (l *Layer) Stats() Stats {
 		LostSubscriptions: h.lost,
 		PartialDeliveries: l.partial.Load(),
 		PublishErrors:     l.publishErrors.Load(),
-		Received:      received,
-		DecodeErrors:  l.decodeErrors.Load(),
-		Delivered:     ls.Delivered,
-		Dropped:       ls.Dropped,
-		Subscriptions: n,
-		Confirmations: l.confirmations.Load(),
+		Received:          received,
+		DecodeErrors:      l.decodeErrors.Load(),
+		Delivered:         ls.Delivered,
+		Dropped:           ls.Dropped,
+		Subscriptions:     n,
+		Confirmations:     l.confirmations.Load(),
 	}
 }
 
