@@ -73,10 +73,17 @@ type redisEcho struct {
 }
 
 // publishCounter is a metrics.Metrics that counts layer publishes, failed
-// and not.
+// and not, and frames answered with the partial-delivery error.
 type publishCounter struct {
 	metrics.Nop
 	ok, failed atomic.Int64
+	partial    atomic.Int64
+}
+
+func (m *publishCounter) FrameError(_, reason string) {
+	if reason == metrics.ReasonPartialDelivery {
+		m.partial.Add(1)
+	}
 }
 
 func (m *publishCounter) LayerPublished(failed bool) {
@@ -439,16 +446,21 @@ func TestRedisOutage(t *testing.T) {
 	a3.pingPong()
 
 	// A broadcast reaches the members on the same server; since it cannot
-	// reach the other processes, the sender gets the handler-error frame,
-	// promptly, and the failure is counted.
-	failedBefore := countA.failed.Load()
+	// reach the other processes, the sender gets the partial-delivery
+	// error frame (not the generic one: its server's members did get the
+	// message, so resending would repeat it to them), promptly, and the
+	// failure is counted.
+	failedBefore, partialBefore := countA.failed.Load(), countA.partial.Load()
 	during := chatFrame("during", "a1")
 	a1.send(during)
 	a2.expect(during)
 	a3.expect(during)
-	a1.expect(`{"action":"error","payload":{"detail":"Failed to process message for new_chat_message"}}`)
+	a1.expect(partialDeliveryFrame)
 	if countA.failed.Load() == failedBefore {
 		t.Errorf("the failed broadcast was not counted as a failed layer publish")
+	}
+	if countA.partial.Load() != partialBefore+1 {
+		t.Errorf("FrameError(%q) counted %d times for one partial broadcast, want 1", metrics.ReasonPartialDelivery, countA.partial.Load()-partialBefore)
 	}
 
 	// Code holding a layer gets the error back.
@@ -513,6 +525,10 @@ func TestRedisOutage(t *testing.T) {
 	a3.send(`{"action":"ping","payload":null}`)
 	a3.await(`{"action":"pong","payload":null}`)
 }
+
+// partialDeliveryFrame answers a broadcast that reached only the sender's
+// server.
+const partialDeliveryFrame = `{"action":"error","payload":{"detail":"The message reached the members connected to this server; members on other servers may not have received it","code":"partial_delivery"}}`
 
 // echoLoop makes echo round trips on c until stop closes, counting them
 // in n; it returns the first failure: no reply within redisWait, or a
