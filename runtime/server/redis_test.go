@@ -611,17 +611,38 @@ func redisChild(url, prefix string) int {
 	return code
 }
 
-// A chat server in another OS process, sharing only Redis: broadcasts
-// cross both ways, and this process reaches the child's connection by id
-// and its room with events, through a layer alone.
-func TestRedisSecondProcess(t *testing.T) {
-	rs := testredis.Start(t)
-	prefix := redisPrefix()
-	local := newRedisLayer(t, rs.URL(), prefix)
-	_, urlA := serveRedisChat(t, local, nil)
+// redisChildProc is the chat server of startRedisChild.
+type redisChildProc struct {
+	addr   string       // host:port it serves on
+	stderr *syncBuilder // what it wrote to stderr
+	stop   func() error // closes its stdin and waits for it to exit
+}
 
-	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.timeout=60s")
-	cmd.Env = append(os.Environ(), redisChildEnv+"="+rs.URL(), redisChildPrefixEnv+"="+prefix)
+// syncBuilder is a strings.Builder safe for the child's stderr copier.
+type syncBuilder struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (b *syncBuilder) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuilder) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// startRedisChild runs the chat server on redislayer in a second OS
+// process (this test binary re-executed) and returns once it serves; it
+// is stopped at the end of the test.
+func startRedisChild(t *testing.T, url, prefix string) *redisChildProc {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.timeout=120s")
+	cmd.Env = append(os.Environ(), redisChildEnv+"="+url, redisChildPrefixEnv+"="+prefix)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -630,8 +651,8 @@ func TestRedisSecondProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
+	stderr := &syncBuilder{}
+	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -646,9 +667,9 @@ func TestRedisSecondProcess(t *testing.T) {
 		}
 		exited <- cmd.Wait()
 	}()
-	var childAddr string
+	child := &redisChildProc{stderr: stderr}
 	select {
-	case childAddr = <-addr:
+	case child.addr = <-addr:
 	case err := <-exited:
 		t.Fatalf("child exited before serving: %v: %s", err, stderr.String())
 	case <-time.After(redisWait):
@@ -657,7 +678,7 @@ func TestRedisSecondProcess(t *testing.T) {
 		t.Fatalf("child printed no address within %v: %s", redisWait, stderr.String())
 	}
 	var once sync.Once
-	stop := func() error {
+	child.stop = func() error {
 		var err error
 		once.Do(func() {
 			stdin.Close()
@@ -671,7 +692,20 @@ func TestRedisSecondProcess(t *testing.T) {
 		})
 		return err
 	}
-	t.Cleanup(func() { _ = stop() })
+	t.Cleanup(func() { _ = child.stop() })
+	return child
+}
+
+// A chat server in another OS process, sharing only Redis: broadcasts
+// cross both ways, and this process reaches the child's connection by id
+// and its room with events, through a layer alone.
+func TestRedisSecondProcess(t *testing.T) {
+	rs := testredis.Start(t)
+	prefix := redisPrefix()
+	local := newRedisLayer(t, rs.URL(), prefix)
+	_, urlA := serveRedisChat(t, local, nil)
+	child := startRedisChild(t, rs.URL(), prefix)
+	childAddr, stop, stderr := child.addr, child.stop, child.stderr
 
 	a1 := dialRx(t, "a1", urlA+"/ws/chat/lobby")
 	c1 := dialRx(t, "c1", "ws://"+childAddr+"/ws/chat/lobby")
