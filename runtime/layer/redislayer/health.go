@@ -35,23 +35,50 @@ func (l *Layer) setReachable(err error) {
 	l.h.reachable = err == nil
 	if err != nil {
 		l.h.lastErr = err
+		if l.h.back == nil {
+			l.h.back = make(chan struct{})
+		}
+	} else if l.h.back != nil {
+		close(l.h.back)
+		l.h.back = nil
 	}
 	l.unreachable.Store(err != nil)
 	l.updateHealth()
 }
 
+// closedChan is returned by redisBack while Redis is reachable.
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// redisBack returns a channel closed once Redis answers again (at once
+// when it is reachable now).
+func (l *Layer) redisBack() <-chan struct{} {
+	l.hmu.Lock()
+	defer l.hmu.Unlock()
+	if l.h.back == nil {
+		return closedChan
+	}
+	return l.h.back
+}
+
 // groupLost records that g's subscription ended with err while g was
-// wanted and had been confirmed.
-func (l *Layer) groupLost(g *group, err error) {
+// wanted and had been confirmed, and reports whether it was.
+func (l *Layer) groupLost(g *group, err error) bool {
+	var re *rueidis.RedisError
+	if errors.As(err, &re) {
+		return false // a refusal, not a lost connection: Receive reports it
+	}
 	select {
 	case <-g.ready:
 	default:
-		return // never subscribed: Subscribe reports that itself
+		return false // never subscribed: Subscribe reports that itself
 	}
 	l.hmu.Lock()
 	defer l.hmu.Unlock()
-	if g.stopped || g.lost {
-		return
+	if g.stopped {
+		return false
+	}
+	if g.lost {
+		return true
 	}
 	g.lost = true
 	l.h.lost++
@@ -59,6 +86,7 @@ func (l *Layer) groupLost(g *group, err error) {
 		l.h.lastErr = err
 	}
 	l.updateHealth()
+	return true
 }
 
 // groupBack records a confirmation of g's subscription.
@@ -100,11 +128,18 @@ func (l *Layer) updateHealth() {
 	}
 }
 
+// unreachablePingInterval is how often the health check PINGs a Redis
+// found unreachable.
+const unreachablePingInterval = 100 * time.Millisecond
+
 // healthLoop PINGs Redis every HealthInterval and calls OnHealthChange
 // with each change, until ctx is cancelled (by Close).
 func (l *Layer) healthLoop(ctx context.Context) {
 	defer l.running.Done()
-	t := time.NewTicker(l.opts.HealthInterval)
+	// While Redis is unreachable the loop PINGs more often, so that the
+	// groups waiting for it (redisBack) resubscribe soon after it is back.
+	fast := min(l.opts.HealthInterval, unreachablePingInterval)
+	t := time.NewTimer(l.opts.HealthInterval)
 	defer t.Stop()
 	notified := true // NewWithClient reported the first state
 	for {
@@ -112,6 +147,9 @@ func (l *Layer) healthLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-l.healthChanged:
+			if l.unreachable.Load() {
+				t.Reset(fast)
+			}
 		case <-t.C:
 			pctx, cancel := context.WithTimeout(ctx, l.opts.PublishTimeout)
 			err := l.client.Do(pctx, l.client.B().Ping().Build()).Error()
@@ -127,6 +165,11 @@ func (l *Layer) healthLoop(ctx context.Context) {
 				err = errors.New("redislayer: PING: Redis did not answer within PublishTimeout")
 			}
 			l.setReachable(err)
+			if err != nil {
+				t.Reset(fast)
+			} else {
+				t.Reset(l.opts.HealthInterval)
+			}
 		}
 		if l.opts.OnHealthChange == nil {
 			continue

@@ -197,12 +197,13 @@ type Layer struct {
 
 // healthState is what Healthy is computed from; guarded by Layer.hmu.
 type healthState struct {
-	reachable bool      // the last PING or PUBLISH was answered
-	lastErr   error     // why Redis was last found unreachable
-	lost      int       // wanted groups whose subscription dropped and is not back
-	healthy   bool      // the state last computed
-	since     time.Time // when it last changed
-	unhealthy uint64    // times it became unhealthy
+	reachable bool          // the last PING or PUBLISH was answered
+	lastErr   error         // why Redis was last found unreachable
+	lost      int           // wanted groups whose subscription dropped and is not back
+	back      chan struct{} // closed when Redis answers again; nil while it does
+	healthy   bool          // the state last computed
+	since     time.Time     // when it last changed
+	unhealthy uint64        // times it became unhealthy
 	closed    bool
 }
 
@@ -660,23 +661,14 @@ func (l *Layer) receive(g *group) {
 			return
 		}
 	}
-	ctx := rueidis.WithOnSubscriptionHook(g.ctx, func(s rueidis.PubSubSubscription) {
+	onSubscription := func(s rueidis.PubSubSubscription) {
 		if (s.Kind == "subscribe" || s.Kind == "ssubscribe") && s.Channel == g.channel {
 			l.confirmations.Add(1)
 			g.confirmations.Add(1)
 			g.readyOnce.Do(func() { close(g.ready) })
 			l.groupBack(g)
 		}
-	})
-	// rueidis calls this each time a Receive attempt ends, also when it is
-	// about to resubscribe by itself after the connection broke: the
-	// subscription is gone until the next confirmation.
-	ctx = rueidis.WithOnReceiveReturnHook(ctx, func(err error, _ rueidis.CommandClient) error {
-		if err != nil {
-			l.groupLost(g, err)
-		}
-		return err
-	})
+	}
 	onMessage := func(msg rueidis.PubSubMessage) { l.onMessage(g, msg) }
 	const firstBackoff = 50 * time.Millisecond
 	backoff := firstBackoff
@@ -685,9 +677,33 @@ func (l *Layer) receive(g *group) {
 		before := g.confirmations.Load()
 		c := l.channelClient(g.channel)
 		g.via.Store(&c)
-		err := c.Receive(ctx, l.subscribeCmd(c, g.channel), onMessage)
+		// rueidis calls the return hook each time a Receive attempt ends.
+		// When the connection broke under a subscription, the group is
+		// lost until its next confirmation; cancelling the attempt stops
+		// rueidis from resubscribing on its own backoff (up to a second
+		// after Redis is back), so this loop resubscribes instead as soon
+		// as the health check finds Redis answering again.
+		actx, acancel := context.WithCancel(g.ctx)
+		var lostErr error
+		actx = rueidis.WithOnSubscriptionHook(actx, onSubscription)
+		actx = rueidis.WithOnReceiveReturnHook(actx, func(err error, _ rueidis.CommandClient) error {
+			if err != nil && l.groupLost(g, err) {
+				lostErr = err
+				acancel()
+			}
+			return err
+		})
+		err := c.Receive(actx, l.subscribeCmd(c, g.channel), onMessage)
+		acancel()
 		if !g.wanted.Load() || g.ctx.Err() != nil || errors.Is(err, rueidis.ErrClosing) {
 			return
+		}
+		var re *rueidis.RedisError
+		if lostErr != nil {
+			err = lostErr
+		}
+		if err != nil && !errors.As(err, &re) && !errors.Is(err, context.Canceled) {
+			l.setReachable(err) // until a PING or PUBLISH is answered
 		}
 		if g.confirmations.Load() != before {
 			backoff, failing = firstBackoff, false // it worked for a while
@@ -709,6 +725,20 @@ func (l *Layer) receive(g *group) {
 					"group", g.name, "error", err)
 			}
 			failing = true
+		}
+		// While Redis is unreachable, wait for the health check to find it
+		// answering (every 100 ms then) rather than retry into a dead
+		// connection, where rueidis would retry on its own backoff.
+		back := l.redisBack()
+		select {
+		case <-back:
+		default:
+			select {
+			case <-back:
+				continue
+			case <-g.ctx.Done():
+				return
+			}
 		}
 		t := time.NewTimer(backoff)
 		select {
