@@ -215,7 +215,9 @@ var (
 // New connects to the Redis at url (redis://, rediss:// or unix://, as
 // rueidis.ParseURL reads them; a URL with several addresses or
 // ?addr=... reaches a cluster) and returns a Layer that owns the
-// connection. ctx's deadline bounds connecting and the initial PING.
+// connection. ctx's deadline bounds connecting and the initial PING;
+// without one, rueidis's dial timeout (5 s) bounds connecting and
+// PublishTimeout the PING.
 func New(ctx context.Context, url string, opts Options) (*Layer, error) {
 	copt, err := rueidis.ParseURL(url)
 	if err != nil {
@@ -241,7 +243,13 @@ func New(ctx context.Context, url string, opts Options) (*Layer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("redislayer: connect to %s: %w", copt.InitAddress, err)
 	}
-	if err := client.Do(ctx, client.B().Ping().Build()).Error(); err != nil {
+	pctx := ctx
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		pctx, cancel = context.WithTimeout(ctx, opts.withDefaults().PublishTimeout)
+		defer cancel()
+	}
+	if err := client.Do(pctx, client.B().Ping().Build()).Error(); err != nil {
 		client.Close()
 		return nil, fmt.Errorf("redislayer: ping %s: %w", copt.InitAddress, err)
 	}
