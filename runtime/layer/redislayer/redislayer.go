@@ -147,14 +147,15 @@ type Stats struct {
 // to them through a layer.Memory, whose per-subscriber bounded queues keep
 // a slow subscriber from stalling the Redis connection.
 //
-// Subscriptions use rueidis's Client.Receive, one goroutine per group:
-// rueidis resubscribes by itself when the connection to Redis comes back,
-// and, in cluster mode, routes each (sharded) subscription to the node
-// that owns its channel. (A dedicated connection with pub/sub hooks would
-// save the goroutine per group, but rueidis neither resubscribes it after a
-// reconnection nor spreads sharded channels over cluster nodes.) Messages
-// published while Redis is unreachable are lost; Publish reports those
-// failures. Delivery is at most once.
+// Subscriptions use rueidis's Client.Receive, one goroutine per group,
+// which the layer resubscribes when the connection to Redis comes back
+// (see the package documentation, "When Redis fails") and which, in
+// cluster mode, rueidis routes to the node that owns the channel. (A
+// dedicated connection with pub/sub hooks would save the goroutine per
+// group, but rueidis does not spread sharded channels over cluster nodes
+// on it.) Messages published while Redis is unreachable do not reach the
+// other processes; Publish reports those failures. Delivery is at most
+// once.
 type Layer struct {
 	client    rueidis.Client
 	ownClient bool
@@ -655,10 +656,10 @@ func (l *Layer) stopGroup(g *group) {
 	}()
 }
 
-// receive runs g's subscription until the group is no longer wanted.
-// rueidis resubscribes by itself after a reconnection; this loop covers
-// the cases where Receive returns anyway (an error after rueidis gave up,
-// or a stray unsubscribe confirmation) while the group is still wanted.
+// receive runs g's subscription until the group is no longer wanted,
+// subscribing again whenever Receive returns while the group is still
+// wanted: the connection broke (then once Redis answers again), Redis
+// refused (then with backoff), or a stray unsubscribe confirmation.
 func (l *Layer) receive(g *group) {
 	defer l.running.Done()
 	defer close(g.done)
