@@ -23,9 +23,16 @@ const partialDeliveryDetail = "The message reached the members connected to this
 // retrying would repeat the message to the members that got it. A coded
 // error the handler chose itself is kept.
 func partialDelivery(err error) error {
+	if err == nil {
+		return nil // inlined: the targets of errors.As below escape
+	}
+	return codePartialDelivery(err)
+}
+
+func codePartialDelivery(err error) error {
 	var pe *layer.PartialDeliveryError
 	var ce *Error
-	if err == nil || !errors.As(err, &pe) || errors.As(err, &ce) {
+	if !errors.As(err, &pe) || errors.As(err, &ce) {
 		return err
 	}
 	return WrapError(CodePartialDelivery, partialDeliveryDetail, err)

@@ -47,7 +47,9 @@
 //
 // Every call to Redis has a bound, whatever the state of Redis:
 //
-//   - PUBLISH: Options.PublishTimeout (2 s), or ctx's deadline if sooner.
+//   - PUBLISH: Options.PublishTimeout (2 s; a PUBLISH to a Redis that does
+//     not answer fails after between half of it and all of it), or ctx's
+//     deadline if sooner.
 //     rueidis's own ConnWriteTimeout (10 s) does not bound a command to a
 //     Redis that stopped answering but keeps its connections open (a hung
 //     or SIGSTOPped server), so without this a handler's broadcast waited

@@ -62,8 +62,9 @@ type Options struct {
 	// deadline. Default 5 s.
 	SubscribeTimeout time.Duration
 	// PublishTimeout bounds how long Publish waits for Redis to accept a
-	// message when ctx has no earlier deadline, and how long the health
-	// check's PING waits. rueidis's own ConnWriteTimeout (10 s by default)
+	// message when ctx has no earlier deadline (at most PublishTimeout, at
+	// least half of it: publishes share their deadlines, which saves a
+	// timer per call), and how long the health check's PING waits. rueidis's own ConnWriteTimeout (10 s by default)
 	// does not bound a command to a Redis that stopped answering but keeps
 	// its connection open (a hung or SIGSTOPped server): without this, a
 	// handler's broadcast would wait until Redis came back. Default
@@ -194,6 +195,9 @@ type Layer struct {
 	// healthChanged wakes the health loop to call OnHealthChange.
 	healthChanged chan struct{}
 	stopHealth    context.CancelFunc
+
+	bound   atomic.Pointer[publishBound] // see publishContext
+	boundMu sync.Mutex                   // one renewal at a time
 }
 
 // healthState is what Healthy is computed from; guarded by Layer.hmu.
@@ -305,8 +309,10 @@ func NewWithClient(client rueidis.Client, opts Options) *Layer {
 // an error: one wrapping *layer.PartialDeliveryError when this process had
 // subscribers of the group (they got the message; other processes may
 // not have), another error when it had none. It fails promptly on a
-// refused connection and at the latest after PublishTimeout, or when ctx
-// expires if that is sooner. It does not retry: a message that Redis
+// refused connection and at the latest after PublishTimeout (at least
+// half of it, as PUBLISHes share their deadlines), or when ctx's deadline
+// comes if that is sooner. A ctx cancelled while the PUBLISH waits for
+// Redis is noticed only when it ends. It does not retry: a message that Redis
 // accepted but did not confirm in time may still reach the other
 // processes, so retrying can duplicate it there as well as here.
 //
@@ -346,14 +352,7 @@ func (l *Layer) Publish(ctx context.Context, group string, m layer.Message) erro
 	} else {
 		cmd = c.B().Publish().Channel(channel).Message(payload).Build()
 	}
-	pctx, cancel := ctx, context.CancelFunc(nil)
-	if dl, ok := ctx.Deadline(); !ok || time.Until(dl) > l.opts.PublishTimeout {
-		pctx, cancel = context.WithTimeout(ctx, l.opts.PublishTimeout)
-	}
-	err := c.Do(pctx, cmd).Error()
-	if cancel != nil {
-		cancel()
-	}
+	err := c.Do(l.publishContext(ctx), cmd).Error()
 	if err != nil {
 		return l.publishFailed(ctx, group, local, err)
 	}
@@ -365,6 +364,60 @@ func (l *Layer) Publish(ctx context.Context, group string, m layer.Message) erro
 		l.bufs.Put(bp)
 	}
 	return nil
+}
+
+// publishBound is a deadline shared by the PUBLISHes that start in one
+// stretch of time, so that bounding each by PublishTimeout costs no timer
+// and no context of its own (context.WithTimeout per call added four
+// allocations to every publish in BenchmarkRedisGroupEcho).
+type publishBound struct {
+	ctx      context.Context // a noDeadline: done PublishTimeout after it was made
+	deadline time.Time       // when ctx is done
+	cancel   context.CancelFunc
+	until    time.Time // it serves PUBLISHes that start before this
+}
+
+// noDeadline is a context that is done at its deadline but does not say
+// so. rueidis (v1.0.79 pipe.Do) writes a lone command whose context has a
+// deadline synchronously on the caller's goroutine, and one whose context
+// has only a Done channel through its auto-pipelining writer, which
+// batches under load (MaxFlushDelay); a handler's context, which has no
+// deadline, took that path before PUBLISH had a bound, and keeps it.
+type noDeadline struct{ context.Context }
+
+func (noDeadline) Deadline() (time.Time, bool) { return time.Time{}, false }
+
+// publishContext is the context a PUBLISH waits on: ctx when its deadline
+// comes first, else the current shared bound, which expires between half
+// of PublishTimeout and PublishTimeout from now. A cancellation of a ctx
+// without an earlier deadline is then not noticed while the PUBLISH is in
+// flight; it still ends within PublishTimeout.
+func (l *Layer) publishContext(ctx context.Context) context.Context {
+	now := time.Now()
+	b := l.bound.Load()
+	if b == nil || !now.Before(b.until) {
+		b = l.renewBound(now)
+	}
+	if dl, ok := ctx.Deadline(); ok && !dl.After(b.deadline) {
+		return ctx
+	}
+	return b.ctx
+}
+
+func (l *Layer) renewBound(now time.Time) *publishBound {
+	l.boundMu.Lock()
+	defer l.boundMu.Unlock()
+	if b := l.bound.Load(); b != nil && now.Before(b.until) {
+		return b // another publisher renewed it
+	}
+	// The bound a PUBLISH gets expires at most PublishTimeout after it
+	// starts, and at least half of it. The old bound's own timer
+	// releases it; PUBLISHes still waiting on it keep their deadline.
+	deadline := now.Add(l.opts.PublishTimeout)
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	b := &publishBound{ctx: noDeadline{ctx}, deadline: deadline, cancel: cancel, until: now.Add(l.opts.PublishTimeout / 2)}
+	l.bound.Store(b)
+	return b
 }
 
 // publishFailed counts and words a failed PUBLISH. ctx is the caller's:
@@ -517,6 +570,11 @@ func (l *Layer) Close() error {
 	l.hmu.Unlock()
 	l.stopHealth()
 	l.running.Wait()
+	l.boundMu.Lock()
+	if b := l.bound.Load(); b != nil {
+		b.cancel() // its timer, at once
+	}
+	l.boundMu.Unlock()
 	l.local.Close()
 	if l.ownClient {
 		l.client.Close()
