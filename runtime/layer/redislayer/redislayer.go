@@ -64,10 +64,11 @@ type Options struct {
 	// PublishTimeout bounds how long Publish waits for Redis to accept a
 	// message when ctx has no earlier deadline (at most PublishTimeout, at
 	// least half of it: publishes share their deadlines, which saves a
-	// timer per call), and how long the health check's PING waits. rueidis's own ConnWriteTimeout (10 s by default)
-	// does not bound a command to a Redis that stopped answering but keeps
-	// its connection open (a hung or SIGSTOPped server): without this, a
-	// handler's broadcast would wait until Redis came back. Default
+	// timer per call), and how long the health check's PING waits.
+	// rueidis's own ConnWriteTimeout (10 s by default) does not bound a
+	// command to a Redis that stopped answering but keeps its connection
+	// open (a hung or SIGSTOPped server): without this, a handler's
+	// broadcast would wait until Redis came back. Default
 	// DefaultPublishTimeout (2 s).
 	PublishTimeout time.Duration
 	// HealthInterval is how often the layer PINGs Redis to find out
@@ -312,8 +313,8 @@ func NewWithClient(client rueidis.Client, opts Options) *Layer {
 // refused connection and at the latest after PublishTimeout (at least
 // half of it, as PUBLISHes share their deadlines), or when ctx's deadline
 // comes if that is sooner. A ctx cancelled while the PUBLISH waits for
-// Redis is noticed only when it ends. It does not retry: a message that Redis
-// accepted but did not confirm in time may still reach the other
+// Redis is noticed only when it ends. It does not retry: a message that
+// Redis accepted but did not confirm in time may still reach the other
 // processes, so retrying can duplicate it there as well as here.
 //
 // A nil error does not promise delivery to a process that is
@@ -787,11 +788,17 @@ func (l *Layer) receive(g *group) {
 					close(g.failed)
 				})
 			}
-			if !failing {
+			switch {
+			case lostErr != nil:
+				// The connection broke: the layer logs its health once
+				// for all groups.
+				l.opts.Logger.Debug("redislayer: subscription lost; resubscribing when Redis answers",
+					"group", g.name, "error", err)
+			case !failing:
 				l.opts.Logger.Warn("redislayer: subscription failed; retrying with backoff",
 					"group", g.name, "error", err)
 			}
-			failing = true
+			failing = lostErr == nil
 		}
 		// While Redis is unreachable, wait for the health check to find it
 		// answering (every 100 ms then) rather than retry into a dead
