@@ -248,3 +248,37 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.b.String()
 }
+
+// Pause stops the server with SIGSTOP, as a hung server would be: its
+// connections stay open and its port accepts connections, but nothing is
+// answered until Resume. It skips the test on a borrowed server; a paused
+// server still stops at the end of the test.
+func (s *Server) Pause() {
+	s.t.Helper()
+	s.signal("Pause", sigStop)
+}
+
+// Resume continues a server stopped by Pause (SIGCONT).
+func (s *Server) Resume() {
+	s.t.Helper()
+	s.signal("Resume", sigCont)
+}
+
+func (s *Server) signal(what string, sig os.Signal) {
+	s.t.Helper()
+	if sig == nil {
+		s.t.Skip("testredis: " + what + " needs SIGSTOP/SIGCONT, which this system lacks")
+	}
+	if s.addr == "" {
+		s.t.Skip("testredis: " + what + " needs a server the test starts itself; " + EnvURL + " is set")
+	}
+	s.mu.Lock()
+	p := s.proc
+	s.mu.Unlock()
+	if p == nil {
+		s.t.Fatalf("testredis: %s: the server is not running", what)
+	}
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		s.t.Fatalf("testredis: %s: %v", what, err)
+	}
+}

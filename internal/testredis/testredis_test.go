@@ -2,6 +2,7 @@ package testredis_test
 
 import (
 	"bufio"
+	"errors"
 	"net"
 	"os"
 	"os/exec"
@@ -53,6 +54,22 @@ func TestStartKillRestart(t *testing.T) {
 	// Persistence is off: a restart starts empty.
 	if got, err := do(s.Addr(), "GET k"); err != nil || got != "$-1\r\n" {
 		t.Fatalf("GET after Restart: %q, %v, want a nil reply", got, err)
+	}
+}
+
+// A paused server keeps its port open but answers nothing (the PING times
+// out, it is not refused) until it is resumed.
+func TestPauseResume(t *testing.T) {
+	s := testredis.Start(t)
+	s.Pause()
+	got, err := do(s.Addr(), "PING")
+	var ne net.Error
+	if !errors.As(err, &ne) || !ne.Timeout() {
+		t.Fatalf("PING to a paused server: %q, %v, want a timeout", got, err)
+	}
+	s.Resume()
+	if got, err := do(s.Addr(), "PING"); err != nil || got != "+PONG\r\n" {
+		t.Fatalf("PING after Resume: %q, %v", got, err)
 	}
 }
 

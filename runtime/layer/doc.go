@@ -14,4 +14,14 @@
 // queues — may ask for inline delivery instead (InlineSubscriber,
 // SubscribeInline), which skips the per-subscription queue and its
 // goroutine.
+//
+// Delivery is at most once, and Publish's error says how far a message
+// got: nil when the layer accepted it for every process; an error
+// wrapping *PartialDeliveryError when this process's subscribers got it
+// and other processes may not have (the transport failed; the chanx server
+// answers the sender of such a broadcast with the "partial_delivery" error
+// frame); any other error when this process's subscribers did not get it
+// either. A layer whose transport can fail implements HealthReporter.
+// docs/LAYERS.md describes the semantics and the Redis layer's behaviour
+// when Redis fails.
 package layer

@@ -32,6 +32,21 @@ type Message struct {
 // worker) may Publish too.
 type Layer interface {
 	// Publish delivers m to every subscriber of group, in every process.
+	// Delivery is at most once. What its result means:
+	//   - nil: the layer accepted m for every process: this process's
+	//     subscribers have it (or have it queued), and the processes
+	//     subscribed to the group at that moment get it. A process that is
+	//     reconnecting to the transport then does not (see the package
+	//     documentation: the loss window).
+	//   - an error wrapping *PartialDeliveryError: this process's
+	//     subscribers got m; other processes may not have.
+	//   - any other error: this process's subscribers did not get m, and
+	//     other processes may not have either (the layer is closed, ctx was
+	//     done, or the transport failed while this process had no
+	//     subscriber of the group).
+	//
+	// Publish returns within ctx's deadline, and within the bound an
+	// implementation documents when ctx has none or a later one.
 	Publish(ctx context.Context, group string, m Message) error
 	// Subscribe starts delivering the messages published to group in this
 	// process to deliver, until cancel is called. deliver must not block for
@@ -65,4 +80,15 @@ func SubscribeInline(ctx context.Context, l Layer, group string, deliver func(Me
 		return il.SubscribeInline(ctx, group, deliver)
 	}
 	return l.Subscribe(ctx, group, deliver)
+}
+
+// HealthReporter is implemented by layers whose delivery to other
+// processes depends on a connection that can fail (the Redis layer).
+// Healthy reports whether the layer can reach the other processes now: its
+// transport answers and every subscription it had is in place again. An
+// unhealthy layer still delivers inside this process; Publish reports what
+// did not reach the others. A layer that does not implement it (Memory) is
+// always healthy.
+type HealthReporter interface {
+	Healthy() bool
 }

@@ -44,6 +44,10 @@ const (
 	ReasonValidation      = "validation"
 	ReasonHandler         = "handler"
 	ReasonPanic           = "panic"
+	// ReasonPartialDelivery counts a frame whose handler's broadcast
+	// reached this process's members but not the channel layer (Redis):
+	// answered with the "partial_delivery" error frame.
+	ReasonPartialDelivery = "partial_delivery"
 	// ReasonOverrun counts a frame that found its connection's inbound
 	// queue full: it is not answered, the connection is closed with 1008.
 	ReasonOverrun = "overrun"

@@ -464,6 +464,7 @@ func (c *Conn) handle(id uint64, r *route, frame []byte) {
 		start = time.Now()
 	}
 	reply, err := c.call(id, r, frame)
+	err = partialDelivery(err)
 	if debug {
 		c.logFrame(id, slog.LevelDebug, "chanx: frame handled", slog.String("action", r.action),
 			slog.Duration("duration", time.Since(start)), slog.Bool("ok", err == nil))
@@ -479,7 +480,7 @@ func (c *Conn) handle(id uint64, r *route, frame []byte) {
 		case errors.As(err, &ce):
 			// A coded error is an answer the handler chose: logged below
 			// Warn, with its code.
-			s.met.FrameError(c.ch.pattern, metrics.ReasonHandler)
+			s.met.FrameError(c.ch.pattern, ce.reason())
 			c.logFrame(id, slog.LevelInfo, "chanx: handler failed", slog.String("action", r.action),
 				slog.String("code", ce.code), slog.String("error", err.Error()))
 			c.answer(ce.frame(env, r.action))

@@ -44,7 +44,10 @@
 // msg} and the connection stays open; a failing or panicking handler gets
 // {"detail": "Failed to process message for <action>"}, and one that
 // returns an *Error (NewError) gets its message and code instead:
-// {"detail": "The room is full", "code": "room_full"}. Every built-in
+// {"detail": "The room is full", "code": "room_full"}. A handler whose
+// broadcast reached this server's members but not the other servers' (the
+// layer's *layer.PartialDeliveryError, returned as is or wrapped) gets the
+// code "partial_delivery" (CodePartialDelivery; docs/LAYERS.md). Every built-in
 // frame is written with the channel's discriminator key. Options turn on
 // completion markers (complete, group_complete, event_complete), camelCase
 // keys, and Chanx's in-band authentication frame instead of the default

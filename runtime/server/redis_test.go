@@ -73,10 +73,17 @@ type redisEcho struct {
 }
 
 // publishCounter is a metrics.Metrics that counts layer publishes, failed
-// and not.
+// and not, and frames answered with the partial-delivery error.
 type publishCounter struct {
 	metrics.Nop
 	ok, failed atomic.Int64
+	partial    atomic.Int64
+}
+
+func (m *publishCounter) FrameError(_, reason string) {
+	if reason == metrics.ReasonPartialDelivery {
+		m.partial.Add(1)
+	}
 }
 
 func (m *publishCounter) LayerPublished(failed bool) {
@@ -439,16 +446,21 @@ func TestRedisOutage(t *testing.T) {
 	a3.pingPong()
 
 	// A broadcast reaches the members on the same server; since it cannot
-	// reach the other processes, the sender gets the handler-error frame,
-	// promptly, and the failure is counted.
-	failedBefore := countA.failed.Load()
+	// reach the other processes, the sender gets the partial-delivery
+	// error frame (not the generic one: its server's members did get the
+	// message, so resending would repeat it to them), promptly, and the
+	// failure is counted.
+	failedBefore, partialBefore := countA.failed.Load(), countA.partial.Load()
 	during := chatFrame("during", "a1")
 	a1.send(during)
 	a2.expect(during)
 	a3.expect(during)
-	a1.expect(`{"action":"error","payload":{"detail":"Failed to process message for new_chat_message"}}`)
+	a1.expect(partialDeliveryFrame)
 	if countA.failed.Load() == failedBefore {
 		t.Errorf("the failed broadcast was not counted as a failed layer publish")
+	}
+	if countA.partial.Load() != partialBefore+1 {
+		t.Errorf("FrameError(%q) counted %d times for one partial broadcast, want 1", metrics.ReasonPartialDelivery, countA.partial.Load()-partialBefore)
 	}
 
 	// Code holding a layer gets the error back.
@@ -513,6 +525,10 @@ func TestRedisOutage(t *testing.T) {
 	a3.send(`{"action":"ping","payload":null}`)
 	a3.await(`{"action":"pong","payload":null}`)
 }
+
+// partialDeliveryFrame answers a broadcast that reached only the sender's
+// server.
+const partialDeliveryFrame = `{"action":"error","payload":{"detail":"The message reached the members connected to this server; members on other servers may not have received it","code":"partial_delivery"}}`
 
 // echoLoop makes echo round trips on c until stop closes, counting them
 // in n; it returns the first failure: no reply within redisWait, or a
@@ -595,17 +611,38 @@ func redisChild(url, prefix string) int {
 	return code
 }
 
-// A chat server in another OS process, sharing only Redis: broadcasts
-// cross both ways, and this process reaches the child's connection by id
-// and its room with events, through a layer alone.
-func TestRedisSecondProcess(t *testing.T) {
-	rs := testredis.Start(t)
-	prefix := redisPrefix()
-	local := newRedisLayer(t, rs.URL(), prefix)
-	_, urlA := serveRedisChat(t, local, nil)
+// redisChildProc is the chat server of startRedisChild.
+type redisChildProc struct {
+	addr   string       // host:port it serves on
+	stderr *syncBuilder // what it wrote to stderr
+	stop   func() error // closes its stdin and waits for it to exit
+}
 
-	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.timeout=60s")
-	cmd.Env = append(os.Environ(), redisChildEnv+"="+rs.URL(), redisChildPrefixEnv+"="+prefix)
+// syncBuilder is a strings.Builder safe for the child's stderr copier.
+type syncBuilder struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (b *syncBuilder) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuilder) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// startRedisChild runs the chat server on redislayer in a second OS
+// process (this test binary re-executed) and returns once it serves; it
+// is stopped at the end of the test.
+func startRedisChild(t *testing.T, url, prefix string) *redisChildProc {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.timeout=120s")
+	cmd.Env = append(os.Environ(), redisChildEnv+"="+url, redisChildPrefixEnv+"="+prefix)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -614,8 +651,8 @@ func TestRedisSecondProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
+	stderr := &syncBuilder{}
+	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -630,9 +667,9 @@ func TestRedisSecondProcess(t *testing.T) {
 		}
 		exited <- cmd.Wait()
 	}()
-	var childAddr string
+	child := &redisChildProc{stderr: stderr}
 	select {
-	case childAddr = <-addr:
+	case child.addr = <-addr:
 	case err := <-exited:
 		t.Fatalf("child exited before serving: %v: %s", err, stderr.String())
 	case <-time.After(redisWait):
@@ -641,7 +678,7 @@ func TestRedisSecondProcess(t *testing.T) {
 		t.Fatalf("child printed no address within %v: %s", redisWait, stderr.String())
 	}
 	var once sync.Once
-	stop := func() error {
+	child.stop = func() error {
 		var err error
 		once.Do(func() {
 			stdin.Close()
@@ -655,7 +692,20 @@ func TestRedisSecondProcess(t *testing.T) {
 		})
 		return err
 	}
-	t.Cleanup(func() { _ = stop() })
+	t.Cleanup(func() { _ = child.stop() })
+	return child
+}
+
+// A chat server in another OS process, sharing only Redis: broadcasts
+// cross both ways, and this process reaches the child's connection by id
+// and its room with events, through a layer alone.
+func TestRedisSecondProcess(t *testing.T) {
+	rs := testredis.Start(t)
+	prefix := redisPrefix()
+	local := newRedisLayer(t, rs.URL(), prefix)
+	_, urlA := serveRedisChat(t, local, nil)
+	child := startRedisChild(t, rs.URL(), prefix)
+	childAddr, stop, stderr := child.addr, child.stop, child.stderr
 
 	a1 := dialRx(t, "a1", urlA+"/ws/chat/lobby")
 	c1 := dialRx(t, "c1", "ws://"+childAddr+"/ws/chat/lobby")

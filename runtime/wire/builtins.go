@@ -101,6 +101,12 @@ const (
 	CodeNotImplemented = "not_implemented"
 	// CodeUnknown: a coded error was built without a code.
 	CodeUnknown = "unknown"
+	// CodePartialDelivery: the handler's broadcast reached the group's
+	// members on the sender's own server, but the channel layer could not
+	// pass it to the other servers (Redis down or not answering), so their
+	// members may not have it. Sending the frame again repeats it to the
+	// members that did get it.
+	CodePartialDelivery = "partial_delivery"
 )
 
 const (

@@ -23,6 +23,8 @@ const (
 	DefaultKeyPrefix        = "chanx:"
 	DefaultSubscribeTimeout = 5 * time.Second
 	DefaultMaxFlushDelay    = 50 * time.Microsecond
+	DefaultPublishTimeout   = 2 * time.Second
+	DefaultHealthInterval   = time.Second
 	// unsubscribeTimeout bounds the UNSUBSCRIBE sent when a group's last
 	// local subscriber leaves; the subscription is dropped locally anyway.
 	unsubscribeTimeout = 2 * time.Second
@@ -59,6 +61,25 @@ type Options struct {
 	// confirm a new group's subscription when its context has no
 	// deadline. Default 5 s.
 	SubscribeTimeout time.Duration
+	// PublishTimeout bounds how long Publish waits for Redis to accept a
+	// message when ctx has no earlier deadline (at most PublishTimeout, at
+	// least half of it: publishes share their deadlines, which saves a
+	// timer per call), and how long the health check's PING waits.
+	// rueidis's own ConnWriteTimeout (10 s by default) does not bound a
+	// command to a Redis that stopped answering but keeps its connection
+	// open (a hung or SIGSTOPped server): without this, a handler's
+	// broadcast would wait until Redis came back. Default
+	// DefaultPublishTimeout (2 s).
+	PublishTimeout time.Duration
+	// HealthInterval is how often the layer PINGs Redis to find out
+	// whether it is reachable again (see Layer.Healthy). Default
+	// DefaultHealthInterval (1 s).
+	HealthInterval time.Duration
+	// OnHealthChange, when set, is called with true once when the layer is
+	// created and then with each change of Layer.Healthy, one call at a
+	// time on a goroutine of the layer, in order; it must not block for
+	// long. Pass a metric's setter, such as prommetrics.Metrics.LayerHealthy.
+	OnHealthChange func(healthy bool)
 	// MaxFlushDelay is rueidis's ClientOption.MaxFlushDelay for clients
 	// New creates: how long the auto-pipelining writer may pause after a
 	// write so that more commands go out together in the next one. rueidis
@@ -80,6 +101,12 @@ func (o Options) withDefaults() Options {
 	if o.SubscribeTimeout <= 0 {
 		o.SubscribeTimeout = DefaultSubscribeTimeout
 	}
+	if o.PublishTimeout <= 0 {
+		o.PublishTimeout = DefaultPublishTimeout
+	}
+	if o.HealthInterval <= 0 {
+		o.HealthInterval = DefaultHealthInterval
+	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
@@ -90,6 +117,9 @@ func (o Options) withDefaults() Options {
 type Stats struct {
 	// PublishErrors counts Publish calls that failed (Redis down, timeout).
 	PublishErrors uint64
+	// PartialDeliveries counts the failed Publish calls whose message
+	// reached this process's subscribers (a layer.PartialDeliveryError).
+	PartialDeliveries uint64
 	// Received counts messages that arrived from Redis.
 	Received uint64
 	// DecodeErrors counts messages from Redis that were not a valid
@@ -105,6 +135,13 @@ type Stats struct {
 	// Confirmations counts subscribe confirmations from Redis: one per
 	// new group plus one per group after each reconnection.
 	Confirmations uint64
+	// Healthy is Layer.Healthy.
+	Healthy bool
+	// Unhealthy counts the times the layer became unhealthy.
+	Unhealthy uint64
+	// LostSubscriptions is the number of groups whose Redis subscription
+	// dropped (the connection broke) and is not confirmed again yet.
+	LostSubscriptions int
 }
 
 // Layer is the Redis channel layer. Each process subscribes to a group in
@@ -112,14 +149,15 @@ type Stats struct {
 // to them through a layer.Memory, whose per-subscriber bounded queues keep
 // a slow subscriber from stalling the Redis connection.
 //
-// Subscriptions use rueidis's Client.Receive, one goroutine per group:
-// rueidis resubscribes by itself when the connection to Redis comes back,
-// and, in cluster mode, routes each (sharded) subscription to the node
-// that owns its channel. (A dedicated connection with pub/sub hooks would
-// save the goroutine per group, but rueidis neither resubscribes it after a
-// reconnection nor spreads sharded channels over cluster nodes.) Messages
-// published while Redis is unreachable are lost; Publish reports those
-// failures. Delivery is at most once.
+// Subscriptions use rueidis's Client.Receive, one goroutine per group,
+// which the layer resubscribes when the connection to Redis comes back
+// (see the package documentation, "When Redis fails") and which, in
+// cluster mode, rueidis routes to the node that owns the channel. (A
+// dedicated connection with pub/sub hooks would save the goroutine per
+// group, but rueidis does not spread sharded channels over cluster nodes
+// on it.) Messages published while Redis is unreachable do not reach the
+// other processes; Publish reports those failures. Delivery is at most
+// once.
 type Layer struct {
 	client    rueidis.Client
 	ownClient bool
@@ -145,9 +183,34 @@ type Layer struct {
 	// Counters; the per-message ones live in each group, so groups
 	// received on different cores never write the same memory.
 	publishErrors atomic.Uint64
+	partial       atomic.Uint64
 	decodeErrors  atomic.Uint64
 	confirmations atomic.Uint64
 	retiredRecv   uint64 // received by stopped groups, guarded by mu
+
+	// Health (see Healthy). unreachable mirrors !h.reachable for the
+	// Publish path, which only takes hmu when it changes.
+	hmu         sync.Mutex
+	h           healthState
+	unreachable atomic.Bool
+	// healthChanged wakes the health loop to call OnHealthChange.
+	healthChanged chan struct{}
+	stopHealth    context.CancelFunc
+
+	bound   atomic.Pointer[publishBound] // see publishContext
+	boundMu sync.Mutex                   // one renewal at a time
+}
+
+// healthState is what Healthy is computed from; guarded by Layer.hmu.
+type healthState struct {
+	reachable bool          // the last PING or PUBLISH was answered
+	lastErr   error         // why Redis was last found unreachable
+	lost      int           // wanted groups whose subscription dropped and is not back
+	back      chan struct{} // closed when Redis answers again; nil while it does
+	healthy   bool          // the state last computed
+	since     time.Time     // when it last changed
+	unhealthy uint64        // times it became unhealthy
+	closed    bool
 }
 
 var (
@@ -158,7 +221,9 @@ var (
 // New connects to the Redis at url (redis://, rediss:// or unix://, as
 // rueidis.ParseURL reads them; a URL with several addresses or
 // ?addr=... reaches a cluster) and returns a Layer that owns the
-// connection. ctx's deadline bounds connecting and the initial PING.
+// connection. ctx's deadline bounds connecting and the initial PING;
+// without one, rueidis's dial timeout (5 s) bounds connecting and
+// PublishTimeout the PING.
 func New(ctx context.Context, url string, opts Options) (*Layer, error) {
 	copt, err := rueidis.ParseURL(url)
 	if err != nil {
@@ -184,7 +249,13 @@ func New(ctx context.Context, url string, opts Options) (*Layer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("redislayer: connect to %s: %w", copt.InitAddress, err)
 	}
-	if err := client.Do(ctx, client.B().Ping().Build()).Error(); err != nil {
+	pctx := ctx
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		pctx, cancel = context.WithTimeout(ctx, opts.withDefaults().PublishTimeout)
+		defer cancel()
+	}
+	if err := client.Do(pctx, client.B().Ping().Build()).Error(); err != nil {
 		client.Close()
 		return nil, fmt.Errorf("redislayer: ping %s: %w", copt.InitAddress, err)
 	}
@@ -199,7 +270,7 @@ func New(ctx context.Context, url string, opts Options) (*Layer, error) {
 // Options.MaxFlushDelay does not apply; set it on the client.
 func NewWithClient(client rueidis.Client, opts Options) *Layer {
 	opts = opts.withDefaults()
-	return &Layer{
+	l := &Layer{
 		client:  client,
 		cluster: client.Mode() == rueidis.ClientModeCluster,
 		opts:    opts,
@@ -211,9 +282,19 @@ func NewWithClient(client rueidis.Client, opts Options) *Layer {
 			// which nothing modifies, so copying them again is waste.
 			ShareFrames: true,
 		}),
-		groups:   make(map[string]*group),
-		stopping: make(map[string]<-chan struct{}),
+		groups:        make(map[string]*group),
+		stopping:      make(map[string]<-chan struct{}),
+		h:             healthState{reachable: true, healthy: true, since: time.Now()},
+		healthChanged: make(chan struct{}, 1),
 	}
+	if opts.OnHealthChange != nil {
+		opts.OnHealthChange(true)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	l.stopHealth = cancel
+	l.running.Add(1)
+	go l.healthLoop(ctx)
+	return l
 }
 
 // Publish sends m to every subscriber of group in every process. This
@@ -224,12 +305,21 @@ func NewWithClient(client rueidis.Client, opts Options) *Layer {
 // order is kept everywhere; messages of different publishers may interleave
 // differently in different processes.
 //
-// Publish returns once Redis accepted the message, or with an error when
-// Redis is unreachable — the message then reached this process only:
-// promptly on a refused connection, at the latest when ctx expires or,
-// without a deadline, after rueidis's ConnWriteTimeout (default 10 s),
-// which bounds every command on a connection that stopped answering. It
-// does not retry.
+// Publish returns nil once Redis accepted the message. When Redis is
+// unreachable, refuses the message or does not answer in time, it returns
+// an error: one wrapping *layer.PartialDeliveryError when this process had
+// subscribers of the group (they got the message; other processes may
+// not have), another error when it had none. It fails promptly on a
+// refused connection and at the latest after PublishTimeout (at least
+// half of it, as PUBLISHes share their deadlines), or when ctx's deadline
+// comes if that is sooner. A ctx cancelled while the PUBLISH waits for
+// Redis is noticed only when it ends. It does not retry: a message that
+// Redis accepted but did not confirm in time may still reach the other
+// processes, so retrying can duplicate it there as well as here.
+//
+// A nil error does not promise delivery to a process that is
+// reconnecting: Redis drops what is published to a group while no
+// process subscribes to it (see the package documentation).
 func (l *Layer) Publish(ctx context.Context, group string, m layer.Message) error {
 	if l.isDown.Load() {
 		return errClosed(group)
@@ -237,7 +327,8 @@ func (l *Layer) Publish(ctx context.Context, group string, m layer.Message) erro
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("redislayer: publish to %q: %w", group, err)
 	}
-	if l.local.Subscribers(group) > 0 {
+	local := l.local.Subscribers(group) > 0
+	if local {
 		// The local fan-out shares frames (see NewWithClient), and the
 		// caller may reuse its buffer once Publish returns.
 		lm := m
@@ -262,25 +353,102 @@ func (l *Layer) Publish(ctx context.Context, group string, m layer.Message) erro
 	} else {
 		cmd = c.B().Publish().Channel(channel).Message(payload).Build()
 	}
-	err := c.Do(ctx, cmd).Error()
+	err := c.Do(l.publishContext(ctx), cmd).Error()
 	if err != nil {
-		l.nodes.forget() // on a cluster the topology may have changed
-		// The command may still sit in rueidis's pipeline after a context
-		// error, so its buffer is not reused.
-		l.publishErrors.Add(1)
-		if errors.Is(err, rueidis.ErrClosing) {
-			return errClosed(group)
-		}
-		if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
-			err = fmt.Errorf("%w (%w)", ctx.Err(), err)
-		}
-		return fmt.Errorf("redislayer: publish to %q: delivered in this process only: %w", group, err)
+		return l.publishFailed(ctx, group, local, err)
+	}
+	if l.unreachable.Load() {
+		l.setReachable(nil)
 	}
 	if cap(buf) <= 64<<10 {
 		*bp = buf
 		l.bufs.Put(bp)
 	}
 	return nil
+}
+
+// publishBound is a deadline shared by the PUBLISHes that start in one
+// stretch of time, so that bounding each by PublishTimeout costs no timer
+// and no context of its own (context.WithTimeout per call added four
+// allocations to every publish in BenchmarkRedisGroupEcho).
+type publishBound struct {
+	ctx      context.Context // a noDeadline: done PublishTimeout after it was made
+	deadline time.Time       // when ctx is done
+	cancel   context.CancelFunc
+	until    time.Time // it serves PUBLISHes that start before this
+}
+
+// noDeadline is a context that is done at its deadline but does not say
+// so. rueidis (v1.0.79 pipe.Do) writes a lone command whose context has a
+// deadline synchronously on the caller's goroutine, and one whose context
+// has only a Done channel through its auto-pipelining writer, which
+// batches under load (MaxFlushDelay); a handler's context, which has no
+// deadline, took that path before PUBLISH had a bound, and keeps it.
+type noDeadline struct{ context.Context }
+
+func (noDeadline) Deadline() (time.Time, bool) { return time.Time{}, false }
+
+// publishContext is the context a PUBLISH waits on: ctx when its deadline
+// comes first, else the current shared bound, which expires between half
+// of PublishTimeout and PublishTimeout from now. A cancellation of a ctx
+// without an earlier deadline is then not noticed while the PUBLISH is in
+// flight; it still ends within PublishTimeout.
+func (l *Layer) publishContext(ctx context.Context) context.Context {
+	now := time.Now()
+	b := l.bound.Load()
+	if b == nil || !now.Before(b.until) {
+		b = l.renewBound(now)
+	}
+	if dl, ok := ctx.Deadline(); ok && !dl.After(b.deadline) {
+		return ctx
+	}
+	return b.ctx
+}
+
+func (l *Layer) renewBound(now time.Time) *publishBound {
+	l.boundMu.Lock()
+	defer l.boundMu.Unlock()
+	if b := l.bound.Load(); b != nil && now.Before(b.until) {
+		return b // another publisher renewed it
+	}
+	// The bound a PUBLISH gets expires at most PublishTimeout after it
+	// starts, and at least half of it. The old bound's own timer
+	// releases it; PUBLISHes still waiting on it keep their deadline.
+	deadline := now.Add(l.opts.PublishTimeout)
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	b := &publishBound{ctx: noDeadline{ctx}, deadline: deadline, cancel: cancel, until: now.Add(l.opts.PublishTimeout / 2)}
+	l.bound.Store(b)
+	return b
+}
+
+// publishFailed counts and words a failed PUBLISH. ctx is the caller's:
+// when it is still live, the failure is Redis's and marks it unreachable.
+func (l *Layer) publishFailed(ctx context.Context, group string, local bool, err error) error {
+	l.nodes.forget() // on a cluster the topology may have changed
+	// The command may still sit in rueidis's pipeline after a context
+	// error, so its buffer is not reused.
+	l.publishErrors.Add(1)
+	if errors.Is(err, rueidis.ErrClosing) {
+		return errClosed(group)
+	}
+	var re *rueidis.RedisError
+	switch cerr := ctx.Err(); {
+	case errors.As(err, &re):
+		// Redis answered, refusing the message (an ACL, a wrong type of
+		// node): it is reachable.
+	case cerr != nil && !errors.Is(err, cerr):
+		err = fmt.Errorf("%w (%w)", cerr, err)
+	case cerr == nil && errors.Is(err, context.DeadlineExceeded):
+		err = fmt.Errorf("Redis did not answer within PublishTimeout (%v): %w", l.opts.PublishTimeout, err)
+		l.setReachable(err)
+	case cerr == nil:
+		l.setReachable(err)
+	}
+	if local {
+		l.partial.Add(1)
+		return fmt.Errorf("redislayer: %w", &layer.PartialDeliveryError{Group: group, Err: err})
+	}
+	return fmt.Errorf("redislayer: publish to %q: no subscriber in this process, other processes may not get it: %w", group, err)
 }
 
 // errClosed wraps layer.ErrClosed with the group it was used on.
@@ -397,7 +565,17 @@ func (l *Layer) Close() error {
 		l.stopGroup(g)
 	}
 	l.mu.Unlock()
+	l.hmu.Lock()
+	l.h.closed = true
+	l.updateHealth()
+	l.hmu.Unlock()
+	l.stopHealth()
 	l.running.Wait()
+	l.boundMu.Lock()
+	if b := l.bound.Load(); b != nil {
+		b.cancel() // its timer, at once
+	}
+	l.boundMu.Unlock()
 	l.local.Close()
 	if l.ownClient {
 		l.client.Close()
@@ -415,14 +593,21 @@ func (l *Layer) Stats() Stats {
 	}
 	l.mu.Unlock()
 	ls := l.local.Stats()
+	l.hmu.Lock()
+	h := l.h
+	l.hmu.Unlock()
 	return Stats{
-		PublishErrors: l.publishErrors.Load(),
-		Received:      received,
-		DecodeErrors:  l.decodeErrors.Load(),
-		Delivered:     ls.Delivered,
-		Dropped:       ls.Dropped,
-		Subscriptions: n,
-		Confirmations: l.confirmations.Load(),
+		Healthy:           h.healthy,
+		Unhealthy:         h.unhealthy,
+		LostSubscriptions: h.lost,
+		PartialDeliveries: l.partial.Load(),
+		PublishErrors:     l.publishErrors.Load(),
+		Received:          received,
+		DecodeErrors:      l.decodeErrors.Load(),
+		Delivered:         ls.Delivered,
+		Dropped:           ls.Dropped,
+		Subscriptions:     n,
+		Confirmations:     l.confirmations.Load(),
 	}
 }
 
@@ -449,6 +634,10 @@ type group struct {
 	prev     <-chan struct{}
 
 	via atomic.Pointer[rueidis.Client] // what the subscription was last sent through
+
+	// Guarded by Layer.hmu.
+	lost    bool // the subscription dropped and is not confirmed again
+	stopped bool // no longer wanted: its losses do not count
 }
 
 // startGroup creates the group and its receive goroutine; l.mu is held.
@@ -490,6 +679,14 @@ func (l *Layer) release(g *group) {
 // stopGroup ends g's Redis subscription in the background; l.mu is held.
 func (l *Layer) stopGroup(g *group) {
 	g.wanted.Store(false)
+	l.hmu.Lock()
+	g.stopped = true
+	if g.lost {
+		g.lost = false
+		l.h.lost--
+		l.updateHealth()
+	}
+	l.hmu.Unlock()
 	l.stopping[g.name] = g.done
 	l.retiredRecv += g.received.Load()
 	l.running.Add(1)
@@ -518,10 +715,10 @@ func (l *Layer) stopGroup(g *group) {
 	}()
 }
 
-// receive runs g's subscription until the group is no longer wanted.
-// rueidis resubscribes by itself after a reconnection; this loop covers
-// the cases where Receive returns anyway (an error after rueidis gave up,
-// or a stray unsubscribe confirmation) while the group is still wanted.
+// receive runs g's subscription until the group is no longer wanted,
+// subscribing again whenever Receive returns while the group is still
+// wanted: the connection broke (then once Redis answers again), Redis
+// refused (then with backoff), or a stray unsubscribe confirmation.
 func (l *Layer) receive(g *group) {
 	defer l.running.Done()
 	defer close(g.done)
@@ -532,13 +729,14 @@ func (l *Layer) receive(g *group) {
 			return
 		}
 	}
-	ctx := rueidis.WithOnSubscriptionHook(g.ctx, func(s rueidis.PubSubSubscription) {
+	onSubscription := func(s rueidis.PubSubSubscription) {
 		if (s.Kind == "subscribe" || s.Kind == "ssubscribe") && s.Channel == g.channel {
 			l.confirmations.Add(1)
 			g.confirmations.Add(1)
 			g.readyOnce.Do(func() { close(g.ready) })
+			l.groupBack(g)
 		}
-	})
+	}
 	onMessage := func(msg rueidis.PubSubMessage) { l.onMessage(g, msg) }
 	const firstBackoff = 50 * time.Millisecond
 	backoff := firstBackoff
@@ -547,9 +745,33 @@ func (l *Layer) receive(g *group) {
 		before := g.confirmations.Load()
 		c := l.channelClient(g.channel)
 		g.via.Store(&c)
-		err := c.Receive(ctx, l.subscribeCmd(c, g.channel), onMessage)
+		// rueidis calls the return hook each time a Receive attempt ends.
+		// When the connection broke under a subscription, the group is
+		// lost until its next confirmation; cancelling the attempt stops
+		// rueidis from resubscribing on its own backoff (up to a second
+		// after Redis is back), so this loop resubscribes instead as soon
+		// as the health check finds Redis answering again.
+		actx, acancel := context.WithCancel(g.ctx)
+		var lostErr error
+		actx = rueidis.WithOnSubscriptionHook(actx, onSubscription)
+		actx = rueidis.WithOnReceiveReturnHook(actx, func(err error, _ rueidis.CommandClient) error {
+			if err != nil && l.groupLost(g, err) {
+				lostErr = err
+				acancel()
+			}
+			return err
+		})
+		err := c.Receive(actx, l.subscribeCmd(c, g.channel), onMessage)
+		acancel()
 		if !g.wanted.Load() || g.ctx.Err() != nil || errors.Is(err, rueidis.ErrClosing) {
 			return
+		}
+		var re *rueidis.RedisError
+		if lostErr != nil {
+			err = lostErr
+		}
+		if err != nil && !errors.As(err, &re) && !errors.Is(err, context.Canceled) {
+			l.setReachable(err) // until a PING or PUBLISH is answered
 		}
 		if g.confirmations.Load() != before {
 			backoff, failing = firstBackoff, false // it worked for a while
@@ -566,11 +788,31 @@ func (l *Layer) receive(g *group) {
 					close(g.failed)
 				})
 			}
-			if !failing {
+			switch {
+			case lostErr != nil:
+				// The connection broke: the layer logs its health once
+				// for all groups.
+				l.opts.Logger.Debug("redislayer: subscription lost; resubscribing when Redis answers",
+					"group", g.name, "error", err)
+			case !failing:
 				l.opts.Logger.Warn("redislayer: subscription failed; retrying with backoff",
 					"group", g.name, "error", err)
 			}
-			failing = true
+			failing = lostErr == nil
+		}
+		// While Redis is unreachable, wait for the health check to find it
+		// answering (every 100 ms then) rather than retry into a dead
+		// connection, where rueidis would retry on its own backoff.
+		back := l.redisBack()
+		select {
+		case <-back:
+		default:
+			select {
+			case <-back:
+				continue
+			case <-g.ctx.Done():
+				return
+			}
 		}
 		t := time.NewTimer(backoff)
 		select {

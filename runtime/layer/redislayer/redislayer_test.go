@@ -441,8 +441,13 @@ func TestRedisOutage(t *testing.T) {
 		if err == nil {
 			t.Fatalf("publish %d succeeded with Redis down", i)
 		}
-		if !strings.HasPrefix(err.Error(), `redislayer: publish to "room": delivered in this process only: `) {
-			t.Fatalf("publish error = %q, want it to name the group and say only this process got it", err)
+		// a has no subscriber of "room": nothing was delivered here.
+		if !strings.HasPrefix(err.Error(), `redislayer: publish to "room": no subscriber in this process, other processes may not get it: `) {
+			t.Fatalf("publish error = %q, want it to name the group and say no process may have got it", err)
+		}
+		var pe *layer.PartialDeliveryError
+		if errors.As(err, &pe) {
+			t.Fatalf("publish error %q is a partial delivery, but this process has no subscriber", err)
 		}
 		if errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("publish waited for its deadline instead of failing: %v", err)
@@ -665,8 +670,15 @@ func TestLocalDeliveryWithoutRedis(t *testing.T) {
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	err := l.Publish(pctx, "room", layer.Message{Frame: []byte(`"local"`), Exclude: "c1"})
-	if err == nil || !strings.Contains(err.Error(), `redislayer: publish to "room": delivered in this process only: `) {
+	if err == nil || !strings.HasPrefix(err.Error(), `redislayer: publish to "room": reached this process only, other processes may not get it: `) {
 		t.Fatalf("Publish with Redis down = %v, want the partial-delivery error", err)
+	}
+	var pe *layer.PartialDeliveryError
+	if !errors.As(err, &pe) || pe.Group != "room" {
+		t.Fatalf("Publish with Redis down = %v, want a *layer.PartialDeliveryError for the group", err)
+	}
+	if s := l.Stats(); s.PartialDeliveries != 1 || s.Healthy {
+		t.Fatalf("Stats after the failed publish: PartialDeliveries=%d Healthy=%v, want 1 and false", s.PartialDeliveries, s.Healthy)
 	}
 	got := r.Await(t, 1)[0]
 	if string(got.Frame) != `"local"` || got.Exclude != "c1" {

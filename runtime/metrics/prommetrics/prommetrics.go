@@ -22,6 +22,7 @@ type Metrics struct {
 	dropped       *prometheus.CounterVec
 	layerPublish  *prometheus.CounterVec
 	layerReceived prometheus.Counter
+	layerHealthy  prometheus.Gauge
 }
 
 var _ metrics.Metrics = (*Metrics)(nil)
@@ -64,8 +65,13 @@ func New(reg prometheus.Registerer, opts Options) (*Metrics, error) {
 		layerReceived: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: ns, Name: "layer_received_total", Help: "Messages delivered by the channel layer to this process.", ConstLabels: opts.ConstLabels,
 		}),
+		layerHealthy: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: ns, Name: "layer_healthy", Help: "1 while the channel layer reaches the other processes (Redis answers, subscriptions in place), 0 otherwise.", ConstLabels: opts.ConstLabels,
+		}),
 	}
-	for _, c := range []prometheus.Collector{m.opened, m.closed, m.rejected, m.received, m.sent, m.errors, m.slow, m.dropped, m.layerPublish, m.layerReceived} {
+	// Healthy until a layer says otherwise: the in-memory layer always is.
+	m.layerHealthy.Set(1)
+	for _, c := range []prometheus.Collector{m.opened, m.closed, m.rejected, m.received, m.sent, m.errors, m.slow, m.dropped, m.layerPublish, m.layerReceived, m.layerHealthy} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("prommetrics: register: %w", err)
 		}
@@ -95,3 +101,13 @@ func (m *Metrics) LayerPublished(failed bool) {
 	m.layerPublish.WithLabelValues(result).Inc()
 }
 func (m *Metrics) LayerReceived() { m.layerReceived.Inc() }
+
+// LayerHealthy sets the layer_healthy gauge: 1 when healthy is true, 0
+// when not. It fits redislayer.Options.OnHealthChange.
+func (m *Metrics) LayerHealthy(healthy bool) {
+	if healthy {
+		m.layerHealthy.Set(1)
+	} else {
+		m.layerHealthy.Set(0)
+	}
+}

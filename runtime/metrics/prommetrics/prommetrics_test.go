@@ -22,7 +22,11 @@ func gathered(t *testing.T, reg *prometheus.Registry) map[string]float64 {
 			for _, l := range m.GetLabel() {
 				labels = append(labels, l.GetName()+"="+l.GetValue())
 			}
-			out[f.GetName()+"{"+strings.Join(labels, ",")+"}"] = m.GetCounter().GetValue()
+			v := m.GetCounter().GetValue()
+			if g := m.GetGauge(); g != nil {
+				v = g.GetValue()
+			}
+			out[f.GetName()+"{"+strings.Join(labels, ",")+"}"] = v
 		}
 	}
 	return out
@@ -47,6 +51,8 @@ func TestCounts(t *testing.T) {
 	m.LayerPublished(false)
 	m.LayerPublished(true)
 	m.LayerReceived()
+	m.LayerHealthy(true)
+	m.LayerHealthy(false)
 	want := map[string]float64{
 		"chanx_connections_opened_total{channel=/ws/chat/{room}}":               1,
 		"chanx_connections_closed_total{channel=/ws/chat/{room}}":               1,
@@ -59,6 +65,7 @@ func TestCounts(t *testing.T) {
 		"chanx_layer_published_total{result=error}":                             1,
 		"chanx_layer_published_total{result=ok}":                                1,
 		"chanx_layer_received_total{}":                                          1,
+		"chanx_layer_healthy{}":                                                 0,
 	}
 	if diff := cmp.Diff(want, gathered(t, reg)); diff != "" {
 		t.Errorf("counters (-want +got):\n%s", diff)
