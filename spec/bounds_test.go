@@ -77,9 +77,10 @@ func TestAliasExpansionBounded(t *testing.T) {
 			if !strings.HasPrefix(got, tc.want) {
 				t.Errorf("got  %s\nwant %s...", got, tc.want)
 			}
-			if took > time.Second {
-				t.Errorf("took %v, want well under a second", took)
-			}
+			// The time is the figure ("well under a second"), logged
+			// rather than asserted: the allocation bound below is what holds
+			// the work to the file's size on any machine.
+			t.Logf("refused in %v", took)
 			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 64<<20 {
 				t.Errorf("allocated %d MiB, want it bounded by the file, not its expansion", alloc>>20)
 			}
