@@ -38,7 +38,7 @@ first removes every file chanx wrote in DIR, base/ included; files of your
 own stay. The written files are formatted with --formatter, else with
 'ruff format' or 'black' when one is on PATH; without them the output is
 already PEP 8-clean (black's layout). The package needs Python 3.10+,
-pydantic 2 and websockets 10.4 or later.
+pydantic 2.11 or later and websockets 10.4 or later.
 
 Exit status: 0 done, 1 the document has problems or writing or formatting
 failed, 2 unusable arguments.`
