@@ -21,7 +21,7 @@ Unimplemented<Channel>Handler to embed, typed path parameters, typed senders
 any connection by group or connection id) and Mount<Channel>, which mounts
 the channel on a *server.Server. The document is embedded (asyncapi.json,
 asyncapi.yaml) and MountDocs serves it with a readable page at
-/asyncapi/docs.
+/asyncapi/docs (and /asyncapi/docs/, /asyncapi/).
 
 A channel whose received messages cannot be told apart is refused, naming
 both messages. Regenerating the same document gives the same bytes; with
