@@ -57,7 +57,12 @@ func TestPyright(t *testing.T) {
 	usage := string(b)
 
 	t.Run("Strict", func(t *testing.T) {
-		for _, d := range pr.Check(t, py, pyrightProject(t, usage)) {
+		dir := pyrightProject(t, usage)
+		// The README tour's Python snippet is checked with it.
+		if err := os.WriteFile(filepath.Join(dir, "readme_tour.py"), []byte(readmePython(t)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range pr.Check(t, py, dir) {
 			t.Errorf("pyright: %s", d)
 		}
 	})
@@ -155,4 +160,26 @@ func TestPyrightWebsocketsAPIs(t *testing.T) {
 			t.Errorf("pyright (websockets 13 stub): %s", d)
 		}
 	})
+}
+
+// readmePython is the README tour's one Python block.
+func readmePython(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var blocks []string
+	for rest := string(b); ; {
+		_, after, ok := strings.Cut(rest, "\n```python\n")
+		if !ok {
+			break
+		}
+		block, tail, _ := strings.Cut(after, "\n```\n")
+		blocks, rest = append(blocks, block+"\n"), tail
+	}
+	if len(blocks) != 1 {
+		t.Fatalf("README.md has %d python blocks, want 1", len(blocks))
+	}
+	return blocks[0]
 }
