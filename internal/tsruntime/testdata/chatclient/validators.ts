@@ -4,47 +4,47 @@
 import * as v from "./base/validate.js";
 
 // Each message has two passes, as the Go runtime reads a frame: decode*
-// finds the first member whose JSON type its Go type cannot hold; check*
-// then reports every constraint the frame breaks.
+// finds the member whose JSON type its Go type cannot hold (a nested
+// struct's problem at once, else the first); check* then reports every
+// constraint the frame breaks.
 
 function decodeChatPayload(x: unknown, at: v.Path | undefined): v.Problem | undefined {
-  if (!v.isObject(x)) return v.decodeField(x, at, "dict");
+  if (!v.isObject(x)) return v.decodeField(x, at, "model", "ChatPayload");
+  let first: v.Problem | undefined;
   for (const k of Object.keys(x)) {
     switch (k) {
       case "message":
-      case "name": {
-        const d = v.decodeField(x[k], v.key(at, k), "string");
-        if (d !== undefined) return d;
-      }
+      case "name":
+        first ??= v.decodeField(x[k], v.key(at, k), "string");
+        break;
     }
   }
-  return undefined;
+  return first;
 }
 
 function checkChatPayload(x: unknown, p: v.Problems, at: v.Path | undefined): void {
   if (!v.isObject(x)) {
-    v.notAnObject(p, at);
+    v.wrongType(p, at, "model", "ChatPayload");
     return;
   }
   const message = x["message"];
   if (message === undefined) v.missing(p, at, "message");
-  else if (message === null) v.notNull(p, v.key(at, "message"));
+  else if (message === null) v.wrongType(p, v.key(at, "message"), "string");
   else v.stringLength(p, v.key(at, "message"), message as string, 1, 2000);
   const name = x["name"];
   if (name === undefined) v.missing(p, at, "name");
-  else if (name === null) v.notNull(p, v.key(at, "name"));
+  else if (name === null) v.wrongType(p, v.key(at, "name"), "string");
   else v.stringLength(p, v.key(at, "name"), name as string, 1, 100);
 }
 
 function decodeNewChatMessage(x: unknown, at: v.Path | undefined): v.Problem | undefined {
-  if (!v.isObject(x)) return v.decodeField(x, at, "dict");
+  if (!v.isObject(x)) return v.decodeField(x, at, "model", "NewChatMessage");
+  let first: v.Problem | undefined;
   for (const k of Object.keys(x)) {
     switch (k) {
-      case "action": {
-        const d = v.decodeField(x[k], v.key(at, k), "string");
-        if (d !== undefined) return d;
+      case "action":
+        first ??= v.decodeField(x[k], v.key(at, k), "string");
         break;
-      }
       case "payload": {
         const d = decodeChatPayload(x[k], v.key(at, k));
         if (d !== undefined) return d;
@@ -52,47 +52,49 @@ function decodeNewChatMessage(x: unknown, at: v.Path | undefined): v.Problem | u
       }
     }
   }
-  return undefined;
+  return first;
 }
 
 function checkNewChatMessage(x: unknown, p: v.Problems, at: v.Path | undefined): void {
   if (!v.isObject(x)) {
-    v.notAnObject(p, at);
+    v.wrongType(p, at, "model", "NewChatMessage");
     return;
   }
   const action = x["action"];
-  if (action === null) v.notNull(p, v.key(at, "action"));
-  else if (action !== undefined) v.checkConst(p, v.key(at, "action"), action, "new_chat_message", 'must be "new_chat_message"');
+  if (action === null) v.wrongType(p, v.key(at, "action"), "string");
+  else if (action !== undefined) v.checkConst(p, v.key(at, "action"), action, "new_chat_message", "Input should be 'new_chat_message'");
   const payload = x["payload"];
   if (payload === undefined) v.missing(p, at, "payload");
-  else if (payload === null) v.notNull(p, v.key(at, "payload"));
+  else if (payload === null) v.wrongType(p, v.key(at, "payload"), "model", "ChatPayload");
   else checkChatPayload(payload, p, v.key(at, "payload"));
 }
 
-function decodeNullFrame(x: unknown, at: v.Path | undefined): v.Problem | undefined {
-  if (!v.isObject(x)) return v.decodeField(x, at, "dict");
-  return v.decodeField(x["action"], v.key(at, "action"), "string");
-}
-
-function checkNullFrame(tag: string): v.Check {
-  const msg = 'must be "' + tag + '"';
-  return (x, p, at) => {
+// nullFrame validates a frame whose payload may only be null or absent:
+// tag is its discriminator, className its Go type, msg the const message.
+function nullFrame(tag: string, className: string, msg: string): v.Check {
+  const decode = (x: unknown, at: v.Path | undefined): v.Problem | undefined => {
+    if (!v.isObject(x)) return v.decodeField(x, at, "model", className);
+    return v.decodeField(x["action"], v.key(at, "action"), "string");
+  };
+  const check = (x: unknown, p: v.Problems, at: v.Path | undefined): void => {
     if (!v.isObject(x)) {
-      v.notAnObject(p, at);
+      v.wrongType(p, at, "model", className);
       return;
     }
     const action = x["action"];
-    if (action === null) v.notNull(p, v.key(at, "action"));
+    if (action === null) v.wrongType(p, v.key(at, "action"), "string");
     else if (action !== undefined) v.checkConst(p, v.key(at, "action"), action, tag, msg);
-    if (x["payload"] !== undefined) v.checkType(p, v.key(at, "payload"), x["payload"], v.T.Null, ["null"]);
+    const payload = x["payload"];
+    if (payload !== undefined && payload !== null) v.wrongType(p, v.key(at, "payload"), "none");
   };
+  return v.frame(decode, check);
 }
 
 /** Validates a whole "new_chat_message" frame. */
 export const validateNewChatMessage: v.Check = v.frame(decodeNewChatMessage, checkNewChatMessage);
 
 /** Validates a whole "ping" frame. */
-export const validatePingMessage: v.Check = v.frame(decodeNullFrame, checkNullFrame("ping"));
+export const validatePingMessage: v.Check = nullFrame("ping", "PingMessage", "Input should be 'ping'");
 
 /** Validates a whole "pong" frame. */
-export const validatePongMessage: v.Check = v.frame(decodeNullFrame, checkNullFrame("pong"));
+export const validatePongMessage: v.Check = nullFrame("pong", "PongMessage", "Input should be 'pong'");
