@@ -21,7 +21,7 @@ Unimplemented<Channel>Handler to embed, typed path parameters, typed senders
 any connection by group or connection id) and Mount<Channel>, which mounts
 the channel on a *server.Server. The document is embedded (asyncapi.json,
 asyncapi.yaml) and MountDocs serves it with a readable page at
-/asyncapi/docs.
+/asyncapi/docs (and /asyncapi/docs/, /asyncapi/).
 
 A channel whose received messages cannot be told apart is refused, naming
 both messages. Regenerating the same document gives the same bytes; with
@@ -33,11 +33,19 @@ Exit status: 0 done (or up to date), 1 the document has problems or the
 output is stale, 2 unusable arguments.`
 
 const genClientDescription = `Generates a client package from the AsyncAPI document in the language
---lang names: go (the default) or python (Pydantic v2 models and a client
-class per channel, base/ included: the whole package is written, and
---check compares it all; 'chanx generate-client' writes the same package
-with Python Chanx's flags and keeps an existing base/); typescript is
-planned and answers "not available yet" (exit 2) until its target exists.
+--lang names: go (the default) or python; typescript is planned and
+answers "not available yet" (exit 2) until its target exists.
+
+A Python client (Pydantic v2 models and a client class per channel over
+the runtime in base/) is written exactly as 'chanx generate-client'
+writes it, with the same meaning of each flag: a regeneration keeps an
+existing base/, which users customise (--override-base writes it anew),
+and clears the files chanx wrote in channel folders (--no-clear-channels
+keeps them); --clear-output first removes every file chanx wrote, base/
+included; --formatter is a command run on the written .py files (default:
+ruff format, else black, when on PATH; the output is black-clean without
+them); --check compares everything but a kept base/. --typed-formats and
+--types-package are for Go.
 
 The Go client is over chanx's client runtime: the message types and validators (types.go), and in
 client.go, per channel, New<Channel>Client (typed path parameters; ws, wss,
@@ -83,7 +91,7 @@ func genClientCommand(flags []cli.Flag) *cli.Command {
 	lang := &cli.StringFlag{Name: "lang", Value: "go",
 		Usage: "the client's language: " + strings.Join(genClientTargets.Languages(), ", ") + " (typescript is not available yet)"}
 	return &cli.Command{Name: "client", Usage: "generate a typed client package for a document's channels",
-		UsageText: "chanx gen client -s PATH|URL -o DIR [--lang go] [--package NAME] [--no-readme] [--check]", Description: genClientDescription,
-		Flags:  append([]cli.Flag{lang}, flags...),
+		UsageText: "chanx gen client -s PATH|URL -o DIR [--lang go|python] [--package NAME] [--no-readme] [--check] [--override-base] [--no-clear-channels]", Description: genClientDescription,
+		Flags:  append(append([]cli.Flag{lang}, flags...), pythonRegenFlags("python: ")...),
 		Action: func(c *cli.Context) error { return runGen(c, "client", genClientTargets) }}
 }

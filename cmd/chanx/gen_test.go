@@ -216,8 +216,8 @@ func TestReadmeTourMatchesCommittedChat(t *testing.T) {
 			tour = append(tour, strings.Fields(rest))
 		}
 	}
-	if len(tour) != 3 {
-		t.Fatalf("README.md has %d tour commands (go run ../../cmd/chanx gen …), want 3", len(tour))
+	if len(tour) < 3 {
+		t.Fatalf("README.md has %d tour commands (go run ../../cmd/chanx gen …), want at least 3", len(tour))
 	}
 	chat, err := filepath.Abs("../../examples/chat")
 	if err != nil {

@@ -38,7 +38,7 @@ first removes every file chanx wrote in DIR, base/ included; files of your
 own stay. The written files are formatted with --formatter, else with
 'ruff format' or 'black' when one is on PATH; without them the output is
 already PEP 8-clean (black's layout). The package needs Python 3.10+,
-pydantic 2 and websockets 10.4 or later.
+pydantic 2.11 or later and websockets 10.4 or later.
 
 Exit status: 0 done, 1 the document has problems or writing or formatting
 failed, 2 unusable arguments.`
@@ -58,9 +58,7 @@ func generateClientCommand() *cli.Command {
 			&cli.BoolFlag{Name: "no-format", Usage: "do not format the written files"},
 			&cli.BoolFlag{Name: "no-readme", Usage: "do not write README.md"},
 			&cli.BoolFlag{Name: "clear-output", Usage: "first remove every file chanx wrote in --output (base/ included); your own files stay"},
-			&cli.BoolFlag{Name: "override-base", Usage: "write base/ anew even when it exists (default: an existing base/ is kept)"},
-			&cli.BoolFlag{Name: "no-clear-channels", Usage: "keep the files chanx wrote in channel folders instead of clearing them first"},
-		}, loadFlags()...),
+		}, append(pythonRegenFlags(""), loadFlags()...)...),
 		Action: runGenerateClient,
 	}
 }
@@ -71,11 +69,9 @@ func runGenerateClient(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	switch {
-	case c.IsSet("formatter") && c.Bool("no-format"):
-		return cli.Exit(fmt.Sprintf("%s: --formatter and --no-format exclude each other", name), 2)
-	case c.IsSet("formatter") && len(strings.Fields(c.String("formatter"))) == 0:
-		return cli.Exit(fmt.Sprintf("%s: --formatter is empty", name), 2)
+	py, err := pythonClientFlags(c, name, out)
+	if err != nil {
+		return err
 	}
 	api, err := analyzedDocument(c, name, loc)
 	if err != nil {
@@ -87,37 +83,155 @@ func runGenerateClient(c *cli.Context) error {
 	if err != nil {
 		return cli.Exit(fmt.Sprintf("%s: %v", name, err), 1)
 	}
-	written, keptBase, err := writeClient(out, files, clientWrite{
-		clearOutput: c.Bool("clear-output"), overrideBase: c.Bool("override-base"), keepChannels: c.Bool("no-clear-channels"),
-	})
-	if err != nil {
-		return cli.Exit(fmt.Sprintf("%s: %v", name, err), 1)
+	return py.finish(c, files)
+}
+
+// pythonRegenFlags are the regeneration flags of a Python client that
+// 'chanx generate-client' and 'chanx gen client --lang python' share (both
+// also have --formatter, --no-format, --no-readme and --clear-output).
+// prefix starts their usage text ("python: " where other languages
+// share the command).
+func pythonRegenFlags(prefix string) []cli.Flag {
+	return []cli.Flag{
+		&cli.BoolFlag{Name: "override-base", Usage: prefix + "write base/ anew even when it exists (default: an existing base/ is kept)"},
+		&cli.BoolFlag{Name: "no-clear-channels", Usage: prefix + "keep the files chanx wrote in channel folders instead of clearing them first"},
 	}
-	report := fmt.Sprintf("%s: wrote %d files to %s", name, len(written), out)
+}
+
+// pythonClient is how one run of either command writes (or, for 'chanx
+// gen client --check', compares) a generated Python client package: one
+// code path, so the two commands treat base/, clearing and formatting
+// alike.
+type pythonClient struct {
+	name      string // the command as typed, for messages
+	out       string
+	how       clientWrite
+	formatter string // the command run on the .py files; "" for none
+	check     bool
+}
+
+// pythonClientFlags reads the flags of a Python client run of the command
+// name: --formatter (else ruff, else black when on PATH) unless
+// --no-format, --clear-output, --override-base, --no-clear-channels and,
+// where the command has it, --check.
+func pythonClientFlags(c *cli.Context, name, out string) (pythonClient, error) {
+	switch {
+	case c.IsSet("formatter") && c.Bool("no-format"):
+		return pythonClient{}, cli.Exit(fmt.Sprintf("%s: --formatter and --no-format exclude each other", name), 2)
+	case c.IsSet("formatter") && len(strings.Fields(c.String("formatter"))) == 0:
+		return pythonClient{}, cli.Exit(fmt.Sprintf("%s: --formatter is empty", name), 2)
+	}
+	p := pythonClient{name: name, out: out, check: c.Bool("check"), how: clientWrite{
+		clearOutput: c.Bool("clear-output"), overrideBase: c.Bool("override-base"), keepChannels: c.Bool("no-clear-channels"),
+	}}
+	if !c.Bool("no-format") {
+		p.formatter = c.String("formatter")
+		if p.formatter == "" {
+			p.formatter = detectFormatter()
+		}
+	}
+	return p, nil
+}
+
+// finish writes files as p says and formats the written .py files, or
+// with --check compares the output with what writing would give.
+func (p pythonClient) finish(c *cli.Context, files map[string][]byte) error {
+	if p.check {
+		return p.checkOutput(c, files)
+	}
+	written, keptBase, err := writeClient(p.out, files, p.how)
+	if err != nil {
+		return cli.Exit(fmt.Sprintf("%s: %v", p.name, err), 1)
+	}
+	report := fmt.Sprintf("%s: wrote %d files to %s", p.name, len(written), p.out)
 	if keptBase {
 		report += " (kept base/; --override-base writes it anew)"
 	}
-	if !c.Bool("no-format") {
-		formatter := c.String("formatter")
-		if formatter == "" {
-			formatter = detectFormatter()
+	if p.formatter != "" {
+		if err := formatFiles(c.Context, p.formatter, p.out, pyFiles(written)); err != nil {
+			fmt.Fprintln(c.App.Writer, report)
+			return cli.Exit(fmt.Sprintf("%s: formatter %q failed; the files are written unformatted: %v", p.name, p.formatter, err), 1)
 		}
-		if formatter != "" {
-			var py []string
-			for _, f := range written {
-				if strings.HasSuffix(f, ".py") {
-					py = append(py, f)
-				}
-			}
-			if err := formatFiles(c.Context, formatter, out, py); err != nil {
-				fmt.Fprintln(c.App.Writer, report)
-				return cli.Exit(fmt.Sprintf("%s: formatter %q failed; the files are written unformatted: %v", name, formatter, err), 1)
-			}
-			report += ", formatted with " + formatter
-		}
+		report += ", formatted with " + p.formatter
 	}
 	fmt.Fprintln(c.App.Writer, report)
 	return nil
+}
+
+// checkOutput is --check: the output is stale when a file writing would
+// write differs or is missing, or when a file chanx wrote is no longer
+// generated. An existing base/ is the user's and is not compared, unless
+// --override-base or --clear-output would write it anew. With a formatter
+// the files are formatted first, in a folder beside the output so that
+// the formatter finds the same configuration (pyproject.toml) it would.
+func (p pythonClient) checkOutput(c *cli.Context, files map[string][]byte) error {
+	want := map[string][]byte{}
+	keepBase := !p.how.overrideBase && !p.how.clearOutput
+	if st, err := os.Stat(filepath.Join(p.out, python.BaseDir)); err != nil || !st.IsDir() {
+		keepBase = false
+	}
+	for name, b := range files {
+		if !(keepBase && strings.HasPrefix(name, python.BaseDir+"/")) {
+			want[name] = b
+		}
+	}
+	if p.formatter != "" {
+		formatted, err := formatCopy(c.Context, p.formatter, p.out, want)
+		if err != nil {
+			return cli.Exit(fmt.Sprintf("%s: formatter %q failed: %v", p.name, p.formatter, err), 1)
+		}
+		want = formatted
+	}
+	var generated []string
+	if !p.how.keepChannels {
+		generated = markedBelow(p.out, true)
+	}
+	if stale, report := compareOutput(p.out, want, generated); stale {
+		fmt.Fprint(c.App.Writer, report)
+		return cli.Exit(fmt.Sprintf("%s: %s is stale; regenerate it", p.name, p.out), 1)
+	}
+	return nil
+}
+
+// formatCopy writes files into a temporary folder beside out, runs the
+// formatter on its .py files there and returns them as formatted.
+func formatCopy(ctx context.Context, formatter, out string, files map[string][]byte) (map[string][]byte, error) {
+	parent := filepath.Dir(out)
+	if _, err := os.Stat(parent); err != nil {
+		parent = ""
+	}
+	tmp, err := os.MkdirTemp(parent, ".chanx-check-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	written, _, err := writeClient(tmp, files, clientWrite{overrideBase: true, keepChannels: true})
+	if err != nil {
+		return nil, err
+	}
+	if err := formatFiles(ctx, formatter, tmp, pyFiles(written)); err != nil {
+		return nil, err
+	}
+	formatted := map[string][]byte{}
+	for name := range files {
+		b, err := os.ReadFile(filepath.Join(tmp, filepath.FromSlash(name)))
+		if err != nil {
+			return nil, err
+		}
+		formatted[name] = b
+	}
+	return formatted, nil
+}
+
+// pyFiles are the .py files among names.
+func pyFiles(names []string) []string {
+	var py []string
+	for _, f := range names {
+		if strings.HasSuffix(f, ".py") {
+			py = append(py, f)
+		}
+	}
+	return py
 }
 
 // clientWrite says how writeClient treats what the output already holds.

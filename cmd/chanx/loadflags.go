@@ -28,7 +28,7 @@ func loadFlags() []cli.Flag {
 			Action: func(c *cli.Context, dir string) error {
 				st, err := os.Stat(dir)
 				if err != nil || !st.IsDir() {
-					return cli.Exit(fmt.Sprintf("chanx: --ref-root %s: not a folder (see 'chanx %s --help')", dir, c.Command.Name), 2)
+					return cli.Exit(fmt.Sprintf("chanx: --ref-root %s: not a folder (see '%s --help')", dir, c.Command.HelpName), 2)
 				}
 				return nil
 			}},
@@ -43,7 +43,7 @@ func loadFlags() []cli.Flag {
 func positive[T time.Duration | int64](flag string) func(*cli.Context, T) error {
 	return func(c *cli.Context, v T) error {
 		if v <= 0 {
-			return cli.Exit(fmt.Sprintf("chanx: %s %v: want a positive value (see 'chanx %s --help')", flag, v, c.Command.Name), 2)
+			return cli.Exit(fmt.Sprintf("chanx: %s %v: want a positive value (see '%s --help')", flag, v, c.Command.HelpName), 2)
 		}
 		return nil
 	}

@@ -48,3 +48,18 @@ func TestUnusableArgumentsExit2(t *testing.T) {
 		}
 	}
 }
+
+// TestUsageErrorsNameTheCommand: a flag mistake, a bad --ref-root and a
+// non-positive budget point at the help of the command typed, subcommands
+// spelled in full ('chanx gen client --help', not 'chanx client --help').
+func TestUsageErrorsNameTheCommand(t *testing.T) {
+	for _, cmd := range [][]string{{"validate"}, {"gen", "types"}, {"gen", "server"}, {"gen", "client"}, {"generate-client"}, {"conformance"}} {
+		help := "(see 'chanx " + strings.Join(cmd, " ") + " --help')"
+		for _, flags := range [][]string{{"--bogus"}, {"--ref-root", "/nonexistent/chanx"}, {"--remote-budget", "0s"}, {"--remote-max-bytes", "-1"}} {
+			code, _, stderr := chanx(append(append([]string(nil), cmd...), flags...)...)
+			if code != 2 || !strings.HasSuffix(stderr, help+"\n") {
+				t.Errorf("chanx %s %s: exit %d, stderr %q; want 2 ending %q", strings.Join(cmd, " "), strings.Join(flags, " "), code, stderr, help)
+			}
+		}
+	}
+}

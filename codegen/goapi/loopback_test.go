@@ -283,7 +283,7 @@ func TestGeneratedServerAndClient(t *testing.T) {
 	}
 
 	// The document and its page.
-	for path, want := range map[string]string{"/asyncapi.json": "\"asyncapi\": \"3.0.0\"", "/asyncapi.yaml": "asyncapi: 3.0.0", "/asyncapi/docs": "<h3>rooms <code>/ws/rooms/{room}/{user_name}</code></h3>"} {
+	for path, want := range map[string]string{"/asyncapi.json": "\"asyncapi\": \"3.0.0\"", "/asyncapi.yaml": "asyncapi: 3.0.0", "/asyncapi/docs": "<h3>rooms <code>/ws/rooms/{room}/{user_name}</code></h3>", "/asyncapi/docs/": "<h3>rooms", "/asyncapi/": "<h3>rooms"} {
 		resp, err := http.Get(ts.URL + path)
 		if err != nil {
 			t.Fatal(err)

@@ -10,7 +10,8 @@
 //
 // Then open http://127.0.0.1:8000/chat/ in two windows, or run
 // go run ./examples/chat/cmd/chatclient -room lobby -name ann. The document
-// is served at /asyncapi.json, /asyncapi.yaml and /asyncapi/docs.
+// is served at /asyncapi.json, /asyncapi.yaml and, as a page, /asyncapi/docs
+// (also /asyncapi/docs/ and /asyncapi/).
 package main
 
 import (

@@ -6,7 +6,7 @@
 // golden (go test ./codegen/python -run TestChatGolden -update rewrites
 // it), so these tests run generated code.
 //
-// Find locates python3 (pydantic 2 importable) and the websockets package:
+// Find locates python3 (pydantic 2.11+ importable) and the websockets package:
 // the interpreter's own, or Debian's python3-websockets, which installs
 // into /usr/lib/python3/dist-packages where a pyenv or venv python3 does not
 // look; then only that package is put on PYTHONPATH (through a folder
@@ -15,7 +15,7 @@
 // Environment:
 //   - CHANX_PYTHON: the interpreter to use (default: python3 on PATH).
 //   - CHANX_TEST_PYTHON=required: fail instead of skip when python3,
-//     pydantic 2 or websockets is missing (CI sets it).
+//     pydantic 2.11+ or websockets is missing (CI sets it).
 //   - CHANX_PYRIGHT: the pyright executable (default: the one js/ pins,
 //     through internal/nodetest, which skips without Node unless
 //     CHANX_TEST_NODE=required).

@@ -39,7 +39,8 @@ func TestProbe(t *testing.T) {
 	}{
 		{"no python", filepath.Join(t.TempDir(), "missing-python3"), noDebian, "no python3: ", ""},
 		{"no pydantic", fakePython(t, "", ""), noDebian, "cannot import pydantic: exit status 1: ModuleNotFoundError: pydantic", ""},
-		{"pydantic 1", fakePython(t, "1.10.13", ""), noDebian, "has pydantic 1.10.13; the clients need pydantic 2", ""},
+		{"pydantic 1", fakePython(t, "1.10.13", ""), noDebian, "has pydantic 1.10.13; the clients need pydantic 2.11 or later", ""},
+		{"pydantic 2.10", fakePython(t, "2.10.6", ""), noDebian, "has pydantic 2.10.6; the clients need pydantic 2.11 or later", ""},
 		{"no websockets", fakePython(t, "2.13.4", ""), noDebian, "cannot import websockets (apt-get install python3-websockets): dpkg -L python3-websockets: exit status 1", ""},
 		{"debian websockets", fakePython(t, "2.13.4", "/links"), func() (string, error) { return "/links", nil }, "", "/links"},
 	} {

@@ -57,7 +57,12 @@ func TestPyright(t *testing.T) {
 	usage := string(b)
 
 	t.Run("Strict", func(t *testing.T) {
-		for _, d := range pr.Check(t, py, pyrightProject(t, usage)) {
+		dir := pyrightProject(t, usage)
+		// The README tour's Python snippet is checked with it.
+		if err := os.WriteFile(filepath.Join(dir, "readme_tour.py"), []byte(readmePython(t)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range pr.Check(t, py, dir) {
 			t.Errorf("pyright: %s", d)
 		}
 	})
@@ -117,4 +122,64 @@ func TestPyright(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestPyrightWebsocketsAPIs: the two connect functions base/transport.py
+// chooses between at import time are the ones its Protocols describe,
+// under strict checking with the whole chat package: the legacy one of
+// the installed websockets (10.4 here), and the asyncio one of websockets
+// 13 and later through testdata/websockets13, a stub of its published
+// signatures (websockets 13 cannot be installed here, so that code path is
+// type-checked, not run).
+func TestPyrightWebsocketsAPIs(t *testing.T) {
+	py := Find(t)
+	pr := FindPyright(t)
+	project := func(t *testing.T, check string) string {
+		dir := t.TempDir()
+		layChatPackage(t, filepath.Join(dir, "chatclient"))
+		b, err := os.ReadFile(filepath.Join("testdata", "pyright", check))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, check), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	t.Run("Legacy", func(t *testing.T) {
+		for _, d := range pr.Check(t, py, project(t, "legacy_api.py")) {
+			t.Errorf("pyright (websockets %s): %s", py.Websockets, d)
+		}
+	})
+	t.Run("Asyncio13", func(t *testing.T) {
+		stubs, err := filepath.Abs(filepath.Join("testdata", "websockets13"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range pr.CheckWithStubs(t, py, project(t, "asyncio_api.py"), stubs) {
+			t.Errorf("pyright (websockets 13 stub): %s", d)
+		}
+	})
+}
+
+// readmePython is the README tour's one Python block.
+func readmePython(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var blocks []string
+	for rest := string(b); ; {
+		_, after, ok := strings.Cut(rest, "\n```python\n")
+		if !ok {
+			break
+		}
+		block, tail, _ := strings.Cut(after, "\n```\n")
+		blocks, rest = append(blocks, block+"\n"), tail
+	}
+	if len(blocks) != 1 {
+		t.Fatalf("README.md has %d python blocks, want 1", len(blocks))
+	}
+	return blocks[0]
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -20,7 +21,7 @@ import (
 	"github.com/chanxgo/chanx/internal/nodetest"
 )
 
-// Python is a python3 able to import pydantic 2 and websockets.
+// Python is a python3 able to import pydantic 2.11+ and websockets.
 type Python struct {
 	// Bin is the interpreter.
 	Bin string
@@ -34,8 +35,10 @@ type Python struct {
 	ExtraPath string
 }
 
-// runTimeout bounds every python3 or pyright run.
-const runTimeout = 2 * time.Minute
+// runTimeout bounds every python3 or pyright run: a guard against a hang,
+// not a speed check, so it leaves room for a strict pyright run of the
+// whole corpus on a machine several test processes share.
+const runTimeout = 5 * time.Minute
 
 var (
 	probeOnce sync.Once
@@ -44,7 +47,7 @@ var (
 )
 
 // Find returns the python3 for tests. It skips the test (fails with
-// CHANX_TEST_PYTHON=required) when python3, pydantic 2 or websockets is
+// CHANX_TEST_PYTHON=required) when python3, pydantic 2.11+ or websockets is
 // missing, saying what to install.
 func Find(t testing.TB) *Python {
 	t.Helper()
@@ -84,8 +87,8 @@ func probe(bin string, locate func() (string, error)) (*Python, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s cannot import pydantic: %w", path, err)
 	}
-	if py.Pydantic = strings.TrimSpace(out); !strings.HasPrefix(py.Pydantic, "2.") {
-		return nil, fmt.Errorf("%s has pydantic %s; the clients need pydantic 2", path, py.Pydantic)
+	if py.Pydantic = strings.TrimSpace(out); !pydantic211(py.Pydantic) {
+		return nil, fmt.Errorf("%s has pydantic %s; the clients need pydantic 2.11 or later", path, py.Pydantic)
 	}
 	const version = "import websockets; print(websockets.__version__)"
 	out, err = py.output(nil, "-c", version)
@@ -106,6 +109,15 @@ func probe(bin string, locate func() (string, error)) (*Python, error) {
 	}
 	py.WebsocketsAPI = strings.TrimSpace(out)
 	return py, nil
+}
+
+// pydantic211 reports whether version is a pydantic 2 release from 2.11
+// on, the first with Field(exclude_if=...), which the clients use.
+func pydantic211(version string) bool {
+	major, rest, _ := strings.Cut(version, ".")
+	minor, _, _ := strings.Cut(rest, ".")
+	m, err := strconv.Atoi(minor)
+	return major == "2" && err == nil && m >= 11
 }
 
 // debianWebsockets finds the websockets package python3-websockets
@@ -176,7 +188,7 @@ func (py *Python) output(env []string, args ...string) (string, error) {
 }
 
 // Run runs python3 with args and env (see Env) and returns its stdout; a
-// failure or a run over two minutes fails the test with stderr.
+// failure or a run over runTimeout fails the test with stderr.
 func (py *Python) Run(t testing.TB, env []string, args ...string) string {
 	t.Helper()
 	out, err := py.output(env, args...)
@@ -239,6 +251,19 @@ func (p *Pyright) CheckFor(t testing.TB, py *Python, dir, pythonVersion string) 
 	if py.ExtraPath != "" {
 		cfg["extraPaths"] = []string{py.ExtraPath}
 	}
+	return p.check(t, py, dir, cfg)
+}
+
+// CheckWithStubs is Check with the stub packages in stubs standing for the
+// installed ones: websockets is resolved only there (py's ExtraPath is
+// left out), and a stub without its source is no error.
+func (p *Pyright) CheckWithStubs(t testing.TB, py *Python, dir, stubs string) []Diagnostic {
+	t.Helper()
+	return p.check(t, py, dir, map[string]any{"typeCheckingMode": "strict", "reportMissingModuleSource": "none", "stubPath": stubs})
+}
+
+func (p *Pyright) check(t testing.TB, py *Python, dir string, cfg map[string]any) []Diagnostic {
+	t.Helper()
 	b, _ := json.Marshal(cfg)
 	if err := os.WriteFile(filepath.Join(dir, "pyrightconfig.json"), b, 0o644); err != nil {
 		t.Fatal(err)

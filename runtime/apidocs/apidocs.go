@@ -17,6 +17,10 @@ const (
 	PathDocs = "/asyncapi/docs"
 )
 
+// The page is also served at these paths, the first being where Python
+// Chanx serves its docs.
+var docsAliases = []string{PathDocs + "/", "/asyncapi/"}
+
 // Document is an AsyncAPI document in the forms served.
 type Document struct {
 	// JSON is the document as one JSON value (required).
@@ -31,11 +35,12 @@ type Mux interface {
 	HandleHTTP(pattern string, h http.Handler) error
 }
 
-// Mount serves doc on m at PathJSON, PathYAML and PathDocs. The page is
-// rendered once, on its first request.
+// Mount serves doc on m at PathJSON, PathYAML and PathDocs, and the page
+// also at /asyncapi/docs/ (where Python Chanx serves it) and /asyncapi/.
+// The page is rendered once, on its first request.
 func Mount(m Mux, doc Document) error {
 	h := Handler(doc)
-	for _, p := range []string{PathJSON, PathYAML, PathDocs} {
+	for _, p := range []string{PathJSON, PathYAML, PathDocs, PathDocs + "/{$}", "/asyncapi/{$}"} {
 		if p == PathYAML && doc.YAML == nil {
 			continue
 		}
@@ -46,8 +51,9 @@ func Mount(m Mux, doc Document) error {
 	return nil
 }
 
-// Handler serves doc at PathJSON, PathYAML and PathDocs, whatever the
-// prefix it is mounted under is stripped to; any other path is 404.
+// Handler serves doc at PathJSON, PathYAML and PathDocs (and the page at
+// /asyncapi/docs/ and /asyncapi/ too), whatever the prefix it is mounted
+// under is stripped to; any other path is 404.
 func Handler(doc Document) http.Handler {
 	return &handler{doc: doc}
 }
@@ -55,8 +61,11 @@ func Handler(doc Document) http.Handler {
 type handler struct {
 	doc  Document
 	once sync.Once
-	page []byte
-	err  error
+	// page is the page for /asyncapi/docs and /asyncapi/, deeper the one
+	// for /asyncapi/docs/, whose links to the document climb one folder
+	// more.
+	page, deeper []byte
+	err          error
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -74,14 +83,24 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		serve(w, r, "application/yaml", h.doc.YAML)
-	case PathDocs:
-		h.once.Do(func() { h.page, h.err = HTML(h.doc.JSON) })
+	case PathDocs, docsAliases[0], docsAliases[1]:
+		h.once.Do(func() {
+			if h.page, h.err = render(h.doc.JSON, "../"); h.err == nil {
+				h.deeper, h.err = render(h.doc.JSON, "../../")
+			}
+		})
 		if h.err != nil {
 			http.Error(w, "apidocs: "+h.err.Error(), http.StatusInternalServerError)
 			return
 		}
+		page := h.page
+		if r.URL.Path == docsAliases[0] {
+			page = h.deeper
+		}
+		// The page stands alone: nothing loads, not even an image a
+		// description links.
 		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
-		serve(w, r, "text/html; charset=utf-8", h.page)
+		serve(w, r, "text/html; charset=utf-8", page)
 	default:
 		http.NotFound(w, r)
 	}

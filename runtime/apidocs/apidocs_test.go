@@ -97,7 +97,11 @@ func TestMountServesThePaths(t *testing.T) {
 	}{
 		{"GET", "/asyncapi.json", 200, "application/json", `"asyncapi": "3.0.0"`},
 		{"GET", "/asyncapi.yaml", 200, "application/yaml", "asyncapi: 3.0.0\n"},
-		{"GET", "/asyncapi/docs", 200, "text/html; charset=utf-8", "<h1>chanx chat</h1>"},
+		{"GET", "/asyncapi/docs", 200, "text/html; charset=utf-8", `<a href="../asyncapi.json">`},
+		{"GET", "/asyncapi/docs/", 200, "text/html; charset=utf-8", `<a href="../../asyncapi.json">`},
+		{"GET", "/asyncapi/", 200, "text/html; charset=utf-8", `<a href="../asyncapi.json">`},
+		{"GET", "/asyncapi/docs/x", 404, "", ""},
+		{"GET", "/asyncapi/x", 404, "", ""},
 		{"HEAD", "/asyncapi.json", 200, "application/json", ""},
 		{"POST", "/asyncapi.json", 405, "", ""},
 	} {
@@ -125,7 +129,71 @@ func FuzzHTML(f *testing.F) {
 	f.Add(chatJSON(f))
 	f.Add([]byte(`{"channels":{"a":{"messages":{"m":{"$ref":"#/channels/a/messages/m"}}}}}`))
 	f.Add([]byte(`{"components":{"schemas":{"A":{"properties":{"b":{"$ref":"#/components/schemas/A"}}}}}}`))
+	f.Add([]byte(`{"info":{"description":"**a** <b>x</b> [l](javascript:x)\n\n| a |\n|---|\n| b |"},"servers":{"s":{"security":[{"$ref":"#/components/securitySchemes/k"},{"type":"oauth2","flows":{"implicit":{"availableScopes":{"a":"b"}}}}]}},"components":{"securitySchemes":{"k":{"type":"httpApiKey","name":"k","in":"query"}}}}`))
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		_, _ = HTML(doc)
 	})
+}
+
+// TestPageRendersMarkdown: descriptions are CommonMark, rendered safely:
+// raw HTML is dropped and script URLs lose their link.
+func TestPageRendersMarkdown(t *testing.T) {
+	doc := `{"asyncapi":"3.0.0","info":{"title":"t","version":"1","description":"Chat **rooms**, see [the guide](https://example.com/guide).\n\n- one\n- two\n\n` + "`code`" + ` <b onclick=x>bold</b> [click](javascript:alert(1))"},
+	"channels":{"c":{"address":"/c","description":"A _room_.","parameters":{"room":{"description":"The **room** name."}},"messages":{"m":{"payload":{"type":"object","properties":{"a":{"type":"string","description":"An *a*."}}}}}}}}`
+	page, err := HTML([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`<p>Chat <strong>rooms</strong>, see <a href="https://example.com/guide">the guide</a>.</p>`,
+		"<ul>\n<li>one</li>\n<li>two</li>\n</ul>",
+		"<code>code</code>",
+		"<!-- raw HTML omitted -->bold<!-- raw HTML omitted -->",
+		`<a href="">click</a>`,
+		"<p>A <em>room</em>.</p>",
+		"<code>{room}</code> The <strong>room</strong> name.",
+		"— An <em>a</em>.",
+	} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("the page lacks %s", want)
+		}
+	}
+	for _, bad := range []string{"<b onclick", "javascript:", "**"} {
+		if strings.Contains(string(page), bad) {
+			t.Errorf("the page has %q", bad)
+		}
+	}
+}
+
+// TestPageShowsSecuritySchemes: components.securitySchemes are listed with
+// their settings, and servers and operations link the ones they require,
+// inline ones included.
+func TestPageShowsSecuritySchemes(t *testing.T) {
+	doc := `{"asyncapi":"3.0.0","info":{"title":"t","version":"1"},
+	"servers":{"prod":{"host":"chat.example.com","protocol":"wss","security":[{"$ref":"#/components/securitySchemes/token"}]}},
+	"channels":{"c":{"address":"/c"}},
+	"operations":{"send":{"action":"send","channel":{"$ref":"#/channels/c"},"security":[{"$ref":"#/components/securitySchemes/oauth"},{"type":"httpApiKey","name":"X-Key","in":"header"}]}},
+	"components":{"securitySchemes":{
+		"token":{"type":"http","scheme":"bearer","bearerFormat":"JWT","description":"A **JWT** from the login API."},
+		"oauth":{"type":"oauth2","flows":{"clientCredentials":{"tokenUrl":"https://auth.example.com/token","availableScopes":{"chat:write":"send messages"}}},"scopes":["chat:write"]}}}}`
+	page, err := HTML([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`<a href="#security">Security</a>`,
+		`<section id="/components/securitySchemes/token"><h3>token <span class="tag">http</span></h3>`,
+		"<p>A <strong>JWT</strong> from the login API.</p>",
+		"<li>HTTP scheme: bearer</li><li>bearer format: JWT</li>",
+		`<section id="/components/securitySchemes/oauth"><h3>oauth <span class="tag">oauth2</span></h3>`,
+		"<li>flow clientCredentials: tokenUrl https://auth.example.com/token; scopes chat:write</li><li>scopes: chat:write</li>",
+		`<section id="security-1"><h3>httpApiKey (inline) <span class="tag">httpApiKey</span></h3>`,
+		"<li>key &#34;X-Key&#34; in the header</li>",
+		`<span class="tag">prod</span> security: <a href="#/components/securitySchemes/token">token</a>`,
+		`; security: <a href="#/components/securitySchemes/oauth">oauth</a>, <a href="#security-1">httpApiKey (inline)</a></p>`,
+	} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("the page lacks %s", want)
+		}
+	}
 }

@@ -1,7 +1,10 @@
 // Package apidocs serves a chanx API's AsyncAPI document next to its
 // channels: the document as /asyncapi.json and /asyncapi.yaml, and a page
-// people can read at /asyncapi/docs — channels with their parameters,
-// operations with their replies, messages with their schemas and examples —
+// people can read at /asyncapi/docs (also /asyncapi/docs/, where Python
+// Chanx serves it, and /asyncapi/) — servers and the security schemes they
+// and the operations require, channels with their parameters, operations
+// with their replies, messages with their schemas and examples, every
+// description rendered from Markdown with raw HTML dropped —
 // rendered on the server from the document itself, with no CDN and no
 // script, so it works offline and behind strict content security policies.
 //

@@ -3,9 +3,10 @@ package apidocs
 import (
 	"bytes"
 	"fmt"
-	"github.com/chanxgo/chanx/internal/jsonptr"
 	"html/template"
 	"strings"
+
+	"github.com/chanxgo/chanx/internal/jsonptr"
 )
 
 // HTML renders the page /asyncapi/docs serves for an AsyncAPI document
@@ -13,6 +14,13 @@ import (
 // and examples) and the named schemas, linked to each other by their JSON
 // pointers, which are the page's anchors.
 func HTML(doc []byte) ([]byte, error) {
+	return render(doc, "../")
+}
+
+// render is HTML with up the relative path from the page's folder to the
+// one holding asyncapi.json: "../" at /asyncapi/docs and /asyncapi/,
+// "../../" at /asyncapi/docs/.
+func render(doc []byte, up string) ([]byte, error) {
 	root, err := parse(doc)
 	if err != nil {
 		return nil, fmt.Errorf("apidocs: read document: %w", err)
@@ -21,6 +29,7 @@ func HTML(doc []byte) ([]byte, error) {
 		return nil, fmt.Errorf("apidocs: read document: not an object")
 	}
 	p := build(root)
+	p.Up = up
 	var buf bytes.Buffer
 	if err := pageTemplate.Execute(&buf, p); err != nil {
 		return nil, fmt.Errorf("apidocs: render: %w", err)
@@ -29,36 +38,58 @@ func HTML(doc []byte) ([]byte, error) {
 }
 
 type page struct {
-	Title, Version, Description, AsyncAPI string
-	Servers                               []serverView
-	Channels                              []channelView
-	Operations                            []operationView
-	Messages                              []messageView
-	Schemas                               []namedSchema
+	Title, Version, AsyncAPI, Up string
+	Description                  template.HTML
+	Servers                      []serverView
+	Security                     []securityView
+	Channels                     []channelView
+	Operations                   []operationView
+	Messages                     []messageView
+	Schemas                      []namedSchema
 }
 
 type link struct{ Href, Text string }
 
-type serverView struct{ Name, URL, Description string }
-
-type channelView struct {
-	ID, Name, Address, Title, Description string
-	Params                                []paramView
-	Messages                              []link
+type serverView struct {
+	Name, URL   string
+	Description template.HTML
+	Security    []link
 }
 
-type paramView struct{ Name, Description, Notes string }
+// securityView is a security scheme of components.securitySchemes (or
+// one a server or operation declares inline).
+type securityView struct {
+	ID, Name, Type string
+	Description    template.HTML
+	// Details are the scheme's settings (where the key goes, the HTTP
+	// scheme, OAuth flows with their URLs and scopes...).
+	Details []string
+}
+
+type channelView struct {
+	ID, Name, Address, Title string
+	Description              template.HTML
+	Params                   []paramView
+	Messages                 []link
+}
+
+type paramView struct {
+	Name, Notes string
+	Description template.HTML
+}
 
 type operationView struct {
-	ID, Name, Action, Summary, Description string
-	Channel                                link
-	Messages, Reply                        []link
+	ID, Name, Action, Summary string
+	Description               template.HTML
+	Channel                   link
+	Messages, Reply, Security []link
 }
 
 type messageView struct {
-	ID, Name, Title, Summary, Description, ContentType string
-	Payload, Headers                                   *schemaView
-	Examples                                           []exampleView
+	ID, Name, Title, Summary, ContentType string
+	Description                           template.HTML
+	Payload, Headers                      *schemaView
+	Examples                              []exampleView
 }
 
 type exampleView struct{ Name, Summary, JSON string }
@@ -74,7 +105,7 @@ type schemaView struct {
 	// expanded below it.
 	Named       *link
 	Type        string
-	Description string
+	Description template.HTML
 	Notes       []string
 	Props       []propView
 	Items       *schemaView
@@ -105,12 +136,17 @@ type builder struct {
 	// named are the pointers of the schemas listed under Schemas: a $ref
 	// to one is a link, not a copy.
 	named map[string]bool
+	// schemes are the security schemes on the page, by anchor;
+	// inlineSchemes counts those declared in place, which get numbered
+	// anchors.
+	schemes       map[string]bool
+	inlineSchemes int
 }
 
 func build(root *value) *page {
-	b := &builder{root: root, named: map[string]bool{}, budget: maxSchemaNodes, expanding: map[string]bool{}}
+	b := &builder{root: root, named: map[string]bool{}, budget: maxSchemaNodes, expanding: map[string]bool{}, schemes: map[string]bool{}}
 	info := root.get("info")
-	p := &page{Title: info.str("title"), Version: info.str("version"), Description: info.str("description"), AsyncAPI: root.str("asyncapi")}
+	p := &page{Title: info.str("title"), Version: info.str("version"), Description: markdown(info.str("description")), AsyncAPI: root.str("asyncapi")}
 	if p.Title == "" {
 		p.Title = "AsyncAPI document"
 	}
@@ -120,11 +156,16 @@ func build(root *value) *page {
 			b.named["/components/schemas/"+jsonptr.Escape(k)] = true
 		}
 	}
+	if schemes := root.get("components").get("securitySchemes"); schemes != nil {
+		for i, k := range schemes.keys {
+			b.scheme(p, schemes.vals[i], "/components/securitySchemes/"+jsonptr.Escape(k))
+		}
+	}
 	if s := root.get("servers"); s != nil {
 		for i, name := range s.keys {
 			v, _ := root.follow(s.vals[i], "")
 			url := v.str("protocol") + "://" + v.str("host") + v.str("pathname")
-			p.Servers = append(p.Servers, serverView{Name: name, URL: url, Description: v.str("description")})
+			p.Servers = append(p.Servers, serverView{Name: name, URL: url, Description: markdown(v.str("description")), Security: b.security(p, v.get("security"))})
 		}
 	}
 	msgSeen := map[string]bool{}
@@ -141,7 +182,7 @@ func build(root *value) *page {
 		for i, name := range chans.keys {
 			ptr := "/channels/" + jsonptr.Escape(name)
 			ch, ptr := root.follow(chans.vals[i], ptr)
-			cv := channelView{ID: ptr, Name: name, Address: ch.str("address"), Title: ch.str("title"), Description: firstOf(ch.str("description"), ch.str("summary"))}
+			cv := channelView{ID: ptr, Name: name, Address: ch.str("address"), Title: ch.str("title"), Description: markdown(firstOf(ch.str("description"), ch.str("summary")))}
 			if ch.get("address") == nil || ch.get("address").kind == 'z' {
 				cv.Address = "(set at run time)"
 			}
@@ -158,7 +199,7 @@ func build(root *value) *page {
 					if e := pv.get("examples"); e != nil {
 						notes = append(notes, "e.g. "+list(e))
 					}
-					cv.Params = append(cv.Params, paramView{Name: pn, Description: pv.str("description"), Notes: strings.Join(notes, "; ")})
+					cv.Params = append(cv.Params, paramView{Name: pn, Description: inlineMarkdown(pv.str("description")), Notes: strings.Join(notes, "; ")})
 				}
 			}
 			if msgs := ch.get("messages"); msgs != nil {
@@ -173,7 +214,7 @@ func build(root *value) *page {
 		for i, name := range ops.keys {
 			ptr := "/operations/" + jsonptr.Escape(name)
 			op, ptr := root.follow(ops.vals[i], ptr)
-			ov := operationView{ID: ptr, Name: name, Action: op.str("action"), Summary: firstOf(op.str("summary"), op.str("title")), Description: op.str("description")}
+			ov := operationView{ID: ptr, Name: name, Action: op.str("action"), Summary: firstOf(op.str("summary"), op.str("title")), Description: markdown(op.str("description")), Security: b.security(p, op.get("security"))}
 			if ch := op.get("channel"); ch != nil {
 				_, cptr := root.follow(ch, "")
 				ov.Channel = link{Href: "#" + cptr, Text: lastToken(cptr)}
@@ -216,7 +257,7 @@ func messageName(v *value, ptr string) string {
 }
 
 func (b *builder) message(v *value, ptr string) messageView {
-	mv := messageView{ID: ptr, Name: messageName(v, ptr), Title: v.str("title"), Summary: v.str("summary"), Description: v.str("description"), ContentType: v.str("contentType")}
+	mv := messageView{ID: ptr, Name: messageName(v, ptr), Title: v.str("title"), Summary: v.str("summary"), Description: markdown(v.str("description")), ContentType: v.str("contentType")}
 	if ptr == "" {
 		mv.ID = "message-" + mv.Name
 	}
@@ -306,7 +347,7 @@ func (b *builder) schema(v *value, depth int, top bool) *schemaView {
 			sv.Type = t.text
 		}
 	}
-	sv.Description = firstOf(v.str("description"), v.str("title"))
+	sv.Description = inlineMarkdown(firstOf(v.str("description"), v.str("title")))
 	for _, k := range []string{"const", "enum", "format", "pattern", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minItems", "maxItems", "uniqueItems", "minProperties", "maxProperties", "default"} {
 		if c := v.get(k); c != nil {
 			text := c.scalar()
@@ -383,29 +424,33 @@ pre { padding: .6rem; border: 1px solid GrayText; border-radius: .3rem; overflow
 .tag { display: inline-block; padding: 0 .4rem; border-radius: .3rem; border: 1px solid GrayText; font-size: .8em; }
 .muted { color: GrayText; } section { margin-bottom: 1.4rem; }
 ul.props { list-style: none; padding-left: 1.1rem; border-left: 2px solid GrayText; margin: .3rem 0; }
-nav a { margin-right: .8rem; }
+nav a { margin-right: .8rem; } .md > :first-child { margin-top: 0; }
 </style>
 </head>
 <body>
 <h1>{{.Title}}</h1>
-<p class="muted">{{with .Version}}version {{.}} · {{end}}AsyncAPI {{.AsyncAPI}} · <a href="../asyncapi.json">asyncapi.json</a> · <a href="../asyncapi.yaml">asyncapi.yaml</a></p>
-{{with .Description}}<p style="white-space: pre-line">{{.}}</p>{{end}}
-<nav><a href="#channels">Channels</a><a href="#operations">Operations</a><a href="#messages">Messages</a>{{if .Schemas}}<a href="#schemas">Schemas</a>{{end}}</nav>
-{{if .Servers}}<h2 id="servers">Servers</h2><ul>{{range .Servers}}<li><code>{{.URL}}</code> <span class="tag">{{.Name}}</span> {{.Description}}</li>{{end}}</ul>{{end}}
+<p class="muted">{{with .Version}}version {{.}} · {{end}}AsyncAPI {{.AsyncAPI}} · <a href="{{.Up}}asyncapi.json">asyncapi.json</a> · <a href="{{.Up}}asyncapi.yaml">asyncapi.yaml</a></p>
+{{with .Description}}<div class="md">{{.}}</div>{{end}}
+<nav>{{if .Servers}}<a href="#servers">Servers</a>{{end}}{{if .Security}}<a href="#security">Security</a>{{end}}<a href="#channels">Channels</a><a href="#operations">Operations</a><a href="#messages">Messages</a>{{if .Schemas}}<a href="#schemas">Schemas</a>{{end}}</nav>
+{{if .Servers}}<h2 id="servers">Servers</h2><ul>{{range .Servers}}<li><code>{{.URL}}</code> <span class="tag">{{.Name}}</span>{{with .Security}} security: {{range $i, $s := .}}{{if $i}}, {{end}}<a href="{{$s.Href}}">{{$s.Text}}</a>{{end}}{{end}}{{with .Description}}<div class="md">{{.}}</div>{{end}}</li>{{end}}</ul>{{end}}
+{{if .Security}}<h2 id="security">Security</h2>
+{{range .Security}}<section id="{{.ID}}"><h3>{{.Name}} <span class="tag">{{.Type}}</span></h3>
+{{with .Description}}<div class="md">{{.}}</div>{{end}}{{with .Details}}<ul>{{range .}}<li>{{.}}</li>{{end}}</ul>{{end}}</section>
+{{end}}{{end}}
 <h2 id="channels">Channels</h2>
 {{range .Channels}}<section id="{{.ID}}"><h3>{{.Name}} <code>{{.Address}}</code></h3>
-{{with .Title}}<p><strong>{{.}}</strong></p>{{end}}{{with .Description}}<p style="white-space: pre-line">{{.}}</p>{{end}}
+{{with .Title}}<p><strong>{{.}}</strong></p>{{end}}{{with .Description}}<div class="md">{{.}}</div>{{end}}
 {{if .Params}}<p>Parameters:</p><ul>{{range .Params}}<li><code>{{"{"}}{{.Name}}{{"}"}}</code> {{.Description}} <span class="muted">{{.Notes}}</span></li>{{end}}</ul>{{end}}
 <p>Messages: {{range $i, $m := .Messages}}{{if $i}}, {{end}}<a href="{{$m.Href}}">{{$m.Text}}</a>{{end}}</p></section>
 {{else}}<p class="muted">None.</p>{{end}}
 <h2 id="operations">Operations</h2>
 {{range .Operations}}<section id="{{.ID}}"><h3><span class="tag">{{.Action}}</span> {{.Name}}</h3>
-{{with .Summary}}<p>{{.}}</p>{{end}}{{with .Description}}<p style="white-space: pre-line">{{.}}</p>{{end}}
-<p>Channel <a href="{{.Channel.Href}}">{{.Channel.Text}}</a>; messages: {{range $i, $m := .Messages}}{{if $i}}, {{end}}<a href="{{$m.Href}}">{{$m.Text}}</a>{{end}}{{if .Reply}}; reply: {{range $i, $m := .Reply}}{{if $i}}, {{end}}<a href="{{$m.Href}}">{{$m.Text}}</a>{{end}}{{end}}</p></section>
+{{with .Summary}}<p>{{.}}</p>{{end}}{{with .Description}}<div class="md">{{.}}</div>{{end}}
+<p>Channel <a href="{{.Channel.Href}}">{{.Channel.Text}}</a>; messages: {{range $i, $m := .Messages}}{{if $i}}, {{end}}<a href="{{$m.Href}}">{{$m.Text}}</a>{{end}}{{if .Reply}}; reply: {{range $i, $m := .Reply}}{{if $i}}, {{end}}<a href="{{$m.Href}}">{{$m.Text}}</a>{{end}}{{end}}{{if .Security}}; security: {{range $i, $s := .Security}}{{if $i}}, {{end}}<a href="{{$s.Href}}">{{$s.Text}}</a>{{end}}{{end}}</p></section>
 {{else}}<p class="muted">None.</p>{{end}}
 <h2 id="messages">Messages</h2>
 {{range .Messages}}<section id="{{.ID}}"><h3>{{.Name}}{{with .ContentType}} <span class="tag">{{.}}</span>{{end}}</h3>
-{{with .Title}}<p><strong>{{.}}</strong></p>{{end}}{{with .Summary}}<p>{{.}}</p>{{end}}{{with .Description}}<p style="white-space: pre-line">{{.}}</p>{{end}}
+{{with .Title}}<p><strong>{{.}}</strong></p>{{end}}{{with .Summary}}<p>{{.}}</p>{{end}}{{with .Description}}<div class="md">{{.}}</div>{{end}}
 {{with .Payload}}<p>Payload:</p>{{template "schema" .}}{{end}}
 {{with .Headers}}<p>Headers:</p>{{template "schema" .}}{{end}}
 {{range .Examples}}<p>Example <em>{{.Name}}</em>{{with .Summary}}: {{.}}{{end}}</p><pre>{{.JSON}}</pre>{{end}}

@@ -25,8 +25,12 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import pydantic
 
-if int(pydantic.VERSION.split(".")[0]) < 2:
-    raise ImportError(f"the generated client needs pydantic 2, not {pydantic.VERSION}")
+# Field(exclude_if=...), which leaves unset optional members off the wire,
+# arrived in pydantic 2.11; older releases would ignore it and send nulls.
+if tuple(int(p) for p in pydantic.VERSION.split(".")[:2]) < (2, 11):
+    raise ImportError(
+        f"the generated client needs pydantic 2.11 or later, not {pydantic.VERSION}"
+    )
 
 from pydantic import BaseModel, TypeAdapter, ValidationError  # noqa: E402
 

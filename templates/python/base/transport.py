@@ -8,7 +8,9 @@ is chosen once, when this module is imported, and the rest of the client
 sees only :class:`Connection`.
 
 The modules are imported by name so that type checking is clean whichever
-release is installed.
+release is installed; each ``connect`` is then held as the Protocol below
+that says how it is called here (chanx's tests check websockets 10.4's and,
+through a stub of its published signatures, 13's against them).
 """
 
 import importlib
@@ -24,10 +26,12 @@ from websockets.exceptions import (
 
 __all__ = [
     "API",
+    "AsyncioConnect",
     "Connection",
     "ConnectionClosed",
     "InvalidHandshake",
     "InvalidURI",
+    "LegacyConnect",
     "WebSocketException",
     "close_status",
     "connect",
@@ -44,6 +48,30 @@ class Connection(Protocol):
     def __aiter__(self) -> AsyncIterator[str | bytes]: ...
 
 
+class AsyncioConnect(Protocol):
+    """``websockets.asyncio.client.connect`` (13 and later) as called here."""
+
+    def __call__(
+        self,
+        uri: str,
+        *,
+        additional_headers: Mapping[str, str] | None = ...,
+        open_timeout: float | None = ...,
+    ) -> Awaitable[Connection]: ...
+
+
+class LegacyConnect(Protocol):
+    """``websockets.client.connect`` (the legacy API) as called here."""
+
+    def __call__(
+        self,
+        uri: str,
+        *,
+        extra_headers: Mapping[str, str] | None = ...,
+        open_timeout: float | None = ...,
+    ) -> Awaitable[Connection]: ...
+
+
 Connect = Callable[[str, Mapping[str, str], float | None], Awaitable[Connection]]
 
 
@@ -53,27 +81,27 @@ def _select() -> tuple[Literal["asyncio", "legacy"], Connect]:
     except ImportError:
         module = None
     if module is not None:
-        new_connect: Any = getattr(module, "connect")
+        new_connect = cast(AsyncioConnect, getattr(module, "connect"))
 
         async def connect_asyncio(
             uri: str, headers: Mapping[str, str], open_timeout: float | None
         ) -> Connection:
-            conn = await new_connect(
+            return await new_connect(
                 uri, additional_headers=dict(headers), open_timeout=open_timeout
             )
-            return cast(Connection, conn)
 
         return "asyncio", connect_asyncio
 
-    legacy_connect: Any = getattr(importlib.import_module("websockets.client"), "connect")
+    legacy_connect = cast(
+        LegacyConnect, getattr(importlib.import_module("websockets.client"), "connect")
+    )
 
     async def connect_legacy(
         uri: str, headers: Mapping[str, str], open_timeout: float | None
     ) -> Connection:
-        conn = await legacy_connect(
+        return await legacy_connect(
             uri, extra_headers=dict(headers), open_timeout=open_timeout
         )
-        return cast(Connection, conn)
 
     return "legacy", connect_legacy
 
