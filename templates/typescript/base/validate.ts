@@ -528,3 +528,50 @@ export function frame(decode: Decode, check: Check): Check {
     check(v, p, at);
   };
 }
+
+// ---- for the TypeScript target's generated validators ----
+
+/** problem is a problem found by a decode pass, at `at`. */
+export function problem(at: Path | undefined, type: string, msg: string): Problem {
+  return { type, loc: loc(at), msg };
+}
+
+/**
+ * union checks a union of objects the way the Go runtime holds one: the
+ * variants that decode and validate are counted, and the first of them is
+ * the value; none is a union problem with msg (naming the variants), more
+ * than one of an exclusive union (oneOf) another.
+ */
+export function union(
+  p: Problems,
+  at: Path | undefined,
+  v: unknown,
+  variants: readonly (readonly [Decode | undefined, Check])[],
+  exclusive: boolean,
+  msg: string,
+): void {
+  let n = 0;
+  let first: Check | undefined;
+  for (const [decode, check] of variants) {
+    if ((decode === undefined || decode(v, undefined) === undefined) && matches(check, v)) {
+      n++;
+      first ??= check;
+    }
+  }
+  if (first === undefined) {
+    p.add(at, "union", msg);
+    return;
+  }
+  if (exclusive && n > 1) {
+    p.add(at, "union", "Input should match exactly one of the allowed schemas, not several");
+  }
+}
+
+/** tagInvalid records a discriminated union's tag that names none of its variants (expected). */
+export function tagInvalid(p: Problems, at: Path | undefined, key: string, tag: string, expected: readonly string[]): void {
+  p.add(
+    at,
+    "union_tag_invalid",
+    "Input tag '" + tag + "' found using '" + key + "' does not match any of the expected tags: " + expected.map((t) => "'" + t + "'").join(", "),
+  );
+}

@@ -8,41 +8,42 @@ import * as v from "./base/validate.js";
 // then reports every constraint the frame breaks.
 
 function decodeChatPayload(x: unknown, at: v.Path | undefined): v.Problem | undefined {
-  if (!v.isObject(x)) return v.decodeField(x, at, "dict");
+  if (!v.isObject(x)) return x === null ? undefined : v.problem(at, "model_type", "Input should be a valid dictionary or instance of ChatPayload");
+  let first: v.Problem | undefined;
   for (const k of Object.keys(x)) {
     switch (k) {
       case "message":
       case "name": {
-        const d = v.decodeField(x[k], v.key(at, k), "string");
-        if (d !== undefined) return d;
+        first ??= v.decodeField(x[k], v.key(at, k), "string");
+        break;
       }
     }
   }
-  return undefined;
+  return first;
 }
 
 function checkChatPayload(x: unknown, p: v.Problems, at: v.Path | undefined): void {
   if (!v.isObject(x)) {
-    v.notAnObject(p, at);
+    p.add(at, "model_type", "Input should be a valid dictionary or instance of ChatPayload");
     return;
   }
   const message = x["message"];
   if (message === undefined) v.missing(p, at, "message");
-  else if (message === null) v.notNull(p, v.key(at, "message"));
+  else if (message === null) p.add(v.key(at, "message"), "string_type", "Input should be a valid string");
   else v.stringLength(p, v.key(at, "message"), message as string, 1, 2000);
   const name = x["name"];
   if (name === undefined) v.missing(p, at, "name");
-  else if (name === null) v.notNull(p, v.key(at, "name"));
+  else if (name === null) p.add(v.key(at, "name"), "string_type", "Input should be a valid string");
   else v.stringLength(p, v.key(at, "name"), name as string, 1, 100);
 }
 
 function decodeNewChatMessage(x: unknown, at: v.Path | undefined): v.Problem | undefined {
-  if (!v.isObject(x)) return v.decodeField(x, at, "dict");
+  if (!v.isObject(x)) return x === null ? undefined : v.problem(at, "model_type", "Input should be a valid dictionary or instance of NewChatMessage");
+  let first: v.Problem | undefined;
   for (const k of Object.keys(x)) {
     switch (k) {
       case "action": {
-        const d = v.decodeField(x[k], v.key(at, k), "string");
-        if (d !== undefined) return d;
+        first ??= v.decodeField(x[k], v.key(at, k), "string");
         break;
       }
       case "payload": {
@@ -52,47 +53,48 @@ function decodeNewChatMessage(x: unknown, at: v.Path | undefined): v.Problem | u
       }
     }
   }
-  return undefined;
+  return first;
 }
 
 function checkNewChatMessage(x: unknown, p: v.Problems, at: v.Path | undefined): void {
   if (!v.isObject(x)) {
-    v.notAnObject(p, at);
+    p.add(at, "model_type", "Input should be a valid dictionary or instance of NewChatMessage");
     return;
   }
   const action = x["action"];
-  if (action === null) v.notNull(p, v.key(at, "action"));
-  else if (action !== undefined) v.checkConst(p, v.key(at, "action"), action, "new_chat_message", 'must be "new_chat_message"');
+  if (action === null) p.add(v.key(at, "action"), "string_type", "Input should be a valid string");
+  else if (action !== undefined) v.checkConst(p, v.key(at, "action"), action, "new_chat_message", "Input should be 'new_chat_message'");
   const payload = x["payload"];
   if (payload === undefined) v.missing(p, at, "payload");
-  else if (payload === null) v.notNull(p, v.key(at, "payload"));
+  else if (payload === null) p.add(v.key(at, "payload"), "model_type", "Input should be a valid dictionary or instance of ChatPayload");
   else checkChatPayload(payload, p, v.key(at, "payload"));
 }
 
-function decodeNullFrame(x: unknown, at: v.Path | undefined): v.Problem | undefined {
-  if (!v.isObject(x)) return v.decodeField(x, at, "dict");
-  return v.decodeField(x["action"], v.key(at, "action"), "string");
-}
-
-function checkNullFrame(tag: string): v.Check {
-  const msg = 'must be "' + tag + '"';
-  return (x, p, at) => {
-    if (!v.isObject(x)) {
-      v.notAnObject(p, at);
-      return;
-    }
-    const action = x["action"];
-    if (action === null) v.notNull(p, v.key(at, "action"));
-    else if (action !== undefined) v.checkConst(p, v.key(at, "action"), action, tag, msg);
-    if (x["payload"] !== undefined) v.checkType(p, v.key(at, "payload"), x["payload"], v.T.Null, ["null"]);
-  };
+function nullFrame(value: string, expected: string, model: string): v.Check {
+  return v.frame(
+    (x, at) => {
+      if (!v.isObject(x)) return x === null ? undefined : v.problem(at, "model_type", model);
+      return v.decodeField(x["action"], v.key(at, "action"), "string");
+    },
+    (x, p, at) => {
+      if (!v.isObject(x)) {
+        p.add(at, "model_type", model);
+        return;
+      }
+      const tag = x["action"];
+      if (tag === null) p.add(v.key(at, "action"), "string_type", "Input should be a valid string");
+      else if (tag !== undefined) v.checkConst(p, v.key(at, "action"), tag, value, expected);
+      const payload = x["payload"];
+      if (payload !== undefined && payload !== null) p.add(v.key(at, "payload"), "none_required", "Input should be None");
+    },
+  );
 }
 
 /** Validates a whole "new_chat_message" frame. */
 export const validateNewChatMessage: v.Check = v.frame(decodeNewChatMessage, checkNewChatMessage);
 
 /** Validates a whole "ping" frame. */
-export const validatePingMessage: v.Check = v.frame(decodeNullFrame, checkNullFrame("ping"));
+export const validatePingMessage: v.Check = nullFrame("ping", "Input should be 'ping'", "Input should be a valid dictionary or instance of PingMessage");
 
 /** Validates a whole "pong" frame. */
-export const validatePongMessage: v.Check = v.frame(decodeNullFrame, checkNullFrame("pong"));
+export const validatePongMessage: v.Check = nullFrame("pong", "Input should be 'pong'", "Input should be a valid dictionary or instance of PongMessage");
