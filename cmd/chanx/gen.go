@@ -20,6 +20,7 @@ import (
 
 	"github.com/chanxgo/chanx/codegen"
 	"github.com/chanxgo/chanx/codegen/goapi"
+	"github.com/chanxgo/chanx/codegen/typescript"
 	"github.com/chanxgo/chanx/ir"
 )
 
@@ -142,11 +143,29 @@ func runGen(c *cli.Context, kind string, targets *codegen.Targets) error {
 			files[file] = formatted
 		}
 	}
+	keepsBase := lang == "typescript"
+	if keepsBase && !c.Bool("override-base") && !c.Bool("clear-output") {
+		// An existing base/ is the user's: --check does not compare it.
+		if st, err := os.Stat(filepath.Join(out, typescript.BaseDir)); err == nil && st.IsDir() && c.Bool("check") {
+			for name := range files {
+				if strings.HasPrefix(name, typescript.BaseDir+"/") {
+					delete(files, name)
+				}
+			}
+		}
+	}
 	if c.Bool("check") {
 		stale, report := checkOutput(out, files)
 		if stale {
 			fmt.Fprint(c.App.Writer, report)
 			return cli.Exit(fmt.Sprintf("%s: %s is stale; regenerate it", name, out), 1)
+		}
+		return nil
+	}
+	if keepsBase {
+		if _, _, err := writeClient(out, files, clientWrite{clearOutput: c.Bool("clear-output"), overrideBase: c.Bool("override-base"),
+			keepChannels: true, written: writtenByTypeScript}); err != nil {
+			return cli.Exit(fmt.Sprintf("%s: %v", name, err), 1)
 		}
 		return nil
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/chanxgo/chanx/codegen"
 	"github.com/chanxgo/chanx/codegen/goapi"
 	"github.com/chanxgo/chanx/codegen/python"
+	"github.com/chanxgo/chanx/codegen/typescript"
 	"github.com/chanxgo/chanx/ir"
 )
 
@@ -33,11 +34,28 @@ Exit status: 0 done (or up to date), 1 the document has problems or the
 output is stale, 2 unusable arguments.`
 
 const genClientDescription = `Generates a client package from the AsyncAPI document in the language
---lang names: go (the default) or python (Pydantic v2 models and a client
-class per channel, base/ included: the whole package is written, and
---check compares it all; 'chanx generate-client' writes the same package
-with Python Chanx's flags and keeps an existing base/); typescript is
-planned and answers "not available yet" (exit 2) until its target exists.
+--lang names: go (the default), typescript or python (Pydantic v2 models
+and a client class per channel, base/ included: the whole package is
+written, and --check compares it all; 'chanx generate-client' writes the
+same package with Python Chanx's flags and keeps an existing base/).
+
+The TypeScript client has no dependencies (ES modules, browsers and Node 20+):
+
+   DIR/types.ts        an interface per message frame and payload, enums as
+                       string-literal unions, <Channel>Incoming/Outgoing
+                       unions a switch on the discriminator narrows
+   DIR/validators.ts   plain validator functions reporting the problems the
+                       Go server reports ({type, loc, msg})
+   DIR/<channel>.ts    <Channel>Client: connect, close, send<Message>,
+                       request<Message> for messages with a reply, on<Message>
+   DIR/index.ts        everything, re-exported; import it
+   DIR/README.md       usage in a browser bundle and in Node (--no-readme)
+   DIR/base/           the client runtime
+
+Like the Python client's, an existing base/ is kept as it is, so it may be
+customised (--override-base writes it anew; --check then compares it too);
+--clear-output first removes every file chanx wrote in DIR, base/ included,
+and leaves your own files.
 
 The Go client is over chanx's client runtime: the message types and validators (types.go), and in
 client.go, per channel, New<Channel>Client (typed path parameters; ws, wss,
@@ -61,7 +79,7 @@ var genServerTargets = codegen.NewTargets("server").Add("go", goapiTarget(goapi.
 // genClientTargets are the languages of 'chanx gen client --lang'.
 var genClientTargets = codegen.NewTargets("client").
 	Add("go", goapiTarget(goapi.GenerateClient)).
-	Add("typescript", nil).
+	Add("typescript", typescript.Target).
 	Add("python", python.Target)
 
 // goapiTarget makes a goapi generator a codegen.Target.
@@ -81,9 +99,10 @@ func genServerCommand(flags []cli.Flag) *cli.Command {
 // genClientCommand is 'chanx gen client': a typed client package.
 func genClientCommand(flags []cli.Flag) *cli.Command {
 	lang := &cli.StringFlag{Name: "lang", Value: "go",
-		Usage: "the client's language: " + strings.Join(genClientTargets.Languages(), ", ") + " (typescript is not available yet)"}
+		Usage: "the client's language: " + strings.Join(genClientTargets.Languages(), ", ")}
+	overrideBase := &cli.BoolFlag{Name: "override-base", Usage: "typescript: write base/ anew even when it exists (default: an existing base/ is kept)"}
 	return &cli.Command{Name: "client", Usage: "generate a typed client package for a document's channels",
-		UsageText: "chanx gen client -s PATH|URL -o DIR [--lang go] [--package NAME] [--no-readme] [--check]", Description: genClientDescription,
-		Flags:  append([]cli.Flag{lang}, flags...),
+		UsageText: "chanx gen client -s PATH|URL -o DIR [--lang go|typescript|python] [--package NAME] [--no-readme] [--override-base] [--check]", Description: genClientDescription,
+		Flags:  append([]cli.Flag{lang, overrideBase}, flags...),
 		Action: func(c *cli.Context) error { return runGen(c, "client", genClientTargets) }}
 }
