@@ -22,15 +22,15 @@ type channelView struct {
 	// File is the module's name without .ts.
 	File string
 	// Var is the variable the examples hold a client in.
-	Var                                         string
-	AddressConst, SpecConst, Class              string
-	Incoming, Outgoing, Replies, Params         string
-	Key                                         string
-	IncomingTypes, OutgoingTypes                []string
-	IncomingTable, OutgoingTable, RepliesTable  []entry
-	ReplyTypes                                  []entry
-	ParamList                                   []paramView
-	Methods                                     []*methodView
+	Var                                        string
+	AddressConst, SpecConst, Class             string
+	Incoming, Outgoing, Replies, Params        string
+	Key                                        string
+	IncomingTypes, OutgoingTypes               []string
+	IncomingTable, OutgoingTable, RepliesTable []entry
+	ReplyTypes                                 []entry
+	ParamList                                  []paramView
+	Methods                                    []*methodView
 	// Imports are the names the module imports from types.js and
 	// validators.js, sorted.
 	TypeImports, ValidatorImports []string

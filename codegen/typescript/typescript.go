@@ -158,9 +158,9 @@ func baseExports() []string {
 }
 
 var parsed = template.Must(template.New("typescript").Funcs(template.FuncMap{
-	"join":   strings.Join,
-	"quote":  tsString,
-	"member": memberAccess,
+	"join":        strings.Join,
+	"quote":       tsString,
+	"member":      memberAccess,
 	"nodeExample": nodeExample,
 }).ParseFS(templates.TypeScript, "typescript/*.tmpl"))
 
