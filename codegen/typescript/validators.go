@@ -47,6 +47,25 @@ type stmt struct {
 	// Group renders Line and then Body at the same indent, without
 	// braces; it goes with its Body (a member's local and its checks).
 	Group bool
+	// Aux statements only serve others (the known flag of a member
+	// loop): a Loop left with nothing but them goes.
+	Aux, Loop bool
+}
+
+// aux reports whether s only serves other statements.
+func (s *stmt) aux() bool {
+	if s.Aux {
+		return true
+	}
+	if s.Body == nil || s.Func != nil || s.Chain != nil || len(s.Refs) > 0 {
+		return false
+	}
+	for _, c := range s.Body {
+		if !c.aux() {
+			return false
+		}
+	}
+	return true
 }
 
 type branch struct {
@@ -430,9 +449,9 @@ func (vg *vgen) objectChecks(s *ir.Schema, r *rep, o string) []*stmt {
 				known = append(known, tsString(pr.Name))
 			}
 			if len(known) > 0 {
-				loop = append(loop, &stmt{Line: "let known = [" + strings.Join(known, ", ") + "].includes(k);"})
+				loop = append(loop, &stmt{Line: "let known = [" + strings.Join(known, ", ") + "].includes(k);", Aux: true})
 			} else {
-				loop = append(loop, &stmt{Line: "let known = false;"})
+				loop = append(loop, &stmt{Line: "let known = false;", Aux: true})
 			}
 		}
 		for _, pp := range s.PatternProperties {
@@ -442,7 +461,7 @@ func (vg *vgen) objectChecks(s *ir.Schema, r *rep, o string) []*stmt {
 			}
 			var body []*stmt
 			if needKnown {
-				body = append(body, &stmt{Line: "known = true;"})
+				body = append(body, &stmt{Line: "known = true;", Aux: true})
 			}
 			if hasAssertions(pp.Schema) {
 				body = append(body, call(vg.check(pp.Schema, elem), o+"[k]", "v.key($AT, k)"))
@@ -459,7 +478,9 @@ func (vg *vgen) objectChecks(s *ir.Schema, r *rep, o string) []*stmt {
 		if names != nil {
 			loop = append(loop, call(names, "k", "v.key($AT, k)"))
 		}
-		out = append(out, block("for (const k of Object.keys("+o+").sort()) {", loop...))
+		lp := block("for (const k of Object.keys("+strings.TrimSuffix(strings.TrimPrefix(o, "("), ")")+").sort()) {", loop...)
+		lp.Loop = true
+		out = append(out, lp)
 	}
 	for _, d := range s.Dependencies {
 		var body []*stmt

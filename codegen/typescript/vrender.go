@@ -57,7 +57,7 @@ func pruneStmt(s *stmt) *stmt {
 		}
 	case s.Body != nil:
 		s.Body = pruneStmts(s.Body)
-		if len(s.Body) == 0 {
+		if len(s.Body) == 0 || s.Loop && s.aux() {
 			return nil
 		}
 	case s.AnyOf:
