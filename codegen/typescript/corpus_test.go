@@ -58,7 +58,7 @@ var nonIdent = regexp.MustCompile(`[^a-z0-9]+`)
 // returns the folders.
 func corpusClients(t *testing.T, root string) []string {
 	t.Helper()
-	docs := append(gentest.Corpus(t), filepath.Join("testdata", "features.yaml"))
+	docs := append(gentest.Corpus(t), filepath.Join("testdata", "features.yaml"), filepath.Join("testdata", "clash.yaml"))
 	var dirs []string
 	for i, doc := range docs {
 		rel := strings.TrimSuffix(filepath.Base(doc), filepath.Ext(doc))
@@ -99,4 +99,33 @@ func TestCorpusCompiles(t *testing.T) {
 	}
 	tools.Run(t, root, 2*time.Minute, tools.Esbuild(), args...)
 	t.Logf("%d generated clients pass tsc --strict and esbuild", len(dirs))
+}
+
+// TestGeneratedNamesNeverClash: in a document whose messages, schemas,
+// members and channels are named like what the target declares (a client
+// class, a channel's unions and constants, the runtime's exports, the
+// modules), messages keep their names where the runtime does not own
+// them, and every module gets a name of its own.
+func TestGeneratedNamesNeverClash(t *testing.T) {
+	api := gentest.Load(t, filepath.Join("testdata", "clash.yaml"))
+	files, err := Generate(context.Background(), api, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	types := string(files["types.ts"])
+	for _, want := range []string{"export interface ChatClient {", "export interface ChatIncoming {", "export interface ChatParams {",
+		"export interface Connection2 {", "export interface ServerError2 {", "export interface Record_ {", "export interface Promise_ {",
+		"export type ChatIncoming2 =", "export interface ChatParams2 {"} {
+		if !strings.Contains(types, want) {
+			t.Errorf("types.ts has no %q", want)
+		}
+	}
+	for _, want := range []string{"chat.ts", "typesChannel.ts", "indexChannel.ts"} {
+		if _, ok := files[want]; !ok {
+			t.Errorf("no module %s", want)
+		}
+	}
+	if !strings.Contains(string(files["chat.ts"]), "export class ChatClient2 extends Connection<") {
+		t.Errorf("chat.ts:\n%s", files["chat.ts"])
+	}
 }

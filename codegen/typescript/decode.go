@@ -46,7 +46,7 @@ func (vg *vgen) decoderOf(r *rep) string {
 const decodeSig = "(x: unknown, at: v.Path | undefined): v.Problem | undefined {"
 
 func (vg *vgen) structDecoder(d *decoder, r *rep) {
-	typ, msg := wire.TypeProblem([]string{"object"}, vg.typeName(r.sh))
+	typ, msg := wire.TypeProblem([]string{"object"}, vg.goName(r.sh))
 	lines := []string{"function " + d.Name + decodeSig,
 		"  if (!v.isObject(x)) return x === null ? undefined : v.problem(at, " + tsString(typ) + ", " + tsQuote(msg) + ");"}
 	// Members that decode alike share one case.

@@ -240,7 +240,10 @@ func (g *gen) validatorsFile() *validatorsView {
 	for _, nf := range g.nullFrames {
 		name := g.validator[nf.decl]
 		doc := docComment("", "Validates a whole "+strconv.Quote(nf.tag)+" frame.")
-		_, model := wire.TypeProblem([]string{"object"}, nf.decl.Name)
+		model := wire.MsgModelType(nf.decl.Name)
+		if nf.decl.shape != nil {
+			model = wire.MsgModelType(g.vg.goName(nf.decl.shape))
+		}
 		expr := helperOf[nf.key] + "(" + tsString(nf.tag) + ", " + tsQuote(valuesMessage([]any{nf.tag})) + ", " + tsQuote(model) + ")"
 		exports = append(exports, export{name, doc + "export const " + name + ": v.Check = " + expr + ";\n"})
 	}

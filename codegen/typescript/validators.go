@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/chanxgo/chanx/codegen/golang"
 	"github.com/chanxgo/chanx/codegen/shape"
 	"github.com/chanxgo/chanx/ir"
 	"github.com/chanxgo/chanx/runtime/wire"
@@ -146,13 +147,23 @@ func (vg *vgen) check(s *ir.Schema, r *rep) *vfunc {
 	return f
 }
 
-// typeName is the declared name of a struct's or union's shape, as the
-// model_type and union messages name it.
+// typeName is the declared name of a struct's or union's shape.
 func (vg *vgen) typeName(sh *shape.Shape) string {
 	if d := vg.g.decls[sh]; d != nil {
 		return d.Name
 	}
 	return vg.g.declOf(sh, "Object").Name
+}
+
+// goName is the name the Go runtime gives a struct or union in its
+// model_type and union messages: a named schema's Go name (the Go
+// target's naming, codegen/golang.ExportedName), else the TypeScript
+// name, which an inline schema's Go name matches but for initialisms.
+func (vg *vgen) goName(sh *shape.Shape) string {
+	if n := golang.ExportedName(sh.Name); n != "" {
+		return n
+	}
+	return vg.typeName(sh)
 }
 
 func add(typ, msg string) *stmt {
@@ -172,7 +183,7 @@ func (vg *vgen) typeProblem(r *rep) (string, string) {
 	case repAny, repUnion:
 		return wire.TypeProblem(nil, "")
 	case repStruct:
-		return wire.TypeProblem([]string{"object"}, vg.typeName(r.sh))
+		return wire.TypeProblem([]string{"object"}, vg.goName(r.sh))
 	}
 	return wire.TypeProblem([]string{r.jsonKind()}, "")
 }
@@ -588,7 +599,7 @@ func (vg *vgen) dynBody(s *ir.Schema) []*stmt {
 // member, as codegen/golang's struct checks do.
 func (vg *vgen) structBody(r *rep) []*stmt {
 	sh := r.sh
-	typ, msg := wire.TypeProblem([]string{"object"}, vg.typeName(sh))
+	typ, msg := wire.TypeProblem([]string{"object"}, vg.goName(sh))
 	out := []*stmt{block("if (!v.isObject($X)) {", add(typ, msg), &stmt{Line: "return;"})}
 	locals := newNamespace("x", "p", "at", "v", "k", "i")
 	for i, m := range sh.Members {
@@ -676,7 +687,7 @@ func (vg *vgen) unionBody(r *rep) []*stmt {
 	var names, pairs []string
 	for _, v := range sh.Variants {
 		vr := vg.repOf(v)
-		names = append(names, vg.typeName(v))
+		names = append(names, vg.goName(v))
 		f := vg.check(v.Schema, vr)
 		pairs = append(pairs, "["+firstOf(vg.decoderOf(vr), "undefined")+", "+f.Name+"]")
 	}
