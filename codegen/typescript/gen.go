@@ -136,7 +136,7 @@ type nullFrameUse struct {
 // function after those it calls (decode before check for each type),
 // then the exported validators.
 func (g *gen) validatorsFile() *validatorsView {
-	v := &validatorsView{Header: g.header(), Consts: g.vg.consts}
+	v := &validatorsView{Header: g.header(), Consts: g.vg.consts, Formats: g.vg.formats}
 	var visit func(f *vfunc)
 	emitted := map[*vfunc]bool{}
 	decoded := map[string]bool{}
@@ -151,8 +151,11 @@ func (g *gen) validatorsFile() *validatorsView {
 		if name == "" || decoded[name] {
 			return
 		}
-		decoded[name] = true
 		d := decoderByName[name]
+		if d == nil {
+			return
+		}
+		decoded[name] = true
 		// Nested decoders first.
 		for _, l := range d.Lines {
 			for _, other := range g.vg.decOrder {
@@ -350,6 +353,7 @@ func nullFrameHelper(key string, i int) string {
 
 type validatorsView struct {
 	Header  string
+	Formats bool
 	Consts  []string
 	Blocks  []string
 	Exports []string

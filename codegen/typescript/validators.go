@@ -94,7 +94,16 @@ type vgen struct {
 	decoders map[*shape.Shape]*decoder
 	decOrder []*decoder
 	errs     []string
+	// formats is set when a check needs base/formats.js.
+	formats bool
 }
+
+// checkedFormats are the formats the Go runtime checks (its JSON Schema
+// oracle's), which base/formats.ts checks by the same rules; others are
+// annotations on both sides.
+var checkedFormats = map[string]bool{"json-pointer": true, "relative-json-pointer": true, "uuid": true, "duration": true,
+	"ipv4": true, "ipv6": true, "hostname": true, "email": true, "date": true, "time": true, "date-time": true,
+	"uri": true, "iri": true, "uri-reference": true, "iri-reference": true}
 
 func newVgen(g *gen) *vgen {
 	return &vgen{g: g, reps: map[*shape.Shape]*rep{}, fields: map[*shape.Member]*rep{}, funcs: map[fkey]*vfunc{},
@@ -316,6 +325,10 @@ func (vg *vgen) stringChecks(s *ir.Schema, x string) []*stmt {
 			out = append(out, &stmt{Line: "v.checkPattern(p, $AT, " + x + ", " + tsString(src) + ");"})
 		}
 	}
+	if cs.Format != "" && checkedFormats[cs.Format] {
+		vg.formats = true
+		out = append(out, &stmt{Line: "checkFormat(p, $AT, " + x + ", " + tsString(cs.Format) + ");"})
+	}
 	return out
 }
 
@@ -431,6 +444,15 @@ func keyPath(at, k string) string { return "v.key(" + at + ", " + tsString(k) + 
 func (vg *vgen) objectChecks(s *ir.Schema, r *rep, o string) []*stmt {
 	cs := shape.ConstraintsOf(s)
 	elem := r.elem
+	// Null values the Go runtime read as zero values were reported where
+	// the struct's field was; the value checks skip them.
+	skipNull := nullLost(r)
+	valueCall := func(f *vfunc, e, at string) *stmt {
+		if skipNull {
+			return block("if ("+e+" !== null) {", call(f, e, at))
+		}
+		return call(f, e, at)
+	}
 	var out []*stmt
 	for _, name := range s.Required {
 		out = append(out, block("if ("+own(o, name)+" === undefined) {", &stmt{Line: "v.missing(p, $AT, " + tsString(name) + ");"}))
@@ -439,7 +461,7 @@ func (vg *vgen) objectChecks(s *ir.Schema, r *rep, o string) []*stmt {
 		if !hasAssertions(pr.Schema) {
 			continue
 		}
-		out = append(out, block("if ("+own(o, pr.Name)+" !== undefined) {", call(vg.check(pr.Schema, elem), own(o, pr.Name), keyPath("$AT", pr.Name))))
+		out = append(out, block("if ("+own(o, pr.Name)+" !== undefined) {", valueCall(vg.check(pr.Schema, elem), own(o, pr.Name), keyPath("$AT", pr.Name))))
 	}
 	ap := s.AdditionalProperties
 	var additional *vfunc
@@ -475,7 +497,7 @@ func (vg *vgen) objectChecks(s *ir.Schema, r *rep, o string) []*stmt {
 				body = append(body, &stmt{Line: "known = true;", Aux: true})
 			}
 			if hasAssertions(pp.Schema) {
-				body = append(body, call(vg.check(pp.Schema, elem), o+"[k]", "v.key($AT, k)"))
+				body = append(body, valueCall(vg.check(pp.Schema, elem), o+"[k]", "v.key($AT, k)"))
 			}
 			if len(body) > 0 {
 				loop = append(loop, block("if (v.pattern("+tsString(src)+").test(k)) {", body...))
@@ -484,7 +506,7 @@ func (vg *vgen) objectChecks(s *ir.Schema, r *rep, o string) []*stmt {
 		if forbid {
 			loop = append(loop, block("if (!known) {", &stmt{Line: "v.extra(p, $AT, k);"}))
 		} else if additional != nil {
-			loop = append(loop, block("if (!known) {", call(additional, o+"[k]", "v.key($AT, k)")))
+			loop = append(loop, block("if (!known) {", valueCall(additional, o+"[k]", "v.key($AT, k)")))
 		}
 		if names != nil {
 			loop = append(loop, call(names, "k", "v.key($AT, k)"))
