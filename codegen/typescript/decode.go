@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"github.com/chanxgo/chanx/codegen/shape"
-	"github.com/chanxgo/chanx/runtime/wire"
 )
 
 // decoder is the decode pass of a struct or a tagged union: it finds the
@@ -46,9 +45,8 @@ func (vg *vgen) decoderOf(r *rep) string {
 const decodeSig = "(x: unknown, at: v.Path | undefined): v.Problem | undefined {"
 
 func (vg *vgen) structDecoder(d *decoder, r *rep) {
-	typ, msg := wire.TypeProblem([]string{"object"}, vg.goName(r.sh))
 	lines := []string{"function " + d.Name + decodeSig,
-		"  if (!v.isObject(x)) return x === null ? undefined : v.problem(at, " + tsString(typ) + ", " + tsQuote(msg) + ");"}
+		"  if (!v.isObject(x)) return v.decodeField(x, at, \"model\", " + tsString(vg.goName(r.sh)) + ");"}
 	// Members that decode alike share one case.
 	type group struct {
 		keys []string
@@ -85,9 +83,11 @@ func (vg *vgen) structDecoder(d *decoder, r *rep) {
 	}
 	lines = append(lines, "  for (const k of Object.keys(x)) {", "    switch (k) {")
 	for _, g := range groups {
+		// Braces only where the case declares a constant.
+		braces := strings.HasPrefix(strings.TrimSpace(g.body[0]), "const ")
 		for i, k := range g.keys {
 			line := "      case " + tsString(k) + ":"
-			if i == len(g.keys)-1 {
+			if i == len(g.keys)-1 && braces {
 				line += " {"
 			}
 			lines = append(lines, line)
@@ -95,7 +95,10 @@ func (vg *vgen) structDecoder(d *decoder, r *rep) {
 		for _, b := range g.body {
 			lines = append(lines, "    "+b)
 		}
-		lines = append(lines, "        break;", "      }")
+		lines = append(lines, "        break;")
+		if braces {
+			lines = append(lines, "      }")
+		}
 	}
 	lines = append(lines, "    }", "  }")
 	if anyFirst {
@@ -115,8 +118,11 @@ func (vg *vgen) decodeValue(r *rep, e, at, indent string) (lines []string, fin b
 		r = r.elem
 	}
 	switch r.kind {
-	case repString, repInt, repFloat, repBool:
-		kind := map[repKind]string{repString: "string", repInt: "int", repFloat: "float", repBool: "bool"}[r.kind]
+	case repInt, repFloat:
+		kind := map[repKind]string{repInt: "int", repFloat: "float"}[r.kind]
+		return []string{indent + "first ??= v.decodeNumber(" + e + ", " + at + ", " + tsString(kind) + ");"}, false
+	case repString, repBool:
+		kind := map[repKind]string{repString: "string", repBool: "bool"}[r.kind]
 		return []string{indent + "first ??= v.decodeField(" + e + ", " + at + ", " + tsString(kind) + ");"}, false
 	case repStruct, repUnion:
 		name := vg.decoderOf(r)

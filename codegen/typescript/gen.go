@@ -9,7 +9,6 @@ import (
 	"github.com/chanxgo/chanx/codegen/plan"
 	"github.com/chanxgo/chanx/codegen/shape"
 	"github.com/chanxgo/chanx/ir"
-	"github.com/chanxgo/chanx/runtime/wire"
 )
 
 // gen builds the view models of one generation.
@@ -243,11 +242,7 @@ func (g *gen) validatorsFile() *validatorsView {
 	for _, nf := range g.nullFrames {
 		name := g.validator[nf.decl]
 		doc := docComment("", "Validates a whole "+strconv.Quote(nf.tag)+" frame.")
-		model := wire.MsgModelType(nf.decl.Name)
-		if nf.decl.shape != nil {
-			model = wire.MsgModelType(g.vg.goName(nf.decl.shape))
-		}
-		expr := helperOf[nf.key] + "(" + tsString(nf.tag) + ", " + tsQuote(valuesMessage([]any{nf.tag})) + ", " + tsQuote(model) + ")"
+		expr := helperOf[nf.key] + "(" + tsString(nf.tag) + ", " + tsString(g.vg.goName(nf.decl.shape)) + ", " + tsQuote(valuesMessage([]any{nf.tag})) + ")"
 		exports = append(exports, export{name, doc + "export const " + name + ": v.Check = " + expr + ";\n"})
 	}
 	sort.SliceStable(exports, func(i, j int) bool { return exports[i].name < exports[j].name })
@@ -324,31 +319,37 @@ func nullFrameName(i int) string {
 // payload ({key: tag, payload?: null}), shared by every such message.
 func nullFrameHelper(key string, i int) string {
 	k := tsString(key)
-	local := "tag"
-	st, sm := wire.TypeProblem([]string{"string"}, "")
-	nt, nm := wire.TypeProblem([]string{"null"}, "")
 	lines := []string{
-		"function " + nullFrameName(i) + "(value: string, expected: string, model: string): v.Check {",
-		"  return v.frame(",
-		"    (x, at) => {",
-		"      if (!v.isObject(x)) return x === null ? undefined : v.problem(at, \"model_type\", model);",
-		"      return v.decodeField(" + own("x", key) + ", v.key(at, " + k + "), \"string\");",
-		"    },",
-		"    (x, p, at) => {",
-		"      if (!v.isObject(x)) {",
-		"        p.add(at, \"model_type\", model);",
-		"        return;",
-		"      }",
-		"      const " + local + " = " + own("x", key) + ";",
-		"      if (" + local + " === null) p.add(v.key(at, " + k + "), " + tsString(st) + ", " + tsQuote(sm) + ");",
-		"      else if (" + local + " !== undefined) v.checkConst(p, v.key(at, " + k + "), " + local + ", value, expected);",
-		"      const payload = x[\"payload\"];",
-		"      if (payload !== undefined && payload !== null) p.add(v.key(at, \"payload\"), " + tsString(nt) + ", " + tsQuote(nm) + ");",
-		"    },",
-		"  );",
+		"// " + nullFrameName(i) + " validates a frame whose payload may only be null or absent:",
+		"// tag is its discriminator, className its Go type, msg the const message.",
+		"function " + nullFrameName(i) + "(tag: string, className: string, msg: string): v.Check {",
+		"  const decode = (x: unknown, at: v.Path | undefined): v.Problem | undefined => {",
+		"    if (!v.isObject(x)) return v.decodeField(x, at, \"model\", className);",
+		"    return v.decodeField(" + own("x", key) + ", v.key(at, " + k + "), \"string\");",
+		"  };",
+		"  const check = (x: unknown, p: v.Problems, at: v.Path | undefined): void => {",
+		"    if (!v.isObject(x)) {",
+		"      v.wrongType(p, at, \"model\", className);",
+		"      return;",
+		"    }",
+		"    const " + localTag(key) + " = " + own("x", key) + ";",
+		"    if (" + localTag(key) + " === null) v.wrongType(p, v.key(at, " + k + "), \"string\");",
+		"    else if (" + localTag(key) + " !== undefined) v.checkConst(p, v.key(at, " + k + "), " + localTag(key) + ", tag, msg);",
+		"    const payload = x[\"payload\"];",
+		"    if (payload !== undefined && payload !== null) v.wrongType(p, v.key(at, \"payload\"), \"none\");",
+		"  };",
+		"  return v.frame(decode, check);",
 		"}",
 	}
 	return strings.Join(lines, "\n") + "\n"
+}
+
+// localTag is the local variable holding a frame's key member.
+func localTag(key string) string {
+	if isIdentifier(key) && !reservedWords[key] && key != "x" && key != "p" && key != "at" && key != "v" && key != "tag" && key != "msg" && key != "payload" && key != "className" {
+		return key
+	}
+	return "value"
 }
 
 type validatorsView struct {

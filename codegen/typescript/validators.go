@@ -183,6 +183,35 @@ func call(f *vfunc, x, at string) *stmt { return &stmt{Func: f, X: x, At: at} }
 
 func block(head string, body ...*stmt) *stmt { return &stmt{Line: head, Body: body} }
 
+// wrongType reports a null (or another value) where a value of r's type
+// belongs at path at, as the Go runtime does: the type's own problem.
+func (vg *vgen) wrongType(r *rep, at string) *stmt {
+	for r.kind == repPtr {
+		r = r.elem
+	}
+	kind := ""
+	switch r.kind {
+	case repString:
+		kind = `"string"`
+	case repInt:
+		kind = `"int"`
+	case repFloat:
+		kind = `"float"`
+	case repBool:
+		kind = `"bool"`
+	case repSlice:
+		kind = `"list"`
+	case repMap:
+		kind = `"dict"`
+	case repStruct:
+		return &stmt{Line: "v.wrongType(p, " + at + ", \"model\", " + tsString(vg.goName(r.sh)) + ");"}
+	default:
+		typ, msg := vg.typeProblem(r)
+		return &stmt{Line: "p.add(" + at + ", " + tsString(typ) + ", " + tsQuote(msg) + ");"}
+	}
+	return &stmt{Line: "v.wrongType(p, " + at + ", " + kind + ");"}
+}
+
 // typeProblem is the problem of a value not of r's type (null included).
 func (vg *vgen) typeProblem(r *rep) (string, string) {
 	for r.kind == repPtr {
@@ -212,7 +241,7 @@ func (vg *vgen) body(s *ir.Schema, r *rep) []*stmt {
 		if allowsNull(s) {
 			return []*stmt{block("if ($X !== null) {", call(vg.check(inner, r.elem), "$X", "$AT"))}
 		}
-		return []*stmt{{Chain: []*branch{{Cond: "$X === null", Body: []*stmt{add(vg.typeProblem(r.elem))}}, {Body: []*stmt{call(vg.check(inner, r.elem), "$X", "$AT")}}}}}
+		return []*stmt{{Chain: []*branch{{Cond: "$X === null", Body: []*stmt{vg.wrongType(r.elem, "$AT")}}, {Body: []*stmt{call(vg.check(inner, r.elem), "$X", "$AT")}}}}}
 	}
 	if n := shape.NullableInner(s); n != nil && r.kind != repAny {
 		return []*stmt{call(vg.check(n, r), "$X", "$AT")}
@@ -599,7 +628,11 @@ func (vg *vgen) dynBody(s *ir.Schema) []*stmt {
 			}
 			bits[i] = b
 		}
-		out = append(out, block("if (!v.hasType($X, "+strings.Join(bits, " | ")+")) {", add(wire.TypeProblem(s.Type, "")), &stmt{Line: "return;"}))
+		var names []string
+		for _, t := range s.Type {
+			names = append(names, tsString(t))
+		}
+		out = append(out, block("if (!v.checkType(p, $AT, $X, "+strings.Join(bits, " | ")+", ["+strings.Join(names, ", ")+"])) {", &stmt{Line: "return;"}))
 	}
 	out = append(out, vg.values(s)...)
 	if body := vg.stringChecks(s, "$X"); len(body) > 0 {
@@ -621,8 +654,7 @@ func (vg *vgen) dynBody(s *ir.Schema) []*stmt {
 // member, as codegen/golang's struct checks do.
 func (vg *vgen) structBody(r *rep) []*stmt {
 	sh := r.sh
-	typ, msg := wire.TypeProblem([]string{"object"}, vg.goName(sh))
-	out := []*stmt{block("if (!v.isObject($X)) {", add(typ, msg), &stmt{Line: "return;"})}
+	out := []*stmt{block("if (!v.isObject($X)) {", vg.wrongType(r, "$AT"), &stmt{Line: "return;"})}
 	locals := newNamespace("x", "p", "at", "v", "k", "i")
 	for i, m := range sh.Members {
 		out = append(out, vg.memberChecks(m, i, locals)...)
@@ -658,8 +690,7 @@ func (vg *vgen) memberChecks(m *shape.Member, i int, locals *namespace) []*stmt 
 		}
 	}
 	missing := &branch{Cond: local + " === undefined", Body: []*stmt{{Line: "v.missing(p, $AT, " + tsString(m.Name) + ");"}}}
-	typ, msg := vg.typeProblem(r)
-	null := &branch{Cond: local + " === null", Body: []*stmt{{Line: "p.add(" + at + ", " + tsString(typ) + ", " + tsQuote(msg) + ");"}}}
+	null := &branch{Cond: local + " === null", Body: []*stmt{vg.wrongType(r, at)}}
 	var branches []*branch
 	switch {
 	case r.kind == repAny:
@@ -683,7 +714,6 @@ func (vg *vgen) memberChecks(m *shape.Member, i int, locals *namespace) []*stmt 
 	}
 	out := []*stmt{{Chain: branches}}
 	if nullLost(r) {
-		typ, msg := vg.typeProblem(r.elem)
 		loop := "for (let i = 0; i < " + local + ".length; i++) {"
 		elem := local + "[i]"
 		path := "v.index(" + at + ", i)"
@@ -694,8 +724,7 @@ func (vg *vgen) memberChecks(m *shape.Member, i int, locals *namespace) []*stmt 
 			elem = local + "[k]"
 			path = "v.key(" + at + ", k)"
 		}
-		out = append(out, block(head, block(loop, block("if ("+elem+" === null) {",
-			&stmt{Line: "p.add(" + path + ", " + tsString(typ) + ", " + tsQuote(msg) + ");"}))))
+		out = append(out, block(head, block(loop, block("if ("+elem+" === null) {", vg.wrongType(r.elem, path)))))
 	}
 	return []*stmt{{Line: decl.Line, Body: out, Group: true}}
 }
@@ -731,5 +760,8 @@ func (vg *vgen) unionBody(r *rep) []*stmt {
 			block(`if (typeof tag === "string") {`, block("switch (tag) {", cases...)))
 	}
 	st := &stmt{Line: "v.union(p, $AT, $X, [" + strings.Join(pairs, ", ") + "], " + strconv.FormatBool(sh.Exclusive) + ", " + tsQuote(wire.MsgUnionOf(names)) + ");", Refs: refs}
+	if len(sh.Variants) == 0 {
+		st = &stmt{Line: "v.noVariant(p, $AT, " + tsQuote(wire.MsgUnionOf(names)) + ");"}
+	}
 	return append(out, st)
 }

@@ -2,8 +2,10 @@ package tsruntime_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -24,42 +26,127 @@ type diffCase struct {
 // TestValidatorsAgreeWithGo runs the hand-written TypeScript validators of
 // the chat client and the Go types chanx generated for the same document
 // (examples/chat/chatapi: decoding, then Validate, as the server and the
-// Go client read a frame) on the same frames — valid ones and every
-// member replaced, removed or added — and requires the same problems:
-// types, locations and messages.
+// Go client read a frame) on the same frames — valid ones, every member
+// replaced, removed or added, frames that are not objects, several
+// members wrong at once — and requires the same problems: types,
+// locations and messages (runtime/wire's registry). It also routes whole
+// frames through a ChatClient, received (onInvalidMessage) and sent
+// (refused by send), and holds the frame-level problems — not an object,
+// no discriminator, a discriminator that is not a string or names no
+// message — to the Go server's (wire.Peek and the problems it reports).
 func TestValidatorsAgreeWithGo(t *testing.T) {
-	// The Go runtime moved to runtime/wire's problem registry (Pydantic's
-	// names and texts) after the TypeScript runtime was written; its
-	// validate.ts/problems.ts still speak the old vocabulary. Issue #11 keeps
-	// this open: the TypeScript target must take its table from the registry.
-	t.Skip("TypeScript runtime not yet on runtime/wire's problem registry (issue #11)")
 	tools, dir := workspace(t)
 	cases := mutatedFrames()
-	data, err := json.Marshal(cases)
+	var in routedCases
+	in.Validators = cases
+	for _, c := range cases {
+		if c.Action != "ping" {
+			in.Incoming = append(in.Incoming, c.Frame)
+		}
+		if c.Action != "pong" {
+			in.Outgoing = append(in.Outgoing, c.Frame)
+		}
+	}
+	in.Incoming = append(in.Incoming, routingFrames...)
+	in.Outgoing = append(in.Outgoing, routingFrames...)
+	data, err := json.Marshal(in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	writeFile(t, filepath.Join(dir, "cases.json"), string(data))
 	bundle(t, tools, dir, "tests/differential.ts", "out/differential.mjs", "--platform=node", "--target=node20", "--packages=external")
 	out := tools.Run(t, dir, time.Minute, tools.Node, "out/differential.mjs", "cases.json")
-	var ts [][]wire.Problem
+	var ts struct {
+		Validators [][]wire.Problem `json:"validators"`
+		Incoming   [][]wire.Problem `json:"incoming"`
+		Outgoing   [][]wire.Problem `json:"outgoing"`
+	}
 	if err := json.Unmarshal([]byte(out), &ts); err != nil {
 		t.Fatalf("read the TypeScript results: %v\n%s", err, out)
 	}
-	if len(ts) != len(cases) {
-		t.Fatalf("TypeScript judged %d frames, want %d", len(ts), len(cases))
+	if len(ts.Validators) != len(in.Validators) || len(ts.Incoming) != len(in.Incoming) || len(ts.Outgoing) != len(in.Outgoing) {
+		t.Fatalf("TypeScript judged %d/%d/%d frames, want %d/%d/%d", len(ts.Validators), len(ts.Incoming), len(ts.Outgoing),
+			len(in.Validators), len(in.Incoming), len(in.Outgoing))
+	}
+	types := map[string]bool{}
+	compare := func(what, frame string, goPs, tsPs []wire.Problem) bool {
+		for _, p := range goPs {
+			types[p.Type] = true
+		}
+		if diff := cmp.Diff(normalize(t, goPs), normalize(t, tsPs)); diff != "" {
+			t.Errorf("%s frame %s: problems differ (-Go +TypeScript):\n%s", what, frame, diff)
+			return false
+		}
+		return true
 	}
 	agree := 0
-	for i, c := range cases {
-		goProblems := normalize(t, goProblems(c))
-		tsProblems := normalize(t, ts[i])
-		if diff := cmp.Diff(goProblems, tsProblems); diff != "" {
-			t.Errorf("%s frame %s: problems differ (-Go +TypeScript):\n%s", c.Action, c.Frame, diff)
-			continue
+	for i, c := range in.Validators {
+		if compare(c.Action, c.Frame, goProblems(c), ts.Validators[i]) {
+			agree++
 		}
-		agree++
 	}
-	t.Logf("%d frames, %d judged alike", len(cases), agree)
+	for i, f := range in.Incoming {
+		if compare("incoming", f, goRouted(f, chatIncoming), ts.Incoming[i]) {
+			agree++
+		}
+	}
+	for i, f := range in.Outgoing {
+		if compare("outgoing", f, goRouted(f, chatOutgoing), ts.Outgoing[i]) {
+			agree++
+		}
+	}
+	// Every problem type the chat document can produce on a client is met
+	// at least once. json_invalid and json_too_deep cannot be: the client
+	// hands a text that is not JSON to onRawData, and sends only what
+	// JSON.stringify writes.
+	for _, want := range []string{
+		wire.ProblemNotObject, wire.ProblemTagNotFound, wire.ProblemTagInvalid, wire.ProblemMissing,
+		wire.ProblemStringType, wire.ProblemModelType, wire.ProblemNoneRequired, wire.ProblemLiteral,
+		wire.ProblemStringTooShort, wire.ProblemStringTooLong,
+	} {
+		if !types[want] {
+			t.Errorf("no frame produced problem type %s", want)
+		}
+	}
+	t.Logf("%d frames, %d judged alike", len(in.Validators)+len(in.Incoming)+len(in.Outgoing), agree)
+}
+
+// routedCases is the input of tests/differential.ts.
+type routedCases struct {
+	Validators []diffCase `json:"validators"`
+	Incoming   []string   `json:"incoming"`
+	Outgoing   []string   `json:"outgoing"`
+}
+
+// The actions of the chat channel each way, as the Go side lists them
+// in union_tag_invalid: the server takes ping on every channel.
+var (
+	chatIncoming = []string{"new_chat_message", "pong"}
+	chatOutgoing = []string{"new_chat_message", "ping"}
+)
+
+// routingFrames are frames wrong before their message is known.
+var routingFrames = []string{
+	`5`, `null`, `[]`, `"x"`, `true`, `{}`, `{"payload":null}`, `{"action":5}`, `{"action":null}`, `{"action":true}`,
+	`{"action":[1,"a"]}`, `{"action":{"b":1,"a":"<"}}`, `{"action":1.5}`, `{"action":"nope"}`, `{"action":"it's"}`,
+	`{"action":"say \"hi\""}`, `{"action":"ping"}`, `{"action":"pong"}`, `{"payload":1,"action":-0}`,
+}
+
+// goRouted reads a whole frame as the Go server does: Peek the
+// discriminator, look the action up among known, then decode and
+// validate.
+func goRouted(frame string, known []string) []wire.Problem {
+	action, err := wire.Peek([]byte(frame), "action", 0)
+	if err != nil {
+		if errors.Is(err, wire.ErrNotString) {
+			return []wire.Problem{wire.TagNotStringProblem([]byte(frame), "action", known)}
+		}
+		return []wire.Problem{wire.PeekProblem(err, "action")}
+	}
+	if !slices.Contains(known, string(action)) {
+		return []wire.Problem{wire.UnknownActionProblem("action", string(action), known)}
+	}
+	return goProblems(diffCase{Action: string(action), Frame: frame})
 }
 
 // goProblems decodes and validates a frame as the Go runtime does.
@@ -146,11 +233,26 @@ func mutatedFrames() []diffCase {
 		for _, path := range append([][]string{nil}, objectPaths(frame, nil)...) {
 			add(action, with(frame, append(path, "zzz"), 1, false))
 		}
-		// Two members wrong at once: the Go decoder stops at the first.
+		// Two members wrong at once: the Go decoder stops at the first,
+		// unless a nested struct's problem follows, which wins.
 		if action == "new_chat_message" {
 			add(action, map[string]any{"action": action, "payload": map[string]any{"message": 5, "name": 6}})
 			add(action, map[string]any{"action": action, "payload": map[string]any{"name": "", "message": ""}})
 			add(action, map[string]any{"action": action, "payload": map[string]any{"name": nil}})
+			add(action, map[string]any{"action": action, "payload": map[string]any{"message": 5, "name": nil}})
+		}
+	}
+	// Frames that are not objects, and members in an order map keys
+	// cannot keep (json.Marshal sorts them).
+	for _, action := range actions {
+		for _, frame := range []string{`5`, `null`, `"x"`, `[]`, `true`,
+			`{"action":5,"payload":"x"}`, `{"payload":"x","action":5}`, `{"action":5,"payload":{"message":5}}`,
+			`{"payload":{"name":6,"message":5},"action":5}`, `{"payload":{"message":"m","name":"n"},"action":7}`,
+		} {
+			if !seen[action+frame] {
+				seen[action+frame] = true
+				cases = append(cases, diffCase{Action: action, Frame: frame})
+			}
 		}
 	}
 	return cases

@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"net/url"
 	"path/filepath"
-	"strconv"
+	"sort"
 	"testing"
 	"time"
 
@@ -12,17 +12,23 @@ import (
 
 	"github.com/chanxgo/chanx/runtime/client"
 	"github.com/chanxgo/chanx/runtime/validate"
+	"github.com/chanxgo/chanx/runtime/wire"
 )
 
 // TestHelpersAgreeWithGo holds the TypeScript runtime's helpers to the Go
 // runtime's on the same inputs: multipleOf with exact decimals, string
-// length in code points, Go's %q quoting (in "unknown value" messages),
-// path escaping and URL building (client.BuildURL) and JSON equality (enum, const, uniqueItems).
+// length in code points, Pydantic's rendering of expected values
+// (wire.MsgExpected, in literal_error, enum and union_tag_invalid
+// messages), the decode pass on every kind of member (decodeField,
+// decodeNumber against validate.Decoder), the problem types (runtime/wire's
+// registry), path escaping and URL building (client.BuildURL) and JSON equality (enum, const, uniqueItems).
 func TestHelpersAgreeWithGo(t *testing.T) {
 	type input struct {
 		MultipleOf [][2]any    `json:"multipleOf"`
 		Strings    []string    `json:"strings"`
 		Equal      [][2]string `json:"equal"`
+		Expected   []string    `json:"expected"`
+		Decode     [][2]string `json:"decode"`
 		URLs       [][3]any    `json:"urls"`
 	}
 	in := input{
@@ -31,6 +37,12 @@ func TestHelpersAgreeWithGo(t *testing.T) {
 			{`1`, `1.0`}, {`1`, `"1"`}, {`{"a":1,"b":[1,2]}`, `{"b":[1,2],"a":1}`}, {`[1,2]`, `[2,1]`}, {`null`, `false`},
 			{`{"a":null}`, `{}`}, {`[]`, `{}`}, {`0`, `-0`}, {`"x"`, `"x"`}, {`{"a":{"b":1}}`, `{"a":{"b":1.0}}`},
 		},
+	}
+	// Each a JSON array of the values expected, as a validator or the
+	// server (a discriminator that is not a string) meets them.
+	in.Expected = []string{
+		`["ping"]`, `["a","b"]`, `["a","b","c"]`, `[null]`, `[true,false]`, `[1,2.5,-0,1e300,1e-7,1e21,123456789012]`,
+		`["it's"]`, `["say \"hi\""]`, `["both ' and \""]`, `["é😀\n\t"]`, `[[1,"a"],{"b":1,"a":[null]}]`, `["<&>"]`, `[{"k":"<\u2028>"}]`, `[]`,
 	}
 	for _, c := range []struct {
 		x   float64
@@ -55,12 +67,14 @@ func TestHelpersAgreeWithGo(t *testing.T) {
 		in.URLs = append(in.URLs, [3]any{u.base, u.address, u.params})
 	}
 	type answers struct {
-		MultipleOf []bool   `json:"multipleOf"`
-		RuneCount  []int    `json:"runeCount"`
-		Quote      []string `json:"quote"`
-		PathEscape []string `json:"pathEscape"`
-		Equal      []bool   `json:"equal"`
-		URLs       []string `json:"urls"`
+		MultipleOf   []bool          `json:"multipleOf"`
+		RuneCount    []int           `json:"runeCount"`
+		PathEscape   []string        `json:"pathEscape"`
+		Equal        []bool          `json:"equal"`
+		Expected     []string        `json:"expected"`
+		Decode       []*wire.Problem `json:"decode"`
+		URLs         []string        `json:"urls"`
+		ProblemTypes []string        `json:"problemTypes"`
 	}
 	var want answers
 	for _, c := range in.MultipleOf {
@@ -68,12 +82,29 @@ func TestHelpersAgreeWithGo(t *testing.T) {
 	}
 	for _, s := range in.Strings {
 		want.RuneCount = append(want.RuneCount, validate.RuneCount(s))
-		want.Quote = append(want.Quote, strconv.Quote(s))
 		want.PathEscape = append(want.PathEscape, url.PathEscape(s))
 	}
 	for _, c := range in.Equal {
 		want.Equal = append(want.Equal, validate.Equal(validate.MustJSON(c[0]), validate.MustJSON(c[1])))
 	}
+
+	for _, e := range in.Expected {
+		var vals []any
+		if err := json.Unmarshal([]byte(e), &vals); err != nil {
+			t.Fatalf("expected values %s: %v", e, err)
+		}
+		want.Expected = append(want.Expected, wire.MsgExpected(vals))
+	}
+	for _, kind := range probeKinds {
+		for _, v := range probeValues {
+			in.Decode = append(in.Decode, [2]string{kind, v})
+			want.Decode = append(want.Decode, goDecode(kind, v))
+		}
+	}
+	for _, k := range wire.ProblemKinds {
+		want.ProblemTypes = append(want.ProblemTypes, k.Type)
+	}
+	sort.Strings(want.ProblemTypes)
 
 	for _, u := range in.URLs {
 		got, err := client.BuildURL(u[0].(string), u[1].(string), u[2].(map[string]string))

@@ -144,7 +144,7 @@ func badServer(t *testing.T) http.Handler {
 			send(websocket.MessageText, `{"action":"pong","payload":1}`)
 		case "error":
 			replies := []string{
-				`{"action":"error","payload":[{"type":"string_too_short","loc":["payload","message"],"msg":"must have at least 1 character"}]}`,
+				`{"action":"error","payload":[{"type":"string_too_short","loc":["payload","message"],"msg":"String should have at least 1 character"}]}`,
 				`{"action":"error","payload":{"detail":"Failed to process message for ping"}}`,
 				`{"action":"error","payload":{"detail":"The room is full","code":"room_full"}}`,
 				`{"action":"error","payload":{"reason":"unauthorized","detail":"Not allowed to subscribe to 'private:secret'"}}`,

@@ -15,7 +15,7 @@ import {
   TimeoutError,
   ValidationError,
 } from "./errors.js";
-import { notObjectProblem, tagNotFoundProblem, tagNotStringProblem, unknownTagProblem, type Problem } from "./problems.js";
+import { notObjectProblem, pyRepr, tagInvalidProblem, tagNotFoundProblem, type Problem } from "./problems.js";
 import { buildUrl, type Query } from "./url.js";
 import { isObject, validate, type Check } from "./validate.js";
 
@@ -237,6 +237,7 @@ export class Connection<D extends string, In extends { readonly [K in D]: string
   #anyHandlers = new Set<(m: In) => void | Promise<void>>();
   #subscribers = new Set<Subscriber<In>>();
   #incomingTags: string[];
+  #outgoingTags: string[];
   #wake: (() => void) | undefined; // ends a reconnect wait early (close())
   #done: Promise<CloseInfo>;
   #finish!: (info: CloseInfo) => void;
@@ -247,6 +248,8 @@ export class Connection<D extends string, In extends { readonly [K in D]: string
     this.#params = { ...params };
     this.#opts = options;
     this.#incomingTags = Object.keys(spec.incoming).sort(); // sorted, as the protocol lists them
+    // The server also takes ping on every channel, and lists it.
+    this.#outgoingTags = [...new Set([...Object.keys(spec.outgoing), "ping"])].sort();
     this.#done = new Promise((resolve) => (this.#finish = resolve));
     buildUrl(baseUrl, spec.address, this.#params); // a bad base or parameter fails here, not at connect()
   }
@@ -483,14 +486,17 @@ export class Connection<D extends string, In extends { readonly [K in D]: string
   // text.
   #encode(frame: Out): string {
     const key = this.#spec.discriminator;
-    const action = (frame as Record<string, unknown>)[key];
+    const f: unknown = frame;
+    const action = isObject(f) ? f[key] : undefined;
     const text = JSON.stringify(frame);
     let problems: Problem[];
     const check = typeof action === "string" ? this.#spec.outgoing[action] : undefined;
-    if (typeof action !== "string") {
-      problems = [action === undefined ? tagNotFoundProblem(key) : tagNotStringProblem(key)];
+    if (!isObject(f)) {
+      problems = [notObjectProblem()];
+    } else if (typeof action !== "string") {
+      problems = [tagProblem(key, action, this.#outgoingTags)];
     } else if (check === undefined) {
-      problems = [unknownTagProblem(key, action, Object.keys(this.#spec.outgoing).sort())];
+      problems = [tagInvalidProblem(key, action, this.#outgoingTags)];
     } else {
       problems = validate(check, JSON.parse(text));
     }
@@ -522,7 +528,7 @@ export class Connection<D extends string, In extends { readonly [K in D]: string
     }
     const action = v[key];
     if (typeof action !== "string") {
-      this.#invalid(data, undefined, [action === undefined ? tagNotFoundProblem(key) : tagNotStringProblem(key)]);
+      this.#invalid(data, undefined, [tagProblem(key, action, this.#incomingTags)]);
       return;
     }
     if (action === "error" && this.#spec.incoming["error"] === undefined) {
@@ -534,7 +540,7 @@ export class Connection<D extends string, In extends { readonly [K in D]: string
     const check = this.#spec.incoming[action];
     if (check === undefined) {
       if (!builtinActions.has(action)) {
-        this.#invalid(data, action, [unknownTagProblem(key, action, this.#incomingTags)]);
+        this.#invalid(data, action, [tagInvalidProblem(key, action, this.#incomingTags)]);
       }
       return;
     }
@@ -778,4 +784,11 @@ function abortReason(signal: AbortSignalLike): unknown {
   const err = new Error("chanx: request aborted");
   err.name = "AbortError";
   return err;
+}
+
+// tagProblem is the problem of a frame whose discriminator is absent or not
+// a string, as the Go server reports it (wire.TagNotStringProblem: the
+// value as Python prints it, and the tags there are).
+function tagProblem(key: string, tag: unknown, expected: readonly string[]): Problem {
+  return tag === undefined ? tagNotFoundProblem(key) : tagInvalidProblem(key, pyRepr(tag), expected);
 }

@@ -4,16 +4,26 @@
 // function (value, problems, path) that checks one schema and records what
 // is wrong; the helpers here hold the rules every schema shares, with the
 // problem types and messages of the Go runtime (runtime/validate and the
-// Go generator), so both sides report a bad frame alike. Messages that
-// depend on a schema's literals as written (enum and const values) are
-// computed by the generator and passed in.
+// Go generator: runtime/wire's registry, Pydantic's names and texts), so
+// both sides report a bad frame alike. Messages that depend on a schema's
+// literals as written (enum and const values, the names of union
+// variants) are computed by the generator and passed in.
 
-import { ProblemType, decodeTypeProblem, type DecodeKind, type LocItem, type Problem } from "./problems.js";
+import {
+  ProblemType,
+  numberProblem,
+  tagInvalidProblem,
+  typeKeyword,
+  typeProblem,
+  type DecodeKind,
+  type LocItem,
+  type Problem,
+} from "./problems.js";
 
 // Generated validators import this module alone. Problem types are written
 // as literals below (not ProblemType.X) so that bundlers drop the table when
 // an application does not use it.
-export { ProblemType, type DecodeKind, type LocItem, type Problem };
+export { ProblemType, typeKeyword, type DecodeKind, type LocItem, type Problem };
 
 /**
  * Path is where a value sits in the frame, as a chain from the value back
@@ -84,7 +94,7 @@ export function validate(check: Check, v: unknown): Problem[] {
   const p = new Problems();
   check(v, p, undefined);
   if (p.count > 0 && p.list.length === 0) {
-    return [{ type: "value_error", loc: [], msg: "invalid value" }];
+    return [{ type: "value_error", loc: [], msg: "Value error, invalid value" }];
   }
   return p.list;
 }
@@ -131,47 +141,37 @@ export function hasType(v: unknown, set: number): boolean {
   return false;
 }
 
-/** typeMessage is the message of a type mismatch: "must be a string", "must be one of the types a, b". */
-export function typeMessage(types: readonly string[]): string {
-  if (types.length === 1) {
-    const t = types[0]!;
-    if (t === "null") return "must be null";
-    if (t === "integer" || t === "object" || t === "array") return "must be an " + t;
-    return "must be a " + t;
-  }
-  return "must be one of the types " + types.join(", ");
-}
-
-/** checkType records a type_error unless v is of one of the types; it returns whether it is. */
+/** checkType records a problem unless v is of one of the types; it returns whether it is. */
 export function checkType(p: Problems, at: Path | undefined, v: unknown, set: number, types: readonly string[]): boolean {
   if (hasType(v, set)) return true;
-  p.add(at, "type_error", typeMessage(types));
+  const pr = typeKeyword(types);
+  p.add(at, pr.type, pr.msg);
   return false;
 }
 
 /** missing records a required member that is absent. */
 export function missing(p: Problems, at: Path | undefined, k: string): void {
-  p.add(key(at, k), "missing", "field required");
+  p.add(key(at, k), "missing", "Field required");
 }
 
-/** notNull records a member that is null where the schema allows no null. */
-export function notNull(p: Problems, at: Path | undefined): void {
-  p.add(at, "type_error", "must not be null");
-}
-
-/** notAnObject records a value where an object belongs (a struct decoded from null). */
-export function notAnObject(p: Problems, at: Path | undefined): void {
-  p.add(at, "type_error", "must be an object");
+/**
+ * wrongType records a value (a null, mostly) where a value of kind
+ * belongs: the type's own problem, as Pydantic reports None — string_type
+ * for a string member, model_type naming the struct for "model".
+ */
+export function wrongType(p: Problems, at: Path | undefined, kind: DecodeKind, className?: string): void {
+  const pr = typeProblem([], kind, className);
+  p.add(at, pr.type, pr.msg);
 }
 
 /** extra records a member additionalProperties: false forbids. */
 export function extra(p: Problems, at: Path | undefined, k: string): void {
-  p.add(key(at, k), "extra_forbidden", "extra fields not permitted");
+  p.add(key(at, k), "extra_forbidden", "Extra inputs are not permitted");
 }
 
 /** falseSchema records a value where the schema is false. */
 export function falseSchema(p: Problems, at: Path | undefined): void {
-  p.add(at, "false_schema", "no value is allowed here");
+  p.add(at, "false_schema", "No value is allowed here");
 }
 
 // ---- strings ----
@@ -194,8 +194,7 @@ export function runeCount(s: string): number {
 }
 
 function plural(n: number, word: string): string {
-  if (n === 1) return word;
-  return word === "property" ? "properties" : word + "s";
+  return n === 1 ? word : word + "s";
 }
 
 /** stringLength checks minLength and maxLength (either may be undefined). */
@@ -206,9 +205,9 @@ export function stringLength(p: Problems, at: Path | undefined, s: string, min: 
   if ((min === undefined || (u + 1) >> 1 >= min) && (max === undefined || u <= max)) return;
   const n = runeCount(s);
   if (min !== undefined && n < min) {
-    p.add(at, "string_too_short", "must have at least " + min + " " + plural(min, "character"));
+    p.add(at, "string_too_short", "String should have at least " + min + plural(min, " character"));
   } else if (max !== undefined && n > max) {
-    p.add(at, "string_too_long", "must have at most " + max + " " + plural(max, "character"));
+    p.add(at, "string_too_long", "String should have at most " + max + plural(max, " character"));
   }
 }
 
@@ -231,7 +230,7 @@ export function pattern(source: string): RegExp {
 /** checkPattern records a string that does not match the pattern. */
 export function checkPattern(p: Problems, at: Path | undefined, s: string, source: string): void {
   if (!pattern(source).test(s)) {
-    p.add(at, "string_pattern_mismatch", "must match the pattern " + source);
+    p.add(at, "string_pattern_mismatch", "String should match pattern '" + source + "'");
   }
 }
 
@@ -251,7 +250,7 @@ const bounds: Record<BoundKind, [(x: number, b: number) => boolean, string, stri
 export function checkBound(p: Problems, at: Path | undefined, x: number, kind: BoundKind, literal: string): void {
   const [fails, type, words] = bounds[kind];
   if (fails(x, Number(literal))) {
-    p.add(at, type, "must be " + words + " " + literal);
+    p.add(at, type, "Input should be " + words + " " + literal);
   }
 }
 
@@ -308,30 +307,32 @@ export function isMultipleOf(x: number, d: Decimal): boolean {
 /** checkMultipleOf records a number that is not a multiple of d. */
 export function checkMultipleOf(p: Problems, at: Path | undefined, x: number, d: Decimal): void {
   if (!isMultipleOf(x, d)) {
-    p.add(at, "multiple_of", "must be a multiple of " + d.literal);
+    p.add(at, "multiple_of", "Input should be a multiple of " + d.literal);
   }
 }
 
 // ---- arrays and objects ----
 
-/** itemCount checks minItems and maxItems. */
-export function itemCount(p: Problems, at: Path | undefined, n: number, min: number | undefined, max: number | undefined): void {
+// counts checks minItems/maxItems or minProperties/maxProperties; the
+// message names the field type ("List", "Dictionary") and the count.
+function counts(p: Problems, at: Path | undefined, fieldType: string, n: number, min: number | undefined, max: number | undefined): void {
+  const tail = " after validation, not " + n;
   if (min !== undefined && n < min) {
-    p.add(at, "too_short", "must have at least " + min + " " + plural(min, "item"));
+    p.add(at, "too_short", fieldType + " should have at least " + min + plural(min, " item") + tail);
   }
   if (max !== undefined && n > max) {
-    p.add(at, "too_long", "must have at most " + max + " " + plural(max, "item"));
+    p.add(at, "too_long", fieldType + " should have at most " + max + plural(max, " item") + tail);
   }
+}
+
+/** itemCount checks minItems and maxItems (additionalItems: false is a maxItems). */
+export function itemCount(p: Problems, at: Path | undefined, n: number, min: number | undefined, max: number | undefined): void {
+  counts(p, at, "List", n, min, max);
 }
 
 /** propertyCount checks minProperties and maxProperties. */
 export function propertyCount(p: Problems, at: Path | undefined, n: number, min: number | undefined, max: number | undefined): void {
-  if (min !== undefined && n < min) {
-    p.add(at, "too_short", "must have at least " + min + " " + plural(min, "property"));
-  }
-  if (max !== undefined && n > max) {
-    p.add(at, "too_long", "must have at most " + max + " " + plural(max, "property"));
-  }
+  counts(p, at, "Dictionary", n, min, max);
 }
 
 /**
@@ -354,17 +355,17 @@ export function equal(a: unknown, b: unknown): boolean {
   return ka.every((k) => Object.prototype.hasOwnProperty.call(bo, k) && equal(ao[k], bo[k]));
 }
 
-/** checkEnum records a value equal to none of the values; msg comes from the generator. */
+/** checkEnum records a value equal to none of the values; msg comes from the generator (expectedMessage). */
 export function checkEnum(p: Problems, at: Path | undefined, v: unknown, values: readonly unknown[], msg: string): void {
   if (!values.some((e) => equal(v, e))) {
     p.add(at, "enum", msg);
   }
 }
 
-/** checkConst records a value other than the constant; msg comes from the generator. */
+/** checkConst records a value other than the constant; msg comes from the generator (expectedMessage). */
 export function checkConst(p: Problems, at: Path | undefined, v: unknown, value: unknown, msg: string): void {
   if (!equal(v, value)) {
-    p.add(at, "const", msg);
+    p.add(at, "literal_error", msg);
   }
 }
 
@@ -373,7 +374,7 @@ export function checkUnique(p: Problems, at: Path | undefined, xs: readonly unkn
   for (let i = 0; i < xs.length; i++) {
     for (let j = i + 1; j < xs.length; j++) {
       if (equal(xs[i], xs[j])) {
-        p.add(at, "unique_items", "items " + i + " and " + j + " are equal");
+        p.add(at, "unique_items", "List should have unique items, items " + i + " and " + j + " are equal");
         return;
       }
     }
@@ -382,10 +383,12 @@ export function checkUnique(p: Problems, at: Path | undefined, xs: readonly unkn
 
 // ---- combinators ----
 
+const unionAny = "Input should match at least one of the allowed schemas";
+
 /** anyOf records a value matching none of the checks. */
 export function anyOf(p: Problems, at: Path | undefined, v: unknown, checks: readonly Check[]): void {
   if (!checks.some((c) => matches(c, v))) {
-    p.add(at, "union", "must match at least one of the allowed schemas");
+    p.add(at, "union", unionAny);
   }
 }
 
@@ -396,87 +399,46 @@ export function oneOf(p: Problems, at: Path | undefined, v: unknown, checks: rea
     if (matches(c, v)) n++;
   }
   if (n === 0) {
-    p.add(at, "union", "must match at least one of the allowed schemas");
+    p.add(at, "union", unionAny);
   } else if (n > 1) {
-    p.add(at, "union", "must match exactly one of the allowed schemas, matches " + n);
+    p.add(at, "union", "Input should match exactly one of the allowed schemas, not several");
   }
 }
 
 /** not records a value that matches the check. */
 export function not(p: Problems, at: Path | undefined, v: unknown, check: Check): void {
   if (matches(check, v)) {
-    p.add(at, "not", "must not match the schema");
+    p.add(at, "not", "Input should not match the schema");
   }
 }
 
 /** contains records an array none of whose items passes the check. */
 export function contains(p: Problems, at: Path | undefined, xs: readonly unknown[], check: Check): void {
   if (!xs.some((x) => matches(check, x))) {
-    p.add(at, "contains", "must contain a matching item");
+    p.add(at, "contains", "List should contain at least one matching item");
   }
 }
 
 /** dependency records a member required because another one is present. */
 export function dependency(p: Problems, at: Path | undefined, required: string, present: string): void {
-  p.add(key(at, required), "dependency", "field required when " + present + " is present");
+  p.add(key(at, required), "dependency", "Field required when " + present + " is present");
 }
 
 /**
- * unknownVariant records a discriminated union's tag that names no
- * variant: "unknown value \"x\"", quoted as Go's %q quotes.
+ * tagInvalid records a discriminated union's tag that names no variant;
+ * expected are the variants' tags, in the document's order.
  */
-export function unknownVariant(p: Problems, at: Path | undefined, tag: string): void {
-  p.add(at, "union", "unknown value " + goQuote(tag));
+export function tagInvalid(p: Problems, at: Path | undefined, discriminator: string, tag: string, expected: readonly string[]): void {
+  const pr = tagInvalidProblem(discriminator, tag, expected);
+  p.add(at, pr.type, pr.msg);
 }
 
-const notPrintable = /^[\p{C}\p{Z}]$/u;
-
-/** goQuote quotes s as Go's strconv.Quote does for the strings JSON carries. */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    switch (ch) {
-      case '"':
-        out += '\\"';
-        continue;
-      case "\\":
-        out += "\\\\";
-        continue;
-      case "\x07":
-        out += "\\a";
-        continue;
-      case "\b":
-        out += "\\b";
-        continue;
-      case "\f":
-        out += "\\f";
-        continue;
-      case "\n":
-        out += "\\n";
-        continue;
-      case "\r":
-        out += "\\r";
-        continue;
-      case "\t":
-        out += "\\t";
-        continue;
-      case "\v":
-        out += "\\v";
-        continue;
-    }
-    if (c < 0x20 || c === 0x7f) {
-      out += "\\x" + c.toString(16).padStart(2, "0");
-    } else if (c >= 0xd800 && c <= 0xdfff) {
-      out += "\ufffd"; // a lone surrogate reads as U+FFFD in Go
-    } else if (c !== 0x20 && notPrintable.test(ch)) {
-      // Go's unicode.IsPrint: letters, marks, numbers, punctuation, symbols, ASCII space.
-      out += c < 0x10000 ? "\\u" + c.toString(16).padStart(4, "0") : "\\U" + c.toString(16).padStart(8, "0");
-    } else {
-      out += ch;
-    }
-  }
-  return out + '"';
+/**
+ * noVariant records a union value that is none of its variants; msg comes
+ * from the generator ("Input should match one of A, B", wire.MsgUnionOf).
+ */
+export function noVariant(p: Problems, at: Path | undefined, msg: string): void {
+  p.add(at, "union", msg);
 }
 
 // ---- decoding, as the Go runtime decodes ----
@@ -488,7 +450,8 @@ export type Decode = (v: unknown, at: Path | undefined) => Problem | undefined;
  * fits reports whether the Go runtime decodes v into a field of the kind
  * without a type error. null fits every kind: Go leaves the field as it
  * is, and the validator then says whether null was allowed; so does an
- * absent member (undefined).
+ * absent member (undefined). "none" (a member that may only be null) is
+ * decoded as any JSON value.
  */
 export function fits(v: unknown, kind: DecodeKind): boolean {
   if (v === null || v === undefined) return true;
@@ -500,23 +463,42 @@ export function fits(v: unknown, kind: DecodeKind): boolean {
     case "int":
       return typeof v === "number" && Number.isInteger(v) && Math.abs(v) < 2 ** 63;
     case "float":
-      return typeof v === "number";
+      return typeof v === "number" && Number.isFinite(v);
     case "list":
       return Array.isArray(v);
     case "dict":
+    case "model":
       return isObject(v);
+    case "none":
+      return true;
   }
 }
 
-/** decodeField is the problem of member v at `at` when it does not fit kind. */
-export function decodeField(v: unknown, at: Path | undefined, kind: DecodeKind): Problem | undefined {
-  return fits(v, kind) ? undefined : decodeTypeProblem(loc(at), kind);
+/**
+ * decodeField is the problem of member v at `at` when it does not fit
+ * kind (string_type, model_type naming className, ...); number members
+ * use decodeNumber.
+ */
+export function decodeField(v: unknown, at: Path | undefined, kind: DecodeKind, className?: string): Problem | undefined {
+  return fits(v, kind) ? undefined : typeProblem(loc(at), kind, className);
+}
+
+/**
+ * decodeNumber is decodeField for an integer or number member, whose
+ * problem also depends on the value (int_parsing for a string,
+ * int_from_float for 1.5, finite_number for a number beyond float64).
+ */
+export function decodeNumber(v: unknown, at: Path | undefined, kind: "int" | "float"): Problem | undefined {
+  return fits(v, kind) ? undefined : numberProblem(loc(at), kind, v);
 }
 
 /**
  * frame joins a message's two passes as the Go runtime runs them: decoding
- * first, which reports only the first member that does not fit its type,
- * then, when decoding succeeded, every constraint.
+ * first, which reports one member that does not fit its type (a nested
+ * struct's problem wins, as encoding/json returns an Unmarshaler's error
+ * over the type errors it saved: decode functions return it at once and
+ * keep a plain member's, the first, until the end), then, when decoding
+ * succeeded, every constraint.
  */
 export function frame(decode: Decode, check: Check): Check {
   return (v, p, at) => {
@@ -529,18 +511,14 @@ export function frame(decode: Decode, check: Check): Check {
   };
 }
 
-// ---- for the TypeScript target's generated validators ----
-
-/** problem is a problem found by a decode pass, at `at`. */
-export function problem(at: Path | undefined, type: string, msg: string): Problem {
-  return { type, loc: loc(at), msg };
-}
+// ---- unions without a tag ----
 
 /**
  * union checks a union of objects the way the Go runtime holds one: the
  * variants that decode and validate are counted, and the first of them is
- * the value; none is a union problem with msg (naming the variants), more
- * than one of an exclusive union (oneOf) another.
+ * the value; none is noVariant's problem with msg (naming the variants),
+ * more than one, for an exclusive union (oneOf), the union problem of
+ * several matches.
  */
 export function union(
   p: Problems,
@@ -551,27 +529,12 @@ export function union(
   msg: string,
 ): void {
   let n = 0;
-  let first: Check | undefined;
   for (const [decode, check] of variants) {
-    if ((decode === undefined || decode(v, undefined) === undefined) && matches(check, v)) {
-      n++;
-      first ??= check;
-    }
+    if ((decode === undefined || decode(v, undefined) === undefined) && matches(check, v)) n++;
   }
-  if (first === undefined) {
-    p.add(at, "union", msg);
-    return;
-  }
-  if (exclusive && n > 1) {
+  if (n === 0) {
+    noVariant(p, at, msg);
+  } else if (exclusive && n > 1) {
     p.add(at, "union", "Input should match exactly one of the allowed schemas, not several");
   }
-}
-
-/** tagInvalid records a discriminated union's tag that names none of its variants (expected). */
-export function tagInvalid(p: Problems, at: Path | undefined, key: string, tag: string, expected: readonly string[]): void {
-  p.add(
-    at,
-    "union_tag_invalid",
-    "Input tag '" + tag + "' found using '" + key + "' does not match any of the expected tags: " + expected.map((t) => "'" + t + "'").join(", "),
-  );
 }

@@ -4,19 +4,19 @@
 import * as v from "./base/validate.js";
 
 // Each message has two passes, as the Go runtime reads a frame: decode*
-// finds the first member whose JSON type its Go type cannot hold; check*
-// then reports every constraint the frame breaks.
+// finds the member whose JSON type its Go type cannot hold (a nested
+// struct's problem at once, else the first); check* then reports every
+// constraint the frame breaks.
 
 function decodeChatPayload(x: unknown, at: v.Path | undefined): v.Problem | undefined {
-  if (!v.isObject(x)) return x === null ? undefined : v.problem(at, "model_type", "Input should be a valid dictionary or instance of ChatPayload");
+  if (!v.isObject(x)) return v.decodeField(x, at, "model", "ChatPayload");
   let first: v.Problem | undefined;
   for (const k of Object.keys(x)) {
     switch (k) {
       case "message":
-      case "name": {
+      case "name":
         first ??= v.decodeField(x[k], v.key(at, k), "string");
         break;
-      }
     }
   }
   return first;
@@ -24,28 +24,27 @@ function decodeChatPayload(x: unknown, at: v.Path | undefined): v.Problem | unde
 
 function checkChatPayload(x: unknown, p: v.Problems, at: v.Path | undefined): void {
   if (!v.isObject(x)) {
-    p.add(at, "model_type", "Input should be a valid dictionary or instance of ChatPayload");
+    v.wrongType(p, at, "model", "ChatPayload");
     return;
   }
   const message = x["message"];
   if (message === undefined) v.missing(p, at, "message");
-  else if (message === null) p.add(v.key(at, "message"), "string_type", "Input should be a valid string");
+  else if (message === null) v.wrongType(p, v.key(at, "message"), "string");
   else v.stringLength(p, v.key(at, "message"), message as string, 1, 2000);
   const name = x["name"];
   if (name === undefined) v.missing(p, at, "name");
-  else if (name === null) p.add(v.key(at, "name"), "string_type", "Input should be a valid string");
+  else if (name === null) v.wrongType(p, v.key(at, "name"), "string");
   else v.stringLength(p, v.key(at, "name"), name as string, 1, 100);
 }
 
 function decodeNewChatMessage(x: unknown, at: v.Path | undefined): v.Problem | undefined {
-  if (!v.isObject(x)) return x === null ? undefined : v.problem(at, "model_type", "Input should be a valid dictionary or instance of NewChatMessage");
+  if (!v.isObject(x)) return v.decodeField(x, at, "model", "NewChatMessage");
   let first: v.Problem | undefined;
   for (const k of Object.keys(x)) {
     switch (k) {
-      case "action": {
+      case "action":
         first ??= v.decodeField(x[k], v.key(at, k), "string");
         break;
-      }
       case "payload": {
         const d = decodeChatPayload(x[k], v.key(at, k));
         if (d !== undefined) return d;
@@ -58,43 +57,44 @@ function decodeNewChatMessage(x: unknown, at: v.Path | undefined): v.Problem | u
 
 function checkNewChatMessage(x: unknown, p: v.Problems, at: v.Path | undefined): void {
   if (!v.isObject(x)) {
-    p.add(at, "model_type", "Input should be a valid dictionary or instance of NewChatMessage");
+    v.wrongType(p, at, "model", "NewChatMessage");
     return;
   }
   const action = x["action"];
-  if (action === null) p.add(v.key(at, "action"), "string_type", "Input should be a valid string");
+  if (action === null) v.wrongType(p, v.key(at, "action"), "string");
   else if (action !== undefined) v.checkConst(p, v.key(at, "action"), action, "new_chat_message", "Input should be 'new_chat_message'");
   const payload = x["payload"];
   if (payload === undefined) v.missing(p, at, "payload");
-  else if (payload === null) p.add(v.key(at, "payload"), "model_type", "Input should be a valid dictionary or instance of ChatPayload");
+  else if (payload === null) v.wrongType(p, v.key(at, "payload"), "model", "ChatPayload");
   else checkChatPayload(payload, p, v.key(at, "payload"));
 }
 
-function nullFrame(value: string, expected: string, model: string): v.Check {
-  return v.frame(
-    (x, at) => {
-      if (!v.isObject(x)) return x === null ? undefined : v.problem(at, "model_type", model);
-      return v.decodeField(x["action"], v.key(at, "action"), "string");
-    },
-    (x, p, at) => {
-      if (!v.isObject(x)) {
-        p.add(at, "model_type", model);
-        return;
-      }
-      const tag = x["action"];
-      if (tag === null) p.add(v.key(at, "action"), "string_type", "Input should be a valid string");
-      else if (tag !== undefined) v.checkConst(p, v.key(at, "action"), tag, value, expected);
-      const payload = x["payload"];
-      if (payload !== undefined && payload !== null) p.add(v.key(at, "payload"), "none_required", "Input should be None");
-    },
-  );
+// nullFrame validates a frame whose payload may only be null or absent:
+// tag is its discriminator, className its Go type, msg the const message.
+function nullFrame(tag: string, className: string, msg: string): v.Check {
+  const decode = (x: unknown, at: v.Path | undefined): v.Problem | undefined => {
+    if (!v.isObject(x)) return v.decodeField(x, at, "model", className);
+    return v.decodeField(x["action"], v.key(at, "action"), "string");
+  };
+  const check = (x: unknown, p: v.Problems, at: v.Path | undefined): void => {
+    if (!v.isObject(x)) {
+      v.wrongType(p, at, "model", className);
+      return;
+    }
+    const action = x["action"];
+    if (action === null) v.wrongType(p, v.key(at, "action"), "string");
+    else if (action !== undefined) v.checkConst(p, v.key(at, "action"), action, tag, msg);
+    const payload = x["payload"];
+    if (payload !== undefined && payload !== null) v.wrongType(p, v.key(at, "payload"), "none");
+  };
+  return v.frame(decode, check);
 }
 
 /** Validates a whole "new_chat_message" frame. */
 export const validateNewChatMessage: v.Check = v.frame(decodeNewChatMessage, checkNewChatMessage);
 
 /** Validates a whole "ping" frame. */
-export const validatePingMessage: v.Check = nullFrame("ping", "Input should be 'ping'", "Input should be a valid dictionary or instance of PingMessage");
+export const validatePingMessage: v.Check = nullFrame("ping", "PingMessage", "Input should be 'ping'");
 
 /** Validates a whole "pong" frame. */
-export const validatePongMessage: v.Check = nullFrame("pong", "Input should be 'pong'", "Input should be a valid dictionary or instance of PongMessage");
+export const validatePongMessage: v.Check = nullFrame("pong", "PongMessage", "Input should be 'pong'");
