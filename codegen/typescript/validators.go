@@ -420,17 +420,15 @@ func (vg *vgen) arrayChecks(s *ir.Schema, elem *rep, xs string) []*stmt {
 	if cs.UniqueItems {
 		out = append(out, &stmt{Line: "v.checkUnique(p, $AT, " + xs + ");"})
 	}
-	// Null elements the Go runtime read as zero values were reported
-	// where the struct's field was; the element checks skip them.
-	skipNull := nullLost(&rep{kind: repSlice, elem: elem})
+	// Null elements the Go runtime read as zero values: it checks the
+	// zero value, and reports the null itself where the struct's field is.
+	zero := zeroOf(&rep{kind: repSlice, elem: elem})
 	each := func(from int, f *vfunc) *stmt {
 		e := xs + "[i]"
-		st := call(f, e, "v.index($AT, i)")
-		loop := "for (let i = " + strconv.Itoa(from) + "; i < " + xs + ".length; i++) {"
-		if skipNull {
-			return block(loop, block("if ("+e+" !== null) {", st))
+		if zero != "" {
+			e = "(" + e + " ?? " + zero + ")"
 		}
-		return block(loop, st)
+		return block("for (let i = "+strconv.Itoa(from)+"; i < "+xs+".length; i++) {", call(f, e, "v.index($AT, i)"))
 	}
 	if s.TupleItems != nil {
 		for i, t := range s.TupleItems {
@@ -473,12 +471,12 @@ func keyPath(at, k string) string { return "v.key(" + at + ", " + tsString(k) + 
 func (vg *vgen) objectChecks(s *ir.Schema, r *rep, o string) []*stmt {
 	cs := shape.ConstraintsOf(s)
 	elem := r.elem
-	// Null values the Go runtime read as zero values were reported where
-	// the struct's field was; the value checks skip them.
-	skipNull := nullLost(r)
+	// Null values the Go runtime read as zero values: it checks the zero
+	// value, and reports the null itself where the struct's field is.
+	zero := zeroOf(r)
 	valueCall := func(f *vfunc, e, at string) *stmt {
-		if skipNull {
-			return block("if ("+e+" !== null) {", call(f, e, at))
+		if zero != "" {
+			e = "(" + e + " ?? " + zero + ")"
 		}
 		return call(f, e, at)
 	}
@@ -764,4 +762,22 @@ func (vg *vgen) unionBody(r *rep) []*stmt {
 		st = &stmt{Line: "v.noVariant(p, $AT, " + tsQuote(wire.MsgUnionOf(names)) + ");"}
 	}
 	return append(out, st)
+}
+
+// zeroOf is the zero value, as a TypeScript literal, of the elements of a
+// container whose nulls the Go runtime reads as zero values; "" for a
+// container that keeps them.
+func zeroOf(r *rep) string {
+	if !nullLost(r) {
+		return ""
+	}
+	switch r.elem.kind {
+	case repString:
+		return `""`
+	case repInt, repFloat:
+		return "0"
+	case repBool:
+		return "false"
+	}
+	return ""
 }

@@ -206,17 +206,27 @@ function email(s: string): string | undefined {
   return why === undefined ? undefined : "invalid domain: " + why;
 }
 
-// date reads YYYY-MM-DD as Go's time.Parse("2006-01-02") does.
+// date reads YYYY-MM-DD as Go's time.Parse("2006-01-02") does, and says
+// what is wrong in its words.
 function date(s: string): string | undefined {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
-  if (m === null) return "cannot parse " + JSON.stringify(s) + " as a date";
-  const y = Number(m[1]);
-  const mo = Number(m[2]);
-  const d = Number(m[3]);
-  if (mo < 1 || mo > 12) return "month out of range";
+  const q = JSON.stringify(s);
+  const cannot = (rest: string, elem: string) =>
+    "parsing time " + q + ' as "2006-01-02": cannot parse ' + JSON.stringify(rest) + " as " + JSON.stringify(elem);
+  const two = (at: number) => /^\d\d/.test(s.slice(at));
+  if (!/^\d{4}/.test(s)) return cannot(s, "2006");
+  if (s[4] !== "-") return cannot(s.slice(4), "-");
+  if (!two(5)) return cannot(s.slice(5), "01");
+  const mo = Number(s.slice(5, 7));
+  if (mo < 1 || mo > 12) return "parsing time " + q + ": month out of range";
+  if (s[7] !== "-") return cannot(s.slice(7), "-");
+  if (!two(8)) return cannot(s.slice(8), "02");
+  const d = Number(s.slice(8, 10));
+  if (d > 31) return "parsing time " + q + ": day out of range";
+  if (s.length > 10) return "parsing time " + q + ": extra text: " + JSON.stringify(s.slice(10));
+  const y = Number(s.slice(0, 4));
   const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
   const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][mo - 1]!;
-  if (d < 1 || d > days) return "day out of range";
+  if (d < 1 || d > days) return "parsing time " + q + ": day out of range";
   return undefined;
 }
 
