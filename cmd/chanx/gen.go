@@ -111,7 +111,12 @@ func runGen(c *cli.Context, kind string, targets *codegen.Targets) error {
 		return cli.Exit(fmt.Sprintf("%s: %v", name, err), 2)
 	}
 	pkg := c.String("package")
-	if pkg == "" {
+	switch {
+	case pkg != "":
+	case lang == "typescript":
+		// The README imports the client by its folder's name.
+		pkg = filepath.Base(filepath.Clean(out))
+	default:
 		pkg = packageName(out)
 	}
 	api, err := analyzedDocument(c, name, loc)

@@ -2,6 +2,8 @@ package typescript
 
 import (
 	"strings"
+
+	"github.com/chanxgo/chanx/codegen/plan"
 )
 
 // readmeView is README.md's view model.
@@ -23,6 +25,9 @@ type readmeView struct {
 type readmeChannel struct {
 	Name, Address string
 	Rows          []*methodView
+	// Query and Headers describe the ws binding's handshake fields, ""
+	// when it declares none.
+	Query, Headers string
 }
 
 func (g *gen) readme() *readmeView {
@@ -32,7 +37,17 @@ func (g *gen) readme() *readmeView {
 		v.Title = "the API"
 	}
 	for _, c := range g.channels {
-		v.Channels = append(v.Channels, &readmeChannel{Name: c.Name, Address: c.Address, Rows: c.Methods})
+		rc := &readmeChannel{Name: c.Name, Address: c.Address, Rows: c.Methods}
+		rc.Query = fieldList(c.plan.Bindings.Query)
+		rc.Headers = fieldList(c.plan.Bindings.Headers)
+		if len(c.plan.Bindings.Query) > 0 {
+			var ex []string
+			for _, f := range c.plan.Bindings.Query {
+				ex = append(ex, propertyKey(f.Name)+": \"…\"")
+			}
+			rc.Query += "; pass them as `{ query: { " + strings.Join(ex, ", ") + " } }`"
+		}
+		v.Channels = append(v.Channels, rc)
 	}
 	if len(g.channels) > 0 {
 		c := g.channels[0]
@@ -48,4 +63,24 @@ func (g *gen) readme() *readmeView {
 		}
 	}
 	return v
+}
+
+// fieldList lists binding fields as the README shows them.
+func fieldList(fields []plan.Field) string {
+	var parts []string
+	for _, f := range fields {
+		p := "`" + f.Name + "`"
+		var notes []string
+		if f.Required {
+			notes = append(notes, "required")
+		}
+		if d := strings.Join(strings.Fields(f.Description), " "); d != "" {
+			notes = append(notes, strings.TrimSuffix(d, "."))
+		}
+		if len(notes) > 0 {
+			p += " (" + strings.Join(notes, "; ") + ")"
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, ", ")
 }
