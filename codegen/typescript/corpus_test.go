@@ -58,7 +58,7 @@ var nonIdent = regexp.MustCompile(`[^a-z0-9]+`)
 // returns the folders.
 func corpusClients(t *testing.T, root string) []string {
 	t.Helper()
-	docs := append(gentest.Corpus(t), filepath.Join("testdata", "features.yaml"), filepath.Join("testdata", "clash.yaml"))
+	docs := append(gentest.Corpus(t), filepath.Join("testdata", "features.yaml"), filepath.Join("testdata", "clash.yaml"), filepath.Join("testdata", "empty.yaml"))
 	var dirs []string
 	for i, doc := range docs {
 		rel := strings.TrimSuffix(filepath.Base(doc), filepath.Ext(doc))
