@@ -2,6 +2,7 @@ package typescript
 
 import (
 	"encoding/json"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -181,8 +182,8 @@ func (g *gen) finishChannel(c *channelView) {
 			}
 		}
 		params, frame, payloadType := g.sendArgs(c, r)
-		if payloadType != "" {
-			types[payloadType] = true
+		for _, n := range g.declaredNames(payloadType) {
+			types[n] = true
 		}
 		opDoc := ""
 		if op := r.send.Operation; op != nil {
@@ -309,9 +310,9 @@ func (g *gen) sendArgs(c *channelView, r routed) (params, frame, payloadType str
 		case pay.Type == "null":
 			return "payload: null = null", "{ " + key + ", payload }", ""
 		case pay.Optional:
-			return "payload?: " + pay.Type, "payload === undefined ? { " + key + " } : { " + key + ", payload }", typeName(pay.Type)
+			return "payload?: " + pay.Type, "payload === undefined ? { " + key + " } : { " + key + ", payload }", pay.Type
 		}
-		return "payload: " + pay.Type, "{ " + key + ", payload }", typeName(pay.Type)
+		return "payload: " + pay.Type, "{ " + key + ", payload }", pay.Type
 	}
 	if envelope && len(d.Members) == 1 {
 		return "", "{ " + key + " }", ""
@@ -319,13 +320,25 @@ func (g *gen) sendArgs(c *channelView, r routed) (params, frame, payloadType str
 	return "frame: Omit<" + d.Name + ", " + tsString(c.Key) + ">", "{ ...frame, " + key + " }", ""
 }
 
-// typeName is t when it is a declared type's name, "" otherwise (the
-// module imports only names).
-func typeName(t string) string {
-	if isIdentifier(t) && !reservedWords[t] {
-		return t
+var (
+	identToken    = regexp.MustCompile(`[A-Za-z_$][A-Za-z0-9_$]*`)
+	stringLiteral = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
+)
+
+// declaredNames are the declarations of types.ts a type expression names,
+// which a module using it imports.
+func (g *gen) declaredNames(t string) []string {
+	declared := map[string]bool{}
+	for _, d := range g.declared {
+		declared[d.Name] = true
 	}
-	return ""
+	var out []string
+	for _, tok := range identToken.FindAllString(stringLiteral.ReplaceAllString(t, `""`), -1) {
+		if declared[tok] {
+			out = append(out, tok)
+		}
+	}
+	return out
 }
 
 // example is the usage a class's JSDoc and the README show.
