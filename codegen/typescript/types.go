@@ -209,10 +209,10 @@ func (g *gen) buildDecl(d *decl) {
 	case shape.Object:
 		for _, m := range sh.Members {
 			mm := &member{Key: propertyKey(m.Name), Wire: m.Name, Optional: !m.Required}
-			if strings.TrimSpace(m.Description) != "" {
-				mm.Doc = docComment("  ", m.Description)
-			}
 			mm.Type = g.typeOf(m.Shape, d.Name+firstOf(pascalName(m.Name), "Field"))
+			if doc := memberDoc(m.Description, m.Name, mm.Type); doc != "" {
+				mm.Doc = docComment("  ", doc)
+			}
 			d.Members = append(d.Members, mm)
 		}
 	case shape.Union:
@@ -381,4 +381,18 @@ func meaningfulTitle(title, name string) string {
 		return ""
 	}
 	return title
+}
+
+// memberDoc is a member's description, unless it only repeats the
+// member's or its type's name, as Pydantic's titles do ("Max Tokens" for
+// max_tokens).
+func memberDoc(doc, wire, typ string) string {
+	doc = strings.TrimSpace(doc)
+	squeeze := func(s string) string {
+		return strings.ToLower(strings.NewReplacer(" ", "", "_", "", "-", "").Replace(s))
+	}
+	if squeeze(doc) == squeeze(wire) || squeeze(doc) == squeeze(typ) {
+		return ""
+	}
+	return doc
 }
