@@ -37,18 +37,41 @@ type caseRun struct {
 	// dialErr is a handshake that failed in the middle of the run: the
 	// server went away or stopped accepting.
 	dialErr string
+	// raw: connections are used as they come, without waiting for the
+	// frames the server sends unprompted (while those are being learnt).
+	raw bool
+	// conns are the case's connections, in the order they were opened.
+	conns []*conn
 }
 
 func (r *runner) newCase(p *channelPlan) *caseRun {
 	return &caseRun{r: r, p: p, rec: &transcript{}}
 }
 
+// dial opens a connection for the case and waits for what the server
+// sends unprompted when it joins (see attribution.go): its welcome, and
+// the joined notices on the case's connections already open.
 func (cr *caseRun) dial(ctx context.Context, name, path string) (*conn, error) {
-	c, _, err := dialConn(ctx, name, cr.r.base+path, cr.r.o.header, cr.r.o.timeout, cr.rec, cr.observe)
-	if err != nil && cr.dialErr == "" && ctx.Err() == nil {
-		cr.dialErr = fmt.Sprintf("handshake to %s failed in the middle of the run: %v", path, err)
+	c, _, err := dialConn(ctx, name, cr.r.url(path), cr.r.o.header, cr.r.o.timeout, cr.rec, cr.observe)
+	if err != nil {
+		if cr.dialErr == "" && ctx.Err() == nil {
+			cr.dialErr = fmt.Sprintf("handshake to %s failed in the middle of the run: %v", path, err)
+			cr.r.checkAlive(ctx, cr.p)
+		}
+		return nil, err
 	}
-	return c, err
+	c.sent = cr.r.noteSent
+	c.dropped = func() { cr.r.dropSeen = true }
+	if !cr.raw {
+		cr.r.expect(ctx, cr.p, c, cr.p.welcome, "sent on connect")
+		for _, o := range cr.conns {
+			if !o.isClosed() {
+				cr.r.expect(ctx, cr.p, o, cr.p.joined, "sent when "+name+" joined")
+			}
+		}
+	}
+	cr.conns = append(cr.conns, c)
+	return c, nil
 }
 
 // maxNotes is how many undeclared frames of one case get a reason in the
@@ -227,6 +250,56 @@ func (r *runner) awaitFence(ctx context.Context, p *channelPlan, c *conn, onFram
 	}
 }
 
+// unknownFrame is a frame with a discriminator no message has: a
+// server that answers it with an error frame gives the tester a marker.
+func (p *channelPlan) unknownFrame() []byte {
+	b, _ := json.Marshal(map[string]any{p.inProp: "chanx_conformance_unknown", "payload": nil})
+	return b
+}
+
+// probeMarker finds out whether the server answers a frame with an
+// unknown discriminator with an error frame, unless the malformed cases
+// already did. Its frames are judged by server-frames-declared only.
+func (r *runner) probeMarker(ctx context.Context, p *channelPlan) {
+	if p.answersUnknown || p.inProp == "" || r.stopped() {
+		return
+	}
+	cr := r.newCase(p)
+	a, err := cr.dial(ctx, "A", p.paths[0])
+	if err != nil {
+		return
+	}
+	if r.awaitMarker(ctx, p, a, nil) == nil {
+		p.answersUnknown = true
+	}
+	a.close()
+	r.record(ctx, p, nil, Case{Kind: "probe", Path: p.paths[0], Frame: p.unknownFrame()}, nil, cr.verdicts(), cr.rec.list())
+}
+
+// awaitMarker sends the unknown-discriminator frame on c and waits for its
+// error frame; every other decoded frame on the way goes to onFrame, and
+// every frame at all to onAny when set.
+func (r *runner) awaitMarker(ctx context.Context, p *channelPlan, c *conn, onFrame func(any), onAny ...func(frame)) error {
+	c.send(ctx, websocket.MessageText, p.unknownFrame(), r.o.timeout)
+	deadline := time.Now().Add(r.o.timeout)
+	for {
+		f, err := c.next(ctx, time.Until(deadline))
+		if err != nil {
+			return err
+		}
+		v, ok := decode(f)
+		if ok && p.isError(v) {
+			return nil
+		}
+		for _, g := range onAny {
+			g(f)
+		}
+		if ok && onFrame != nil {
+			onFrame(v)
+		}
+	}
+}
+
 // validCase sends one valid frame: it must not be answered with an error,
 // and when the operation declares a reply, the reply must come.
 func (r *runner) validCase(ctx context.Context, p *channelPlan, op *opPlan, tf testFrame, judge map[string]bool) (verdicts, []Event) {
@@ -253,7 +326,10 @@ func (r *runner) validCase(ctx context.Context, p *channelPlan, op *opPlan, tf t
 		raw, _ := json.Marshal(x)
 		return fmt.Sprintf("the valid frame %s was answered with an error: %s", data, raw)
 	}
-	if op.replies.Len() > 0 && judge[CheckReply] {
+	// The answer is awaited whatever is judged: server-frames-declared
+	// (alone, or in a replay) needs the frames the request brings.
+	settled := false
+	if op.replies.Len() > 0 {
 		deadline := time.Now().Add(r.o.timeout)
 	wait:
 		for {
@@ -283,6 +359,9 @@ func (r *runner) validCase(ctx context.Context, p *channelPlan, op *opPlan, tf t
 				others = appendCapped(others, short(f.data))
 				continue
 			}
+			if p.isPeriodic(f) && op.replies.Match(x).Message == nil {
+				continue
+			}
 			if p.isError(x) {
 				if judge[CheckValidAccepted] {
 					v[CheckValidAccepted] = errorFrame(x)
@@ -296,14 +375,22 @@ func (r *runner) validCase(ctx context.Context, p *channelPlan, op *opPlan, tf t
 				if judge[CheckValidAccepted] {
 					v[CheckValidAccepted] = ""
 				}
+				settled = true
 				break wait
 			}
 			others = appendCapped(others, short(f.data))
 		}
-	} else if judge[CheckValidAccepted] {
-		v[CheckValidAccepted] = ""
+		// What the server sends after the reply (a second frame for the
+		// same request) is in once a fence comes back.
+		if settled && p.fence != nil && !r.shrinking {
+			_ = r.awaitFence(ctx, p, a, nil)
+		}
+	} else {
+		if judge[CheckValidAccepted] {
+			v[CheckValidAccepted] = ""
+		}
 		onFrame := func(x any) {
-			if p.isError(x) && v[CheckValidAccepted] == "" {
+			if p.isError(x) && judge[CheckValidAccepted] && v[CheckValidAccepted] == "" {
 				v[CheckValidAccepted] = errorFrame(x)
 			}
 		}
@@ -314,7 +401,7 @@ func (r *runner) validCase(ctx context.Context, p *channelPlan, op *opPlan, tf t
 			err = listen(ctx, a, r.o.quiet, onFrame)
 		}
 		var ce *closedError
-		if errors.As(err, &ce) && v[CheckValidAccepted] == "" {
+		if errors.As(err, &ce) && judge[CheckValidAccepted] && v[CheckValidAccepted] == "" {
 			v[CheckValidAccepted] = fmt.Sprintf("the valid frame %s was answered by closing the connection (%d)", data, ce.Code)
 		}
 	}
@@ -395,6 +482,7 @@ func locate(v any, expr string) (any, bool) {
 // badOutcome is what happened after a bad input.
 type badOutcome struct {
 	rejected bool   // an error frame came
+	errors   []any  // the error frames, decoded
 	success  string // a reply came, as if the input were fine
 	closed   *closedError
 	fenceOK  bool // the fence sent after the bad input was answered
@@ -416,7 +504,7 @@ func (r *runner) afterBad(ctx context.Context, p *channelPlan, a *conn, op *opPl
 		deadline = time.Now().Add(r.o.quiet)
 	}
 	for {
-		if out.rejected && (!useFence || out.fenceOK) || out.success != "" {
+		if (out.rejected || out.success != "") && (!useFence || out.fenceOK) {
 			return out
 		}
 		if out.fenceOK && !waitReject {
@@ -435,9 +523,13 @@ func (r *runner) afterBad(ctx context.Context, p *channelPlan, a *conn, op *opPl
 		if !ok {
 			continue
 		}
+		if p.isPeriodic(f) {
+			continue // a push, not an answer
+		}
 		switch {
 		case p.isError(x):
 			out.rejected = true
+			out.errors = append(out.errors, x)
 		case useFence && p.isFenceReply(x) && !out.fenceOK:
 			out.fenceOK = true
 			if !out.rejected {
@@ -464,6 +556,9 @@ func (r *runner) recovered(ctx context.Context, cr *caseRun, a *conn, out badOut
 		var err error
 		c, err = cr.dial(ctx, "C", cr.p.paths[0])
 		if err != nil {
+			if r.down != nil {
+				return notRun
+			}
 			return fmt.Sprintf("after %s closed the connection, a new handshake failed: %v", what, err)
 		}
 		defer c.close()
@@ -500,13 +595,15 @@ func (r *runner) invalidCase(ctx context.Context, p *channelPlan, op *opPlan, tf
 		case out.success != "":
 			v[CheckInvalid] = fmt.Sprintf("the invalid frame %s (%s) was answered as a success: %s", data, tf.origin, out.success)
 		case out.rejected:
-			v[CheckInvalid] = ""
+			v[CheckInvalid] = attribute(p, tf, out.errors)
 		case out.closed != nil && (out.closed.Code == int(websocket.StatusInvalidFramePayloadData) || out.closed.Code == int(websocket.StatusPolicyViolation)):
-			v[CheckInvalid] = ""
+			v[CheckInvalid] = unverified + "closed with " + fmt.Sprint(out.closed.Code)
+		case r.o.noConvention:
+			v[CheckInvalid] = unverified + "no rejection seen, which the document does not require (conventions off)"
 		case out.closed != nil:
-			v[CheckInvalid] = fmt.Sprintf("the invalid frame %s (%s) was answered with %v; want an error frame or close 1007/1008", data, tf.origin, out.closed)
+			v[CheckInvalid] = fmt.Sprintf("the invalid frame %s (%s) was answered with %v; want an error frame or close 1007/1008 (a convention check: --no-conventions turns this part off)", data, tf.origin, out.closed)
 		default:
-			v[CheckInvalid] = fmt.Sprintf("the invalid frame %s (%s) was not rejected: no error frame within %s and the connection stayed open", data, tf.origin, r.o.timeout)
+			v[CheckInvalid] = fmt.Sprintf("the invalid frame %s (%s) was not rejected: no error frame within %s and the connection stayed open (a convention check: --no-conventions turns this part off)", data, tf.origin, r.o.timeout)
 		}
 	}
 	if judge[CheckRecovers] && p.fence != nil {
@@ -532,6 +629,9 @@ func (r *runner) malformedCase(ctx context.Context, p *channelPlan, c Case, judg
 	a.send(ctx, typ, data, r.o.timeout)
 	useFence := p.fence != nil && judge[CheckRecovers]
 	out := r.afterBad(ctx, p, a, nil, false, useFence)
+	if c.Malformed == "unknown-discriminator" && len(out.errors) > 0 && out.closed == nil {
+		p.answersUnknown = true
+	}
 	v := verdicts{}
 	what := fmt.Sprintf("the %s frame", c.Malformed)
 	if judge[CheckMalformed] {
@@ -571,6 +671,35 @@ func (r *runner) isolationCase(ctx context.Context, p *channelPlan, op *opPlan, 
 	}
 	v := verdicts{}
 	data := tf.json()
+	leaks := map[string]string{}
+	leak := func(to, from string, req []byte) func(any) {
+		return func(x any) {
+			if m := op.replies.Match(x).Message; m != nil && leaks[to] == "" {
+				raw, _ := json.Marshal(x)
+				leaks[to] = fmt.Sprintf("connection %s received the reply %s meant for connection %s's request %s", to, raw, from, req)
+			}
+		}
+	}
+	// settle reads c until everything the server sent it so far is in,
+	// by a request whose answer is told apart from op's reply, or for the
+	// quiet period when there is none.
+	settle := func(c *conn, onFrame func(any)) {
+		switch {
+		case p.fence != nil && p.fence.op != op:
+			_ = r.awaitFence(ctx, p, c, onFrame)
+		case p.answersUnknown:
+			// The server answers this frame with an error, after
+			// everything it sent c before.
+			_ = r.awaitMarker(ctx, p, c, onFrame)
+		default:
+			_ = listen(ctx, c, r.o.quiet, onFrame)
+		}
+	}
+	if p.fence != nil {
+		// B's warm-up reply must not have reached A either; and A must
+		// have read everything before its own request goes out.
+		settle(a, leak("A", "B", p.fence.frame.json()))
+	}
 	a.send(ctx, websocket.MessageText, data, r.o.timeout)
 	got := false
 	deadline := time.Now().Add(r.o.timeout)
@@ -584,13 +713,13 @@ func (r *runner) isolationCase(ctx context.Context, p *channelPlan, op *opPlan, 
 		}
 	}
 	if got {
-		v[CheckIsolation] = ""
-		_ = listen(ctx, b, r.o.quiet, func(x any) {
-			if m := op.replies.Match(x).Message; m != nil && v[CheckIsolation] == "" {
-				raw, _ := json.Marshal(x)
-				v[CheckIsolation] = fmt.Sprintf("connection B received the reply %s meant for connection A's request %s", raw, data)
-			}
-		})
+		// B asked for nothing since its warm-up: every reply it got
+		// before its own settling answer is A's.
+		settle(b, leak("B", "A", data))
+		v[CheckIsolation] = leaks["B"]
+		if v[CheckIsolation] == "" {
+			v[CheckIsolation] = leaks["A"]
+		}
 	}
 	a.close()
 	b.close()
@@ -603,18 +732,49 @@ func (r *runner) isolationCase(ctx context.Context, p *channelPlan, op *opPlan, 
 // handshakeCase connects to path and listens for the quiet period: the
 // upgrade must succeed and the connection must stay open. A chanx server
 // in accept-then-authenticate mode reports a refusal in an authentication
-// frame and closes, which fails the handshake too.
+// frame and closes, which fails the handshake too. On a channel the
+// server only pushes on, it listens until the first frame comes (up to
+// the timeout), so that server-frames-declared has something to judge
+// even when the server pushes less often than the quiet period. A server
+// that greets with an Engine.IO packet speaks Socket.IO: the run stops
+// there with one unsupported-protocol result.
 func (r *runner) handshakeCase(ctx context.Context, p *channelPlan, path string) (verdicts, []Event) {
 	cr := r.newCase(p)
-	a, _, err := dialConn(ctx, "A", r.base+path, r.o.header, r.o.timeout, cr.rec, cr.observe)
+	a, _, err := dialConn(ctx, "A", r.url(path), r.o.header, r.o.timeout, cr.rec, nil)
 	if err != nil {
 		return verdicts{CheckHandshake: fmt.Sprintf("handshake to %s failed: %v", path, err)}, cr.rec.list()
 	}
 	v := verdicts{CheckHandshake: ""}
-	err = listen(ctx, a, r.o.quiet, func(x any) {
-		obj, ok := x.(map[string]any)
-		if !ok || !p.builtins || obj[p.key] != wire.ActionAuthentication || v[CheckHandshake] != "" {
-			return
+	wait := r.o.quiet
+	if p.pushOnly() {
+		wait = r.o.timeout
+	}
+	deadline := time.Now().Add(wait)
+	got := 0
+	for {
+		if p.pushOnly() && got > 0 {
+			break
+		}
+		f, err := a.next(ctx, time.Until(deadline))
+		var ce *closedError
+		if errors.As(err, &ce) && v[CheckHandshake] == "" {
+			v[CheckHandshake] = fmt.Sprintf("the server closed the connection to %s right after the handshake: %v", path, ce)
+		}
+		if err != nil {
+			break
+		}
+		got++
+		if got == 1 && socketIO(f) && r.unsupported == "" {
+			r.unsupported = fmt.Sprintf("the server speaks Socket.IO (it greeted %s with the Engine.IO packet %s); chanx conformance tests plain WebSocket servers whose frames are the document's JSON messages", path, short(f.data))
+			a.close()
+			return verdicts{}, cr.rec.list()
+		}
+		// Judged like every other frame, after the protocol is known.
+		cr.rec.annotateLast(cr.observe(a, f))
+		x, ok := decode(f)
+		obj, isObj := x.(map[string]any)
+		if !ok || !isObj || !p.builtins || obj[p.key] != wire.ActionAuthentication || v[CheckHandshake] != "" {
+			continue
 		}
 		payload, _ := obj["payload"].(map[string]any)
 		code, _ := payload["status_code"].(json.Number)
@@ -622,11 +782,8 @@ func (r *runner) handshakeCase(ctx context.Context, p *channelPlan, path string)
 			raw, _ := json.Marshal(x)
 			v[CheckHandshake] = fmt.Sprintf("the server refused the connection to %s: %s", path, raw)
 		}
-	})
-	var ce *closedError
-	if errors.As(err, &ce) && v[CheckHandshake] == "" {
-		v[CheckHandshake] = fmt.Sprintf("the server closed the connection to %s right after the handshake: %v", path, ce)
 	}
+	a.seen = cr.observe
 	a.close()
 	for k, x := range cr.verdicts() {
 		v[k] = x
@@ -644,4 +801,77 @@ func appendCapped(list []string, s string) []string {
 		return append(list, "…")
 	}
 	return list
+}
+
+// unverified marks a verdict that passes but cannot tell why the server
+// rejected the frame; record counts them for the result's note.
+const unverified = "\x00unverified: "
+
+// attribute judges a rejection of an invalid frame: it counts only when it
+// is about the rule the frame breaks. A problem list in the Chanx style
+// ([{"type", "loc", "msg"}]) whose loc points at the mutated member, or at
+// a member above or below it, is; one whose every loc points elsewhere is
+// a rejection for another reason (a business rule, state left by an
+// earlier case), which fails. Error frames without any loc (a generic
+// detail) are a rejection whose reason cannot be checked.
+func attribute(p *channelPlan, tf testFrame, errs []any) string {
+	disc := ""
+	if obj, ok := tf.value.(map[string]any); ok && p.inProp != "" {
+		disc, _ = obj[p.inProp].(string)
+	}
+	var elsewhere []string
+	for _, e := range errs {
+		obj, _ := e.(map[string]any)
+		list, _ := obj["payload"].([]any)
+		for _, item := range list {
+			pr, _ := item.(map[string]any)
+			loc, ok := pr["loc"].([]any)
+			if !ok || len(loc) == 0 {
+				continue
+			}
+			ptr := locPointer(loc, disc, tf.value)
+			if ptr == "" {
+				continue // the frame as a whole: says nothing of which rule
+			}
+			if related(ptr, tf.path) {
+				return ""
+			}
+			elsewhere = append(elsewhere, ptr)
+		}
+	}
+	if len(elsewhere) == 0 {
+		return unverified + "the error frames carry no loc"
+	}
+	raw, _ := json.Marshal(errs[0])
+	at := tf.path
+	if at == "" {
+		at = "/"
+	}
+	return fmt.Sprintf("the invalid frame %s (%s) was rejected, but not for the rule it breaks (%s at %s): the error points at %s: %s", tf.json(), tf.origin, tf.keyword, at, strings.Join(elsewhere, ", "), raw)
+}
+
+// locPointer turns a loc into a JSON pointer inside the frame. Python
+// Chanx starts every loc with the message's tag (["chat", "payload",
+// "message"]); that first entry is dropped when it is the frame's
+// discriminator value and not a member of the frame.
+func locPointer(loc []any, disc string, frame any) string {
+	var toks []string
+	for i, l := range loc {
+		var t string
+		switch x := l.(type) {
+		case string:
+			t = x
+		case json.Number:
+			t = x.String()
+		default:
+			t = fmt.Sprint(x)
+		}
+		if i == 0 && disc != "" && t == disc {
+			if obj, ok := frame.(map[string]any); !ok || obj[t] == nil {
+				continue
+			}
+		}
+		toks = append(toks, t)
+	}
+	return jsonptr.Format(toks)
 }

@@ -37,6 +37,16 @@ func (t *transcript) add(e Event) {
 	t.mu.Unlock()
 }
 
+// annotateLast sets the note of the last event kept, when there is one
+// to set.
+func (t *transcript) annotateLast(note string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if note != "" && t.dropped == 0 && len(t.events) > 0 {
+		t.events[len(t.events)-1].Note = note
+	}
+}
+
 func (t *transcript) list() []Event {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -80,8 +90,17 @@ type conn struct {
 	// seen is called for every frame received, in order, before it is
 	// returned (the server-frames-declared check observes them here); what
 	// it returns is noted on the frame's transcript line.
-	seen   func(c *conn, f frame) string
+	seen func(c *conn, f frame) string
+	// sent is called for every frame written, so the runner knows the
+	// last frame the server was sent before it stopped answering.
+	sent   func(c *conn, typ websocket.MessageType, data []byte)
 	closed bool // the tester already recorded the close
+	// requests counts the frames sent on this connection: a frame that
+	// arrives before the first one answers nothing the tester asked.
+	requests int
+	// dropped is called when the connection ends without a close frame,
+	// which may be the server going down.
+	dropped func()
 }
 
 // errTimeout is returned by next when nothing arrived in time.
@@ -129,6 +148,10 @@ func (c *conn) read(ctx context.Context) {
 // have closed the connection, which the next read reports.
 func (c *conn) send(ctx context.Context, typ websocket.MessageType, data []byte, timeout time.Duration) {
 	c.rec.add(frameEvent(c.name, "send", typ, data))
+	c.requests++
+	if c.sent != nil {
+		c.sent(c, typ, data)
+	}
 	wctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	if err := c.ws.Write(wctx, typ, data); err != nil {
@@ -154,6 +177,12 @@ func (e *closedError) Error() string {
 // next returns the next frame, a *closedError when the connection has
 // ended and every frame before the end was returned, or errTimeout.
 func (c *conn) next(ctx context.Context, d time.Duration) (frame, error) {
+	if d <= 0 {
+		// Past the deadline: a server that floods frames must not keep
+		// the caller reading forever.
+		c.rec.add(Event{Conn: c.name, Kind: "timeout", Note: "nothing more arrived in time"})
+		return frame{}, errTimeout
+	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -197,6 +226,9 @@ func (c *conn) closedErr() *closedError {
 	}
 	if !c.closed {
 		c.closed = true
+		if code == int(websocket.StatusAbnormalClosure) && c.dropped != nil {
+			c.dropped()
+		}
 		e := Event{Conn: c.name, Kind: "closed", Code: code}
 		if code == int(websocket.StatusAbnormalClosure) && c.err != nil {
 			e.Note = c.err.Error()

@@ -32,6 +32,14 @@
 //
 // # How answers are awaited
 //
+// Before a channel's cases the tester learns what the server sends
+// unprompted: on one connection, what arrives before anything is sent
+// (a welcome); on it again, what arrives when a second connection joins
+// (a "joined" notice); then what keeps arriving (periodic pushes). Every
+// case waits for those frames on each connection it opens before sending
+// anything, so a welcome of a reply's type is never taken for the reply,
+// and periodic frames never decide a verdict (attribution.go).
+//
 // A request whose operation declares a reply is answered when the reply
 // comes. For everything else the tester uses a fence: a request the server
 // was seen to answer at the start (ping, in a Chanx document), sent right
@@ -39,6 +47,28 @@
 // has handled the frame before it. The tester then waits a short quiet
 // period more for late answers from servers that handle frames
 // concurrently. Without a fence it listens for the quiet period alone.
+// replies-isolated settles both connections with a frame whose answer
+// cannot be mistaken for the reply (the fence of another operation, or a
+// frame with an unknown discriminator the server answers with an error),
+// so a leak is seen without waiting on the clock.
+//
+// A reply is private unless the document says it also reaches the group:
+// its message is also listed by a send operation of the channel, or the
+// operation carries x-chanx-broadcast: true (Python Chanx documents a
+// handler that broadcasts its output as a receive operation with a
+// reply). replies-isolated skips the shared ones, saying why.
+//
+// A rejection of an invalid frame counts only when it is about the rule
+// the frame breaks: a Chanx-style problem list whose loc names the
+// mutated member. Error frames without a loc pass as "rejected, reason
+// unverified"; a loc elsewhere fails.
+//
+// A server that stops accepting connections, or resets every one, in the
+// middle of a run is reported once, on the handshake check and in
+// Report.ServerDown, with the last frames sent before it; the checks left
+// are skipped as not run. A server that greets with an Engine.IO packet
+// (Socket.IO), or a document whose frames are not JSON, ends the run with
+// Report.Unsupported.
 //
 // Error frames are the chanx wire protocol's ("error" under the channel's
 // discriminator, see docs/PROTOCOL.md). Its built-in server frames

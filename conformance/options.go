@@ -20,6 +20,10 @@ type options struct {
 	shrinkBudget int
 	noBuiltins   bool
 	oversize     int
+	noConvention bool
+	// urlHasPath: --url names a path of its own, so servers[].pathname
+	// is not put before channel addresses. Set by Check and Replay.
+	urlHasPath bool
 }
 
 func newOptions(opts []Option) *options {
@@ -123,3 +127,9 @@ func WithOversize(n int) Option {
 		}
 	}
 }
+
+// WithoutConventions turns off what the chanx protocol expects but the
+// document does not say (Checks marks them Convention): invalid-rejected
+// then fails only an invalid frame answered as a success, not one left
+// without an error frame, and malformed-survived is skipped.
+func WithoutConventions() Option { return func(o *options) { o.noConvention = true } }

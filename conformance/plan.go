@@ -53,6 +53,16 @@ type channelPlan struct {
 	// fence is a request the server answered at the start; sending it and
 	// waiting for its reply tells that earlier frames were handled.
 	fence *fence
+	// unsupported: the channel's frames are not JSON (msgpack, Protobuf…).
+	unsupported bool
+	// welcome, joined and periodic are what the server sends unprompted,
+	// learnt at the start (attribution.go).
+	welcome, joined []string
+	periodic        map[string]bool
+	// answersUnknown: a frame with an unknown discriminator is answered
+	// with an error frame, which makes it a marker: everything the
+	// server sent on the connection before it is in.
+	answersUnknown bool
 }
 
 // opPlan is one receive operation.
@@ -63,6 +73,10 @@ type opPlan struct {
 	// replyElsewhere: the reply goes to another channel, which a
 	// WebSocket connection to this one does not see.
 	replyElsewhere bool
+	// shared says why the reply may also reach other connections (the
+	// document says the server sends it to the group too), "" when the
+	// reply is private to the requester. See sharedReply.
+	shared string
 	// unreadable names the messages without a schema to generate from.
 	unreadable []string
 	valid      []testFrame
@@ -74,6 +88,9 @@ type testFrame struct {
 	msg    *ir.Message
 	value  any
 	origin string
+	// path and keyword are the one rule an invalid frame breaks: the JSON
+	// pointer of the mutated member and the schema keyword.
+	path, keyword string
 }
 
 func (f testFrame) json() []byte {
@@ -100,7 +117,11 @@ func plan(api *ir.API, o *options) ([]*channelPlan, error) {
 			p.skip = why
 			continue
 		}
-		paths, err := channelPaths(ch, o.params)
+		if why := notJSON(api, ch); why != "" {
+			p.skip, p.unsupported = why, true
+			continue
+		}
+		paths, err := channelPaths(ch, o.params, serverPathname(api, ch, o))
 		if err != nil {
 			p.skip = err.Error()
 			continue
@@ -178,7 +199,7 @@ func plan(api *ir.API, o *options) ([]*channelPlan, error) {
 				if err != nil {
 					return nil, fmt.Errorf("channel %s: operation %s: %w", ch.Name, op.Name, err)
 				}
-				p.ops = append(p.ops, &opPlan{op: op, msgs: op.Messages, replies: rs, replyElsewhere: elsewhere})
+				p.ops = append(p.ops, &opPlan{op: op, msgs: op.Messages, replies: rs, replyElsewhere: elsewhere, shared: sharedReply(api, op, sameAddr)})
 			case ir.Send:
 				outMsgs = appendNew(outMsgs, op.Messages...)
 			}
@@ -222,6 +243,106 @@ func appendNew(list []*ir.Message, msgs ...*ir.Message) []*ir.Message {
 	return list
 }
 
+// sharedReply says why op's reply may reach other connections than the
+// requester's, "" when the document makes it private. AsyncAPI's reply
+// goes to the sender; but Python Chanx documents a handler that
+// broadcasts its output to a group as a receive operation whose reply is
+// that output, and nothing in the reply marks the difference. A reply is
+// shared when the document says so in one of two ways:
+//
+//   - the reply's message is also one the server sends on its own on the
+//     channel (a send operation lists it), so any connection may get it;
+//   - the operation carries x-chanx-broadcast: true.
+func sharedReply(api *ir.API, op *ir.Operation, sameAddr func(*ir.Channel) bool) string {
+	if op.Reply == nil {
+		return ""
+	}
+	if b, _ := op.Extensions["x-chanx-broadcast"].(bool); b {
+		return "the operation is marked x-chanx-broadcast: its reply goes to the group"
+	}
+	for _, m := range op.Reply.Messages {
+		for _, o := range api.Operations {
+			if o.Action == ir.Send && o.Channel != nil && sameAddr(o.Channel) && slices.Contains(o.Messages, m) {
+				return fmt.Sprintf("the reply %s is also sent to the group (operation %s)", m.Name, o.Name)
+			}
+		}
+	}
+	return ""
+}
+
+// serverPathname is the pathname of the WebSocket server ch is available
+// on, put before its address when --url has no path; "" otherwise.
+func serverPathname(api *ir.API, ch *ir.Channel, o *options) string {
+	if o.urlHasPath {
+		return ""
+	}
+	for _, s := range api.Servers {
+		if len(ch.Servers) > 0 && !slices.Contains(ch.Servers, s.Name) {
+			continue
+		}
+		if p := strings.ToLower(s.Protocol); (p == "ws" || p == "wss") && s.Pathname != "" && s.Pathname != "/" {
+			return s.Pathname
+		}
+	}
+	return ""
+}
+
+// notJSON says why ch's frames are not the JSON text frames chanx tests:
+// every message on it has a content type that is not JSON (msgpack,
+// Avro, Protobuf, CBOR…) or a Protobuf schema. "" when they are JSON.
+func notJSON(api *ir.API, ch *ir.Channel) string {
+	var kinds []string
+	for _, m := range ch.Messages {
+		ct := m.ContentType
+		if ct == "" {
+			ct = api.DefaultContentType
+		}
+		lct, lsf := strings.ToLower(ct), strings.ToLower(m.SchemaFormat)
+		switch {
+		case ct != "" && !strings.Contains(lct, "json"):
+			kinds = appendNewString(kinds, ct)
+		case ct == "" && strings.Contains(lsf, "protobuf"):
+			kinds = appendNewString(kinds, m.SchemaFormat)
+		default:
+			return ""
+		}
+	}
+	if len(kinds) == 0 {
+		return ""
+	}
+	return "the channel's messages are " + strings.Join(kinds, ", ") + ", which chanx conformance does not test (it tests JSON text frames)"
+}
+
+func appendNewString(list []string, s string) []string {
+	if slices.Contains(list, s) {
+		return list
+	}
+	return append(list, s)
+}
+
+// unsupportedReason is the skip reason of every check once the run found
+// the server or document unsupported.
+const unsupportedReason = "not run: unsupported protocol (see the report's unsupported line)"
+
+// unsupportedContent says why the whole document is one chanx does not
+// test: every channel with an address carries frames that are not JSON.
+func unsupportedContent(api *ir.API, plans []*channelPlan) string {
+	var why string
+	for _, p := range plans {
+		if p.ch.Address == "" {
+			continue
+		}
+		if !p.unsupported {
+			return ""
+		}
+		why = p.skip
+	}
+	if why == "" {
+		return ""
+	}
+	return "the document's frames are not JSON: " + strings.TrimPrefix(why, "the channel's ")
+}
+
 // notWebSocket says why ch cannot be tested over WebSocket: every server it
 // is available on speaks another protocol (ir.API.OtherTransports). ""
 // when it can.
@@ -251,7 +372,20 @@ func casesOf(msgs []*ir.Message, values map[*ir.Message]string) []ir.DispatchCas
 // channelPaths fills the address parameters: --param first, then the
 // parameter's enum (every value, for the handshake), examples, default,
 // and a placeholder as the last resort.
-func channelPaths(ch *ir.Channel, params map[string]string) ([]string, error) {
+//
+// An address that is a whole URL (ws://localhost:8080/ws/x, seen in real
+// documents) contributes its path and query only: the host is --url's.
+// prefix is the server's pathname, put before the address when --url has
+// no path of its own.
+func channelPaths(ch *ir.Channel, params map[string]string, prefix string) ([]string, error) {
+	address := ch.Address
+	if u, err := url.Parse(address); err == nil && u.Host != "" && (u.Scheme == "ws" || u.Scheme == "wss" || u.Scheme == "http" || u.Scheme == "https") {
+		address = u.Path
+		if u.RawQuery != "" {
+			address += "?" + u.RawQuery
+		}
+	}
+	address = strings.TrimRight(prefix, "/") + "/" + strings.TrimPrefix(address, "/")
 	values := map[string][]string{}
 	for _, p := range ch.Parameters {
 		switch {
@@ -269,7 +403,7 @@ func channelPaths(ch *ir.Channel, params map[string]string) ([]string, error) {
 	}
 	fill := func(pick func(name string) string) (string, error) {
 		var missing []string
-		path := paramRE.ReplaceAllStringFunc(ch.Address, func(m string) string {
+		path := paramRE.ReplaceAllStringFunc(address, func(m string) string {
 			name := m[1 : len(m)-1]
 			v := pick(name)
 			if v == "" {
@@ -373,26 +507,72 @@ func (op *opPlan) generate(g *gen.Generator, p *channelPlan, n int) {
 		if len(valid) == 0 {
 			continue
 		}
-		count := 0
-		for _, base := range valid {
-			for _, mu := range gen.Invalid(m.Payload, base.value, keep, 4*perMsg) {
-				if count >= perMsg {
-					break
-				}
-				if p.in.Validate(m, mu.Value) == nil {
-					continue // another branch still accepts it
-				}
-				if obj, ok := mu.Value.(map[string]any); p.inProp != "" && (!ok || obj[p.inProp] != disc) {
-					continue // not routable: a malformed frame, not invalid input
-				}
-				k := string(testFrame{value: mu.Value}.json())
-				if seenI[k] {
-					continue
-				}
-				seenI[k] = true
-				op.invalid = append(op.invalid, testFrame{msg: m, value: mu.Value, origin: "mutation: " + mu.Description})
-				count++
+		op.invalid = append(op.invalid, invalidFrames(p, m, valid, keep, disc, seenI, max(perMsg, invalidPerMsg))...)
+	}
+}
+
+// invalidPerMsg is how many invalid frames a message gets at least: one
+// per rule of its schema, at every depth, up to this many.
+const invalidPerMsg = 48
+
+// invalidFrames makes the invalid frames of message m from its valid
+// ones: every mutation that breaks exactly one rule (every problem the
+// validator finds lies at or under the mutated member, or is the member's
+// parent's) and still routes as m. Each rule — a member's path and the
+// keyword broken — is covered once before any is covered twice, the rules
+// in schema order from the first valid frame, so that nested members and
+// enum values are reached within the budget.
+func invalidFrames(p *channelPlan, m *ir.Message, valid []testFrame, keep []string, disc string, seen map[string]bool, n int) []testFrame {
+	var first, rest []testFrame
+	rules := map[string]bool{}
+	for _, base := range valid {
+		for _, mu := range gen.Invalid(m.Payload, base.value, keep, 16*n) {
+			probs := p.in.Validate(m, mu.Value)
+			if probs == nil {
+				continue // another branch still accepts it
 			}
+			if !oneRule(probs, mu.Path) {
+				continue
+			}
+			if obj, ok := mu.Value.(map[string]any); p.inProp != "" && (!ok || obj[p.inProp] != disc) {
+				continue // not routable: a malformed frame, not invalid input
+			}
+			k := string(testFrame{value: mu.Value}.json())
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			tf := testFrame{msg: m, value: mu.Value, origin: "mutation: " + mu.Description, path: mu.Path, keyword: mu.Keyword}
+			rule := mu.Path + "\x00" + mu.Keyword
+			if rules[rule] {
+				rest = append(rest, tf)
+				continue
+			}
+			rules[rule] = true
+			first = append(first, tf)
 		}
 	}
+	out := append(first, rest...)
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out
+}
+
+// oneRule reports whether every problem lies on the mutated member's
+// branch: at it, under it, or at a member above it (a validator may name
+// the enclosing object, as for a missing property).
+func oneRule(probs []match.Problem, path string) bool {
+	for _, pr := range probs {
+		if !related(pr.Path, path) {
+			return false
+		}
+	}
+	return true
+}
+
+// related reports whether JSON pointers a and b lie on one branch: one is
+// the other or above it.
+func related(a, b string) bool {
+	return a == b || strings.HasPrefix(b, a+"/") || strings.HasPrefix(a, b+"/") || a == "" || b == ""
 }

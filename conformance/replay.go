@@ -56,10 +56,11 @@ func compactFrames(f *Failure) *Failure {
 // should match the original run's (timeouts, headers, params).
 func Replay(ctx context.Context, api *ir.API, baseURL string, f *Failure, opts ...Option) (*Failure, []Event, error) {
 	o := newOptions(append(opts, WithSeed(f.Seed), WithShrinkBudget(0)))
-	base, err := parseBase(baseURL)
+	base, query, err := parseBase(baseURL)
 	if err != nil {
 		return nil, nil, err
 	}
+	o.urlHasPath = hasPath(base)
 	plans, err := plan(api, o)
 	if err != nil {
 		return nil, nil, fmt.Errorf("replay: %w", err)
@@ -80,8 +81,13 @@ func Replay(ctx context.Context, api *ir.API, baseURL string, f *Failure, opts .
 			op = x
 		}
 	}
-	r := &runner{o: o, base: base, results: map[string]*Result{}, shrinking: false}
+	r := &runner{o: o, base: base, query: query, results: map[string]*Result{}}
+	// What the run learnt before its cases, learnt again: what the
+	// server sends unprompted, its fence, whether it answers an unknown
+	// discriminator (the isolation case's marker).
+	r.learnUnprompted(ctx, p)
 	r.findFence(ctx, p)
+	r.probeMarker(ctx, p)
 	judge := map[string]bool{f.Check: true}
 	var v verdicts
 	var tr []Event
@@ -103,7 +109,9 @@ func Replay(ctx context.Context, api *ir.API, baseURL string, f *Failure, opts .
 		v, tr = r.runFrameCase(ctx, p, op, f.Case.Kind, tf, judge)
 	case "malformed":
 		v, tr = r.malformedCase(ctx, p, f.Case, judge)
-	case "handshake":
+	case "handshake", "connect":
+		// A connect failure is about what the server sent unprompted on
+		// connect: the handshake case listens for it too.
 		v, tr = r.handshakeCase(ctx, p, f.Case.Path)
 	case "probe":
 		cr := r.newCase(p)

@@ -26,12 +26,20 @@ const (
 // Report is the outcome of a run: one Result per check and channel (or
 // operation), in check order, so that CI can diff and archive it.
 type Report struct {
-	Document    string        `json:"document,omitempty"`
-	URL         string        `json:"url"`
-	Seed        uint64        `json:"seed"`
-	MaxExamples int           `json:"max_examples"`
-	Results     []*Result     `json:"results"`
-	Duration    time.Duration `json:"duration_ns"`
+	Document    string `json:"document,omitempty"`
+	URL         string `json:"url"`
+	Seed        uint64 `json:"seed"`
+	MaxExamples int    `json:"max_examples"`
+	// Unsupported says why the server or the document is not one chanx
+	// tests (it speaks Socket.IO, its messages are msgpack…); every check
+	// is skipped then, and the command exits 3.
+	Unsupported string `json:"unsupported,omitempty"`
+	// ServerDown names the root cause when the server stopped accepting
+	// connections mid-run: the last frame it was sent. The handshake
+	// check fails with it once; checks left are skipped as not run.
+	ServerDown string        `json:"server_down,omitempty"`
+	Results    []*Result     `json:"results"`
+	Duration   time.Duration `json:"duration_ns"`
 }
 
 // Result is one check on one channel (and operation, for the checks that
@@ -44,8 +52,17 @@ type Result struct {
 	// Reason says why a check was skipped, or what failed.
 	Reason string `json:"reason,omitempty"`
 	// Cases is how many times the check was judged.
-	Cases   int      `json:"cases"`
+	Cases int `json:"cases"`
+	// Note qualifies a pass: "rejected, reason unverified" when the
+	// server's rejections could not be tied to the rule each frame broke.
+	Note    string   `json:"note,omitempty"`
 	Failure *Failure `json:"failure,omitempty"`
+	// Convention: the check holds the server to the chanx protocol's
+	// convention, not to something the document says.
+	Convention bool `json:"convention,omitempty"`
+
+	unverified    int
+	unverifiedWhy string
 }
 
 // Failure is the evidence of a failed check: the minimal case that still
@@ -60,13 +77,17 @@ type Failure struct {
 	Case      Case   `json:"case"`
 	// Original is the frame as first found failing, before shrinking;
 	// empty when it did not shrink.
-	Original   json.RawMessage `json:"original,omitempty"`
-	Transcript []Event         `json:"transcript"`
+	Original json.RawMessage `json:"original,omitempty"`
+	// OrderDependent: the case passed when run again alone, so the
+	// failure depends on the cases before it (a stateful server).
+	OrderDependent bool    `json:"order_dependent,omitempty"`
+	Transcript     []Event `json:"transcript"`
 }
 
 // Case is one thing the tester does to a server, enough to do it again.
 type Case struct {
-	// Kind is valid, invalid, malformed, isolation, handshake or probe.
+	// Kind is valid, invalid, malformed, isolation, handshake, probe or
+	// connect (what the server sent unprompted while the tester learnt it).
 	Kind string `json:"kind"`
 	// Frame is the JSON frame sent (valid and invalid cases, and the
 	// JSON malformed ones).
@@ -194,10 +215,19 @@ func (res *Result) Where() string {
 // failure with its transcript.
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
+	if r.Unsupported != "" {
+		fmt.Fprintf(&b, "UNSUPPORTED: %s\n", r.Unsupported)
+	}
+	if r.ServerDown != "" {
+		fmt.Fprintf(&b, "SERVER DOWN: %s\n", r.ServerDown)
+	}
 	for _, res := range r.Results {
 		fmt.Fprintf(&b, "%-4s %-26s %s", strings.ToUpper(string(res.Status)), res.Check, res.Where())
 		if res.Reason != "" {
 			fmt.Fprintf(&b, ": %s", res.Reason)
+		}
+		if res.Note != "" {
+			fmt.Fprintf(&b, " (%s)", res.Note)
 		}
 		b.WriteByte('\n')
 	}
@@ -280,6 +310,11 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		}
 		s := &out.Suites[i]
 		c := junitCase{Name: res.Where(), Classname: "conformance." + res.Check}
+		if res.Convention {
+			// Convention checks are told apart in CI: their class ends in
+			// ".convention" and their failures say so.
+			c.Classname += ".convention"
+		}
 		switch res.Status {
 		case Fail:
 			body := ""
@@ -294,7 +329,11 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 				}
 				body = b.String()
 			}
-			c.Failure = &junitFailure{Message: res.Reason, Body: body}
+			msg := res.Reason
+			if res.Convention {
+				msg = "[convention] " + msg
+			}
+			c.Failure = &junitFailure{Message: msg, Body: body}
 			s.Failures++
 			out.Failures++
 		case Skip:

@@ -7,12 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/coder/websocket"
 
 	"github.com/chanxgo/chanx/conformance/gen"
+	"github.com/chanxgo/chanx/conformance/match"
 	"github.com/chanxgo/chanx/ir"
 	"github.com/chanxgo/chanx/runtime/wire"
 )
@@ -24,18 +26,20 @@ import (
 // the server does wrong is in the report.
 func Check(ctx context.Context, api *ir.API, baseURL string, opts ...Option) (*Report, error) {
 	o := newOptions(opts)
-	base, err := parseBase(baseURL)
+	base, query, err := parseBase(baseURL)
 	if err != nil {
 		return nil, err
 	}
 	if api == nil || len(api.Channels) == 0 {
 		return nil, errors.New("conformance: the document declares no channels")
 	}
+	o.urlHasPath = hasPath(base)
 	plans, err := plan(api, o)
 	if err != nil {
 		return nil, fmt.Errorf("conformance: %w", err)
 	}
-	r := &runner{o: o, base: base, results: map[string]*Result{}}
+	r := &runner{o: o, base: base, query: query, results: map[string]*Result{}}
+	r.unsupported = unsupportedContent(api, plans)
 	start := time.Now()
 	for _, p := range plans {
 		if err := ctx.Err(); err != nil {
@@ -43,12 +47,25 @@ func Check(ctx context.Context, api *ir.API, baseURL string, opts ...Option) (*R
 		}
 		r.channel(ctx, p)
 	}
-	rep := &Report{URL: base, Seed: o.seed, MaxExamples: o.maxExamples, Duration: time.Since(start)}
+	rep := &Report{URL: base + query, Seed: o.seed, MaxExamples: o.maxExamples, Duration: time.Since(start), Unsupported: r.unsupported}
+	if r.down != nil {
+		rep.ServerDown = r.down.Message
+	}
 	for _, res := range r.list {
+		if res.Status == Pass && res.unverified > 0 {
+			res.Note = fmt.Sprintf("rejected, reason unverified in %d of %d cases (%s)", res.unverified, res.Cases, res.unverifiedWhy)
+		}
 		if res.Status == "" {
-			// Set up to be judged, but no case got that far (connections
-			// kept failing, for one).
-			res.Status, res.Reason = Skip, "no case reached a verdict"
+			switch {
+			case r.down != nil:
+				res.Status, res.Reason = Skip, downReason
+			case r.unsupported != "":
+				res.Status, res.Reason = Skip, unsupportedReason
+			default:
+				// Set up to be judged, but no case got that far
+				// (connections kept failing, for one).
+				res.Status, res.Reason = Skip, "no case reached a verdict"
+			}
 		}
 		rep.Results = append(rep.Results, res)
 	}
@@ -56,41 +73,78 @@ func Check(ctx context.Context, api *ir.API, baseURL string, opts ...Option) (*R
 	return rep, nil
 }
 
-func parseBase(raw string) (string, error) {
+// parseBase splits the --url into the base every channel path is
+// appended to and its query ("?a=b", or ""), which every handshake
+// carries after the channel's path.
+func parseBase(raw string) (base, query string, err error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", fmt.Errorf("conformance: url %q: %w", raw, err)
+		return "", "", fmt.Errorf("conformance: url %q: %w", raw, err)
 	}
 	switch u.Scheme {
 	case "ws", "wss", "http", "https":
 	default:
-		return "", fmt.Errorf("conformance: url %q: want ws:// or wss://", raw)
+		return "", "", fmt.Errorf("conformance: url %q: want ws:// or wss://", raw)
 	}
 	if u.Host == "" {
-		return "", fmt.Errorf("conformance: url %q: no host", raw)
+		return "", "", fmt.Errorf("conformance: url %q: no host", raw)
 	}
-	u.RawQuery, u.Fragment = "", ""
-	return strings.TrimRight(u.String(), "/"), nil
+	if u.RawQuery != "" {
+		query = "?" + u.RawQuery
+	}
+	u.RawQuery, u.Fragment, u.ForceQuery = "", "", false
+	return strings.TrimRight(u.String(), "/"), query, nil
+}
+
+// hasPath reports whether a base from parseBase has a path.
+func hasPath(base string) bool {
+	u, err := url.Parse(base)
+	return err == nil && strings.Trim(u.Path, "/") != ""
+}
+
+// url is the address to dial for a channel path: the base, the path, and
+// the --url's query merged with the path's own.
+func (r *runner) url(path string) string {
+	q := r.query
+	if q != "" && strings.Contains(path, "?") {
+		q = "&" + q[1:]
+	}
+	return r.base + path + q
 }
 
 // runner runs the checks and keeps their results.
 type runner struct {
 	o       *options
 	base    string
+	query   string
 	results map[string]*Result
 	list    []*Result
 	// shrinking is set while a failure is being shrunk: verdicts then
 	// only feed the shrinker.
 	shrinking bool
+	// sentCount and lastSent: the frames sent in the run, and the last.
+	sentCount int
+	lastSent  [2]string
+	// down is set once the server stopped accepting connections.
+	down *outage
+	// dropSeen: a connection of the case being recorded ended without a
+	// close frame; record checks the server is still up first.
+	dropSeen bool
+	// unsupported says why the server or document is not one chanx
+	// tests (Socket.IO, msgpack…); nothing runs after it is set.
+	unsupported string
 }
 
 func (r *runner) result(check, ch, op string) *Result {
 	k := check + "\x00" + ch + "\x00" + op
 	res, ok := r.results[k]
 	if !ok {
-		res = &Result{Check: check, Channel: ch, Operation: op}
-		if !r.enabled(check) {
+		res = &Result{Check: check, Channel: ch, Operation: op, Convention: convention(check)}
+		switch {
+		case !r.enabled(check):
 			res.Status, res.Reason = Skip, "not selected"
+		case check == CheckMalformed && r.o.noConvention:
+			res.Status, res.Reason = Skip, "a convention check, turned off"
 		}
 		r.results[k] = res
 		r.list = append(r.list, res)
@@ -105,9 +159,16 @@ func (r *runner) enabled(check string) bool {
 // judging reports whether check still needs verdicts on ch/op: it is
 // selected and has not failed there yet.
 func (r *runner) judging(check, ch, op string) bool {
+	if r.stopped() {
+		return false
+	}
 	res := r.result(check, ch, op)
 	return res.Status != Fail && res.Status != Skip
 }
+
+// stopped reports whether the run is over: the server went down or
+// speaks a protocol chanx does not test.
+func (r *runner) stopped() bool { return r.down != nil || r.unsupported != "" }
 
 func (r *runner) skip(check, ch, op, reason string) {
 	res := r.result(check, ch, op)
@@ -126,6 +187,21 @@ func (r *runner) progress(format string, args ...any) {
 // case sent a generated frame.
 func (r *runner) record(ctx context.Context, p *channelPlan, op *opPlan, c Case, tf *testFrame, v verdicts, tr []Event) {
 	chName := p.ch.Name
+	if r.dropSeen && !r.shrinking {
+		r.dropSeen = false
+		if r.down == nil {
+			r.checkAlive(ctx, p)
+			if r.down != nil {
+				// The server resets every connection now: this case's
+				// failures are the outage's, reported once as such.
+				for check, msg := range v {
+					if msg != "" {
+						delete(v, check)
+					}
+				}
+			}
+		}
+	}
 	for _, check := range orderedChecks(v) {
 		msg := v[check]
 		opName := ""
@@ -133,17 +209,38 @@ func (r *runner) record(ctx context.Context, p *channelPlan, op *opPlan, c Case,
 			opName = op.op.Name
 		}
 		res := r.result(check, chName, opName)
-		if res.Status == Fail || res.Status == Skip && res.Reason != "" {
+		if res.Status == Fail || res.Status == Skip && res.Reason != "" || msg == notRun {
 			continue
 		}
+		if r.down != nil && msg != "" && check == CheckHandshake {
+			continue // the outage is reported once, as the root cause
+		}
 		res.Cases++
+		if why, ok := strings.CutPrefix(msg, unverified); ok {
+			res.unverified++
+			if res.unverifiedWhy == "" {
+				res.unverifiedWhy = why
+			}
+			msg = ""
+		}
 		if msg == "" {
 			res.Status = Pass
 			continue
 		}
 		f := &Failure{Check: check, Channel: chName, Operation: opName, Message: msg, Seed: r.o.seed, Case: c, Transcript: tr}
-		if tf != nil && op != nil && check != CheckServerFrames && (c.Kind == "valid" || c.Kind == "invalid") {
-			r.shrink(ctx, p, op, f, *tf)
+		if tf != nil && op != nil && check != CheckServerFrames && (c.Kind == "valid" || c.Kind == "invalid") && !r.shrinking && !r.stopped() {
+			// The same frame again, alone on a fresh connection: when it
+			// passes now, the verdict depends on what ran before (state a
+			// stateful server kept), and the report says so.
+			r.shrinking = true
+			again, _ := r.runFrameCase(ctx, p, op, c.Kind, *tf, map[string]bool{check: true})
+			r.shrinking = false
+			if again[check] == "" && !r.stopped() {
+				f.OrderDependent = true
+				f.Message += "\n(order-dependent: the same frame sent again on a fresh connection passed; an earlier case may have left state on the server)"
+			} else {
+				r.shrink(ctx, p, op, f, *tf)
+			}
 		}
 		res.Status, res.Reason, res.Failure = Fail, firstLine(f.Message), f
 	}
@@ -181,19 +278,27 @@ func (r *runner) shrink(ctx context.Context, p *channelPlan, op *opPlan, f *Fail
 	defer func() { r.shrinking = false }()
 	runs := 0
 	original := f.Case.Frame
+	// An invalid frame shrinks only to frames that break the same rule:
+	// the same keywords, on the mutated member's branch. Otherwise the
+	// shrunk frame would be about another problem than the one found.
+	rule := problemKeywords(p.in.Validate(tf.msg, tf.value))
 	gen.Shrink(tf.value, keep, 50*budget, func(v any) bool {
-		if runs >= budget || ctx.Err() != nil {
+		if runs >= budget || ctx.Err() != nil || r.stopped() {
 			return false
 		}
-		valid := p.in.Validate(tf.msg, v) == nil
+		probs := p.in.Validate(tf.msg, v)
+		valid := probs == nil
 		if valid != (f.Case.Kind == "valid") {
+			return false
+		}
+		if !valid && (!oneRule(probs, tf.path) || problemKeywords(probs) != rule) {
 			return false
 		}
 		if obj, ok := v.(map[string]any); p.inProp != "" && (!ok || obj[p.inProp] != tf.value.(map[string]any)[p.inProp]) {
 			return false
 		}
 		runs++
-		cand := testFrame{msg: tf.msg, value: v, origin: tf.origin}
+		cand := testFrame{msg: tf.msg, value: v, origin: tf.origin, path: tf.path, keyword: tf.keyword}
 		c := f.Case
 		c.Frame = cand.json()
 		got, tr := r.runFrameCase(ctx, p, op, c.Kind, cand, map[string]bool{f.Check: true})
@@ -206,6 +311,18 @@ func (r *runner) shrink(ctx context.Context, p *channelPlan, op *opPlan, f *Fail
 	if !bytes.Equal(original, f.Case.Frame) {
 		f.Original = original
 	}
+}
+
+// problemKeywords is the sorted set of keywords of probs, as one string.
+func problemKeywords(probs []match.Problem) string {
+	var kws []string
+	for _, pr := range probs {
+		if !slices.Contains(kws, pr.Keyword) {
+			kws = append(kws, pr.Keyword)
+		}
+	}
+	slices.Sort(kws)
+	return strings.Join(kws, ",")
 }
 
 // channelLevel are the checks judged per channel, not per operation.
@@ -224,6 +341,26 @@ func (r *runner) channel(ctx context.Context, p *channelPlan) {
 		}
 		return
 	}
+	// Once the run stops (the server went down, or speaks a protocol
+	// chanx does not test), every result this channel would have has
+	// an entry, so the report says each was not run.
+	defer func() {
+		if !r.stopped() {
+			return
+		}
+		for _, c := range Checks {
+			if channelLevel[c.ID] || len(p.ops) == 0 {
+				r.result(c.ID, name, "")
+				continue
+			}
+			for _, op := range p.ops {
+				r.result(c.ID, name, op.op.Name)
+			}
+		}
+	}()
+	if r.stopped() {
+		return
+	}
 	// Handshake, for every parameter value.
 	r.progress("%s %s", CheckHandshake, name)
 	handshakeOK := true
@@ -234,12 +371,16 @@ func (r *runner) channel(ctx context.Context, p *channelPlan) {
 		}
 		r.record(ctx, p, nil, Case{Kind: "handshake", Path: path}, nil, v, tr)
 	}
+	if r.stopped() {
+		return
+	}
 	if !handshakeOK {
 		for _, c := range Checks[1:] {
 			r.skip(c.ID, name, "", "the handshake failed")
 		}
 		return
 	}
+	r.learnUnprompted(ctx, p)
 	if len(p.ops) == 0 {
 		for _, id := range []string{CheckReply, CheckValidAccepted, CheckInvalid, CheckIsolation, CheckRecovers} {
 			r.skip(id, name, "", "the channel has no receive operation")
@@ -250,13 +391,21 @@ func (r *runner) channel(ctx context.Context, p *channelPlan) {
 		r.operation(ctx, p, op)
 	}
 	r.malformed(ctx, p)
+	r.probeMarker(ctx, p)
 	for _, op := range p.ops {
+		if r.stopped() {
+			return
+		}
 		if op.replies.Len() == 0 {
 			r.skip(CheckIsolation, name, op.op.Name, "the operation declares no reply")
 			continue
 		}
 		if len(op.valid) == 0 {
 			r.skip(CheckIsolation, name, op.op.Name, "no valid frame could be generated")
+			continue
+		}
+		if op.shared != "" {
+			r.skip(CheckIsolation, name, op.op.Name, "the document says the reply is not private: "+op.shared)
 			continue
 		}
 		if !r.judging(CheckIsolation, name, op.op.Name) {
@@ -274,6 +423,9 @@ func (r *runner) channel(ctx context.Context, p *channelPlan) {
 			r.skip(CheckIsolation, name, op.op.Name, "the request got no reply, so there was nothing to leak")
 		}
 		r.record(ctx, p, op, c, &tf, v, tr)
+	}
+	if r.stopped() {
+		return
 	}
 	if p.fence == nil {
 		r.skip(CheckRecovers, name, "", "no request with a reply was answered, so recovery cannot be observed")
@@ -405,8 +557,7 @@ func (r *runner) malformedCases(p *channelPlan) []Case {
 		{Kind: "malformed", Malformed: "oversize", Size: r.o.oversize},
 	}
 	if p.inProp != "" {
-		unknown, _ := json.Marshal(map[string]any{p.inProp: "chanx_conformance_unknown", "payload": nil})
-		cases = append(cases, Case{Kind: "malformed", Malformed: "unknown-discriminator", Frame: unknown})
+		cases = append(cases, Case{Kind: "malformed", Malformed: "unknown-discriminator", Frame: p.unknownFrame()})
 	}
 	for i := range cases {
 		cases[i].Path = path

@@ -21,7 +21,9 @@ import (
 
 // conformanceCommand is 'chanx conformance': it tests a running server
 // against its AsyncAPI document. Exit 0 when every check passes, 1 when
-// one fails, 2 when the arguments (or the document) are unusable.
+// one fails, 2 when the arguments (or the document) are unusable, 3 when
+// the server or document speaks a protocol chanx does not test
+// (Socket.IO, msgpack…).
 func conformanceCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "conformance",
@@ -29,7 +31,8 @@ func conformanceCommand() *cli.Command {
 		Description: "Connects to every channel of the document at --url, sends the document's examples,\n" +
 			"valid, boundary and random frames, invalid and malformed ones, and checks every answer.\n" +
 			"Failures are shrunk to a minimal frame; --seed reproduces a run exactly.\n" +
-			"Exit status: 0 all checks pass, 1 a check failed, 2 unusable arguments.",
+			"Exit status: 0 all checks pass, 1 a check failed, 2 unusable arguments,\n" +
+			"3 the server or document speaks a protocol chanx does not test (Socket.IO, msgpack...).",
 		ArgsUsage: " ",
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "schema", Aliases: []string{"s"}, Usage: "the AsyncAPI document: a file path or an http(s) URL"},
@@ -41,6 +44,7 @@ func conformanceCommand() *cli.Command {
 			&cli.DurationFlag{Name: "timeout", Value: 2 * time.Second, Usage: "how long to wait for a reply or an error frame"},
 			&cli.DurationFlag{Name: "quiet-period", Value: 250 * time.Millisecond, Usage: "how long to listen for frames that must not come (a leaked reply, a late error)"},
 			&cli.StringSliceFlag{Name: "check", Usage: "run only this check `id` (repeatable; see --list)"},
+			&cli.BoolFlag{Name: "no-conventions", Usage: "hold the server to the document only: drop what the chanx protocol expects but the document does not say (--list marks those checks)"},
 			&cli.StringFlag{Name: "junit", Usage: "also write the report as JUnit XML to `FILE`"},
 			&cli.StringFlag{Name: "save", Usage: "also write the JSON report, transcripts included, to `FILE` (for --replay)"},
 			&cli.BoolFlag{Name: "json", Usage: "write the report as JSON on stdout instead of text"},
@@ -59,7 +63,11 @@ func runConformance(c *cli.Context) error {
 	out := c.App.Writer
 	if c.Bool("list") {
 		for _, ch := range conformance.Checks {
-			fmt.Fprintf(out, "%-26s %s\n", ch.ID, ch.Description)
+			line := fmt.Sprintf("%-26s %s", ch.ID, ch.Description)
+			if ch.Convention != "" {
+				line += " [convention: " + ch.Convention + "]"
+			}
+			fmt.Fprintln(out, line)
 		}
 		return nil
 	}
@@ -119,9 +127,10 @@ func runConformance(c *cli.Context) error {
 	} else {
 		err = rep.WriteText(out)
 		if rep.Failed() {
-			hint := fmt.Sprintf("reproduce: chanx conformance -s %s --url %s --seed %d", loc, base, rep.Seed)
+			args := append([]string{"-s", loc, "--url", base}, repeatedFlags(c)...)
+			hint := "reproduce: " + shellLine(append(args, "--seed", fmt.Sprint(rep.Seed)))
 			if f := c.String("save"); f != "" {
-				hint += fmt.Sprintf("\nreplay the failures: chanx conformance -s %s --url %s --replay %s", loc, base, f)
+				hint += "\nreplay the failures: " + shellLine(append(args, "--replay", f))
 			}
 			fmt.Fprintln(out, hint)
 		}
@@ -129,10 +138,57 @@ func runConformance(c *cli.Context) error {
 	if err != nil {
 		return cli.Exit(fmt.Sprintf("chanx conformance: write report: %v", err), 2)
 	}
-	if rep.Failed() {
+	switch {
+	case rep.Unsupported != "":
+		return cli.Exit("", 3)
+	case rep.Failed():
 		return cli.Exit("", 1)
 	}
 	return nil
+}
+
+// repeatedFlags are the flags that change what a run does, as the user
+// gave them, for the reproduce line. Header values stay out of it (they
+// are often credentials, and never written to reports): the line says
+// where each goes.
+func repeatedFlags(c *cli.Context) []string {
+	var out []string
+	for _, p := range c.StringSlice("param") {
+		out = append(out, "--param", p)
+	}
+	for _, h := range c.StringSlice("header") {
+		name, _, _ := strings.Cut(h, ":")
+		out = append(out, "--header", strings.TrimSpace(name)+": $VALUE")
+	}
+	for _, id := range c.StringSlice("check") {
+		out = append(out, "--check", id)
+	}
+	for _, name := range []string{"max-examples", "timeout", "quiet-period"} {
+		if c.IsSet(name) {
+			out = append(out, "--"+name, c.Generic(name).(fmt.Stringer).String())
+		}
+	}
+	if c.Bool("no-conventions") {
+		out = append(out, "--no-conventions")
+	}
+	return out
+}
+
+// shellLine writes a chanx conformance command line a POSIX shell reads
+// back as the same arguments.
+func shellLine(args []string) string {
+	parts := []string{"chanx", "conformance"}
+	for _, a := range args {
+		parts = append(parts, shellQuote(a))
+	}
+	return strings.Join(parts, " ")
+}
+
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=,@%+") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // conformanceOptions turns the flags shared by a run and a replay into
@@ -175,6 +231,9 @@ func conformanceOptions(c *cli.Context) ([]conformance.Option, error) {
 			}
 		}
 		opts = append(opts, conformance.WithChecks(ids...))
+	}
+	if c.Bool("no-conventions") {
+		opts = append(opts, conformance.WithoutConventions())
 	}
 	return opts, nil
 }

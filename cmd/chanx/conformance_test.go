@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/coder/websocket"
 
 	"github.com/chanxgo/chanx/conformance"
 	"github.com/chanxgo/chanx/conformance/chattest"
@@ -32,7 +36,11 @@ func TestConformanceCLIList(t *testing.T) {
 		t.Fatalf("%d lines, want %d:\n%s", len(lines), len(conformance.Checks), out)
 	}
 	for i, c := range conformance.Checks {
-		if !strings.HasPrefix(lines[i], c.ID+" ") || !strings.HasSuffix(lines[i], c.Description) {
+		want := c.Description
+		if c.Convention != "" {
+			want += " [convention: " + c.Convention + "]"
+		}
+		if !strings.HasPrefix(lines[i], c.ID+" ") || !strings.HasSuffix(lines[i], want) {
 			t.Errorf("line %d: %q, want id %s and its description", i, lines[i], c.ID)
 		}
 	}
@@ -111,5 +119,54 @@ func TestConformanceCLIFailureJSONAndReplay(t *testing.T) {
 	code, out, _ = runConformanceCLI(t, "-s", conformanceChatDoc, "--url", fixed, "--replay", save)
 	if code != 0 || !strings.Contains(out, "PASS reply-received chat/handle_ping") {
 		t.Errorf("replay against the fixed server: exit %d\n%s", code, out)
+	}
+}
+
+// TestConformanceCLIReproduceLine: the line printed after a failure runs
+// the same checks again: shell-quoted, with --param, --check and the
+// timing flags repeated and header values left out.
+func TestConformanceCLIReproduceLine(t *testing.T) {
+	url := chattest.Start(t, chattest.MissingReply)
+	code, out, _ := runConformanceCLI(t, "-s", conformanceChatDoc, "--url", url, "--seed", "3", "--timeout", "1s", "--param", "room=lob by", "--header", "X-Token: s3cret", "--check", "reply-received")
+	if code != 1 {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	want := "reproduce: chanx conformance -s " + conformanceChatDoc + " --url " + url + " --param 'room=lob by' --header 'X-Token: $VALUE' --check reply-received --timeout 1s --seed 3\n"
+	if !strings.Contains(out, want) || strings.Contains(out, "s3cret") {
+		t.Errorf("output:\n%s\nwant the line:\n%s", out, want)
+	}
+}
+
+// TestConformanceCLIUnsupportedProtocol: a Socket.IO server gets one
+// unsupported line and exit 3, not a list of failures and exit 1.
+func TestConformanceCLIUnsupportedProtocol(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.CloseNow()
+		_ = c.Write(r.Context(), websocket.MessageText, []byte(`0{"sid":"abc","upgrades":[],"pingInterval":25000,"pingTimeout":20000}`))
+		for {
+			if _, _, err := c.Read(r.Context()); err != nil {
+				return
+			}
+		}
+	}))
+	t.Cleanup(srv.Close)
+	code, out, _ := runConformanceCLI(t, "-s", conformanceChatDoc, "--url", "ws"+strings.TrimPrefix(srv.URL, "http"), "--timeout", "1s")
+	if code != 3 || !strings.HasPrefix(out, "UNSUPPORTED: the server speaks Socket.IO") || !strings.Contains(out, "0 passed, 0 failed, 12 skipped") {
+		t.Errorf("exit %d\n%s", code, out)
+	}
+}
+
+// TestConformanceCLINoConventions: --no-conventions skips
+// malformed-survived and no longer asks for an error frame, so a server
+// that drops non-JSON frames and never sends errors passes.
+func TestConformanceCLINoConventions(t *testing.T) {
+	url := chattest.Start(t, chattest.DropsOnNonJSON)
+	code, out, _ := runConformanceCLI(t, "-s", conformanceChatDoc, "--url", url, "--seed", "3", "--timeout", "1s", "--no-conventions")
+	if code != 0 || !strings.Contains(out, "SKIP malformed-survived         chat: a convention check, turned off") {
+		t.Errorf("exit %d\n%s", code, out)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/coder/websocket"
@@ -38,7 +39,28 @@ const (
 	LeaksReplies
 	// StopsAfterBad: after the first bad input the connection is ignored.
 	StopsAfterBad
+	// RejectsForBusiness: every frame but ping is answered with a generic
+	// error of the server's own ("user not found"), valid or not.
+	RejectsForBusiness
+	// DiesOnEmpty: an empty text frame kills the server: it stops
+	// listening and drops every connection, as a crashed process does.
+	DiesOnEmpty
 )
+
+// Options are the server's ways beyond its one bug: what it sends
+// unprompted, which a correct server may do.
+type Options struct {
+	Bug Bug
+	// Welcome: a new connection is greeted with a pong (the reply's own
+	// type), and the room's other members get one as a "joined" notice.
+	Welcome bool
+	// Push, when set, sends every connection a new_chat_message from
+	// "server" at this interval.
+	Push time.Duration
+	// ResetsAfter, when set, makes every connection after that many be
+	// accepted and dropped at once, as a server out of some resource.
+	ResetsAfter int
+}
 
 // chatServer implements examples/chat/asyncapi.yaml by hand on bare
 // coder/websocket — not with the chanx runtime, so that the tester is
@@ -46,8 +68,12 @@ const (
 // plants at most one bug.
 type chatServer struct {
 	bug   Bug
+	opts  Options
+	srv   *httptest.Server
 	mu    sync.Mutex
 	rooms map[string]map[*member]bool
+	dead  bool
+	conns int
 }
 
 type member struct {
@@ -62,12 +88,34 @@ type member struct {
 // and returns its base URL, ws://127.0.0.1:PORT.
 func Start(t testing.TB, b Bug) string {
 	t.Helper()
-	s := &chatServer{bug: b, rooms: map[string]map[*member]bool{}}
+	return StartWith(t, Options{Bug: b})
+}
+
+// StartWith is Start with the server's unprompted ways too.
+func StartWith(t testing.TB, o Options) string {
+	t.Helper()
+	s := &chatServer{bug: o.Bug, opts: o, rooms: map[string]map[*member]bool{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/ws/chat/{room}", s.serve)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	return "ws" + strings.TrimPrefix(srv.URL, "http")
+	s.srv = httptest.NewServer(mux)
+	t.Cleanup(s.srv.Close)
+	return "ws" + strings.TrimPrefix(s.srv.URL, "http")
+}
+
+// die is a crash: no more connections accepted, every one dropped.
+func (s *chatServer) die() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.dead {
+		return
+	}
+	s.dead = true
+	s.srv.Listener.Close()
+	for _, room := range s.rooms {
+		for m := range room {
+			m.conn.CloseNow()
+		}
+	}
 }
 
 func (s *chatServer) serve(w http.ResponseWriter, r *http.Request) {
@@ -75,8 +123,26 @@ func (s *chatServer) serve(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
-	m := &member{room: r.PathValue("room"), out: make(chan []byte, 64), conn: c}
 	s.mu.Lock()
+	s.conns++
+	reset := s.opts.ResetsAfter > 0 && s.conns > s.opts.ResetsAfter
+	s.mu.Unlock()
+	if reset {
+		c.CloseNow()
+		return
+	}
+	m := &member{room: r.PathValue("room"), out: make(chan []byte, 64), conn: c}
+	if s.opts.Welcome {
+		pong := map[string]any{"action": "pong", "payload": nil}
+		send(m, pong)
+		s.broadcast(m, pong, true)
+	}
+	s.mu.Lock()
+	if s.dead {
+		s.mu.Unlock()
+		c.CloseNow()
+		return
+	}
 	if s.rooms[m.room] == nil {
 		s.rooms[m.room] = map[*member]bool{}
 	}
@@ -90,9 +156,17 @@ func (s *chatServer) serve(w http.ResponseWriter, r *http.Request) {
 		cancel()
 		c.CloseNow()
 	}()
+	var tick <-chan time.Time
+	if s.opts.Push > 0 {
+		t := time.NewTicker(s.opts.Push)
+		defer t.Stop()
+		tick = t.C
+	}
 	go func() {
 		for {
 			select {
+			case <-tick:
+				send(m, map[string]any{"action": "new_chat_message", "payload": map[string]any{"message": "tick", "name": "server"}})
 			case msg := <-m.out:
 				if c.Write(ctx, websocket.MessageText, msg) != nil {
 					return
@@ -138,6 +212,10 @@ func (s *chatServer) reject(m *member, v any) {
 
 // handle answers one frame; false drops the connection.
 func (s *chatServer) handle(m *member, typ websocket.MessageType, data []byte) bool {
+	if s.bug == DiesOnEmpty && typ == websocket.MessageText && len(data) == 0 {
+		s.die()
+		return false
+	}
 	if typ != websocket.MessageText {
 		s.reject(m, problem([]any{}, "binary frames are not supported"))
 		return true
@@ -156,6 +234,10 @@ func (s *chatServer) handle(m *member, typ websocket.MessageType, data []byte) b
 		return true
 	}
 	check := s.bug != AcceptsInvalid
+	if s.bug == RejectsForBusiness && frame["action"] != "ping" {
+		send(m, map[string]any{"action": "error", "payload": map[string]any{"detail": "user not found"}})
+		return true
+	}
 	switch frame["action"] {
 	case "ping":
 		if p, ok := frame["payload"]; ok && p != nil && check {

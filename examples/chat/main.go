@@ -38,8 +38,13 @@ import (
 //go:generate go run github.com/chanxgo/chanx/cmd/chanx gen types -s asyncapi.yaml -o chattypes --shared
 //go:generate go run github.com/chanxgo/chanx/cmd/chanx gen server -s asyncapi.yaml -o chatapi --types-package github.com/chanxgo/chanx/examples/chat/chattypes
 //go:generate go run github.com/chanxgo/chanx/cmd/chanx gen client -s asyncapi.yaml -o chatclient --types-package github.com/chanxgo/chanx/examples/chat/chattypes
+//go:generate go test -run TestWebBundle -update .
 
-//go:embed web
+// web is the chat page: index.html and chat.js, its script (web/page.ts
+// and the TypeScript chat client, bundled by esbuild and committed, so
+// that serving the page needs no Node; see web_test.go).
+//
+//go:embed web/index.html web/chat.js
 var web embed.FS
 
 func main() {

@@ -2,10 +2,6 @@ package tsruntime_test
 
 import (
 	"encoding/json"
-	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,34 +11,16 @@ import (
 	"github.com/chanxgo/chanx/internal/nodetest"
 )
 
-// TestChromium loads a page using the bundled chat client in two headless
-// Chromium pages against the real chat server (testdata/node/browser.test.ts
-// says what it checks) and keeps their screenshots in the test's temporary
-// folder. The page is served from its own origin, with /ws/ proxied to the
-// chat server, as a site would put the two behind one host.
+// TestChromium loads the chat page of the real examples/chat server —
+// built from the package and started as `go run ./examples/chat` runs it,
+// so the page and its committed bundle of the TypeScript chat client
+// (examples/chat/web/chat.js) are what a user gets — in two headless
+// Chromium pages (testdata/node/browser.test.ts says what it checks) and
+// keeps their screenshots in the test's temporary folder.
 func TestChromium(t *testing.T) {
 	chromium := nodetest.Chromium(t)
 	tools, dir := workspace(t)
-	chat, err := url.Parse(strings.Replace(startChat(t), "ws://", "http://", 1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bundle(t, tools, dir, "browser/page.ts", "site/app.js", "--platform=browser", "--target=es2022", "--minify")
-	page, err := os.ReadFile(filepath.Join("testdata", "browser", "index.html"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/ws/", httputil.NewSingleHostReverseProxy(chat))
-	mux.HandleFunc("GET /app.js", func(w http.ResponseWriter, r *http.Request) {
-		http.ServeFile(w, r, filepath.Join(dir, "site", "app.js"))
-	})
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Write(page)
-	})
-	site := httptest.NewServer(mux)
-	t.Cleanup(site.Close)
+	page := strings.Replace(startChat(t), "ws://", "http://", 1) + "/chat/"
 
 	shots := t.TempDir()
 	if keep := os.Getenv("CHANX_TEST_SHOTS"); keep != "" {
@@ -53,7 +31,7 @@ func TestChromium(t *testing.T) {
 	runNode(t, tools, dir, 3*time.Minute, []string{
 		"CHROMIUM=" + chromium,
 		"CHROMIUM_FLAGS=" + string(flags),
-		"PAGE_URL=" + site.URL,
+		"PAGE_URL=" + page,
 		"SHOT_DIR=" + shots,
 	}, "--test", "--test-reporter=spec", "out/browser.test.mjs")
 	for _, name := range []string{"ada.png", "bob.png"} {

@@ -32,7 +32,6 @@ func workspace(t *testing.T) (*nodetest.Tools, string) {
 	copyFS(t, os.DirFS(filepath.Join("testdata", "chatclient")), filepath.Join(dir, "chatclient"))
 	copyFS(t, os.DirFS(filepath.Join("testdata", "node")), filepath.Join(dir, "tests"))
 	copyFS(t, os.DirFS(filepath.Join("testdata", "typecheck")), filepath.Join(dir, "typecheck"))
-	copyFS(t, os.DirFS(filepath.Join("testdata", "browser")), filepath.Join(dir, "browser"))
 	tools.LinkModules(t, dir)
 	return tools, dir
 }
