@@ -26,3 +26,9 @@ var PythonBase embed.FS
 //
 //go:embed python/*.tmpl
 var Python embed.FS
+
+// TypeScript holds the templates of the TypeScript target, under
+// typescript/ (the runtime it copies is TypeScriptBase).
+//
+//go:embed typescript/*.tmpl
+var TypeScript embed.FS

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/chanxgo/chanx/codegen"
 	"github.com/chanxgo/chanx/codegen/goapi"
+	"github.com/chanxgo/chanx/codegen/typescript"
 	"github.com/chanxgo/chanx/ir"
 )
 
@@ -114,14 +116,17 @@ func runGen(c *cli.Context, kind string, targets *codegen.Targets) error {
 	// place); flags of the other language are refused.
 	var py pythonClient
 	isPython := kind == "client" && lang == "python"
-	for _, flag := range []string{"typed-formats", "types-package", "override-base", "no-clear-channels"} {
-		pythonOnly := flag == "override-base" || flag == "no-clear-channels"
-		switch {
-		case !c.IsSet(flag) || pythonOnly == isPython:
-		case pythonOnly:
-			return cli.Exit(fmt.Sprintf("%s: --%s is for --lang python (see '%s --help')", name, flag, name), 2)
-		default:
-			return cli.Exit(fmt.Sprintf("%s: --%s is for Go packages, not --lang python (see '%s --help')", name, flag, name), 2)
+	for _, f := range []struct {
+		flag  string
+		langs []string
+	}{
+		{"typed-formats", []string{"go"}},
+		{"types-package", []string{"go"}},
+		{"override-base", []string{"python", "typescript"}},
+		{"no-clear-channels", []string{"python"}},
+	} {
+		if c.IsSet(f.flag) && !slices.Contains(f.langs, lang) {
+			return cli.Exit(fmt.Sprintf("%s: --%s is for --lang %s, not --lang %s (see '%s --help')", name, f.flag, strings.Join(f.langs, " or "), lang, name), 2)
 		}
 	}
 	if isPython {
@@ -130,7 +135,12 @@ func runGen(c *cli.Context, kind string, targets *codegen.Targets) error {
 		}
 	}
 	pkg := c.String("package")
-	if pkg == "" {
+	switch {
+	case pkg != "":
+	case lang == "typescript":
+		// The README imports the client by its folder's name.
+		pkg = filepath.Base(filepath.Clean(out))
+	default:
 		pkg = packageName(out)
 	}
 	api, err := analyzedDocument(c, name, loc)
@@ -165,11 +175,29 @@ func runGen(c *cli.Context, kind string, targets *codegen.Targets) error {
 			files[file] = formatted
 		}
 	}
+	keepsBase := lang == "typescript"
+	if keepsBase && !c.Bool("override-base") && !c.Bool("clear-output") {
+		// An existing base/ is the user's: --check does not compare it.
+		if st, err := os.Stat(filepath.Join(out, typescript.BaseDir)); err == nil && st.IsDir() && c.Bool("check") {
+			for name := range files {
+				if strings.HasPrefix(name, typescript.BaseDir+"/") {
+					delete(files, name)
+				}
+			}
+		}
+	}
 	if c.Bool("check") {
 		stale, report := checkOutput(out, files)
 		if stale {
 			fmt.Fprint(c.App.Writer, report)
 			return cli.Exit(fmt.Sprintf("%s: %s is stale; regenerate it", name, out), 1)
+		}
+		return nil
+	}
+	if keepsBase {
+		if _, _, err := writeClient(out, files, clientWrite{clearOutput: c.Bool("clear-output"), overrideBase: c.Bool("override-base"),
+			keepChannels: true, written: writtenByTypeScript}); err != nil {
+			return cli.Exit(fmt.Sprintf("%s: %v", name, err), 1)
 		}
 		return nil
 	}

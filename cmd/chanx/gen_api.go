@@ -9,6 +9,7 @@ import (
 	"github.com/chanxgo/chanx/codegen"
 	"github.com/chanxgo/chanx/codegen/goapi"
 	"github.com/chanxgo/chanx/codegen/python"
+	"github.com/chanxgo/chanx/codegen/typescript"
 	"github.com/chanxgo/chanx/ir"
 )
 
@@ -33,8 +34,7 @@ Exit status: 0 done (or up to date), 1 the document has problems or the
 output is stale, 2 unusable arguments.`
 
 const genClientDescription = `Generates a client package from the AsyncAPI document in the language
---lang names: go (the default) or python; typescript is planned and
-answers "not available yet" (exit 2) until its target exists.
+--lang names: go (the default), typescript or python.
 
 A Python client (Pydantic v2 models and a client class per channel over
 the runtime in base/) is written exactly as 'chanx generate-client'
@@ -46,6 +46,24 @@ included; --formatter is a command run on the written .py files (default:
 ruff format, else black, when on PATH; the output is black-clean without
 them); --check compares everything but a kept base/. --typed-formats and
 --types-package are for Go.
+
+The TypeScript client has no dependencies (ES modules, browsers and Node 20+):
+
+   DIR/types.ts        an interface per message frame and payload, enums as
+                       string-literal unions, <Channel>Incoming/Outgoing
+                       unions a switch on the discriminator narrows
+   DIR/validators.ts   plain validator functions reporting the problems the
+                       Go server reports ({type, loc, msg})
+   DIR/<channel>.ts    <Channel>Client: connect, close, send<Message>,
+                       request<Message> for messages with a reply, on<Message>
+   DIR/index.ts        everything, re-exported; import it
+   DIR/README.md       usage in a browser bundle and in Node (--no-readme)
+   DIR/base/           the client runtime
+
+Like the Python client's, an existing base/ is kept as it is, so it may be
+customised (--override-base writes it anew; --check then compares it too);
+--clear-output first removes every file chanx wrote in DIR, base/ included,
+and leaves your own files.
 
 The Go client is over chanx's client runtime: the message types and validators (types.go), and in
 client.go, per channel, New<Channel>Client (typed path parameters; ws, wss,
@@ -69,7 +87,7 @@ var genServerTargets = codegen.NewTargets("server").Add("go", goapiTarget(goapi.
 // genClientTargets are the languages of 'chanx gen client --lang'.
 var genClientTargets = codegen.NewTargets("client").
 	Add("go", goapiTarget(goapi.GenerateClient)).
-	Add("typescript", nil).
+	Add("typescript", typescript.Target).
 	Add("python", python.Target)
 
 // goapiTarget makes a goapi generator a codegen.Target.
@@ -89,9 +107,11 @@ func genServerCommand(flags []cli.Flag) *cli.Command {
 // genClientCommand is 'chanx gen client': a typed client package.
 func genClientCommand(flags []cli.Flag) *cli.Command {
 	lang := &cli.StringFlag{Name: "lang", Value: "go",
-		Usage: "the client's language: " + strings.Join(genClientTargets.Languages(), ", ") + " (typescript is not available yet)"}
+		Usage: "the client's language: " + strings.Join(genClientTargets.Languages(), ", ")}
 	return &cli.Command{Name: "client", Usage: "generate a typed client package for a document's channels",
-		UsageText: "chanx gen client -s PATH|URL -o DIR [--lang go|python] [--package NAME] [--no-readme] [--check] [--override-base] [--no-clear-channels]", Description: genClientDescription,
-		Flags:  append(append([]cli.Flag{lang}, flags...), pythonRegenFlags("python: ")...),
+		UsageText: "chanx gen client -s PATH|URL -o DIR [--lang go|typescript|python] [--package NAME] [--no-readme] [--check] [--override-base] [--no-clear-channels]", Description: genClientDescription,
+		Flags: append(append([]cli.Flag{lang}, flags...),
+			&cli.BoolFlag{Name: "override-base", Usage: "python, typescript: write base/ anew even when it exists (default: an existing base/ is kept)"},
+			&cli.BoolFlag{Name: "no-clear-channels", Usage: "python: keep the files chanx wrote in channel folders instead of clearing them first"}),
 		Action: func(c *cli.Context) error { return runGen(c, "client", genClientTargets) }}
 }

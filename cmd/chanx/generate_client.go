@@ -184,7 +184,7 @@ func (p pythonClient) checkOutput(c *cli.Context, files map[string][]byte) error
 	}
 	var generated []string
 	if !p.how.keepChannels {
-		generated = markedBelow(p.out, true)
+		generated = markedBelow(p.out, true, writtenByGenerateClient)
 	}
 	if stale, report := compareOutput(p.out, want, generated); stale {
 		fmt.Fprint(c.App.Writer, report)
@@ -237,6 +237,9 @@ func pyFiles(names []string) []string {
 // clientWrite says how writeClient treats what the output already holds.
 type clientWrite struct {
 	clearOutput, overrideBase, keepChannels bool
+	// written tells the files this target writes (they carry its marker);
+	// nil is the Python target's.
+	written func(file string) bool
 }
 
 // writeClient writes the package's files into dir: base/ only when it is
@@ -248,10 +251,13 @@ func writeClient(dir string, files map[string][]byte, how clientWrite) (written 
 		return nil, false, fmt.Errorf("create %s: %w", dir, err)
 	}
 	baseDir := filepath.Join(dir, python.BaseDir)
+	if how.written == nil {
+		how.written = writtenByGenerateClient
+	}
 	var remove []string
 	switch {
 	case how.clearOutput:
-		remove = markedBelow(dir, true)
+		remove = markedBelow(dir, true, how.written)
 		for name := range files {
 			if strings.HasPrefix(name, python.BaseDir+"/") {
 				if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(name))); err == nil {
@@ -260,7 +266,7 @@ func writeClient(dir string, files map[string][]byte, how clientWrite) (written 
 			}
 		}
 	case !how.keepChannels:
-		remove = markedBelow(dir, false)
+		remove = markedBelow(dir, false, how.written)
 	}
 	for _, name := range remove {
 		if err := os.Remove(filepath.Join(dir, filepath.FromSlash(name))); err != nil && !os.IsNotExist(err) {
@@ -297,7 +303,7 @@ func writeClient(dir string, files map[string][]byte, how clientWrite) (written 
 // ones included) and, with top, in dir itself. base/ is never searched:
 // its files carry no marker, being the user's once written. A folder
 // without any marked file, such as a package of your own, is left alone.
-func markedBelow(dir string, top bool) []string {
+func markedBelow(dir string, top bool, written func(string) bool) []string {
 	var out []string
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -312,11 +318,11 @@ func markedBelow(dir string, top bool) []string {
 			}
 			for _, s := range sub {
 				name := path.Join(e.Name(), s.Name())
-				if s.Type().IsRegular() && writtenByGenerateClient(filepath.Join(dir, filepath.FromSlash(name))) {
+				if s.Type().IsRegular() && written(filepath.Join(dir, filepath.FromSlash(name))) {
 					out = append(out, name)
 				}
 			}
-		case top && e.Type().IsRegular() && writtenByGenerateClient(filepath.Join(dir, e.Name())):
+		case top && e.Type().IsRegular() && written(filepath.Join(dir, e.Name())):
 			out = append(out, e.Name())
 		}
 	}
@@ -328,11 +334,21 @@ func markedBelow(dir string, top bool) []string {
 // writes: a .py file whose first line is the generated marker as a Python
 // comment, or a README.md whose first line is it as an HTML comment.
 // Files other chanx generators wrote (Go, TypeScript) are not.
-func writtenByGenerateClient(file string) bool {
+func writtenByGenerateClient(file string) bool { return firstLineMarked(file, ".py", "# ") }
+
+// writtenByTypeScript reports whether file is one the TypeScript target
+// writes: a .ts file whose first line is the generated marker as a //
+// comment, or its README.md.
+func writtenByTypeScript(file string) bool { return firstLineMarked(file, ".ts", "// ") }
+
+// firstLineMarked reports whether file, of extension ext or a README.md,
+// starts with the generated marker in ext's comment (after prefix) or in
+// an HTML comment.
+func firstLineMarked(file, ext, prefix string) bool {
 	var want string
 	switch filepath.Ext(file) {
-	case ".py":
-		want = "# " + genMarkerText
+	case ext:
+		want = prefix + genMarkerText
 	case ".md":
 		want = "<!-- " + genMarkerText + " -->"
 	default:

@@ -499,10 +499,10 @@ func TestGenClientLanguageFlags(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--lang", "python", "--types-package", "example.com/t"}, "chanx gen client: --types-package is for Go packages, not --lang python (see 'chanx gen client --help')\n"},
-		{[]string{"--lang", "python", "--typed-formats"}, "chanx gen client: --typed-formats is for Go packages, not --lang python (see 'chanx gen client --help')\n"},
-		{[]string{"--override-base"}, "chanx gen client: --override-base is for --lang python (see 'chanx gen client --help')\n"},
-		{[]string{"--lang", "go", "--no-clear-channels"}, "chanx gen client: --no-clear-channels is for --lang python (see 'chanx gen client --help')\n"},
+		{[]string{"--lang", "python", "--types-package", "example.com/t"}, "chanx gen client: --types-package is for --lang go, not --lang python (see 'chanx gen client --help')\n"},
+		{[]string{"--lang", "python", "--typed-formats"}, "chanx gen client: --typed-formats is for --lang go, not --lang python (see 'chanx gen client --help')\n"},
+		{[]string{"--override-base"}, "chanx gen client: --override-base is for --lang python or typescript, not --lang go (see 'chanx gen client --help')\n"},
+		{[]string{"--lang", "go", "--no-clear-channels"}, "chanx gen client: --no-clear-channels is for --lang python, not --lang go (see 'chanx gen client --help')\n"},
 		{[]string{"--lang", "python", "--formatter", "black", "--no-format"}, "chanx gen client: --formatter and --no-format exclude each other\n"},
 	} {
 		code, _, stderr := chanx(append([]string{"gen", "client", "-s", chatDoc, "-o", x}, tc.args...)...)

@@ -510,3 +510,31 @@ export function frame(decode: Decode, check: Check): Check {
     check(v, p, at);
   };
 }
+
+// ---- unions without a tag ----
+
+/**
+ * union checks a union of objects the way the Go runtime holds one: the
+ * variants that decode and validate are counted, and the first of them is
+ * the value; none is noVariant's problem with msg (naming the variants),
+ * more than one, for an exclusive union (oneOf), the union problem of
+ * several matches.
+ */
+export function union(
+  p: Problems,
+  at: Path | undefined,
+  v: unknown,
+  variants: readonly (readonly [Decode | undefined, Check])[],
+  exclusive: boolean,
+  msg: string,
+): void {
+  let n = 0;
+  for (const [decode, check] of variants) {
+    if ((decode === undefined || decode(v, undefined) === undefined) && matches(check, v)) n++;
+  }
+  if (n === 0) {
+    noVariant(p, at, msg);
+  } else if (exclusive && n > 1) {
+    p.add(at, "union", "Input should match exactly one of the allowed schemas, not several");
+  }
+}

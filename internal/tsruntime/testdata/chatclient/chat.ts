@@ -21,7 +21,7 @@ export const chatChannel: ChannelSpec = {
  * ChatClient is a client of channel "chat" (Chat room).
  *
  *     const chat = new ChatClient("ws://127.0.0.1:8000", { room: "lobby" });
- *     chat.onNewChatMessage((m) => console.log(m.payload.name, m.payload.message));
+ *     chat.onNewChatMessage((m) => console.log(m));
  *     await chat.connect();
  *     chat.sendNewChatMessage({ message: "Hello, room!", name: "Ada" });
  */
