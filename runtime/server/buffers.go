@@ -11,11 +11,11 @@ import (
 // sizedBuffers wraps w so that hijacking it (which websocket.Accept does)
 // hands the connection buffers of Options.ReadBufferSize and
 // WriteBufferSize instead of net/http's 4 KiB ones, which the connection
-// would otherwise keep for its whole life. w is returned as it is when it
-// cannot be hijacked or both sizes are negative.
+// would otherwise keep for its whole life, and records the hijacked
+// net.Conn (rawConn). w is returned as it is when it cannot be hijacked.
 func (s *Server) sizedBuffers(w http.ResponseWriter) http.ResponseWriter {
 	hj, ok := w.(http.Hijacker)
-	if !ok || s.opts.ReadBufferSize < 0 && s.opts.WriteBufferSize < 0 {
+	if !ok {
 		return w
 	}
 	return &sizedHijacker{ResponseWriter: w, hj: hj, rsize: s.opts.ReadBufferSize, wsize: s.opts.WriteBufferSize}
@@ -24,7 +24,19 @@ func (s *Server) sizedBuffers(w http.ResponseWriter) http.ResponseWriter {
 type sizedHijacker struct {
 	http.ResponseWriter
 	hj           http.Hijacker
-	rsize, wsize int // negative: keep net/http's
+	rsize, wsize int      // negative: keep net/http's
+	conn         net.Conn // the hijacked connection, once Hijack succeeded
+}
+
+// rawConn returns the net.Conn hijacked through w (a sizedBuffers
+// writer), nil when there is none. Closing it is the one way to end a
+// Write stuck on a client that does not read: coder/websocket's CloseNow
+// does nothing while its Close waits to write the close frame.
+func rawConn(w http.ResponseWriter) net.Conn {
+	if h, ok := w.(*sizedHijacker); ok {
+		return h.conn
+	}
+	return nil
 }
 
 // Hijack hijacks the underlying connection and replaces its buffers. The
@@ -40,6 +52,7 @@ func (h *sizedHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err != nil {
 		return conn, brw, err
 	}
+	h.conn = conn
 	if h.wsize >= 0 {
 		if err := brw.Writer.Flush(); err != nil {
 			conn.Close()

@@ -335,7 +335,8 @@ func (ch *Channel) accept(w http.ResponseWriter, r *http.Request) *Conn {
 			return nil
 		}
 	}
-	ws, err := websocket.Accept(s.sizedBuffers(w), r, &websocket.AcceptOptions{
+	sw := s.sizedBuffers(w)
+	ws, err := websocket.Accept(sw, r, &websocket.AcceptOptions{
 		Subprotocols:       s.opts.Subprotocols,
 		OriginPatterns:     s.opts.OriginPatterns,
 		InsecureSkipVerify: s.opts.InsecureSkipOriginCheck,
@@ -349,7 +350,7 @@ func (ch *Channel) accept(w http.ResponseWriter, r *http.Request) *Conn {
 		return nil
 	}
 	ws.SetReadLimit(s.opts.ReadLimit)
-	c := newConn(s, ch, ws, r, principal)
+	c := newConn(s, ch, ws, rawConn(sw), r, principal)
 	c.authErr, c.authenticated = authErr, auth != nil
 	if !s.register(c) {
 		// Shutdown began during the upgrade: drop the connection, as no

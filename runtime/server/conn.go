@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"slices"
@@ -28,6 +29,7 @@ type Conn struct {
 	srv       *Server
 	ch        *Channel
 	ws        *websocket.Conn
+	raw       net.Conn // ws's socket, nil if unknown (see rawConn)
 	req       *http.Request
 	id        string
 	principal any
@@ -96,11 +98,12 @@ func mono() int64 { return int64(time.Since(epoch)) + 1 }
 // newConn), which ends a Read or Write in progress just the same.
 var ioCtx = context.Background()
 
-func newConn(s *Server, ch *Channel, ws *websocket.Conn, r *http.Request, principal any) *Conn {
+func newConn(s *Server, ch *Channel, ws *websocket.Conn, raw net.Conn, r *http.Request, principal any) *Conn {
 	ctx, cancel := context.WithCancelCause(context.WithoutCancel(r.Context()))
-	unwatch := context.AfterFunc(ctx, func() { _ = ws.CloseNow() })
+	unwatch := context.AfterFunc(ctx, func() { closeNow(ws, raw) })
 	hctx, hcancel := context.WithCancelCause(ctx)
 	return &Conn{
+		raw:       raw,
 		unwatch:   unwatch,
 		hctx:      hctx,
 		hcancel:   hcancel,
@@ -541,9 +544,20 @@ func (c *Conn) kill(cause error) {
 	c.hcancel(cause)
 	if c.unwatch() {
 		// What the watcher would do, without starting its goroutine.
-		_ = c.ws.CloseNow()
+		closeNow(c.ws, c.raw)
 	}
 	c.cancel(cause)
+}
+
+// closeNow drops ws. The socket is closed first: while a close handshake
+// waits to write its close frame behind a Write stuck on a client that
+// does not read, ws.CloseNow only waits for that handshake (up to the
+// library's own 5 s), and closing the socket is what ends both.
+func closeNow(ws *websocket.Conn, raw net.Conn) {
+	if raw != nil {
+		_ = raw.Close()
+	}
+	_ = ws.CloseNow()
 }
 
 // wait ends the connection's background work: no new frames are queued
