@@ -14,10 +14,12 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
 
 	"github.com/chanxgo/chanx/runtime/layer"
+	"github.com/chanxgo/chanx/runtime/metrics"
 	"github.com/chanxgo/chanx/runtime/wire"
 )
 
@@ -757,7 +759,7 @@ func (c *Conn) readLoop() error {
 // readFrame reads the next frame into a buffer from bufPool; nil (and no
 // error) for a frame dropped because the connection is closing.
 func (c *Conn) readFrame() (*bytes.Buffer, error) {
-	_, r, err := c.ws.Reader(ioCtx)
+	typ, r, err := c.ws.Reader(ioCtx)
 	if err != nil {
 		return nil, err
 	}
@@ -772,7 +774,32 @@ func (c *Conn) readFrame() (*bytes.Buffer, error) {
 		bufPool.Put(buf)
 		return nil, nil
 	}
+	if typ != websocket.MessageText || !utf8.Valid(buf.Bytes()) {
+		bufPool.Put(buf)
+		c.refuse(typ)
+		return nil, nil
+	}
 	return buf, nil
+}
+
+// refuse fails the connection over a message chanx does not read: a
+// binary message (1003, unsupported data: chanx messages are JSON text) or
+// a text message that is not UTF-8 (1007, RFC 6455 section 8.1).
+//
+//go:noinline
+func (c *Conn) refuse(typ websocket.MessageType) {
+	code, reason, cause, metric := websocket.StatusInvalidFramePayloadData, "invalid UTF-8", ErrInvalidUTF8, metrics.ReasonInvalidUTF8
+	if typ != websocket.MessageText {
+		code, reason, cause, metric = websocket.StatusUnsupportedData, "binary messages are not accepted", ErrBinaryMessage, metrics.ReasonBinary
+	}
+	if !c.closeWith(code, reason, fmt.Errorf("%w: %w", cause, websocket.CloseError{Code: code, Reason: reason})) {
+		return
+	}
+	s := c.srv
+	s.met.FrameReceived(c.ch.pattern, "unknown")
+	s.met.FrameError(c.ch.pattern, metric)
+	s.log.LogAttrs(c.ctx, slog.LevelDebug, "chanx: closing connection", slog.String("conn", c.id),
+		slog.String("channel", c.ch.pattern), slog.Int("close_code", int(code)), slog.String("reason", reason))
 }
 
 // putBuf returns a frame's buffer to the pool, unless a rare huge frame

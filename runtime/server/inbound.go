@@ -34,6 +34,12 @@ var (
 	// route registered with HandleCancel (or Conn.CancelHandler with a
 	// nil cause).
 	ErrCanceled = errors.New("server: canceled by the client")
+	// ErrInvalidUTF8: the client sent a text message that is not UTF-8;
+	// the connection is failed with 1007 (RFC 6455 section 8.1).
+	ErrInvalidUTF8 = errors.New("server: text message is not valid UTF-8")
+	// ErrBinaryMessage: the client sent a binary message; chanx messages
+	// are JSON text, so the connection is closed with 1003.
+	ErrBinaryMessage = errors.New("server: binary message")
 )
 
 // ErrSlowClient is returned by Send (and Stream.Send) when the
