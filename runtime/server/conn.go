@@ -50,18 +50,24 @@ type Conn struct {
 	// names one frame across every line about it.
 	frames uint64
 
+	// inflight counts the frames read and not yet handled, waiting or
+	// running: an atomic, so the inline path takes no lock.
+	inflight atomic.Int32
 	imu      sync.Mutex
 	inq      []inbound // frames waiting for the handler worker
 	ihead    int       // inq[ihead:] are waiting
 	working  bool      // a goroutine works the queue (work)
-	inflight int       // frames read and not yet handled, waiting or running
 	hwg      sync.WaitGroup
 	// inline and takeOverReading move reading off the serving goroutine
 	// when a handler it runs takes longer than the inline budget.
-	inlineSince atomic.Int64 // mono ns when the inline handler began, 0 if none
-	inlineBusy  bool         // the serving goroutine runs a handler inline
-	handedOff   bool         // another goroutine reads from now on
-	readErr     chan error   // that goroutine's read error, when it ends
+	// inlineFrame is the number of the frame the serving goroutine
+	// handles inline, 0 if none, handedOffMark once another goroutine
+	// reads; watchSeen is what the watchdog saw there on its last look
+	// (only the watchdog touches it).
+	inlineFrame atomic.Uint64
+	watchSeen   uint64
+	handedOff   bool       // under imu: another goroutine reads from now on
+	readErr     chan error // that goroutine's read error, when it ends
 
 	cmu     sync.Mutex
 	cancels map[string][]*cancelReg // running handlers by cancel key
@@ -751,8 +757,7 @@ func (c *Conn) readLoop() error {
 		if buf == nil || c.inline(buf) {
 			continue
 		}
-		c.work()
-		return <-c.readErr
+		return c.handedOffReading()
 	}
 }
 
