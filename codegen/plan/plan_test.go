@@ -25,6 +25,7 @@ var inputs = map[string]string{
 	"rooms":      "../goapi/testdata/rooms.yaml",
 	"events":     "../goapi/testdata/events.yaml",
 	"collisions": "../goapi/testdata/collisions.yaml",
+	"assistant":  "../goapi/testdata/assistant.yaml",
 }
 
 func build(t *testing.T, path string) *plan.Plan {
@@ -144,12 +145,30 @@ func dump(p *plan.Plan) string {
 				if len(r.ReplyTo) > 0 {
 					line += " replyTo=" + names(r.ReplyTo)
 				}
+				if st := r.Stream; st != nil {
+					line += fmt.Sprintf(" stream(%d partials)->%s", len(st.Partials), st.Final.Message.Name)
+				}
+				if r.Cancel != nil {
+					line += fmt.Sprintf(" cancels=%s key=%q", r.Cancel.Operation.Name, r.Cancel.Key)
+				}
+				for _, op := range r.CanceledBy {
+					line += fmt.Sprintf(" canceledBy=%s key=%q", op.Name, r.CancelKey)
+				}
+				if r.Problem != "" {
+					line += " problem=" + r.Problem
+				}
 				w(2, "%s", line)
 			}
 			for _, snd := range s.Sends {
 				line := fmt.Sprintf("send %s=%q op=%s", snd.Message.Name, snd.Value, snd.Operation.Name)
 				if snd.Reply != nil {
 					line += fmt.Sprintf(" request->%s=%q", snd.Reply.Message.Name, snd.Reply.Value)
+				}
+				if st := snd.Stream; st != nil {
+					line += fmt.Sprintf(" stream(%d partials)->%s", len(st.Partials), st.Final.Message.Name)
+				}
+				if snd.Cancels != nil {
+					line += " cancels=" + snd.Cancels.Name
 				}
 				w(2, "%s", line)
 			}
