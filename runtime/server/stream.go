@@ -2,8 +2,11 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync/atomic"
 )
 
@@ -98,14 +101,20 @@ type Stream struct {
 }
 
 // Send queues frame (an encoded []byte or a value for encoding/json) as
-// the next partial reply. It waits while the send queue is full, until
-// ctx ends (ctx's cause is returned), the connection ends (ErrClosed) or
+// the next partial reply. It fails at once when ctx is done (a client's
+// cancel, the connection's end), and waits while the send queue is full,
+// until ctx ends (ctx's cause is returned), the connection ends (ErrClosed) or
 // the queue has stayed full for SlowClientTimeout (ErrSlowClient, and the
 // connection is closed with 1008). After the handler returned it fails
 // with ErrStreamEnded.
 func (s *Stream) Send(ctx context.Context, frame any) error {
 	if s.ended.Load() {
 		return fmt.Errorf("server: stream to %s: %w", s.c.id, ErrStreamEnded)
+	}
+	if ctx.Err() != nil {
+		// A cancelled handler's stream stops at once, even with room in
+		// the queue.
+		return fmt.Errorf("server: stream to %s: %w", s.c.id, context.Cause(ctx))
 	}
 	if err := s.c.Send(ctx, frame); err != nil {
 		return fmt.Errorf("server: stream: %w", err)
@@ -124,12 +133,65 @@ func (s *Stream) Conn() *Conn { return s.c }
 // connection still run one at a time unless Concurrent is given, so a
 // long stream holds up the connection's next frames but not its reading:
 // pongs and close frames are read meanwhile and a client close cancels
-// ctx. Generated code for operations declared with a sequence of replies
-// is meant to call HandleStream; today it is called by hand.
+// ctx. Generated code calls it for operations declared with
+// x-chanx-stream (see codegen/plan.Stream).
 func HandleStream[T, R any](ch *Channel, action string, h func(ctx context.Context, c *Conn, msg *T, out *Stream) (R, error), opts ...HandleOption) {
 	Handle(ch, action, func(ctx context.Context, c *Conn, msg *T) (R, error) {
 		s := &Stream{c: c}
 		defer s.ended.Store(true)
 		return h(ctx, c, msg, s)
 	}, opts...)
+}
+
+// CancelKeyAt is CancelKey for generated code: the key is the value at
+// pointer (a JSON pointer, "/payload/request_id") in the message encoded
+// as JSON, the text of a string or the JSON of anything else; "" when
+// pointer is "" or finds nothing, so such handlers share one key.
+func CancelKeyAt[T any](pointer string) HandleOption {
+	return CancelKey(func(msg *T) string { return valueAt(msg, pointer) })
+}
+
+// HandleCancelAt is HandleCancel for generated code, the key read as
+// CancelKeyAt reads it.
+func HandleCancelAt[T any](ch *Channel, action, pointer string, opts ...HandleOption) {
+	HandleCancel(ch, action, func(msg *T) string { return valueAt(msg, pointer) }, opts...)
+}
+
+// valueAt reads the value at a JSON pointer in v encoded as JSON.
+func valueAt(v any, pointer string) string {
+	if pointer == "" {
+		return ""
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return ""
+	}
+	var cur any
+	if json.Unmarshal(b, &cur) != nil {
+		return ""
+	}
+	for _, tok := range strings.Split(pointer[1:], "/") {
+		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		switch x := cur.(type) {
+		case map[string]any:
+			cur = x[tok]
+		case []any:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(x) {
+				return ""
+			}
+			cur = x[i]
+		default:
+			return ""
+		}
+	}
+	switch x := cur.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	default:
+		b, _ := json.Marshal(x)
+		return string(b)
+	}
 }
