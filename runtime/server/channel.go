@@ -78,7 +78,9 @@ func (ch *Channel) Pattern() string { return ch.pattern }
 // route decodes, validates and handles one action.
 type route struct {
 	action string
-	serve  func(ctx context.Context, c *Conn, frame []byte) (reply any, err error)
+	// serve handles frame number id (the connection's count of frames
+	// read, which orders a cancel after the requests it may cancel).
+	serve func(ctx context.Context, c *Conn, id uint64, frame []byte) (reply any, err error)
 	// failed is the generic handler-error frame for action, encoded once.
 	failed []byte
 	// concurrent routes run on a goroutine of their own (Concurrent).
@@ -98,6 +100,7 @@ type handleConfig struct {
 	validateFrame func(frame []byte) error
 	concurrent    bool
 	cancelKey     any // func(*T) string, set by CancelKey
+	cancels       any // func(*T) string, set by HandleCancel: the route cancels
 }
 
 // Concurrent lets the handler's frames run as soon as they are read, each
@@ -155,8 +158,12 @@ func Handle[T, R any](ch *Channel, action string, h func(ctx context.Context, c 
 			panic(fmt.Sprintf("server: Handle %q: CancelKey takes a %T, the handler's message is %T", action, cfg.cancelKey, new(T)))
 		}
 	}
+	var cancelsOf func(*T) string
+	if cfg.cancels != nil {
+		cancelsOf = cfg.cancels.(func(*T) string) // HandleCancel's own, typed by it
+	}
 	concurrent := cfg.concurrent || ch.opts.ConcurrentHandlers
-	ch.add(&route{action: action, failed: ch.env.HandlerError(action), concurrent: concurrent, serve: func(ctx context.Context, c *Conn, frame []byte) (any, error) {
+	ch.add(&route{action: action, failed: ch.env.HandlerError(action), concurrent: concurrent, serve: func(ctx context.Context, c *Conn, id uint64, frame []byte) (any, error) {
 		if validateFrame != nil {
 			if err := validateFrame(frame); err != nil {
 				return nil, &invalidFrame{problemsOf(err)}
@@ -177,9 +184,13 @@ func Handle[T, R any](ch *Channel, action string, h func(ctx context.Context, c 
 				return nil, &invalidFrame{problemsOf(err)}
 			}
 		}
+		if cancelsOf != nil {
+			c.cancelUpTo(cancelsOf(msg), id)
+			return nil, nil
+		}
 		if keyOf != nil {
 			var release func()
-			ctx, release = c.registerCancel(ctx, keyOf(msg))
+			ctx, release = c.registerCancel(ctx, keyOf(msg), id)
 			defer release()
 		}
 		reply, err := h(ctx, c, msg)
@@ -509,7 +520,7 @@ func (c *Conn) call(id uint64, r *route, frame []byte) (reply any, err error) {
 			reply, err = nil, errPanicked
 		}
 	}()
-	return r.serve(c.hctx, c, frame)
+	return r.serve(c.hctx, c, id, frame)
 }
 
 func peekReason(err error) string {

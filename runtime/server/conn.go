@@ -71,6 +71,7 @@ type Conn struct {
 
 	cmu     sync.Mutex
 	cancels map[string][]*cancelReg // running handlers by cancel key
+	marks   []cancelMark            // recent cancel frames, for requests still waiting
 
 	gmu    sync.Mutex
 	groups map[string]struct{}

@@ -281,9 +281,8 @@ func TestCancelOperation(t *testing.T) {
 	c := dial(t, hs, "/ws")
 	c.send(`{"action":"generate","payload":{"id":"one"}}`)
 	c.send(`{"action":"generate","payload":{"id":"two"}}`)
-	for range 2 { // a cancel that comes before its handler started cancels nothing
-		<-started
-	}
+	// No waiting for the handlers to start: a cancel reaches every
+	// request read before it, started or not (it once raced them).
 	c.send(`{"action":"stop_generating","payload":{"id":"two"}}`)
 	if got := c.read(); got != `{"action":"stopped","payload":"two: server: canceled by the client"}` {
 		t.Fatalf("got %s", got)
@@ -292,6 +291,60 @@ func TestCancelOperation(t *testing.T) {
 	c.send(`{"action":"stop_generating","payload":{"id":"one"}}`)
 	if got := c.read(); got != `{"action":"stopped","payload":"one: server: canceled by the client"}` {
 		t.Fatalf("got %s", got)
+	}
+	if n := len(started); n != 2 {
+		t.Errorf("%d handlers started, want 2", n)
+	}
+}
+
+// TestCancelReachesWaitingRequest: a cancel frame cancels a request read
+// before it that still waits behind another handler (it starts with its
+// context cancelled), and not one read after it under the same key.
+func TestCancelReachesWaitingRequest(t *testing.T) {
+	srv := New(Options{Logger: quietLogger()})
+	ch, _ := srv.Channel("/ws", ChannelOptions{})
+	key := func(m *job) string { return m.Payload.ID }
+	release := make(chan struct{})
+	holding := make(chan struct{})
+	Handle(ch, "hold", func(ctx context.Context, c *Conn, m *job) (*echoReply, error) {
+		close(holding)
+		<-release
+		return &echoReply{Action: "held"}, nil
+	})
+	Handle(ch, "generate", func(ctx context.Context, c *Conn, m *job) (*echoReply, error) {
+		if ctx.Err() != nil {
+			return &echoReply{Action: "stopped", Payload: context.Cause(ctx).Error()}, nil
+		}
+		return &echoReply{Action: "ran"}, nil
+	}, CancelKey(key))
+	HandleCancel(ch, "stop_generating", key)
+	hs := startServer(t, srv)
+	c := dial(t, hs, "/ws")
+	c.send(`{"action":"hold","payload":{"id":"h"}}`)
+	<-holding
+	c.send(`{"action":"generate","payload":{"id":"a"}}`)
+	c.send(`{"action":"stop_generating","payload":{"id":"a"}}`)
+	c.send(`{"action":"generate","payload":{"id":"a"}}`)
+	// The cancel runs on a goroutine of its own, ahead of the waiting
+	// frames: release the hold once it has run.
+	eventually(t, "the cancel to be recorded", func() bool {
+		cc := onlyConn(srv)
+		if cc == nil {
+			return false
+		}
+		cc.cmu.Lock()
+		defer cc.cmu.Unlock()
+		return len(cc.marks) == 1
+	})
+	close(release)
+	for _, want := range []string{
+		`{"action":"held","payload":""}`,
+		`{"action":"stopped","payload":"server: canceled by the client"}`,
+		`{"action":"ran","payload":""}`,
+	} {
+		if got := c.read(); got != want {
+			t.Fatalf("got %s, want %s", got, want)
+		}
 	}
 }
 
@@ -473,4 +526,14 @@ func TestInboundQueueHoldsItsBound(t *testing.T) {
 			t.Fatalf("got %s, want %s", got, w)
 		}
 	}
+}
+
+// onlyConn returns the server's one connection, nil when it has none.
+func onlyConn(srv *Server) *Conn {
+	srv.mu.RLock()
+	defer srv.mu.RUnlock()
+	for _, c := range srv.conns {
+		return c
+	}
+	return nil
 }

@@ -10,57 +10,114 @@ import (
 	"sync/atomic"
 )
 
-// cancelReg is one running handler registered under a cancel key.
-type cancelReg struct{ cancel context.CancelCauseFunc }
+// cancelReg is one running handler registered under a cancel key, with
+// the number of its frame.
+type cancelReg struct {
+	cancel context.CancelCauseFunc
+	id     uint64
+}
+
+// cancelMark remembers a cancel operation's frame: requests under key read
+// before it (frame numbers below id) that had not started yet are
+// cancelled as they start.
+type cancelMark struct {
+	key string
+	id  uint64
+}
 
 // CancelKey makes a handler cancellable while it runs: key(msg) names it
 // (a request id from the message, or a constant when one at a time is
-// enough), and Conn.CancelHandler with that key, typically called by the
-// route HandleCancel registers for the document's cancel operation,
-// cancels its context with the cause given. T must be the handler's
-// message type; Handle panics at registration otherwise.
+// enough), and Conn.CancelHandler with that key, or a frame of the route
+// HandleCancel registers for the document's cancel operation, cancels its
+// context with the cause given. T must be the handler's message type;
+// Handle panics at registration otherwise.
 func CancelKey[T any](key func(msg *T) string) HandleOption {
 	return func(cfg *handleConfig) { cfg.cancelKey = key }
 }
 
 // HandleCancel registers action as a cancel operation: each of its frames
-// is decoded into a T and cancels the running handlers registered with
-// CancelKey under key(msg), their cause ErrCanceled. It runs concurrently
-// (Concurrent), so it does not wait behind the handler it cancels, and
-// sends no reply; a frame naming nothing running is not an error. A
-// handler is registered once it has started: a cancel that arrives while
-// its request still waits behind another frame cancels nothing.
+// is decoded into a T and cancels, with cause ErrCanceled, the handlers
+// registered with CancelKey under key(msg) whose frames arrived before
+// it: those running, and those still waiting behind other frames, which
+// start with their context already cancelled. Frames that arrive after it
+// are not affected. It runs concurrently (Concurrent), so it does not wait
+// behind the handler it cancels, and sends no reply; a frame naming
+// nothing is not an error.
 func HandleCancel[T any](ch *Channel, action string, key func(msg *T) string, opts ...HandleOption) {
-	opts = append(opts[:len(opts):len(opts)], Concurrent())
+	opts = append(opts[:len(opts):len(opts)], Concurrent(), func(cfg *handleConfig) { cfg.cancels = key })
 	HandleNoReply(ch, action, func(ctx context.Context, c *Conn, msg *T) error {
-		c.CancelHandler(key(msg), nil)
-		return nil
+		return nil // not called: the route cancels (handleConfig.cancels)
 	}, opts...)
 }
 
 // CancelHandler cancels the context of the connection's running handlers
 // registered under key with CancelKey, with cause (ErrCanceled when nil),
-// and reports how many there were.
+// and reports how many there were. Unlike a HandleCancel frame it does
+// not reach requests that have not started.
 func (c *Conn) CancelHandler(key string, cause error) int {
+	return c.cancelRunning(key, ^uint64(0), cause)
+}
+
+// cancelRunning cancels the running handlers under key whose frames are
+// numbered below before.
+func (c *Conn) cancelRunning(key string, before uint64, cause error) int {
 	if cause == nil {
 		cause = ErrCanceled
 	}
 	c.cmu.Lock()
+	var hit []*cancelReg
 	regs := c.cancels[key]
-	delete(c.cancels, key)
-	c.cmu.Unlock()
+	kept := regs[:0]
 	for _, r := range regs {
+		if r.id < before {
+			hit = append(hit, r)
+		} else {
+			kept = append(kept, r)
+		}
+	}
+	if len(kept) == 0 {
+		delete(c.cancels, key)
+	} else {
+		clear(regs[len(kept):])
+		c.cancels[key] = kept
+	}
+	c.cmu.Unlock()
+	for _, r := range hit {
 		r.cancel(cause)
 	}
-	return len(regs)
+	return len(hit)
 }
 
-// registerCancel derives a context CancelHandler(key) cancels; release
-// unregisters it once the handler returns.
-func (c *Conn) registerCancel(ctx context.Context, key string) (context.Context, func()) {
-	ctx, cancel := context.WithCancelCause(ctx)
-	reg := &cancelReg{cancel: cancel}
+// cancelUpTo is a HandleCancel frame, number id, naming key: it cancels
+// the running requests under key read before it and marks key so that
+// those still waiting are cancelled as they start. At most InboundQueue
+// marks are kept, the oldest dropped first: no more frames than that can
+// be waiting.
+func (c *Conn) cancelUpTo(key string, id uint64) {
 	c.cmu.Lock()
+	if len(c.marks) >= c.srv.opts.InboundQueue {
+		c.marks = append(c.marks[:0], c.marks[1:]...)
+	}
+	c.marks = append(c.marks, cancelMark{key: key, id: id})
+	c.cmu.Unlock()
+	c.cancelRunning(key, id, ErrCanceled)
+}
+
+// registerCancel derives a context a cancel under key can cancel, for the
+// handler of frame number id; release unregisters it once the handler
+// returns. A cancel already read after id and naming key cancels it at
+// once.
+func (c *Conn) registerCancel(ctx context.Context, key string, id uint64) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	reg := &cancelReg{cancel: cancel, id: id}
+	c.cmu.Lock()
+	for _, m := range c.marks {
+		if m.key == key && m.id > id {
+			c.cmu.Unlock()
+			cancel(ErrCanceled)
+			return ctx, func() {}
+		}
+	}
 	if c.cancels == nil {
 		c.cancels = make(map[string][]*cancelReg)
 	}
