@@ -31,7 +31,8 @@ type Conn struct {
 	srv       *Server
 	ch        *Channel
 	ws        *websocket.Conn
-	raw       net.Conn // ws's socket, nil if unknown (see rawConn)
+	raw       net.Conn    // ws's socket, nil if unknown (see rawConn)
+	fw        *frameWatch // what watches raw's frames, nil if unknown
 	req       *http.Request
 	id        string
 	principal any
@@ -653,7 +654,7 @@ func (c *Conn) finish(err error) {
 	if t := c.pingTimer.Load(); t != nil {
 		t.Stop()
 	}
-	cause := readCause(err)
+	cause := c.readCause(err)
 	c.hcancel(cause) // handlers stop first, while the socket is still there
 	groups := c.leaveAll()
 	c.kill(cause)

@@ -34,8 +34,9 @@ var (
 	// route registered with HandleCancel (or Conn.CancelHandler with a
 	// nil cause).
 	ErrCanceled = errors.New("server: canceled by the client")
-	// ErrInvalidUTF8: the client sent a text message that is not UTF-8;
-	// the connection is failed with 1007 (RFC 6455 section 8.1).
+	// ErrInvalidUTF8: the client sent a text message, or a close reason,
+	// that is not UTF-8; the connection is failed with 1007 (RFC 6455
+	// section 8.1).
 	ErrInvalidUTF8 = errors.New("server: text message is not valid UTF-8")
 	// ErrBinaryMessage: the client sent a binary message; chanx messages
 	// are JSON text, so the connection is closed with 1003.
@@ -57,9 +58,13 @@ func (slowClientError) Timeout() bool { return true }
 
 // readCause turns the error that ended the read loop into the cause
 // handlers see, when nothing else ended the connection first.
-func readCause(err error) error {
+func (c *Conn) readCause(err error) error {
 	var ce websocket.CloseError
 	if errors.As(err, &ce) {
+		if c.fw != nil && c.fw.badClose.Load() {
+			// The client's close reason was not UTF-8: answered with 1007.
+			return fmt.Errorf("%w: %w", ErrInvalidUTF8, err)
+		}
 		return fmt.Errorf("%w: %w", ErrClientClosed, err)
 	}
 	return fmt.Errorf("%w: %w", ErrConnectionLost, err)
@@ -158,7 +163,7 @@ func (c *Conn) takeOverReading(id uint64) {
 			c.schedule(buf)
 		}
 	}
-	c.hcancel(readCause(err)) // at once: the serving goroutine may be in a handler
+	c.hcancel(c.readCause(err)) // at once: the serving goroutine may be in a handler
 	c.readErr <- err
 }
 
