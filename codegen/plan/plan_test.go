@@ -3,6 +3,7 @@ package plan_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -211,5 +212,49 @@ func TestBuiltinsMatchTheWire(t *testing.T) {
 	}
 	if plan.Ping != wire.ActionPing || plan.Pong != wire.ActionPong || plan.Error != wire.ActionError {
 		t.Errorf("plan ping/pong/error %q/%q/%q differ from runtime/wire's", plan.Ping, plan.Pong, plan.Error)
+	}
+}
+
+// TestStreamAndCancelProblems: an x-chanx-stream or x-chanx-cancels the
+// plan cannot follow is reported on the operation (Problem), for targets
+// to refuse, instead of being half planned.
+func TestStreamAndCancelProblems(t *testing.T) {
+	base, err := os.ReadFile(inputs["assistant"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, old, new, op, want string
+	}{
+		{"one reply", "        - {$ref: '#/channels/assistant/messages/token'}\n", "", "ask", "x-chanx-stream needs two or more reply messages"},
+		{"unknown operation", "x-chanx-cancels: ask", "x-chanx-cancels: nothing", "stopGenerating", `x-chanx-cancels: "nothing" is not another receive operation of this channel`},
+		{"itself", "x-chanx-cancels: ask", "x-chanx-cancels: stopGenerating", "stopGenerating", `x-chanx-cancels: "stopGenerating" is not another receive operation`},
+		{"reply", "    x-chanx-cancels: ask\n", "    x-chanx-cancels: ask\n    reply:\n      messages: [{$ref: '#/channels/assistant/messages/token'}]\n", "stopGenerating", "x-chanx-cancels: a cancel operation has no reply"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := strings.Replace(string(base), tc.old, tc.new, 1)
+			if doc == string(base) {
+				t.Fatalf("%q not in the document", tc.old)
+			}
+			path := filepath.Join(t.TempDir(), "doc.yaml")
+			if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var got string
+			for _, r := range build(t, path).Channels[0].Server.Receives {
+				if r.Operation.Name == tc.op {
+					got = r.Problem
+				}
+			}
+			if !strings.HasPrefix(got, tc.want) {
+				t.Errorf("problem %q, want %q", got, tc.want)
+			}
+		})
+	}
+	// The document as it is has none, and the key is the correlationId's.
+	for _, r := range build(t, inputs["assistant"]).Channels[0].Server.Receives {
+		if r.Problem != "" {
+			t.Errorf("%s: %s", r.Operation.Name, r.Problem)
+		}
 	}
 }
