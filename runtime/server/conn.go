@@ -747,9 +747,10 @@ const maxPooledBuf = 64 << 10
 // closes the socket instead) and handles each inline while handlers are
 // quick, so a reply goes out with no goroutine hand-off. A handler running
 // longer than the inline budget has reading taken over by another
-// goroutine (Server.watch, takeOverReading), so pongs, close frames and further frames
-// are read while it runs; this goroutine then works off the frames queued
-// meanwhile and waits for the reading to end.
+// goroutine (Server.watch, takeOverReading), so pongs, close frames and
+// further frames are read while it runs; this goroutine then works off
+// the frames queued meanwhile and waits for the reading to end
+// (handedOffReading).
 func (c *Conn) readLoop() error {
 	for {
 		buf, err := c.readFrame()
