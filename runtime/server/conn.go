@@ -53,7 +53,7 @@ type Conn struct {
 
 	// inflight counts the frames read and not yet handled, waiting or
 	// running: an atomic, so the inline path takes no lock.
-	inflight atomic.Int32
+	inflight atomic.Int64
 	imu      sync.Mutex
 	inq      []inbound // frames waiting for the handler worker
 	ihead    int       // inq[ihead:] are waiting

@@ -103,7 +103,7 @@ func (c *Conn) newInbound(buf *bytes.Buffer) inbound {
 // frame is started on a goroutine of its own. admit reports whether the
 // frame is left to the caller.
 func (c *Conn) admit(in inbound) bool {
-	if c.inflight.Add(1) > int32(c.srv.opts.InboundQueue) {
+	if c.inflight.Add(1) > int64(c.srv.opts.InboundQueue) {
 		c.inflight.Add(-1)
 		putBuf(in.buf)
 		c.overrun()
