@@ -156,6 +156,12 @@ type handlerModel struct {
 	// one), with Cancelable.
 	Cancelable bool
 	CancelKey  string
+	// Cancels is set for a cancel operation that answers: its frames
+	// cancel CancelsOp's handlers (key at CancelsKey) before the method
+	// runs, and it runs at once (server.Concurrent).
+	Cancels    bool
+	CancelsKey string
+	CancelsOp  string
 }
 
 // streamModel is the typed sender of a streaming handler's partial
@@ -299,7 +305,7 @@ func (g *gen) serverModel() *fileModel {
 		var unroutable []string
 		for _, r := range cp.Server.Receives {
 			op, msg := r.Operation, r.Message
-			if r.Cancel != nil {
+			if r.Cancel != nil && len(r.Replies) == 0 {
 				c.Cancels = append(c.Cancels, &cancelModel{Operation: op.Name, Message: msg.Name, Type: g.msgType[msg], Action: r.Value, Key: r.Cancel.Key, Cancels: r.Cancel.Operation.Name})
 				if r.Value == "" {
 					unroutable = append(unroutable, strconv.Quote(msg.Name))
@@ -328,6 +334,9 @@ func (g *gen) serverModel() *fileModel {
 			}
 			if len(r.CanceledBy) > 0 {
 				h.Cancelable, h.CancelKey = true, r.CancelKey
+			}
+			if r.Cancel != nil {
+				h.Cancels, h.CancelsKey, h.CancelsOp = true, r.Cancel.Key, r.Cancel.Operation.Name
 			}
 			c.Handlers = append(c.Handlers, h)
 		}

@@ -122,7 +122,7 @@ type Receive struct {
 	// sequence (see Stream).
 	Stream *Stream
 	// Cancel is set, on the server, for a cancel operation (see Cancel):
-	// its frames cancel a running handler and are not answered.
+	// its frames cancel a running handler.
 	Cancel *Cancel
 	// CanceledBy lists, on the server, the cancel operations that cancel
 	// this operation's running handlers, and CancelKey is the JSON
@@ -148,10 +148,13 @@ type Stream struct {
 
 // Cancel is a cancel operation: a receive operation with
 // `x-chanx-cancels: <operation>` naming a receive operation of the same
-// channel, and no reply. Its frame cancels the running handlers of that
-// operation whose frame's correlationId value equals its own; when either
-// message declares no correlationId (a `$message.payload#/…` location),
-// it cancels every running handler of the operation.
+// channel. Its frame cancels the handlers of that operation, running or
+// waiting, whose frame came before it and whose correlationId value
+// equals its own; when either message declares no correlationId (a
+// `$message.payload#/…` location), every one of them. It runs at once,
+// not behind the handler it cancels; with no reply it is not answered,
+// with one (Python Chanx's "answer_cancelled") its handler answers after
+// cancelling.
 type Cancel struct {
 	Operation *ir.Operation
 	// Key is the JSON pointer into the cancel frame of the value naming
@@ -349,10 +352,6 @@ func cancels(api *ir.API, s *Side) {
 			continue
 		}
 		name, _ := raw.(string)
-		if r.Operation.Reply != nil {
-			r.Problem = CancelsExtension + ": a cancel operation has no reply"
-			continue
-		}
 		var targets []*Receive
 		for _, t := range s.Receives {
 			if t.Operation.Name == name && t.Cancel == nil {

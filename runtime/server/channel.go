@@ -100,7 +100,7 @@ type handleConfig struct {
 	validateFrame func(frame []byte) error
 	concurrent    bool
 	cancelKey     any // func(*T) string, set by CancelKey
-	cancels       any // func(*T) string, set by HandleCancel: the route cancels
+	cancels       any // func(*T) string, set by Cancels: the route cancels, then h runs
 }
 
 // Concurrent lets the handler's frames run as soon as they are read, each
@@ -160,7 +160,10 @@ func Handle[T, R any](ch *Channel, action string, h func(ctx context.Context, c 
 	}
 	var cancelsOf func(*T) string
 	if cfg.cancels != nil {
-		cancelsOf = cfg.cancels.(func(*T) string) // HandleCancel's own, typed by it
+		var ok bool
+		if cancelsOf, ok = cfg.cancels.(func(*T) string); !ok {
+			panic(fmt.Sprintf("server: Handle %q: Cancels takes a %T, the handler's message is %T", action, cfg.cancels, new(T)))
+		}
 	}
 	concurrent := cfg.concurrent || ch.opts.ConcurrentHandlers
 	ch.add(&route{action: action, failed: ch.env.HandlerError(action), concurrent: concurrent, serve: func(ctx context.Context, c *Conn, id uint64, frame []byte) (any, error) {
@@ -185,8 +188,7 @@ func Handle[T, R any](ch *Channel, action string, h func(ctx context.Context, c 
 			}
 		}
 		if cancelsOf != nil {
-			c.cancelUpTo(cancelsOf(msg), id)
-			return nil, nil
+			c.cancelUpTo(cancelsOf(msg), id) // then h answers, if it does
 		}
 		if keyOf != nil {
 			var release func()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -545,4 +546,33 @@ func onlyConn(srv *Server) *Conn {
 		return c
 	}
 	return nil
+}
+
+// TestCancelThatAnswers: a route with Cancels (and Concurrent) cancels the
+// running handler under its key, then answers with its own reply, as
+// Python Chanx's "cancel_answer" → "answer_cancelled" does.
+func TestCancelThatAnswers(t *testing.T) {
+	srv := New(Options{Logger: quietLogger()})
+	ch, _ := srv.Channel("/ws", ChannelOptions{})
+	key := func(m *job) string { return m.Payload.ID }
+	started := make(chan struct{})
+	Handle(ch, "generate", func(ctx context.Context, c *Conn, m *job) (*echoReply, error) {
+		close(started)
+		<-ctx.Done()
+		return &echoReply{Action: "stopped", Payload: context.Cause(ctx).Error()}, nil
+	}, CancelKey(key))
+	Handle(ch, "cancel_answer", func(ctx context.Context, c *Conn, m *job) (*echoReply, error) {
+		return &echoReply{Action: "answer_cancelled", Payload: m.Payload.ID}, nil
+	}, Cancels(key), Concurrent())
+	hs := startServer(t, srv)
+	c := dial(t, hs, "/ws")
+	c.send(`{"action":"generate","payload":{"id":"a"}}`)
+	<-started
+	c.send(`{"action":"cancel_answer","payload":{"id":"a"}}`)
+	got := []string{c.read(), c.read()}
+	slices.Sort(got) // the two answers race each other
+	want := []string{`{"action":"answer_cancelled","payload":"a"}`, `{"action":"stopped","payload":"server: canceled by the client"}`}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
 }

@@ -42,12 +42,29 @@ func CancelKey[T any](key func(msg *T) string) HandleOption {
 // start with their context already cancelled. Frames that arrive after it
 // are not affected. It runs concurrently (Concurrent), so it does not wait
 // behind the handler it cancels, and sends no reply; a frame naming
-// nothing is not an error.
+// nothing is not an error. For a cancel operation that answers, use
+// Handle with Cancels and Concurrent.
 func HandleCancel[T any](ch *Channel, action string, key func(msg *T) string, opts ...HandleOption) {
-	opts = append(opts[:len(opts):len(opts)], Concurrent(), func(cfg *handleConfig) { cfg.cancels = key })
+	opts = append(opts[:len(opts):len(opts)], Concurrent(), Cancels(key))
 	HandleNoReply(ch, action, func(ctx context.Context, c *Conn, msg *T) error {
-		return nil // not called: the route cancels (handleConfig.cancels)
+		return nil
 	}, opts...)
+}
+
+// Cancels makes a route a cancel operation that also answers: each frame
+// first cancels, as a HandleCancel frame does, the handlers registered
+// with CancelKey under key(msg), then runs the route's handler, whose
+// reply is sent as usual (an "answer_cancelled"). Give Concurrent too, so
+// the frame does not wait behind the handler it cancels. T must be the
+// handler's message type; Handle panics at registration otherwise.
+func Cancels[T any](key func(msg *T) string) HandleOption {
+	return func(cfg *handleConfig) { cfg.cancels = key }
+}
+
+// CancelsAt is Cancels for generated code, the key read as CancelKeyAt
+// reads it.
+func CancelsAt[T any](pointer string) HandleOption {
+	return Cancels(func(msg *T) string { return valueAt(msg, pointer) })
 }
 
 // CancelHandler cancels the context of the connection's running handlers
