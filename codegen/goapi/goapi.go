@@ -55,6 +55,9 @@ func GenerateServer(ctx context.Context, api *ir.API, opts Options) (map[string]
 			if err := implemented(cp, cp.Server); err != nil {
 				return nil, err
 			}
+			if err := followable(cp); err != nil {
+				return nil, err
+			}
 		}
 	}
 	files, g, err := start(ctx, api, opts)
@@ -86,6 +89,9 @@ func GenerateClient(ctx context.Context, api *ir.API, opts Options) (map[string]
 	if api != nil {
 		for _, cp := range plan.Build(api).Channels {
 			if err := implemented(cp, cp.Client); err != nil {
+				return nil, err
+			}
+			if err := followable(cp); err != nil {
 				return nil, err
 			}
 		}
@@ -130,6 +136,17 @@ func implemented(cp *plan.Channel, side *plan.Side) error {
 		return nil
 	}
 	return fmt.Errorf("goapi: channel %q: the Go %s cannot route messages told apart by strategy %q", cp.Name, side.Role, side.Strategy)
+}
+
+// followable refuses a channel whose x-chanx-stream or x-chanx-cancels
+// cannot be followed (plan.Receive.Problem), at the operation.
+func followable(cp *plan.Channel) error {
+	for _, r := range cp.Server.Receives {
+		if r.Problem != "" {
+			return fmt.Errorf("%s: operation %q: %s", r.Operation.Pos, r.Operation.Name, r.Problem)
+		}
+	}
+	return nil
 }
 
 // share turns a side package into one that refers to the shared types

@@ -23,6 +23,7 @@ func addLoopback(t *testing.T, files map[string][]byte) {
 		files["loop/eventsclient/"+name] = data
 	}
 	files["loop/loop_test.go"] = []byte(loopbackTest)
+	addStreamLoopback(t, files)
 }
 
 // runLoopback runs the loopback test in the module BuildModule made.

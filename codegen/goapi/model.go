@@ -130,6 +130,7 @@ type channelModel struct {
 	Register      string
 	Mount         string
 	Handlers      []*handlerModel
+	Cancels       []*cancelModel
 	Senders       []*senderModel
 	// Unroutable, when set, is why Register fails: a received message has
 	// no discriminator value to route it by.
@@ -194,6 +195,41 @@ type handlerModel struct {
 	// the Unimplemented handler answers as the runtime's built-in ping
 	// does instead of failing.
 	Pong string
+	// Stream is set when the reply is a sequence (plan.Stream): the
+	// method gets a typed sender for the partial replies and returns the
+	// final one (Reply).
+	Stream *streamModel
+	// CancelKey is set when a cancel operation can stop the handler: the
+	// JSON pointer the runtime reads the key at ("" for every running
+	// one), with Cancelable.
+	Cancelable bool
+	CancelKey  string
+	// Cancels is set for a cancel operation that answers: its frames
+	// cancel CancelsOp's handlers (key at CancelsKey) before the method
+	// runs, and it runs at once (server.Concurrent).
+	Cancels    bool
+	CancelsKey string
+	CancelsOp  string
+}
+
+// streamModel is the typed sender of a streaming handler's partial
+// replies.
+type streamModel struct {
+	Type    string // the sender's type name
+	Partial string // the partial replies' Go type ("*Token")
+	Action  string // the partials' discriminator value, for the doc
+	Final   string // the final reply's discriminator value, for the doc
+}
+
+// cancelModel is a cancel operation: registered with the runtime's
+// HandleCancelAt, no handler method.
+type cancelModel struct {
+	Operation string
+	Message   string
+	Type      string // the message's Go type, without "*"
+	Action    string
+	Key       string
+	Cancels   string // the operation it cancels
 }
 
 type senderModel struct {
@@ -216,6 +252,14 @@ type sendModel struct {
 	Request     string
 	ReplyType   string
 	ReplyAction string
+	// Stream, when set, sends and returns the stream of replies: partials
+	// PartialAction of type PartialType, then the final ReplyAction of
+	// type ReplyType.
+	Stream        string
+	PartialType   string
+	PartialAction string
+	// Cancels names the operation this message cancels, for the doc.
+	Cancels string
 }
 
 type incomingModel struct {
@@ -309,6 +353,13 @@ func (g *gen) serverModel() *fileModel {
 		var unroutable []string
 		for _, r := range cp.Server.Receives {
 			op, msg := r.Operation, r.Message
+			if r.Cancel != nil && len(r.Replies) == 0 {
+				c.Cancels = append(c.Cancels, &cancelModel{Operation: op.Name, Message: msg.Name, Type: g.msgType[msg], Action: r.Value, Key: r.Cancel.Key, Cancels: r.Cancel.Operation.Name})
+				if r.Value == "" {
+					unroutable = append(unroutable, strconv.Quote(msg.Name))
+				}
+				continue
+			}
 			h := &handlerModel{Operation: op.Name, Message: msg.Name, Request: "*" + g.msgType[msg]}
 			name := goName(op.Name, "Handle")
 			if len(op.Messages) > 1 {
@@ -321,11 +372,20 @@ func (g *gen) serverModel() *fileModel {
 			if len(h.Actions) == 0 {
 				unroutable = append(unroutable, strconv.Quote(msg.Name))
 			}
-			if len(r.Replies) > 0 {
+			if st := streamPartial(g, r.Stream); st != "" {
+				h.Reply = "*" + g.msgType[r.Stream.Final.Message]
+				h.Stream = &streamModel{Type: g.ns.take(b + h.Method + "Stream"), Partial: st, Action: r.Stream.Partials[0].Value, Final: r.Stream.Final.Value}
+			} else if len(r.Replies) > 0 {
 				h.Reply = g.replyType(m, marked, b+h.Method+"Reply", op)
 				if r.Pong {
 					h.Pong = g.msgType[r.Replies[0].Message]
 				}
+			}
+			if len(r.CanceledBy) > 0 {
+				h.Cancelable, h.CancelKey = true, r.CancelKey
+			}
+			if r.Cancel != nil {
+				h.Cancels, h.CancelsKey, h.CancelsOp = true, r.Cancel.Key, r.Cancel.Operation.Name
 			}
 			c.Handlers = append(c.Handlers, h)
 		}
@@ -335,7 +395,7 @@ func (g *gen) serverModel() *fileModel {
 		if len(unroutable) > 0 {
 			c.Unroutable = fmt.Sprintf("%s: channel %q: message %s has no discriminator value to route frames by (give its payload a const %q property)", g.opts.Package, ch.Name, strings.Join(unroutable, ", "), "action")
 		}
-		if len(c.Handlers) > 0 {
+		if len(c.Handlers) > 0 || len(c.Cancels) > 0 {
 			imports["fmt"] = true
 			imports["context"] = true
 		}
@@ -470,6 +530,23 @@ func (g *gen) together(m *fileModel) {
 	}
 }
 
+// streamPartial is the Go type of a stream's partial replies ("*Token"),
+// "" when st is nil or its partials are of several types, which the Go
+// target does not stream yet: such an operation is served as one with
+// several possible replies.
+func streamPartial(g *gen, st *plan.Stream) string {
+	if st == nil {
+		return ""
+	}
+	t := g.msgType[st.Partials[0].Message]
+	for _, p := range st.Partials[1:] {
+		if g.msgType[p.Message] != t {
+			return ""
+		}
+	}
+	return "*" + t
+}
+
 // replyType is the Go type a handler returns for op's reply: a pointer to
 // the one reply message's type, or a sealed interface every reply
 // message's type implements.
@@ -543,6 +620,14 @@ func (g *gen) clientModel() *fileModel {
 			s := &sendModel{Message: msg.Name, Type: "*" + g.msgType[msg], Method: methods.take("Send" + mn), Doc: comment("", firstOf(op.Summary, op.Description, msg.Summary, msg.Description))}
 			if r := snd.Reply; r != nil {
 				s.Request, s.ReplyType, s.ReplyAction = methods.take("Request"+mn), g.msgType[r.Message], r.Value
+			}
+			if pt := streamPartial(g, snd.Stream); pt != "" {
+				st := snd.Stream
+				s.Stream, s.ReplyType, s.ReplyAction = methods.take("Stream"+mn), g.msgType[st.Final.Message], st.Final.Value
+				s.PartialType, s.PartialAction = strings.TrimPrefix(pt, "*"), st.Partials[0].Value
+			}
+			if snd.Cancels != nil {
+				s.Cancels = snd.Cancels.Name
 			}
 			c.Sends = append(c.Sends, s)
 		}

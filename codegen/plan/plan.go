@@ -3,6 +3,7 @@ package plan
 import (
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/chanxgo/chanx/ir"
@@ -130,6 +131,48 @@ type Receive struct {
 	// ReplyTo lists, on the client, the messages this one answers (the
 	// requests of the operations it is a reply of).
 	ReplyTo []*ir.Message
+	// Stream is set, on the server, when the operation's reply is a
+	// sequence (see Stream).
+	Stream *Stream
+	// Cancel is set, on the server, for a cancel operation (see Cancel):
+	// its frames cancel a running handler.
+	Cancel *Cancel
+	// CanceledBy lists, on the server, the cancel operations that cancel
+	// this operation's running handlers, and CancelKey is the JSON
+	// pointer into this message's frame of the value they name it by
+	// (its correlationId), "" when they cancel every running one.
+	CanceledBy []*ir.Operation
+	CancelKey  string
+	// Problem, when set, says why the operation's x-chanx-stream or
+	// x-chanx-cancels cannot be followed; a target refuses it.
+	Problem string
+}
+
+// Stream is a reply that is a sequence: any number of partial replies,
+// then one final reply, all sent back to the one request. An operation
+// declares it with `x-chanx-stream: true` and two or more reply
+// messages: the last listed is the final one, the others are partials
+// (an AI assistant's "token"s, then its "answer"). Every one needs a
+// discriminator value, the final's its own.
+type Stream struct {
+	Partials []*Reply
+	Final    *Reply
+}
+
+// Cancel is a cancel operation: a receive operation with
+// `x-chanx-cancels: <operation>` naming a receive operation of the same
+// channel. Its frame cancels the handlers of that operation, running or
+// waiting, whose frame came before it and whose correlationId value
+// equals its own; when either message declares no correlationId (a
+// `$message.payload#/…` location), every one of them. It runs at once,
+// not behind the handler it cancels; with no reply it is not answered,
+// with one (Python Chanx's "answer_cancelled") its handler answers after
+// cancelling.
+type Cancel struct {
+	Operation *ir.Operation
+	// Key is the JSON pointer into the cancel frame of the value naming
+	// the request, "" when it cancels every running one.
+	Key string
 }
 
 // Reply is a message sent back for a received one.
@@ -154,6 +197,13 @@ type Send struct {
 	// set when Operation declares exactly one reply message and it has a
 	// discriminator value (a request → reply pair).
 	Reply *Reply
+	// Stream is, on the client, the replies to read after sending when
+	// Operation's reply is a sequence (see Stream): partials, then the
+	// final one.
+	Stream *Stream
+	// Cancels is, on the client, the operation a frame of this message
+	// cancels (see Cancel).
+	Cancels *ir.Operation
 }
 
 // Route is one discriminator value and what it names: one message, or
@@ -275,6 +325,7 @@ func serverSide(api *ir.API, ch *ir.Channel) *Side {
 					r.Replies = append(r.Replies, &Reply{Message: rm, Value: v, Channel: op.Reply.Channel})
 				}
 				r.Pong = r.Value == Ping && len(r.Replies) == 1 && r.Replies[0].Value == Pong
+				r.Stream, r.Problem = streamOf(op, r.Replies)
 			}
 			s.Receives = append(s.Receives, r)
 		}
@@ -290,8 +341,95 @@ func serverSide(api *ir.API, ch *ir.Channel) *Side {
 			s.Sends = append(s.Sends, &Send{Message: m, Value: v, Operation: op})
 		}
 	}
+	cancels(api, s)
 	s.route()
 	return s
+}
+
+// StreamExtension and CancelsExtension are the operation keys that
+// declare a streamed reply and a cancel operation.
+const (
+	StreamExtension  = "x-chanx-stream"
+	CancelsExtension = "x-chanx-cancels"
+)
+
+// streamOf reads op's x-chanx-stream: the reply split into partials and
+// the final one, or a problem when it is declared and cannot be.
+func streamOf(op *ir.Operation, replies []*Reply) (*Stream, string) {
+	if on, _ := op.Extensions[StreamExtension].(bool); !on {
+		return nil, ""
+	}
+	if len(replies) < 2 {
+		return nil, StreamExtension + " needs two or more reply messages: the partial ones, then the final one"
+	}
+	st := &Stream{Partials: replies[: len(replies)-1 : len(replies)-1], Final: replies[len(replies)-1]}
+	for _, r := range replies {
+		if r.Value == "" {
+			return nil, StreamExtension + ": reply message " + r.Message.Name + " has no discriminator value"
+		}
+	}
+	for _, p := range st.Partials {
+		if p.Value == st.Final.Value {
+			return nil, StreamExtension + ": the final reply " + st.Final.Message.Name + " shares its discriminator value with partial " + p.Message.Name
+		}
+	}
+	return st, ""
+}
+
+// cancels links the server side's cancel operations to the operations
+// they cancel.
+func cancels(api *ir.API, s *Side) {
+	for _, r := range s.Receives {
+		raw, ok := r.Operation.Extensions[CancelsExtension]
+		if !ok {
+			continue
+		}
+		name, _ := raw.(string)
+		var targets []*Receive
+		for _, t := range s.Receives {
+			if t.Operation.Name == name && t.Cancel == nil {
+				targets = append(targets, t)
+			}
+		}
+		if len(targets) == 0 || name == r.Operation.Name {
+			r.Problem = CancelsExtension + ": " + strconv.Quote(name) + " is not another receive operation of this channel"
+			continue
+		}
+		r.Cancel = &Cancel{Operation: targets[0].Operation, Key: correlationPointer(r.Message)}
+		for _, t := range targets {
+			t.CanceledBy = appendOp(t.CanceledBy, r.Operation)
+			t.CancelKey = correlationPointer(t.Message)
+			if t.CancelKey == "" || r.Cancel.Key == "" {
+				t.CancelKey, r.Cancel.Key = "", ""
+			}
+		}
+	}
+	for _, r := range s.Receives {
+		if r.Cancel != nil && len(r.CanceledBy) > 0 {
+			r.Problem = CancelsExtension + ": a cancel operation cannot itself be cancelled"
+		}
+	}
+}
+
+// correlationPointer turns m's correlationId location
+// ("$message.payload#/payload/id") into a JSON pointer into the frame,
+// "" when there is none of that form.
+func correlationPointer(m *ir.Message) string {
+	if m.CorrelationID == nil {
+		return ""
+	}
+	p, ok := strings.CutPrefix(m.CorrelationID.Location, "$message.payload#")
+	if !ok || !strings.HasPrefix(p, "/") {
+		return ""
+	}
+	return p
+}
+
+func appendOp(list []*ir.Operation, op *ir.Operation) []*ir.Operation {
+	if slices.Contains(list, op) {
+		return list
+	}
+	return append(list, op)
 }
 
 func clientSide(api *ir.API, ch *ir.Channel) *Side {
@@ -330,7 +468,26 @@ func clientSide(api *ir.API, ch *ir.Channel) *Side {
 					send.Reply = &Reply{Message: r, Value: v, Channel: op.Reply.Channel}
 				}
 			}
+			if op.Reply != nil {
+				var rs []*Reply
+				for _, rm := range op.Reply.Messages {
+					v, _ := valueOf(rm, ir.Send, op.Reply.Channel, ch)
+					rs = append(rs, &Reply{Message: rm, Value: v, Channel: op.Reply.Channel})
+				}
+				send.Stream, _ = streamOf(op, rs)
+			}
 			s.Sends = append(s.Sends, send)
+		}
+	}
+	// Cancel operations, as the server side links them.
+	for _, r := range serverSide(api, ch).Receives {
+		if r.Cancel == nil || r.Problem != "" {
+			continue
+		}
+		for _, snd := range s.Sends {
+			if snd.Message == r.Message && snd.Operation == r.Operation {
+				snd.Cancels = r.Cancel.Operation
+			}
 		}
 	}
 	// What the client receives: the channel's sent messages, then the

@@ -3,6 +3,7 @@ package plan_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -25,6 +26,7 @@ var inputs = map[string]string{
 	"rooms":      "../goapi/testdata/rooms.yaml",
 	"events":     "../goapi/testdata/events.yaml",
 	"collisions": "../goapi/testdata/collisions.yaml",
+	"assistant":  "../goapi/testdata/assistant.yaml",
 }
 
 func build(t *testing.T, path string) *plan.Plan {
@@ -144,12 +146,30 @@ func dump(p *plan.Plan) string {
 				if len(r.ReplyTo) > 0 {
 					line += " replyTo=" + names(r.ReplyTo)
 				}
+				if st := r.Stream; st != nil {
+					line += fmt.Sprintf(" stream(%d partials)->%s", len(st.Partials), st.Final.Message.Name)
+				}
+				if r.Cancel != nil {
+					line += fmt.Sprintf(" cancels=%s key=%q", r.Cancel.Operation.Name, r.Cancel.Key)
+				}
+				for _, op := range r.CanceledBy {
+					line += fmt.Sprintf(" canceledBy=%s key=%q", op.Name, r.CancelKey)
+				}
+				if r.Problem != "" {
+					line += " problem=" + r.Problem
+				}
 				w(2, "%s", line)
 			}
 			for _, snd := range s.Sends {
 				line := fmt.Sprintf("send %s=%q op=%s", snd.Message.Name, snd.Value, snd.Operation.Name)
 				if snd.Reply != nil {
 					line += fmt.Sprintf(" request->%s=%q", snd.Reply.Message.Name, snd.Reply.Value)
+				}
+				if st := snd.Stream; st != nil {
+					line += fmt.Sprintf(" stream(%d partials)->%s", len(st.Partials), st.Final.Message.Name)
+				}
+				if snd.Cancels != nil {
+					line += " cancels=" + snd.Cancels.Name
 				}
 				w(2, "%s", line)
 			}
@@ -192,5 +212,48 @@ func TestBuiltinsMatchTheWire(t *testing.T) {
 	}
 	if plan.Ping != wire.ActionPing || plan.Pong != wire.ActionPong || plan.Error != wire.ActionError {
 		t.Errorf("plan ping/pong/error %q/%q/%q differ from runtime/wire's", plan.Ping, plan.Pong, plan.Error)
+	}
+}
+
+// TestStreamAndCancelProblems: an x-chanx-stream or x-chanx-cancels the
+// plan cannot follow is reported on the operation (Problem), for targets
+// to refuse, instead of being half planned.
+func TestStreamAndCancelProblems(t *testing.T) {
+	base, err := os.ReadFile(inputs["assistant"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, old, new, op, want string
+	}{
+		{"one reply", "        - {$ref: '#/channels/assistant/messages/token'}\n", "", "ask", "x-chanx-stream needs two or more reply messages"},
+		{"unknown operation", "x-chanx-cancels: ask", "x-chanx-cancels: nothing", "stopGenerating", `x-chanx-cancels: "nothing" is not another receive operation of this channel`},
+		{"itself", "x-chanx-cancels: ask", "x-chanx-cancels: stopGenerating", "stopGenerating", `x-chanx-cancels: "stopGenerating" is not another receive operation`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := strings.Replace(string(base), tc.old, tc.new, 1)
+			if doc == string(base) {
+				t.Fatalf("%q not in the document", tc.old)
+			}
+			path := filepath.Join(t.TempDir(), "doc.yaml")
+			if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var got string
+			for _, r := range build(t, path).Channels[0].Server.Receives {
+				if r.Operation.Name == tc.op {
+					got = r.Problem
+				}
+			}
+			if !strings.HasPrefix(got, tc.want) {
+				t.Errorf("problem %q, want %q", got, tc.want)
+			}
+		})
+	}
+	// The document as it is has none, and the key is the correlationId's.
+	for _, r := range build(t, inputs["assistant"]).Channels[0].Server.Receives {
+		if r.Problem != "" {
+			t.Errorf("%s: %s", r.Operation.Name, r.Problem)
+		}
 	}
 }

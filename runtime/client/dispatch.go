@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"slices"
 
 	"github.com/coder/websocket"
 
@@ -173,10 +174,14 @@ func (c *Client) handlerError(ctx context.Context, action string, err error) {
 		slog.String("action", action), slog.String("error", err.Error()))
 }
 
-// waiter is one Request waiting for its reply.
+// waiter is one Request waiting for its reply, or one RequestStream
+// reading its replies: frames of a partial action go to stream, and the
+// final one (action) ends it.
 type waiter struct {
-	action string
-	res    chan waitResult // buffered 1: the loop never blocks on it
+	action  string
+	res     chan waitResult // buffered 1: the loop never blocks on it
+	partial []string
+	stream  *streamQueue
 }
 
 type waitResult struct {
@@ -192,6 +197,15 @@ func (c *Client) deliver(action string, data []byte) bool {
 		if w.action == action {
 			c.waiters = append(c.waiters[:i], c.waiters[i+1:]...)
 			w.res <- waitResult{frame: Frame{Action: action, Data: data}}
+			return true
+		}
+		if w.stream != nil && slices.Contains(w.partial, action) {
+			if !w.stream.push(Frame{Action: action, Data: data}) {
+				// The stream's reader fell too far behind: it ends
+				// with ErrStreamBacklog instead of holding memory.
+				c.waiters = append(c.waiters[:i], c.waiters[i+1:]...)
+				w.res <- waitResult{err: ErrStreamBacklog}
+			}
 			return true
 		}
 	}

@@ -51,6 +51,10 @@ const (
 	// ReasonOverrun counts a frame that found its connection's inbound
 	// queue full: it is not answered, the connection is closed with 1008.
 	ReasonOverrun = "overrun"
+	// ReasonInvalidUTF8 counts a text message that is not UTF-8 (closed
+	// with 1007), ReasonBinary a binary message (closed with 1003).
+	ReasonInvalidUTF8 = "invalid_utf8"
+	ReasonBinary      = "binary"
 )
 
 // Nop discards every count; it is the default when a server is given no

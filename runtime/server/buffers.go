@@ -3,7 +3,6 @@ package server
 import (
 	"bufio"
 	"bytes"
-	"io"
 	"net"
 	"net/http"
 )
@@ -11,11 +10,11 @@ import (
 // sizedBuffers wraps w so that hijacking it (which websocket.Accept does)
 // hands the connection buffers of Options.ReadBufferSize and
 // WriteBufferSize instead of net/http's 4 KiB ones, which the connection
-// would otherwise keep for its whole life. w is returned as it is when it
-// cannot be hijacked or both sizes are negative.
+// would otherwise keep for its whole life, and records the hijacked
+// net.Conn (rawConn). w is returned as it is when it cannot be hijacked.
 func (s *Server) sizedBuffers(w http.ResponseWriter) http.ResponseWriter {
 	hj, ok := w.(http.Hijacker)
-	if !ok || s.opts.ReadBufferSize < 0 && s.opts.WriteBufferSize < 0 {
+	if !ok {
 		return w
 	}
 	return &sizedHijacker{ResponseWriter: w, hj: hj, rsize: s.opts.ReadBufferSize, wsize: s.opts.WriteBufferSize}
@@ -24,21 +23,51 @@ func (s *Server) sizedBuffers(w http.ResponseWriter) http.ResponseWriter {
 type sizedHijacker struct {
 	http.ResponseWriter
 	hj           http.Hijacker
-	rsize, wsize int // negative: keep net/http's
+	rsize, wsize int        // negative: keep net/http's
+	conn         net.Conn   // the hijacked connection, once Hijack succeeded
+	watch        *watchConn // conn as coder/websocket reads it
 }
 
-// Hijack hijacks the underlying connection and replaces its buffers. The
-// bufio values are overwritten in place: net/http's connection keeps
-// pointing at them until the handler returns, which for a WebSocket is
-// when it closes, so new values beside them would only add memory.
-// Bytes net/http has read past the request but not consumed (a client that
-// sent a frame right behind its upgrade request, or the byte net/http's
-// background read took) move into the new reader's buffer; the writer is
-// flushed first so nothing written is lost.
+// rawConn returns the net.Conn hijacked through w (a sizedBuffers
+// writer), nil when there is none. Closing it is the one way to end a
+// Write stuck on a client that does not read: coder/websocket's CloseNow
+// does nothing while its Close waits to write the close frame.
+func rawConn(w http.ResponseWriter) net.Conn {
+	if h, ok := w.(*sizedHijacker); ok {
+		return h.conn
+	}
+	return nil
+}
+
+// frameWatchOf returns the frame watch of the connection hijacked through
+// w, nil when there is none.
+func frameWatchOf(w http.ResponseWriter) *frameWatch {
+	if h, ok := w.(*sizedHijacker); ok && h.watch != nil {
+		return &h.watch.fw
+	}
+	return nil
+}
+
+// Hijack hijacks the underlying connection, replaces its buffers and
+// hands the connection on as a watchConn, which checks the client's close
+// frame. The bufio values are overwritten in place: net/http's connection
+// keeps pointing at them until the handler returns, which for a WebSocket
+// is when it closes, so new values beside them would only add memory.
+// Bytes net/http has read past the request but not consumed (a client
+// that sent a frame right behind its upgrade request, or the byte
+// net/http's background read took) move into the watchConn, ahead of the
+// socket, so the frame watch sees every byte; the writer is flushed first
+// so nothing written is lost.
 func (h *sizedHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	conn, brw, err := h.hj.Hijack()
 	if err != nil {
 		return conn, brw, err
+	}
+	h.conn = conn
+	w := &watchConn{Conn: conn}
+	if n := brw.Reader.Buffered(); n > 0 {
+		pending, _ := brw.Reader.Peek(n)
+		w.carry = bytes.Clone(pending)
 	}
 	if h.wsize >= 0 {
 		if err := brw.Writer.Flush(); err != nil {
@@ -48,23 +77,12 @@ func (h *sizedHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		*brw.Writer = *bufio.NewWriterSize(conn, h.wsize)
 	}
 	if h.rsize >= 0 {
-		n := brw.Reader.Buffered()
-		if n == 0 {
-			*brw.Reader = *bufio.NewReaderSize(conn, h.rsize)
-		} else {
-			// The pending bytes must sit in the new reader's buffer, not
-			// in front of its source: Accept takes what is buffered and
-			// then resets the reader's source to the connection.
-			pending, _ := brw.Reader.Peek(n)
-			src := io.MultiReader(bytes.NewReader(bytes.Clone(pending)), conn)
-			*brw.Reader = *bufio.NewReaderSize(src, max(h.rsize, n))
-			if _, err := brw.Reader.Peek(n); err != nil {
-				conn.Close()
-				return nil, nil, err
-			}
-		}
+		*brw.Reader = *bufio.NewReaderSize(w, h.rsize)
+	} else {
+		brw.Reader.Reset(w) // keeps net/http's buffer
 	}
-	return conn, brw, nil
+	h.watch = w
+	return w, brw, nil
 }
 
 // Unwrap lets http.ResponseController reach the original writer.

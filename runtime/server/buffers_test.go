@@ -139,16 +139,15 @@ func (f *fakeHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	return f.conn, bufio.NewReadWriter(r, bufio.NewWriterSize(f.conn, 4096)), nil
 }
 
-// The hijacked connection's buffers have the configured sizes (at least
-// what net/http had buffered), the pending bytes come first, and negative
-// sizes keep net/http's buffers.
+// The hijacked connection's buffers have the configured sizes, the
+// pending bytes come first, and negative sizes keep net/http's buffers.
 func TestHijackBufferSizes(t *testing.T) {
 	for _, tc := range []struct {
 		size, pendingLen, wantRead, wantWrite int
 	}{
 		{size: 0, pendingLen: 0, wantRead: DefaultReadBufferSize, wantWrite: DefaultWriteBufferSize},
 		{size: 64, pendingLen: 10, wantRead: 64, wantWrite: 64},
-		{size: 64, pendingLen: 100, wantRead: 100, wantWrite: 64},
+		{size: 64, pendingLen: 100, wantRead: 64, wantWrite: 64}, // pending bytes wait in the watchConn
 		{size: -1, pendingLen: 10, wantRead: 4096, wantWrite: 4096},
 	} {
 		t.Run(fmt.Sprintf("size=%d,pending=%d", tc.size, tc.pendingLen), func(t *testing.T) {

@@ -88,7 +88,9 @@ func (ch *Channel) Pattern() string { return ch.pattern }
 // route decodes, validates and handles one action.
 type route struct {
 	action string
-	serve  func(ctx context.Context, c *Conn, frame []byte) (reply any, err error)
+	// serve handles frame number id (the connection's count of frames
+	// read, which orders a cancel after the requests it may cancel).
+	serve func(ctx context.Context, c *Conn, id uint64, frame []byte) (reply any, err error)
 	// failed is the generic handler-error frame for action, encoded once.
 	failed []byte
 	// concurrent routes run on a goroutine of their own (Concurrent).
@@ -108,6 +110,7 @@ type handleConfig struct {
 	validateFrame func(frame []byte) error
 	concurrent    bool
 	cancelKey     any // func(*T) string, set by CancelKey
+	cancels       any // func(*T) string, set by Cancels: the route cancels, then h runs
 }
 
 // Concurrent lets the handler's frames run as soon as they are read, each
@@ -165,8 +168,15 @@ func Handle[T, R any](ch *Channel, action string, h func(ctx context.Context, c 
 			panic(fmt.Sprintf("server: Handle %q: CancelKey takes a %T, the handler's message is %T", action, cfg.cancelKey, new(T)))
 		}
 	}
+	var cancelsOf func(*T) string
+	if cfg.cancels != nil {
+		var ok bool
+		if cancelsOf, ok = cfg.cancels.(func(*T) string); !ok {
+			panic(fmt.Sprintf("server: Handle %q: Cancels takes a %T, the handler's message is %T", action, cfg.cancels, new(T)))
+		}
+	}
 	concurrent := cfg.concurrent || ch.opts.ConcurrentHandlers
-	ch.add(&route{action: action, failed: ch.env.HandlerError(action), concurrent: concurrent, serve: func(ctx context.Context, c *Conn, frame []byte) (any, error) {
+	ch.add(&route{action: action, failed: ch.env.HandlerError(action), concurrent: concurrent, serve: func(ctx context.Context, c *Conn, id uint64, frame []byte) (any, error) {
 		if validateFrame != nil {
 			if err := validateFrame(frame); err != nil {
 				return nil, &invalidFrame{problemsOf(err)}
@@ -187,9 +197,12 @@ func Handle[T, R any](ch *Channel, action string, h func(ctx context.Context, c 
 				return nil, &invalidFrame{problemsOf(err)}
 			}
 		}
+		if cancelsOf != nil {
+			c.cancelUpTo(cancelsOf(msg), id) // then h answers, if it does
+		}
 		if keyOf != nil {
 			var release func()
-			ctx, release = c.registerCancel(ctx, keyOf(msg))
+			ctx, release = c.registerCancel(ctx, keyOf(msg), id)
 			defer release()
 		}
 		reply, err := h(ctx, c, msg)
@@ -345,7 +358,8 @@ func (ch *Channel) accept(w http.ResponseWriter, r *http.Request) *Conn {
 			return nil
 		}
 	}
-	ws, err := websocket.Accept(s.sizedBuffers(w), r, &websocket.AcceptOptions{
+	sw := s.sizedBuffers(w)
+	ws, err := websocket.Accept(sw, r, &websocket.AcceptOptions{
 		Subprotocols:       s.opts.Subprotocols,
 		OriginPatterns:     s.opts.OriginPatterns,
 		InsecureSkipVerify: s.opts.InsecureSkipOriginCheck,
@@ -359,7 +373,8 @@ func (ch *Channel) accept(w http.ResponseWriter, r *http.Request) *Conn {
 		return nil
 	}
 	ws.SetReadLimit(s.opts.ReadLimit)
-	c := newConn(s, ch, ws, r, principal)
+	c := newConn(s, ch, ws, rawConn(sw), r, principal)
+	c.fw = frameWatchOf(sw)
 	c.authErr, c.authenticated = authErr, auth != nil
 	if !s.register(c) {
 		// Shutdown began during the upgrade: drop the connection, as no
@@ -543,7 +558,7 @@ func (c *Conn) call(id uint64, r *route, frame []byte) (reply any, err error) {
 			reply, err = nil, errPanicked
 		}
 	}()
-	return r.serve(c.hctx, c, frame)
+	return r.serve(c.hctx, c, id, frame)
 }
 
 func peekReason(err error) string {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"slices"
@@ -13,10 +14,12 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
 
 	"github.com/chanxgo/chanx/runtime/layer"
+	"github.com/chanxgo/chanx/runtime/metrics"
 	"github.com/chanxgo/chanx/runtime/wire"
 )
 
@@ -28,6 +31,8 @@ type Conn struct {
 	srv       *Server
 	ch        *Channel
 	ws        *websocket.Conn
+	raw       net.Conn    // ws's socket, nil if unknown (see rawConn)
+	fw        *frameWatch // what watches raw's frames, nil if unknown
 	req       *http.Request
 	id        string
 	principal any
@@ -46,21 +51,28 @@ type Conn struct {
 	// names one frame across every line about it.
 	frames uint64
 
+	// inflight counts the frames read and not yet handled, waiting or
+	// running: an atomic, so the inline path takes no lock.
+	inflight atomic.Int64
 	imu      sync.Mutex
 	inq      []inbound // frames waiting for the handler worker
 	ihead    int       // inq[ihead:] are waiting
 	working  bool      // a goroutine works the queue (work)
-	inflight int       // frames read and not yet handled, waiting or running
 	hwg      sync.WaitGroup
 	// inline and takeOverReading move reading off the serving goroutine
 	// when a handler it runs takes longer than the inline budget.
-	inlineSince atomic.Int64 // mono ns when the inline handler began, 0 if none
-	inlineBusy  bool         // the serving goroutine runs a handler inline
-	handedOff   bool         // another goroutine reads from now on
-	readErr     chan error   // that goroutine's read error, when it ends
+	// inlineFrame is the number of the frame the serving goroutine
+	// handles inline, 0 if none, handedOffMark once another goroutine
+	// reads; watchSeen is what the watchdog saw there on its last look
+	// (only the watchdog touches it).
+	inlineFrame atomic.Uint64
+	watchSeen   uint64
+	handedOff   bool       // under imu: another goroutine reads from now on
+	readErr     chan error // that goroutine's read error, when it ends
 
 	cmu     sync.Mutex
 	cancels map[string][]*cancelReg // running handlers by cancel key
+	marks   []cancelMark            // recent cancel frames, for requests still waiting
 
 	gmu    sync.Mutex
 	groups map[string]struct{}
@@ -96,11 +108,12 @@ func mono() int64 { return int64(time.Since(epoch)) + 1 }
 // newConn), which ends a Read or Write in progress just the same.
 var ioCtx = context.Background()
 
-func newConn(s *Server, ch *Channel, ws *websocket.Conn, r *http.Request, principal any) *Conn {
+func newConn(s *Server, ch *Channel, ws *websocket.Conn, raw net.Conn, r *http.Request, principal any) *Conn {
 	ctx, cancel := context.WithCancelCause(context.WithoutCancel(r.Context()))
-	unwatch := context.AfterFunc(ctx, func() { _ = ws.CloseNow() })
+	unwatch := context.AfterFunc(ctx, func() { closeNow(ws, raw) })
 	hctx, hcancel := context.WithCancelCause(ctx)
 	return &Conn{
+		raw:       raw,
 		unwatch:   unwatch,
 		hctx:      hctx,
 		hcancel:   hcancel,
@@ -541,9 +554,20 @@ func (c *Conn) kill(cause error) {
 	c.hcancel(cause)
 	if c.unwatch() {
 		// What the watcher would do, without starting its goroutine.
-		_ = c.ws.CloseNow()
+		closeNow(c.ws, c.raw)
 	}
 	c.cancel(cause)
+}
+
+// closeNow drops ws. The socket is closed first: while a close handshake
+// waits to write its close frame behind a Write stuck on a client that
+// does not read, ws.CloseNow only waits for that handshake (up to the
+// library's own 5 s), and closing the socket is what ends both.
+func closeNow(ws *websocket.Conn, raw net.Conn) {
+	if raw != nil {
+		_ = raw.Close()
+	}
+	_ = ws.CloseNow()
 }
 
 // wait ends the connection's background work: no new frames are queued
@@ -630,7 +654,7 @@ func (c *Conn) finish(err error) {
 	if t := c.pingTimer.Load(); t != nil {
 		t.Stop()
 	}
-	cause := readCause(err)
+	cause := c.readCause(err)
 	c.hcancel(cause) // handlers stop first, while the socket is still there
 	groups := c.leaveAll()
 	c.kill(cause)
@@ -723,9 +747,10 @@ const maxPooledBuf = 64 << 10
 // closes the socket instead) and handles each inline while handlers are
 // quick, so a reply goes out with no goroutine hand-off. A handler running
 // longer than the inline budget has reading taken over by another
-// goroutine (Server.watch, takeOverReading), so pongs, close frames and further frames
-// are read while it runs; this goroutine then works off the frames queued
-// meanwhile and waits for the reading to end.
+// goroutine (Server.watch, takeOverReading), so pongs, close frames and
+// further frames are read while it runs; this goroutine then works off
+// the frames queued meanwhile and waits for the reading to end
+// (handedOffReading).
 func (c *Conn) readLoop() error {
 	for {
 		buf, err := c.readFrame()
@@ -735,15 +760,14 @@ func (c *Conn) readLoop() error {
 		if buf == nil || c.inline(buf) {
 			continue
 		}
-		c.work()
-		return <-c.readErr
+		return c.handedOffReading()
 	}
 }
 
 // readFrame reads the next frame into a buffer from bufPool; nil (and no
 // error) for a frame dropped because the connection is closing.
 func (c *Conn) readFrame() (*bytes.Buffer, error) {
-	_, r, err := c.ws.Reader(ioCtx)
+	typ, r, err := c.ws.Reader(ioCtx)
 	if err != nil {
 		return nil, err
 	}
@@ -758,7 +782,32 @@ func (c *Conn) readFrame() (*bytes.Buffer, error) {
 		bufPool.Put(buf)
 		return nil, nil
 	}
+	if typ != websocket.MessageText || !utf8.Valid(buf.Bytes()) {
+		bufPool.Put(buf)
+		c.refuse(typ)
+		return nil, nil
+	}
 	return buf, nil
+}
+
+// refuse fails the connection over a message chanx does not read: a
+// binary message (1003, unsupported data: chanx messages are JSON text) or
+// a text message that is not UTF-8 (1007, RFC 6455 section 8.1).
+//
+//go:noinline
+func (c *Conn) refuse(typ websocket.MessageType) {
+	code, reason, cause, metric := websocket.StatusInvalidFramePayloadData, "invalid UTF-8", ErrInvalidUTF8, metrics.ReasonInvalidUTF8
+	if typ != websocket.MessageText {
+		code, reason, cause, metric = websocket.StatusUnsupportedData, "binary messages are not accepted", ErrBinaryMessage, metrics.ReasonBinary
+	}
+	if !c.closeWith(code, reason, fmt.Errorf("%w: %w", cause, websocket.CloseError{Code: code, Reason: reason})) {
+		return
+	}
+	s := c.srv
+	s.met.FrameReceived(c.ch.pattern, "unknown")
+	s.met.FrameError(c.ch.pattern, metric)
+	s.log.LogAttrs(c.ctx, slog.LevelDebug, "chanx: closing connection", slog.String("conn", c.id),
+		slog.String("channel", c.ch.pattern), slog.Int("close_code", int(code)), slog.String("reason", reason))
 }
 
 // putBuf returns a frame's buffer to the pool, unless a rare huge frame

@@ -77,10 +77,13 @@
 // (context.Cause) wraps ErrClientClosed, ErrConnectionLost,
 // ErrKeepaliveTimeout, ErrShutdown, ErrSlowClient, ErrInboundOverrun or,
 // after Conn.Close, ErrClosed, with a websocket.CloseError carrying the
-// close code where there is one. A handler registered with CancelKey is
-// also cancelled (cause ErrCanceled) by a cancel operation registered
-// with HandleCancel, or by Conn.CancelHandler. Wiring a document's cancel
-// operation to these in generated code is left to the generators.
+// close code where there is one, or ErrInvalidUTF8 or ErrBinaryMessage
+// for a message chanx does not read (1007, 1003). A handler registered
+// with CancelKey is also cancelled (cause ErrCanceled) by a frame of a
+// cancel operation registered with HandleCancel, whether it runs or still
+// waits, when its frame came before the cancel, or by Conn.CancelHandler.
+// Generated code wires a document's x-chanx-cancels operation to these
+// and its x-chanx-stream operations to HandleStream.
 //
 // Writes go through a queue of at most Options.SendQueue frames, written
 // by whichever goroutine finds no writer running (a handler's reply goes

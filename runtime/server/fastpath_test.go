@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -132,6 +133,9 @@ func TestFastPathFramesOnTheWire(t *testing.T) {
 		`not json`, `[1,2]`, `{"payload":{}}`, `{"action":1}`, `{"action":"other"}`,
 		`{"action":"new_chat_message","payload":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}`)
 	for _, f := range frames {
+		if !utf8.ValidString(f) {
+			continue // fails the connection with 1007 (TestTextAndBinaryRules)
+		}
 		want, got := sc.roundTrip(f), fc.roundTrip(f)
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("%q: answer (-json.Unmarshal/json.Marshal +fast path):\n%s", f, diff)

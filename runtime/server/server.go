@@ -521,11 +521,14 @@ func (s *Server) watch() {
 	for range t.C {
 		s.mu.RLock()
 		n := len(s.conns)
-		now := mono()
 		for _, c := range s.conns {
-			if since := c.inlineSince.Load(); since != 0 && time.Duration(now-since) >= s.inlineBudget {
-				go c.takeOverReading()
+			// The same frame inline on two looks: it has run for at
+			// least the time between them.
+			id := c.inlineFrame.Load()
+			if id != 0 && id != handedOffMark && id == c.watchSeen {
+				go c.takeOverReading(id)
 			}
+			c.watchSeen = id
 		}
 		s.mu.RUnlock()
 		if n == 0 {
