@@ -22,6 +22,10 @@ type figure struct {
 	profiles     []string
 	heapProfiles []string
 	profileErr   string
+	// cpu is the CPU the load generator and the servers used in the
+	// measured window, when cpuOK.
+	cpu   cpuUse
+	cpuOK bool
 }
 
 // requestReply keeps depth frames in flight on each of conns connections

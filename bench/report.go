@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -59,6 +60,7 @@ func (r *results) markdown(command string) string {
 		}
 		b.WriteString("\n")
 	}
+	r.writeCPU(&b)
 	if missed := r.writeTargets(&b); len(missed) > 0 && r.cfg.profileDir != "" {
 		r.writeProfiles(&b, missed)
 	}
@@ -67,6 +69,51 @@ func (r *results) markdown(command string) string {
 		fmt.Fprintf(&b, "- `%s`: %s.\n", s.name, s.about)
 	}
 	return b.String()
+}
+
+// writeCPU tables the CPU the load generator and each peer's servers used
+// during the measured window of the median run, in cores (CPU seconds per
+// second; the machine has runtime.NumCPU() of them). A generator near one
+// core, or generator + server near the machine's cores, means the figure
+// is bounded by the machine, not by the server alone.
+func (r *results) writeCPU(b *strings.Builder) {
+	var rows []string
+	for _, s := range r.cfg.scenarios {
+		if s.chanxOnly {
+			continue
+		}
+		row := fmt.Sprintf("| %s |", s.name)
+		measured := false
+		for _, p := range r.cfg.peers {
+			fs := r.figures[s.name][p.name]
+			if len(fs) == 0 {
+				row += " – |"
+				continue
+			}
+			f := medianFigure(fs)
+			if !f.cpuOK {
+				row += " ? |"
+				continue
+			}
+			measured = true
+			row += fmt.Sprintf(" %.2f / %.2f |", f.cpu.gen, f.cpu.srv)
+		}
+		if measured {
+			rows = append(rows, row)
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\n### CPU in the measured window\n\nCores used (CPU seconds per second) by the load generator / by the peer's server processes, in the median run; the machine has %d. A generator near a whole core, or the two together near all cores, means the machine, not the server, set the figure.\n\n| scenario |", runtime.NumCPU())
+	for _, p := range r.cfg.peers {
+		fmt.Fprintf(b, " %s |", p.name)
+	}
+	b.WriteString("\n|---|")
+	for range r.cfg.peers {
+		b.WriteString("---|")
+	}
+	b.WriteString("\n" + strings.Join(rows, "\n") + "\n")
 }
 
 func values(fs []figure) []float64 {

@@ -104,7 +104,8 @@ var peers = []*peer{
 	{name: "bare", about: "bare coder/websocket (+ rueidis for Redis groups): the limit", layers: []string{"memory", "redis"}, start: goPeer("bare")},
 	{name: "chanx", about: "the generated chat server (examples/chat/chatapi) on the chanx runtime, layer.Memory or redislayer", layers: []string{"memory", "redis"}, start: goPeer("chanx")},
 	{name: "django", about: "Django Channels 4 on Daphne, channels_redis RedisChannelLayer (Debian packages)", layers: []string{"memory", "redis"}, start: startDjango},
-	{name: "socketio", about: "Node socket.io 4 with @socket.io/redis-adapter", socketIO: true, layers: []string{"memory", "redis"}, start: startSocketIO},
+	{name: "centrifuge", about: "centrifugal/centrifuge v0.40.1 Node (bench/centrifugepeer), its memory broker or Redis broker; ping is an RPC, a chat message a client publication into the room's channel", dialect: centrifugeJSON, layers: []string{"memory", "redis"}, start: startCentrifuge},
+	{name: "socketio", about: "Node socket.io 4 with @socket.io/redis-adapter", dialect: socketIO, layers: []string{"memory", "redis"}, start: startSocketIO},
 }
 
 func peerNames() []string {
@@ -223,13 +224,14 @@ func measureOnce(ctx context.Context, s scenario, p *peer, o startOptions, run i
 			ps.stop()
 			return figure{}, err
 		}
-		rp.socketIO = p.socketIO
+		rp.dialect = p.dialect
 		ps = append(ps, rp)
 	}
 	mctx, cancel := context.WithTimeout(ctx, cfg.duration*3+2*time.Minute)
 	defer cancel()
 	f, err := s.measure(mctx, ps, cfg)
 	ps.stopProfiles() // when the measurement ended before its window did
+	f.cpu, f.cpuOK = ps.cpuUse()
 	cpu, heap, perr := ps.stop()
 	if err != nil {
 		return figure{}, err
