@@ -282,7 +282,7 @@ func dialMany(ctx context.Context, p *runningPeer, n int, room func(int) string,
 			s, err := dial(ctx, p, room(i))
 			if err == nil && then != nil {
 				if err = then(s); err != nil {
-					s.conn.CloseNow()
+					s.conn.close()
 					s = nil
 				}
 			}
@@ -328,7 +328,7 @@ func forEach(ss []*session, parallel int, fn func(*session) error) error {
 func closeAll(ss []*session) {
 	for _, s := range ss {
 		if s != nil {
-			s.conn.CloseNow()
+			s.conn.close()
 		}
 	}
 }

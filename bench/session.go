@@ -3,16 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"net/url"
 	"strconv"
-	"time"
-
-	"github.com/coder/websocket"
 )
 
 // dialect is how a peer's clients speak the chat protocol.
@@ -37,7 +31,7 @@ const (
 // is valid until the next recv) and builds the frames it sends into
 // another (ping and chat are called from one goroutine at a time).
 type session struct {
-	conn    *websocket.Conn
+	conn    *wsConn
 	dialect dialect
 	room    string
 	rbuf    []byte // the last frame read
@@ -96,17 +90,6 @@ func sentAt(frame []byte) int64 {
 	return n
 }
 
-// dialOptions are the WebSocket options of every load-generator
-// connection; a non-nil local address spreads connections over source
-// addresses (the scale scenario).
-func dialOptions(local net.Addr) *websocket.DialOptions {
-	if local == nil {
-		return nil
-	}
-	d := &net.Dialer{LocalAddr: local}
-	return &websocket.DialOptions{HTTPClient: &http.Client{Transport: &http.Transport{DialContext: d.DialContext}}}
-}
-
 func dial(ctx context.Context, p *runningPeer, room string) (*session, error) {
 	return dialFrom(ctx, p, room, nil)
 }
@@ -122,13 +105,10 @@ func dialFrom(ctx context.Context, p *runningPeer, room string, local net.Addr) 
 	default:
 		u = p.wsURL + "/ws/chat/" + url.PathEscape(room)
 	}
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	c, _, err := websocket.Dial(ctx, u, dialOptions(local))
+	c, err := wsDial(ctx, u, local)
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", u, err)
 	}
-	c.SetReadLimit(1 << 20)
 	s := &session{conn: c, dialect: p.dialect, room: room, rbuf: make([]byte, 0, 512), nextID: 1}
 	switch p.dialect {
 	case socketIO:
@@ -137,7 +117,7 @@ func dialFrom(ctx context.Context, p *runningPeer, room string, local net.Addr) 
 		err = s.centrifugeHandshake(ctx)
 	}
 	if err != nil {
-		c.CloseNow()
+		c.close()
 		return nil, err
 	}
 	return s, nil
@@ -146,14 +126,14 @@ func dialFrom(ctx context.Context, p *runningPeer, room string, local net.Addr) 
 // socketIOHandshake reads Engine.IO's open packet, connects to the default
 // namespace and waits for the server's acknowledgement.
 func (s *session) socketIOHandshake(ctx context.Context) error {
-	if _, data, err := s.conn.Read(ctx); err != nil || len(data) == 0 || data[0] != '0' {
+	if data, err := s.read(ctx); err != nil || len(data) == 0 || data[0] != '0' {
 		return fmt.Errorf("socket.io: no open packet: %v", err)
 	}
-	if err := s.conn.Write(ctx, websocket.MessageText, []byte("40")); err != nil {
+	if err := s.conn.write([]byte("40")); err != nil {
 		return err
 	}
 	for {
-		_, data, err := s.conn.Read(ctx)
+		data, err := s.read(ctx)
 		if err != nil {
 			return fmt.Errorf("socket.io: connect: %w", err)
 		}
@@ -177,7 +157,7 @@ func (s *session) command(ctx context.Context, method, body string) error {
 	id := s.nextID
 	s.nextID++
 	cmd := `{"id":` + strconv.Itoa(id) + `,"` + method + `":` + body + `}`
-	if err := s.conn.Write(ctx, websocket.MessageText, []byte(cmd)); err != nil {
+	if err := s.conn.write([]byte(cmd)); err != nil {
 		return fmt.Errorf("centrifuge %s: %w", method, err)
 	}
 	want := []byte(`{"id":` + strconv.Itoa(id) + `,`)
@@ -199,45 +179,34 @@ func (s *session) command(ctx context.Context, method, body string) error {
 func (s *session) ping(ctx context.Context) error {
 	switch s.dialect {
 	case socketIO:
-		return s.conn.Write(ctx, websocket.MessageText, socketIOPing)
+		return s.conn.write(socketIOPing)
 	case centrifugeJSON:
 		b := append(s.wbuf[:0], `{"id":`...)
 		b = strconv.AppendInt(b, int64(s.nextID), 10)
 		b = append(b, `,"rpc":{"method":"ping","data":null}}`...)
 		s.nextID++
 		s.wbuf = b
-		return s.conn.Write(ctx, websocket.MessageText, b)
+		return s.conn.write(b)
 	}
-	return s.conn.Write(ctx, websocket.MessageText, chanxPing)
+	return s.conn.write(chanxPing)
 }
 
 func (s *session) chat(ctx context.Context, at int64) error {
 	s.wbuf = appendChat(s.wbuf[:0], s.dialect, s.room, at, s.nextID)
 	s.nextID++
-	return s.conn.Write(ctx, websocket.MessageText, s.wbuf)
+	return s.conn.write(s.wbuf)
 }
 
-// read reads the next frame into rbuf.
+// read reads the next message into rbuf. ctx is not watched per call (that
+// would cost a goroutine or a timer per frame): the dial context closes
+// the connection when it ends.
 func (s *session) read(ctx context.Context) ([]byte, error) {
-	_, r, err := s.conn.Reader(ctx)
+	b, err := s.conn.read(s.rbuf)
 	if err != nil {
 		return nil, err
 	}
-	b := s.rbuf[:0]
-	for {
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
-		n, err := r.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if errors.Is(err, io.EOF) {
-			s.rbuf = b
-			return b, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
+	s.rbuf = b
+	return b, nil
 }
 
 // recv returns the next application frame (for centrifuge: the next line,
@@ -261,7 +230,7 @@ func (s *session) recv(ctx context.Context) ([]byte, error) {
 		case socketIO:
 			switch {
 			case len(data) == 1 && data[0] == '2':
-				if err := s.conn.Write(ctx, websocket.MessageText, engineIOPong); err != nil {
+				if err := s.conn.write(engineIOPong); err != nil {
 					return nil, err
 				}
 			case bytes.HasPrefix(data, []byte("42")):
@@ -271,7 +240,7 @@ func (s *session) recv(ctx context.Context) ([]byte, error) {
 			line, rest, _ := bytes.Cut(data, []byte("\n"))
 			s.rest = rest
 			if len(line) == 2 && line[0] == '{' && line[1] == '}' {
-				if err := s.conn.Write(ctx, websocket.MessageText, centrifugePong); err != nil {
+				if err := s.conn.write(centrifugePong); err != nil {
 					return nil, err
 				}
 				continue
@@ -283,6 +252,4 @@ func (s *session) recv(ctx context.Context) ([]byte, error) {
 	}
 }
 
-func (s *session) close() {
-	s.conn.Close(websocket.StatusNormalClosure, "")
-}
+func (s *session) close() { s.conn.close() }
