@@ -42,14 +42,20 @@ func requestReply(ctx context.Context, ps servers, conns, depth int, d time.Dura
 	stopAt := start.Add(warm + d)
 	profiling := time.AfterFunc(warm, ps.startProfiles)
 	defer profiling.Stop() // measureOnce stops the profiles
+	// Each connection counts and samples on its own (no shared lock or
+	// counter per frame); the samplers are merged at the end.
 	var total atomic.Int64
-	lat := newSampler(200_000)
+	lats := make([]*sampler, len(sessions))
 	var wg sync.WaitGroup
 	errc := make(chan error, conns)
-	for _, s := range sessions {
+	for i, s := range sessions {
+		lat := newSampler(max(200_000/conns, 200))
+		lats[i] = lat
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var n int64
+			defer func() { total.Add(n) }()
 			for time.Now().Before(stopAt) {
 				t0 := time.Now()
 				for range depth {
@@ -65,7 +71,7 @@ func requestReply(ctx context.Context, ps servers, conns, depth int, d time.Dura
 					}
 				}
 				if t0.After(start.Add(warm)) {
-					total.Add(int64(depth))
+					n += int64(depth)
 					if depth == 1 {
 						lat.add(time.Since(t0))
 					}
@@ -80,7 +86,7 @@ func requestReply(ctx context.Context, ps servers, conns, depth int, d time.Dura
 	default:
 	}
 	f := figure{value: float64(total.Load()) / d.Seconds()}
-	f.p50, f.p99 = lat.quantiles()
+	f.p50, f.p99 = mergeSamplers(lats).quantiles()
 	return f, nil
 }
 
@@ -113,12 +119,21 @@ func broadcast(ctx context.Context, ps servers, members int, d time.Duration) (f
 
 	const window = 8
 	var delivered atomic.Int64
-	lat := newSampler(200_000)
+	// wake tells the sender that delivered reached waitFor, so it blocks
+	// instead of polling.
+	var waitFor atomic.Int64
+	wake := make(chan struct{}, 1)
+	lats := make([]*sampler, len(recvs))
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	for _, s := range append(recvs, sender) {
+	for i, s := range append(recvs, sender) {
 		isSender := s == sender
+		var lat *sampler
+		if !isSender {
+			lat = newSampler(max(200_000/members, 200))
+			lats[i] = lat
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -131,8 +146,13 @@ func broadcast(ctx context.Context, ps servers, members int, d time.Duration) (f
 					continue // a peer that echoes to the sender too
 				}
 				if at := sentAt(frame); at > 0 {
-					delivered.Add(1)
 					lat.add(time.Duration(time.Now().UnixNano() - at))
+					if delivered.Add(1) == waitFor.Load() {
+						select {
+						case wake <- struct{}{}:
+						default:
+						}
+					}
 				}
 			}
 		}()
@@ -140,12 +160,22 @@ func broadcast(ctx context.Context, ps servers, members int, d time.Duration) (f
 	ps.startProfiles() // measureOnce stops them
 	start := time.Now()
 	var sent int64
+	end := time.NewTimer(d) // one timer for the run, not one per wait
+	defer end.Stop()
 	for time.Since(start) < d {
-		for delivered.Load() < (sent-window)*int64(members) {
-			if time.Since(start) > d {
-				break
+		if need := (sent - window) * int64(members); delivered.Load() < need {
+			waitFor.Store(need)
+			if delivered.Load() < need { // not reached between the two loads
+				select {
+				case <-wake:
+				case <-end.C:
+				}
 			}
-			time.Sleep(20 * time.Microsecond)
+			select { // a wake-up left by an earlier wait
+			case <-wake:
+			default:
+			}
+			continue
 		}
 		if err := sender.chat(ctx, time.Now().UnixNano()); err != nil {
 			return figure{}, err
@@ -162,7 +192,7 @@ func broadcast(ctx context.Context, ps servers, members int, d time.Duration) (f
 		return figure{}, errors.New("no message was delivered")
 	}
 	f := figure{value: float64(got) / elapsed.Seconds()}
-	f.p50, f.p99 = lat.quantiles()
+	f.p50, f.p99 = mergeSamplers(lats).quantiles()
 	return f, nil
 }
 
@@ -355,6 +385,18 @@ func (s *sampler) add(d time.Duration) {
 	if j := rand.Int64N(s.seen); j < int64(s.max) {
 		s.xs[j] = d
 	}
+}
+
+// mergeSamplers pools the samples of ss (nil entries skipped).
+func mergeSamplers(ss []*sampler) *sampler {
+	out := &sampler{}
+	for _, s := range ss {
+		if s != nil {
+			out.xs = append(out.xs, s.xs...)
+		}
+	}
+	out.max = len(out.xs)
+	return out
 }
 
 func (s *sampler) quantiles() (p50, p99 time.Duration) {
