@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -26,6 +27,8 @@ type figure struct {
 	// measured window, when cpuOK.
 	cpu   cpuUse
 	cpuOK bool
+	// extra is more of the outcome, shown under the figure.
+	extra string
 }
 
 // requestReply keeps depth frames in flight on each of conns connections
@@ -292,6 +295,16 @@ func churn(ctx context.Context, ps servers, workers int, d time.Duration) (figur
 // on each as soon as it is open. On failure it closes them all and says
 // how many had been opened.
 func dialMany(ctx context.Context, p *runningPeer, n int, room func(int) string, then func(*session) error) ([]*session, error) {
+	var each func(int, *session) error
+	if then != nil {
+		each = func(_ int, s *session) error { return then(s) }
+	}
+	return dialManyFrom(ctx, p, n, room, func(int) net.Addr { return nil }, each)
+}
+
+// dialManyFrom is dialMany with connection i dialed from local(i) (nil:
+// any address) and then given its index.
+func dialManyFrom(ctx context.Context, p *runningPeer, n int, room func(int) string, local func(int) net.Addr, then func(int, *session) error) ([]*session, error) {
 	out := make([]*session, n)
 	var mu sync.Mutex
 	var firstErr error
@@ -309,9 +322,9 @@ func dialMany(ctx context.Context, p *runningPeer, n int, room func(int) string,
 		}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			s, err := dial(ctx, p, room(i))
+			s, err := dialFrom(ctx, p, room(i), local(i))
 			if err == nil && then != nil {
-				if err = then(s); err != nil {
+				if err = then(i, s); err != nil {
 					s.conn.close()
 					s = nil
 				}

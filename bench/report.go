@@ -52,6 +52,9 @@ func (r *results) markdown(command string) string {
 				if p.name != "bare" && ref > 0 {
 					fmt.Fprintf(&b, " **%.2f×**", median(fs)/ref)
 				}
+				if x := medianFigure(fs).extra; x != "" {
+					fmt.Fprintf(&b, "<br>%s", x)
+				}
 				if p50, p99 := latencies(fs); p50 > 0 {
 					fmt.Fprintf(&b, "<br>p50 %s, p99 %s", p50, p99)
 				}

@@ -30,7 +30,9 @@ type scenario struct {
 	chanxOnly bool
 	// procs is how many server processes of the peer the scenario starts
 	// (0 means 1); with 2 they share Redis.
-	procs   int
+	procs int
+	// only lists the peers the scenario runs on; nil: all.
+	only    []string
 	measure func(ctx context.Context, ps servers, cfg config) (figure, error)
 }
 
@@ -52,6 +54,9 @@ var scenarios = []scenario{
 	{name: "bcast-redis-2p-100", about: "group broadcast through Redis across two server processes of the peer: 1 sender on the first to 100 members on the second", unit: "deliveries/s", layer: "redis", procs: 2, measure: bc(100)},
 	{name: "idle-memory", about: "server memory per idle connection after one round trip", unit: "KiB/conn", lowerIsBetter: true, memory: true, measure: func(ctx context.Context, ps servers, cfg config) (figure, error) {
 		return idleMemory(ctx, ps, cfg.idleConns)
+	}},
+	{name: "scale", about: "100,000 connections (-scale-conns) from source addresses spread over 127.0.0.0/8, joined to 100 groups, in-memory layer; one broadcast into every group at once, 3 rounds: the median round's time until every connection had it, p50/p99 over all deliveries; connect rate and RSS per connection beside it", unit: "ms", lowerIsBetter: true, memory: true, only: []string{"bare", "chanx", "centrifuge", "socketio"}, measure: func(ctx context.Context, ps servers, cfg config) (figure, error) {
+		return scale(ctx, ps, cfg.scaleConns)
 	}},
 	{name: "codegen-corpus", about: "load, validate and generate the Go types of the 24 official AsyncAPI 3.0.0 examples (chanx only)", unit: "ms", lowerIsBetter: true, chanxOnly: true, measure: codegenCorpus},
 	{name: "codegen-2000", about: "load, validate and generate a synthetic 2,000-message document (chanx only)", unit: "ms", lowerIsBetter: true, chanxOnly: true, measure: codegenLarge},
@@ -132,11 +137,12 @@ func selectPeers(spec string) ([]*peer, error) {
 }
 
 type config struct {
-	scenarios []scenario
-	peers     []*peer
-	duration  time.Duration
-	runs      int
-	idleConns int
+	scenarios  []scenario
+	peers      []*peer
+	duration   time.Duration
+	runs       int
+	idleConns  int
+	scaleConns int
 	// profileDir receives the Go peers' CPU profiles; "" for none.
 	profileDir string
 }
@@ -179,7 +185,7 @@ func run(ctx context.Context, cfg config, progress io.Writer) (*results, error) 
 				if layer == "" {
 					layer = "memory"
 				}
-				if !p.hasLayer(layer) || (s.chanxOnly && p.name != "chanx") {
+				if !p.hasLayer(layer) || (s.chanxOnly && p.name != "chanx") || (s.only != nil && !slices.Contains(s.only, p.name)) {
 					continue
 				}
 				fmt.Fprintf(progress, "bench: %s run %d/%d: %s ... ", s.name, r+1, cfg.runs, p.name)
