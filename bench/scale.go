@@ -39,6 +39,12 @@ func scaleSource(i int) net.Addr {
 //     until the last of the n-100 other connections had it, and p50/p99 are
 //     over every delivery of the rounds.
 func scale(ctx context.Context, ps servers, n int) (figure, error) {
+	// The server inherits this process's limit, and each side holds one
+	// descriptor per connection.
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err == nil && lim.Cur < uint64(n)+1000 {
+		return figure{}, notPossible{fmt.Sprintf("open-file limit %d (hard %d) is too low for %d connections; raising the hard limit needs root with CAP_SYS_RESOURCE (ulimit -Hn), or lower -scale-conns", lim.Cur, lim.Max, n)}
+	}
 	p := ps[0]
 	before, err := p.rssKiB()
 	if err != nil {
