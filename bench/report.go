@@ -99,7 +99,13 @@ func (r *results) writeCPU(b *strings.Builder) {
 				continue
 			}
 			measured = true
-			row += fmt.Sprintf(" %.2f / %.2f |", f.cpu.gen, f.cpu.srv)
+			row += fmt.Sprintf(" %.2f / %.2f", f.cpu.gen, f.cpu.srv)
+			if !s.lowerIsBetter && f.value > 0 {
+				// CPU per operation depends less on what else the
+				// machine runs than the rate does.
+				row += fmt.Sprintf("<br>%.1f / %.1f µs/op", f.cpu.gen/f.value*1e6, f.cpu.srv/f.value*1e6)
+			}
+			row += " |"
 		}
 		if measured {
 			rows = append(rows, row)
@@ -108,7 +114,7 @@ func (r *results) writeCPU(b *strings.Builder) {
 	if len(rows) == 0 {
 		return
 	}
-	fmt.Fprintf(b, "\n### CPU in the measured window\n\nCores used (CPU seconds per second) by the load generator / by the peer's server processes, in the median run; the machine has %d. A generator near a whole core, or the two together near all cores, means the machine, not the server, set the figure.\n\n| scenario |", runtime.NumCPU())
+	fmt.Fprintf(b, "\n### CPU in the measured window\n\nCores used (CPU seconds per second) by the load generator / by the peer's server processes, in the median run, and per operation (round trip, delivery, cycle) in CPU µs; the machine has %d. A generator near a whole core, or the two together near all cores, means the machine, not the server, set the figure; on a loaded machine the µs per operation of two peers compare better than their rates.\n\n| scenario |", runtime.NumCPU())
 	for _, p := range r.cfg.peers {
 		fmt.Fprintf(b, " %s |", p.name)
 	}
