@@ -192,6 +192,7 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	res, err := run(ctx, cfg, stderr)
+	cleanupCentrifuge()
 	if err != nil {
 		fmt.Fprintln(stderr, "bench:", err)
 		return 1
