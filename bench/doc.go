@@ -1,10 +1,16 @@
 // Command bench measures chanx against the stacks people would pick instead
 // — a bare coder/websocket server (the limit), Django Channels with
-// channels_redis, Node socket.io with its Redis adapter — on the same
-// machine in one run, and writes the table to docs/PERFORMANCE.md.
+// channels_redis, a centrifugal/centrifuge Node with its memory or Redis
+// broker (bench/centrifugepeer, a module of its own built with go build),
+// Node socket.io with its Redis adapter — on the same machine in one run,
+// and writes the table to docs/PERFORMANCE.md.
 //
 // Every server runs as its own process; this process is the load generator
-// and talks to them over loopback. Figures are reported as min/median/max
+// and talks to them over loopback with a minimal WebSocket client of its
+// own (wsclient.go), kept lighter per frame than the servers; the report
+// shows the CPU the generator and each server used in every measured
+// window. The scale scenario spreads its connections' source addresses
+// over 127.0.0.0/8 and needs an open-file limit above -scale-conns. Figures are reported as min/median/max
 // over repeated runs with the ratio to the bare server of the same run,
 // because absolute numbers drift from run to run.
 //

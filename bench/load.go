@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -22,6 +23,12 @@ type figure struct {
 	profiles     []string
 	heapProfiles []string
 	profileErr   string
+	// cpu is the CPU the load generator and the servers used in the
+	// measured window, when cpuOK.
+	cpu   cpuUse
+	cpuOK bool
+	// extra is more of the outcome, shown under the figure.
+	extra string
 }
 
 // requestReply keeps depth frames in flight on each of conns connections
@@ -38,14 +45,20 @@ func requestReply(ctx context.Context, ps servers, conns, depth int, d time.Dura
 	stopAt := start.Add(warm + d)
 	profiling := time.AfterFunc(warm, ps.startProfiles)
 	defer profiling.Stop() // measureOnce stops the profiles
+	// Each connection counts and samples on its own (no shared lock or
+	// counter per frame); the samplers are merged at the end.
 	var total atomic.Int64
-	lat := newSampler(200_000)
+	lats := make([]*sampler, len(sessions))
 	var wg sync.WaitGroup
 	errc := make(chan error, conns)
-	for _, s := range sessions {
+	for i, s := range sessions {
+		lat := newSampler(max(200_000/conns, 200))
+		lats[i] = lat
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var n int64
+			defer func() { total.Add(n) }()
 			for time.Now().Before(stopAt) {
 				t0 := time.Now()
 				for range depth {
@@ -61,7 +74,7 @@ func requestReply(ctx context.Context, ps servers, conns, depth int, d time.Dura
 					}
 				}
 				if t0.After(start.Add(warm)) {
-					total.Add(int64(depth))
+					n += int64(depth)
 					if depth == 1 {
 						lat.add(time.Since(t0))
 					}
@@ -76,7 +89,7 @@ func requestReply(ctx context.Context, ps servers, conns, depth int, d time.Dura
 	default:
 	}
 	f := figure{value: float64(total.Load()) / d.Seconds()}
-	f.p50, f.p99 = lat.quantiles()
+	f.p50, f.p99 = mergeSamplers(lats).quantiles()
 	return f, nil
 }
 
@@ -109,12 +122,21 @@ func broadcast(ctx context.Context, ps servers, members int, d time.Duration) (f
 
 	const window = 8
 	var delivered atomic.Int64
-	lat := newSampler(200_000)
+	// wake tells the sender that delivered reached waitFor, so it blocks
+	// instead of polling.
+	var waitFor atomic.Int64
+	wake := make(chan struct{}, 1)
+	lats := make([]*sampler, len(recvs))
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	for _, s := range append(recvs, sender) {
+	for i, s := range append(recvs, sender) {
 		isSender := s == sender
+		var lat *sampler
+		if !isSender {
+			lat = newSampler(max(200_000/members, 200))
+			lats[i] = lat
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -127,8 +149,13 @@ func broadcast(ctx context.Context, ps servers, members int, d time.Duration) (f
 					continue // a peer that echoes to the sender too
 				}
 				if at := sentAt(frame); at > 0 {
-					delivered.Add(1)
 					lat.add(time.Duration(time.Now().UnixNano() - at))
+					if delivered.Add(1) == waitFor.Load() {
+						select {
+						case wake <- struct{}{}:
+						default:
+						}
+					}
 				}
 			}
 		}()
@@ -136,12 +163,22 @@ func broadcast(ctx context.Context, ps servers, members int, d time.Duration) (f
 	ps.startProfiles() // measureOnce stops them
 	start := time.Now()
 	var sent int64
+	end := time.NewTimer(d) // one timer for the run, not one per wait
+	defer end.Stop()
 	for time.Since(start) < d {
-		for delivered.Load() < (sent-window)*int64(members) {
-			if time.Since(start) > d {
-				break
+		if need := (sent - window) * int64(members); delivered.Load() < need {
+			waitFor.Store(need)
+			if delivered.Load() < need { // not reached between the two loads
+				select {
+				case <-wake:
+				case <-end.C:
+				}
 			}
-			time.Sleep(20 * time.Microsecond)
+			select { // a wake-up left by an earlier wait
+			case <-wake:
+			default:
+			}
+			continue
 		}
 		if err := sender.chat(ctx, time.Now().UnixNano()); err != nil {
 			return figure{}, err
@@ -158,7 +195,7 @@ func broadcast(ctx context.Context, ps servers, members int, d time.Duration) (f
 		return figure{}, errors.New("no message was delivered")
 	}
 	f := figure{value: float64(got) / elapsed.Seconds()}
-	f.p50, f.p99 = lat.quantiles()
+	f.p50, f.p99 = mergeSamplers(lats).quantiles()
 	return f, nil
 }
 
@@ -258,6 +295,16 @@ func churn(ctx context.Context, ps servers, workers int, d time.Duration) (figur
 // on each as soon as it is open. On failure it closes them all and says
 // how many had been opened.
 func dialMany(ctx context.Context, p *runningPeer, n int, room func(int) string, then func(*session) error) ([]*session, error) {
+	var each func(int, *session) error
+	if then != nil {
+		each = func(_ int, s *session) error { return then(s) }
+	}
+	return dialManyFrom(ctx, p, n, room, func(int) net.Addr { return nil }, each)
+}
+
+// dialManyFrom is dialMany with connection i dialed from local(i) (nil:
+// any address) and then given its index.
+func dialManyFrom(ctx context.Context, p *runningPeer, n int, room func(int) string, local func(int) net.Addr, then func(int, *session) error) ([]*session, error) {
 	out := make([]*session, n)
 	var mu sync.Mutex
 	var firstErr error
@@ -275,10 +322,10 @@ func dialMany(ctx context.Context, p *runningPeer, n int, room func(int) string,
 		}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			s, err := dial(ctx, p, room(i))
+			s, err := dialFrom(ctx, p, room(i), local(i))
 			if err == nil && then != nil {
-				if err = then(s); err != nil {
-					s.conn.CloseNow()
+				if err = then(i, s); err != nil {
+					s.conn.close()
 					s = nil
 				}
 			}
@@ -324,7 +371,7 @@ func forEach(ss []*session, parallel int, fn func(*session) error) error {
 func closeAll(ss []*session) {
 	for _, s := range ss {
 		if s != nil {
-			s.conn.CloseNow()
+			s.conn.close()
 		}
 	}
 }
@@ -351,6 +398,18 @@ func (s *sampler) add(d time.Duration) {
 	if j := rand.Int64N(s.seen); j < int64(s.max) {
 		s.xs[j] = d
 	}
+}
+
+// mergeSamplers pools the samples of ss (nil entries skipped).
+func mergeSamplers(ss []*sampler) *sampler {
+	out := &sampler{}
+	for _, s := range ss {
+		if s != nil {
+			out.xs = append(out.xs, s.xs...)
+		}
+	}
+	out.max = len(out.xs)
+	return out
 }
 
 func (s *sampler) quantiles() (p50, p99 time.Duration) {

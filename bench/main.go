@@ -158,11 +158,12 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 	peersFlag := fs.String("peers", "all", "comma-separated peers to run: "+strings.Join(peerNames(), ", "))
 	out := fs.String("out", "", "markdown file to write the results section into (e.g. docs/PERFORMANCE.md); empty: print only")
 	idleConns := fs.Int("idle-conns", 10000, "connections for the idle-memory scenario")
+	scaleConns := fs.Int("scale-conns", 100000, "connections for the scale scenario")
 	cpuprofile := fs.String("cpuprofile", "", "folder for CPU profiles of the Go peers' measured windows, named <scenario>-<peer>-run<N>.pprof; empty: none")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	cfg := config{duration: *duration, runs: *runs, idleConns: *idleConns}
+	cfg := config{duration: *duration, runs: *runs, idleConns: *idleConns, scaleConns: *scaleConns}
 	if *cpuprofile != "" {
 		dir, err := filepath.Abs(*cpuprofile)
 		if err == nil {
@@ -191,6 +192,7 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	res, err := run(ctx, cfg, stderr)
+	cleanupCentrifuge()
 	if err != nil {
 		fmt.Fprintln(stderr, "bench:", err)
 		return 1
@@ -207,18 +209,4 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
-}
-
-// raiseFileLimit lifts the open-file limit to the hard limit so the servers
-// this process starts inherit it: idle-memory holds -idle-conns connections
-// in the server and as many in the load generator. Go raises its own soft
-// limit by itself but hands children the original one unless the program
-// sets the limit explicitly.
-func raiseFileLimit() error {
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		return err
-	}
-	lim.Cur = lim.Max
-	return syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)
 }

@@ -20,8 +20,8 @@ type peer struct {
 	name string
 	// about says what the peer is, for the report.
 	about string
-	// socketIO: the peer speaks socket.io instead of chanx JSON frames.
-	socketIO bool
+	// dialect is how the peer's clients speak the chat protocol.
+	dialect dialect
 	// layers the peer can broadcast through: "memory", "redis".
 	layers []string
 	// start launches the peer as a process serving on a free loopback port.
@@ -50,32 +50,59 @@ func (p *peer) hasLayer(l string) bool {
 
 // runningPeer is a peer's server process.
 type runningPeer struct {
-	name     string
-	wsURL    string // ws://127.0.0.1:PORT
-	socketIO bool
-	cmd      *exec.Cmd
-	done     chan struct{}
+	name    string
+	wsURL   string // ws://127.0.0.1:PORT
+	dialect dialect
+	cmd     *exec.Cmd
+	done    chan struct{}
 	// cpuprofile is the file the process profiles into between
 	// startProfile and stopProfile; "" when it does not profile.
 	cpuprofile string
 	memprofile string
 	profiled   atomic.Bool // startProfile was signalled (from a timer in rr)
+	// cpu is the CPU this process and the load generator use in the
+	// measured window.
+	cpu cpuWindow
 }
 
 // servers are the processes of one peer a scenario measures: one, or two
 // sharing Redis.
 type servers []*runningPeer
 
+// startProfiles marks the start of the measured window: the Go peers
+// start their CPU profiles, and every process's CPU time (and the load
+// generator's) is noted.
 func (ps servers) startProfiles() {
 	for _, p := range ps {
+		p.cpu.start(p.cmd.Process.Pid)
 		p.startProfile()
 	}
 }
 
+// stopProfiles marks the end of the measured window; only the first call
+// counts.
 func (ps servers) stopProfiles() {
 	for _, p := range ps {
+		p.cpu.end(p.cmd.Process.Pid)
 		p.stopProfile()
 	}
+}
+
+// cpuUse is the load generator's and the servers' (summed) CPU use in the
+// measured window.
+func (ps servers) cpuUse() (cpuUse, bool) {
+	var total cpuUse
+	for i, p := range ps {
+		u, ok := p.cpu.use()
+		if !ok {
+			return cpuUse{}, false
+		}
+		if i == 0 {
+			total.gen = u.gen
+		}
+		total.srv += u.srv
+	}
+	return total, len(ps) > 0
 }
 
 // stop ends every process and returns the CPU and heap profiles they

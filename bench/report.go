@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -51,6 +52,9 @@ func (r *results) markdown(command string) string {
 				if p.name != "bare" && ref > 0 {
 					fmt.Fprintf(&b, " **%.2f×**", median(fs)/ref)
 				}
+				if x := medianFigure(fs).extra; x != "" {
+					fmt.Fprintf(&b, "<br>%s", x)
+				}
 				if p50, p99 := latencies(fs); p50 > 0 {
 					fmt.Fprintf(&b, "<br>p50 %s, p99 %s", p50, p99)
 				}
@@ -59,6 +63,7 @@ func (r *results) markdown(command string) string {
 		}
 		b.WriteString("\n")
 	}
+	r.writeCPU(&b)
 	if missed := r.writeTargets(&b); len(missed) > 0 && r.cfg.profileDir != "" {
 		r.writeProfiles(&b, missed)
 	}
@@ -67,6 +72,57 @@ func (r *results) markdown(command string) string {
 		fmt.Fprintf(&b, "- `%s`: %s.\n", s.name, s.about)
 	}
 	return b.String()
+}
+
+// writeCPU tables the CPU the load generator and each peer's servers used
+// during the measured window of the median run, in cores (CPU seconds per
+// second; the machine has runtime.NumCPU() of them). A generator near one
+// core, or generator + server near the machine's cores, means the figure
+// is bounded by the machine, not by the server alone.
+func (r *results) writeCPU(b *strings.Builder) {
+	var rows []string
+	for _, s := range r.cfg.scenarios {
+		if s.chanxOnly {
+			continue
+		}
+		row := fmt.Sprintf("| %s |", s.name)
+		measured := false
+		for _, p := range r.cfg.peers {
+			fs := r.figures[s.name][p.name]
+			if len(fs) == 0 {
+				row += " – |"
+				continue
+			}
+			f := medianFigure(fs)
+			if !f.cpuOK {
+				row += " ? |"
+				continue
+			}
+			measured = true
+			row += fmt.Sprintf(" %.2f / %.2f", f.cpu.gen, f.cpu.srv)
+			if !s.lowerIsBetter && f.value > 0 {
+				// CPU per operation depends less on what else the
+				// machine runs than the rate does.
+				row += fmt.Sprintf("<br>%.1f / %.1f µs/op", f.cpu.gen/f.value*1e6, f.cpu.srv/f.value*1e6)
+			}
+			row += " |"
+		}
+		if measured {
+			rows = append(rows, row)
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\n### CPU in the measured window\n\nCores used (CPU seconds per second) by the load generator / by the peer's server processes, in the median run, and per operation (round trip, delivery, cycle) in CPU µs; the machine has %d. A generator near a whole core, or the two together near all cores, means the machine, not the server, set the figure; on a loaded machine the µs per operation of two peers compare better than their rates.\n\n| scenario |", runtime.NumCPU())
+	for _, p := range r.cfg.peers {
+		fmt.Fprintf(b, " %s |", p.name)
+	}
+	b.WriteString("\n|---|")
+	for range r.cfg.peers {
+		b.WriteString("---|")
+	}
+	b.WriteString("\n" + strings.Join(rows, "\n") + "\n")
 }
 
 func values(fs []figure) []float64 {

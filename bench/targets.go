@@ -22,6 +22,8 @@ var goals = []goal{
 	{title: "chanx ≥ 0.9× bare on group broadcast over Redis", applies: isRedisBroadcast, other: "bare", min: 0.9},
 	{title: "chanx ≥ 20× Django Channels on group broadcast over Redis", applies: isRedisBroadcast, other: "django", min: 20},
 	{title: "chanx ahead of socket.io (for idle-memory: less memory per connection)", applies: func(s scenario) bool { return !s.chanxOnly }, other: "socketio"},
+	// Issue #17: centrifuge is what a Go team would pick for fan-out.
+	{title: "chanx ahead of centrifuge (for idle-memory: less memory per connection)", applies: func(s scenario) bool { return !s.chanxOnly }, other: "centrifuge"},
 }
 
 func isRequestReply(s scenario) bool   { return strings.HasPrefix(s.name, "rr-") }
