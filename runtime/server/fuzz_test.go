@@ -4,13 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
 )
 
 // FuzzRoute sends arbitrary frames through a real connection: every frame
 // must be answered (completions are on, so at least `complete` comes back)
-// or, past the read limit, close the connection; the server never panics
+// or, past the read limit or when it is not UTF-8, close the connection
+// with 1009 or 1007; the server never panics
 // and every frame it writes is a JSON object with an action.
 func FuzzRoute(f *testing.F) {
 	for _, seed := range []string{
@@ -23,6 +25,8 @@ func FuzzRoute(f *testing.F) {
 		`{"action":"new_chat_message","payload":{"message":5}}`,
 		`{"action":"echo","payload":` + string(make([]byte, 10)) + `}`,
 		``,
+		"{\"action\":\"echo\",\"payload\":\"\xff\"}",
+		"0",
 	} {
 		f.Add([]byte(seed))
 	}
@@ -48,6 +52,14 @@ func FuzzRoute(f *testing.F) {
 		for {
 			_, b, err := ws.Read(ctx)
 			if err != nil {
+				// A text frame that is not UTF-8 fails the connection with
+				// 1007 (RFC 6455 §8.1), checked before the read limit's
+				// verdict only where the frame fits.
+				if len(frame) <= 4096 && !utf8.Valid(frame) && websocket.CloseStatus(err) == websocket.StatusInvalidFramePayloadData {
+					ws.CloseNow()
+					ws = nil
+					return
+				}
 				if len(frame) > 4096 && websocket.CloseStatus(err) == websocket.StatusMessageTooBig {
 					ws.CloseNow()
 					ws = nil // the next input gets a fresh connection
