@@ -123,6 +123,16 @@ func (g *gen) header() string {
 // Channels are the channel modules, for index.ts.
 func (g *gen) Channels() []*channelView { return g.channels }
 
+// Streams is whether a channel streams replies, for index.ts.
+func (g *gen) Streams() bool {
+	for _, c := range g.channels {
+		if c.Streams {
+			return true
+		}
+	}
+	return false
+}
+
 // Header is for index.ts.
 func (g *gen) Header() string { return g.header() }
 
