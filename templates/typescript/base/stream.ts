@@ -98,7 +98,13 @@ function routerOf(conn: Host, partials: readonly string[]): Router {
   for (const a of partials) {
     if (router.routed.has(a)) continue;
     router.routed.add(a);
-    conn.on(a, (m) => router.readings.find((x) => x.partials.includes(a))?.push(m));
+    // Routed one microtask later: a final or error frame settles its
+    // stream's request, whose reaction is queued as it is read, so a
+    // stream that ended is gone before the partials that follow it in
+    // the same read (ws hands over a whole read at once) are routed.
+    conn.on(a, (m) => {
+      void Promise.resolve().then(() => router.readings.find((x) => x.partials.includes(a))?.push(m));
+    });
   }
   return router;
 }
@@ -162,24 +168,25 @@ export function stream<P, F>(conn: object, spec: StreamSpec, frame: unknown, opt
     }
   };
   const onAbort = () => stop(abortReason(signal!));
-  host
-    .request(frame, { timeout: 0 })
-    .then(
-      (f) => {
-        cleanup();
-        ended = true;
-        resolveFinal(f as F);
-      },
-      (err) => {
-        fail(err);
-        ended = true;
-      },
-    )
-    .finally(() => {
-      const i = router.readings.indexOf(reading_);
-      if (i >= 0) router.readings.splice(i, 1);
+  const leave = () => {
+    const i = router.readings.indexOf(reading_);
+    if (i >= 0) router.readings.splice(i, 1);
+  };
+  host.request(frame, { timeout: 0 }).then(
+    (f) => {
+      leave();
+      cleanup();
+      ended = true;
+      resolveFinal(f as F);
       wake?.();
-    });
+    },
+    (err) => {
+      leave();
+      fail(err);
+      ended = true;
+      wake?.();
+    },
+  );
   if (signal?.aborted) {
     onAbort();
   } else {

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import WebSocket from "ws";
 
-import { AssistantClient, ServerError, type Token } from "../assistantclient/index.js";
+import { AssistantClient, ServerError, TimeoutError, type Token } from "../assistantclient/index.js";
 
 const url = process.env["ASSISTANT_URL"];
 if (url === undefined) throw new Error("ASSISTANT_URL is not set");
@@ -93,6 +93,59 @@ test("an aborted signal stops before anything is read", async () => {
     // The next stream still gets its own replies.
     const next = await c.streamAsk({ request_id: "y", question: "short" }).final;
     assert.equal(next.payload.request_id, "y");
+  } finally {
+    await c.close();
+  }
+});
+
+test("a timeout ends the stream with a TimeoutError and stops the handler", async () => {
+  const c = await client();
+  try {
+    const s = c.streamAsk({ request_id: "long2", question: "long" }, { timeout: 50 });
+    await assert.rejects(s.final, TimeoutError);
+    const why = await c.streamAsk({ request_id: "q2", question: "why:long2" }).final;
+    assert.match(why.payload.text, /cancel/);
+  } finally {
+    await c.close();
+  }
+});
+
+test("streams started together each get their own replies", async () => {
+  const c = await client();
+  try {
+    const ac = new AbortController();
+    const first = c.streamAsk({ request_id: "long3", question: "long" }, { signal: ac.signal });
+    const second = c.streamAsk({ request_id: "s2", question: "short" });
+    let n = 0;
+    await assert.rejects(async () => {
+      for await (const tok of first) {
+        assert.equal(tok.payload.request_id, "long3");
+        if (++n === 3) ac.abort();
+      }
+    });
+    // long3's tokens still on the way after the abort, and its final
+    // answer, go to it, not to the stream waiting after it.
+    const got: string[] = [];
+    for await (const tok of second) {
+      assert.equal(tok.payload.request_id, "s2");
+      got.push(tok.payload.text);
+    }
+    assert.deepEqual(got, ["t0 ", "t1 ", "t2 ", "t3 ", "t4 "]);
+    assert.equal((await second.final).payload.request_id, "s2");
+  } finally {
+    await c.close();
+  }
+});
+
+test("a stream failing with an error frame leaves the next one its replies", async () => {
+  const c = await client();
+  try {
+    const failing = c.streamAsk({ request_id: "f", question: "fail" });
+    const next = c.streamAsk({ request_id: "n", question: "short" });
+    await assert.rejects(failing.final, ServerError);
+    const got: string[] = [];
+    for await (const tok of next) got.push(tok.payload.request_id + ":" + tok.payload.text);
+    assert.deepEqual(got, ["n:t0 ", "n:t1 ", "n:t2 ", "n:t3 ", "n:t4 "]);
   } finally {
     await c.close();
   }
