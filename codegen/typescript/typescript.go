@@ -216,6 +216,14 @@ func implemented(api *ir.API) error {
 		if !cp.Mountable {
 			continue
 		}
+		// An x-chanx-stream or x-chanx-cancels the plan cannot follow
+		// would give a stream method that never ends, or an abort that
+		// stops nothing: refused at the operation, as the Go target does.
+		for _, r := range cp.Server.Receives {
+			if r.Problem != "" {
+				return fmt.Errorf("%s: operation %q: %s", r.Operation.Pos, r.Operation.Name, r.Problem)
+			}
+		}
 		switch s := cp.Client.Strategy; s {
 		case ir.StrategyNone, ir.StrategyConst, ir.StrategyDiscriminator, ir.StrategySchema:
 		default:
