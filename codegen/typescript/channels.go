@@ -32,6 +32,9 @@ type channelView struct {
 	ReplyTypes                                 []entry
 	ParamList                                  []paramView
 	Methods                                    []*methodView
+	// Streams is whether a method reads a streamed reply (base/stream.js);
+	// Requests whether one is a request<Message>.
+	Streams, Requests bool
 	// Imports are the names the module imports from types.js and
 	// validators.js, sorted.
 	TypeImports, ValidatorImports []string
@@ -201,6 +204,7 @@ func (g *gen) finishChannel(c *channelView) {
 			Call: send + "(" + argNames(params) + ")", Sends: r.value})
 		if reply != nil {
 			req := methods.take("request"+stem, "requestMessage")
+			c.Requests = true
 			rp := params
 			if rp != "" {
 				rp += ", "
@@ -210,6 +214,9 @@ func (g *gen) finishChannel(c *channelView) {
 			sends = append(sends, &methodView{
 				Text: doc + "  " + req + "(" + rp + "): Promise<" + reply.decl.Name + "> {\n    return this.request(" + frame + ", options);\n  }",
 				Call: req + "(" + argNames(params) + ")", Sends: r.value, Waits: reply.value})
+		}
+		if m := g.streamMethod(c, r, inByValue, methods, params, frame, opDoc, types); m != nil {
+			sends = append(sends, m)
 		}
 		if strings.HasPrefix(params, "frame:") {
 			types[r.decl.Name] = true
@@ -471,4 +478,70 @@ func (g *gen) baseURL() string {
 		}
 	}
 	return "ws://localhost:8000"
+}
+
+// streamMethod is the stream<Message> method of an outgoing message whose
+// operation's reply is a sequence (plan.Send.Stream), nil for any other:
+// it sends the frame and returns the runtime's ReplyStream of the partial
+// replies and the final one; the channel's reply table lists the final
+// value for it, which request() waits for. When the document declares a
+// cancel operation for it, aborting the stream sends that message with
+// the request's correlation value.
+func (g *gen) streamMethod(c *channelView, r routed, inByValue map[string]routed, methods *namespace, params, frame, opDoc string, types map[string]bool) *methodView {
+	st := r.send.Stream
+	if st == nil {
+		return nil
+	}
+	fin, ok := inByValue[st.Final.Value]
+	if !ok {
+		return nil
+	}
+	var partTypes, partValues, rawValues []string
+	for _, p := range st.Partials {
+		pr, ok := inByValue[p.Value]
+		if !ok {
+			return nil
+		}
+		partTypes = append(partTypes, pr.decl.Name)
+		partValues = append(partValues, tsString(pr.value))
+		rawValues = append(rawValues, pr.value)
+		types[pr.decl.Name] = true
+	}
+	partTypes = sortedUnique(partTypes)
+	types[fin.decl.Name] = true
+	c.Streams = true
+	c.RepliesTable = append(c.RepliesTable, entry{propertyKey(r.value), "[" + tsString(fin.value) + "]"})
+	c.ReplyTypes = append(c.ReplyTypes, entry{propertyKey(r.value), fin.decl.Name})
+	spec := "{ key: " + tsString(c.Key) + ", partials: [" + strings.Join(partValues, ", ") + "]"
+	cancelDoc := "Aborting options.signal ends the stream; the server goes on (the document declares no cancel message)."
+	for _, cr := range c.out {
+		if cr.send.Cancels == nil || cr.send.Cancels != r.send.Operation {
+			continue
+		}
+		from, to := "", ""
+		for _, sr := range c.plan.Server.Receives {
+			if sr.Operation == r.send.Operation && sr.Message == r.msg {
+				from = sr.CancelKey
+			}
+			if sr.Operation == cr.send.Operation && sr.Message == cr.msg && sr.Cancel != nil {
+				to = sr.Cancel.Key
+			}
+		}
+		spec += ", cancel: { value: " + tsString(cr.value) + ", from: " + tsString(from) + ", to: " + tsString(to) + " }"
+		cancelDoc = "Aborting options.signal (or options.timeout) ends the stream and sends " + strconv.Quote(cr.value) + " to stop it."
+		break
+	}
+	spec += " }"
+	name := methods.take("stream"+firstOf(pascalName(r.msg.Name), pascalName(r.value), "Message"), "streamMessage")
+	sp := params
+	if sp != "" {
+		sp += ", "
+	}
+	sp += "options?: StreamOptions"
+	partial := strings.Join(partTypes, " | ")
+	doc := docComment("  ", "Sends "+strconv.Quote(r.value)+" and returns the stream of its replies: iterate it for the partial ones ("+
+		strings.Join(partValues, ", ")+") as they arrive; final resolves with "+strconv.Quote(fin.value)+". An error frame ends it with a ServerError. "+cancelDoc, opDoc)
+	return &methodView{
+		Text: doc + "  " + name + "(" + sp + "): ReplyStream<" + partial + ", " + fin.decl.Name + "> {\n    return stream<" + partial + ", " + fin.decl.Name + ">(this, " + spec + ", " + frame + ", options);\n  }",
+		Call: name + "(" + argNames(params) + ")", Sends: r.value, Waits: strings.Join(rawValues, ", ") + "…, then " + fin.value}
 }

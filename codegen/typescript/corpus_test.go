@@ -58,7 +58,8 @@ var nonIdent = regexp.MustCompile(`[^a-z0-9]+`)
 // returns the folders.
 func corpusClients(t *testing.T, root string) []string {
 	t.Helper()
-	docs := append(gentest.Corpus(t), filepath.Join("testdata", "features.yaml"), filepath.Join("testdata", "clash.yaml"), filepath.Join("testdata", "empty.yaml"))
+	docs := append(gentest.Corpus(t), filepath.Join("testdata", "features.yaml"), filepath.Join("testdata", "clash.yaml"), filepath.Join("testdata", "empty.yaml"),
+		assistantDoc(t), filepath.Join(filepath.Dir(assistantDoc(t)), "cancelreply.yaml"))
 	var dirs []string
 	for i, doc := range docs {
 		rel := strings.TrimSuffix(filepath.Base(doc), filepath.Ext(doc))
@@ -81,9 +82,10 @@ func corpusClients(t *testing.T, root string) []string {
 
 // TestCorpusCompiles: the client generated for every corpus document —
 // the AsyncAPI 3.0.0 examples when ../shared holds them, Chanx's own
-// documents, the 3.1.0 documents of spec/analyze's tests and
-// testdata/features.yaml — passes tsc --strict (with the stricter flags)
-// in one run over all of them, and esbuild bundles each one.
+// documents, the 3.1.0 documents of spec/analyze's tests,
+// testdata/features.yaml and goapi's streaming assistant.yaml and
+// cancelreply.yaml — passes tsc --strict (with the stricter flags) in one
+// run over all of them, and esbuild bundles each one.
 func TestCorpusCompiles(t *testing.T) {
 	tools := nodetest.Require(t)
 	root := t.TempDir()

@@ -9,7 +9,7 @@
 //	DIR/validators.ts   validate<Message> per frame, plain functions
 //	DIR/<channel>.ts    <channel>Channel (the runtime's ChannelSpec) and
 //	                    <Channel>Client: send<Message>, request<Message>,
-//	                    on<Message>
+//	                    stream<Message>, on<Message>
 //	DIR/index.ts        everything, re-exported
 //	DIR/README.md       usage in a browser bundle and in Node
 //	DIR/base/           the runtime, copied as it is
@@ -35,6 +35,13 @@
 // verdicts on the JSON-Schema-Test-Suite. One-line check functions are
 // inlined at their calls, and what checks nothing is pruned, as the Go
 // target prunes.
+//
+// An operation whose reply is a sequence (plan.Send.Stream) gets
+// stream<Message>, returning base/stream.ts's ReplyStream (an async
+// iterable of the partial replies, and final); aborting it sends the
+// cancel message plan.Send.Cancels names, with the request's correlation
+// value. Only a client with such a method imports base/stream.js, so a
+// client without streams bundles as before.
 //
 // Generate is a pure function; writing, keeping a customised base/ on
 // regeneration and --check belong to cmd/chanx.

@@ -36,9 +36,14 @@ type gen struct {
 	nullFrames  []nullFrameUse
 }
 
+// streamExports are the names index.ts re-exports from base/stream.js
+// when a channel streams replies; they are taken in every document, so
+// that adding a stream renames nothing.
+var streamExports = []string{"ReplyStream", "StreamOptions"}
+
 func newGen(api *ir.API, opts Options) *gen {
 	g := &gen{api: api, shapes: shape.OfAPI(api), plan: plan.Build(api), opts: opts,
-		names:    newNamespace(baseExports()...),
+		names:    newNamespace(append(baseExports(), streamExports...)...),
 		reserved: map[*ir.Schema]string{}, decls: map[*shape.Shape]*decl{}, aliases: map[*shape.Shape]*decl{},
 		msgs: map[*ir.Message]*decl{}, validator: map[*decl]string{}}
 	g.vg = newVgen(g)

@@ -20,6 +20,10 @@ type readmeView struct {
 	Key     string
 	// Imports are the names the browser example imports.
 	Imports string
+	// Streams is whether a client streams replies; StreamExample is a
+	// call of the first stream method.
+	Streams       bool
+	StreamExample string
 }
 
 type readmeChannel struct {
@@ -38,6 +42,11 @@ func (g *gen) readme() *readmeView {
 	}
 	for _, c := range g.channels {
 		rc := &readmeChannel{Name: c.Name, Address: c.Address, Rows: c.Methods}
+		for _, m := range c.Methods {
+			if c.Streams && !v.Streams && strings.HasPrefix(m.Call, "stream") {
+				v.Streams, v.StreamExample = true, c.Var+"."+m.Call
+			}
+		}
 		rc.Query = fieldList(c.plan.Bindings.Query)
 		rc.Headers = fieldList(c.plan.Bindings.Headers)
 		if len(c.plan.Bindings.Query) > 0 {

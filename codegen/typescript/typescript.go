@@ -123,6 +123,16 @@ func (g *gen) header() string {
 // Channels are the channel modules, for index.ts.
 func (g *gen) Channels() []*channelView { return g.channels }
 
+// Streams is whether a channel streams replies, for index.ts.
+func (g *gen) Streams() bool {
+	for _, c := range g.channels {
+		if c.Streams {
+			return true
+		}
+	}
+	return false
+}
+
 // Header is for index.ts.
 func (g *gen) Header() string { return g.header() }
 
@@ -205,6 +215,14 @@ func implemented(api *ir.API) error {
 	for _, cp := range plan.Build(api).Channels {
 		if !cp.Mountable {
 			continue
+		}
+		// An x-chanx-stream or x-chanx-cancels the plan cannot follow
+		// would give a stream method that never ends, or an abort that
+		// stops nothing: refused at the operation, as the Go target does.
+		for _, r := range cp.Server.Receives {
+			if r.Problem != "" {
+				return fmt.Errorf("%s: operation %q: %s", r.Operation.Pos, r.Operation.Name, r.Problem)
+			}
 		}
 		switch s := cp.Client.Strategy; s {
 		case ir.StrategyNone, ir.StrategyConst, ir.StrategyDiscriminator, ir.StrategySchema:
