@@ -352,8 +352,9 @@ func (ch *Channel) accept(w http.ResponseWriter, r *http.Request) *Conn {
 		if authErr != nil && s.opts.AuthMode == AuthReject {
 			status, detail := authStatus(authErr)
 			s.met.ConnectionRejected(ch.pattern, "auth")
-			s.log.LogAttrs(r.Context(), slog.LevelDebug, "chanx: connection rejected",
-				slog.String("channel", ch.pattern), slog.Int("status", status), slog.String("error", authErr.Error()))
+			s.log.LogAttrs(r.Context(), slog.LevelInfo, "chanx: connection rejected",
+				slog.String("channel", ch.pattern), slog.String("reason", "auth"), slog.Int("status", status),
+				slog.String("remote", r.RemoteAddr), slog.String("error", authErr.Error()))
 			http.Error(w, detail, status)
 			return nil
 		}
@@ -473,7 +474,7 @@ func (c *Conn) handle(id uint64, r *route, frame []byte) {
 	s := c.srv
 	env := c.ch.env
 	s.met.FrameReceived(c.ch.pattern, r.action)
-	debug := s.log.Enabled(c.ctx, slog.LevelDebug)
+	debug := c.logger().Enabled(c.ctx, slog.LevelDebug)
 	var start time.Time
 	if debug {
 		start = time.Now()
@@ -540,10 +541,11 @@ var errPanicked = errors.New("server: handler panicked")
 // logFrame logs msg about frame number id, with the connection id and
 // the frame's msg_id in front of attrs, when level is enabled.
 func (c *Conn) logFrame(id uint64, level slog.Level, msg string, attrs ...slog.Attr) {
-	if !c.srv.log.Enabled(c.ctx, level) {
+	log := c.logger()
+	if !log.Enabled(c.ctx, level) {
 		return
 	}
-	c.srv.log.LogAttrs(c.ctx, level, msg,
+	log.LogAttrs(c.ctx, level, msg,
 		append([]slog.Attr{slog.String("conn", c.id), slog.Uint64("msg_id", id)}, attrs...)...)
 }
 

@@ -112,10 +112,15 @@
 //
 // # Observability
 //
-// Options.Logger (log/slog) gets a line per connection opened and closed
-// (conn, channel, remote address; close code, groups, duration) and, at
-// debug level, per frame handled or rejected; handler failures are
-// warnings (coded *Error failures info) and panics errors. Lines about a frame carry "conn" and
+// Options.Logger (log/slog) gets, at info level, a line per connection
+// opened (conn, channel, remote address; logged after OnConnect), closed
+// (close_code, close_reason, cause, groups, duration) and rejected by
+// authentication (reason, status, remote, error) and, at debug level, per
+// frame handled or rejected; handler failures are warnings (coded *Error
+// failures info) and panics errors. Conn.AddLogAttrs, called from
+// OnConnect, puts attributes such as the authenticated user on every later
+// line about the connection; Conn.Logger gives handlers that logger for
+// their own lines. Lines about a frame carry "conn" and
 // "msg_id", the frame's number on its connection, so every line about one
 // message can be found; handled frames add "action" and "duration".
 // Options.Metrics counts connections, frames in and out, errors by

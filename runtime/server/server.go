@@ -61,9 +61,11 @@ type Options struct {
 	// calls Publish or SendToConn from outside a connection.
 	Layer layer.Layer
 
-	// Logger receives structured logs: connections opened and closed and
-	// frames handled at Debug, handler failures at Warn, panics at Error.
-	// Default: slog.Default().
+	// Logger receives structured logs: connections opened, closed (code
+	// and reason) and rejected by authentication at Info, frames handled
+	// at Debug, handler failures at Warn, panics at Error. Conn.AddLogAttrs
+	// adds attributes (the user) to a connection's lines. Default:
+	// slog.Default().
 	Logger *slog.Logger
 
 	// Metrics receives counters. Default: metrics.Nop{}.
