@@ -54,8 +54,13 @@ func bareEcho(w http.ResponseWriter, r *http.Request) {
 // decoded into the type chanx generates for it (benchchat.Frame, with its
 // generated UnmarshalJSON and Validate), validated, and echoed back to the
 // sender as the reply.
-func benchServer() *Server {
-	srv := New(Options{Logger: quietLogger(), PingInterval: -1})
+func benchServer() *Server { return benchServerWith(Options{}) }
+
+// benchServerWith is benchServer with opts (its Logger and PingInterval
+// are set here).
+func benchServerWith(opts Options) *Server {
+	opts.Logger, opts.PingInterval = quietLogger(), -1
+	srv := New(opts)
 	ch, err := srv.Channel("/ws/chat/{room}", ChannelOptions{})
 	if err != nil {
 		panic(err)
@@ -130,22 +135,35 @@ func roundTrips(b *testing.B, hs *httptest.Server, conns int) {
 // allocates nothing), encode the reply, queue it and write it. The peer is
 // a raw TCP reader, so no client-side allocation is counted.
 func BenchmarkRoutedFrame(b *testing.B) {
-	srv := benchServer()
+	c := rawConn1(b, benchServer())
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		c.dispatch(1, benchFrame)
+	}
+	b.StopTimer()
+}
+
+// rawConn1 serves srv on a loopback port, opens one connection to it from
+// a raw TCP peer that discards what it reads (so no client-side
+// allocation is counted) and returns the server's side of it.
+func rawConn1(tb testing.TB, srv *Server) *Conn {
+	tb.Helper()
 	hs := httptest.NewServer(srv)
-	defer hs.Close()
-	defer srv.Shutdown(context.Background())
+	tb.Cleanup(hs.Close)
+	tb.Cleanup(func() { srv.Shutdown(context.Background()) })
 
 	raw, err := net.Dial("tcp", hs.Listener.Addr().String())
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	defer raw.Close()
+	tb.Cleanup(func() { raw.Close() })
 	fmt.Fprintf(raw, "GET /ws/chat/bench HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
 		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", hs.Listener.Addr())
 	br := bufio.NewReader(raw)
 	resp, err := http.ReadResponse(br, nil)
 	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
-		b.Fatalf("upgrade: %v %v", resp, err)
+		tb.Fatalf("upgrade: %v %v", resp, err)
 	}
 	go io.Copy(io.Discard, br) // drain replies without allocating per frame
 
@@ -158,12 +176,7 @@ func BenchmarkRoutedFrame(b *testing.B) {
 		srv.mu.RUnlock()
 		runtime.Gosched()
 	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for range b.N {
-		c.dispatch(1, benchFrame)
-	}
-	b.StopTimer()
+	return c
 }
 
 // The idle-memory benchmark runs the server in a child process (this test

@@ -476,14 +476,20 @@ func (c *Conn) handle(id uint64, r *route, frame []byte) {
 	s.met.FrameReceived(c.ch.pattern, r.action)
 	debug := c.logger().Enabled(c.ctx, slog.LevelDebug)
 	var start time.Time
-	if debug {
+	if debug || s.timed {
 		start = time.Now()
 	}
 	reply, err := c.call(id, r, frame)
 	err = partialDelivery(err)
-	if debug {
-		c.logFrame(id, slog.LevelDebug, "chanx: frame handled", slog.String("action", r.action),
-			slog.Duration("duration", time.Since(start)), slog.Bool("ok", err == nil))
+	if debug || s.timed {
+		took := time.Since(start)
+		if s.timed {
+			s.met.HandlerDuration(c.ch.pattern, r.action, took)
+		}
+		if debug {
+			c.logFrame(id, slog.LevelDebug, "chanx: frame handled", slog.String("action", r.action),
+				slog.Duration("duration", took), slog.Bool("ok", err == nil))
+		}
 	}
 	if err != nil {
 		var inv *invalidFrame

@@ -9,6 +9,9 @@ import (
 	"testing"
 
 	"github.com/coder/websocket"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/chanxgo/chanx/runtime/metrics/prommetrics"
 )
 
 // TestInfoLogsCarryUser: at Info level a connection's open and close are
@@ -68,5 +71,68 @@ func TestInfoLogsCarryUser(t *testing.T) {
 	}
 	if strings.Contains(out, "level=DEBUG") {
 		t.Errorf("Debug lines at Info level:\n%s", out)
+	}
+}
+
+// TestHandlerHistogramAndOpenGauge: after a round trip over a loopback
+// socket the handler_duration_seconds histogram has its sample and
+// connections_open counts the connection until it closes.
+func TestHandlerHistogramAndOpenGauge(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	pm, err := prommetrics.New(reg, prommetrics.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, hs := newChat(t, Options{Logger: quietLogger(), Metrics: pm})
+	c := dial(t, hs, "/ws/chat/hist")
+	c.roundTrip(`{"action":"echo","payload":"x"}`)
+	c.roundTrip(`{"action":"echo","payload":"y"}`)
+	if got := gatheredValue(t, reg, "chanx_connections_open"); got != 1 {
+		t.Errorf("connections_open = %v with one connection, want 1", got)
+	}
+	if got := gatheredValue(t, reg, "chanx_handler_duration_seconds"); got != 2 {
+		t.Errorf("handler_duration_seconds has %v samples after two round trips, want 2", got)
+	}
+	c.ws.Close(websocket.StatusNormalClosure, "")
+	eventually(t, "gauge back to 0", func() bool { return gatheredValue(t, reg, "chanx_connections_open") == 0 })
+}
+
+// gatheredValue sums a metric family of reg: gauge and counter values,
+// histogram sample counts.
+func gatheredValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
+	t.Helper()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v float64
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			v += m.GetGauge().GetValue() + m.GetCounter().GetValue() + float64(m.GetHistogram().GetSampleCount())
+		}
+	}
+	return v
+}
+
+// TestRoutedFrameAllocsWithMetrics: timing handlers into a Prometheus
+// histogram keeps a routed frame (peek, decode, validate, handle, encode,
+// write) at 10 allocations or fewer.
+func TestRoutedFrameAllocsWithMetrics(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocation count")
+	}
+	pm, err := prommetrics.New(prometheus.NewRegistry(), prommetrics.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := rawConn1(t, benchServerWith(Options{Metrics: pm}))
+	c.dispatch(1, benchFrame) // label sets are created on first use
+	if allocs := testing.AllocsPerRun(500, func() { c.dispatch(1, benchFrame) }); allocs > 10 {
+		t.Errorf("%v allocations per routed frame with Prometheus metrics, want <= 10", allocs)
+	} else {
+		t.Logf("%v allocations per routed frame with Prometheus metrics", allocs)
 	}
 }

@@ -68,7 +68,8 @@ type Options struct {
 	// slog.Default().
 	Logger *slog.Logger
 
-	// Metrics receives counters. Default: metrics.Nop{}.
+	// Metrics receives counters and handler timings. Default:
+	// metrics.Nop{} (and then no clock is read per frame for it).
 	Metrics metrics.Metrics
 
 	// ReadLimit is the largest frame in bytes a client may send; a bigger
@@ -186,6 +187,7 @@ type Server struct {
 	opts     Options
 	log      *slog.Logger
 	met      metrics.Metrics
+	timed    bool // met is not Nop: handlers are timed for HandlerDuration
 	layer    layer.Layer
 	ownLayer bool
 	mux      *http.ServeMux
@@ -255,6 +257,7 @@ func New(opts Options) *Server {
 		opts:   opts,
 		log:    opts.Logger,
 		met:    opts.Metrics,
+		timed:  opts.Metrics != metrics.Metrics(metrics.Nop{}),
 		layer:  opts.Layer,
 		mux:    http.NewServeMux(),
 		prefix: newPrefix(),
