@@ -54,6 +54,11 @@ type ChannelOptions struct {
 	// Generated Mount functions set it. Default: nil, the discriminator.
 	Route func(frame []byte) (action string, err error)
 
+	// MaxConnections caps the connections open on this channel in this
+	// process, as Options.MaxConnections caps the server's: the next
+	// upgrade request is answered 503. Default: 0, no cap of its own.
+	MaxConnections int
+
 	// ConcurrentHandlers runs every handler of the channel as Concurrent
 	// does: each frame on its own goroutine as soon as it is read, up to
 	// Options.InboundQueue at once per connection. The built-in ping and
@@ -72,6 +77,7 @@ type Channel struct {
 
 	mu     sync.Mutex // serializes Handle calls
 	routes atomic.Pointer[routeTable]
+	open   atomic.Int64 // connections holding a slot, with MaxConnections
 }
 
 // routeTable is replaced, never modified, when a handler is added, so the
@@ -317,6 +323,10 @@ func (ch *Channel) knownActions() []string {
 // garbage collector then shrinks the stack that handling a frame grew,
 // which keeps idle memory per connection close to a bare socket's.
 func (ch *Channel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !ch.reserve(w, r) {
+		return
+	}
+	defer ch.release()
 	c := ch.accept(w, r)
 	if c == nil {
 		return

@@ -91,6 +91,8 @@ type Conn struct {
 	// given to AddLogAttrs. Every line about the connection goes through it.
 	logp atomic.Pointer[slog.Logger]
 
+	rate bucket // Options.RateLimit's state, used by the reading goroutine
+
 	authErr       error // a failed in-band authentication, reported by start
 	authenticated bool
 
@@ -850,6 +852,13 @@ func (c *Conn) readFrame() (*bytes.Buffer, error) {
 		bufPool.Put(buf)
 		c.refuse(typ)
 		return nil, nil
+	}
+	if l := &c.srv.opts.RateLimit; l.PerSecond > 0 {
+		if ok, closeIt := c.rate.allow(l, mono()); !ok {
+			bufPool.Put(buf)
+			c.rateLimited(closeIt)
+			return nil, nil
+		}
 	}
 	return buf, nil
 }

@@ -110,6 +110,20 @@
 // the server subscribes inline when the layer can (layer.InlineSubscriber):
 // no goroutine hand-off between the layer and the connections' queues.
 //
+// # Capacity and rate limits
+//
+// Options.MaxConnections (and ChannelOptions.MaxConnections for one
+// channel) caps the connections open at once: the upgrade request over
+// the cap is answered 503 with a Retry-After header and a body saying the
+// server is at capacity, before any WebSocket opens, and counted as
+// ConnectionRejected reason "capacity". Options.RateLimit gives each
+// connection a token bucket (frames per second, burst): a frame over it is
+// not handled but answered with an error frame of code "rate_limited"
+// (CodeRateLimited, counted as FrameError reason "rate_limited"), and a
+// client that keeps sending while refused is closed with 1008 "rate limit
+// exceeded" (handlers see ErrRateLimited). docs/PROTOCOL.md states both
+// on the wire.
+//
 // # Observability
 //
 // Options.Logger (log/slog) gets, at info level, a line per connection

@@ -3,10 +3,12 @@ package server
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coder/websocket"
 	"github.com/prometheus/client_golang/prometheus"
@@ -134,5 +136,123 @@ func TestRoutedFrameAllocsWithMetrics(t *testing.T) {
 		t.Errorf("%v allocations per routed frame with Prometheus metrics, want <= 10", allocs)
 	} else {
 		t.Logf("%v allocations per routed frame with Prometheus metrics", allocs)
+	}
+}
+
+// TestMaxConnections: with a cap of 100, the 101st upgrade request gets
+// 503 with a body saying why, counted; once one connection closes a new
+// one is accepted.
+func TestMaxConnections(t *testing.T) {
+	met := newCounters()
+	_, hs := newChat(t, Options{Logger: quietLogger(), Metrics: met, MaxConnections: 100})
+	conns := make([]*client, 100)
+	for i := range conns {
+		conns[i] = dial(t, hs, "/ws/chat/cap")
+	}
+	resp, err := http.Get(hs.URL + "/ws/chat/cap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), "at capacity (100 connections open)") {
+		t.Fatalf("101st request: %d %q, want 503 at capacity", resp.StatusCode, body)
+	}
+	if resp.Header.Get("Retry-After") == "" {
+		t.Errorf("503 without Retry-After")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	if _, resp, err := websocket.Dial(ctx, wsURL(hs, "/ws/chat/cap"), nil); err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("101st WebSocket dial: %v %v, want 503", resp, err)
+	}
+	if got := met.get("rejected.capacity"); got != 2 {
+		t.Errorf("rejected.capacity = %d, want 2", got)
+	}
+	conns[0].ws.Close(websocket.StatusNormalClosure, "")
+	eventually(t, "slot freed", func() bool { return met.get("closed") == 1 })
+	c := dial(t, hs, "/ws/chat/cap")
+	if got := action(t, c.roundTrip(`{"action":"echo","payload":"x"}`)); got != "echo" {
+		t.Errorf("after a slot was freed: %s", got)
+	}
+}
+
+// TestChannelMaxConnections: a channel's own cap refuses with 503 while
+// the server has room.
+func TestChannelMaxConnections(t *testing.T) {
+	srv := New(Options{Logger: quietLogger()})
+	if _, err := srv.Channel("/ws/one", ChannelOptions{MaxConnections: 1}); err != nil {
+		t.Fatal(err)
+	}
+	hs := startServer(t, srv)
+	dial(t, hs, "/ws/one")
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	if _, resp, err := websocket.Dial(ctx, wsURL(hs, "/ws/one"), nil); err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("second dial: %v %v, want 503", resp, err)
+	}
+}
+
+// TestRateLimit: a client sending faster than its limit gets
+// rate_limited error frames for the frames over it, then a 1008 close,
+// while another connection on the same server goes on unaffected. The
+// rate is so low that no token comes back during the test, so nothing
+// depends on timing.
+func TestRateLimit(t *testing.T) {
+	met := newCounters()
+	_, hs := newChat(t, Options{Logger: quietLogger(), Metrics: met,
+		RateLimit: RateLimit{PerSecond: 0.0001, Burst: 3, CloseAfter: 2}})
+	flood := dial(t, hs, "/ws/chat/rate")
+	calm := dial(t, hs, "/ws/chat/rate")
+	for i := range 3 {
+		if got := action(t, flood.roundTrip(`{"action":"echo","payload":"x"}`)); got != "echo" {
+			t.Fatalf("frame %d within the burst: %s", i+1, got)
+		}
+	}
+	for i := range 2 {
+		got := flood.roundTrip(`{"action":"echo","payload":"x"}`)
+		if !strings.Contains(got, `"code":"rate_limited"`) || !strings.Contains(got, "at most 0.0001 per second, in bursts of 3") {
+			t.Fatalf("frame %d over the limit: %s", 4+i, got)
+		}
+	}
+	if got := action(t, calm.roundTrip(`{"action":"echo","payload":"y"}`)); got != "echo" {
+		t.Errorf("other connection while the first floods: %s", got)
+	}
+	flood.send(`{"action":"echo","payload":"x"}`)
+	if code := flood.expectClose(); code != websocket.StatusPolicyViolation {
+		t.Errorf("flooding client closed with %d, want 1008", code)
+	}
+	if got := met.get("error.rate_limited"); got != 3 {
+		t.Errorf("error.rate_limited = %d, want 3", got)
+	}
+	if got := action(t, calm.roundTrip(`{"action":"echo","payload":"z"}`)); got != "echo" {
+		t.Errorf("other connection after the flooder was closed: %s", got)
+	}
+}
+
+func TestBucket(t *testing.T) {
+	l := RateLimit{PerSecond: 10, Burst: 2, CloseAfter: 1}.withDefaults()
+	var b bucket
+	sec := int64(time.Second)
+	steps := []struct {
+		at          int64
+		ok, closeIt bool
+	}{
+		{1, true, false}, {1, true, false}, // the burst
+		{1, false, false},         // refused, answered
+		{1 + sec/10, true, false}, // a token back after 100 ms
+		{1 + sec/10, false, true}, // second refusal since the bucket was full: close
+		{1 + 10*sec, true, false}, // a quiet spell refills and forgives
+		{1 + 10*sec, true, false},
+		{1 + 10*sec, false, false},
+	}
+	for i, s := range steps {
+		ok, closeIt := b.allow(&l, s.at)
+		if ok != s.ok || closeIt != s.closeIt {
+			t.Errorf("step %d: allow = %v, %v; want %v, %v", i, ok, closeIt, s.ok, s.closeIt)
+		}
+	}
+	if d := (RateLimit{PerSecond: 2.5}).withDefaults(); d.Burst != 3 || d.CloseAfter != 3 {
+		t.Errorf("defaults for 2.5/s: %+v", d)
 	}
 }

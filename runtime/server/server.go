@@ -167,6 +167,18 @@ type Options struct {
 	// chat frames whole; negative keeps net/http's buffers.
 	ReadBufferSize  int
 	WriteBufferSize int
+
+	// MaxConnections caps the connections this server holds open (and
+	// upgrading): the next upgrade request is answered 503 Service
+	// Unavailable with a Retry-After header and a body saying the server
+	// is at capacity, counted as ConnectionRejected reason "capacity" and
+	// logged at Info. ChannelOptions.MaxConnections caps one channel.
+	// Default: 0, no cap.
+	MaxConnections int
+
+	// RateLimit bounds the frames each connection may send per second
+	// (see RateLimit). Default: none.
+	RateLimit RateLimit
 }
 
 // AuthError is returned by an Authenticate function to choose the HTTP
@@ -196,6 +208,7 @@ type Server struct {
 	// its connection before reading moves to another (Conn.inline).
 	inlineBudget time.Duration
 	nextID       atomic.Uint64
+	open         atomic.Int64 // connections holding a slot, with MaxConnections
 
 	mu      sync.RWMutex
 	conns   map[string]*Conn
@@ -247,6 +260,7 @@ func New(opts Options) *Server {
 	if opts.CloseTimeout <= 0 {
 		opts.CloseTimeout = DefaultCloseTimeout
 	}
+	opts.RateLimit = opts.RateLimit.withDefaults()
 	if opts.ReadBufferSize == 0 {
 		opts.ReadBufferSize = DefaultReadBufferSize
 	}
