@@ -371,9 +371,11 @@ func (ch *Channel) accept(w http.ResponseWriter, r *http.Request) *Conn {
 	}
 	sw := s.sizedBuffers(w)
 	ws, err := websocket.Accept(sw, r, &websocket.AcceptOptions{
-		Subprotocols:       s.opts.Subprotocols,
-		OriginPatterns:     s.opts.OriginPatterns,
-		InsecureSkipVerify: s.opts.InsecureSkipOriginCheck,
+		Subprotocols:         s.opts.Subprotocols,
+		OriginPatterns:       s.opts.OriginPatterns,
+		InsecureSkipVerify:   s.opts.InsecureSkipOriginCheck,
+		CompressionMode:      s.opts.Compression,
+		CompressionThreshold: s.opts.CompressionThreshold,
 	})
 	if err != nil {
 		// Accept has answered the request (403 for a foreign origin, 426

@@ -256,3 +256,41 @@ func TestBucket(t *testing.T) {
 		t.Errorf("defaults for 2.5/s: %+v", d)
 	}
 }
+
+// TestCompressionNegotiated: with Compression on, a client that offers
+// permessage-deflate gets it and a large frame round-trips compressed; a
+// client that does not offer it is served plain; with Compression off
+// (the default) an offer is declined.
+func TestCompressionNegotiated(t *testing.T) {
+	big := strings.Repeat("chanx ", 400) // over every threshold
+	for _, tc := range []struct {
+		name         string
+		server, dial websocket.CompressionMode
+		want         bool
+	}{
+		{"on, asked", websocket.CompressionContextTakeover, websocket.CompressionContextTakeover, true},
+		{"on no-context-takeover, asked", websocket.CompressionNoContextTakeover, websocket.CompressionNoContextTakeover, true},
+		{"on, not asked", websocket.CompressionContextTakeover, websocket.CompressionDisabled, false},
+		{"off, asked", websocket.CompressionDisabled, websocket.CompressionContextTakeover, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, hs := newChat(t, Options{Logger: quietLogger(), Compression: tc.server})
+			ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+			defer cancel()
+			ws, resp, err := websocket.Dial(ctx, wsURL(hs, "/ws/chat/deflate"), &websocket.DialOptions{CompressionMode: tc.dial})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ws.CloseNow()
+			ext := resp.Header.Get("Sec-WebSocket-Extensions")
+			if got := strings.Contains(ext, "permessage-deflate"); got != tc.want {
+				t.Fatalf("Sec-WebSocket-Extensions %q: negotiated %v, want %v", ext, got, tc.want)
+			}
+			c := &client{t: t, ws: ws}
+			var reply echoReply
+			if err := jsonUnmarshal(c.roundTrip(`{"action":"echo","payload":"`+big+`"}`), &reply); err != nil || reply.Payload != big {
+				t.Fatalf("echo of a large frame: %v, %d bytes back", err, len(reply.Payload))
+			}
+		})
+	}
+}

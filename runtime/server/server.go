@@ -179,6 +179,23 @@ type Options struct {
 	// RateLimit bounds the frames each connection may send per second
 	// (see RateLimit). Default: none.
 	RateLimit RateLimit
+
+	// Compression turns on permessage-deflate (RFC 7692) for clients that
+	// ask for it; others are served uncompressed. It costs memory and CPU
+	// per connection: websocket.CompressionContextTakeover keeps a 32 KiB
+	// window and a flate writer (about 1.2 MB) per connection that has
+	// written a compressed frame and compresses repetitive JSON best;
+	// websocket.CompressionNoContextTakeover takes a writer from a pool
+	// per message, so an idle connection costs nothing extra, and
+	// compresses each frame on its own (docs/PERFORMANCE.md has the
+	// measurements). Safari does not offer the extension. Default:
+	// websocket.CompressionDisabled, off.
+	Compression websocket.CompressionMode
+
+	// CompressionThreshold is the smallest frame, in bytes, that is
+	// compressed when Compression is on. Default: the library's, 128
+	// bytes with context takeover, 512 without.
+	CompressionThreshold int
 }
 
 // AuthError is returned by an Authenticate function to choose the HTTP
