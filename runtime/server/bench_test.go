@@ -188,8 +188,13 @@ const childEnv = "CHANX_BENCH_SERVER"
 // runtime holds for heap and stacks after a GC, until stdin closes.
 func runChildServer(kind string) {
 	var h http.Handler = http.HandlerFunc(bareEcho)
-	if kind == "chanx" {
+	switch kind {
+	case "chanx":
 		h = benchServer()
+	case "chanx-deflate":
+		h = benchServerWith(Options{Compression: websocket.CompressionContextTakeover})
+	case "chanx-deflate-nct":
+		h = benchServerWith(Options{Compression: websocket.CompressionNoContextTakeover})
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -223,6 +228,38 @@ func BenchmarkIdleMemory(b *testing.B) {
 }
 
 func idleMemory(b *testing.B, kind string, conns int) (float64, float64) {
+	return idleMemoryWith(b, kind, conns, websocket.CompressionDisabled, benchFrame)
+}
+
+// BenchmarkCompressionMemory is what permessage-deflate costs a server
+// per connection: each connection echoes one 1 KiB chat frame (over both
+// modes' thresholds), compressed when the mode is on (the clients offer
+// it), then idles; B/conn is the server process's heap and stacks.
+func BenchmarkCompressionMemory(b *testing.B) {
+	const conns = 500
+	head := `{"action":"new_chat_message","payload":{"message":"`
+	tail := `","name":"benchmark"}}`
+	frame := []byte(head + strings.Repeat("hello chanx ", 1024/12) + tail)
+	for _, tc := range []struct {
+		kind string
+		mode websocket.CompressionMode
+	}{
+		{"chanx", websocket.CompressionDisabled},
+		{"chanx-deflate", websocket.CompressionContextTakeover},
+		{"chanx-deflate-nct", websocket.CompressionNoContextTakeover},
+	} {
+		b.Run(tc.kind, func(b *testing.B) {
+			for range b.N {
+				perConn, _ := idleMemoryWith(b, tc.kind, conns, tc.mode, frame)
+				b.ReportMetric(perConn, "B/conn")
+			}
+		})
+	}
+}
+
+// idleMemoryWith is idleMemory with the clients offering compression mode
+// and echoing frame.
+func idleMemoryWith(b *testing.B, kind string, conns int, mode websocket.CompressionMode, frame []byte) (float64, float64) {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), childEnv+"="+kind)
 	stdin, _ := cmd.StdinPipe()
@@ -251,13 +288,13 @@ func idleMemory(b *testing.B, kind string, conns int) (float64, float64) {
 	ctx := context.Background()
 	wss := make([]*websocket.Conn, conns)
 	for i := range wss {
-		ws, _, err := websocket.Dial(ctx, "ws://"+addr+"/ws/chat/idle", nil)
+		ws, _, err := websocket.Dial(ctx, "ws://"+addr+"/ws/chat/idle", &websocket.DialOptions{CompressionMode: mode})
 		if err != nil {
 			b.Fatal(err)
 		}
 		defer ws.CloseNow()
 		// One echo, as PERF-NOTES measured, so buffers are in use.
-		if err := ws.Write(ctx, websocket.MessageText, benchFrame); err != nil {
+		if err := ws.Write(ctx, websocket.MessageText, frame); err != nil {
 			b.Fatal(err)
 		}
 		if _, _, err := ws.Read(ctx); err != nil {

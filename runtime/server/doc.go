@@ -124,6 +124,11 @@
 // exceeded" (handlers see ErrRateLimited). docs/PROTOCOL.md states both
 // on the wire.
 //
+// Options.Compression turns on permessage-deflate for the clients that
+// offer it; it is off by default because of its memory cost (with context
+// takeover about 1.27 MB per connection; see the field and
+// docs/PERFORMANCE.md).
+//
 // # Observability
 //
 // Options.Logger (log/slog) gets, at info level, a line per connection
