@@ -491,8 +491,16 @@ func (c *Conn) handle(id uint64, r *route, frame []byte) {
 	if debug || s.timed {
 		start = time.Now()
 	}
-	reply, err := c.call(id, r, frame)
+	ctx := c.hctx
+	var end func(error)
+	if hook := s.opts.HandlerHook; hook != nil {
+		ctx, end = hook(ctx, c, r.action)
+	}
+	reply, err := c.call(ctx, id, r, frame)
 	err = partialDelivery(err)
+	if end != nil {
+		end(err)
+	}
 	if debug || s.timed {
 		took := time.Since(start)
 		if s.timed {
@@ -567,9 +575,10 @@ func (c *Conn) logFrame(id uint64, level slog.Level, msg string, attrs ...slog.A
 		append([]slog.Attr{slog.String("conn", c.id), slog.Uint64("msg_id", id)}, attrs...)...)
 }
 
-// call runs a route on the handlers' context, turning a panic into
+// call runs a route on ctx (the handlers' context, or what HandlerHook
+// made of it), turning a panic into
 // errPanicked after logging it.
-func (c *Conn) call(id uint64, r *route, frame []byte) (reply any, err error) {
+func (c *Conn) call(ctx context.Context, id uint64, r *route, frame []byte) (reply any, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			c.srv.met.FrameError(c.ch.pattern, metrics.ReasonPanic)
@@ -578,7 +587,7 @@ func (c *Conn) call(id uint64, r *route, frame []byte) (reply any, err error) {
 			reply, err = nil, errPanicked
 		}
 	}()
-	return r.serve(c.hctx, c, id, frame)
+	return r.serve(ctx, c, id, frame)
 }
 
 func peekReason(err error) string {

@@ -193,6 +193,15 @@ type Options struct {
 	// websocket.CompressionDisabled, off.
 	Compression websocket.CompressionMode
 
+	// HandlerHook, when set, runs around every routed frame's handler:
+	// it gets the handlers' context, the connection and the action, and
+	// returns the context the handler runs with (carrying a tracing span,
+	// say) and a function the server calls with the handler's outcome
+	// once it returns. runtime/otelchanx builds one for OpenTelemetry.
+	// Built-in answers (pong, error frames for frames no handler takes)
+	// do not go through it. Default: nil, nothing runs.
+	HandlerHook func(ctx context.Context, c *Conn, action string) (context.Context, func(err error))
+
 	// CompressionThreshold is the smallest frame, in bytes, that is
 	// compressed when Compression is on. Default: the library's, 128
 	// bytes with context takeover, 512 without.
