@@ -145,5 +145,8 @@
 // Options.Metrics counts connections, frames in and out, errors by
 // reason, dropped frames, slow clients closed and layer traffic (see
 // runtime/metrics; runtime/metrics/prommetrics exports them to
-// Prometheus).
+// Prometheus), and times handlers (Metrics.HandlerDuration, read from the
+// clock only when Metrics is set). Options.HandlerHook runs around each
+// routed handler; runtime/otelchanx makes it an OpenTelemetry span per
+// handled frame.
 package server
