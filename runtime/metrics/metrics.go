@@ -1,17 +1,30 @@
 package metrics
 
-// Metrics receives the runtime's counters. Implementations must be safe for
-// concurrent use and cheap: methods are called on the hot path, once per
-// frame. channel is the channel's address pattern (e.g. "/ws/chat/{room}"),
-// action a registered action name or "unknown", so labels stay bounded.
+import "time"
+
+// Metrics receives the runtime's counters and timings. Implementations
+// must be safe for concurrent use and cheap: methods are called on the hot
+// path, once per frame, and should not allocate. channel is the channel's
+// address pattern (e.g. "/ws/chat/{room}"), action a registered action
+// name or "unknown", so labels stay bounded. An implementation that embeds
+// Nop keeps compiling when methods are added here.
 type Metrics interface {
-	// ConnectionOpened counts an accepted WebSocket connection.
+	// ConnectionOpened counts an accepted WebSocket connection. Every
+	// ConnectionOpened is followed, once the connection ends, by exactly
+	// one ConnectionClosed for the same channel, so opened minus closed
+	// is the number of connections open (an open-connections gauge).
 	ConnectionOpened(channel string)
 	// ConnectionClosed counts a connection that ended, however it ended.
 	ConnectionClosed(channel string)
+	// HandlerDuration observes how long the handler registered for
+	// action took over one frame (decode and validation included, the
+	// reply's encoding and write not), whatever its outcome. The server
+	// reads the clock for it only when its Metrics is not Nop.
+	HandlerDuration(channel, action string, d time.Duration)
 	// ConnectionRejected counts a request refused before or right after the
 	// upgrade; reason is "auth", "upgrade" (not a WebSocket request, or a
-	// foreign origin), "shutdown" or "connect" (OnConnect failed).
+	// foreign origin), "shutdown", "connect" (OnConnect failed) or
+	// "capacity" (Options.MaxConnections reached: answered 503).
 	ConnectionRejected(channel, reason string)
 	// FrameReceived counts a frame read from a client.
 	FrameReceived(channel, action string)
@@ -55,7 +68,15 @@ const (
 	// with 1007), ReasonBinary a binary message (closed with 1003).
 	ReasonInvalidUTF8 = "invalid_utf8"
 	ReasonBinary      = "binary"
+	// ReasonRateLimited counts a frame over the connection's rate limit
+	// (Options.RateLimit): answered with a "rate_limited" error frame, not
+	// handled.
+	ReasonRateLimited = "rate_limited"
 )
+
+// RejectCapacity is the ConnectionRejected reason of an upgrade refused
+// because the server holds Options.MaxConnections connections.
+const RejectCapacity = "capacity"
 
 // Nop discards every count; it is the default when a server is given no
 // Metrics.
@@ -63,13 +84,14 @@ type Nop struct{}
 
 var _ Metrics = Nop{}
 
-func (Nop) ConnectionOpened(string)           {}
-func (Nop) ConnectionClosed(string)           {}
-func (Nop) ConnectionRejected(string, string) {}
-func (Nop) FrameReceived(string, string)      {}
-func (Nop) FrameSent(string)                  {}
-func (Nop) FrameError(string, string)         {}
-func (Nop) SlowClientClosed(string)           {}
-func (Nop) FrameDropped(string)               {}
-func (Nop) LayerPublished(bool)               {}
-func (Nop) LayerReceived()                    {}
+func (Nop) ConnectionOpened(string)                       {}
+func (Nop) ConnectionClosed(string)                       {}
+func (Nop) HandlerDuration(string, string, time.Duration) {}
+func (Nop) ConnectionRejected(string, string)             {}
+func (Nop) FrameReceived(string, string)                  {}
+func (Nop) FrameSent(string)                              {}
+func (Nop) FrameError(string, string)                     {}
+func (Nop) SlowClientClosed(string)                       {}
+func (Nop) FrameDropped(string)                           {}
+func (Nop) LayerPublished(bool)                           {}
+func (Nop) LayerReceived()                                {}

@@ -54,8 +54,13 @@ func bareEcho(w http.ResponseWriter, r *http.Request) {
 // decoded into the type chanx generates for it (benchchat.Frame, with its
 // generated UnmarshalJSON and Validate), validated, and echoed back to the
 // sender as the reply.
-func benchServer() *Server {
-	srv := New(Options{Logger: quietLogger(), PingInterval: -1})
+func benchServer() *Server { return benchServerWith(Options{}) }
+
+// benchServerWith is benchServer with opts (its Logger and PingInterval
+// are set here).
+func benchServerWith(opts Options) *Server {
+	opts.Logger, opts.PingInterval = quietLogger(), -1
+	srv := New(opts)
 	ch, err := srv.Channel("/ws/chat/{room}", ChannelOptions{})
 	if err != nil {
 		panic(err)
@@ -130,22 +135,35 @@ func roundTrips(b *testing.B, hs *httptest.Server, conns int) {
 // allocates nothing), encode the reply, queue it and write it. The peer is
 // a raw TCP reader, so no client-side allocation is counted.
 func BenchmarkRoutedFrame(b *testing.B) {
-	srv := benchServer()
+	c := rawConn1(b, benchServer())
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		c.dispatch(1, benchFrame)
+	}
+	b.StopTimer()
+}
+
+// rawConn1 serves srv on a loopback port, opens one connection to it from
+// a raw TCP peer that discards what it reads (so no client-side
+// allocation is counted) and returns the server's side of it.
+func rawConn1(tb testing.TB, srv *Server) *Conn {
+	tb.Helper()
 	hs := httptest.NewServer(srv)
-	defer hs.Close()
-	defer srv.Shutdown(context.Background())
+	tb.Cleanup(hs.Close)
+	tb.Cleanup(func() { srv.Shutdown(context.Background()) })
 
 	raw, err := net.Dial("tcp", hs.Listener.Addr().String())
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	defer raw.Close()
+	tb.Cleanup(func() { raw.Close() })
 	fmt.Fprintf(raw, "GET /ws/chat/bench HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
 		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", hs.Listener.Addr())
 	br := bufio.NewReader(raw)
 	resp, err := http.ReadResponse(br, nil)
 	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
-		b.Fatalf("upgrade: %v %v", resp, err)
+		tb.Fatalf("upgrade: %v %v", resp, err)
 	}
 	go io.Copy(io.Discard, br) // drain replies without allocating per frame
 
@@ -158,12 +176,7 @@ func BenchmarkRoutedFrame(b *testing.B) {
 		srv.mu.RUnlock()
 		runtime.Gosched()
 	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for range b.N {
-		c.dispatch(1, benchFrame)
-	}
-	b.StopTimer()
+	return c
 }
 
 // The idle-memory benchmark runs the server in a child process (this test
@@ -175,8 +188,13 @@ const childEnv = "CHANX_BENCH_SERVER"
 // runtime holds for heap and stacks after a GC, until stdin closes.
 func runChildServer(kind string) {
 	var h http.Handler = http.HandlerFunc(bareEcho)
-	if kind == "chanx" {
+	switch kind {
+	case "chanx":
 		h = benchServer()
+	case "chanx-deflate":
+		h = benchServerWith(Options{Compression: websocket.CompressionContextTakeover})
+	case "chanx-deflate-nct":
+		h = benchServerWith(Options{Compression: websocket.CompressionNoContextTakeover})
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -210,6 +228,38 @@ func BenchmarkIdleMemory(b *testing.B) {
 }
 
 func idleMemory(b *testing.B, kind string, conns int) (float64, float64) {
+	return idleMemoryWith(b, kind, conns, websocket.CompressionDisabled, benchFrame)
+}
+
+// BenchmarkCompressionMemory is what permessage-deflate costs a server
+// per connection: each connection echoes one 1 KiB chat frame (over both
+// modes' thresholds), compressed when the mode is on (the clients offer
+// it), then idles; B/conn is the server process's heap and stacks.
+func BenchmarkCompressionMemory(b *testing.B) {
+	const conns = 500
+	head := `{"action":"new_chat_message","payload":{"message":"`
+	tail := `","name":"benchmark"}}`
+	frame := []byte(head + strings.Repeat("hello chanx ", 1024/12) + tail)
+	for _, tc := range []struct {
+		kind string
+		mode websocket.CompressionMode
+	}{
+		{"chanx", websocket.CompressionDisabled},
+		{"chanx-deflate", websocket.CompressionContextTakeover},
+		{"chanx-deflate-nct", websocket.CompressionNoContextTakeover},
+	} {
+		b.Run(tc.kind, func(b *testing.B) {
+			for range b.N {
+				perConn, _ := idleMemoryWith(b, tc.kind, conns, tc.mode, frame)
+				b.ReportMetric(perConn, "B/conn")
+			}
+		})
+	}
+}
+
+// idleMemoryWith is idleMemory with the clients offering compression mode
+// and echoing frame.
+func idleMemoryWith(b *testing.B, kind string, conns int, mode websocket.CompressionMode, frame []byte) (float64, float64) {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), childEnv+"="+kind)
 	stdin, _ := cmd.StdinPipe()
@@ -238,13 +288,13 @@ func idleMemory(b *testing.B, kind string, conns int) (float64, float64) {
 	ctx := context.Background()
 	wss := make([]*websocket.Conn, conns)
 	for i := range wss {
-		ws, _, err := websocket.Dial(ctx, "ws://"+addr+"/ws/chat/idle", nil)
+		ws, _, err := websocket.Dial(ctx, "ws://"+addr+"/ws/chat/idle", &websocket.DialOptions{CompressionMode: mode})
 		if err != nil {
 			b.Fatal(err)
 		}
 		defer ws.CloseNow()
 		// One echo, as PERF-NOTES measured, so buffers are in use.
-		if err := ws.Write(ctx, websocket.MessageText, benchFrame); err != nil {
+		if err := ws.Write(ctx, websocket.MessageText, frame); err != nil {
 			b.Fatal(err)
 		}
 		if _, _, err := ws.Read(ctx); err != nil {

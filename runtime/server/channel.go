@@ -54,6 +54,11 @@ type ChannelOptions struct {
 	// Generated Mount functions set it. Default: nil, the discriminator.
 	Route func(frame []byte) (action string, err error)
 
+	// MaxConnections caps the connections open on this channel in this
+	// process, as Options.MaxConnections caps the server's: the next
+	// upgrade request is answered 503. Default: 0, no cap of its own.
+	MaxConnections int
+
 	// ConcurrentHandlers runs every handler of the channel as Concurrent
 	// does: each frame on its own goroutine as soon as it is read, up to
 	// Options.InboundQueue at once per connection. The built-in ping and
@@ -72,6 +77,7 @@ type Channel struct {
 
 	mu     sync.Mutex // serializes Handle calls
 	routes atomic.Pointer[routeTable]
+	open   atomic.Int64 // connections holding a slot, with MaxConnections
 }
 
 // routeTable is replaced, never modified, when a handler is added, so the
@@ -317,6 +323,10 @@ func (ch *Channel) knownActions() []string {
 // garbage collector then shrinks the stack that handling a frame grew,
 // which keeps idle memory per connection close to a bare socket's.
 func (ch *Channel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !ch.reserve(w, r) {
+		return
+	}
+	defer ch.release()
 	c := ch.accept(w, r)
 	if c == nil {
 		return
@@ -352,17 +362,20 @@ func (ch *Channel) accept(w http.ResponseWriter, r *http.Request) *Conn {
 		if authErr != nil && s.opts.AuthMode == AuthReject {
 			status, detail := authStatus(authErr)
 			s.met.ConnectionRejected(ch.pattern, "auth")
-			s.log.LogAttrs(r.Context(), slog.LevelDebug, "chanx: connection rejected",
-				slog.String("channel", ch.pattern), slog.Int("status", status), slog.String("error", authErr.Error()))
+			s.log.LogAttrs(r.Context(), slog.LevelInfo, "chanx: connection rejected",
+				slog.String("channel", ch.pattern), slog.String("reason", "auth"), slog.Int("status", status),
+				slog.String("remote", r.RemoteAddr), slog.String("error", authErr.Error()))
 			http.Error(w, detail, status)
 			return nil
 		}
 	}
 	sw := s.sizedBuffers(w)
 	ws, err := websocket.Accept(sw, r, &websocket.AcceptOptions{
-		Subprotocols:       s.opts.Subprotocols,
-		OriginPatterns:     s.opts.OriginPatterns,
-		InsecureSkipVerify: s.opts.InsecureSkipOriginCheck,
+		Subprotocols:         s.opts.Subprotocols,
+		OriginPatterns:       s.opts.OriginPatterns,
+		InsecureSkipVerify:   s.opts.InsecureSkipOriginCheck,
+		CompressionMode:      s.opts.Compression,
+		CompressionThreshold: s.opts.CompressionThreshold,
 	})
 	if err != nil {
 		// Accept has answered the request (403 for a foreign origin, 426
@@ -473,16 +486,30 @@ func (c *Conn) handle(id uint64, r *route, frame []byte) {
 	s := c.srv
 	env := c.ch.env
 	s.met.FrameReceived(c.ch.pattern, r.action)
-	debug := s.log.Enabled(c.ctx, slog.LevelDebug)
+	debug := c.logger().Enabled(c.ctx, slog.LevelDebug)
 	var start time.Time
-	if debug {
+	if debug || s.timed {
 		start = time.Now()
 	}
-	reply, err := c.call(id, r, frame)
+	ctx := c.hctx
+	var end func(error)
+	if hook := s.opts.HandlerHook; hook != nil {
+		ctx, end = hook(ctx, c, r.action)
+	}
+	reply, err := c.call(ctx, id, r, frame)
 	err = partialDelivery(err)
-	if debug {
-		c.logFrame(id, slog.LevelDebug, "chanx: frame handled", slog.String("action", r.action),
-			slog.Duration("duration", time.Since(start)), slog.Bool("ok", err == nil))
+	if end != nil {
+		end(err)
+	}
+	if debug || s.timed {
+		took := time.Since(start)
+		if s.timed {
+			s.met.HandlerDuration(c.ch.pattern, r.action, took)
+		}
+		if debug {
+			c.logFrame(id, slog.LevelDebug, "chanx: frame handled", slog.String("action", r.action),
+				slog.Duration("duration", took), slog.Bool("ok", err == nil))
+		}
 	}
 	if err != nil {
 		var inv *invalidFrame
@@ -540,16 +567,18 @@ var errPanicked = errors.New("server: handler panicked")
 // logFrame logs msg about frame number id, with the connection id and
 // the frame's msg_id in front of attrs, when level is enabled.
 func (c *Conn) logFrame(id uint64, level slog.Level, msg string, attrs ...slog.Attr) {
-	if !c.srv.log.Enabled(c.ctx, level) {
+	log := c.logger()
+	if !log.Enabled(c.ctx, level) {
 		return
 	}
-	c.srv.log.LogAttrs(c.ctx, level, msg,
+	log.LogAttrs(c.ctx, level, msg,
 		append([]slog.Attr{slog.String("conn", c.id), slog.Uint64("msg_id", id)}, attrs...)...)
 }
 
-// call runs a route on the handlers' context, turning a panic into
+// call runs a route on ctx (the handlers' context, or what HandlerHook
+// made of it), turning a panic into
 // errPanicked after logging it.
-func (c *Conn) call(id uint64, r *route, frame []byte) (reply any, err error) {
+func (c *Conn) call(ctx context.Context, id uint64, r *route, frame []byte) (reply any, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			c.srv.met.FrameError(c.ch.pattern, metrics.ReasonPanic)
@@ -558,7 +587,7 @@ func (c *Conn) call(id uint64, r *route, frame []byte) (reply any, err error) {
 			reply, err = nil, errPanicked
 		}
 	}()
-	return r.serve(c.hctx, c, id, frame)
+	return r.serve(ctx, c, id, frame)
 }
 
 func peekReason(err error) string {

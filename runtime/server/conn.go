@@ -87,6 +87,12 @@ type Conn struct {
 	qclosed bool          // no more frames or background work accepted
 	bg      sync.WaitGroup
 
+	// logp is the connection's logger: the server's, plus the attributes
+	// given to AddLogAttrs. Every line about the connection goes through it.
+	logp atomic.Pointer[slog.Logger]
+
+	rate bucket // Options.RateLimit's state, used by the reading goroutine
+
 	authErr       error // a failed in-band authentication, reported by start
 	authenticated bool
 
@@ -146,6 +152,42 @@ func (c *Conn) Request() *http.Request { return c.req }
 
 // Channel returns the channel the connection was opened on.
 func (c *Conn) Channel() *Channel { return c.ch }
+
+// AddLogAttrs adds attributes (the authenticated user's id, a tenant) to
+// every line the server logs about this connection from now on, its close
+// line included; call it from OnConnect to have them on the "connection
+// opened" line too. It is safe for concurrent use; attributes added twice
+// appear twice.
+func (c *Conn) AddLogAttrs(attrs ...slog.Attr) {
+	if len(attrs) == 0 {
+		return
+	}
+	args := make([]any, len(attrs))
+	for i, a := range attrs {
+		args[i] = a
+	}
+	for {
+		cur := c.logp.Load()
+		base := cur
+		if base == nil {
+			base = c.srv.log
+		}
+		if c.logp.CompareAndSwap(cur, base.With(args...)) {
+			return
+		}
+	}
+}
+
+// Logger returns the connection's logger: the server's Options.Logger with
+// the attributes given to AddLogAttrs, for handlers' own lines.
+func (c *Conn) Logger() *slog.Logger { return c.logger() }
+
+func (c *Conn) logger() *slog.Logger {
+	if l := c.logp.Load(); l != nil {
+		return l
+	}
+	return c.srv.log
+}
 
 // Groups returns the groups the connection is a member of, sorted.
 func (c *Conn) Groups() []string {
@@ -506,7 +548,7 @@ func (c *Conn) closeSlow() {
 	}
 	s := c.srv
 	s.met.SlowClientClosed(c.ch.pattern)
-	s.log.LogAttrs(c.ctx, slog.LevelWarn, "chanx: closing slow client",
+	c.logger().LogAttrs(c.ctx, slog.LevelWarn, "chanx: closing slow client",
 		slog.String("conn", c.id), slog.String("channel", c.ch.pattern),
 		slog.Duration("queue_full_for", s.opts.SlowClientTimeout))
 }
@@ -591,7 +633,7 @@ func (c *Conn) keepalive() {
 	cancel()
 	if err != nil {
 		if c.ctx.Err() == nil {
-			c.srv.log.LogAttrs(c.ctx, slog.LevelDebug, "chanx: keepalive failed",
+			c.logger().LogAttrs(c.ctx, slog.LevelDebug, "chanx: keepalive failed",
 				slog.String("conn", c.id), slog.String("error", err.Error()))
 		}
 		c.kill(fmt.Errorf("%w: %w", ErrKeepaliveTimeout, err))
@@ -621,6 +663,9 @@ func (c *Conn) start() {
 		if c.authErr != nil {
 			status, detail := authStatus(c.authErr)
 			s.met.ConnectionRejected(ch.pattern, "auth")
+			c.logger().LogAttrs(c.ctx, slog.LevelInfo, "chanx: connection rejected",
+				slog.String("conn", c.id), slog.String("channel", ch.pattern), slog.String("reason", "auth"),
+				slog.Int("status", status), slog.String("remote", c.req.RemoteAddr), slog.String("error", c.authErr.Error()))
 			ctx, cancel := context.WithTimeout(c.ctx, s.opts.CloseTimeout)
 			frame := c.outgoing(ch.env.Authentication(status, http.StatusText(status), map[string]string{"detail": detail}))
 			_ = c.ws.Write(ctx, websocket.MessageText, frame)
@@ -633,12 +678,14 @@ func (c *Conn) start() {
 	}
 	s.met.ConnectionOpened(ch.pattern)
 	c.opened = time.Now()
-	s.log.LogAttrs(c.ctx, slog.LevelDebug, "chanx: connection opened",
-		slog.String("conn", c.id), slog.String("channel", ch.pattern), slog.String("remote", c.req.RemoteAddr))
 	s.ensureInbox(c.ctx)
 	if err := c.connect(); err != nil {
 		return
 	}
+	// Logged once OnConnect has run, so the line carries what it gave
+	// AddLogAttrs (the user).
+	c.logger().LogAttrs(c.ctx, slog.LevelInfo, "chanx: connection opened",
+		slog.String("conn", c.id), slog.String("channel", ch.pattern), slog.String("remote", c.req.RemoteAddr))
 	if s.opts.PingInterval > 0 {
 		c.pingTimer.Store(time.AfterFunc(s.opts.PingInterval, c.keepalive))
 	}
@@ -670,12 +717,31 @@ func (c *Conn) finish(err error) {
 		})
 	}
 	s.met.ConnectionClosed(ch.pattern)
-	if s.log.Enabled(c.ctx, slog.LevelDebug) {
-		s.log.LogAttrs(c.ctx, slog.LevelDebug, "chanx: connection closed",
+	if log := c.logger(); log.Enabled(c.ctx, slog.LevelInfo) {
+		// The cause is what ended the connection first (a close by the
+		// server wins over the read error it leads to); it wraps the
+		// close frame's code and reason where there was one.
+		code, reason, why := closeDetails(context.Cause(c.hctx))
+		log.LogAttrs(c.ctx, slog.LevelInfo, "chanx: connection closed",
 			slog.String("conn", c.id), slog.String("channel", ch.pattern),
-			slog.Int("close_code", int(websocket.CloseStatus(err))),
+			slog.Int("close_code", code), slog.String("close_reason", reason),
+			slog.String("cause", why),
 			slog.Any("groups", groups), slog.Duration("duration", time.Since(c.opened)))
 	}
+}
+
+// closeDetails gives the close code (-1 without a close frame), the close
+// reason and the error text of why a connection ended.
+func closeDetails(cause error) (code int, reason, why string) {
+	code = -1
+	var ce websocket.CloseError
+	if errors.As(cause, &ce) {
+		code, reason = int(ce.Code), ce.Reason
+	}
+	if cause != nil {
+		why = cause.Error()
+	}
+	return code, reason, why
 }
 
 // connect runs OnConnect; on failure it closes the connection with 1011 or
@@ -703,7 +769,7 @@ func (c *Conn) connect() error {
 func (c *Conn) runHook(name string, f func() error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			c.srv.log.LogAttrs(c.ctx, slog.LevelError, "chanx: hook panicked",
+			c.logger().LogAttrs(c.ctx, slog.LevelError, "chanx: hook panicked",
 				slog.String("conn", c.id), slog.String("hook", name),
 				slog.String("panic", fmt.Sprint(p)), slog.String("stack", string(stack())))
 			err = fmt.Errorf("server: %s panicked: %v", name, p)
@@ -711,7 +777,7 @@ func (c *Conn) runHook(name string, f func() error) (err error) {
 	}()
 	err = f()
 	if err != nil {
-		c.srv.log.LogAttrs(c.ctx, slog.LevelWarn, "chanx: hook failed",
+		c.logger().LogAttrs(c.ctx, slog.LevelWarn, "chanx: hook failed",
 			slog.String("conn", c.id), slog.String("hook", name), slog.String("error", err.Error()))
 	}
 	return err
@@ -787,6 +853,13 @@ func (c *Conn) readFrame() (*bytes.Buffer, error) {
 		c.refuse(typ)
 		return nil, nil
 	}
+	if l := &c.srv.opts.RateLimit; l.PerSecond > 0 {
+		if ok, closeIt := c.rate.allow(l, mono()); !ok {
+			bufPool.Put(buf)
+			c.rateLimited(closeIt)
+			return nil, nil
+		}
+	}
 	return buf, nil
 }
 
@@ -806,7 +879,7 @@ func (c *Conn) refuse(typ websocket.MessageType) {
 	s := c.srv
 	s.met.FrameReceived(c.ch.pattern, "unknown")
 	s.met.FrameError(c.ch.pattern, metric)
-	s.log.LogAttrs(c.ctx, slog.LevelDebug, "chanx: closing connection", slog.String("conn", c.id),
+	c.logger().LogAttrs(c.ctx, slog.LevelDebug, "chanx: closing connection", slog.String("conn", c.id),
 		slog.String("channel", c.ch.pattern), slog.Int("close_code", int(code)), slog.String("reason", reason))
 }
 

@@ -110,16 +110,43 @@
 // the server subscribes inline when the layer can (layer.InlineSubscriber):
 // no goroutine hand-off between the layer and the connections' queues.
 //
+// # Capacity and rate limits
+//
+// Options.MaxConnections (and ChannelOptions.MaxConnections for one
+// channel) caps the connections open at once: the upgrade request over
+// the cap is answered 503 with a Retry-After header and a body saying the
+// server is at capacity, before any WebSocket opens, and counted as
+// ConnectionRejected reason "capacity". Options.RateLimit gives each
+// connection a token bucket (frames per second, burst): a frame over it is
+// not handled but answered with an error frame of code "rate_limited"
+// (CodeRateLimited, counted as FrameError reason "rate_limited"), and a
+// client that keeps sending while refused is closed with 1008 "rate limit
+// exceeded" (handlers see ErrRateLimited). docs/PROTOCOL.md states both
+// on the wire.
+//
+// Options.Compression turns on permessage-deflate for the clients that
+// offer it; it is off by default because of its memory cost (with context
+// takeover about 1.27 MB per connection; see the field and
+// docs/PERFORMANCE.md).
+//
 // # Observability
 //
-// Options.Logger (log/slog) gets a line per connection opened and closed
-// (conn, channel, remote address; close code, groups, duration) and, at
-// debug level, per frame handled or rejected; handler failures are
-// warnings (coded *Error failures info) and panics errors. Lines about a frame carry "conn" and
+// Options.Logger (log/slog) gets, at info level, a line per connection
+// opened (conn, channel, remote address; logged after OnConnect), closed
+// (close_code, close_reason, cause, groups, duration) and rejected by
+// authentication (reason, status, remote, error) and, at debug level, per
+// frame handled or rejected; handler failures are warnings (coded *Error
+// failures info) and panics errors. Conn.AddLogAttrs, called from
+// OnConnect, puts attributes such as the authenticated user on every later
+// line about the connection; Conn.Logger gives handlers that logger for
+// their own lines. Lines about a frame carry "conn" and
 // "msg_id", the frame's number on its connection, so every line about one
 // message can be found; handled frames add "action" and "duration".
 // Options.Metrics counts connections, frames in and out, errors by
 // reason, dropped frames, slow clients closed and layer traffic (see
 // runtime/metrics; runtime/metrics/prommetrics exports them to
-// Prometheus).
+// Prometheus), and times handlers (Metrics.HandlerDuration, read from the
+// clock only when Metrics is set). Options.HandlerHook runs around each
+// routed handler; runtime/otelchanx makes it an OpenTelemetry span per
+// handled frame.
 package server

@@ -187,6 +187,11 @@ func (c *counters) SlowClientClosed(string)             { c.add("slow") }
 func (c *counters) FrameDropped(string)                 { c.add("dropped") }
 func (c *counters) LayerPublished(failed bool)          { c.add("publish") }
 func (c *counters) LayerReceived()                      { c.add("layer.received") }
+func (c *counters) HandlerDuration(_, action string, d time.Duration) {
+	if d >= 0 {
+		c.add("handled." + action)
+	}
+}
 
 // eventually polls cond until it holds or the test timeout passes.
 func eventually(t testing.TB, what string, cond func() bool) {

@@ -255,6 +255,6 @@ func (c *Conn) overrun() {
 	}
 	s := c.srv
 	s.met.FrameError(c.ch.pattern, metrics.ReasonOverrun)
-	s.log.LogAttrs(c.ctx, slog.LevelWarn, "chanx: closing client that overran its inbound queue",
+	c.logger().LogAttrs(c.ctx, slog.LevelWarn, "chanx: closing client that overran its inbound queue",
 		slog.String("conn", c.id), slog.String("channel", c.ch.pattern), slog.Int("inbound_queue", s.opts.InboundQueue))
 }

@@ -46,7 +46,7 @@ func TestLogsAndMetrics(t *testing.T) {
 	eventually(t, "close logged", func() bool { return strings.Contains(logs.String(), "chanx: connection closed") })
 
 	for _, want := range []string{
-		`level=DEBUG msg="chanx: connection opened" conn=` + id + ` channel=/ws/chat/{room}`,
+		`level=INFO msg="chanx: connection opened" conn=` + id + ` channel=/ws/chat/{room}`,
 		// msg_id numbers the connection's frames: whoami was 1.
 		`level=DEBUG msg="chanx: frame handled" conn=` + id + ` msg_id=2 action=echo duration=`,
 		`level=WARN msg="chanx: handler failed" conn=` + id + ` msg_id=3 action=fail error="database is down"`,
@@ -54,7 +54,7 @@ func TestLogsAndMetrics(t *testing.T) {
 		`level=ERROR msg="chanx: handler panicked" conn=` + id + ` msg_id=4 action=panic panic=boom stack=`,
 		`level=DEBUG msg="chanx: frame rejected" conn=` + id + ` msg_id=6 error=`,
 		`level=DEBUG msg="chanx: frame rejected" conn=` + id + ` msg_id=7 action=dance error="unknown action"`,
-		`level=DEBUG msg="chanx: connection closed" conn=` + id + ` channel=/ws/chat/{room} close_code=-1 groups=[room.obs] duration=`,
+		`level=INFO msg="chanx: connection closed" conn=` + id + ` channel=/ws/chat/{room} close_code=-1 close_reason="" cause=`, `groups=[room.obs] duration=`,
 	} {
 		if !strings.Contains(logs.String(), want) {
 			t.Errorf("logs lack %q; got:\n%s", want, logs.String())

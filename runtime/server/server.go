@@ -61,12 +61,15 @@ type Options struct {
 	// calls Publish or SendToConn from outside a connection.
 	Layer layer.Layer
 
-	// Logger receives structured logs: connections opened and closed and
-	// frames handled at Debug, handler failures at Warn, panics at Error.
-	// Default: slog.Default().
+	// Logger receives structured logs: connections opened, closed (code
+	// and reason) and rejected by authentication at Info, frames handled
+	// at Debug, handler failures at Warn, panics at Error. Conn.AddLogAttrs
+	// adds attributes (the user) to a connection's lines. Default:
+	// slog.Default().
 	Logger *slog.Logger
 
-	// Metrics receives counters. Default: metrics.Nop{}.
+	// Metrics receives counters and handler timings. Default:
+	// metrics.Nop{} (and then no clock is read per frame for it).
 	Metrics metrics.Metrics
 
 	// ReadLimit is the largest frame in bytes a client may send; a bigger
@@ -164,6 +167,45 @@ type Options struct {
 	// chat frames whole; negative keeps net/http's buffers.
 	ReadBufferSize  int
 	WriteBufferSize int
+
+	// MaxConnections caps the connections this server holds open (and
+	// upgrading): the next upgrade request is answered 503 Service
+	// Unavailable with a Retry-After header and a body saying the server
+	// is at capacity, counted as ConnectionRejected reason "capacity" and
+	// logged at Info. ChannelOptions.MaxConnections caps one channel.
+	// Default: 0, no cap.
+	MaxConnections int
+
+	// RateLimit bounds the frames each connection may send per second
+	// (see RateLimit). Default: none.
+	RateLimit RateLimit
+
+	// Compression turns on permessage-deflate (RFC 7692) for clients that
+	// ask for it; others are served uncompressed. It costs memory and CPU
+	// per connection: websocket.CompressionContextTakeover keeps a 32 KiB
+	// window and a flate writer for the life of every connection that has
+	// written a compressed frame (measured: 1.27 MB per connection, about
+	// 47 times an uncompressed one) and compresses repetitive JSON best;
+	// websocket.CompressionNoContextTakeover takes a writer from a pool
+	// per message (measured: 7 KB more per connection) and compresses each
+	// frame on its own (docs/PERFORMANCE.md, BenchmarkCompressionMemory).
+	// Safari does not offer the extension. Default:
+	// websocket.CompressionDisabled, off.
+	Compression websocket.CompressionMode
+
+	// HandlerHook, when set, runs around every routed frame's handler:
+	// it gets the handlers' context, the connection and the action, and
+	// returns the context the handler runs with (carrying a tracing span,
+	// say) and a function the server calls with the handler's outcome
+	// once it returns. runtime/otelchanx builds one for OpenTelemetry.
+	// Built-in answers (pong, error frames for frames no handler takes)
+	// do not go through it. Default: nil, nothing runs.
+	HandlerHook func(ctx context.Context, c *Conn, action string) (context.Context, func(err error))
+
+	// CompressionThreshold is the smallest frame, in bytes, that is
+	// compressed when Compression is on. Default: the library's, 128
+	// bytes with context takeover, 512 without.
+	CompressionThreshold int
 }
 
 // AuthError is returned by an Authenticate function to choose the HTTP
@@ -184,6 +226,7 @@ type Server struct {
 	opts     Options
 	log      *slog.Logger
 	met      metrics.Metrics
+	timed    bool // met is not Nop: handlers are timed for HandlerDuration
 	layer    layer.Layer
 	ownLayer bool
 	mux      *http.ServeMux
@@ -192,6 +235,7 @@ type Server struct {
 	// its connection before reading moves to another (Conn.inline).
 	inlineBudget time.Duration
 	nextID       atomic.Uint64
+	open         atomic.Int64 // connections holding a slot, with MaxConnections
 
 	mu      sync.RWMutex
 	conns   map[string]*Conn
@@ -243,6 +287,7 @@ func New(opts Options) *Server {
 	if opts.CloseTimeout <= 0 {
 		opts.CloseTimeout = DefaultCloseTimeout
 	}
+	opts.RateLimit = opts.RateLimit.withDefaults()
 	if opts.ReadBufferSize == 0 {
 		opts.ReadBufferSize = DefaultReadBufferSize
 	}
@@ -253,6 +298,7 @@ func New(opts Options) *Server {
 		opts:   opts,
 		log:    opts.Logger,
 		met:    opts.Metrics,
+		timed:  opts.Metrics != metrics.Metrics(metrics.Nop{}),
 		layer:  opts.Layer,
 		mux:    http.NewServeMux(),
 		prefix: newPrefix(),

@@ -2,6 +2,7 @@ package prommetrics
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -23,6 +24,8 @@ type Metrics struct {
 	layerPublish  *prometheus.CounterVec
 	layerReceived prometheus.Counter
 	layerHealthy  prometheus.Gauge
+	open          *prometheus.GaugeVec
+	handler       *prometheus.HistogramVec
 }
 
 var _ metrics.Metrics = (*Metrics)(nil)
@@ -34,7 +37,17 @@ type Options struct {
 	// ConstLabels are added to every metric (for example the service
 	// name). Default: none.
 	ConstLabels prometheus.Labels
+	// HandlerBuckets are the upper bounds, in seconds, of the
+	// handler_duration_seconds histogram's buckets. Default:
+	// DefaultHandlerBuckets.
+	HandlerBuckets []float64
 }
+
+// DefaultHandlerBuckets spans 50 µs to about 13 s, a factor of 4 apart:
+// an in-memory handler lands in the first buckets, one that calls a
+// database or a model in the later ones. Prometheus's own defaults start
+// at 5 ms, above most handlers.
+var DefaultHandlerBuckets = prometheus.ExponentialBuckets(50e-6, 4, 10)
 
 // New creates the collectors and registers them with reg
 // (prometheus.DefaultRegisterer when nil). It fails when a collector of
@@ -69,9 +82,20 @@ func New(reg prometheus.Registerer, opts Options) (*Metrics, error) {
 			Namespace: ns, Name: "layer_healthy", Help: "1 while the channel layer reaches the other processes (Redis answers, subscriptions in place), 0 otherwise.", ConstLabels: opts.ConstLabels,
 		}),
 	}
+	buckets := opts.HandlerBuckets
+	if len(buckets) == 0 {
+		buckets = DefaultHandlerBuckets
+	}
+	m.open = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Namespace: ns, Name: "connections_open", Help: "WebSocket connections open now.", ConstLabels: opts.ConstLabels,
+	}, []string{"channel"})
+	m.handler = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Namespace: ns, Name: "handler_duration_seconds", Help: "How long handlers took over one frame, decode and validation included.",
+		ConstLabels: opts.ConstLabels, Buckets: buckets,
+	}, []string{"channel", "action"})
 	// Healthy until a layer says otherwise: the in-memory layer always is.
 	m.layerHealthy.Set(1)
-	for _, c := range []prometheus.Collector{m.opened, m.closed, m.rejected, m.received, m.sent, m.errors, m.slow, m.dropped, m.layerPublish, m.layerReceived, m.layerHealthy} {
+	for _, c := range []prometheus.Collector{m.opened, m.closed, m.rejected, m.received, m.sent, m.errors, m.slow, m.dropped, m.layerPublish, m.layerReceived, m.layerHealthy, m.open, m.handler} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("prommetrics: register: %w", err)
 		}
@@ -79,8 +103,19 @@ func New(reg prometheus.Registerer, opts Options) (*Metrics, error) {
 	return m, nil
 }
 
-func (m *Metrics) ConnectionOpened(channel string) { m.opened.WithLabelValues(channel).Inc() }
-func (m *Metrics) ConnectionClosed(channel string) { m.closed.WithLabelValues(channel).Inc() }
+func (m *Metrics) ConnectionOpened(channel string) {
+	m.opened.WithLabelValues(channel).Inc()
+	m.open.WithLabelValues(channel).Inc()
+}
+func (m *Metrics) ConnectionClosed(channel string) {
+	m.closed.WithLabelValues(channel).Inc()
+	m.open.WithLabelValues(channel).Dec()
+}
+
+// HandlerDuration observes d in the handler_duration_seconds histogram.
+func (m *Metrics) HandlerDuration(channel, action string, d time.Duration) {
+	m.handler.WithLabelValues(channel, action).Observe(d.Seconds())
+}
 func (m *Metrics) ConnectionRejected(channel, reason string) {
 	m.rejected.WithLabelValues(channel, reason).Inc()
 }

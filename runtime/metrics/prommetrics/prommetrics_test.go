@@ -3,6 +3,7 @@ package prommetrics
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/prometheus"
@@ -26,6 +27,9 @@ func gathered(t *testing.T, reg *prometheus.Registry) map[string]float64 {
 			if g := m.GetGauge(); g != nil {
 				v = g.GetValue()
 			}
+			if h := m.GetHistogram(); h != nil {
+				v = float64(h.GetSampleCount()) // the samples observed
+			}
 			out[f.GetName()+"{"+strings.Join(labels, ",")+"}"] = v
 		}
 	}
@@ -40,7 +44,9 @@ func TestCounts(t *testing.T) {
 	}
 	ch := "/ws/chat/{room}"
 	m.ConnectionOpened(ch)
+	m.ConnectionOpened(ch)
 	m.ConnectionClosed(ch)
+	m.HandlerDuration(ch, "ping", 3*time.Millisecond)
 	m.ConnectionRejected(ch, "auth")
 	m.FrameReceived(ch, "ping")
 	m.FrameReceived(ch, "ping")
@@ -54,7 +60,9 @@ func TestCounts(t *testing.T) {
 	m.LayerHealthy(true)
 	m.LayerHealthy(false)
 	want := map[string]float64{
-		"chanx_connections_opened_total{channel=/ws/chat/{room}}":               1,
+		"chanx_connections_opened_total{channel=/ws/chat/{room}}":               2,
+		"chanx_connections_open{channel=/ws/chat/{room}}":                       1,
+		"chanx_handler_duration_seconds{action=ping,channel=/ws/chat/{room}}":   1,
 		"chanx_connections_closed_total{channel=/ws/chat/{room}}":               1,
 		"chanx_connections_rejected_total{channel=/ws/chat/{room},reason=auth}": 1,
 		"chanx_frames_received_total{action=ping,channel=/ws/chat/{room}}":      2,
@@ -72,5 +80,26 @@ func TestCounts(t *testing.T) {
 	}
 	if _, err := New(reg, Options{}); err == nil || !strings.HasPrefix(err.Error(), "prommetrics: register: duplicate metrics collector registration attempted") {
 		t.Errorf("second New on one registry: %v", err)
+	}
+}
+
+// TestPerFrameAllocs: the methods called for every frame allocate nothing,
+// so metrics do not add to the server's per-frame allocations.
+func TestPerFrameAllocs(t *testing.T) {
+	m, err := New(prometheus.NewRegistry(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, action := "/ws/chat/{room}", "new_chat_message"
+	m.FrameReceived(ch, action) // the first call of a label set creates it
+	m.HandlerDuration(ch, action, time.Millisecond)
+	m.FrameSent(ch)
+	allocs := testing.AllocsPerRun(1000, func() {
+		m.FrameReceived(ch, action)
+		m.HandlerDuration(ch, action, time.Millisecond)
+		m.FrameSent(ch)
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocations per frame, want 0", allocs)
 	}
 }
