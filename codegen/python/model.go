@@ -98,6 +98,8 @@ type streamModel struct {
 	FinalLabel     string
 	CancelLabel    string
 	Operation, Doc string
+	// NoArgs is true when Send can be built without arguments.
+	NoArgs bool
 }
 
 // requestModel is a typed request helper: send Send and wait for Reply.
@@ -455,7 +457,12 @@ func (g *gen) streamOf(cm *channelModel, methods *namespace, i int, s *plan.Send
 	if s.Stream == nil || side.Key == "" || cm.Sends[i].Class.Kind == root {
 		return nil
 	}
-	st := &streamModel{Send: cm.Sends[i].Class, SendLabel: cm.Sends[i].Label}
+	st := &streamModel{Send: cm.Sends[i].Class, SendLabel: cm.Sends[i].Label, NoArgs: true}
+	for _, f := range st.Send.Fields {
+		if !f.HasDefault {
+			st.NoArgs = false
+		}
+	}
 	for _, r := range append(append([]*plan.Reply(nil), s.Stream.Partials...), s.Stream.Final) {
 		cl := g.messageClass(r.Message)
 		if cl.Kind != model || r.Value == "" || tagOf(cl, side.Key) != r.Value {

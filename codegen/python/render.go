@@ -429,14 +429,22 @@ func (g *gen) clientFile(cm *channelModel) *fileView {
 func (g *gen) streamMethod(st *streamModel, im imports) []string {
 	im.add("..base", "ReplyStream")
 	im.add(".messages", st.Send.Name, st.Final.Name)
-	var partials, tuple []string
+	var partials []string
 	for _, p := range st.Partials {
 		im.add(".messages", p.Name)
 		partials = append(partials, p.Name)
-		tuple = append(tuple, p.Name+",")
+	}
+	tuple := "(" + strings.Join(partials, ", ") + ")"
+	if len(partials) == 1 {
+		tuple = "(" + partials[0] + ",)"
 	}
 	ret := "ReplyStream[" + strings.Join(partials, " | ") + ", " + st.Final.Name + "]"
 	params := []string{"self", "message: " + st.Send.Name, "*", "timeout: float | None = None"}
+	arg := "message"
+	if st.NoArgs {
+		params[1] += " | None = None"
+		arg = st.Send.Name + "() if message is None else message"
+	}
 	lines := wrapCall("    ", "def "+st.Method+"(", params, ") -> "+ret+":")
 	var labels []string
 	for _, l := range st.PartialLabels {
@@ -455,7 +463,7 @@ func (g *gen) streamMethod(st *streamModel, im imports) []string {
 		d += "\n\n" + st.Doc
 	}
 	lines = append(lines, docstring("        ", d)...)
-	args := []string{"message", "(" + strings.Join(tuple, " ") + ")", st.Final.Name}
+	args := []string{arg, tuple, st.Final.Name}
 	if st.Cancel != nil {
 		im.add(".messages", st.Cancel.Name)
 		args = append(args, "cancel="+st.Cancel.Name)

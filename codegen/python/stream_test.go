@@ -39,18 +39,34 @@ func generateAssistant(t *testing.T) map[string][]byte {
 	return files
 }
 
+// generateJobs is testdata/streams.yaml's package: several partial
+// replies, a cancel naming no request, a stream with no cancel.
+func generateJobs(t *testing.T) map[string][]byte {
+	t.Helper()
+	files, err := Generate(context.Background(), gentest.Load(t, filepath.Join("testdata", "streams.yaml")), Options{Package: "jobsclient", Source: "streams.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
 // TestAssistantGolden: the package generated for assistant.yaml, whose
 // ask operation streams its reply, is testdata/assistant (-update
-// rewrites it; base/ is left out, being the runtime).
+// rewrites it; base/ is left out, being the runtime); so is
+// testdata/streams.yaml's, testdata/jobs.
 func TestAssistantGolden(t *testing.T) {
-	files := generateAssistant(t)
+	t.Run("assistant", func(t *testing.T) { streamGolden(t, "assistant", generateAssistant(t)) })
+	t.Run("jobs", func(t *testing.T) { streamGolden(t, "jobs", generateJobs(t)) })
+}
+
+func streamGolden(t *testing.T, name string, files map[string][]byte) {
 	want := map[string]string{}
 	for n, b := range files {
 		if !strings.HasPrefix(n, BaseDir+"/") {
 			want[n+".golden"] = string(b)
 		}
 	}
-	dir := filepath.Join("testdata", "assistant")
+	dir := filepath.Join("testdata", name)
 	if *update {
 		os.RemoveAll(dir)
 		for n, text := range want {
@@ -64,12 +80,12 @@ func TestAssistantGolden(t *testing.T) {
 		}
 	}
 	if diff := cmp.Diff(want, readTree(t, dir)); diff != "" {
-		t.Errorf("testdata/assistant differs; go test ./codegen/python -run TestAssistantGolden -update (-generated +testdata):\n%s", diff)
+		t.Errorf("testdata/%s differs; go test ./codegen/python -run TestAssistantGolden -update (-generated +testdata):\n%s", name, diff)
 	}
-	checkLayout(t, "assistantclient", files)
+	checkLayout(t, name, files)
 }
 
-// TestAssistantPyright: the assistant package, its runtime and the
+// TestAssistantPyright: the assistant and jobs packages, the runtime and the
 // script the loopback test runs (which uses every part of a stream)
 // type-check under pyright strict with no error or warning.
 func TestAssistantPyright(t *testing.T) {
@@ -77,6 +93,7 @@ func TestAssistantPyright(t *testing.T) {
 	pr := pyruntime.FindPyright(t)
 	root := t.TempDir()
 	writeFiles(t, filepath.Join(root, "assistantclient"), generateAssistant(t))
+	writeFiles(t, filepath.Join(root, "jobsclient"), generateJobs(t))
 	script, err := os.ReadFile(filepath.Join("testdata", "stream_drive.py"))
 	if err != nil {
 		t.Fatal(err)

@@ -281,6 +281,7 @@ class ReplyStream(Generic[PartialT, FinalT]):
         self._timeout = client.request_timeout if timeout is None else timeout
         self._waiter: _StreamWaiter | None = None
         self._final: FinalT | None = None
+        self._error: Exception | None = None
         self._cancelled = False
 
     @property
@@ -292,7 +293,15 @@ class ReplyStream(Generic[PartialT, FinalT]):
         """Send the request (once); the other methods call it."""
         if self._waiter is not None:
             return
-        self._waiter = self._client._register_stream(self._partials, self._final_type)  # pyright: ignore[reportPrivateUsage]
+        reader = self._client._reader  # pyright: ignore[reportPrivateUsage]
+        if reader is not None and asyncio.current_task() is reader:
+            raise RuntimeError(
+                f"a stream of {type(self._message).__name__} read inside the read loop "
+                "(handle_message or a hook it runs) would wait for replies that loop "
+                "cannot read; run it in a task (asyncio.create_task)"
+            )
+        register = self._client._register_stream  # pyright: ignore[reportPrivateUsage]
+        self._waiter = register(self._partials, self._final_type)
         try:
             await self._client.send_message(self._message)
         except BaseException:
@@ -317,6 +326,8 @@ class ReplyStream(Generic[PartialT, FinalT]):
     async def _next(self) -> BaseModel:
         if self._final is not None:
             return self._final
+        if self._error is not None:
+            raise self._error
         await self.start()
         waiter = self._waiter
         assert waiter is not None
@@ -334,6 +345,7 @@ class ReplyStream(Generic[PartialT, FinalT]):
             raise
         item = waiter.items.popleft()
         if isinstance(item, Exception):
+            self._error = item
             self._client._unregister(waiter)  # pyright: ignore[reportPrivateUsage]
             raise item
         if isinstance(item, self._final_type):
@@ -345,7 +357,8 @@ class ReplyStream(Generic[PartialT, FinalT]):
         """Ask the server to stop: send message, by default the cancel
         message the document declares, built with this request's
         correlationId. The stream goes on to its final reply. Does nothing
-        once the final reply has arrived or a cancel was sent."""
+        before the request is sent, once the stream has ended or after a
+        first cancel."""
         if self._waiter is None or self._waiter.ended or self._cancelled:
             return
         if message is None:
