@@ -197,8 +197,9 @@ func buildAssistantServer(t *testing.T) string {
 // final reply; cancel() sends stop_generating, the server's handler sees
 // its context cancelled (server.ErrCanceled as the cause) and ends the
 // stream with its stopped answer; cancelling the reading task sends it
-// too and the rest of that stream never reaches the next stream nor
-// handle_message; an error frame raises ServerError.
+// too, as does leaving async with early, and the rest of that stream
+// never reaches the next stream nor handle_message; an error frame raises
+// ServerError.
 func TestStreamLoopback(t *testing.T) {
 	py := pyruntime.Find(t)
 	bin := buildAssistantServer(t)
@@ -266,6 +267,8 @@ func TestStreamLoopback(t *testing.T) {
 		"task_cancelled": true,
 		"after_tokens":   tokens("r4"),
 		"after_answer":   "r4",
+		"left_first":     "r7",
+		"left_after":     []any{"r8", "r8", "r8", "r8", "r8"},
 		"error":          "ServerError",
 		"error_iter":     "ServerError",
 	}
@@ -280,7 +283,10 @@ func TestStreamLoopback(t *testing.T) {
 	if len(res.Unhandled) != 0 {
 		t.Errorf("frames reached handle_message: %q", res.Unhandled)
 	}
-	wantServer := []string{"cancelled r2: " + server.ErrCanceled.Error(), "cancelled r3: " + server.ErrCanceled.Error()}
+	var wantServer []string
+	for _, id := range []string{"r2", "r3", "r7"} {
+		wantServer = append(wantServer, "cancelled "+id+": "+server.ErrCanceled.Error())
+	}
 	if diff := cmp.Diff(wantServer, serverLines); diff != "" {
 		t.Errorf("server's cancelled handlers (-want +got):\n%s\nstderr: %s", diff, stderr.String())
 	}

@@ -88,6 +88,15 @@ class Driver(AssistantClient):
         r["after_tokens"] = [(t.payload.request_id, t.payload.text) async for t in after]
         r["after_answer"] = (await after.final()).payload.request_id
 
+        # Leaving async with before the final reply sends stop_generating
+        # too, and drops the rest of that stream.
+        async with self.stream_ask(ask("r7", "long")) as left:
+            async for token in left:
+                r["left_first"] = token.payload.request_id
+                break
+        after = self.stream_ask(ask("r8", "short"))
+        r["left_after"] = [t.payload.request_id async for t in after]
+
         # An error frame raises ServerError.
         try:
             await self.stream_ask(ask("r5", "fail")).final()
