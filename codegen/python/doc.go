@@ -16,11 +16,10 @@
 // x-chanx-cancels message). This package only names and renders: classes
 // named after their schemas (else their message or their place), fields
 // after their wire names (made Python identifiers, with aliases keeping
-// the wire names),
-// constants and one-value enums as Literal members with their value as
-// default, tagged unions as Field(discriminator=...), checks as
-// Field(...) arguments, recursion through forward references and
-// model_rebuild().
+// the wire names), constants and one-value enums as Literal members with
+// their value as default, tagged unions as Field(discriminator=...),
+// checks as Field(...) arguments, recursion through forward references
+// and model_rebuild().
 //
 // The view models (fileView, readmeView) hold the statements already
 // laid out the way black and ruff format them; the templates under
