@@ -77,6 +77,9 @@ func (g *gen) readme() *readmeView {
 					if st.Send == r.Class && dir == "send" {
 						msg += " (streamed reply: `" + strings.Join(st.PartialLabels, "`, `") + "`… then `" + st.FinalLabel + "`, `" + st.Method + "()`)"
 					}
+					if st.Cancel == r.Class && dir == "send" {
+						msg += " (cancels `" + st.SendLabel + "`: `cancel()` of `" + st.Method + "()`'s stream)"
+					}
 				}
 				rs = append(rs, readmeRow{dir, msg, "`" + r.Class.Name + "`"})
 			}
