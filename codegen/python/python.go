@@ -47,11 +47,20 @@ var Target codegen.Target = codegen.TargetFunc(func(ctx context.Context, api *ir
 
 // implemented refuses a document with a channel whose incoming messages
 // are told apart by a strategy the Python client does not route by yet
-// (plan.Side.Strategy): it would decode them into the wrong class.
+// (plan.Side.Strategy): it would decode them into the wrong class; and
+// one with a stream or cancel operation the plan cannot follow.
 func implemented(api *ir.API) error {
 	for _, cp := range plan.Build(api).Channels {
 		if !cp.Mountable {
 			continue
+		}
+		// An x-chanx-stream or x-chanx-cancels the plan cannot follow
+		// would give a stream that never ends, or a cancel that stops
+		// nothing: refused at the operation, as the Go target does.
+		for _, r := range cp.Server.Receives {
+			if r.Problem != "" {
+				return fmt.Errorf("%s: operation %q: %s", r.Operation.Pos, r.Operation.Name, r.Problem)
+			}
 		}
 		switch s := cp.Client.Strategy; s {
 		case ir.StrategyNone, ir.StrategyConst, ir.StrategyDiscriminator, ir.StrategySchema:

@@ -291,3 +291,27 @@ func TestStreamLoopback(t *testing.T) {
 		t.Errorf("server's cancelled handlers (-want +got):\n%s\nstderr: %s", diff, stderr.String())
 	}
 }
+
+// TestRefusesStreamItCannotFollow: an x-chanx-stream the plan cannot
+// follow (one reply message: no final to end on) is refused at the
+// operation, as the Go target refuses it, rather than generating a client
+// with no stream helper for it.
+func TestRefusesStreamItCannotFollow(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join(gentest.ModuleRoot(t), "codegen", "goapi", "testdata", "assistant.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	one := strings.Replace(string(src), "        - {$ref: '#/channels/assistant/messages/token'}\n", "", 1)
+	if one == string(src) {
+		t.Fatal("assistant.yaml lists no token reply to remove")
+	}
+	path := filepath.Join(t.TempDir(), "assistant.yaml")
+	if err := os.WriteFile(path, []byte(one), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Generate(context.Background(), gentest.Load(t, path), Options{})
+	want := `operation "ask": x-chanx-stream needs two or more reply messages`
+	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "assistant.yaml:") {
+		t.Fatalf("got %v, want an error at the operation with %q", err, want)
+	}
+}
