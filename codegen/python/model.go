@@ -16,7 +16,7 @@ const sharedModule = "shared"
 // generated modules import or declare beside the message classes.
 var reservedNames = []string{"IncomingMessage", "OutgoingMessage", "BaseClient", "BaseModel", "RootModel",
 	"Field", "ConfigDict", "TypeAdapter", "Enum", "Literal", "Annotated", "Any", "ClassVar", "TypeAlias",
-	"NoReturn", "Union", "require_runtime", "None", "True", "False"}
+	"NoReturn", "Union", "require_runtime", "ReplyStream", "None", "True", "False"}
 
 // clientAttributes are BaseClient's attributes, which a request helper
 // must not take.
@@ -24,7 +24,7 @@ var clientAttributes = []string{"path", "incoming_adapter", "discriminator", "er
 	"reconnect", "open_timeout", "request_timeout", "close_code", "close_reason", "connected", "handle",
 	"disconnect", "encode", "send_message", "request", "before_handle", "send_init_message",
 	"handle_message", "after_handle", "handle_error", "handle_websocket_connection_error",
-	"handle_raw_data", "handle_invalid_message"}
+	"handle_raw_data", "handle_invalid_message", "stream"}
 
 // gen builds the view models of one generation.
 type gen struct {
@@ -61,6 +61,9 @@ type channelModel struct {
 	// not the runtime's default ("action").
 	Key      string
 	Requests []*requestModel
+	// Streams are the stream helpers, for operations whose reply is a
+	// sequence (plan.Stream).
+	Streams []*streamModel
 
 	plan    *plan.Channel
 	classes []*class
@@ -76,6 +79,27 @@ type messageRef struct {
 	// value, else its name.
 	Label string
 	Reply *requestModel
+}
+
+// streamModel is a typed stream helper: send Send, read Partials, then
+// Final; Cancel, when set, is the message that cancels it, IntoKey and
+// FromKey the JSON pointers of the correlationId in Cancel's frame and in
+// Send's.
+type streamModel struct {
+	Method         string
+	Send           *class
+	Partials       []*class
+	Final          *class
+	Cancel         *class
+	IntoKey        string
+	FromKey        string
+	SendLabel      string
+	PartialLabels  []string
+	FinalLabel     string
+	CancelLabel    string
+	Operation, Doc string
+	// NoArgs is true when Send can be built without arguments.
+	NoArgs bool
 }
 
 // requestModel is a typed request helper: send Send and wait for Reply.
@@ -418,6 +442,63 @@ func (g *gen) channelDetails(cm *channelModel) {
 		cm.Sends[i].Reply = rq
 		cm.Requests = append(cm.Requests, rq)
 	}
+	for i, s := range side.Sends {
+		if st := g.streamOf(cm, methods, i, s); st != nil {
+			cm.Streams = append(cm.Streams, st)
+		}
+	}
+}
+
+// streamOf is the stream helper of send s (the i-th), nil when its
+// operation's reply is no sequence or a reply has no model the incoming
+// union tells apart by its tag.
+func (g *gen) streamOf(cm *channelModel, methods *namespace, i int, s *plan.Send) *streamModel {
+	side := cm.plan.Client
+	if s.Stream == nil || side.Key == "" || cm.Sends[i].Class.Kind == root {
+		return nil
+	}
+	st := &streamModel{Send: cm.Sends[i].Class, SendLabel: cm.Sends[i].Label, NoArgs: true}
+	for _, f := range st.Send.Fields {
+		if !f.HasDefault {
+			st.NoArgs = false
+		}
+	}
+	for _, r := range append(append([]*plan.Reply(nil), s.Stream.Partials...), s.Stream.Final) {
+		cl := g.messageClass(r.Message)
+		if cl.Kind != model || r.Value == "" || tagOf(cl, side.Key) != r.Value {
+			return nil
+		}
+		if r == s.Stream.Final {
+			st.Final, st.FinalLabel = cl, r.Value
+		} else {
+			st.Partials, st.PartialLabels = append(st.Partials, cl), append(st.PartialLabels, r.Value)
+		}
+	}
+	if op := s.Operation; op != nil {
+		st.Operation = op.Name
+		st.Doc = firstOf(op.Summary, op.Description, op.Title)
+		for j, c := range side.Sends {
+			if c.Cancels != op || cm.Sends[j].Class.Kind != model {
+				continue
+			}
+			st.Cancel, st.CancelLabel = cm.Sends[j].Class, cm.Sends[j].Label
+			for _, r := range cm.plan.Server.Receives {
+				if r.Message == c.Message && r.Cancel != nil {
+					st.IntoKey = r.Cancel.Key
+				}
+				if r.Message == s.Message && r.Operation == op {
+					st.FromKey = r.CancelKey
+				}
+			}
+			break
+		}
+	}
+	method := snakeName(s.Message.Name)
+	if method == "" {
+		method = "message"
+	}
+	st.Method = methods.take("stream_" + method)
+	return st
 }
 
 // fixTag makes the member key of a message's model a Literal of value

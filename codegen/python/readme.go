@@ -15,6 +15,14 @@ type readmeView struct {
 	Example string
 	// Client is the first channel's client class, for the reference.
 	Client string
+	// Stream is a stream helper of some channel, for the section on
+	// streamed replies; nil when no channel has one.
+	Stream *readmeStream
+}
+
+// readmeStream is the example of the streamed replies section.
+type readmeStream struct {
+	Method, Send, Final, Cancel string
 }
 
 type readmeChannel struct {
@@ -65,6 +73,14 @@ func (g *gen) readme() *readmeView {
 				if r.Reply != nil {
 					msg += " (reply: `" + r.Reply.ReplyLabel + "`, `" + r.Reply.Method + "()`)"
 				}
+				for _, st := range cm.Streams {
+					if st.Send == r.Class && dir == "send" {
+						msg += " (streamed reply: `" + strings.Join(st.PartialLabels, "`, `") + "`… then `" + st.FinalLabel + "`, `" + st.Method + "()`)"
+					}
+					if st.Cancel == r.Class && dir == "send" {
+						msg += " (cancels `" + st.SendLabel + "`: `cancel()` of `" + st.Method + "()`'s stream)"
+					}
+				}
 				rs = append(rs, readmeRow{dir, msg, "`" + r.Class.Name + "`"})
 			}
 			sort.SliceStable(rs, func(i, j int) bool { return rs[i].Model < rs[j].Model })
@@ -73,6 +89,15 @@ func (g *gen) readme() *readmeView {
 		rows("send", cm.Sends)
 		rows("receive", cm.Receives)
 		v.Channels = append(v.Channels, rc)
+	}
+	for _, cm := range g.channels {
+		if len(cm.Streams) > 0 && v.Stream == nil {
+			st := cm.Streams[0]
+			v.Stream = &readmeStream{Method: st.Method, Send: st.Send.Name, Final: st.FinalLabel}
+			if st.Cancel != nil {
+				v.Stream.Cancel = st.CancelLabel
+			}
+		}
 	}
 	if len(g.channels) > 0 {
 		v.Client = g.channels[0].Client

@@ -346,7 +346,11 @@ func (g *gen) clientFile(cm *channelModel) *fileView {
 	im.add("pydantic", "TypeAdapter")
 	im.add("..base", "BaseClient", "require_runtime")
 	im.add(".messages", "IncomingMessage", "OutgoingMessage")
-	f.Setup = "require_runtime(" + itoa(runtimeVersion) + ")"
+	version := 1 // what a client without stream helpers needs
+	if len(cm.Streams) > 0 {
+		version = runtimeVersion
+	}
+	f.Setup = "require_runtime(" + itoa(version) + ")"
 
 	var lines []string
 	lines = append(lines, "class "+cm.Client+"(BaseClient[IncomingMessage, OutgoingMessage]):")
@@ -410,10 +414,66 @@ func (g *gen) clientFile(cm *channelModel) *fileView {
 		lines = append(lines, docstring("        ", d)...)
 		lines = append(lines, wrapCall("        ", "return await self.request(", []string{arg, rq.Reply.Name, "timeout=timeout"}, ")")...)
 	}
+	for _, st := range cm.Streams {
+		lines = append(lines, "")
+		lines = append(lines, g.streamMethod(st, im)...)
+	}
 	f.Blocks = []string{strings.Join(lines, "\n")}
 	f.Imports = im.groups()
 	f.All = allStatement([]string{cm.Client})
 	return f
+}
+
+// streamMethod is a stream helper: a method returning the ReplyStream of
+// its request.
+func (g *gen) streamMethod(st *streamModel, im imports) []string {
+	im.add("..base", "ReplyStream")
+	im.add(".messages", st.Send.Name, st.Final.Name)
+	var partials []string
+	for _, p := range st.Partials {
+		im.add(".messages", p.Name)
+		partials = append(partials, p.Name)
+	}
+	tuple := "(" + strings.Join(partials, ", ") + ")"
+	if len(partials) == 1 {
+		tuple = "(" + partials[0] + ",)"
+	}
+	ret := "ReplyStream[" + strings.Join(partials, " | ") + ", " + st.Final.Name + "]"
+	params := []string{"self", "message: " + st.Send.Name, "*", "timeout: float | None = None"}
+	arg := "message"
+	if st.NoArgs {
+		params[1] += " | None = None"
+		arg = st.Send.Name + "() if message is None else message"
+	}
+	lines := wrapCall("    ", "def "+st.Method+"(", params, ") -> "+ret+":")
+	var labels []string
+	for _, l := range st.PartialLabels {
+		labels = append(labels, l)
+	}
+	d := "Send " + st.SendLabel + " and stream its reply: " + strings.Join(labels, " or ") + " replies, then " + st.FinalLabel
+	if st.Operation != "" {
+		d += " (operation " + st.Operation + ")"
+	}
+	d += "."
+	if st.Cancel != nil {
+		d += "\n\ncancel() sends " + st.CancelLabel + ", as do leaving ``async with`` or cancelling the reading task before " + st.FinalLabel + "."
+	}
+	d += "\n\nThe request is sent when the stream is first used: ``async for " + "partial in stream`` then ``await stream.final()``, or ``async with``."
+	if st.Doc != "" {
+		d += "\n\n" + st.Doc
+	}
+	lines = append(lines, docstring("        ", d)...)
+	args := []string{arg, tuple, st.Final.Name}
+	if st.Cancel != nil {
+		im.add(".messages", st.Cancel.Name)
+		args = append(args, "cancel="+st.Cancel.Name)
+		if st.IntoKey != "" && st.FromKey != "" {
+			args = append(args, "cancel_keys=("+pyString(st.IntoKey)+", "+pyString(st.FromKey)+")")
+		}
+	}
+	args = append(args, "timeout=timeout")
+	lines = append(lines, wrapCall("        ", "return self.stream(", args, ")")...)
+	return lines
 }
 
 // channelInit renders a channel's __init__.py: it re-exports the client

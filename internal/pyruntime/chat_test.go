@@ -541,7 +541,7 @@ func TestClientHelpers(t *testing.T) {
 		"attempts":     "Reconnect: max_attempts must be at least 1 or None, not 0",
 		"noreply":      "request() needs the message type(s) of the reply",
 		"notconnected": "cannot send PingMessage: not connected (send from send_init_message, handle_message or while handle() runs)",
-		"runtime":      "the generated client needs runtime version 2, but its base/ folder has version 1: regenerate with --override-base (and carry over your changes to base/)",
+		"runtime":      "the generated client needs runtime version 3, but its base/ folder has version 2: regenerate with --override-base (and carry over your changes to base/)",
 	}
 	if diff := cmp.Diff(wantErrors, r.Errors); diff != "" {
 		t.Errorf("errors (-want +got):\n%s", diff)

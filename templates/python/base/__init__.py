@@ -8,6 +8,7 @@ from .client import (
     BaseClient,
     NotConnectedError,
     Reconnect,
+    ReplyStream,
     RequestTimeout,
     ServerError,
     build_url,
@@ -19,6 +20,7 @@ __all__ = [
     "BaseClient",
     "NotConnectedError",
     "Reconnect",
+    "ReplyStream",
     "RequestTimeout",
     "ServerError",
     "WEBSOCKETS_API",
@@ -26,8 +28,9 @@ __all__ = [
     "require_runtime",
 ]
 
-RUNTIME_VERSION = 1
-"""The features this runtime offers generated code; each addition counts up."""
+RUNTIME_VERSION = 2
+"""The features this runtime offers generated code; each addition counts up
+(2: ReplyStream, BaseClient.stream)."""
 
 
 def require_runtime(version: int) -> None:

@@ -20,6 +20,7 @@ import re
 from collections import deque
 from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass
+from types import TracebackType
 from typing import Any, ClassVar, Generic, TypeVar, cast
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -40,6 +41,7 @@ __all__ = [
     "BaseClient",
     "NotConnectedError",
     "Reconnect",
+    "ReplyStream",
     "RequestTimeout",
     "ServerError",
     "build_url",
@@ -50,6 +52,8 @@ logger = logging.getLogger(__name__)
 IncomingT = TypeVar("IncomingT", bound=BaseModel)
 OutgoingT = TypeVar("OutgoingT", bound=BaseModel)
 ReplyT = TypeVar("ReplyT", bound=BaseModel)
+PartialT = TypeVar("PartialT", bound=BaseModel)
+FinalT = TypeVar("FinalT", bound=BaseModel)
 
 DEFAULT_REQUEST_TIMEOUT = 10.0
 """Seconds request() waits for a reply unless told otherwise."""
@@ -185,6 +189,254 @@ class _Waiter:
         self.types = types
         self.seq = seq
 
+    def done(self) -> bool:
+        return self.future.done()
+
+    def offer(self, message: BaseModel) -> bool:
+        """Take message if it is a reply this request waits for."""
+        if self.future.done() or not isinstance(message, self.types):
+            return False
+        self.future.set_result(message)
+        return True
+
+    def fail(self, error: Exception) -> None:
+        if not self.future.done():
+            self.future.set_exception(error)
+
+
+class _StreamWaiter:
+    """A ReplyStream's place among the waiting requests: it takes partial
+    replies until the final one (or an error) ends it."""
+
+    def __init__(
+        self, partials: tuple[type[BaseModel], ...], final: type[BaseModel], seq: int
+    ) -> None:
+        self.partials = partials
+        self.final = final
+        self.seq = seq
+        self.items: deque[BaseModel | Exception] = deque()
+        self.ended = False
+        self.discard = False
+        """Set once the stream's reader has gone: partials are dropped."""
+        self.wake = asyncio.Event()
+
+    def done(self) -> bool:
+        return self.ended
+
+    def offer(self, message: BaseModel) -> bool:
+        if self.ended:
+            return False
+        if isinstance(message, self.final):
+            self.ended = True
+        elif not isinstance(message, self.partials):
+            return False
+        if not self.discard or self.ended:
+            self.items.append(message)
+        self.wake.set()
+        return True
+
+    def fail(self, error: Exception) -> None:
+        if not self.ended:
+            self.ended = True
+            self.items.append(error)
+            self.wake.set()
+
+
+class ReplyStream(Generic[PartialT, FinalT]):
+    """A streamed reply: the partial replies to one request, then its final
+    reply (an operation declared with ``x-chanx-stream``).
+
+    The request is sent when the stream is first used: ``async with``, the
+    first ``async for`` step or final(). ``async for partial in stream``
+    yields the partials in arrival order and ends when the final reply
+    arrives; ``await stream.final()`` returns it (skipping partials not yet
+    read). An error frame raises ServerError from either, a lost connection
+    NotConnectedError, a wait of more than timeout seconds between frames
+    RequestTimeout.
+
+    cancel() sends the operation's cancel message (``x-chanx-cancels``) and
+    keeps the stream: the server ends it with its final reply. Cancelling
+    the task that reads the stream, or leaving ``async with`` before the
+    final reply, sends it too and drops the rest of the stream. The replies
+    a stream takes do not reach handle_message.
+    """
+
+    def __init__(
+        self,
+        client: "BaseClient[Any, Any]",
+        message: BaseModel,
+        partials: tuple[type[PartialT], ...],
+        final: type[FinalT],
+        *,
+        cancel: type[BaseModel] | None = None,
+        cancel_keys: tuple[str, str] = ("", ""),
+        timeout: float | None = None,
+    ) -> None:
+        self._client = client
+        self._message = message
+        self._partials = partials
+        self._final_type = final
+        self._cancel_type = cancel
+        self._cancel_keys = cancel_keys
+        self._timeout = client.request_timeout if timeout is None else timeout
+        self._waiter: _StreamWaiter | None = None
+        self._final: FinalT | None = None
+        self._error: Exception | None = None
+        self._cancelled = False
+
+    @property
+    def sent(self) -> bool:
+        """Whether the request has been sent."""
+        return self._waiter is not None
+
+    async def start(self) -> None:
+        """Send the request (once); the other methods call it."""
+        if self._waiter is not None:
+            return
+        reader = self._client._reader  # pyright: ignore[reportPrivateUsage]
+        if reader is not None and asyncio.current_task() is reader:
+            raise RuntimeError(
+                f"a stream of {type(self._message).__name__} read inside the read loop "
+                "(handle_message or a hook it runs) would wait for replies that loop "
+                "cannot read; run it in a task (asyncio.create_task)"
+            )
+        register = self._client._register_stream  # pyright: ignore[reportPrivateUsage]
+        self._waiter = register(self._partials, self._final_type)
+        try:
+            await self._client.send_message(self._message)
+        except BaseException:
+            self._client._unregister(self._waiter)  # pyright: ignore[reportPrivateUsage]
+            raise
+
+    def __aiter__(self) -> "ReplyStream[PartialT, FinalT]":
+        return self
+
+    async def __anext__(self) -> PartialT:
+        item = await self._next()
+        if isinstance(item, self._final_type):
+            raise StopAsyncIteration
+        return cast(PartialT, item)
+
+    async def final(self) -> FinalT:
+        """The final reply, once it has arrived."""
+        while self._final is None:
+            await self._next()
+        return self._final
+
+    async def _next(self) -> BaseModel:
+        if self._final is not None:
+            return self._final
+        if self._error is not None:
+            raise self._error
+        await self.start()
+        waiter = self._waiter
+        assert waiter is not None
+        try:
+            while not waiter.items:
+                waiter.wake.clear()
+                try:
+                    await asyncio.wait_for(waiter.wake.wait(), self._timeout)
+                except asyncio.TimeoutError:
+                    raise RequestTimeout(
+                        f"no reply to {type(self._message).__name__} within {self._timeout:g} s"
+                    ) from None
+        except asyncio.CancelledError:
+            await self._abandon()
+            raise
+        item = waiter.items.popleft()
+        if isinstance(item, Exception):
+            self._error = item
+            self._client._unregister(waiter)  # pyright: ignore[reportPrivateUsage]
+            raise item
+        if isinstance(item, self._final_type):
+            self._final = item
+            self._client._unregister(waiter)  # pyright: ignore[reportPrivateUsage]
+        return item
+
+    async def cancel(self, message: BaseModel | None = None) -> None:
+        """Ask the server to stop: send message, by default the cancel
+        message the document declares, built with this request's
+        correlationId. The stream goes on to its final reply. Does nothing
+        before the request is sent, once the stream has ended or after a
+        first cancel."""
+        if self._waiter is None or self._waiter.ended or self._cancelled:
+            return
+        if message is None:
+            message = self._cancel_message()
+        self._cancelled = True
+        await self._client.send_message(message)
+
+    def _cancel_message(self) -> BaseModel:
+        if self._cancel_type is None:
+            raise TypeError(
+                f"{type(self._message).__name__} declares no cancel operation: "
+                "pass the message to send to cancel()"
+            )
+        frame: dict[str, Any] = {}
+        into, out_of = self._cancel_keys
+        if into and out_of:
+            value = _pointer_get(self._message.model_dump(mode="json", by_alias=True), out_of)
+            _pointer_set(frame, into, value)
+        try:
+            return self._cancel_type.model_validate(frame)
+        except ValidationError as error:
+            raise TypeError(
+                f"cannot build {self._cancel_type.__name__} to cancel "
+                f"{type(self._message).__name__}: pass it to cancel() ({error})"
+            ) from None
+
+    async def _abandon(self) -> None:
+        """The reader has gone before the final reply: send the cancel
+        message when there is one, and drop what still arrives."""
+        waiter = self._waiter
+        if waiter is None:
+            return
+        if waiter.ended:
+            self._client._unregister(waiter)  # pyright: ignore[reportPrivateUsage]
+            return
+        waiter.discard = True
+        waiter.items.clear()
+        if self._cancel_type is not None and not self._cancelled:
+            try:
+                await self.cancel()
+            except (NotConnectedError, transport.ConnectionClosed, TypeError) as error:
+                logger.debug("could not cancel %s: %s", type(self._message).__name__, error)
+
+    async def __aenter__(self) -> "ReplyStream[PartialT, FinalT]":
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self._abandon()
+
+
+def _pointer_tokens(pointer: str) -> list[str]:
+    return [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]
+
+
+def _pointer_get(value: Any, pointer: str) -> Any:
+    for token in _pointer_tokens(pointer):
+        value = _member(value, token)
+    return value
+
+
+def _pointer_set(frame: dict[str, Any], pointer: str, value: Any) -> None:
+    tokens = _pointer_tokens(pointer)
+    node = frame
+    for token in tokens[:-1]:
+        child = node.get(token)
+        if not isinstance(child, dict):
+            child = {}
+            node[token] = child
+        node = cast("dict[str, Any]", child)
+    if tokens:
+        node[tokens[-1]] = value
+
 
 class BaseClient(Generic[IncomingT, OutgoingT]):
     """A WebSocket client of one channel.
@@ -255,7 +507,7 @@ class BaseClient(Generic[IncomingT, OutgoingT]):
         self._running = False
         self._closing = False
         self._stop = asyncio.Event()
-        self._pending: dict[str, deque[_Waiter]] = {}
+        self._pending: dict[str, deque[_Waiter | _StreamWaiter]] = {}
         self._tasks: "set[asyncio.Task[None]]" = set()
         self._seq = 0
 
@@ -401,37 +653,55 @@ class BaseClient(Generic[IncomingT, OutgoingT]):
             await self.handle_error(error)
 
     def _resolve(self, message: BaseModel) -> bool:
-        """Hand message to the oldest request() waiting for it, if any."""
+        """Hand message to the oldest request() or stream waiting for it,
+        if any."""
         tag = self._tag_or_none(type(message))
         waiters = self._pending.get(tag) if tag is not None else None
         if not waiters:
             return False
         for waiter in list(waiters):
-            if not waiter.future.done() and isinstance(message, waiter.types):
-                waiters.remove(waiter)
-                waiter.future.set_result(message)
+            if waiter.offer(message):
+                if waiter.done():
+                    self._unregister(waiter)
                 return True
         return False
 
     def _fail_oldest(self, error: ServerError) -> None:
-        """Fail the oldest request() with the server's error frame: the
-        protocol has no request ids, and a server answers in order."""
-        oldest: _Waiter | None = None
+        """Fail the oldest request() or stream with the server's error
+        frame: the protocol has no request ids, and a server answers in
+        order."""
+        oldest: _Waiter | _StreamWaiter | None = None
         for waiters in self._pending.values():
             for waiter in waiters:
-                if not waiter.future.done() and (oldest is None or waiter.seq < oldest.seq):
+                if not waiter.done() and (oldest is None or waiter.seq < oldest.seq):
                     oldest = waiter
         if oldest is not None:
-            oldest.future.set_exception(error)
+            oldest.fail(error)
 
     def _fail_pending(self) -> None:
         for tag, waiters in self._pending.items():
             for waiter in waiters:
-                if not waiter.future.done():
-                    waiter.future.set_exception(
-                        NotConnectedError(f"the connection closed before the {tag!r} reply arrived")
-                    )
+                waiter.fail(
+                    NotConnectedError(f"the connection closed before the {tag!r} reply arrived")
+                )
         self._pending.clear()
+
+    def _register_stream(
+        self, partials: tuple[type[BaseModel], ...], final: type[BaseModel]
+    ) -> _StreamWaiter:
+        self._seq += 1
+        waiter = _StreamWaiter(partials, final, self._seq)
+        for tag in {self._tag_of(t) for t in (*partials, final)}:
+            self._pending.setdefault(tag, deque()).append(waiter)
+        return waiter
+
+    def _unregister(self, waiter: _Waiter | _StreamWaiter) -> None:
+        for tag in list(self._pending):
+            waiters = self._pending[tag]
+            if waiter in waiters:
+                waiters.remove(waiter)
+                if not waiters:
+                    del self._pending[tag]
 
     # -- outgoing ----------------------------------------------------------
 
@@ -498,6 +768,26 @@ class BaseClient(Generic[IncomingT, OutgoingT]):
                     waiters.remove(waiter)
                     if not waiters:
                         del self._pending[tag]
+
+    def stream(
+        self,
+        message: OutgoingT,
+        partials: tuple[type[PartialT], ...],
+        final: type[FinalT],
+        *,
+        cancel: type[BaseModel] | None = None,
+        cancel_keys: tuple[str, str] = ("", ""),
+        timeout: float | None = None,
+    ) -> ReplyStream[PartialT, FinalT]:
+        """A ReplyStream for message: partial replies of the partials
+        types, then one of type final. cancel is the message type that
+        cancels it, cancel_keys the JSON pointers of its correlationId in
+        that message and in message. Nothing is sent before the stream is
+        used (see ReplyStream); do not read it in handle_message.
+        """
+        return ReplyStream(
+            self, message, partials, final, cancel=cancel, cancel_keys=cancel_keys, timeout=timeout
+        )
 
     def _tag_of(self, model: type[BaseModel]) -> str:
         tag = self._tag_or_none(model)
