@@ -17,6 +17,7 @@ import (
 
 	"github.com/chanxgo/chanx/codegen/goapi"
 	"github.com/chanxgo/chanx/codegen/internal/gentest"
+	"github.com/chanxgo/chanx/internal/golden"
 	"github.com/chanxgo/chanx/internal/pyruntime"
 	"github.com/chanxgo/chanx/ir"
 	"github.com/chanxgo/chanx/runtime/server"
@@ -60,28 +61,7 @@ func TestAssistantGolden(t *testing.T) {
 }
 
 func streamGolden(t *testing.T, name string, files map[string][]byte) {
-	want := map[string]string{}
-	for n, b := range files {
-		if !strings.HasPrefix(n, BaseDir+"/") {
-			want[n+".golden"] = string(b)
-		}
-	}
-	dir := filepath.Join("testdata", name)
-	if *update {
-		os.RemoveAll(dir)
-		for n, text := range want {
-			p := filepath.Join(dir, filepath.FromSlash(n))
-			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	if diff := cmp.Diff(want, readTree(t, dir)); diff != "" {
-		t.Errorf("testdata/%s differs; go test ./codegen/python -run TestAssistantGolden -update (-generated +testdata):\n%s", name, diff)
-	}
+	golden.CheckTree(t, filepath.Join("testdata", name), goldenFiles(files))
 	checkLayout(t, name, files)
 }
 

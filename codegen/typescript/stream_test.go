@@ -10,10 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/chanxgo/chanx/codegen/goapi"
 	"github.com/chanxgo/chanx/codegen/internal/gentest"
+	"github.com/chanxgo/chanx/internal/golden"
 	"github.com/chanxgo/chanx/internal/nodetest"
 )
 
@@ -44,22 +43,7 @@ func generateAssistant(t *testing.T, withBase bool) map[string][]byte {
 // streamAsk method, is testdata/assistantclient byte for byte (-update
 // rewrites it; base/ is the templates' own).
 func TestAssistantGolden(t *testing.T) {
-	files := generateAssistant(t, false)
-	dir := filepath.Join("testdata", "assistantclient")
-	if *update {
-		if err := os.RemoveAll(dir); err != nil {
-			t.Fatal(err)
-		}
-		writeFiles(t, dir, files)
-	}
-	want := readTree(t, dir)
-	got := map[string]string{}
-	for n, b := range files {
-		got[n] = string(b)
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("the assistant client differs from %s (-want +got; go test ./codegen/typescript -run TestAssistantGolden -update):\n%s", dir, diff)
-	}
+	golden.CheckTree(t, filepath.Join("testdata", "assistantclient"), generateAssistant(t, false))
 }
 
 // assistantServer is a Go server generated from assistant.yaml: "short"
