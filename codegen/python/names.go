@@ -4,74 +4,33 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/chanxgo/chanx/codegen/internal/naming"
 )
 
 // keywords are Python's reserved words (soft keywords included: a field
 // named match reads badly in a match statement).
-var keywords = setOf("False", "None", "True", "and", "as", "assert", "async", "await", "break",
+var keywords = naming.Set("False", "None", "True", "and", "as", "assert", "async", "await", "break",
 	"class", "continue", "def", "del", "elif", "else", "except", "finally", "for", "from", "global",
 	"if", "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try",
 	"while", "with", "yield", "match", "case", "_")
 
 // modelAttributes are pydantic.BaseModel's public attributes, which a field
 // must not shadow.
-var modelAttributes = setOf("construct", "copy", "dict", "from_orm", "json", "parse_file", "parse_obj",
+var modelAttributes = naming.Set("construct", "copy", "dict", "from_orm", "json", "parse_file", "parse_obj",
 	"parse_raw", "schema", "schema_json", "update_forward_refs", "validate")
 
 // annotationNames are the names generated annotations refer to: a field
 // of one of these names would shadow it for the annotations below it in
 // its class body.
-var annotationNames = setOf("str", "int", "float", "bool", "list", "dict", "tuple", "None", "Any",
+var annotationNames = naming.Set("str", "int", "float", "bool", "list", "dict", "tuple", "None", "Any",
 	"Literal", "Annotated", "Field", "Enum", "RootModel", "BaseModel", "ConfigDict", "TypeAlias", "Union")
-
-func setOf(names ...string) map[string]bool {
-	m := make(map[string]bool, len(names))
-	for _, n := range names {
-		m[n] = true
-	}
-	return m
-}
-
-// words splits a document name into its words: at every character that is
-// not a letter or digit, and where a lower-case letter or digit is followed
-// by an upper-case one ("newChat-message" is new, Chat, message).
-func words(s string) []string {
-	var out []string
-	var cur []rune
-	flush := func() {
-		if len(cur) > 0 {
-			out = append(out, string(cur))
-			cur = nil
-		}
-	}
-	rs := []rune(s)
-	for i, r := range rs {
-		if !isASCIIAlnum(r) {
-			flush()
-			continue
-		}
-		if len(cur) > 0 && unicode.IsUpper(r) {
-			prev := rs[i-1]
-			nextLower := i+1 < len(rs) && unicode.IsLower(rs[i+1])
-			if unicode.IsLower(prev) || unicode.IsDigit(prev) || (unicode.IsUpper(prev) && nextLower) {
-				flush()
-			}
-		}
-		cur = append(cur, r)
-	}
-	flush()
-	return out
-}
-
-func isASCIIAlnum(r rune) bool {
-	return r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r))
-}
 
 // className is the PascalCase class name for a document name; "" when the
 // name holds no letter or digit.
 func className(s string) string {
 	var b strings.Builder
-	for _, w := range words(s) {
+	for _, w := range naming.Words(s) {
 		rs := []rune(w)
 		b.WriteRune(unicode.ToUpper(rs[0]))
 		b.WriteString(string(rs[1:]))
@@ -86,7 +45,7 @@ func className(s string) string {
 // snakeName is the snake_case name for a document name; "" when it holds
 // no letter or digit.
 func snakeName(s string) string {
-	ws := words(s)
+	ws := naming.Words(s)
 	for i, w := range ws {
 		ws[i] = strings.ToLower(w)
 	}

@@ -5,12 +5,14 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/chanxgo/chanx/codegen/internal/naming"
 )
 
 // reservedWords are TypeScript's and JavaScript's reserved words and the
 // names a generated module must not shadow: a type, a local or a method
 // of one of these names would not compile or would read wrongly.
-var reservedWords = setOf("break", "case", "catch", "class", "const", "continue", "debugger", "default",
+var reservedWords = naming.Set("break", "case", "catch", "class", "const", "continue", "debugger", "default",
 	"delete", "do", "else", "enum", "export", "extends", "false", "finally", "for", "function", "if",
 	"import", "in", "instanceof", "new", "null", "return", "super", "switch", "this", "throw", "true",
 	"try", "typeof", "var", "void", "while", "with", "as", "implements", "interface", "let", "package",
@@ -22,63 +24,19 @@ var reservedWords = setOf("break", "case", "catch", "class", "const", "continue"
 // globalNames are the global types and values generated declarations
 // must not take: a type named Record or Promise would shadow the one the
 // generated code itself uses.
-var globalNames = setOf("Array", "Boolean", "Date", "Error", "Function", "JSON", "Map", "Math", "Number",
+var globalNames = naming.Set("Array", "Boolean", "Date", "Error", "Function", "JSON", "Map", "Math", "Number",
 	"Object", "Promise", "Record", "RegExp", "Set", "String", "Symbol", "Partial", "Readonly", "Required",
 	"Pick", "Omit", "Exclude", "Extract", "NonNullable", "ReturnType", "Parameters", "InstanceType",
 	"Awaited", "BigInt", "Infinity", "NaN", "Uppercase", "Lowercase", "Capitalize", "Uncapitalize",
 	"ReadonlyArray", "PropertyKey", "Iterable", "AsyncIterable", "WeakMap", "WeakSet", "Proxy", "Reflect",
 	"globalThis", "console", "WebSocket")
 
-func setOf(names ...string) map[string]bool {
-	m := make(map[string]bool, len(names))
-	for _, n := range names {
-		m[n] = true
-	}
-	return m
-}
-
-// words splits a document name into its words: at every character that
-// is not an ASCII letter or digit, and where a lower-case letter or digit
-// is followed by an upper-case one ("newChat-message" is new, Chat,
-// message).
-func words(s string) []string {
-	var out []string
-	var cur []rune
-	flush := func() {
-		if len(cur) > 0 {
-			out = append(out, string(cur))
-			cur = nil
-		}
-	}
-	rs := []rune(s)
-	for i, r := range rs {
-		if !isASCIIAlnum(r) {
-			flush()
-			continue
-		}
-		if len(cur) > 0 && unicode.IsUpper(r) {
-			prev := rs[i-1]
-			nextLower := i+1 < len(rs) && unicode.IsLower(rs[i+1])
-			if unicode.IsLower(prev) || unicode.IsDigit(prev) || (unicode.IsUpper(prev) && nextLower) {
-				flush()
-			}
-		}
-		cur = append(cur, r)
-	}
-	flush()
-	return out
-}
-
-func isASCIIAlnum(r rune) bool {
-	return r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r))
-}
-
 // pascalName is the PascalCase name of a document name (types, classes,
 // the part of a method name after send/request/on); "" when it holds no
 // letter or digit. A name starting with a digit gets an M in front.
 func pascalName(s string) string {
 	var b strings.Builder
-	for _, w := range words(s) {
+	for _, w := range naming.Words(s) {
 		rs := []rune(w)
 		b.WriteRune(unicode.ToUpper(rs[0]))
 		b.WriteString(string(rs[1:]))
@@ -97,7 +55,7 @@ func camelName(s string) string {
 	if n == "" {
 		return ""
 	}
-	ws := words(n)
+	ws := naming.Words(n)
 	if len(ws) > 0 && strings.ToUpper(ws[0]) == ws[0] && len(ws[0]) > 1 {
 		// An initialism first: lower all of it (URLStream -> urlStream).
 		return strings.ToLower(ws[0]) + n[len(ws[0]):]
