@@ -24,7 +24,25 @@ type Message struct {
 	Exclude string
 	// Target, when set, limits delivery to that one connection id.
 	Target string
+	// Seq is the message's position in its group's history (see History),
+	// 0 when it has none. It is not part of Frame: the server writes it into
+	// the frame (PROTOCOL.md's "seq" key) as it delivers.
+	Seq uint64
+	// Sent is when the publisher handed the message to the layer, in Unix
+	// nanoseconds, 0 when unknown; a receiving server measures broadcast
+	// delivery latency from it (clocks of different hosts may disagree).
+	Sent int64
+	// Meta is small key/value context that travels with the message, such
+	// as W3C trace context ("traceparent", "tracestate"). nil for none.
+	// Receivers must treat it as read-only. The Redis layer carries at most
+	// MaxMeta pairs.
+	Meta map[string]string
 }
+
+// MaxMeta bounds the number of Meta pairs a layer carries between
+// processes, so a corrupt or hostile message cannot make a receiver
+// allocate without bound.
+const MaxMeta = 16
 
 // Layer moves messages to groups across every process that shares it.
 // Servers subscribe once per group per process and fan out to their own

@@ -2,6 +2,8 @@ package redislayer
 
 import (
 	"bytes"
+	"fmt"
+	"maps"
 	"strings"
 	"testing"
 
@@ -14,6 +16,8 @@ func TestEnvelopeRoundTrip(t *testing.T) {
 		{Kind: layer.Event, Frame: []byte(`{"action":"x","payload":{"q":"\"quoted\""}}`)},
 		{Kind: layer.Broadcast, Frame: []byte(`{}`), Exclude: "conn-1", Target: "conn-2"},
 		{Exclude: strings.Repeat("e", 300), Target: strings.Repeat("t", 70000)[:maxIDLen]},
+		{Frame: []byte(`{"action":"room_event"}`), Seq: 1 << 40, Sent: 1764777600123456789},
+		{Kind: layer.Event, Seq: 7, Meta: map[string]string{"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "tracestate": ""}},
 	} {
 		enc := appendEnvelope(nil, "origin-1", m)
 		if len(enc) != envelopeSize("origin-1", m) {
@@ -26,18 +30,64 @@ func TestEnvelopeRoundTrip(t *testing.T) {
 		if origin != "origin-1" {
 			t.Errorf("origin = %q, want origin-1", origin)
 		}
-		if got.Kind != m.Kind || got.Exclude != m.Exclude || got.Target != m.Target || !bytes.Equal(got.Frame, m.Frame) {
+		if !sameMessage(got, m) {
 			t.Errorf("round trip: got %+v, want %+v", got, m)
 		}
 	}
 }
 
-// The frame follows a small header unescaped, so a broadcast costs 5 bytes
+// sameMessage compares every field the envelope carries.
+func sameMessage(a, b layer.Message) bool {
+	return a.Kind == b.Kind && a.Exclude == b.Exclude && a.Target == b.Target && bytes.Equal(a.Frame, b.Frame) &&
+		a.Seq == b.Seq && a.Sent == b.Sent && maps.Equal(a.Meta, b.Meta)
+}
+
+// Meta beyond layer.MaxMeta pairs is cut at the sender, never sent whole.
+func TestEnvelopeMetaBound(t *testing.T) {
+	meta := map[string]string{}
+	for i := range layer.MaxMeta + 5 {
+		meta[fmt.Sprint("k", i)] = "v"
+	}
+	m := layer.Message{Meta: meta}
+	enc := appendEnvelope(nil, "o", m)
+	if len(enc) != envelopeSize("o", m) {
+		t.Errorf("envelopeSize = %d, encoded %d bytes", envelopeSize("o", m), len(enc))
+	}
+	got, _, err := decodeEnvelope(string(enc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Meta) != layer.MaxMeta {
+		t.Errorf("decoded %d meta pairs, want %d", len(got.Meta), layer.MaxMeta)
+	}
+}
+
+// Envelopes of versions 1 and 2 (from processes not yet upgraded) still
+// decode.
+func TestDecodeOldEnvelopes(t *testing.T) {
+	for _, tc := range []struct {
+		in     string
+		origin string
+	}{
+		{"\x01\x01\x01x\x00{}", ""},
+		{"\x02\x01\x02or\x01x\x00{}", "or"},
+	} {
+		m, origin, err := decodeEnvelope(tc.in)
+		if err != nil {
+			t.Fatalf("decodeEnvelope(%q): %v", tc.in, err)
+		}
+		if m.Kind != layer.Event || m.Exclude != "x" || m.Target != "" || string(m.Frame) != "{}" || origin != tc.origin {
+			t.Errorf("decodeEnvelope(%q) = %+v from %q", tc.in, m, origin)
+		}
+	}
+}
+
+// The frame follows a small header unescaped, so a broadcast costs 6 bytes
 // and its origin more than its frame.
 func TestEnvelopeOverhead(t *testing.T) {
 	frame := []byte(`{"action":"message","payload":{"text":"say \"hi\""}}`)
 	enc := appendEnvelope(nil, "0123456789abcdef", layer.Message{Frame: frame})
-	if got, want := len(enc)-len(frame), 5+16; got != want {
+	if got, want := len(enc)-len(frame), 6+16; got != want {
 		t.Errorf("overhead = %d bytes, want %d", got, want)
 	}
 	if !bytes.HasSuffix(enc, frame) {
@@ -51,7 +101,14 @@ func TestDecodeEnvelopeErrors(t *testing.T) {
 	}{
 		{"", "decode envelope: truncated"},
 		{"\x01", "decode envelope: truncated"},
-		{"\x03\x00\x00\x00", "decode envelope: unknown version 3"},
+		{"\x04\x00\x00\x00", "decode envelope: unknown version 4"},
+		{"\x00\x00", "decode envelope: unknown version 0"},
+		{"\x03\x00", "decode envelope: flags: truncated"},
+		{"\x03\x00\x08\x00\x00\x00", "decode envelope: unknown flags 0x8"},
+		{"\x03\x00\x01\x00\x00\x00", "decode envelope: seq: truncated"},
+		{"\x03\x00\x02\x00\x00\x00\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", "decode envelope: sent: out of range"},
+		{"\x03\x00\x04\x00\x00\x00\x11", "decode envelope: meta: 17 pairs over the limit 16"},
+		{"\x03\x00\x04\x00\x00\x00\x01\x01k", "decode envelope: meta value: truncated"},
 		{"\x02\x00", "decode envelope: origin: truncated"},
 		{"\x02\x00\x03ab", "decode envelope: origin: truncated"},
 		{"\x02\x00\x00", "decode envelope: exclude: truncated"},
@@ -77,6 +134,7 @@ func FuzzDecodeEnvelope(f *testing.F) {
 	f.Add([]byte{})
 	f.Add(appendEnvelope(nil, "o", layer.Message{Frame: []byte(`{"action":"a"}`)}))
 	f.Add(appendEnvelope(nil, "", layer.Message{Kind: layer.Event, Exclude: "x", Target: "y", Frame: []byte(`[]`)}))
+	f.Add(appendEnvelope(nil, "o", layer.Message{Seq: 9, Sent: 1, Meta: map[string]string{"a": "b"}, Frame: []byte(`{}`)}))
 	f.Add([]byte("\x01\x00\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01"))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		m, origin, err := decodeEnvelope(string(in))
@@ -87,7 +145,7 @@ func FuzzDecodeEnvelope(f *testing.F) {
 		if err != nil {
 			t.Fatalf("re-decoding %+v: %v", m, err)
 		}
-		if again.Kind != m.Kind || againOrigin != origin || again.Exclude != m.Exclude || again.Target != m.Target || !bytes.Equal(again.Frame, m.Frame) {
+		if againOrigin != origin || !sameMessage(again, m) && !(len(again.Meta) == 0 && len(m.Meta) == 0 && sameMessage(again, layer.Message{Kind: m.Kind, Exclude: m.Exclude, Target: m.Target, Frame: m.Frame, Seq: m.Seq, Sent: m.Sent})) {
 			t.Fatalf("re-encoding changed the message: %+v -> %+v", m, again)
 		}
 	})
