@@ -24,4 +24,10 @@
 // either. A layer whose transport can fail implements HealthReporter.
 // docs/LAYERS.md describes the semantics and the Redis layer's behaviour
 // when Redis fails.
+//
+// Both layers also implement History: a bounded history per group (a
+// ring per group in Memory, a Redis Stream per group shared by every
+// process in the Redis layer) with dense seqs, from which a topic
+// subscriber that reconnects is sent what it missed, or told with
+// HistoryLostError that it cannot be.
 package layer

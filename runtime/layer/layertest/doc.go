@@ -15,5 +15,7 @@
 //	}
 //
 // RunPair does the same with publisher and subscriber on two layer values
-// that share a backend, as two processes would.
+// that share a backend, as two processes would. RunHistory is the suite
+// of layer.History: dense seqs shared by two instances, order, trimming by
+// count and by age (on a fake Clock) and HistoryLostError.
 package layertest

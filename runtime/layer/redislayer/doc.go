@@ -85,7 +85,18 @@
 // backoff). Applications that
 // need every message need more than pub/sub: the topics feature with
 // recovery (a stream per topic, resumed from the last position a client
-// saw; chanx issue #13, not built yet) is the way to guaranteed delivery.
+// saw; chanx issue #13) is the way to guaranteed delivery.
+//
+// # History
+//
+// Layer implements layer.History with a Redis Stream and a hash per group
+// (KeyPrefix + "history:{group}" and KeyPrefix + "historymeta:{group}",
+// one hash slot). Append runs one Lua script that takes the group's next
+// seq, adds the message to the stream, trims it by count and age, and
+// PUBLISHes it with its seq, so seqs are dense and in delivery order
+// across every process; Since reads the stream with XRANGE. The epoch is
+// kept in the hash: a Redis that lost its data starts a new one.
+// docs/LAYERS.md says what history survives what.
 //
 // Only this package links rueidis.
 package redislayer
