@@ -1,0 +1,367 @@
+// The docs page's console: connect to a channel of the document the page
+// shows, pick a message the client may send, start from its example or a
+// generated value, edit it, validate it with the server's rules
+// (schema.ts) and send it, and see every frame in and out, incoming ones
+// validated against what the channel sends.
+//
+// The page (html.go) holds the console's form; this script, bundled with
+// the TypeScript client runtime's problem rules into console.js
+// (TestConsoleBundle), fills it in from asyncapi.json, fetched beside it.
+
+import { parseJSON } from "./json.js";
+import { Validator, exported, type Schema } from "./schema.js";
+import type { Problem } from "./base/problems.js";
+
+// The discriminator every chanx frame carries (PROTOCOL.md §1).
+const tagKey = "action";
+
+type Obj = { [k: string]: unknown };
+
+interface Message {
+  name: string;
+  tag: string | undefined;
+  payload: Schema;
+  className: string;
+  examples: unknown[];
+}
+
+interface Channel {
+  name: string;
+  address: string;
+  params: { name: string; description: string; example: string }[];
+  sends: Message[]; // what the client may send (the server's receive operations)
+  receives: Message[]; // what the server sends (send operations, replies)
+}
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+function obj(x: unknown): Obj | undefined {
+  return typeof x === "object" && x !== null && !Array.isArray(x) ? (x as Obj) : undefined;
+}
+
+async function main(): Promise<void> {
+  const root = $<HTMLElement>("console");
+  const res = await fetch(new URL("../asyncapi.json", import.meta.url));
+  const { value: doc, literals } = parseJSON(await res.text());
+  const validator = new Validator(doc, literals);
+  const follow = (x: unknown): Obj => {
+    for (let i = 0; i < 32; i++) {
+      const o = obj(x);
+      if (o === undefined || typeof o["$ref"] !== "string") return o ?? {};
+      x = validator.resolve(o as Schema);
+      if (x === o) break;
+    }
+    return obj(x) ?? {};
+  };
+  const channels = readChannels(doc, follow, validator);
+  if (channels.length === 0) {
+    root.dataset["state"] = "none";
+    $<HTMLElement>("console-problems").textContent = "The document has no channel with an address to connect to.";
+    return;
+  }
+  const chSelect = $<HTMLSelectElement>("console-channel");
+  const msgSelect = $<HTMLSelectElement>("console-message");
+  const paramsBox = $<HTMLElement>("console-params");
+  const urlOut = $<HTMLOutputElement>("console-url");
+  const frame = $<HTMLTextAreaElement>("console-frame");
+  const problemsBox = $<HTMLElement>("console-problems");
+  const log = $<HTMLOListElement>("console-log");
+  const connectBtn = $<HTMLButtonElement>("console-connect-button");
+  const disconnectBtn = $<HTMLButtonElement>("console-disconnect");
+  const sendBtn = $<HTMLButtonElement>("console-send-button");
+  let ws: WebSocket | undefined;
+
+  for (const ch of channels) chSelect.add(new Option(ch.name + " " + ch.address, ch.name));
+  const channel = () => channels.find((c) => c.name === chSelect.value) ?? channels[0]!;
+  const message = () => channel().sends.find((m) => m.name === msgSelect.value);
+
+  const url = (): string => {
+    const ch = channel();
+    let path = ch.address;
+    for (const p of ch.params) {
+      const input = paramsBox.querySelector<HTMLInputElement>(`input[name="${CSS.escape(p.name)}"]`);
+      path = path.replaceAll("{" + p.name + "}", encodeURIComponent(input?.value ?? ""));
+    }
+    return (location.protocol === "https:" ? "wss://" : "ws://") + location.host + path;
+  };
+  const showChannel = () => {
+    const ch = channel();
+    paramsBox.replaceChildren();
+    for (const p of ch.params) {
+      const id = "console-param-" + p.name;
+      const label = document.createElement("label");
+      label.htmlFor = id;
+      label.textContent = p.name;
+      const input = document.createElement("input");
+      input.id = id;
+      input.name = p.name;
+      input.required = true;
+      input.value = p.example;
+      if (p.description !== "") input.title = p.description;
+      input.addEventListener("input", () => (urlOut.value = url()));
+      paramsBox.append(label, " ", input, " ");
+    }
+    msgSelect.replaceChildren();
+    for (const m of ch.sends) msgSelect.add(new Option(m.name, m.name));
+    urlOut.value = url();
+    fill(false);
+  };
+  const fill = (generated: boolean) => {
+    const m = message();
+    if (m === undefined) {
+      frame.value = "";
+      return;
+    }
+    const v = !generated && m.examples.length > 0 ? m.examples[0] : generate(validator, m.payload, 0);
+    frame.value = JSON.stringify(v, null, 2);
+    showProblems([]);
+  };
+  const showProblems = (ps: Problem[]) => {
+    problemsBox.replaceChildren();
+    root.dataset["problems"] = String(ps.length);
+    if (ps.length === 0) return;
+    const p = document.createElement("p");
+    p.textContent = "Not sent: the server would refuse this frame with these problems:";
+    const pre = document.createElement("pre");
+    pre.id = "console-problem-list";
+    pre.textContent = JSON.stringify(ps, null, 2);
+    problemsBox.append(p, pre);
+  };
+  const entry = (dir: string, text: string, note?: string, cls?: string) => {
+    const li = document.createElement("li");
+    li.className = dir + (cls === undefined ? "" : " " + cls);
+    const t = document.createElement("time");
+    const now = new Date();
+    t.dateTime = now.toISOString();
+    t.textContent = now.toISOString().slice(11, 23);
+    const d = document.createElement("span");
+    d.className = "dir";
+    d.textContent = { out: "→ sent", in: "← received", refused: "✗ refused", info: "•" }[dir] ?? dir;
+    const code = document.createElement("code");
+    code.textContent = text;
+    li.append(t, " ", d, " ", code);
+    if (note !== undefined) {
+      const n = document.createElement("span");
+      n.className = "note";
+      n.textContent = " " + note;
+      li.append(n);
+    }
+    log.append(li);
+    li.scrollIntoView({ block: "nearest" });
+  };
+  const setState = (s: string) => {
+    root.dataset["state"] = s;
+    connectBtn.disabled = s === "connecting" || s === "connected";
+    disconnectBtn.disabled = s !== "connected";
+    sendBtn.disabled = s !== "connected";
+  };
+
+  chSelect.addEventListener("change", showChannel);
+  msgSelect.addEventListener("change", () => fill(false));
+  $<HTMLButtonElement>("console-example").addEventListener("click", () => fill(false));
+  $<HTMLButtonElement>("console-generate").addEventListener("click", () => fill(true));
+  $<HTMLButtonElement>("console-validate").addEventListener("click", () => {
+    const ps = checkFrame(validator, channel(), frame.value);
+    showProblems(ps);
+    if (ps.length === 0) problemsBox.textContent = "Valid.";
+  });
+  $<HTMLFormElement>("console-connect").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const target = url();
+    setState("connecting");
+    entry("info", "connecting to " + target);
+    const sock = new WebSocket(target);
+    ws = sock;
+    sock.addEventListener("open", () => {
+      setState("connected");
+      entry("info", "connected to " + target);
+    });
+    sock.addEventListener("message", (ev) => {
+      const text = typeof ev.data === "string" ? ev.data : "(binary frame)";
+      const [note, cls] = checkIncoming(validator, channel(), text);
+      entry("in", text, note, cls);
+    });
+    sock.addEventListener("close", (ev) => {
+      if (ws === sock) ws = undefined;
+      setState("closed");
+      entry("info", "closed: code " + ev.code + (ev.reason === "" ? "" : ", " + ev.reason));
+    });
+  });
+  disconnectBtn.addEventListener("click", () => ws?.close(1000));
+  $<HTMLFormElement>("console-send").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const ps = checkFrame(validator, channel(), frame.value);
+    showProblems(ps);
+    if (ps.length > 0) {
+      entry("refused", frame.value.replace(/\s+/g, " "), ps.length + " problem" + (ps.length === 1 ? "" : "s") + ", not sent", "invalid");
+      return;
+    }
+    if (ws === undefined || ws.readyState !== WebSocket.OPEN) return;
+    const text = JSON.stringify(JSON.parse(frame.value));
+    ws.send(text);
+    entry("out", text);
+  });
+  showChannel();
+  setState("idle");
+  root.dataset["ready"] = "true";
+}
+
+// readChannels lists the channels with an address, and per channel the
+// messages of its operations: receive operations are what a client sends,
+// send operations and replies what it gets.
+function readChannels(doc: unknown, follow: (x: unknown) => Obj, validator: Validator): Channel[] {
+  const d = obj(doc) ?? {};
+  const out: Channel[] = [];
+  const chans = obj(d["channels"]) ?? {};
+  const ops = obj(d["operations"]) ?? {};
+  for (const name of Object.keys(chans)) {
+    const ch = follow(chans[name]);
+    if (typeof ch["address"] !== "string") continue;
+    const params = Object.entries(obj(ch["parameters"]) ?? {}).map(([pn, pv]) => {
+      const p = follow(pv);
+      const ex = Array.isArray(p["examples"]) ? p["examples"][0] : Array.isArray(p["enum"]) ? p["enum"][0] : p["default"];
+      return { name: pn, description: typeof p["description"] === "string" ? p["description"] : "", example: ex === undefined ? "" : String(ex) };
+    });
+    const c: Channel = { name, address: ch["address"], params, sends: [], receives: [] };
+    const add = (list: Message[], ref: unknown) => {
+      const m = follow(ref);
+      if (list.some((x) => x.payload === m["payload"])) return;
+      const refText = obj(ref)?.["$ref"];
+      const last = typeof refText === "string" ? decodeURIComponent(refText.slice(refText.lastIndexOf("/") + 1)) : "message";
+      const mname = typeof m["name"] === "string" ? m["name"] : last;
+      const payload = (m["payload"] ?? true) as Schema;
+      const ps = obj(validator.resolve(payload));
+      const tagSchema = obj(validator.resolve((obj(ps?.["properties"])?.[tagKey] ?? true) as Schema));
+      const tag = typeof tagSchema?.["const"] === "string" ? tagSchema["const"] : undefined;
+      const examples = Array.isArray(m["examples"]) ? m["examples"].map((e) => obj(e)?.["payload"]).filter((e) => e !== undefined) : [];
+      list.push({ name: mname, tag, payload, className: exported(mname), examples });
+    };
+    for (const on of Object.keys(ops)) {
+      const op = follow(ops[on]);
+      const opCh = obj(op["channel"])?.["$ref"];
+      if (opCh !== "#/channels/" + name.replaceAll("~", "~0").replaceAll("/", "~1")) continue;
+      const msgs = Array.isArray(op["messages"]) ? op["messages"] : [];
+      const reply = obj(follow(op["reply"])["messages"]) ?? follow(op["reply"])["messages"];
+      for (const m of msgs) add(op["action"] === "receive" ? c.sends : c.receives, m);
+      if (Array.isArray(reply)) for (const m of reply) add(c.receives, m);
+    }
+    out.push(c);
+  }
+  return out;
+}
+
+// checkFrame is what the server answers a text frame with, [] when it
+// accepts it: the frame is JSON, an object, carries a tag naming a
+// message the client may send (PROTOCOL.md §4.1's frame-level problems),
+// and that message's payload schema holds.
+export function checkFrame(validator: Validator, ch: Channel, text: string): Problem[] {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    return [{ type: "json_invalid", loc: [], msg: "Invalid JSON: " + (e as Error).message }];
+  }
+  const o = obj(v);
+  if (o === undefined) {
+    return [{ type: "model_attributes_type", loc: [], msg: "Input should be a valid dictionary or object to extract fields from" }];
+  }
+  const tag = Object.prototype.hasOwnProperty.call(o, tagKey) ? o[tagKey] : undefined;
+  if (tag === undefined) return [{ type: "union_tag_not_found", loc: [], msg: "Unable to extract tag using discriminator '" + tagKey + "'" }];
+  if (typeof tag !== "string") {
+    return [{ type: "union_tag_invalid", loc: [tagKey], msg: "Input tag found using '" + tagKey + "' should be a string" }];
+  }
+  const m = ch.sends.find((x) => x.tag === tag);
+  if (m === undefined) {
+    const expected = ch.sends.flatMap((x) => (x.tag === undefined ? [] : [x.tag])).sort();
+    return [{
+      type: "union_tag_invalid",
+      loc: [],
+      msg: "Input tag '" + tag + "' found using '" + tagKey + "' does not match any of the expected tags: " + expected.map((k) => "'" + k + "'").join(", "),
+    }];
+  }
+  return validator.validate(m.payload, v, m.className);
+}
+
+// checkIncoming says what an incoming frame is: a message of the channel
+// (valid or not against its schema), an error frame, or undeclared.
+function checkIncoming(validator: Validator, ch: Channel, text: string): [string, string] {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return ["not JSON", "invalid"];
+  }
+  const tag = obj(v)?.[tagKey];
+  if (tag === "error") return ["error frame", "error"];
+  const m = ch.receives.find((x) => x.tag === tag) ?? ch.sends.find((x) => x.tag === tag);
+  if (m === undefined) return ["not declared by the channel", "undeclared"];
+  const ps = validator.validate(m.payload, v, m.className);
+  if (ps.length === 0) return [m.name + ", valid", "valid"];
+  return [m.name + ", invalid: " + JSON.stringify(ps), "invalid"];
+}
+
+// generate builds a value the schema accepts where it can tell: consts,
+// defaults, examples, the first enum value, required members (and those
+// with a const or default), strings and arrays at their minimum length,
+// numbers within their bounds.
+export function generate(validator: Validator, s: Schema, depth: number): unknown {
+  const o = obj(validator.resolve(s));
+  if (o === undefined || depth > 8) return null;
+  if ("const" in o) return o["const"];
+  if ("default" in o) return o["default"];
+  if (Array.isArray(o["examples"]) && o["examples"].length > 0) return o["examples"][0];
+  if (Array.isArray(o["enum"]) && o["enum"].length > 0) return o["enum"][0];
+  for (const kw of ["oneOf", "anyOf"]) {
+    if (Array.isArray(o[kw]) && o[kw].length > 0) return generate(validator, o[kw][0] as Schema, depth + 1);
+  }
+  if (Array.isArray(o["allOf"])) {
+    const parts = o["allOf"].map((b) => generate(validator, b as Schema, depth + 1));
+    if (parts.every((p) => obj(p) !== undefined)) return Object.assign({}, ...parts);
+    return parts[0] ?? null;
+  }
+  const t = Array.isArray(o["type"]) ? o["type"].find((x) => x !== "null") : o["type"];
+  const props = obj(o["properties"]);
+  switch (t ?? (props !== undefined ? "object" : undefined)) {
+    case "object": {
+      const out: Obj = {};
+      const required = Array.isArray(o["required"]) ? o["required"] : [];
+      for (const [k, ps] of Object.entries(props ?? {})) {
+        const po = obj(validator.resolve(ps as Schema));
+        if (required.includes(k) || (po !== undefined && ("const" in po || "default" in po))) {
+          out[k] = generate(validator, ps as Schema, depth + 1);
+        }
+      }
+      return out;
+    }
+    case "array": {
+      const n = typeof o["minItems"] === "number" ? o["minItems"] : 0;
+      const items = (Array.isArray(o["items"]) ? true : (o["items"] ?? true)) as Schema;
+      return Array.from({ length: n }, () => generate(validator, items, depth + 1));
+    }
+    case "string": {
+      if (o["format"] === "date-time") return new Date(0).toISOString();
+      if (o["format"] === "date") return "2026-01-01";
+      if (o["format"] === "uuid") return "00000000-0000-4000-8000-000000000000";
+      const n = typeof o["minLength"] === "number" ? Math.max(o["minLength"], 1) : 1;
+      return "x".repeat(typeof o["maxLength"] === "number" ? Math.min(n, o["maxLength"]) : n);
+    }
+    case "integer":
+    case "number": {
+      let x = 0;
+      if (typeof o["minimum"] === "number") x = Math.max(x, o["minimum"]);
+      if (typeof o["exclusiveMinimum"] === "number") x = Math.max(x, Math.floor(o["exclusiveMinimum"]) + 1);
+      if (typeof o["maximum"] === "number") x = Math.min(x, o["maximum"]);
+      if (typeof o["multipleOf"] === "number") x = Math.ceil(x / o["multipleOf"]) * o["multipleOf"];
+      return t === "integer" ? Math.ceil(x) : x;
+    }
+    case "boolean":
+      return false;
+  }
+  return null;
+}
+
+main().catch((e: unknown) => {
+  const box = document.getElementById("console-problems");
+  if (box !== null) box.textContent = "The console could not start: " + String(e);
+  document.getElementById("console")?.setAttribute("data-state", "failed");
+});
