@@ -52,8 +52,8 @@ type link struct{ Href, Text string }
 
 type serverView struct {
 	Name, URL, Bindings string
-	Description template.HTML
-	Security    []link
+	Description         template.HTML
+	Security            []link
 }
 
 // securityView is a security scheme of components.securitySchemes (or
@@ -68,9 +68,9 @@ type securityView struct {
 
 type channelView struct {
 	ID, Name, Address, Title, Bindings string
-	Description              template.HTML
-	Params                   []paramView
-	Messages                 []link
+	Description                        template.HTML
+	Params                             []paramView
+	Messages                           []link
 }
 
 type paramView struct {
@@ -80,16 +80,16 @@ type paramView struct {
 
 type operationView struct {
 	ID, Name, Action, Summary, Bindings string
-	Description               template.HTML
-	Channel                   link
-	Messages, Reply, Security []link
+	Description                         template.HTML
+	Channel                             link
+	Messages, Reply, Security           []link
 }
 
 type messageView struct {
 	ID, Name, Title, Summary, ContentType, Bindings string
-	Description                           template.HTML
-	Payload, Headers                      *schemaView
-	Examples                              []exampleView
+	Description                                     template.HTML
+	Payload, Headers                                *schemaView
+	Examples                                        []exampleView
 }
 
 type exampleView struct{ Name, Summary, JSON string }
