@@ -441,7 +441,7 @@ nav a { margin-right: .8rem; } .md > :first-child { margin-top: 0; }
 #console textarea { width: 100%; font-family: ui-monospace, monospace; }
 #console-log { font-family: ui-monospace, monospace; font-size: .85em; padding-left: 1.5rem; max-height: 24rem; overflow-y: auto; }
 #console-log .invalid, #console-log .error, #console-problems { color: #b00020; }
-#console-log time { color: GrayText; } :focus-visible { outline: 2px solid Highlight; }
+#console-log time { color: GrayText; } #console-problems pre { white-space: pre-wrap; } :focus-visible { outline: 2px solid Highlight; }
 </style>
 <script type="module" src="{{.Up}}asyncapi/console.js"></script>
 </head>
