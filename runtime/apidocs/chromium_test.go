@@ -54,7 +54,7 @@ func (chatHandler) HandleNewChatMessage(context.Context, chatapi.ChatConn, *chat
 // it checks): the page renders the document, the console sends ping and
 // shows pong, and an invalid edited message is refused in the browser
 // with the problems the server answers it with. The server must have read
-// exactly the console's ping and the test's own two probes of the
+// exactly the console's ping and the test's own three probes of the
 // server's problems: the refused frame never left the browser. The
 // screenshot is kept in the test's temporary folder (or CHANX_TEST_SHOTS).
 func TestConsoleInChromium(t *testing.T) {
@@ -103,8 +103,8 @@ func TestConsoleInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := counter.received(), []string{"ping", "new_chat_message", "unknown"}; !slices.Equal(got, want) {
-		t.Errorf("the server read frames %q, want %q: the console's ping and the test's two probes, not the refused frame", got, want)
+	if got, want := counter.received(), []string{"ping", "new_chat_message", "unknown", "unknown"}; !slices.Equal(got, want) {
+		t.Errorf("the server read frames %q, want %q: the console's ping and the test's three probes, not the refused frame", got, want)
 	}
 	fi, err := os.Stat(filepath.Join(shots, "console.png"))
 	if err != nil || fi.Size() == 0 {

@@ -101,6 +101,12 @@ test("the console sends ping, shows pong, and refuses an invalid message as the 
     const shownTag = JSON.parse((await page.textContent("#console-problem-list")) ?? "null") as unknown;
     assert.deepEqual(shownTag, await serverProblems(need("SOCKET_URL"), unknown));
 
+    // So is a frame that is not JSON.
+    await page.fill("#console-frame", "{\"action\": ");
+    await page.click("#console-validate");
+    const shownJSON = JSON.parse((await page.textContent("#console-problem-list")) ?? "null") as unknown;
+    assert.deepEqual(shownJSON, await serverProblems(need("SOCKET_URL"), "{\"action\": "));
+
     await page.locator("#console").scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(need("SHOT_DIR"), "console.png") });
     assert.deepEqual(errors, []);

@@ -258,8 +258,9 @@ export function checkFrame(validator: Validator, ch: Channel, text: string): Pro
   let v: unknown;
   try {
     v = JSON.parse(text);
-  } catch (e) {
-    return [{ type: "json_invalid", loc: [], msg: "Invalid JSON: " + (e as Error).message }];
+  } catch {
+    // The server's words (wire.PeekProblem), not the browser's.
+    return [{ type: "json_invalid", loc: [], msg: "Invalid JSON: the frame is not a JSON text" }];
   }
   const o = obj(v);
   if (o === undefined) {
