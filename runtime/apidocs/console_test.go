@@ -13,6 +13,7 @@ import (
 	"github.com/chanxgo/chanx/internal/nodetest"
 	"github.com/chanxgo/chanx/internal/schemasuite"
 	"github.com/chanxgo/chanx/templates"
+	"go.yaml.in/yaml/v4"
 )
 
 // consoleWorkspace is a folder holding the console's TypeScript sources
@@ -156,5 +157,72 @@ func TestConsoleBundle(t *testing.T) {
 	}
 	if string(want) != string(got) {
 		t.Errorf("%s is stale: run %s (%d bytes committed, %d rebuilt)", committed, consoleBundleCommand, len(want), len(got))
+	}
+}
+
+// TestConsoleGeneratesValidFrames reads documents of the repository
+// (examples/chat's, the TypeScript target's features, the assistant) as
+// the console does (web/model.ts, under Node) and, for every message a
+// client may send on every channel, holds the value the Generate button
+// makes, and the Example button's when the message has examples, to the
+// console's own server rules: the console must not start a user from a
+// frame the server refuses.
+func TestConsoleGeneratesValidFrames(t *testing.T) {
+	tools := nodetest.Require(t)
+	dir := consoleWorkspace(t, tools)
+	docs := map[string]json.RawMessage{}
+	for _, path := range []string{"../../examples/chat/asyncapi.yaml", "../../codegen/typescript/testdata/features.yaml", "../../codegen/goapi/testdata/assistant.yaml"} {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v any
+		if err := yaml.Unmarshal(data, &v); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		j, err := json.Marshal(v)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		docs[path] = j
+	}
+	table, _ := json.Marshal(docs)
+	writeFile(t, filepath.Join(dir, "docs.json"), table)
+	writeFile(t, filepath.Join(dir, "main.ts"), []byte(`import { readFileSync } from "node:fs";
+import { Validator } from "./schema.js";
+import { checkFrame, follower, generate, readChannels } from "./model.js";
+
+const docs = JSON.parse(readFileSync("docs.json", "utf8")) as Record<string, unknown>;
+let checked = 0;
+for (const [path, doc] of Object.entries(docs)) {
+  const before = checked;
+  const validator = new Validator(doc);
+  for (const ch of readChannels(doc, follower(validator), validator)) {
+    for (const m of ch.sends) {
+      const tries: [string, unknown][] = [["generated", generate(validator, m.payload, 0)]];
+      if (m.examples.length > 0) tries.push(["example", m.examples[0]]);
+      for (const [what, v] of tries) {
+        checked++;
+        const ps = checkFrame(validator, ch, JSON.stringify(v));
+        if (ps.length > 0) console.log("FAIL " + path + " " + ch.name + " " + m.name + " " + what + " " + JSON.stringify(v) + ": " + JSON.stringify(ps));
+      }
+    }
+  }
+  if (checked === before) console.log("FAIL " + path + ": no message a client may send");
+  else console.log(path + ": " + (checked - before) + " frames");
+}
+console.log("checked " + checked);
+`))
+	tools.Run(t, dir, 2*time.Minute, tools.Esbuild(), "main.ts", "--bundle", "--format=esm", "--platform=node", "--log-level=warning", "--outfile=main.mjs")
+	out := tools.Run(t, dir, time.Minute, tools.Node, "main.mjs")
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if strings.HasPrefix(line, "FAIL ") {
+			t.Error(strings.TrimPrefix(line, "FAIL "))
+		} else {
+			t.Log(line)
+		}
+	}
+	if !strings.Contains(out, "checked ") || strings.Contains(out, "checked 0\n") {
+		t.Errorf("no message checked:\n%s", out)
 	}
 }
