@@ -2,6 +2,7 @@ package apidocs
 
 import (
 	"bytes"
+	_ "embed"
 	"fmt"
 	"net/http"
 	"sync"
@@ -15,7 +16,14 @@ const (
 	PathJSON = "/asyncapi.json"
 	PathYAML = "/asyncapi.yaml"
 	PathDocs = "/asyncapi/docs"
+	// PathConsole is the page's console script (web/console.ts bundled).
+	PathConsole = "/asyncapi/console.js"
 )
+
+// consoleJS is web/console.js, the bundle TestConsoleBundle keeps current.
+//
+//go:embed web/console.js
+var consoleJS []byte
 
 // The page is also served at these paths, the first being where Python
 // Chanx serves its docs.
@@ -36,11 +44,12 @@ type Mux interface {
 }
 
 // Mount serves doc on m at PathJSON, PathYAML and PathDocs, and the page
-// also at /asyncapi/docs/ (where Python Chanx serves it) and /asyncapi/.
+// also at /asyncapi/docs/ (where Python Chanx serves it) and /asyncapi/,
+// with its console script at PathConsole.
 // The page is rendered once, on its first request.
 func Mount(m Mux, doc Document) error {
 	h := Handler(doc)
-	for _, p := range []string{PathJSON, PathYAML, PathDocs, PathDocs + "/{$}", "/asyncapi/{$}"} {
+	for _, p := range []string{PathJSON, PathYAML, PathDocs, PathDocs + "/{$}", "/asyncapi/{$}", PathConsole} {
 		if p == PathYAML && doc.YAML == nil {
 			continue
 		}
@@ -77,6 +86,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case PathJSON:
 		serve(w, r, "application/json", h.doc.JSON)
+	case PathConsole:
+		serve(w, r, "text/javascript; charset=utf-8", consoleJS)
 	case PathYAML:
 		if h.doc.YAML == nil {
 			http.NotFound(w, r)
@@ -97,9 +108,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == docsAliases[0] {
 			page = h.deeper
 		}
-		// The page stands alone: nothing loads, not even an image a
-		// description links.
-		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+		// The page stands alone: nothing loads but its console script,
+		// the document it reads and the WebSocket connections it opens to
+		// this host — not even an image a description links.
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; connect-src 'self' ws: wss:")
 		serve(w, r, "text/html; charset=utf-8", page)
 	default:
 		http.NotFound(w, r)

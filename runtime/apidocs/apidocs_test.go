@@ -44,8 +44,14 @@ func TestPageShowsTheDocument(t *testing.T) {
 			t.Errorf("the page lacks %s", want)
 		}
 	}
-	if strings.Contains(string(page), "<script") || strings.Contains(string(page), "https://") {
-		t.Error("the page loads something: it must stand alone")
+	// It stands alone: its one script is the console, served beside it.
+	if n := strings.Count(string(page), "<script"); n != 1 || !strings.Contains(string(page), `<script type="module" src="../asyncapi/console.js"></script>`) || strings.Contains(string(page), "https://") {
+		t.Errorf("the page loads something besides ../asyncapi/console.js (%d scripts): it must stand alone", n)
+	}
+	for _, want := range []string{`<label for="console-channel">Channel</label>`, `<label for="console-frame" style="width:100%">Frame (JSON)</label>`, `<ol id="console-log"`} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("the page lacks the console's %s", want)
+		}
 	}
 }
 
@@ -100,6 +106,7 @@ func TestMountServesThePaths(t *testing.T) {
 		{"GET", "/asyncapi/docs", 200, "text/html; charset=utf-8", `<a href="../asyncapi.json">`},
 		{"GET", "/asyncapi/docs/", 200, "text/html; charset=utf-8", `<a href="../../asyncapi.json">`},
 		{"GET", "/asyncapi/", 200, "text/html; charset=utf-8", `<a href="../asyncapi.json">`},
+		{"GET", "/asyncapi/console.js", 200, "text/javascript; charset=utf-8", "DO NOT EDIT"},
 		{"GET", "/asyncapi/docs/x", 404, "", ""},
 		{"GET", "/asyncapi/x", 404, "", ""},
 		{"HEAD", "/asyncapi.json", 200, "application/json", ""},
@@ -115,6 +122,15 @@ func TestMountServesThePaths(t *testing.T) {
 		if resp.StatusCode != tc.status || (tc.ctype != "" && resp.Header.Get("Content-Type") != tc.ctype) || !strings.Contains(string(body), tc.body) {
 			t.Errorf("%s %s: %d %s\n%.200s", tc.method, tc.path, resp.StatusCode, resp.Header.Get("Content-Type"), body)
 		}
+	}
+	// The page may run its console script and connect back, nothing else.
+	resp, err := http.Get(ts.URL + "/asyncapi/docs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got, want := resp.Header.Get("Content-Security-Policy"), "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; connect-src 'self' ws: wss:"; got != want {
+		t.Errorf("Content-Security-Policy %q, want %q", got, want)
 	}
 	if rec := httptest.NewRecorder(); true {
 		Handler(Document{JSON: []byte(`{}`)}).ServeHTTP(rec, httptest.NewRequest("GET", "/asyncapi.yaml", nil))
@@ -195,5 +211,26 @@ func TestPageShowsSecuritySchemes(t *testing.T) {
 		if !strings.Contains(string(page), want) {
 			t.Errorf("the page lacks %s", want)
 		}
+	}
+}
+
+// TestPageShowsBindings: servers', channels', operations' and messages'
+// bindings are shown as the document writes them.
+func TestPageShowsBindings(t *testing.T) {
+	page, err := HTML([]byte(`{"asyncapi":"3.0.0","info":{"title":"t","version":"1"},
+	"servers":{"s":{"host":"h","protocol":"ws","bindings":{"ws":{"bindingVersion":"0.1.0"}}}},
+	"channels":{"c":{"address":"/c","bindings":{"ws":{"query":{"type":"object","properties":{"token":{"type":"string"}}}}},"messages":{"m":{"$ref":"#/components/messages/m"}}}},
+	"operations":{"o":{"action":"receive","channel":{"$ref":"#/channels/c"},"bindings":{"$ref":"#/components/operationBindings/ob"}}},
+	"components":{"messages":{"m":{"payload":{"type":"object"},"bindings":{"ws":{"bindingVersion":"0.1.0"}}}},"operationBindings":{"ob":{"ws":{"method":"GET"}}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"&#34;token&#34;", "&#34;method&#34;: &#34;GET&#34;"} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("the page lacks the binding %s", want)
+		}
+	}
+	if n := strings.Count(string(page), "<summary>Bindings</summary>"); n != 4 {
+		t.Errorf("%d bindings shown, want 4 (server, channel, operation, message)", n)
 	}
 }

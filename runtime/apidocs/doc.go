@@ -4,9 +4,19 @@
 // Chanx serves it, and /asyncapi/) — servers and the security schemes they
 // and the operations require, channels with their parameters, operations
 // with their replies, messages with their schemas and examples, every
-// description rendered from Markdown with raw HTML dropped —
-// rendered on the server from the document itself, with no CDN and no
-// script, so it works offline and behind strict content security policies.
+// description rendered from Markdown with raw HTML dropped, bindings as
+// written — rendered on the server from the document itself, with no CDN,
+// so it works offline and behind strict content security policies.
+//
+// The page's one script is its console (/asyncapi/console.js, web/*.ts
+// bundled with the TypeScript client runtime's problem rules and embedded
+// as web/console.js): it reads /asyncapi.json, connects to a channel of
+// the page's host (path parameters filled in), starts a message from its
+// example or a value generated from its schema, validates the edited
+// frame as the generated Go server would (web/schema.ts, held to the Go
+// target by TestConsoleAgreesWithGo) so that an invalid one is refused
+// with the server's problems and never sent, and logs every frame in and
+// out, incoming ones validated against the channel's messages.
 //
 // Generated server packages embed their document and call Mount from their
 // MountDocs function; it works for any document given as JSON.

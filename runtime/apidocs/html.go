@@ -51,9 +51,9 @@ type page struct {
 type link struct{ Href, Text string }
 
 type serverView struct {
-	Name, URL   string
-	Description template.HTML
-	Security    []link
+	Name, URL, Bindings string
+	Description         template.HTML
+	Security            []link
 }
 
 // securityView is a security scheme of components.securitySchemes (or
@@ -67,10 +67,10 @@ type securityView struct {
 }
 
 type channelView struct {
-	ID, Name, Address, Title string
-	Description              template.HTML
-	Params                   []paramView
-	Messages                 []link
+	ID, Name, Address, Title, Bindings string
+	Description                        template.HTML
+	Params                             []paramView
+	Messages                           []link
 }
 
 type paramView struct {
@@ -79,17 +79,17 @@ type paramView struct {
 }
 
 type operationView struct {
-	ID, Name, Action, Summary string
-	Description               template.HTML
-	Channel                   link
-	Messages, Reply, Security []link
+	ID, Name, Action, Summary, Bindings string
+	Description                         template.HTML
+	Channel                             link
+	Messages, Reply, Security           []link
 }
 
 type messageView struct {
-	ID, Name, Title, Summary, ContentType string
-	Description                           template.HTML
-	Payload, Headers                      *schemaView
-	Examples                              []exampleView
+	ID, Name, Title, Summary, ContentType, Bindings string
+	Description                                     template.HTML
+	Payload, Headers                                *schemaView
+	Examples                                        []exampleView
 }
 
 type exampleView struct{ Name, Summary, JSON string }
@@ -165,7 +165,7 @@ func build(root *value) *page {
 		for i, name := range s.keys {
 			v, _ := root.follow(s.vals[i], "")
 			url := v.str("protocol") + "://" + v.str("host") + v.str("pathname")
-			p.Servers = append(p.Servers, serverView{Name: name, URL: url, Description: markdown(v.str("description")), Security: b.security(p, v.get("security"))})
+			p.Servers = append(p.Servers, serverView{Name: name, URL: url, Description: markdown(v.str("description")), Security: b.security(p, v.get("security")), Bindings: bindings(root, v)})
 		}
 	}
 	msgSeen := map[string]bool{}
@@ -182,7 +182,7 @@ func build(root *value) *page {
 		for i, name := range chans.keys {
 			ptr := "/channels/" + jsonptr.Escape(name)
 			ch, ptr := root.follow(chans.vals[i], ptr)
-			cv := channelView{ID: ptr, Name: name, Address: ch.str("address"), Title: ch.str("title"), Description: markdown(firstOf(ch.str("description"), ch.str("summary")))}
+			cv := channelView{ID: ptr, Name: name, Address: ch.str("address"), Title: ch.str("title"), Description: markdown(firstOf(ch.str("description"), ch.str("summary"))), Bindings: bindings(root, ch)}
 			if ch.get("address") == nil || ch.get("address").kind == 'z' {
 				cv.Address = "(set at run time)"
 			}
@@ -214,7 +214,7 @@ func build(root *value) *page {
 		for i, name := range ops.keys {
 			ptr := "/operations/" + jsonptr.Escape(name)
 			op, ptr := root.follow(ops.vals[i], ptr)
-			ov := operationView{ID: ptr, Name: name, Action: op.str("action"), Summary: firstOf(op.str("summary"), op.str("title")), Description: markdown(op.str("description")), Security: b.security(p, op.get("security"))}
+			ov := operationView{ID: ptr, Name: name, Action: op.str("action"), Summary: firstOf(op.str("summary"), op.str("title")), Description: markdown(op.str("description")), Security: b.security(p, op.get("security")), Bindings: bindings(root, op)}
 			if ch := op.get("channel"); ch != nil {
 				_, cptr := root.follow(ch, "")
 				ov.Channel = link{Href: "#" + cptr, Text: lastToken(cptr)}
@@ -246,6 +246,18 @@ func build(root *value) *page {
 	return p
 }
 
+// bindings is the bindings object of v (followed when it is a $ref), as
+// indented JSON, or "" when v has none: protocol-specific settings (ws
+// headers and query, ...) the page shows as written.
+func bindings(root, v *value) string {
+	bv := v.get("bindings")
+	if bv == nil {
+		return ""
+	}
+	bv, _ = root.follow(bv, "")
+	return bv.indent()
+}
+
 func messageName(v *value, ptr string) string {
 	if n := v.str("name"); n != "" {
 		return n
@@ -257,7 +269,7 @@ func messageName(v *value, ptr string) string {
 }
 
 func (b *builder) message(v *value, ptr string) messageView {
-	mv := messageView{ID: ptr, Name: messageName(v, ptr), Title: v.str("title"), Summary: v.str("summary"), Description: markdown(v.str("description")), ContentType: v.str("contentType")}
+	mv := messageView{ID: ptr, Name: messageName(v, ptr), Title: v.str("title"), Summary: v.str("summary"), Description: markdown(v.str("description")), ContentType: v.str("contentType"), Bindings: bindings(b.root, v)}
 	if ptr == "" {
 		mv.ID = "message-" + mv.Name
 	}
@@ -425,14 +437,20 @@ pre { padding: .6rem; border: 1px solid GrayText; border-radius: .3rem; overflow
 .muted { color: GrayText; } section { margin-bottom: 1.4rem; }
 ul.props { list-style: none; padding-left: 1.1rem; border-left: 2px solid GrayText; margin: .3rem 0; }
 nav a { margin-right: .8rem; } .md > :first-child { margin-top: 0; }
+#console form { display: flex; flex-wrap: wrap; gap: .4rem .6rem; align-items: center; margin: .5rem 0; }
+#console textarea { width: 100%; font-family: ui-monospace, monospace; }
+#console-log { font-family: ui-monospace, monospace; font-size: .85em; padding-left: 1.5rem; max-height: 24rem; overflow-y: auto; }
+#console-log .invalid, #console-log .error, #console-problems { color: #b00020; }
+#console-log time { color: GrayText; } #console-problems pre { white-space: pre-wrap; } :focus-visible { outline: 2px solid Highlight; }
 </style>
+<script type="module" src="{{.Up}}asyncapi/console.js"></script>
 </head>
 <body>
 <h1>{{.Title}}</h1>
 <p class="muted">{{with .Version}}version {{.}} · {{end}}AsyncAPI {{.AsyncAPI}} · <a href="{{.Up}}asyncapi.json">asyncapi.json</a> · <a href="{{.Up}}asyncapi.yaml">asyncapi.yaml</a></p>
 {{with .Description}}<div class="md">{{.}}</div>{{end}}
-<nav>{{if .Servers}}<a href="#servers">Servers</a>{{end}}{{if .Security}}<a href="#security">Security</a>{{end}}<a href="#channels">Channels</a><a href="#operations">Operations</a><a href="#messages">Messages</a>{{if .Schemas}}<a href="#schemas">Schemas</a>{{end}}</nav>
-{{if .Servers}}<h2 id="servers">Servers</h2><ul>{{range .Servers}}<li><code>{{.URL}}</code> <span class="tag">{{.Name}}</span>{{with .Security}} security: {{range $i, $s := .}}{{if $i}}, {{end}}<a href="{{$s.Href}}">{{$s.Text}}</a>{{end}}{{end}}{{with .Description}}<div class="md">{{.}}</div>{{end}}</li>{{end}}</ul>{{end}}
+<nav>{{if .Servers}}<a href="#servers">Servers</a>{{end}}{{if .Security}}<a href="#security">Security</a>{{end}}<a href="#channels">Channels</a><a href="#operations">Operations</a><a href="#messages">Messages</a><a href="#console">Console</a>{{if .Schemas}}<a href="#schemas">Schemas</a>{{end}}</nav>
+{{if .Servers}}<h2 id="servers">Servers</h2><ul>{{range .Servers}}<li><code>{{.URL}}</code> <span class="tag">{{.Name}}</span>{{with .Security}} security: {{range $i, $s := .}}{{if $i}}, {{end}}<a href="{{$s.Href}}">{{$s.Text}}</a>{{end}}{{end}}{{with .Description}}<div class="md">{{.}}</div>{{end}}{{with .Bindings}}<details><summary>Bindings</summary><pre>{{.}}</pre></details>{{end}}</li>{{end}}</ul>{{end}}
 {{if .Security}}<h2 id="security">Security</h2>
 {{range .Security}}<section id="{{.ID}}"><h3>{{.Name}} <span class="tag">{{.Type}}</span></h3>
 {{with .Description}}<div class="md">{{.}}</div>{{end}}{{with .Details}}<ul>{{range .}}<li>{{.}}</li>{{end}}</ul>{{end}}</section>
@@ -441,20 +459,45 @@ nav a { margin-right: .8rem; } .md > :first-child { margin-top: 0; }
 {{range .Channels}}<section id="{{.ID}}"><h3>{{.Name}} <code>{{.Address}}</code></h3>
 {{with .Title}}<p><strong>{{.}}</strong></p>{{end}}{{with .Description}}<div class="md">{{.}}</div>{{end}}
 {{if .Params}}<p>Parameters:</p><ul>{{range .Params}}<li><code>{{"{"}}{{.Name}}{{"}"}}</code> {{.Description}} <span class="muted">{{.Notes}}</span></li>{{end}}</ul>{{end}}
-<p>Messages: {{range $i, $m := .Messages}}{{if $i}}, {{end}}<a href="{{$m.Href}}">{{$m.Text}}</a>{{end}}</p></section>
+<p>Messages: {{range $i, $m := .Messages}}{{if $i}}, {{end}}<a href="{{$m.Href}}">{{$m.Text}}</a>{{end}}</p>{{with .Bindings}}<details><summary>Bindings</summary><pre>{{.}}</pre></details>{{end}}</section>
 {{else}}<p class="muted">None.</p>{{end}}
 <h2 id="operations">Operations</h2>
 {{range .Operations}}<section id="{{.ID}}"><h3><span class="tag">{{.Action}}</span> {{.Name}}</h3>
 {{with .Summary}}<p>{{.}}</p>{{end}}{{with .Description}}<div class="md">{{.}}</div>{{end}}
-<p>Channel <a href="{{.Channel.Href}}">{{.Channel.Text}}</a>; messages: {{range $i, $m := .Messages}}{{if $i}}, {{end}}<a href="{{$m.Href}}">{{$m.Text}}</a>{{end}}{{if .Reply}}; reply: {{range $i, $m := .Reply}}{{if $i}}, {{end}}<a href="{{$m.Href}}">{{$m.Text}}</a>{{end}}{{end}}{{if .Security}}; security: {{range $i, $s := .Security}}{{if $i}}, {{end}}<a href="{{$s.Href}}">{{$s.Text}}</a>{{end}}{{end}}</p></section>
+<p>Channel <a href="{{.Channel.Href}}">{{.Channel.Text}}</a>; messages: {{range $i, $m := .Messages}}{{if $i}}, {{end}}<a href="{{$m.Href}}">{{$m.Text}}</a>{{end}}{{if .Reply}}; reply: {{range $i, $m := .Reply}}{{if $i}}, {{end}}<a href="{{$m.Href}}">{{$m.Text}}</a>{{end}}{{end}}{{if .Security}}; security: {{range $i, $s := .Security}}{{if $i}}, {{end}}<a href="{{$s.Href}}">{{$s.Text}}</a>{{end}}{{end}}</p>{{with .Bindings}}<details><summary>Bindings</summary><pre>{{.}}</pre></details>{{end}}</section>
 {{else}}<p class="muted">None.</p>{{end}}
 <h2 id="messages">Messages</h2>
 {{range .Messages}}<section id="{{.ID}}"><h3>{{.Name}}{{with .ContentType}} <span class="tag">{{.}}</span>{{end}}</h3>
 {{with .Title}}<p><strong>{{.}}</strong></p>{{end}}{{with .Summary}}<p>{{.}}</p>{{end}}{{with .Description}}<div class="md">{{.}}</div>{{end}}
 {{with .Payload}}<p>Payload:</p>{{template "schema" .}}{{end}}
 {{with .Headers}}<p>Headers:</p>{{template "schema" .}}{{end}}
+{{with .Bindings}}<details><summary>Bindings</summary><pre>{{.}}</pre></details>{{end}}
 {{range .Examples}}<p>Example <em>{{.Name}}</em>{{with .Summary}}: {{.}}{{end}}</p><pre>{{.JSON}}</pre>{{end}}
 </section>{{else}}<p class="muted">None.</p>{{end}}
+<h2 id="console-heading">Console</h2>
+<section id="console" aria-labelledby="console-heading" data-state="loading">
+<noscript><p>The console needs JavaScript.</p></noscript>
+<p class="muted">Connect to a channel of this server, send a message and see every frame. A frame is checked here with the server's rules before it is sent.</p>
+<form id="console-connect">
+<label for="console-channel">Channel</label> <select id="console-channel"></select>
+<span id="console-params"></span>
+<button type="submit" id="console-connect-button">Connect</button>
+<button type="button" id="console-disconnect" disabled>Disconnect</button>
+<label for="console-url">URL</label> <output id="console-url" for="console-channel"></output>
+</form>
+<form id="console-send">
+<label for="console-message">Message</label> <select id="console-message"></select>
+<button type="button" id="console-example">Example</button>
+<button type="button" id="console-generate">Generate</button>
+<label for="console-frame" style="width:100%">Frame (JSON)</label>
+<textarea id="console-frame" rows="8" spellcheck="false"></textarea>
+<button type="button" id="console-validate">Validate</button>
+<button type="submit" id="console-send-button" disabled>Send</button>
+</form>
+<div id="console-problems" role="alert"></div>
+<h3 id="console-log-heading">Frames</h3>
+<ol id="console-log" aria-labelledby="console-log-heading" aria-live="polite"></ol>
+</section>
 {{if .Schemas}}<h2 id="schemas">Schemas</h2>
 {{range .Schemas}}<section id="{{.ID}}"><h3>{{.Name}}</h3>{{template "schema" .Schema}}</section>{{end}}{{end}}
 </body>

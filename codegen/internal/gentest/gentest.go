@@ -2,13 +2,10 @@ package gentest
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
-	"strings"
 	"testing"
 
+	"github.com/chanxgo/chanx/internal/tempmod"
 	"github.com/chanxgo/chanx/ir"
 	"github.com/chanxgo/chanx/spec"
 	"github.com/chanxgo/chanx/spec/analyze"
@@ -17,11 +14,7 @@ import (
 // ModuleRoot is the chanx module's directory.
 func ModuleRoot(t testing.TB) string {
 	t.Helper()
-	_, file, _, ok := runtime.Caller(0)
-	if !ok {
-		t.Fatal("cannot find the source directory")
-	}
-	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", "..", ".."))
+	return tempmod.ModuleRoot(t)
 }
 
 // BuildModule writes files into a temporary module that uses this
@@ -29,36 +22,7 @@ func ModuleRoot(t testing.TB) string {
 // offline, from the module cache. It returns the module directory.
 func BuildModule(t testing.TB, files map[string][]byte, args ...string) (dir string, out []byte) {
 	t.Helper()
-	root := ModuleRoot(t)
-	dir = t.TempDir()
-	gomod := "module chanxgen.test\n\ngo 1.26\n\nrequire github.com/chanxgo/chanx v0.0.0\n\nreplace github.com/chanxgo/chanx => " + root + "\n"
-	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte(gomod), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "go.sum"), sum, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	for name, data := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cmd := exec.Command("go", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOSUMDB=off", "GOWORK=off")
-	out, err = cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return dir, out
+	return tempmod.Build(t, files, args...)
 }
 
 // Load reads the AsyncAPI document at path, with no remote $refs, and

@@ -1,0 +1,228 @@
+package apidocs_test
+
+import (
+	"encoding/json"
+	"flag"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chanxgo/chanx/internal/nodetest"
+	"github.com/chanxgo/chanx/internal/schemasuite"
+	"github.com/chanxgo/chanx/templates"
+	"go.yaml.in/yaml/v4"
+)
+
+// consoleWorkspace is a folder holding the console's TypeScript sources
+// (web/*.ts) with the TypeScript client runtime they import as base/
+// (templates/typescript/base), and js/node_modules linked.
+func consoleWorkspace(t *testing.T, tools *nodetest.Tools) string {
+	t.Helper()
+	dir := t.TempDir()
+	base, err := fs.Sub(templates.TypeScriptBase, "typescript/base")
+	if err != nil {
+		t.Fatal(err)
+	}
+	copyTree(t, base, filepath.Join(dir, "base"))
+	srcs, _ := filepath.Glob(filepath.Join("web", "*.ts"))
+	for _, src := range srcs {
+		data, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(dir, filepath.Base(src)), data)
+	}
+	tools.LinkModules(t, dir)
+	return dir
+}
+
+// TestConsoleAgreesWithGo runs the console's validator (web/schema.ts,
+// bundled with the TypeScript client runtime) under Node on every
+// JSON-Schema-Test-Suite case the Go target generates code for — the
+// cases and instances of the TypeScript target's differential test
+// (internal/schemasuite), each schema held in member "v" of a frame — and
+// holds its problems to the Go target's validators': valid or invalid
+// alike, and the same problem lists (types, locations, messages, in
+// order).
+func TestConsoleAgreesWithGo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a Go program and runs Node")
+	}
+	tools := nodetest.Require(t)
+	cases, instances, skipped := schemasuite.Load(t, nil)
+	goLines := schemasuite.GoVerdicts(t, cases, instances)
+
+	dir := consoleWorkspace(t, tools)
+	schemas := map[string]json.RawMessage{}
+	for _, c := range cases {
+		schemas[c.Name] = c.JSON
+	}
+	table, err := json.Marshal(schemas)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "cases.json"), table)
+	writeFile(t, filepath.Join(dir, "input.jsonl"), schemasuite.Input(instances))
+	writeFile(t, filepath.Join(dir, "main.ts"), []byte(`import { readFileSync } from "node:fs";
+import { parseJSON } from "./json.js";
+import { Validator, type Schema } from "./schema.js";
+
+const { value, literals } = parseJSON(readFileSync("cases.json", "utf8"));
+const cases = value as Record<string, Schema>;
+const out: string[] = [];
+for (const line of readFileSync("input.jsonl", "utf8").split("\n")) {
+  if (line === "") continue;
+  const { Case, Data } = JSON.parse(line) as { Case: string; Data: unknown };
+  const schema = cases[Case]!;
+  // The frame holds the case's schema in member v; its $refs point into
+  // the case's schema.
+  const frame: Schema = { type: "object", properties: { v: schema }, required: ["v"] };
+  const ps = new Validator(schema, literals).validate(frame, Data, Case);
+  out.push(JSON.stringify(ps.length === 0 ? null : ps));
+}
+process.stdout.write(out.join("\n") + "\n");
+`))
+	tools.Run(t, dir, 2*time.Minute, tools.Esbuild(), "main.ts", "--bundle", "--format=esm", "--platform=node", "--log-level=warning", "--outfile=main.mjs")
+	jsOut := tools.Run(t, dir, 5*time.Minute, tools.Node, "main.mjs")
+	jsLines := strings.Split(strings.TrimSuffix(jsOut, "\n"), "\n")
+	schemasuite.Compare(t, "console", cases, skipped, instances, goLines, jsLines)
+}
+
+// copyTree copies the files of src into dst.
+func copyTree(t *testing.T, src fs.FS, dst string) {
+	t.Helper()
+	err := fs.WalkDir(src, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dst, path)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		data, err := fs.ReadFile(src, path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, data, 0o644)
+	})
+	if err != nil {
+		t.Fatalf("copy into %s: %v", dst, err)
+	}
+}
+
+func writeFile(t *testing.T, path string, data []byte) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite web/console.js")
+
+// consoleBundleCommand rebuilds web/console.js.
+const consoleBundleCommand = "go test ./runtime/apidocs -run TestConsoleBundle -update"
+
+// TestConsoleBundle type-checks the console's sources (web/*.ts) with the
+// TypeScript client runtime they import as base/ and bundles them with the
+// pinned esbuild, and fails when the committed web/console.js, which the
+// package embeds so that serving the page needs no Node, differs. With
+// -update it rewrites web/console.js.
+func TestConsoleBundle(t *testing.T) {
+	tools := nodetest.Require(t)
+	dir := consoleWorkspace(t, tools)
+	tools.Run(t, dir, 2*time.Minute, tools.Tsc(), "--strict", "--noEmit", "--target", "es2022", "--module", "esnext",
+		"--moduleResolution", "bundler", "--lib", "es2022,dom,dom.iterable", "--types", "", "console.ts")
+	banner := "// Code generated by esbuild from web/console.ts and the TypeScript client runtime. DO NOT EDIT.\n// Rebuild: " + consoleBundleCommand
+	tools.Run(t, dir, 2*time.Minute, tools.Esbuild(), "console.ts", "--bundle", "--minify", "--format=esm", "--platform=browser",
+		"--target=es2022", "--legal-comments=none", "--log-level=warning", "--banner:js="+banner, "--outfile=console.js")
+	got, err := os.ReadFile(filepath.Join(dir, "console.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const committed = "web/console.js"
+	if *update {
+		writeFile(t, committed, got)
+		t.Logf("wrote %s (%d bytes)", committed, len(got))
+		return
+	}
+	want, err := os.ReadFile(committed)
+	if err != nil {
+		t.Fatalf("%v: run %s", err, consoleBundleCommand)
+	}
+	if string(want) != string(got) {
+		t.Errorf("%s is stale: run %s (%d bytes committed, %d rebuilt)", committed, consoleBundleCommand, len(want), len(got))
+	}
+}
+
+// TestConsoleGeneratesValidFrames reads documents of the repository
+// (examples/chat's, the TypeScript target's features, the assistant) as
+// the console does (web/model.ts, under Node) and, for every message a
+// client may send on every channel, holds the value the Generate button
+// makes, and the Example button's when the message has examples, to the
+// console's own server rules: the console must not start a user from a
+// frame the server refuses.
+func TestConsoleGeneratesValidFrames(t *testing.T) {
+	tools := nodetest.Require(t)
+	dir := consoleWorkspace(t, tools)
+	docs := map[string]json.RawMessage{}
+	for _, path := range []string{"../../examples/chat/asyncapi.yaml", "../../codegen/typescript/testdata/features.yaml", "../../codegen/goapi/testdata/assistant.yaml"} {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v any
+		if err := yaml.Unmarshal(data, &v); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		j, err := json.Marshal(v)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		docs[path] = j
+	}
+	table, _ := json.Marshal(docs)
+	writeFile(t, filepath.Join(dir, "docs.json"), table)
+	writeFile(t, filepath.Join(dir, "main.ts"), []byte(`import { readFileSync } from "node:fs";
+import { Validator } from "./schema.js";
+import { checkFrame, follower, generate, readChannels } from "./model.js";
+
+const docs = JSON.parse(readFileSync("docs.json", "utf8")) as Record<string, unknown>;
+let checked = 0;
+for (const [path, doc] of Object.entries(docs)) {
+  const before = checked;
+  const validator = new Validator(doc);
+  for (const ch of readChannels(doc, follower(validator), validator)) {
+    for (const m of ch.sends) {
+      const tries: [string, unknown][] = [["generated", generate(validator, m.payload, 0)]];
+      if (m.examples.length > 0) tries.push(["example", m.examples[0]]);
+      for (const [what, v] of tries) {
+        checked++;
+        const ps = checkFrame(validator, ch, JSON.stringify(v));
+        if (ps.length > 0) console.log("FAIL " + path + " " + ch.name + " " + m.name + " " + what + " " + JSON.stringify(v) + ": " + JSON.stringify(ps));
+      }
+    }
+  }
+  if (checked === before) console.log("FAIL " + path + ": no message a client may send");
+  else console.log(path + ": " + (checked - before) + " frames");
+}
+console.log("checked " + checked);
+`))
+	tools.Run(t, dir, 2*time.Minute, tools.Esbuild(), "main.ts", "--bundle", "--format=esm", "--platform=node", "--log-level=warning", "--outfile=main.mjs")
+	out := tools.Run(t, dir, time.Minute, tools.Node, "main.mjs")
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if strings.HasPrefix(line, "FAIL ") {
+			t.Error(strings.TrimPrefix(line, "FAIL "))
+		} else {
+			t.Log(line)
+		}
+	}
+	if !strings.Contains(out, "checked ") || strings.Contains(out, "checked 0\n") {
+		t.Errorf("no message checked:\n%s", out)
+	}
+}
