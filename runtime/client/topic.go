@@ -135,7 +135,7 @@ type Subscription struct {
 	opts  SubscribeOptions
 
 	handlersMu sync.Mutex
-	handlers   atomic.Pointer[map[string]handlerFunc]
+	handlers   atomic.Pointer[map[string]topicHandler]
 
 	// Position and delivery state, touched in route order (the receive
 	// goroutine) and by resubscribe; mu guards it.
@@ -160,7 +160,7 @@ func (c *Client) NewSubscription(topic string, opts *SubscribeOptions) (*Subscri
 	}
 	s.pos = s.opts.From
 	s.tracking = s.opts.Recover && !s.pos.IsZero()
-	empty := map[string]handlerFunc{}
+	empty := map[string]topicHandler{}
 	s.handlers.Store(&empty)
 	c.subsMu.Lock()
 	defer c.subsMu.Unlock()
@@ -219,28 +219,30 @@ func (s *Subscription) Duplicates() int64 { return s.duplicates.Load() }
 // and Seq. Handlers run as Handle's do: one at a time, in arrival order,
 // on the receive goroutine.
 func (s *Subscription) HandleFrame(action string, fn func(ctx context.Context, f Frame) error) {
-	s.setHandler(action, func(ctx context.Context, frame []byte) error {
-		return fn(ctx, Frame{Action: action, Data: frame})
-	})
+	s.setHandler(action, fn)
 }
+
+// topicHandler is a push handler: the frame, without its envelope keys,
+// which are in its fields.
+type topicHandler func(ctx context.Context, f Frame) error
 
 // HandleTopic registers fn for the topic's pushes named action, each
 // decoded (envelope keys removed) into a new T and validated when *T
 // implements wire.Validator, as Handle does for a channel's frames.
 func HandleTopic[T any](s *Subscription, action string, fn func(ctx context.Context, msg *T) error) {
-	s.setHandler(action, func(ctx context.Context, frame []byte) error {
+	s.setHandler(action, func(ctx context.Context, f Frame) error {
 		msg := new(T)
-		if err := decodeValid(frame, msg); err != nil {
+		if err := decodeValid(f.Data, msg); err != nil {
 			return &invalidError{fmt.Errorf("client: topic %q: %q frame: %w", s.topic, action, err)}
 		}
 		return fn(ctx, msg)
 	})
 }
 
-func (s *Subscription) setHandler(action string, h handlerFunc) {
+func (s *Subscription) setHandler(action string, h topicHandler) {
 	s.handlersMu.Lock()
 	defer s.handlersMu.Unlock()
-	m := make(map[string]handlerFunc, len(*s.handlers.Load())+1)
+	m := make(map[string]topicHandler, len(*s.handlers.Load())+1)
 	for k, v := range *s.handlers.Load() {
 		m[k] = v
 	}
@@ -557,18 +559,16 @@ func (c *Client) routeTopic(ctx context.Context, f received) {
 	}
 	h := (*s.handlers.Load())[f.action]
 	if h == nil {
-		if s.opts.OnPush != nil {
-			h = func(ctx context.Context, frame []byte) error {
-				return s.opts.OnPush(ctx, Frame{Action: f.action, Data: frame, Topic: s.topic, Seq: f.addr.seq, HasSeq: f.addr.hasSeq})
-			}
-		} else {
-			if !isBuiltin(f.action) {
-				c.droppedTopic.Add(1)
-			}
-			return
-		}
+		h = s.opts.OnPush
 	}
-	c.call(ctx, f.action, h, f.data)
+	if h == nil {
+		if !isBuiltin(f.action) {
+			c.droppedTopic.Add(1)
+		}
+		return
+	}
+	fr := Frame{Action: f.action, Data: f.data, Topic: s.topic, Ref: f.addr.ref, Seq: f.addr.seq, HasSeq: f.addr.hasSeq}
+	c.call(ctx, f.action, func(ctx context.Context, _ []byte) error { return h(ctx, fr) }, f.data)
 }
 
 // ActionHistoryLost is chanx's recovery frame (PROTOCOL.md §2.1).
