@@ -143,7 +143,6 @@ type Subscription struct {
 	pos        Position
 	tracking   bool // the server gave a position: pushes are ordered by seq
 	resyncing  bool // a resubscribe for a seq gap is on its way
-	subscribed bool
 	duplicates atomic.Int64
 }
 
@@ -195,8 +194,21 @@ func (c *Client) Subscribe(ctx context.Context, topic string, opts *SubscribeOpt
 // *TopicError. The subscription stays registered either way (Unsubscribe
 // removes it), and is subscribed again after a reconnect.
 func (s *Subscription) Subscribe(ctx context.Context) error {
-	_, err := s.subscribe(ctx)
-	return err
+	f, err := s.subscribe(ctx)
+	if err != nil || !s.opts.Recover {
+		return err
+	}
+	// The receive goroutine takes the position too, in arrival order;
+	// taking a first one here as well makes Position right on return.
+	var sub Subscribed
+	if p := f.Payload(); len(p) > 0 && json.Unmarshal(p, &sub) == nil && sub.Epoch != "" {
+		s.mu.Lock()
+		if s.pos.IsZero() {
+			s.pos, s.tracking = Position{Epoch: sub.Epoch, Seq: sub.Seq}, true
+		}
+		s.mu.Unlock()
+	}
+	return nil
 }
 
 // Topic is the topic's name, e.g. "room:lobby".
@@ -372,10 +384,16 @@ func (s *Subscription) subscribe(ctx context.Context) (Frame, error) {
 func (s *Subscription) resubscribe(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, ResubscribeTimeout)
 	defer cancel()
-	if _, err := s.subscribe(ctx); err != nil && s.registered() && s.c.stopCtx.Err() == nil {
-		s.mu.Lock()
-		s.resyncing = false
-		s.mu.Unlock()
+	_, err := s.subscribe(ctx)
+	if err == nil {
+		return
+	}
+	s.mu.Lock()
+	s.resyncing = false
+	s.mu.Unlock()
+	if s.registered() && s.c.stopCtx.Err() == nil && !errors.Is(err, ErrConnectionLost) && !errors.Is(err, ErrNotConnected) {
+		// A lost connection is no failure of its own: the reconnect
+		// resubscribes with the position.
 		s.report(ctx, fmt.Errorf("client: topic %q: resubscribe: %w", s.topic, err))
 	}
 }
@@ -578,7 +596,6 @@ const ActionHistoryLost = "history_lost"
 func (s *Subscription) onSubscribed(f received) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.subscribed = true
 	if !s.opts.Recover {
 		return
 	}
