@@ -391,9 +391,7 @@ func (s *Subscription) resubscribe(ctx context.Context) {
 	s.mu.Lock()
 	s.resyncing = false
 	s.mu.Unlock()
-	if s.registered() && s.c.stopCtx.Err() == nil && !errors.Is(err, ErrConnectionLost) && !errors.Is(err, ErrNotConnected) {
-		// A lost connection is no failure of its own: the reconnect
-		// resubscribes with the position.
+	if s.registered() && s.c.stopCtx.Err() == nil && refused(err) {
 		s.report(ctx, fmt.Errorf("client: topic %q: resubscribe: %w", s.topic, err))
 	}
 }
@@ -429,12 +427,21 @@ func (c *Client) resubscribeAll(ctx context.Context) {
 		_, err := s.subscribe(sctx)
 		cancel()
 		if err != nil && s.registered() && c.stopCtx.Err() == nil {
-			if errors.Is(err, ErrConnectionLost) || errors.Is(err, ErrNotConnected) {
-				return // the next connection resubscribes
+			if !refused(err) {
+				return // the connection is gone: the next one resubscribes
 			}
 			s.report(ctx, fmt.Errorf("client: topic %q: resubscribe: %w", s.topic, err))
 		}
 	}
+}
+
+// refused reports whether a resubscribe failed for a reason of its own:
+// the server answered with an error frame, or it did not answer in time.
+// Anything else is the connection failing, which the reconnect that
+// follows resubscribes after.
+func refused(err error) bool {
+	var se *ServerError
+	return errors.As(err, &se) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // topicRequest sends data addressed to topic with a fresh ref and waits

@@ -548,3 +548,79 @@ func TestTopicHistoryLost(t *testing.T) {
 		})
 	}
 }
+
+// TestTopicRecoveryUnderDrops: pushes flow without pause while the
+// connection is dropped again and again, at points set by how far the
+// client got; after each reconnect the subscription resumes, and in the
+// end it has every seq exactly once, in order.
+func TestTopicRecoveryUnderDrops(t *testing.T) {
+	const total, drops = 3000, 12
+	s := startTopicServer(t, nil)
+	c := dialTopics(t, s, &client.Options{Reconnect: &client.Reconnect{MinDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond}})
+	ctx := testCtx(t)
+	log := newPushLog()
+	sub, err := c.NewSubscription("room:stress", &client.SubscribeOptions{Recover: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.handle(sub)
+	if err := sub.Subscribe(ctx); err != nil {
+		t.Fatal(err)
+	}
+	recv(t, s.subsSeen)
+	for i := 1; i <= total; i++ {
+		s.push("room:stress", fmt.Sprint(i), false)
+		if i%(total/(drops+1)) == 0 && i/(total/(drops+1)) <= drops {
+			// Drop the connection wherever the client is, once it
+			// has resubscribed after the previous drop.
+			s.dropAll()
+			recv(t, s.subsSeen)
+		}
+	}
+	log.waitFor(t, total)
+	if got := log.snapshot(); !slices.Equal(got, seqRange(1, total)) {
+		t.Errorf("got %d pushes, want 1..%d once each in order (first difference at %d)", len(got), total, firstDiff(got, seqRange(1, total)))
+	}
+	if n := len(s.subsSeen); n != 0 {
+		t.Errorf("%d subscribes more than one per connection", n)
+	}
+}
+
+func firstDiff(a, b []int64) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
+}
+
+// TestTopicResubscribeRefused: a resubscribe after a reconnect that the
+// server now refuses reaches SubscribeOptions.OnError as a *TopicError;
+// the other subscriptions are resubscribed all the same.
+func TestTopicResubscribeRefused(t *testing.T) {
+	s := startTopicServer(t, nil)
+	c := dialTopics(t, s, &client.Options{Reconnect: &client.Reconnect{MinDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond}})
+	ctx := testCtx(t)
+	refused := make(chan error, 1)
+	if _, err := c.Subscribe(ctx, "room:banned", &client.SubscribeOptions{OnError: func(ctx context.Context, err error) { refused <- err }}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Subscribe(ctx, "room:fine", nil); err != nil {
+		t.Fatal(err)
+	}
+	recv(t, s.subsSeen)
+	recv(t, s.subsSeen)
+	s.mu.Lock()
+	s.deny = "room:banned"
+	s.mu.Unlock()
+	s.dropAll()
+	err := recv(t, refused)
+	if !errors.Is(err, client.ErrUnauthorized) || !strings.Contains(err.Error(), `topic "room:banned": resubscribe`) {
+		t.Errorf("OnError got %v, want the unauthorized topic error", err)
+	}
+	recv(t, s.subsSeen)
+	if got := recv(t, s.subsSeen); !strings.Contains(got, `"topic":"room:fine","ref":"2"`) {
+		t.Errorf("second resubscribe = %s", got)
+	}
+}

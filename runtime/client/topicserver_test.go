@@ -36,6 +36,7 @@ type topicServer struct {
 	// after each subscribed.
 	noRefs  bool
 	welcome bool
+	deny    string // a topic refused from now on (under mu)
 
 	mu       sync.Mutex
 	epoch    string
@@ -172,6 +173,9 @@ func (s *topicServer) subscribe(ctx context.Context, c *topicConn, topic, ref st
 	switch {
 	case !strings.Contains(topic, ":") || strings.Count(topic, ":") != 1 || strings.HasSuffix(topic, ":"):
 		kind = ""
+	}
+	if topic == s.deny {
+		kind = "private"
 	}
 	switch kind {
 	case "room", "plain":
