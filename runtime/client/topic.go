@@ -504,9 +504,10 @@ type addressing struct {
 // readAddressing reads the envelope keys of a JSON object frame, and
 // returns the frame without them (Data of topic frames, so generated
 // types that forbid extra members accept it). Frames with neither a
-// "topic" nor a "ref" are returned as they are, at the cost of one scan.
+// "topic" nor a "ref" (nor an escape, which could spell either) are
+// returned as they are, at the cost of a scan.
 func readAddressing(data []byte) (addressing, []byte) {
-	if !bytes.Contains(data, []byte(`"topic"`)) && !bytes.Contains(data, []byte(`"ref"`)) {
+	if !bytes.Contains(data, []byte(`"topic"`)) && !bytes.Contains(data, []byte(`"ref"`)) && !bytes.Contains(data, []byte(`\u`)) {
 		return addressing{}, data
 	}
 	var m map[string]json.RawMessage

@@ -493,24 +493,32 @@ func TestTopicSeqGapResubscribes(t *testing.T) {
 // from the new position.
 func TestTopicHistoryLost(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		lose func(s *topicServer)
-		want client.HistoryLost
+		name     string
+		camelize bool
+		lose     func(s *topicServer)
+		want     client.HistoryLost
 	}{
-		{"trimmed", func(s *topicServer) {
+		{"trimmed", false, func(s *topicServer) {
 			for range 5 {
 				s.push("room:h", "away", false)
 			}
 			s.trim("room:h", 8)
 		}, client.HistoryLost{Epoch: "e1", Seq: 8, Earliest: 8, FromEpoch: "e1", FromSeq: 3}},
-		{"new epoch", func(s *topicServer) {
+		// A client with Camelize reads fromEpoch as from_epoch.
+		{"trimmed camelized", true, func(s *topicServer) {
+			for range 5 {
+				s.push("room:h", "away", false)
+			}
+			s.trim("room:h", 8)
+		}, client.HistoryLost{Epoch: "e1", Seq: 8, Earliest: 8, FromEpoch: "e1", FromSeq: 3}},
+		{"new epoch", false, func(s *topicServer) {
 			s.newEpoch()
 			s.push("room:h", "new", false)
 		}, client.HistoryLost{Epoch: "e2", Seq: 1, Earliest: 1, FromEpoch: "e1", FromSeq: 3}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := startTopicServer(t, nil)
-			c := dialTopics(t, s, &client.Options{Reconnect: &client.Reconnect{MinDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond}})
+			c := dialTopics(t, s, &client.Options{Camelize: tc.camelize, Reconnect: &client.Reconnect{MinDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond}})
 			ctx := testCtx(t)
 			<-s.conned
 			lost := make(chan client.HistoryLost, 1)
