@@ -632,3 +632,41 @@ func TestTopicResubscribeRefused(t *testing.T) {
 		t.Errorf("second resubscribe = %s", got)
 	}
 }
+
+// TestTopicSeqBackResubscribes: a push whose seq goes back (the topic's
+// history began a new epoch) makes the subscription resubscribe with its
+// position; the server answers history_lost, and pushes continue from
+// the new position.
+func TestTopicSeqBackResubscribes(t *testing.T) {
+	s := startTopicServer(t, nil)
+	c := dialTopics(t, s, nil)
+	ctx := testCtx(t)
+	lost := make(chan client.HistoryLost, 1)
+	log := newPushLog()
+	sub, err := c.NewSubscription("room:b", &client.SubscribeOptions{Recover: true, OnHistoryLost: func(ctx context.Context, l client.HistoryLost) { lost <- l }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.handle(sub)
+	if err := sub.Subscribe(ctx); err != nil {
+		t.Fatal(err)
+	}
+	recv(t, s.subsSeen)
+	for range 3 {
+		s.push("room:b", "old", false)
+	}
+	log.waitFor(t, 3)
+	s.newEpoch()
+	s.push("room:b", "new 1", false) // seq 1 of epoch e2, to the live subscription
+	if got := recv(t, s.subsSeen); got != `{"action":"subscribe","payload":{"epoch":"e1","recover":true,"seq":3},"version":1,"topic":"room:b","ref":"2"}` {
+		t.Fatalf("resubscribe = %s", got)
+	}
+	if got, want := recv(t, lost), (client.HistoryLost{Epoch: "e2", Seq: 1, Earliest: 1, FromEpoch: "e1", FromSeq: 3}); got != want {
+		t.Errorf("history_lost = %+v, want %+v", got, want)
+	}
+	s.push("room:b", "new 2", false)
+	log.waitFor(t, 2)
+	if got := log.snapshot(); !slices.Equal(got, []int64{1, 2, 3, 2}) {
+		t.Errorf("seqs = %v, want 1 2 3 (e1) then 2 (e2)", got)
+	}
+}
