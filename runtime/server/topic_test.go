@@ -365,12 +365,20 @@ func TestTopicDeclarationErrors(t *testing.T) {
 		{TopicOptions{Name: "T", Pattern: "{x}:{x}"}, `"x" appears twice`},
 		{TopicOptions{Name: "T", Pattern: "{x}{y}"}, "nothing between them"},
 		{TopicOptions{Name: "T", Pattern: "a:{b}", Dedicated: true}, `parameter "b" is not a parameter of the address`},
-		{TopicOptions{Name: "T", Pattern: "a:{a}", History: &layer.Retention{Count: 1}}, "History needs a layer that keeps one"},
 	} {
 		_, err := ch.Topic(tc.opts)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%+v: %v, want %q", tc.opts, err, tc.want)
 		}
+	}
+	plain := New(Options{Logger: quietLogger(), Layer: plainLayer{layer.NewMemory()}})
+	pch, err := plain.Channel("/ws/y", ChannelOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pch.Topic(TopicOptions{Name: "T", Pattern: "a:{a}", History: &layer.Retention{Count: 1}}); err == nil ||
+		!strings.Contains(err.Error(), "History needs a layer that keeps one (layer.History); server.plainLayer does not") {
+		t.Errorf("History on a layer without one: %v", err)
 	}
 	if _, err := ch.Topic(TopicOptions{Name: "T", Pattern: "a:{a}", Dedicated: true}); err != nil {
 		t.Fatal(err)
@@ -399,6 +407,9 @@ func TestTopicPattern(t *testing.T) {
 		t.Errorf("fill: %q", got)
 	}
 }
+
+// plainLayer hides every interface of its layer but layer.Layer.
+type plainLayer struct{ layer.Layer }
 
 type strmap map[string]string
 
