@@ -199,7 +199,7 @@ func (t *Topic) Push(ctx context.Context, topic string, frame any, opts ...PushO
 	for _, o := range opts {
 		o(&cfg)
 	}
-	if _, ok := t.pat.match(topic); !ok {
+	if !t.pat.re.MatchString(topic) {
 		return 0, fmt.Errorf("server: push to topic %q: it does not match %s's pattern %q", topic, t.opts.Name, t.opts.Pattern)
 	}
 	if cfg.hasSeq && t.hist != nil {
@@ -323,6 +323,9 @@ func subscriptionOf(ctx context.Context) *Subscription {
 // the 12 hex digits of its 6-byte BLAKE2s digest.
 func TopicGroup(className, topic string) string {
 	name := className + "." + topic
+	if groupSafe(name) {
+		return name // the common case: nothing to replace, short enough
+	}
 	var b strings.Builder
 	b.Grow(len(name))
 	dash := false
@@ -343,6 +346,21 @@ func TopicGroup(className, topic string) string {
 		g = g[:86] + "." + hex.EncodeToString(sum)
 	}
 	return g
+}
+
+// groupSafe reports whether name is a group name as it is: at most 99
+// characters of [A-Za-z0-9._-], '-' at neither end.
+func groupSafe(name string) bool {
+	if len(name) > 99 || name == "" || name[0] == '-' || name[len(name)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // topicPattern is a parsed topic pattern.
