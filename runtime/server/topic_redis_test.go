@@ -11,7 +11,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/chanxgo/chanx/internal/testredis"
 	"github.com/chanxgo/chanx/runtime/layer"
@@ -210,33 +212,66 @@ func TestRedisTopicsTwoProcesses(t *testing.T) {
 	}
 }
 
-// Recovery on Redis: a client receiving seq'd pushes from a Redis
-// Stream history is dropped at about 20 points while the pushes go on and
-// resumes each time from the last seq it saw; it ends with every seq
-// exactly once, in order. (The issue's Redis-restart round is not here.)
+// Recovery on Redis, issue 13's test: a client receiving seq'd pushes
+// from a Redis Stream history (Redis with appendonly persistence) is
+// dropped at 20 points while the pushes go on, and once Redis itself is
+// killed and restarted meanwhile; it resumes each time from the last seq
+// it saw, also when it finds a gap in seq (pushes published while the
+// layer resubscribed after the restart), and ends with every seq exactly
+// once, in order. A subscribe answered with an error (Redis down) is
+// retried.
 func TestRedisTopicRecovery(t *testing.T) {
 	const total = 2000
-	rs := testredis.Start(t)
+	rs := testredis.StartWith(t, "--appendonly", "yes", "--appendfsync", "always")
 	prefix := redisPrefix()
 	l := newRedisLayer(t, rs.URL(), prefix)
 	url, _, feed := serveTopicHub(t, l)
 
+	// The pusher stays at most lead pushes ahead of what the client has
+	// read, so pushes go on across every drop and the Redis restart.
+	const lead = 150
+	var clientLast atomic.Uint64
+	subscribedOnce := make(chan struct{})
 	pushed := make(chan error, 1)
 	go func() {
-		for i := 1; i <= total; i++ {
-			if _, err := feed.Push(context.Background(), "feed:load", []byte(fmt.Sprintf(`{"action":"item","payload":%d}`, i))); err != nil {
+		<-subscribedOnce
+		deadline := time.Now().Add(4 * redisRecoveryWait)
+		for i := 1; i <= total; {
+			for uint64(i) > clientLast.Load()+lead && time.Now().Before(deadline) {
+				time.Sleep(time.Millisecond)
+			}
+			_, err := feed.Push(context.Background(), "feed:load", []byte(fmt.Sprintf(`{"action":"item","payload":%d}`, i)))
+			if err == nil {
+				i++
+				continue
+			}
+			if time.Now().After(deadline) {
 				pushed <- fmt.Errorf("push %d: %w", i, err)
 				return
 			}
+			time.Sleep(10 * time.Millisecond) // Redis restarting: retry
 		}
 		pushed <- nil
 	}()
+	defer func() {
+		select {
+		case <-subscribedOnce:
+		default:
+			close(subscribedOnce)
+		}
+	}()
 	var (
-		epoch string
-		last  uint64
-		seen  = make(map[uint64]bool)
+		epoch    string
+		last     uint64
+		seen     = make(map[uint64]bool)
+		drops    int
+		restarts int
 	)
+	deadline := time.Now().Add(4 * redisRecoveryWait)
 	for round := 1; last < total; round++ {
+		if time.Now().After(deadline) {
+			t.Fatalf("at seq %d after %d rounds", last, round)
+		}
 		c := dialRx(t, fmt.Sprintf("round%d", round), url+"/ws/topics")
 		payload := `{"recover":true}`
 		if epoch != "" {
@@ -245,7 +280,7 @@ func TestRedisTopicRecovery(t *testing.T) {
 		c.send(`{"action":"subscribe","topic":"feed:load","ref":"s","payload":` + payload + `}`)
 		got, ok := c.next(redisWait)
 		if !ok {
-			t.Fatalf("round %d: no subscribed", round)
+			t.Fatalf("round %d: no answer to subscribe", round)
 		}
 		var sub struct {
 			Action  string `json:"action"`
@@ -255,40 +290,58 @@ func TestRedisTopicRecovery(t *testing.T) {
 				Recovered bool   `json:"recovered"`
 			} `json:"payload"`
 		}
-		if err := json.Unmarshal([]byte(got), &sub); err != nil || sub.Action != "subscribed" {
+		if err := json.Unmarshal([]byte(got), &sub); err != nil {
 			t.Fatalf("round %d: %s", round, got)
 		}
-		if epoch != "" && !sub.Payload.Recovered {
-			t.Fatalf("round %d: not recovered from %d: %s", round, last, got)
+		if sub.Action == "error" {
+			c.ws.CloseNow()
+			time.Sleep(20 * time.Millisecond) // Redis down: retry
+			continue
+		}
+		if sub.Action != "subscribed" || epoch != "" && !sub.Payload.Recovered {
+			t.Fatalf("round %d: not recovered from %s/%d: %s", round, epoch, last, got)
 		}
 		if epoch == "" {
-			last = sub.Payload.Seq
-			for s := uint64(1); s <= last; s++ {
-				seen[s] = true // before the client's first subscribe
+			if sub.Payload.Seq != 0 {
+				t.Fatalf("first subscribe at seq %d, want 0: nothing is pushed before it", sub.Payload.Seq)
 			}
+			close(subscribedOnce)
 		}
 		epoch = sub.Payload.Epoch
 		want := min(last+uint64(total/20), total)
 		for last < want {
-			f, ok := c.next(redisWait)
+			f, ok := c.next(redisRecoveryWait)
 			if !ok {
-				t.Fatalf("round %d: nothing after seq %d", round, last)
+				break // nothing for a while (the layer resubscribing): resume
 			}
 			var item struct {
 				Seq *uint64 `json:"seq"`
 			}
-			if err := json.Unmarshal([]byte(f), &item); err != nil || item.Seq == nil || *item.Seq != last+1 {
+			if err := json.Unmarshal([]byte(f), &item); err != nil || item.Seq == nil || *item.Seq <= last {
 				t.Fatalf("round %d: after seq %d got %s", round, last, f)
+			}
+			if *item.Seq != last+1 {
+				break // a gap: resume from last
 			}
 			last = *item.Seq
 			seen[last] = true
+			clientLast.Store(last)
 		}
 		c.ws.CloseNow()
+		drops++
+		if drops == 10 && restarts == 0 {
+			rs.Kill()
+			rs.Restart()
+			restarts++
+		}
 	}
 	if err := <-pushed; err != nil {
 		t.Fatal(err)
 	}
 	if last != total || len(seen) != total {
 		t.Fatalf("ended at seq %d with %d seqs seen, want %d", last, len(seen), total)
+	}
+	if drops < 20 || restarts != 1 {
+		t.Errorf("%d drops and %d restarts, want 20 and 1", drops, restarts)
 	}
 }
