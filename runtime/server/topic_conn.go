@@ -346,6 +346,15 @@ func (c *Conn) subscribe(t *Topic, topic string, params map[string]string, ref s
 		c.sendStamped(env.HandlerError(wire.ActionSubscribe), st)
 		return
 	}
+	c.topics.mu.Lock()
+	ended := c.topics.done && sub.closed.Load()
+	c.topics.mu.Unlock()
+	if ended {
+		// The connection ended while it joined: endTopics left before
+		// the join, so leave again.
+		c.srv.leaveTopic(sub)
+		return
+	}
 	c.answerSubscribed(sub, st, rec, recover)
 	if h := t.opts.OnSubscribe; h != nil {
 		ctx := withRequest(c.hctx, sub, "")
