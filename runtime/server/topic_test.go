@@ -452,3 +452,15 @@ func TestTopicGroup(t *testing.T) {
 		t.Errorf("long group %q, want %q", long, want)
 	}
 }
+
+// camelCase keys leave the envelope keys and topic frames as they are.
+func TestTopicCamelize(t *testing.T) {
+	srv, _, _, _ := topicServer(t, Options{Camelize: true})
+	hs := startServer(t, srv)
+	c := dial(t, hs, "/ws/topics")
+	c.send(`{"action":"subscribe","topic":"room:lobby","ref":"1"}`)
+	expectFrame(t, c, `{"action":"subscribed","payload":null,"version":1,"topic":"room:lobby","ref":"1"}`)
+	expectFrame(t, c, `{"action":"state","payload":"lobby","version":1,"topic":"room:lobby"}`)
+	c.send(`{"action":"post","payload":{"body":"hi"},"topic":"room:lobby","ref":"2"}`)
+	expectFrame(t, c, `{"action":"posted","payload":"room:lobby: hi","version":1,"topic":"room:lobby","ref":"2"}`)
+}
