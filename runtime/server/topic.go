@@ -140,6 +140,35 @@ func (ch *Channel) Topic(opts TopicOptions) (*Topic, error) {
 	return t, nil
 }
 
+// Hub returns the channel at address, mounting it (as Channel does, with
+// opts) on the first call for that address: so code that declares topic
+// classes one at a time, such as one generated Mount function per x-topic
+// channel of a document, can put several on one address without the
+// second mount conflicting with the first. Later calls' opts are ignored;
+// an address already mounted with Channel is refused as Channel refuses
+// it.
+func (s *Server) Hub(address string, opts ChannelOptions) (*Channel, error) {
+	pattern := address
+	if !strings.HasPrefix(pattern, "/") {
+		pattern = "/" + pattern
+	}
+	r := &s.topicGroups
+	r.hubMu.Lock()
+	defer r.hubMu.Unlock()
+	if ch := r.hubs[pattern]; ch != nil {
+		return ch, nil
+	}
+	ch, err := s.Channel(address, opts)
+	if err != nil {
+		return nil, err
+	}
+	if r.hubs == nil {
+		r.hubs = make(map[string]*Channel)
+	}
+	r.hubs[pattern] = ch
+	return ch, nil
+}
+
 // match finds the channel's first topic whose pattern matches topic.
 func (ts *topicSet) match(topic string) (*Topic, map[string]string) {
 	if ts == nil {

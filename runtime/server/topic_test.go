@@ -464,3 +464,38 @@ func TestTopicCamelize(t *testing.T) {
 	c.send(`{"action":"post","payload":{"body":"hi"},"topic":"room:lobby","ref":"2"}`)
 	expectFrame(t, c, `{"action":"posted","payload":"room:lobby: hi","version":1,"topic":"room:lobby","ref":"2"}`)
 }
+
+// Two topic classes declared one at a time on one address, as two
+// generated Mount functions would: Hub returns the same channel.
+func TestTopicHubSharesAnAddress(t *testing.T) {
+	srv := New(Options{Logger: quietLogger()})
+	a, err := srv.Hub("/ws/topics", ChannelOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Topic(TopicOptions{Name: "RoomTopic", Pattern: "room:{id}"}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := srv.Hub("ws/topics", ChannelOptions{})
+	if err != nil || b != a {
+		t.Fatalf("second Hub: %v, %v (same channel: %v)", b, err, b == a)
+	}
+	if _, err := b.Topic(TopicOptions{Name: "DiscussionTopic", Pattern: "discussion:{id}"}); err != nil {
+		t.Fatal(err)
+	}
+	hs := startServer(t, srv)
+	c := dial(t, hs, "/ws/topics")
+	for i, topic := range []string{"room:1", "discussion:2"} {
+		c.send(fmt.Sprintf(`{"action":"subscribe","topic":%q,"ref":"%d"}`, topic, i))
+		expectFrame(t, c, fmt.Sprintf(`{"action":"subscribed","payload":null,"version":1,"topic":%q,"ref":"%d"}`, topic, i))
+	}
+	if _, err := srv.Channel("/ws/topics", ChannelOptions{}); err == nil || !strings.Contains(err.Error(), "conflicts") {
+		t.Errorf("Channel on a Hub's address: %v", err)
+	}
+	if _, err := srv.Channel("/ws/other", ChannelOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Hub("/ws/other", ChannelOptions{}); err == nil {
+		t.Error("Hub on an address Channel mounted succeeded")
+	}
+}
