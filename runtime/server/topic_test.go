@@ -499,3 +499,23 @@ func TestTopicHubSharesAnAddress(t *testing.T) {
 		t.Error("Hub on an address Channel mounted succeeded")
 	}
 }
+
+// pyRepr quotes as Python's repr does, checked against python3.
+func TestPyRepr(t *testing.T) {
+	cases := []string{"room:5", "it's", `say "hi"`, `both ' and "`, "back\\slash", "tab\there\nnl", "é ü 日本", "\x00\x1f\x7f", "nb\u00a0sp", "zw\u200bsp", "emoji 🎉"}
+	for _, s := range cases {
+		py, err := exec.Command("python3", "-c", "import sys; print(repr(sys.argv[1]), end='')", s).Output()
+		if err != nil {
+			if errors.Is(err, exec.ErrNotFound) {
+				t.Skip("python3 not installed")
+			}
+			if strings.Contains(s, "\x00") {
+				continue // a NUL cannot be an argument
+			}
+			t.Fatal(err)
+		}
+		if got := pyRepr(s); got != string(py) {
+			t.Errorf("pyRepr(%q) = %s, python says %s", s, got, py)
+		}
+	}
+}
