@@ -69,10 +69,10 @@ func TestSplitEnvelopeDoesNotAllocateWithoutKeys(t *testing.T) {
 func TestAppendSeq(t *testing.T) {
 	for in, want := range map[string]string{
 		`{"action":"e","payload":null,"version":1,"topic":"t"}`: `{"action":"e","payload":null,"version":1,"topic":"t","seq":42}`,
-		`{}`:    `{"seq":42}`,
-		`{ } `:  `{ "seq":42}`,
-		`[1]`:   `[1]`,
-		``:      ``,
+		`{}`:             `{"seq":42}`,
+		`{ } `:           `{ "seq":42}`,
+		`[1]`:            `[1]`,
+		``:               ``,
 		`{"a":1}` + "\n": `{"a":1,"seq":42}`,
 	} {
 		if got := string(AppendSeq([]byte(in), 42)); got != want {
