@@ -145,8 +145,10 @@ type Hooks struct {
 	AfterConnect func(ctx context.Context, c *Client) error
 	// AfterReconnect runs after a reconnect succeeded (after AfterConnect),
 	// before any frame of the new connection reaches a handler: the place
-	// to re-send joins and subscriptions, with Send or Request. attempt
-	// counts the dials it took.
+	// to re-send joins, with Send or Request. Topic subscriptions
+	// (NewSubscription) need nothing here: the client subscribes them
+	// again itself once this hook returns. attempt counts the dials it
+	// took.
 	AfterReconnect func(ctx context.Context, c *Client, attempt int)
 	// AfterClose runs after each connection ends, whoever ended it; info
 	// says whether the client will dial again.

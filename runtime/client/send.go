@@ -50,7 +50,9 @@ func (c *Client) SendBinary(ctx context.Context, data []byte) error {
 // Request sends frame (encoded as SendFrame does) and waits for the first
 // frame whose discriminator is replyAction, or for an error frame, which it
 // returns as a *ServerError. Waiting Requests are answered oldest first:
-// the protocol has no request ids, and servers answer in order. For the
+// the protocol has no request ids outside topics, and servers answer in
+// order (topic requests, Subscription.Request, carry a ref and are
+// answered by it). For the
 // same reason an error frame caused by a frame sent with Send while a
 // Request waits fails that Request; send from one goroutine when that
 // matters. A reply still goes to the action's handler, if one is
