@@ -12,4 +12,11 @@
 // dispatch itself (ir.Channel.Dispatch) is spec/analyze's decision; the
 // plan reads it and never infers one. The package imports only ir and the
 // standard library.
+//
+// Topics (x-topic, ir.Topic) are planned as channels too: a topic
+// channel's Server.Receives are the requests a subscriber sends inside
+// the topic and their replies, its Server.Sends the pushes; Channel.Topic
+// marks it, and Channel.Topics lists the topics a hub's address serves,
+// so a target mounts the hub once and declares its topics on it rather
+// than mounting every channel at the address as one (Together).
 package plan

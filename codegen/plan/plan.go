@@ -74,8 +74,22 @@ type Channel struct {
 	// (ticker, depth and trades on /v1/realtime), every channel served
 	// at it, this one included, in plan order; nil when it is alone.
 	// spec/analyze tells their messages apart as one set, so one
-	// endpoint routes them all by one key.
+	// endpoint routes them all by one key. Topic channels are never in
+	// it: they are in Topics.
 	Together []*Channel
+	// Topic is, for a topic channel (x-topic), its topic class: the
+	// channel's Server.Receives are the requests a subscriber sends
+	// inside the topic (answered with the request's ref), its
+	// Server.Sends the pushes every subscriber gets, and they are routed
+	// by the topic first, then by Server.Key among the topic's messages
+	// only. nil for any other channel.
+	Topic *ir.Topic
+	// Topics are, on a channel that is not a topic channel, the topic
+	// channels served at its address by the same endpoint (the hub's
+	// topics), in plan order; on a topic channel served by a hub, the
+	// same list; nil when the address serves no topic beside its own
+	// (a dedicated route).
+	Topics []*Channel
 }
 
 // Side is what one end of a channel receives and sends.
@@ -269,9 +283,22 @@ func Build(api *ir.API) *Plan {
 		at[key] = append(at[key], c)
 	}
 	for _, key := range order {
-		if group := at[key]; len(group) > 1 {
-			for _, c := range group {
-				c.Together = group
+		var plain, topics []*Channel
+		for _, c := range at[key] {
+			if c.Topic != nil {
+				topics = append(topics, c)
+			} else {
+				plain = append(plain, c)
+			}
+		}
+		if len(plain) > 1 {
+			for _, c := range plain {
+				c.Together = plain
+			}
+		}
+		if len(topics) > 0 && (len(plain) > 0 || len(topics) > 1 || !topics[0].Topic.Dedicated) {
+			for _, c := range at[key] {
+				c.Topics = topics
 			}
 		}
 	}
@@ -289,7 +316,7 @@ func (p *Plan) Channel(ch *ir.Channel) *Channel {
 }
 
 func buildChannel(api *ir.API, ch *ir.Channel) *Channel {
-	c := &Channel{Channel: ch, Name: ch.Name, Address: ch.Address, Mountable: ch.Address != "", Params: ch.Parameters, Bindings: bindings(ch)}
+	c := &Channel{Channel: ch, Name: ch.Name, Address: ch.Address, Mountable: ch.Address != "", Params: ch.Parameters, Bindings: bindings(ch), Topic: ch.Topic}
 	c.Server = serverSide(api, ch)
 	c.Client = clientSide(api, ch)
 	for _, b := range builtins {

@@ -27,6 +27,7 @@ var inputs = map[string]string{
 	"events":     "../goapi/testdata/events.yaml",
 	"collisions": "../goapi/testdata/collisions.yaml",
 	"assistant":  "../goapi/testdata/assistant.yaml",
+	"topics":     "testdata/topics.yaml",
 }
 
 func build(t *testing.T, path string) *plan.Plan {
@@ -116,6 +117,15 @@ func dump(p *plan.Plan) string {
 		w(0, "channel %s address=%q mountable=%v", c.Name, c.Address, c.Mountable)
 		for _, prm := range c.Params {
 			w(1, "param %s", prm.Name)
+		}
+		if t := c.Topic; t != nil {
+			w(1, "topic %s pattern=%q params=%q dedicated=%v", t.Name, t.Pattern, t.Parameters, t.Dedicated)
+		}
+		for _, o := range c.Together {
+			w(1, "together %s", o.Name)
+		}
+		for _, o := range c.Topics {
+			w(1, "topics %s", o.Name)
 		}
 		if b := c.Bindings; b.Method != "" || len(b.Query) > 0 || len(b.Headers) > 0 {
 			w(1, "bindings method=%q query=%v headers=%v", b.Method, b.Query, b.Headers)
