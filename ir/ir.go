@@ -93,9 +93,62 @@ type Channel struct {
 	Dispatch []*Dispatch
 	Bindings map[string]any
 	// Extensions holds the channel's x-* keys as JSON values (Chanx marks
-	// topic channels with x-topic).
+	// topic channels with x-topic, which Topic holds read).
 	Extensions map[string]any
-	Pos        Pos
+	// Topic is the channel's x-topic, read and checked: the channel
+	// carries one topic class's frames (addressed with the envelope's
+	// "topic" key) rather than a route's own. nil for a plain channel,
+	// including a hub's own channel.
+	Topic *Topic
+	Pos   Pos
+}
+
+// Topic is one topic class (Python Chanx's Topic subclass), declared on a
+// channel by its x-topic: clients subscribe to topics matching Pattern,
+// the channel's messages are that topic's (its receive operations the
+// requests a subscriber sends, their replies answered with the request's
+// ref; its send operations the pushes every subscriber gets), and they
+// are told apart among themselves only, since a frame is routed by its
+// topic first. Several channels may declare the same class (same Name
+// and Pattern): one served on a hub and on its own route, say.
+type Topic struct {
+	// Name is the x-topic name, the class's snake_case name
+	// ("room_topic"); the layer group of a topic is named after it.
+	Name string
+	// Pattern is the topic pattern ("room:{room_name}"): literal text
+	// with {name} parameters, matched whole, each parameter one or more
+	// characters other than ':'.
+	Pattern string
+	// Parameters are the pattern's parameter names in pattern order.
+	Parameters []string
+	// Parts is the literal text around the parameters, len(Parameters)+1
+	// of them: the topic is Parts[0] + value of Parameters[0] + Parts[1]
+	// ... (for "room:{room_name}": "room:", "").
+	Parts []string
+	// Dedicated is true when the channel's route serves only this topic
+	// (Chanx's Topic.as_consumer()): connecting subscribes to the topic
+	// the address parameters fill the pattern with, and frames without a
+	// topic belong to it. It is decided from the document: the channel is
+	// alone at its address and every pattern parameter is an address
+	// parameter. Otherwise the topic is served on the hub at its address.
+	Dedicated bool
+	// Hub is the channel without x-topic at the same address (the hub's
+	// own messages), nil when there is none: Chanx documents a hub's own
+	// channel only when it has handlers of its own.
+	Hub *Channel
+	Pos Pos
+}
+
+// Fill returns the topic the parameter values fill t's pattern with;
+// values are by parameter name.
+func (t *Topic) Fill(values map[string]string) string {
+	var sb strings.Builder
+	for i, name := range t.Parameters {
+		sb.WriteString(t.Parts[i])
+		sb.WriteString(values[name])
+	}
+	sb.WriteString(t.Parts[len(t.Parts)-1])
+	return sb.String()
 }
 
 // Parameter is one {name} of a channel address.

@@ -50,6 +50,19 @@ func Start(t testing.TB) *Server {
 	return startOwn(t, lookBinary(t))
 }
 
+// StartWith is Start with more redis-server arguments after the
+// defaults (which turn persistence off), such as "--appendonly", "yes" for
+// a server whose data survives Restart; the data lives in a temporary
+// directory of the test's own. It skips the test when CHANX_TEST_REDIS_URL
+// is set, since a borrowed server has its own configuration.
+func StartWith(t testing.TB, args ...string) *Server {
+	t.Helper()
+	if os.Getenv(EnvURL) != "" {
+		t.Skip("testredis: StartWith needs a server the test starts itself; " + EnvURL + " is set")
+	}
+	return startOwn(t, lookBinary(t), args...)
+}
+
 // lookBinary finds redis-server, skipping (or, when required, failing)
 // the test without it.
 func lookBinary(t testing.TB) string {

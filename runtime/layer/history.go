@@ -27,8 +27,14 @@ type History interface {
 	Since(ctx context.Context, group string, from Position) ([]Message, Position, error)
 }
 
-// Retention bounds a group's history: at most Count messages (0: the
-// layer's default), none older than Age (0: no age limit).
+// DefaultHistoryCount is how many messages a group's history keeps when
+// Retention.Count is zero.
+const DefaultHistoryCount = 1000
+
+// Retention bounds a group's history: at most Count messages (0:
+// DefaultHistoryCount), none older than Age (0: no age limit). Each Append
+// applies its own Retention; Since applies the Age of the group's latest
+// Append, so an idle group's old messages are not replayed either.
 type Retention struct {
 	Count int
 	Age   time.Duration

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // ErrClosed is returned by Publish and Subscribe on a layer that was closed,
@@ -35,6 +36,9 @@ type MemoryOptions struct {
 	// of copying it, for publishers that never modify a frame after
 	// publishing it (the Redis layer's decoded messages). Default false.
 	ShareFrames bool
+	// Now is the clock history retention by age reads (see Append);
+	// default time.Now. Tests inject a fake one.
+	Now func() time.Time
 }
 
 // Stats counts what a layer did since it was created; read it with Stats().
@@ -77,6 +81,9 @@ type Memory struct {
 	mu     sync.Mutex // serializes Subscribe, cancel and Close
 
 	retired Stats // counters of cancelled subscriptions, guarded by mu
+
+	now     func() time.Time
+	history sync.Map // group name → *memHistory, see memhistory.go
 }
 
 var (
@@ -95,7 +102,11 @@ func NewMemoryWithOptions(opts MemoryOptions) *Memory {
 	if limit <= 0 {
 		limit = DefaultQueueLimit
 	}
-	return &Memory{limit: limit, synchronous: opts.Synchronous, shareFrames: opts.ShareFrames}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Memory{limit: limit, synchronous: opts.Synchronous, shareFrames: opts.ShareFrames, now: now}
 }
 
 // Publish queues m for every current subscriber of group and returns without
@@ -105,6 +116,11 @@ func NewMemoryWithOptions(opts MemoryOptions) *Memory {
 // modify it, but may keep it. Publishing to a group nobody subscribes to
 // succeeds and does nothing.
 func (l *Memory) Publish(ctx context.Context, group string, m Message) error {
+	return l.publish(ctx, group, m, !l.shareFrames)
+}
+
+// publish is Publish, copying m.Frame first when copyFrame is set.
+func (l *Memory) publish(ctx context.Context, group string, m Message, copyFrame bool) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -116,7 +132,7 @@ func (l *Memory) Publish(ctx context.Context, group string, m Message) error {
 		return nil
 	}
 	subs := v.([]*subscription)
-	if m.Frame != nil && !l.shareFrames {
+	if m.Frame != nil && copyFrame {
 		m.Frame = append([]byte(nil), m.Frame...)
 	}
 	for _, s := range subs {

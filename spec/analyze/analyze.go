@@ -42,6 +42,7 @@ func Build(ctx context.Context, doc *spec.Document) (*ir.API, spec.Diagnostics) 
 		servers:    map[*yaml.Node]*ir.Server{},
 		located:    map[any]loc{},
 		cycles:     map[string]bool{},
+		topicAt:    map[*ir.Channel]loc{},
 	}
 	b.schemas = newSchemaBuilder(ctx, doc, &b.diags)
 	if doc.Root.Node.Kind != yaml.MappingNode {
@@ -96,6 +97,8 @@ type builder struct {
 	// hops holds the reference objects the last successful follow went
 	// through, in order (the first maxHops of them).
 	hops []loc
+	// topicAt is where each channel's x-topic is written (readTopics).
+	topicAt map[*ir.Channel]loc
 }
 
 // loc is a node with the file it is in and its JSON pointer there.
@@ -306,6 +309,7 @@ func (b *builder) build() {
 	}
 	b.buildServers(top.at("servers"))
 	b.buildChannels(top.at("channels"))
+	b.readTopics()
 	b.perspective(top.at("x-chanx-perspective"))
 	b.buildOperations(top.at("operations"))
 	b.buildComponents(top.at("components"))

@@ -96,7 +96,7 @@ func absTestdata(t testing.TB) string {
 // 3.1.0 ones, a recursive schema, a discriminator over oneOf, allOf) and
 // checks them against testdata/*.golden.
 func TestGolden(t *testing.T) {
-	for _, name := range []string{"chanx-chat.json", "chanx-assistants.yaml", "chanx-notifications.yaml", "pets-3.1.yaml", "ticker-3.1.yaml"} {
+	for _, name := range []string{"chanx-chat.json", "chanx-assistants.yaml", "chanx-notifications.yaml", "chanx-topics.yaml", "pets-3.1.yaml", "ticker-3.1.yaml"} {
 		t.Run(name, func(t *testing.T) {
 			doc := load(t, filepath.Join("testdata", name))
 			api, diags := Build(context.Background(), doc)
@@ -335,6 +335,12 @@ var brokenWant = map[string]string{
 	"duplicate-receiver":                 `warning: operations "handlePost" and "auditPost" both receive message "post" on channel "chat"`,
 	"correlation-id-unknown-property":    `warning: message "call": correlationId: "$message.payload#/request/id": the payload schema declares no property "id" under "request"`,
 	"channel-server-missing":             `channel "chat": server: $ref "#/servers/production"`,
+	"topic-missing-pattern":              `broken/topic-missing-pattern.yaml:9:7: channel "hub_room": x-topic: missing "pattern": the topics it serves, such as "room:{room_name}"`,
+	"topic-undeclared-param":             `broken/topic-undeclared-param.yaml:11:19: channel "hub_room": x-topic: pattern parameter "part" is not declared in parameters`,
+	"topic-same-pattern":                 `broken/topic-same-pattern.yaml:16:16: channel "hub_lobby": x-topic pattern "room:{id}" is also channel "hub_room"'s`,
+	"topic-bad-pattern":                  `channel "hub_room": x-topic: pattern "room:{a}{b}": parameter "b" follows another with nothing between them`,
+	"topic-not-object":                   `channel "hub_room": x-topic must be an object with name, pattern and parameters`,
+	"topic-name-two-patterns":            `channel "room": x-topic "room_topic" has pattern "rooms:{id}" here and "room:{id}" on channel "hub_room"`,
 	"security-scheme-missing":            `server "prod": security: $ref "#/components/securitySchemes/token"`,
 }
 

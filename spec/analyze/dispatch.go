@@ -81,7 +81,7 @@ func (b *builder) buildDispatch() {
 			})
 		}
 	}
-	for _, group := range b.addressGroups() {
+	for _, group := range b.dispatchGroups() {
 		for d, action := range dirs {
 			var union []*ir.Message
 			seen := map[*ir.Message]bool{}
@@ -148,6 +148,28 @@ func (b *builder) addressGroups() [][]*ir.Channel {
 		groups = append(groups, []*ir.Channel{ch})
 	}
 	return groups
+}
+
+// dispatchGroups is addressGroups with every topic channel (one with an
+// x-topic) in a group of its own: a frame is routed by its topic before
+// its discriminator is read, so a topic's messages are told apart among
+// themselves only, and their names may repeat across topics and the hub.
+func (b *builder) dispatchGroups() [][]*ir.Channel {
+	var out [][]*ir.Channel
+	for _, group := range b.addressGroups() {
+		var rest []*ir.Channel
+		for _, ch := range group {
+			if _, topic := b.topicAt[ch]; topic {
+				out = append(out, []*ir.Channel{ch})
+			} else {
+				rest = append(rest, ch)
+			}
+		}
+		if len(rest) > 0 {
+			out = append(out, rest)
+		}
+	}
+	return out
 }
 
 // dispatch finds how the messages of one channel and direction are told

@@ -33,6 +33,18 @@
 //     servers that are not servers, dangling security scheme $refs;
 //   - a discriminator property that a oneOf/anyOf variant (or the schema
 //     itself) does not define;
+//   - a channel's x-topic (Python Chanx's topic extension, read into
+//     ir.Channel.Topic by topic.go) that is not an object, lacks a name or
+//     pattern, has a malformed pattern (unbalanced braces, a parameter
+//     named twice or without a name, two parameters with nothing between
+//     them), pattern parameters not listed in its parameters or listed
+//     ones the pattern lacks; two topics with one pattern at one address;
+//     one topic name with two patterns (warning: members chanx does not
+//     read). A topic alone at its address whose parameters are address
+//     parameters is served on its own route (Topic.Dedicated); any other
+//     by the hub at its address (Topic.Hub, its channel without x-topic).
+//     A topic channel's messages are told apart among themselves only,
+//     not with the other channels at its address;
 //   - warnings: two messages of one channel and direction that cannot be
 //     told apart at run time (naming both), two operations receiving the
 //     same message on one channel, a correlationId or reply address

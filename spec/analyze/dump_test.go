@@ -38,6 +38,13 @@ func dump(api *ir.API, trim ...string) string {
 		if ch.Bindings != nil {
 			d.line(1, "bindings %s", jsonText(ch.Bindings))
 		}
+		if t := ch.Topic; t != nil {
+			hub := "<none>"
+			if t.Hub != nil {
+				hub = t.Hub.Name
+			}
+			d.line(1, "topic %s pattern=%q parameters=%q parts=%q dedicated=%v hub=%s %s", t.Name, t.Pattern, t.Parameters, t.Parts, t.Dedicated, hub, d.pos(t.Pos))
+		}
 		for _, dp := range ch.Dispatch {
 			how := string(dp.Strategy)
 			if how == "" {

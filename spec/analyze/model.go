@@ -92,6 +92,9 @@ func (b *builder) buildChannels(l loc) {
 		b.located[ch] = loc{f: e.val.f, n: e.kn, ptr: e.val.ptr}
 		b.api.Channels = append(b.api.Channels, ch)
 		ch.Extensions = b.extensions(t, who)
+		if xt := t.at("x-topic"); xt.n != nil {
+			b.topicAt[ch] = xt
+		}
 
 		addr := t.at("address")
 		ch.Address = addr.str()

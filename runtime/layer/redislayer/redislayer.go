@@ -92,6 +92,10 @@ type Options struct {
 	// Logger receives resubscription and decoding problems. Default
 	// slog.Default().
 	Logger *slog.Logger
+	// HistoryNow, when set, is the clock history retention by age reads
+	// (see Append), sent to Redis with each call instead of Redis's own
+	// TIME. For tests; every process must use the same clock. Default nil.
+	HistoryNow func() time.Time
 }
 
 func (o Options) withDefaults() Options {
