@@ -54,8 +54,17 @@ type Client struct {
 	conn        *websocket.Conn
 	subprotocol string
 	waiters     []*waiter
+	refs        uint64 // the current connection's last ref
+	refsEchoed  bool   // the current connection's server echoed a ref
 	last        CloseInfo
 	err         error
+
+	// The topic registry (topic.go): subscriptions by topic, and in the
+	// order they were made, which is the order they resubscribe in.
+	subsMu       sync.Mutex
+	subs         map[string]*Subscription
+	subOrder     []*Subscription
+	droppedTopic atomic.Int64
 }
 
 type handlerFunc func(ctx context.Context, frame []byte) error
@@ -328,6 +337,7 @@ func (c *Client) dialOnce(ctx context.Context, attempt int, reconnect bool) (*re
 	}
 	c.conn = conn
 	c.subprotocol = conn.Subprotocol()
+	c.refs, c.refsEchoed = 0, false // refs count per connection, from "1"
 	c.mu.Unlock()
 
 	r := c.startReader(conn)
@@ -404,6 +414,7 @@ func (c *Client) loop(r *reader) {
 		}
 		next.open()
 		r = next
+		go c.resubscribeAll(c.stopCtx)
 	}
 }
 

@@ -80,7 +80,8 @@ type received struct {
 	err    error        // why the frame is invalid
 	se     *ServerError // an error frame, decoded
 	action string
-	taken  bool // a Request took the frame
+	addr   addressing // the envelope keys, on topic traffic
+	taken  bool       // a Request took the frame
 }
 
 type receivedKind uint8
@@ -92,7 +93,9 @@ const (
 	receivedAction
 )
 
-// receive classifies a frame and hands it to the Request waiting for it.
+// receive classifies a frame and hands it to the Request waiting for it:
+// the one whose ref it carries, else (PROTOCOL.md §4.3) the oldest one
+// waiting for its action.
 func (c *Client) receive(typ websocket.MessageType, data []byte) received {
 	if typ != websocket.MessageText || !json.Valid(data) {
 		return received{typ: typ, data: data, kind: receivedRaw}
@@ -105,12 +108,17 @@ func (c *Client) receive(typ websocket.MessageType, data []byte) received {
 		return received{typ: typ, data: data, kind: receivedInvalid, err: err}
 	}
 	action := string(act)
+	addr, rest := readAddressing(data)
 	if action == wire.ActionError {
-		se := decodeServerError(data)
-		c.failOldestWaiter(se)
-		return received{typ: typ, data: data, kind: receivedError, se: se, action: action}
+		se := decodeServerError(rest)
+		var werr error = se
+		if addr.hasTopic && se.Reason != "" {
+			werr = &TopicError{Topic: addr.topic, Reason: se.Reason, Detail: se.Detail, Server: se}
+		}
+		c.failWaiter(addr, werr)
+		return received{typ: typ, data: rest, kind: receivedError, se: se, action: action, addr: addr}
 	}
-	return received{typ: typ, data: data, kind: receivedAction, action: action, taken: c.deliver(action, data)}
+	return received{typ: typ, data: rest, kind: receivedAction, action: action, addr: addr, taken: c.deliver(addr, action, rest)}
 }
 
 // route runs the hook or handler a received frame goes to.
@@ -130,6 +138,14 @@ func (c *Client) route(ctx context.Context, f received) {
 	case receivedError:
 		if hooks.OnError != nil {
 			hooks.OnError(ctx, f.se)
+		}
+		return
+	}
+	if f.addr.hasTopic {
+		// A reply taken by its Request is not a push; subscribed still
+		// tells the subscription its position, in arrival order.
+		if !f.taken || f.action == wire.ActionSubscribed {
+			c.routeTopic(ctx, f)
 		}
 		return
 	}
@@ -176,12 +192,15 @@ func (c *Client) handlerError(ctx context.Context, action string, err error) {
 
 // waiter is one Request waiting for its reply, or one RequestStream
 // reading its replies: frames of a partial action go to stream, and the
-// final one (action) ends it.
+// final one (action) ends it. A topic request (ref set) is answered by
+// the frames carrying its ref.
 type waiter struct {
 	action  string
 	res     chan waitResult // buffered 1: the loop never blocks on it
 	partial []string
 	stream  *streamQueue
+	ref     string // the request's ref, "" for a channel request
+	topic   string
 }
 
 type waitResult struct {
@@ -189,41 +208,84 @@ type waitResult struct {
 	err   error
 }
 
-// deliver hands data to the oldest Request waiting for action, if any.
-func (c *Client) deliver(action string, data []byte) bool {
+// deliver hands a received frame to its waiter, if any: the one whose ref
+// it carries; else, for a frame without topic, the oldest channel Request
+// waiting for action; else, for a topic frame on a connection whose server
+// has not echoed a ref yet (one that does not echo refs), the oldest
+// request on that topic waiting for action. Once a server echoed a ref,
+// topic requests are matched by ref only, so a push or a welcome frame of
+// the reply's name never answers one.
+func (c *Client) deliver(addr addressing, action string, data []byte) bool {
+	f := Frame{Action: action, Data: data, Topic: addr.topic, Ref: addr.ref, Seq: addr.seq, HasSeq: addr.hasSeq}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if addr.ref != "" {
+		for i, w := range c.waiters {
+			if w.ref == addr.ref {
+				c.refsEchoed = true
+				c.give(i, w, f)
+				return true
+			}
+		}
+	}
 	for i, w := range c.waiters {
+		if w.ref != "" {
+			if c.refsEchoed || addr.ref != "" || !addr.hasTopic || w.topic != addr.topic {
+				continue
+			}
+		} else if addr.hasTopic {
+			continue // channel requests never take topic frames
+		}
 		if w.action == action {
-			c.waiters = append(c.waiters[:i], c.waiters[i+1:]...)
-			w.res <- waitResult{frame: Frame{Action: action, Data: data}}
+			c.give(i, w, f)
 			return true
 		}
 		if w.stream != nil && slices.Contains(w.partial, action) {
-			if !w.stream.push(Frame{Action: action, Data: data}) {
-				// The stream's reader fell too far behind: it ends
-				// with ErrStreamBacklog instead of holding memory.
-				c.waiters = append(c.waiters[:i], c.waiters[i+1:]...)
-				w.res <- waitResult{err: ErrStreamBacklog}
-			}
+			c.give(i, w, f)
 			return true
 		}
 	}
 	return false
 }
 
-// failOldestWaiter answers the oldest pending Request with the server's
-// error frame: the protocol has no request ids, and a server answers
-// frames in order.
-func (c *Client) failOldestWaiter(se *ServerError) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.waiters) == 0 {
+// give hands f to waiter w (index i): a partial reply to its stream, any
+// other frame ends it (for a topic request, any frame with its ref that
+// is not a partial reply is the final one). c.mu is held.
+func (c *Client) give(i int, w *waiter, f Frame) {
+	if w.stream != nil && slices.Contains(w.partial, f.Action) {
+		if !w.stream.push(f) {
+			// The stream's reader fell too far behind: it ends
+			// with ErrStreamBacklog instead of holding memory.
+			c.waiters = append(c.waiters[:i], c.waiters[i+1:]...)
+			w.res <- waitResult{err: ErrStreamBacklog}
+		}
 		return
 	}
-	w := c.waiters[0]
-	c.waiters = c.waiters[1:]
-	w.res <- waitResult{err: se}
+	c.waiters = append(c.waiters[:i], c.waiters[i+1:]...)
+	w.res <- waitResult{frame: f}
+}
+
+// failWaiter answers a pending request with the server's error frame: the
+// one whose ref the frame carries; else, for an error without topic, the
+// oldest channel Request (the protocol has no request ids outside topics,
+// and a server answers frames in order); else, for a topic error from a
+// server that has not echoed refs, the oldest request on that topic.
+func (c *Client) failWaiter(addr addressing, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, w := range c.waiters {
+		switch {
+		case addr.ref != "" && w.ref == addr.ref:
+			c.refsEchoed = true
+		case w.ref == "" && !addr.hasTopic && addr.ref == "":
+		case w.ref != "" && addr.hasTopic && addr.ref == "" && !c.refsEchoed && w.topic == addr.topic:
+		default:
+			continue
+		}
+		c.waiters = append(c.waiters[:i], c.waiters[i+1:]...)
+		w.res <- waitResult{err: err}
+		return
+	}
 }
 
 func (c *Client) removeWaiter(w *waiter) {

@@ -28,8 +28,16 @@ var (
 type Frame struct {
 	// Action is the discriminator's value.
 	Action string
-	// Data is the whole frame (snake_case keys when Camelize is on).
+	// Data is the whole frame (snake_case keys when Camelize is on); on
+	// frames of a topic, without the envelope keys, which are below.
 	Data json.RawMessage
+	// Topic is the topic the frame is addressed to, "" for none.
+	Topic string
+	// Ref is the ref it answers, "" for none.
+	Ref string
+	// Seq is a push's seq when HasSeq is set.
+	Seq    int64
+	HasSeq bool
 }
 
 // Decode unmarshals the whole frame into v.
