@@ -10,5 +10,9 @@
 // package from the pinned toolchain in js/ (internal/nodetest), so they
 // skip without Node unless CHANX_TEST_NODE=required.
 //
+// interop_test.go and client_interop_test.go are the interop tests of
+// issue 13: chanx's Go server serving client.js (and chanx conformance
+// against that server), and chanx's Go client against server.js.
+//
 // It is test support, linked by no library package.
 package topicpeer
