@@ -38,7 +38,7 @@ func (p *channelPlan) kindOf(f frame) string {
 		return "message " + m.Name
 	}
 	if obj, ok := v.(map[string]any); ok {
-		if a, ok := obj[p.key].(string); ok && serverBuiltins[a] {
+		if a, ok := obj[p.key].(string); ok && p.isBuiltin(a) {
 			return "builtin " + a
 		}
 	}

@@ -42,6 +42,11 @@ type caseRun struct {
 	raw bool
 	// conns are the case's connections, in the order they were opened.
 	conns []*conn
+	// noJoin: connections to a topic channel are not subscribed on
+	// dial (the topic checks subscribe themselves).
+	noJoin bool
+	// topicErr is a subscription that failed in the middle of the run.
+	topicErr string
 }
 
 func (r *runner) newCase(p *channelPlan) *caseRun {
@@ -62,8 +67,20 @@ func (cr *caseRun) dial(ctx context.Context, name, path string) (*conn, error) {
 	}
 	c.sent = cr.r.noteSent
 	c.dropped = func() { cr.r.dropSeen = true }
+	c.tp = cr.p.newTopicConn()
+	var before []string
+	if c.tp != nil && !cr.noJoin {
+		var why string
+		if before, why = cr.r.join(ctx, cr.p, c); why != "" {
+			if cr.topicErr == "" {
+				cr.topicErr = why
+			}
+			c.close()
+			return nil, errors.New(why)
+		}
+	}
 	if !cr.raw {
-		cr.r.expect(ctx, cr.p, c, cr.p.welcome, "sent on connect")
+		cr.r.expect(ctx, cr.p, c, subtract(cr.p.welcome, before), "sent on connect")
 		for _, o := range cr.conns {
 			if !o.isClosed() {
 				cr.r.expect(ctx, cr.p, o, cr.p.joined, "sent when "+name+" joined")
@@ -87,7 +104,10 @@ func (cr *caseRun) observe(c *conn, f frame) string {
 		// nobody reads would only slow the run down.
 		return ""
 	}
-	why := cr.p.undeclared(f)
+	why := cr.p.envelopeProblem(c, f)
+	if why == "" {
+		why = cr.p.undeclared(f)
+	}
 	if why != "" {
 		cr.noted++
 	}
@@ -112,6 +132,9 @@ func (cr *caseRun) verdicts() verdicts {
 	}
 	if cr.dialErr != "" {
 		v[CheckHandshake] = cr.dialErr
+	}
+	if cr.topicErr != "" {
+		v[CheckTopicSubscribe] = cr.topicErr
 	}
 	return v
 }
@@ -154,7 +177,7 @@ func (p *channelPlan) undeclared(f frame) string {
 	}
 	if p.builtins {
 		if obj, ok := v.(map[string]any); ok {
-			if a, ok := obj[p.key].(string); ok && serverBuiltins[a] && !p.declaresOut(a) {
+			if a, ok := obj[p.key].(string); ok && p.isBuiltin(a) && !p.declaresOut(a) {
 				return ""
 			}
 		}
@@ -321,6 +344,10 @@ func (r *runner) validCase(ctx context.Context, p *channelPlan, op *opPlan, tf t
 	v := verdicts{}
 	data := tf.json()
 	a.send(ctx, websocket.MessageText, data, r.o.timeout)
+	ref := ""
+	if a.tp != nil {
+		ref = a.tp.last
+	}
 	var others []string
 	errorFrame := func(x any) string {
 		raw, _ := json.Marshal(x)
@@ -371,6 +398,9 @@ func (r *runner) validCase(ctx context.Context, p *channelPlan, op *opPlan, tf t
 			if m := op.replies.Match(x).Message; m != nil {
 				if judge[CheckReply] {
 					v[CheckReply] = correlation(tf, m, x)
+					if v[CheckReply] == "" {
+						v[CheckReply] = p.replyRef(op, f, m, ref)
+					}
 				}
 				if judge[CheckValidAccepted] {
 					v[CheckValidAccepted] = ""
@@ -744,6 +774,9 @@ func (r *runner) handshakeCase(ctx context.Context, p *channelPlan, path string)
 	if err != nil {
 		return verdicts{CheckHandshake: fmt.Sprintf("handshake to %s failed: %v", path, err)}, cr.rec.list()
 	}
+	// Addressed frames (a dedicated route's subscribed) are read without
+	// their envelope; nothing subscribes here.
+	a.tp = p.newTopicConn()
 	v := verdicts{CheckHandshake: ""}
 	wait := r.o.quiet
 	if p.pushOnly() {

@@ -11,6 +11,9 @@ const (
 	CheckMalformed     = "malformed-survived"
 	CheckRecovers      = "recovers-after-bad-input"
 	CheckIsolation     = "replies-isolated"
+	// The topic checks, judged on channels with an x-topic only.
+	CheckTopicSubscribe = "topic-subscribe"
+	CheckTopicErrors    = "topic-errors"
 )
 
 // CheckInfo describes one check.
@@ -27,6 +30,8 @@ type CheckInfo struct {
 // Checks lists every check in the order they run and are reported.
 var Checks = []CheckInfo{
 	{CheckHandshake, "the WebSocket handshake succeeds on every channel, parameters taken from --param, enum, examples or default; a server that stops accepting connections mid-run fails it once", ""},
+	{CheckTopicSubscribe, "on an x-topic channel, subscribe is answered subscribed with the topic and the ref, again when already subscribed, and unsubscribe unsubscribed with the ref, also when not subscribed; a dedicated route sends subscribed on connect, without ref (a refusal with unauthorized passes and skips the channel's other checks)", ""},
+	{CheckTopicErrors, "on an x-topic channel of a hub, subscribing to a topic no pattern matches gets unknown_topic and a request before subscribing gets not_subscribed, each with PROTOCOL.md's detail, the topic and the ref", ""},
 	{CheckServerFrames, "every frame the server sends is a message the document allows from the server on that channel", ""},
 	{CheckReply, "a request whose operation declares a reply gets that reply, with the correlation id echoed when declared", ""},
 	{CheckValidAccepted, "valid input is not answered with an error", ""},

@@ -70,10 +70,13 @@ func frameEvent(conn, kind string, typ websocket.MessageType, data []byte) Event
 	return e
 }
 
-// frame is one message read from the server.
+// frame is one message read from the server. On a topic connection the
+// envelope keys of a frame addressed to the connection's topic are
+// stripped from data and kept in env (topics.go).
 type frame struct {
 	typ  websocket.MessageType
 	data []byte
+	env  *envelope
 }
 
 // conn is one tester connection. A goroutine reads frames into a queue so
@@ -101,6 +104,9 @@ type conn struct {
 	// dropped is called when the connection ends without a close frame,
 	// which may be the server going down.
 	dropped func()
+	// tp is set on a connection to a topic channel: it stamps what is
+	// sent and strips what comes back (topics.go).
+	tp *topicConn
 }
 
 // errTimeout is returned by next when nothing arrived in time.
@@ -136,7 +142,7 @@ func (c *conn) read(ctx context.Context) {
 			return
 		}
 		select {
-		case c.frames <- frame{typ, data}:
+		case c.frames <- frame{typ: typ, data: data}:
 		case <-ctx.Done():
 			c.err = ctx.Err()
 			return
@@ -147,6 +153,14 @@ func (c *conn) read(ctx context.Context) {
 // send writes one frame; a failure is recorded, not fatal: the server may
 // have closed the connection, which the next read reports.
 func (c *conn) send(ctx context.Context, typ websocket.MessageType, data []byte, timeout time.Duration) {
+	if c.tp != nil && typ == websocket.MessageText {
+		data = c.tp.stamp(data)
+	}
+	c.sendRaw(ctx, typ, data, timeout)
+}
+
+// sendRaw writes one frame as it is, without a topic's envelope keys.
+func (c *conn) sendRaw(ctx context.Context, typ websocket.MessageType, data []byte, timeout time.Duration) {
 	c.rec.add(frameEvent(c.name, "send", typ, data))
 	c.requests++
 	if c.sent != nil {
@@ -187,19 +201,16 @@ func (c *conn) next(ctx context.Context, d time.Duration) (frame, error) {
 	defer t.Stop()
 	select {
 	case f := <-c.frames:
-		c.got(f)
-		return f, nil
+		return c.got(f), nil
 	default:
 	}
 	select {
 	case f := <-c.frames:
-		c.got(f)
-		return f, nil
+		return c.got(f), nil
 	case <-c.done:
 		select {
 		case f := <-c.frames:
-			c.got(f)
-			return f, nil
+			return c.got(f), nil
 		default:
 		}
 		return frame{}, c.closedErr()
@@ -211,12 +222,18 @@ func (c *conn) next(ctx context.Context, d time.Duration) (frame, error) {
 	}
 }
 
-func (c *conn) got(f frame) {
+// got records f as it arrived and returns it as the checks see it: on a
+// topic connection, without the envelope keys of its topic.
+func (c *conn) got(f frame) frame {
 	e := frameEvent(c.name, "recv", f.typ, f.data)
+	if c.tp != nil {
+		f = c.tp.strip(f)
+	}
 	if c.seen != nil {
 		e.Note = c.seen(c, f)
 	}
 	c.rec.add(e)
+	return f
 }
 
 func (c *conn) closedErr() *closedError {

@@ -70,6 +70,19 @@
 // (Socket.IO), or a document whose frames are not JSON, ends the run with
 // Report.Unsupported.
 //
+// # Topics
+//
+// A channel with an x-topic (ir.Channel.Topic, Python Chanx's topics,
+// docs/PROTOCOL.md §2) carries one topic's frames. Every connection to it
+// is subscribed before anything is sent — with a subscribe carrying a ref
+// on a hub, by connecting on a dedicated route — and every frame sent on a
+// hub is addressed with version, topic and a fresh ref (on a dedicated
+// route, a ref alone). Answers are judged without their envelope keys; a
+// reply must echo its request's ref; subscribed, unsubscribed, topic
+// errors and history_lost are allowed undeclared. topic-subscribe and
+// topic-errors judge the topic protocol itself; a subscription refused as
+// unauthorized skips the channel's other checks, saying so (topics.go).
+//
 // Error frames are the chanx wire protocol's ("error" under the channel's
 // discriminator, see docs/PROTOCOL.md). Its built-in server frames
 // (runtime/wire.Builtins: pong, error, authentication, complete and the

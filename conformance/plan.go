@@ -59,6 +59,12 @@ type channelPlan struct {
 	// learnt at the start (attribution.go).
 	welcome, joined []string
 	periodic        map[string]bool
+	// topic is set on a channel that carries one topic's frames (its
+	// x-topic): every connection subscribes first (topics.go).
+	topic *topicPlan
+	// topicSkip, once set, is why the channel's checks after the topic
+	// checks cannot run (the subscription was refused or failed).
+	topicSkip string
 	// answersUnknown: a frame with an unknown discriminator is answered
 	// with an error frame, which makes it a marker: everything the
 	// server sent on the connection before it is in.
@@ -127,11 +133,30 @@ func plan(api *ir.API, o *options) ([]*channelPlan, error) {
 			continue
 		}
 		p.paths = paths
+		p.topic = newTopicPlan(api, ch, o.params)
 
 		// Channels that share an address share a WebSocket connection: what
 		// the server sends on any of them arrives on this one too.
+		//
+		// Except on a hub: its topic channels' frames arrive only on a
+		// connection subscribed to the topic, stamped with it, so a topic
+		// channel shares the connection with its own class (the same
+		// topic on other channels at the address) and the hub's own
+		// channel, and the hub's own channel with no topic.
 		sameAddr := func(c *ir.Channel) bool {
-			return c == nil || c == ch || c.Address == ch.Address
+			if c == nil || c == ch {
+				return true
+			}
+			if c.Address != ch.Address {
+				return false
+			}
+			switch {
+			case ch.Topic == nil:
+				return c.Topic == nil
+			case c.Topic == nil:
+				return c == ch.Topic.Hub
+			}
+			return c.Topic.Name == ch.Topic.Name
 		}
 		// The values that route each message come from the plan (and so
 		// from spec/analyze's dispatch); nothing is inferred here.

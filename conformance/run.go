@@ -326,7 +326,7 @@ func problemKeywords(probs []match.Problem) string {
 }
 
 // channelLevel are the checks judged per channel, not per operation.
-var channelLevel = map[string]bool{CheckHandshake: true, CheckServerFrames: true, CheckMalformed: true, CheckRecovers: true}
+var channelLevel = map[string]bool{CheckHandshake: true, CheckServerFrames: true, CheckMalformed: true, CheckRecovers: true, CheckTopicSubscribe: true, CheckTopicErrors: true}
 
 // verdicts maps a check id to "" (passed) or why it failed, for the checks
 // a case judged.
@@ -337,7 +337,9 @@ func (r *runner) channel(ctx context.Context, p *channelPlan) {
 	name := p.ch.Name
 	if p.skip != "" {
 		for _, c := range Checks {
-			r.skip(c.ID, name, "", p.skip)
+			if p.applies(c.ID) {
+				r.skip(c.ID, name, "", p.skip)
+			}
 		}
 		return
 	}
@@ -349,6 +351,9 @@ func (r *runner) channel(ctx context.Context, p *channelPlan) {
 			return
 		}
 		for _, c := range Checks {
+			if !p.applies(c.ID) {
+				continue
+			}
 			if channelLevel[c.ID] || len(p.ops) == 0 {
 				r.result(c.ID, name, "")
 				continue
@@ -376,9 +381,25 @@ func (r *runner) channel(ctx context.Context, p *channelPlan) {
 	}
 	if !handshakeOK {
 		for _, c := range Checks[1:] {
-			r.skip(c.ID, name, "", "the handshake failed")
+			if p.applies(c.ID) {
+				r.skip(c.ID, name, "", "the handshake failed")
+			}
 		}
 		return
+	}
+	if p.topic != nil {
+		r.topicChecks(ctx, p)
+		if r.stopped() {
+			return
+		}
+		if p.topicSkip != "" {
+			for _, c := range Checks {
+				if c.ID != CheckHandshake && c.ID != CheckTopicSubscribe && c.ID != CheckTopicErrors {
+					r.skip(c.ID, name, "", p.topicSkip)
+				}
+			}
+			return
+		}
 	}
 	r.learnUnprompted(ctx, p)
 	if len(p.ops) == 0 {
