@@ -77,7 +77,8 @@ type Channel struct {
 
 	mu     sync.Mutex // serializes Handle calls
 	routes atomic.Pointer[routeTable]
-	open   atomic.Int64 // connections holding a slot, with MaxConnections
+	open   atomic.Int64             // connections holding a slot, with MaxConnections
+	topics atomic.Pointer[topicSet] // the channel's topics (topic.go), nil for none
 }
 
 // routeTable is replaced, never modified, when a handler is added, so the
@@ -420,6 +421,10 @@ func (c *Conn) dispatch(id uint64, frame []byte) {
 	s := c.srv
 	if s.opts.Camelize {
 		frame = wire.SnakeizeKeys(frame)
+	}
+	var topical bool
+	if frame, topical = c.topicFrame(id, frame); topical { // envelope keys, topic traffic (topic_conn.go)
+		return
 	}
 	env := c.ch.env
 	var action []byte

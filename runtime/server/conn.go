@@ -74,6 +74,8 @@ type Conn struct {
 	cancels map[string][]*cancelReg // running handlers by cancel key
 	marks   []cancelMark            // recent cancel frames, for requests still waiting
 
+	topics connTopics // subscriptions (topic_conn.go)
+
 	gmu    sync.Mutex
 	groups map[string]struct{}
 	gdone  bool // the connection has left all groups for good
@@ -686,6 +688,7 @@ func (c *Conn) start() {
 	// AddLogAttrs (the user).
 	c.logger().LogAttrs(c.ctx, slog.LevelInfo, "chanx: connection opened",
 		slog.String("conn", c.id), slog.String("channel", ch.pattern), slog.String("remote", c.req.RemoteAddr))
+	c.subscribeDedicated()
 	if s.opts.PingInterval > 0 {
 		c.pingTimer.Store(time.AfterFunc(s.opts.PingInterval, c.keepalive))
 	}
@@ -703,6 +706,7 @@ func (c *Conn) finish(err error) {
 	}
 	cause := c.readCause(err)
 	c.hcancel(cause) // handlers stop first, while the socket is still there
+	c.endTopics()
 	groups := c.leaveAll()
 	c.kill(cause)
 	c.hwg.Wait()

@@ -35,6 +35,48 @@
 // Server.Publish and Server.SendTo, or, holding only the layer, with the
 // package functions Publish and SendToConn.
 //
+// # Topics
+//
+// Python Chanx's topics multiplex many resources over one connection
+// (docs/PROTOCOL.md §2). A topic class is declared on a channel by
+// pattern; its handlers get the *Subscription a frame was addressed to:
+//
+//	hub, _ := srv.Channel("/ws/topics", server.ChannelOptions{})
+//	room, err := hub.Topic(server.TopicOptions{
+//		Name:    "RoomTopic",  // layer group "RoomTopic.<topic>" (TopicGroup)
+//		Pattern: "room:{id}",  // parameters: 1+ characters other than ':'
+//		Authorize: func(ctx context.Context, c *server.Conn, p map[string]string) (bool, error) {
+//			return p["id"] != "secret", nil // false: topic error "unauthorized"
+//		},
+//		OnSubscribe: func(ctx context.Context, s *server.Subscription) error {
+//			return s.Send(ctx, initialState) // stamped with the topic, no ref
+//		},
+//		OnUnsubscribe: func(ctx context.Context, s *server.Subscription) {},
+//		History: &layer.Retention{Count: 1000}, // optional: seqs and recovery
+//	})
+//	server.HandleTopic(room, "post",
+//		func(ctx context.Context, s *server.Subscription, m *Post) (*Posted, error) { ... })
+//	seq, err := room.Push(ctx, "room:lobby", &RoomEvent{...}) // to every subscriber, every process
+//	room.Push(ctx, "room:lobby", ev, server.WithSeq(7))         // caller's seq (topics without History)
+//
+// A channel's topics are tried in declaration order; the first whose
+// pattern matches serves a topic. Every frame with a non-null "topic"
+// goes to them: subscribe, unsubscribe and the topic's own messages,
+// validated against the topic's handlers (HandleTopic, HandleTopicNoReply;
+// the envelope keys are removed first). Replies, errors and `complete`
+// carry the topic and the frame's ref; pushes carry the topic and seq.
+// On a hub frames without a topic go to the channel's own handlers; a
+// topic declared with Dedicated: true is served on the channel's own
+// route instead (connecting subscribes to the topic the URL parameters
+// fill the pattern with, and frames without a topic belong to it). Several
+// topic classes share one address by being declared on one channel. A
+// connection's subscriptions end, with OnUnsubscribe, when it does.
+// With History the layer (layer.History) assigns every push its seq and a
+// subscribe with {"recover": true, "epoch", "seq"} is answered with what
+// the client missed, or history_lost (PROTOCOL.md §2.1).
+// Subscription gives handlers Conn, Topic, Param and Send; Conn.Subscriptions
+// lists a connection's topics.
+//
 // # Protocol
 //
 // The wire protocol is Python Chanx's (docs/PROTOCOL.md; runtime/wire

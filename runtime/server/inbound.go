@@ -84,7 +84,8 @@ type inbound struct {
 func (c *Conn) newInbound(buf *bytes.Buffer) inbound {
 	c.frames++
 	in := inbound{buf: buf, frame: buf.Bytes(), id: c.frames}
-	if t := c.ch.routes.Load(); t != nil && t.concurrent && c.ch.opts.Route == nil {
+	if t := c.ch.routes.Load(); t != nil && t.concurrent && c.ch.opts.Route == nil &&
+		c.ch.topics.Load() == nil && !wire.MayHaveEnvelope(in.frame) { // topic traffic goes through dispatch
 		frame := in.frame
 		if c.srv.opts.Camelize {
 			frame = wire.SnakeizeKeys(frame)

@@ -241,7 +241,9 @@ type Server struct {
 	conns   map[string]*Conn
 	groups  map[string]*group
 	closing bool
-	handler sync.WaitGroup // running connection handlers
+
+	topicGroups topicRegistry  // topic.go
+	handler     sync.WaitGroup // running connection handlers
 	// watching says the watchdog (watch) runs; it runs while conns is
 	// not empty.
 	watching bool
