@@ -69,7 +69,10 @@
 // topic declared with Dedicated: true is served on the channel's own
 // route instead (connecting subscribes to the topic the URL parameters
 // fill the pattern with, and frames without a topic belong to it). Several
-// topic classes share one address by being declared on one channel. A
+// topic classes share one address by being declared on one channel;
+// Server.Hub returns that one channel to every caller naming the address
+// (mounting it on the first), so classes declared separately, one
+// generated Mount each, share it too. A
 // connection's subscriptions end, with OnUnsubscribe, when it does.
 // With History the layer (layer.History) assigns every push its seq and a
 // subscribe with {"recover": true, "epoch", "seq"} is answered with what

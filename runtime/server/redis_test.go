@@ -641,8 +641,15 @@ func (b *syncBuilder) String() string {
 // is stopped at the end of the test.
 func startRedisChild(t *testing.T, url, prefix string) *redisChildProc {
 	t.Helper()
+	return startChild(t, redisChildEnv+"="+url, redisChildPrefixEnv+"="+prefix)
+}
+
+// startChild re-executes this test binary with env added, which an init
+// turns into a server that prints its address, and returns once it serves.
+func startChild(t *testing.T, env ...string) *redisChildProc {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.timeout=120s")
-	cmd.Env = append(os.Environ(), redisChildEnv+"="+url, redisChildPrefixEnv+"="+prefix)
+	cmd.Env = append(os.Environ(), env...)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -140,6 +140,35 @@ func (ch *Channel) Topic(opts TopicOptions) (*Topic, error) {
 	return t, nil
 }
 
+// Hub returns the channel at address, mounting it (as Channel does, with
+// opts) on the first call for that address: so code that declares topic
+// classes one at a time, such as one generated Mount function per x-topic
+// channel of a document, can put several on one address without the
+// second mount conflicting with the first. Later calls' opts are ignored;
+// an address already mounted with Channel is refused as Channel refuses
+// it.
+func (s *Server) Hub(address string, opts ChannelOptions) (*Channel, error) {
+	pattern := address
+	if !strings.HasPrefix(pattern, "/") {
+		pattern = "/" + pattern
+	}
+	r := &s.topicGroups
+	r.hubMu.Lock()
+	defer r.hubMu.Unlock()
+	if ch := r.hubs[pattern]; ch != nil {
+		return ch, nil
+	}
+	ch, err := s.Channel(address, opts)
+	if err != nil {
+		return nil, err
+	}
+	if r.hubs == nil {
+		r.hubs = make(map[string]*Channel)
+	}
+	r.hubs[pattern] = ch
+	return ch, nil
+}
+
 // match finds the channel's first topic whose pattern matches topic.
 func (ts *topicSet) match(topic string) (*Topic, map[string]string) {
 	if ts == nil {
@@ -199,7 +228,7 @@ func (t *Topic) Push(ctx context.Context, topic string, frame any, opts ...PushO
 	for _, o := range opts {
 		o(&cfg)
 	}
-	if _, ok := t.pat.match(topic); !ok {
+	if !t.pat.re.MatchString(topic) {
 		return 0, fmt.Errorf("server: push to topic %q: it does not match %s's pattern %q", topic, t.opts.Name, t.opts.Pattern)
 	}
 	if cfg.hasSeq && t.hist != nil {
@@ -323,6 +352,9 @@ func subscriptionOf(ctx context.Context) *Subscription {
 // the 12 hex digits of its 6-byte BLAKE2s digest.
 func TopicGroup(className, topic string) string {
 	name := className + "." + topic
+	if groupSafe(name) {
+		return name // the common case: nothing to replace, short enough
+	}
 	var b strings.Builder
 	b.Grow(len(name))
 	dash := false
@@ -343,6 +375,21 @@ func TopicGroup(className, topic string) string {
 		g = g[:86] + "." + hex.EncodeToString(sum)
 	}
 	return g
+}
+
+// groupSafe reports whether name is a group name as it is: at most 99
+// characters of [A-Za-z0-9._-], '-' at neither end.
+func groupSafe(name string) bool {
+	if len(name) > 99 || name == "" || name[0] == '-' || name[len(name)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // topicPattern is a parsed topic pattern.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/chanxgo/chanx/runtime/layer"
 	"github.com/chanxgo/chanx/runtime/metrics"
@@ -346,6 +347,15 @@ func (c *Conn) subscribe(t *Topic, topic string, params map[string]string, ref s
 		c.sendStamped(env.HandlerError(wire.ActionSubscribe), st)
 		return
 	}
+	c.topics.mu.Lock()
+	ended := c.topics.done && sub.closed.Load()
+	c.topics.mu.Unlock()
+	if ended {
+		// The connection ended while it joined: endTopics left before
+		// the join, so leave again.
+		c.srv.leaveTopic(sub)
+		return
+	}
 	c.answerSubscribed(sub, st, rec, recover)
 	if h := t.opts.OnSubscribe; h != nil {
 		ctx := withRequest(c.hctx, sub, "")
@@ -555,10 +565,15 @@ func pyRepr(s string) string {
 			b.WriteString(`\r`)
 		case r == '\t':
 			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r >= 0x80 && r < 0xa0:
-			fmt.Fprintf(&b, `\x%02x`, r)
+		case !unicode.IsPrint(r) && r != ' ':
+			switch {
+			case r < 0x100:
+				fmt.Fprintf(&b, `\x%02x`, r)
+			case r < 0x10000:
+				fmt.Fprintf(&b, `\u%04x`, r)
+			default:
+				fmt.Fprintf(&b, `\U%08x`, r)
+			}
 		default:
 			b.WriteRune(r)
 		}

@@ -21,6 +21,9 @@ type topicRegistry struct {
 	seed   maphash.Seed
 	once   sync.Once
 	shards [topicShards]topicShard
+
+	hubMu sync.Mutex
+	hubs  map[string]*Channel // Server.Hub's channels by pattern
 }
 
 type topicShard struct {

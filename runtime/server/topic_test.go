@@ -365,12 +365,20 @@ func TestTopicDeclarationErrors(t *testing.T) {
 		{TopicOptions{Name: "T", Pattern: "{x}:{x}"}, `"x" appears twice`},
 		{TopicOptions{Name: "T", Pattern: "{x}{y}"}, "nothing between them"},
 		{TopicOptions{Name: "T", Pattern: "a:{b}", Dedicated: true}, `parameter "b" is not a parameter of the address`},
-		{TopicOptions{Name: "T", Pattern: "a:{a}", History: &layer.Retention{Count: 1}}, "History needs a layer that keeps one"},
 	} {
 		_, err := ch.Topic(tc.opts)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%+v: %v, want %q", tc.opts, err, tc.want)
 		}
+	}
+	plain := New(Options{Logger: quietLogger(), Layer: plainLayer{layer.NewMemory()}})
+	pch, err := plain.Channel("/ws/y", ChannelOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pch.Topic(TopicOptions{Name: "T", Pattern: "a:{a}", History: &layer.Retention{Count: 1}}); err == nil ||
+		!strings.Contains(err.Error(), "History needs a layer that keeps one (layer.History); server.plainLayer does not") {
+		t.Errorf("History on a layer without one: %v", err)
 	}
 	if _, err := ch.Topic(TopicOptions{Name: "T", Pattern: "a:{a}", Dedicated: true}); err != nil {
 		t.Fatal(err)
@@ -399,6 +407,9 @@ func TestTopicPattern(t *testing.T) {
 		t.Errorf("fill: %q", got)
 	}
 }
+
+// plainLayer hides every interface of its layer but layer.Layer.
+type plainLayer struct{ layer.Layer }
 
 type strmap map[string]string
 
@@ -439,5 +450,72 @@ func TestTopicGroup(t *testing.T) {
 	name := "RoomTopic.room-" + strings.Repeat("x", 120)
 	if want := name[:86] + "." + fmt.Sprintf("%x", blake2s([]byte(name), 6)); long != want {
 		t.Errorf("long group %q, want %q", long, want)
+	}
+}
+
+// camelCase keys leave the envelope keys and topic frames as they are.
+func TestTopicCamelize(t *testing.T) {
+	srv, _, _, _ := topicServer(t, Options{Camelize: true})
+	hs := startServer(t, srv)
+	c := dial(t, hs, "/ws/topics")
+	c.send(`{"action":"subscribe","topic":"room:lobby","ref":"1"}`)
+	expectFrame(t, c, `{"action":"subscribed","payload":null,"version":1,"topic":"room:lobby","ref":"1"}`)
+	expectFrame(t, c, `{"action":"state","payload":"lobby","version":1,"topic":"room:lobby"}`)
+	c.send(`{"action":"post","payload":{"body":"hi"},"topic":"room:lobby","ref":"2"}`)
+	expectFrame(t, c, `{"action":"posted","payload":"room:lobby: hi","version":1,"topic":"room:lobby","ref":"2"}`)
+}
+
+// Two topic classes declared one at a time on one address, as two
+// generated Mount functions would: Hub returns the same channel.
+func TestTopicHubSharesAnAddress(t *testing.T) {
+	srv := New(Options{Logger: quietLogger()})
+	a, err := srv.Hub("/ws/topics", ChannelOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Topic(TopicOptions{Name: "RoomTopic", Pattern: "room:{id}"}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := srv.Hub("ws/topics", ChannelOptions{})
+	if err != nil || b != a {
+		t.Fatalf("second Hub: %v, %v (same channel: %v)", b, err, b == a)
+	}
+	if _, err := b.Topic(TopicOptions{Name: "DiscussionTopic", Pattern: "discussion:{id}"}); err != nil {
+		t.Fatal(err)
+	}
+	hs := startServer(t, srv)
+	c := dial(t, hs, "/ws/topics")
+	for i, topic := range []string{"room:1", "discussion:2"} {
+		c.send(fmt.Sprintf(`{"action":"subscribe","topic":%q,"ref":"%d"}`, topic, i))
+		expectFrame(t, c, fmt.Sprintf(`{"action":"subscribed","payload":null,"version":1,"topic":%q,"ref":"%d"}`, topic, i))
+	}
+	if _, err := srv.Channel("/ws/topics", ChannelOptions{}); err == nil || !strings.Contains(err.Error(), "conflicts") {
+		t.Errorf("Channel on a Hub's address: %v", err)
+	}
+	if _, err := srv.Channel("/ws/other", ChannelOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Hub("/ws/other", ChannelOptions{}); err == nil {
+		t.Error("Hub on an address Channel mounted succeeded")
+	}
+}
+
+// pyRepr quotes as Python's repr does, checked against python3.
+func TestPyRepr(t *testing.T) {
+	cases := []string{"room:5", "it's", `say "hi"`, `both ' and "`, "back\\slash", "tab\there\nnl", "é ü 日本", "\x00\x1f\x7f", "nb\u00a0sp", "zw\u200bsp", "emoji 🎉"}
+	for _, s := range cases {
+		py, err := exec.Command("python3", "-c", "import sys; print(repr(sys.argv[1]), end='')", s).Output()
+		if err != nil {
+			if errors.Is(err, exec.ErrNotFound) {
+				t.Skip("python3 not installed")
+			}
+			if strings.Contains(s, "\x00") {
+				continue // a NUL cannot be an argument
+			}
+			t.Fatal(err)
+		}
+		if got := pyRepr(s); got != string(py) {
+			t.Errorf("pyRepr(%q) = %s, python says %s", s, got, py)
+		}
 	}
 }

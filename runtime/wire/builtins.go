@@ -5,9 +5,9 @@ import (
 	"strconv"
 )
 
-// Built-in frames on topic traffic (Python Chanx's topics). The Go
-// runtime does not serve topics yet; the names are here so every runtime
-// reads them from one table.
+// Built-in frames on topic traffic (Python Chanx's topics), served by
+// runtime/server (topic.go); the names are here so every runtime reads
+// them from one table.
 const (
 	ActionSubscribe    = "subscribe"
 	ActionUnsubscribe  = "unsubscribe"

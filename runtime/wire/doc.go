@@ -5,6 +5,9 @@
 //   - Envelope: a channel's frame shape, {"<key>": name, "payload": ...}
 //     with the channel's discriminator key, the reserved envelope keys
 //     (version, topic, ref, seq) and Stamp for topic traffic;
+//   - SplitEnvelope, which reads and checks an inbound frame's envelope
+//     keys (Addressing: its topic and ref) and removes them before the
+//     message is decoded, and AppendSeq for a push's layer-assigned seq;
 //   - Builtins: the table of built-in frames (ping/pong, error,
 //     authentication, the completion markers, the topic frames), each
 //     pre-encoded per key by its Envelope so the hot path encodes nothing;

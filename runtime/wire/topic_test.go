@@ -3,6 +3,7 @@ package wire
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -69,10 +70,10 @@ func TestSplitEnvelopeDoesNotAllocateWithoutKeys(t *testing.T) {
 func TestAppendSeq(t *testing.T) {
 	for in, want := range map[string]string{
 		`{"action":"e","payload":null,"version":1,"topic":"t"}`: `{"action":"e","payload":null,"version":1,"topic":"t","seq":42}`,
-		`{}`:    `{"seq":42}`,
-		`{ } `:  `{ "seq":42}`,
-		`[1]`:   `[1]`,
-		``:      ``,
+		`{}`:             `{"seq":42}`,
+		`{ } `:           `{ "seq":42}`,
+		`[1]`:            `[1]`,
+		``:               ``,
 		`{"a":1}` + "\n": `{"a":1,"seq":42}`,
 	} {
 		if got := string(AppendSeq([]byte(in), 42)); got != want {
@@ -126,4 +127,35 @@ func FuzzSplitEnvelope(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkMayHaveEnvelope is what every frame of a channel without
+// topics pays for the envelope keys: the scan that rules them out.
+func BenchmarkMayHaveEnvelope(b *testing.B) {
+	frame := []byte(`{"action":"new_chat_message","payload":{"message":"` + strings.Repeat("m", 160) + `","name":"benchmark"}}`)
+	b.SetBytes(int64(len(frame)))
+	for range b.N {
+		if MayHaveEnvelope(frame) {
+			b.Fatal("no envelope keys in the frame")
+		}
+	}
+}
+
+func TestMayHaveEnvelope(t *testing.T) {
+	for frame, want := range map[string]bool{
+		`{"action":"x","payload":{"message":"topic ref seq version"}}`: false,
+		`{"action":"x","topic":"t"}`:                                   true,
+		`{"action":"x","payload":{"ref":1}}`:                           true, // a maybe: nested
+		`{"seq":1}`:                                                    true,
+		`{"version":1}`:                                                true,
+		`{"a\u0074":"x"}`:                                              true, // escapes: a maybe
+		`{"action":"reference"}`:                                       false,
+		`{"action":"x","payload":"x\"topic\""}`:                        true,
+		`"`:                                                            false,
+		``:                                                             false,
+	} {
+		if got := MayHaveEnvelope([]byte(frame)); got != want {
+			t.Errorf("MayHaveEnvelope(%s) = %v, want %v", frame, got, want)
+		}
+	}
 }
