@@ -35,9 +35,38 @@ type Addressing struct {
 // skipped. A frame with any backslash may spell a key with escapes and
 // counts as a maybe.
 func MayHaveEnvelope(frame []byte) bool {
-	return bytes.Contains(frame, quotedTopic) || bytes.Contains(frame, quotedRef) ||
-		bytes.Contains(frame, quotedVersion) || bytes.Contains(frame, quotedSeq) ||
-		bytes.IndexByte(frame, '\\') >= 0
+	if bytes.IndexByte(frame, '\\') >= 0 {
+		return true
+	}
+	// One pass from quote to quote: a key is a quoted word.
+	for i := 0; ; {
+		j := bytes.IndexByte(frame[i:], '"')
+		if j < 0 {
+			return false
+		}
+		i += j + 1
+		if i >= len(frame) {
+			return false
+		}
+		switch rest := frame[i:]; rest[0] {
+		case 't':
+			if bytes.HasPrefix(rest, quotedTopic[1:]) {
+				return true
+			}
+		case 'r':
+			if bytes.HasPrefix(rest, quotedRef[1:]) {
+				return true
+			}
+		case 'v':
+			if bytes.HasPrefix(rest, quotedVersion[1:]) {
+				return true
+			}
+		case 's':
+			if bytes.HasPrefix(rest, quotedSeq[1:]) {
+				return true
+			}
+		}
+	}
 }
 
 var (

@@ -3,6 +3,7 @@ package wire
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -126,4 +127,35 @@ func FuzzSplitEnvelope(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkMayHaveEnvelope is what every frame of a channel without
+// topics pays for the envelope keys: the scan that rules them out.
+func BenchmarkMayHaveEnvelope(b *testing.B) {
+	frame := []byte(`{"action":"new_chat_message","payload":{"message":"` + strings.Repeat("m", 160) + `","name":"benchmark"}}`)
+	b.SetBytes(int64(len(frame)))
+	for range b.N {
+		if MayHaveEnvelope(frame) {
+			b.Fatal("no envelope keys in the frame")
+		}
+	}
+}
+
+func TestMayHaveEnvelope(t *testing.T) {
+	for frame, want := range map[string]bool{
+		`{"action":"x","payload":{"message":"topic ref seq version"}}`: false,
+		`{"action":"x","topic":"t"}`:                                   true,
+		`{"action":"x","payload":{"ref":1}}`:                           true, // a maybe: nested
+		`{"seq":1}`:                                                    true,
+		`{"version":1}`:                                                true,
+		`{"a\u0074":"x"}`:                                              true, // escapes: a maybe
+		`{"action":"reference"}`:                                       false,
+		`{"action":"x","payload":"x\"topic\""}`:                        true,
+		`"`:                                                            false,
+		``:                                                             false,
+	} {
+		if got := MayHaveEnvelope([]byte(frame)); got != want {
+			t.Errorf("MayHaveEnvelope(%s) = %v, want %v", frame, got, want)
+		}
+	}
 }
