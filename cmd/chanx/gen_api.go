@@ -93,7 +93,7 @@ var genClientTargets = codegen.NewTargets("client").
 // goapiTarget makes a goapi generator a codegen.Target.
 func goapiTarget(generate func(context.Context, *ir.API, goapi.Options) (map[string][]byte, error)) codegen.Target {
 	return codegen.TargetFunc(func(ctx context.Context, api *ir.API, o codegen.Options) (map[string][]byte, error) {
-		return generate(ctx, api, goapi.Options{Package: o.Package, Source: o.Source, NoFormat: o.NoFormat, TypedFormats: o.TypedFormats, NoReadme: o.NoReadme, TypesPackage: o.TypesPackage})
+		return generate(ctx, api, goapi.Options{Package: o.Package, Source: o.Source, NoFormat: o.NoFormat, TypedFormats: o.TypedFormats, NoReadme: o.NoReadme, TypesPackage: o.TypesPackage, Version: o.Version})
 	})
 }
 

@@ -55,8 +55,17 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			genCommand(),
 			generateClientCommand(),
 			conformanceCommand(),
+			versionCommand(),
+		},
+		HideVersion: true,
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "version", Usage: "print the chanx version and exit"},
 		},
 		Action: func(c *cli.Context) error {
+			if c.Bool("version") {
+				fmt.Fprintln(c.App.Writer, "chanx", buildVersion())
+				return nil
+			}
 			if c.Args().Present() {
 				return cli.Exit(fmt.Sprintf("chanx: unknown command %q (see 'chanx --help')", c.Args().First()), 2)
 			}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/chanxgo/chanx/internal/genheader"
 	"github.com/chanxgo/chanx/ir"
 )
 
@@ -101,6 +102,7 @@ func GenerateTypes(ctx context.Context, api *ir.API, opts Options) (map[string][
 		return nil, err
 	}
 	files["messages.go"] = src
+	genheader.StampAll(files, opts.Version)
 	return files, nil
 }
 
