@@ -79,8 +79,8 @@ type Conn struct {
 	gdone  bool // the connection has left all groups for good
 
 	qmu     sync.Mutex
-	queue   [][]byte      // frames waiting for the writer
-	spare   [][]byte      // the previous batch's storage, reused
+	queue   []qframe      // frames waiting for the writer
+	spare   []qframe      // the previous batch's storage, reused
 	writing bool          // a drain is running, inline or on its goroutine
 	space   chan struct{} // closed when the writer takes a batch, for waiting senders
 	peak    int           // most frames ever waiting, for tests of the bound
@@ -332,8 +332,9 @@ func (c *Conn) answerBorrowed(frame []byte) {
 }
 
 // deliver queues a frame that arrived through the layer (snake_case keys),
-// with the completion marker of its kind.
-func (c *Conn) deliver(frame []byte, kind layer.Kind) {
+// with the completion marker of its kind. sent is the message's
+// layer.Message.Sent, for Metrics.BroadcastDelivered (0: not measured).
+func (c *Conn) deliver(frame []byte, kind layer.Kind, sent int64) {
 	var marker []byte
 	if c.srv.opts.Completions {
 		if kind == layer.Event {
@@ -342,7 +343,18 @@ func (c *Conn) deliver(frame []byte, kind layer.Kind) {
 			marker = c.ch.env.Complete(wire.ActionGroupComplete)
 		}
 	}
-	_ = c.enqueue(c.outgoing(frame), marker)
+	if !c.srv.timed {
+		sent = 0
+	}
+	_ = c.enqueueSent(c.outgoing(frame), marker, sent)
+}
+
+// qframe is a frame in a connection's send queue. sent, when not 0, is
+// when a broadcast's publisher handed it to the layer (Unix ns): its
+// write is observed by Metrics.BroadcastDelivered.
+type qframe struct {
+	b    []byte
+	sent int64
 }
 
 // enqueue appends frame (and marker, if any, right behind it) to the send
@@ -351,6 +363,12 @@ func (c *Conn) deliver(frame []byte, kind layer.Kind) {
 // this way, so no member holds up the others.
 func (c *Conn) enqueue(frame, marker []byte) error {
 	return c.enqueueFrom(c.ctx, frame, marker, 0)
+}
+
+// enqueueSent is enqueue for a broadcast published at sent (Unix ns, 0
+// when not measured).
+func (c *Conn) enqueueSent(frame, marker []byte, sent int64) error {
+	return c.enqueueAt(c.ctx, frame, marker, 0, sent)
 }
 
 // enqueueMode says how enqueueFrom treats a frame.
@@ -372,6 +390,11 @@ const (
 
 // enqueueFrom is enqueue with a mode; ctx bounds a modeWait wait.
 func (c *Conn) enqueueFrom(ctx context.Context, frame, marker []byte, mode enqueueMode) error {
+	return c.enqueueAt(ctx, frame, marker, mode, 0)
+}
+
+// enqueueAt is enqueueFrom for a frame published at sent (see qframe).
+func (c *Conn) enqueueAt(ctx context.Context, frame, marker []byte, mode enqueueMode, sent int64) error {
 	n := 1
 	if marker != nil {
 		n = 2
@@ -420,9 +443,9 @@ func (c *Conn) enqueueFrom(ctx context.Context, frame, marker []byte, mode enque
 	if borrowed && (c.writing || len(c.queue) > 0) {
 		frame = bytes.Clone(frame)
 	}
-	c.queue = append(c.queue, frame)
+	c.queue = append(c.queue, qframe{frame, sent})
 	if marker != nil {
-		c.queue = append(c.queue, marker)
+		c.queue = append(c.queue, qframe{b: marker})
 	}
 	if len(c.queue) > c.peak {
 		c.peak = len(c.queue)
@@ -482,7 +505,7 @@ func (c *Conn) drain(inline bool) {
 		}
 		c.qmu.Unlock()
 		for i, f := range batch {
-			if err := c.ws.Write(ioCtx, websocket.MessageText, f); err != nil {
+			if err := c.ws.Write(ioCtx, websocket.MessageText, f.b); err != nil {
 				c.qmu.Lock()
 				c.qclosed = true
 				c.queue = nil
@@ -492,7 +515,10 @@ func (c *Conn) drain(inline bool) {
 				return
 			}
 			c.srv.met.FrameSent(c.ch.pattern)
-			batch[i] = nil
+			if f.sent != 0 {
+				c.srv.met.BroadcastDelivered(c.ch.pattern, time.Duration(time.Now().UnixNano()-f.sent))
+			}
+			batch[i] = qframe{}
 		}
 		c.qmu.Lock()
 		if c.spare == nil && cap(batch) <= keptQueueCap {
