@@ -72,6 +72,11 @@ const (
 	// reached this process's members but not the channel layer (Redis):
 	// answered with the "partial_delivery" error frame.
 	ReasonPartialDelivery = "partial_delivery"
+	// ReasonPublishFailed counts a frame whose handler's pipelined
+	// broadcast reached no member in this process and then failed in
+	// the channel layer: answered, after the handler, with the
+	// "publish_failed" error frame.
+	ReasonPublishFailed = "publish_failed"
 	// ReasonOverrun counts a frame that found its connection's inbound
 	// queue full: it is not answered, the connection is closed with 1008.
 	ReasonOverrun = "overrun"

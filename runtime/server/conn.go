@@ -74,6 +74,12 @@ type Conn struct {
 	cancels map[string][]*cancelReg // running handlers by cancel key
 	marks   []cancelMark            // recent cancel frames, for requests still waiting
 
+	// pmu guards the broadcasts waiting to go to the other processes
+	// (pipelined Broadcast, see publishLater).
+	pmu     sync.Mutex
+	pubq    []layer.Publication
+	pubbing bool // a goroutine sends pubq (sendPublications)
+
 	gmu    sync.Mutex
 	groups map[string]struct{}
 	gdone  bool // the connection has left all groups for good
@@ -232,20 +238,154 @@ func (c *Conn) Send(ctx context.Context, frame any) error {
 // BroadcastOption tunes Conn.Broadcast.
 type BroadcastOption uint8
 
-// ExcludeSelf keeps a broadcast from reaching the connection that sends it.
-const ExcludeSelf BroadcastOption = 1
+const (
+	// ExcludeSelf keeps a broadcast from reaching the connection that
+	// sends it.
+	ExcludeSelf BroadcastOption = 1 + iota
+	// WaitAck makes this Broadcast wait for the layer's acknowledgement
+	// (Redis's reply) and return its error, as ChannelOptions.PublishAck
+	// does for every broadcast of a channel.
+	WaitAck
+)
 
 // Broadcast sends frame to every member of group in every process sharing
 // the server's layer, including this connection unless ExcludeSelf is
 // given. Members receive `group_complete` after it when completions are on.
+// A connection's broadcasts reach every process in the order it made them.
+//
+// What its return means depends on the layer and the mode:
+//   - A layer that waits for no other process (layer.Memory), or WaitAck,
+//     or a channel with ChannelOptions.PublishAck: Broadcast returns the
+//     layer's Publish result. nil: this process's members have the frame
+//     queued and the layer accepted it for the others (Redis replied);
+//     an error wrapping *layer.PartialDeliveryError: this process's
+//     members have it, others may not (a handler returning it answers its
+//     frame with the "partial_delivery" error frame); another error:
+//     nobody got it.
+//   - Otherwise (the Redis layer, by default) the broadcast is pipelined:
+//     Broadcast returns once this process's members have the frame
+//     queued and the message is queued for the other processes, without
+//     waiting for Redis, so the handler goes on at once and a stream of
+//     broadcasts costs one round trip per batch rather than one each.
+//     nil then promises only local delivery. A message the layer fails to
+//     pass on later (Redis down, or no reply within its PublishTimeout)
+//     is reported to this connection with an error frame
+//     ("partial_delivery" when members here got it, "publish_failed" when
+//     none did) and counted (Metrics.PublishFailed,
+//     LayerPublished(true)); it is never retried. An error return means
+//     nothing was sent (the layer is closed, ctx is done, frame does not
+//     encode).
 func (c *Conn) Broadcast(ctx context.Context, group string, frame any, opts ...BroadcastOption) error {
 	exclude := ""
+	ack := c.ch.opts.PublishAck
 	for _, o := range opts {
-		if o == ExcludeSelf {
+		switch o {
+		case ExcludeSelf:
 			exclude = c.id
+		case WaitAck:
+			ack = true
 		}
 	}
+	if pl, ok := c.srv.layer.(layer.Pipeliner); ok && !ack {
+		return c.publishLater(ctx, pl, group, frame, exclude)
+	}
 	return c.srv.publish(ctx, group, layer.Broadcast, frame, exclude)
+}
+
+// publishLater is a pipelined Broadcast: local delivery now, the other
+// processes' copy queued for sendPublications.
+func (c *Conn) publishLater(ctx context.Context, pl layer.Pipeliner, group string, frame any, exclude string) error {
+	s := c.srv
+	b, err := encodeFrame(frame)
+	if err != nil {
+		return fmt.Errorf("server: publish to %s: %w", group, err)
+	}
+	if _, pre := wire.PreEncoded(frame); pre {
+		b = bytes.Clone(b) // it is sent after Broadcast returns
+	}
+	m := layer.Message{Kind: layer.Broadcast, Frame: b, Exclude: exclude, Sent: time.Now().UnixNano()}
+	if t := s.opts.LayerTracing; t != nil {
+		m.Meta = t.Inject(ctx, group)
+	}
+	local, err := pl.PublishLocal(ctx, group, m)
+	if err != nil {
+		s.met.LayerPublished(true)
+		return fmt.Errorf("server: publish to %s: %w", group, err)
+	}
+	p := layer.Publication{Group: group, Message: m, Local: local}
+	c.pmu.Lock()
+	c.pubq = append(c.pubq, p)
+	start := !c.pubbing
+	if start {
+		if !c.startBG() {
+			// The connection is ending: no goroutine may start, so this
+			// one sends the queue and waits, as an acknowledged
+			// broadcast does.
+			batch := c.pubq
+			c.pubq = nil
+			c.pmu.Unlock()
+			errs := pl.PublishRemote(context.WithoutCancel(ctx), batch)
+			c.reportPublications(batch, errs)
+			if len(errs) > 0 && errs[len(errs)-1] != nil {
+				return fmt.Errorf("server: publish to %s: %w", group, errs[len(errs)-1])
+			}
+			return nil
+		}
+		c.pubbing = true
+	}
+	c.pmu.Unlock()
+	if start {
+		go c.sendPublications(pl)
+	}
+	return nil
+}
+
+// sendPublications sends the connection's queued broadcasts to the other
+// processes, all those waiting in one round trip, until the queue is
+// empty; it owns one count of c.bg.
+func (c *Conn) sendPublications(pl layer.Pipeliner) {
+	defer c.bg.Done()
+	for {
+		c.pmu.Lock()
+		batch := c.pubq
+		c.pubq = nil
+		if len(batch) == 0 {
+			c.pubbing = false
+			c.pmu.Unlock()
+			return
+		}
+		c.pmu.Unlock()
+		// Not the handler's context, which may end as soon as the handler
+		// returns: the layer bounds the wait itself (PublishTimeout).
+		errs := pl.PublishRemote(context.Background(), batch)
+		c.reportPublications(batch, errs)
+	}
+}
+
+// reportPublications counts sent broadcasts and tells the connection
+// about each one that failed, with an error frame.
+func (c *Conn) reportPublications(batch []layer.Publication, errs []error) {
+	s := c.srv
+	for i, p := range batch {
+		var err error
+		if errs != nil {
+			err = errs[i]
+		}
+		s.met.LayerPublished(err != nil)
+		if err == nil {
+			continue
+		}
+		s.met.PublishFailed(c.ch.pattern)
+		code, detail, reason := CodePublishFailed, publishFailedDetail, metrics.ReasonPublishFailed
+		if p.Local {
+			code, detail, reason = CodePartialDelivery, partialDeliveryDetail, metrics.ReasonPartialDelivery
+		}
+		s.met.FrameError(c.ch.pattern, reason)
+		c.logger().LogAttrs(c.ctx, slog.LevelWarn, "chanx: pipelined broadcast failed",
+			slog.String("conn", c.id), slog.String("channel", c.ch.pattern),
+			slog.String("group", p.Group), slog.String("code", code), slog.String("error", err.Error()))
+		_ = c.enqueue(c.outgoing(c.ch.env.CodedError(code, detail)), nil)
+	}
 }
 
 // Join adds the connection to group, subscribing this process to the
