@@ -76,9 +76,10 @@ type Conn struct {
 
 	// pmu guards the broadcasts waiting to go to the other processes
 	// (pipelined Broadcast, see publishLater).
-	pmu     sync.Mutex
-	pubq    []layer.Publication
-	pubbing bool // a goroutine sends pubq (sendPublications)
+	pmu      sync.Mutex
+	pubq     []layer.Publication
+	pubspare []layer.Publication // the previous batch's storage, reused
+	pubbing  bool                // a goroutine sends pubq (sendPublications)
 
 	gmu    sync.Mutex
 	groups map[string]struct{}
@@ -348,7 +349,7 @@ func (c *Conn) sendPublications(pl layer.Pipeliner) {
 	for {
 		c.pmu.Lock()
 		batch := c.pubq
-		c.pubq = nil
+		c.pubq, c.pubspare = c.pubspare[:0], nil
 		if len(batch) == 0 {
 			c.pubbing = false
 			c.pmu.Unlock()
@@ -359,6 +360,12 @@ func (c *Conn) sendPublications(pl layer.Pipeliner) {
 		// returns: the layer bounds the wait itself (PublishTimeout).
 		errs := pl.PublishRemote(context.Background(), batch)
 		c.reportPublications(batch, errs)
+		clear(batch)
+		if cap(batch) <= keptQueueCap {
+			c.pmu.Lock()
+			c.pubspare = batch[:0]
+			c.pmu.Unlock()
+		}
 	}
 }
 

@@ -369,6 +369,15 @@ func (l *Layer) PublishRemote(ctx context.Context, ps []layer.Publication) (errs
 		return errs
 	}
 	pctx := l.publishContext(ctx)
+	if len(ps) == 1 {
+		// The common batch: no slices to allocate.
+		p := ps[0]
+		bp, c, cmd := l.publishCmd(p.Group, p.Message)
+		if err := l.published(ctx, p.Group, p.Local, bp, c.Do(pctx, cmd).Error()); err != nil {
+			return []error{err}
+		}
+		return nil
+	}
 	bufs := make([]*[]byte, len(ps))
 	cmds := make(rueidis.Commands, 0, len(ps))
 	for start := 0; start < len(ps); {
