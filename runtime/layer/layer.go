@@ -76,6 +76,31 @@ type Layer interface {
 	Close() error
 }
 
+// Pipeliner is implemented by layers whose Publish waits for a round trip
+// to the other processes (the Redis layer). It splits Publish in two, so
+// that a publisher can go on while the other processes' copies are in
+// flight and can send many of them in one round trip:
+//   - PublishLocal does Publish's part inside this process: this
+//     process's subscribers of group get m before it returns. local
+//     reports whether there were any; err is set only when nothing was
+//     done (the layer is closed, ctx is done).
+//   - PublishRemote does the rest for each of ps, in order (the other
+//     processes get them in that order), and waits for the transport's
+//     answers; errs[i] is what Publish would have returned for ps[i]
+//     given its Local, and errs is nil when every one succeeded.
+type Pipeliner interface {
+	PublishLocal(ctx context.Context, group string, m Message) (local bool, err error)
+	PublishRemote(ctx context.Context, ps []Publication) (errs []error)
+}
+
+// Publication is one message for Pipeliner.PublishRemote: its group, the
+// message, and whether PublishLocal found subscribers in this process.
+type Publication struct {
+	Group   string
+	Message Message
+	Local   bool
+}
+
 // InlineSubscriber is implemented by layers that can hand messages to a
 // deliver func without queueing them first. SubscribeInline is Subscribe,
 // except that deliver runs on the goroutine that published the message

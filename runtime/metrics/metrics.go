@@ -21,6 +21,13 @@ type Metrics interface {
 	// reply's encoding and write not), whatever its outcome. The server
 	// reads the clock for it only when its Metrics is not Nop.
 	HandlerDuration(channel, action string, d time.Duration)
+	// BroadcastDelivered observes how long a group broadcast or event took
+	// from its publisher handing it to the layer (layer.Message.Sent) to
+	// its write on a receiving connection of this process, once per
+	// connection written to. Across hosts it includes their clock skew.
+	// Messages without a Sent time are not observed; the server reads the
+	// clock for it only when its Metrics is not Nop.
+	BroadcastDelivered(channel string, d time.Duration)
 	// ConnectionRejected counts a request refused before or right after the
 	// upgrade; reason is "auth", "upgrade" (not a WebSocket request, or a
 	// foreign origin), "shutdown", "connect" (OnConnect failed) or
@@ -42,6 +49,10 @@ type Metrics interface {
 	// LayerPublished counts a publish to the channel layer; failed tells
 	// whether the layer returned an error.
 	LayerPublished(failed bool)
+	// PublishFailed counts a pipelined broadcast (one the handler did not
+	// wait for) that the layer later failed to pass on; its sender got an
+	// error frame (see server.ChannelOptions.PublishAck).
+	PublishFailed(channel string)
 	// LayerReceived counts a message delivered by the channel layer to this
 	// process, before fan-out to local connections.
 	LayerReceived()
@@ -61,6 +72,11 @@ const (
 	// reached this process's members but not the channel layer (Redis):
 	// answered with the "partial_delivery" error frame.
 	ReasonPartialDelivery = "partial_delivery"
+	// ReasonPublishFailed counts a frame whose handler's pipelined
+	// broadcast reached no member in this process and then failed in
+	// the channel layer: answered, after the handler, with the
+	// "publish_failed" error frame.
+	ReasonPublishFailed = "publish_failed"
 	// ReasonOverrun counts a frame that found its connection's inbound
 	// queue full: it is not answered, the connection is closed with 1008.
 	ReasonOverrun = "overrun"
@@ -87,6 +103,7 @@ var _ Metrics = Nop{}
 func (Nop) ConnectionOpened(string)                       {}
 func (Nop) ConnectionClosed(string)                       {}
 func (Nop) HandlerDuration(string, string, time.Duration) {}
+func (Nop) BroadcastDelivered(string, time.Duration)      {}
 func (Nop) ConnectionRejected(string, string)             {}
 func (Nop) FrameReceived(string, string)                  {}
 func (Nop) FrameSent(string)                              {}
@@ -94,4 +111,5 @@ func (Nop) FrameError(string, string)                     {}
 func (Nop) SlowClientClosed(string)                       {}
 func (Nop) FrameDropped(string)                           {}
 func (Nop) LayerPublished(bool)                           {}
+func (Nop) PublishFailed(string)                          {}
 func (Nop) LayerReceived()                                {}

@@ -65,6 +65,14 @@ type ChannelOptions struct {
 	// error answers keep their order. Default: false, one at a time in
 	// arrival order.
 	ConcurrentHandlers bool
+
+	// PublishAck makes every Conn.Broadcast of the channel wait for the
+	// layer's acknowledgement (Redis's reply) and return its error, as
+	// the WaitAck option does for one call. Default: false: with a layer
+	// that talks to other processes (Redis) broadcasts are pipelined, and
+	// a failure reaches the sender later as an error frame (see
+	// Conn.Broadcast for what each mode's return means).
+	PublishAck bool
 }
 
 // Channel is one mounted AsyncAPI channel: its address pattern, its hooks

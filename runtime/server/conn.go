@@ -76,13 +76,20 @@ type Conn struct {
 
 	topics connTopics // subscriptions (topic_conn.go)
 
+	// pmu guards the broadcasts waiting to go to the other processes
+	// (pipelined Broadcast, see publishLater).
+	pmu      sync.Mutex
+	pubq     []layer.Publication
+	pubspare []layer.Publication // the previous batch's storage, reused
+	pubbing  bool                // a goroutine sends pubq (sendPublications)
+
 	gmu    sync.Mutex
 	groups map[string]struct{}
 	gdone  bool // the connection has left all groups for good
 
 	qmu     sync.Mutex
-	queue   [][]byte      // frames waiting for the writer
-	spare   [][]byte      // the previous batch's storage, reused
+	queue   []qframe      // frames waiting for the writer
+	spare   []qframe      // the previous batch's storage, reused
 	writing bool          // a drain is running, inline or on its goroutine
 	space   chan struct{} // closed when the writer takes a batch, for waiting senders
 	peak    int           // most frames ever waiting, for tests of the bound
@@ -234,20 +241,160 @@ func (c *Conn) Send(ctx context.Context, frame any) error {
 // BroadcastOption tunes Conn.Broadcast.
 type BroadcastOption uint8
 
-// ExcludeSelf keeps a broadcast from reaching the connection that sends it.
-const ExcludeSelf BroadcastOption = 1
+const (
+	// ExcludeSelf keeps a broadcast from reaching the connection that
+	// sends it.
+	ExcludeSelf BroadcastOption = 1 + iota
+	// WaitAck makes this Broadcast wait for the layer's acknowledgement
+	// (Redis's reply) and return its error, as ChannelOptions.PublishAck
+	// does for every broadcast of a channel.
+	WaitAck
+)
 
 // Broadcast sends frame to every member of group in every process sharing
 // the server's layer, including this connection unless ExcludeSelf is
 // given. Members receive `group_complete` after it when completions are on.
+// A connection's broadcasts reach every process in the order it made them.
+//
+// What its return means depends on the layer and the mode:
+//   - A layer that waits for no other process (layer.Memory), or WaitAck,
+//     or a channel with ChannelOptions.PublishAck: Broadcast returns the
+//     layer's Publish result. nil: this process's members have the frame
+//     queued and the layer accepted it for the others (Redis replied);
+//     an error wrapping *layer.PartialDeliveryError: this process's
+//     members have it, others may not (a handler returning it answers its
+//     frame with the "partial_delivery" error frame); another error:
+//     nobody got it.
+//   - Otherwise (the Redis layer, by default) the broadcast is pipelined:
+//     Broadcast returns once this process's members have the frame
+//     queued and the message is queued for the other processes, without
+//     waiting for Redis, so the handler goes on at once and a stream of
+//     broadcasts costs one round trip per batch rather than one each.
+//     nil then promises only local delivery. A message the layer fails to
+//     pass on later (Redis down, or no reply within its PublishTimeout)
+//     is reported to this connection with an error frame
+//     ("partial_delivery" when members here got it, "publish_failed" when
+//     none did) and counted (Metrics.PublishFailed,
+//     LayerPublished(true)); it is never retried. An error return means
+//     nothing was sent (the layer is closed, ctx is done, frame does not
+//     encode).
 func (c *Conn) Broadcast(ctx context.Context, group string, frame any, opts ...BroadcastOption) error {
 	exclude := ""
+	ack := c.ch.opts.PublishAck
 	for _, o := range opts {
-		if o == ExcludeSelf {
+		switch o {
+		case ExcludeSelf:
 			exclude = c.id
+		case WaitAck:
+			ack = true
 		}
 	}
+	if pl, ok := c.srv.layer.(layer.Pipeliner); ok && !ack {
+		return c.publishLater(ctx, pl, group, frame, exclude)
+	}
 	return c.srv.publish(ctx, group, layer.Broadcast, frame, exclude)
+}
+
+// publishLater is a pipelined Broadcast: local delivery now, the other
+// processes' copy queued for sendPublications.
+func (c *Conn) publishLater(ctx context.Context, pl layer.Pipeliner, group string, frame any, exclude string) error {
+	s := c.srv
+	b, err := encodeFrame(frame)
+	if err != nil {
+		return fmt.Errorf("server: publish to %s: %w", group, err)
+	}
+	if _, pre := wire.PreEncoded(frame); pre {
+		b = bytes.Clone(b) // it is sent after Broadcast returns
+	}
+	m := layer.Message{Kind: layer.Broadcast, Frame: b, Exclude: exclude, Sent: time.Now().UnixNano()}
+	if t := s.opts.LayerTracing; t != nil {
+		m.Meta = t.Inject(ctx, group)
+	}
+	local, err := pl.PublishLocal(ctx, group, m)
+	if err != nil {
+		s.met.LayerPublished(true)
+		return fmt.Errorf("server: publish to %s: %w", group, err)
+	}
+	p := layer.Publication{Group: group, Message: m, Local: local}
+	c.pmu.Lock()
+	c.pubq = append(c.pubq, p)
+	start := !c.pubbing
+	if start {
+		if !c.startBG() {
+			// The connection is ending: no goroutine may start, so this
+			// one sends the queue and waits, as an acknowledged
+			// broadcast does.
+			batch := c.pubq
+			c.pubq = nil
+			c.pmu.Unlock()
+			errs := pl.PublishRemote(context.WithoutCancel(ctx), batch)
+			c.reportPublications(batch, errs)
+			if len(errs) > 0 && errs[len(errs)-1] != nil {
+				return fmt.Errorf("server: publish to %s: %w", group, errs[len(errs)-1])
+			}
+			return nil
+		}
+		c.pubbing = true
+	}
+	c.pmu.Unlock()
+	if start {
+		go c.sendPublications(pl)
+	}
+	return nil
+}
+
+// sendPublications sends the connection's queued broadcasts to the other
+// processes, all those waiting in one round trip, until the queue is
+// empty; it owns one count of c.bg.
+func (c *Conn) sendPublications(pl layer.Pipeliner) {
+	defer c.bg.Done()
+	for {
+		c.pmu.Lock()
+		batch := c.pubq
+		c.pubq, c.pubspare = c.pubspare[:0], nil
+		if len(batch) == 0 {
+			c.pubbing = false
+			c.pmu.Unlock()
+			return
+		}
+		c.pmu.Unlock()
+		// Not the handler's context, which may end as soon as the handler
+		// returns: the layer bounds the wait itself (PublishTimeout).
+		errs := pl.PublishRemote(context.Background(), batch)
+		c.reportPublications(batch, errs)
+		clear(batch)
+		if cap(batch) <= keptQueueCap {
+			c.pmu.Lock()
+			c.pubspare = batch[:0]
+			c.pmu.Unlock()
+		}
+	}
+}
+
+// reportPublications counts sent broadcasts and tells the connection
+// about each one that failed, with an error frame.
+func (c *Conn) reportPublications(batch []layer.Publication, errs []error) {
+	s := c.srv
+	for i, p := range batch {
+		var err error
+		if errs != nil {
+			err = errs[i]
+		}
+		s.met.LayerPublished(err != nil)
+		if err == nil {
+			continue
+		}
+		s.met.PublishFailed(c.ch.pattern)
+		code, detail, reason := CodePublishFailed, publishFailedDetail, metrics.ReasonPublishFailed
+		if p.Local {
+			code, detail, reason = CodePartialDelivery, partialDeliveryDetail, metrics.ReasonPartialDelivery
+		}
+		s.met.FrameError(c.ch.pattern, reason)
+		c.logger().LogAttrs(c.ctx, slog.LevelWarn, "chanx: pipelined broadcast failed",
+			slog.String("conn", c.id), slog.String("channel", c.ch.pattern),
+			slog.String("group", p.Group), slog.String("code", code), slog.String("error", err.Error()))
+		_ = c.enqueue(c.outgoing(c.ch.env.CodedError(code, detail)), nil)
+	}
 }
 
 // Join adds the connection to group, subscribing this process to the
@@ -334,8 +481,9 @@ func (c *Conn) answerBorrowed(frame []byte) {
 }
 
 // deliver queues a frame that arrived through the layer (snake_case keys),
-// with the completion marker of its kind.
-func (c *Conn) deliver(frame []byte, kind layer.Kind) {
+// with the completion marker of its kind. sent is the message's
+// layer.Message.Sent, for Metrics.BroadcastDelivered (0: not measured).
+func (c *Conn) deliver(frame []byte, kind layer.Kind, sent int64) {
 	var marker []byte
 	if c.srv.opts.Completions {
 		if kind == layer.Event {
@@ -344,7 +492,18 @@ func (c *Conn) deliver(frame []byte, kind layer.Kind) {
 			marker = c.ch.env.Complete(wire.ActionGroupComplete)
 		}
 	}
-	_ = c.enqueue(c.outgoing(frame), marker)
+	if !c.srv.timed {
+		sent = 0
+	}
+	_ = c.enqueueSent(c.outgoing(frame), marker, sent)
+}
+
+// qframe is a frame in a connection's send queue. sent, when not 0, is
+// when a broadcast's publisher handed it to the layer (Unix ns): its
+// write is observed by Metrics.BroadcastDelivered.
+type qframe struct {
+	b    []byte
+	sent int64
 }
 
 // enqueue appends frame (and marker, if any, right behind it) to the send
@@ -353,6 +512,12 @@ func (c *Conn) deliver(frame []byte, kind layer.Kind) {
 // this way, so no member holds up the others.
 func (c *Conn) enqueue(frame, marker []byte) error {
 	return c.enqueueFrom(c.ctx, frame, marker, 0)
+}
+
+// enqueueSent is enqueue for a broadcast published at sent (Unix ns, 0
+// when not measured).
+func (c *Conn) enqueueSent(frame, marker []byte, sent int64) error {
+	return c.enqueueAt(c.ctx, frame, marker, 0, sent)
 }
 
 // enqueueMode says how enqueueFrom treats a frame.
@@ -374,6 +539,11 @@ const (
 
 // enqueueFrom is enqueue with a mode; ctx bounds a modeWait wait.
 func (c *Conn) enqueueFrom(ctx context.Context, frame, marker []byte, mode enqueueMode) error {
+	return c.enqueueAt(ctx, frame, marker, mode, 0)
+}
+
+// enqueueAt is enqueueFrom for a frame published at sent (see qframe).
+func (c *Conn) enqueueAt(ctx context.Context, frame, marker []byte, mode enqueueMode, sent int64) error {
 	n := 1
 	if marker != nil {
 		n = 2
@@ -422,9 +592,9 @@ func (c *Conn) enqueueFrom(ctx context.Context, frame, marker []byte, mode enque
 	if borrowed && (c.writing || len(c.queue) > 0) {
 		frame = bytes.Clone(frame)
 	}
-	c.queue = append(c.queue, frame)
+	c.queue = append(c.queue, qframe{frame, sent})
 	if marker != nil {
-		c.queue = append(c.queue, marker)
+		c.queue = append(c.queue, qframe{b: marker})
 	}
 	if len(c.queue) > c.peak {
 		c.peak = len(c.queue)
@@ -484,7 +654,7 @@ func (c *Conn) drain(inline bool) {
 		}
 		c.qmu.Unlock()
 		for i, f := range batch {
-			if err := c.ws.Write(ioCtx, websocket.MessageText, f); err != nil {
+			if err := c.ws.Write(ioCtx, websocket.MessageText, f.b); err != nil {
 				c.qmu.Lock()
 				c.qclosed = true
 				c.queue = nil
@@ -494,7 +664,10 @@ func (c *Conn) drain(inline bool) {
 				return
 			}
 			c.srv.met.FrameSent(c.ch.pattern)
-			batch[i] = nil
+			if f.sent != 0 {
+				c.srv.met.BroadcastDelivered(c.ch.pattern, time.Duration(time.Now().UnixNano()-f.sent))
+			}
+			batch[i] = qframe{}
 		}
 		c.qmu.Lock()
 		if c.spare == nil && cap(batch) <= keptQueueCap {

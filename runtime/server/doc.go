@@ -92,7 +92,12 @@
 // {"detail": "The room is full", "code": "room_full"}. A handler whose
 // broadcast reached this server's members but not the other servers' (the
 // layer's *layer.PartialDeliveryError, returned as is or wrapped) gets the
-// code "partial_delivery" (CodePartialDelivery; docs/LAYERS.md). Every built-in
+// code "partial_delivery" (CodePartialDelivery; docs/LAYERS.md). On the
+// Redis layer a handler's broadcasts are pipelined by default: Broadcast
+// does not wait for Redis, and a broadcast that fails afterwards reaches
+// its sender as a "partial_delivery" or "publish_failed" error frame
+// (CodePublishFailed); WaitAck and ChannelOptions.PublishAck wait for the
+// acknowledgement instead (see Conn.Broadcast). Every built-in
 // frame is written with the channel's discriminator key. Options turn on
 // completion markers (complete, group_complete, event_complete), camelCase
 // keys, and Chanx's in-band authentication frame instead of the default

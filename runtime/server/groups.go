@@ -97,13 +97,22 @@ func (s *Server) leave(c *Conn, name string) {
 // so a slow member never delays the others or the layer.
 func (s *Server) fanOut(g *group, m layer.Message) {
 	s.met.LayerReceived()
+	var done func(int)
+	if t := s.opts.LayerTracing; t != nil {
+		done = t.Deliver(g.name, m.Meta)
+	}
+	n := 0
 	g.mu.RLock()
-	defer g.mu.RUnlock()
 	for c := range g.members {
 		if c.id == m.Exclude || m.Target != "" && c.id != m.Target {
 			continue
 		}
-		c.deliver(m.Frame, m.Kind)
+		c.deliver(m.Frame, m.Kind, m.Sent)
+		n++
+	}
+	g.mu.RUnlock()
+	if done != nil {
+		done(n)
 	}
 }
 

@@ -187,6 +187,10 @@ func (c *counters) SlowClientClosed(string)             { c.add("slow") }
 func (c *counters) FrameDropped(string)                 { c.add("dropped") }
 func (c *counters) LayerPublished(failed bool)          { c.add("publish") }
 func (c *counters) LayerReceived()                      { c.add("layer.received") }
+func (c *counters) PublishFailed(string)                { c.add("publish.failed") }
+func (c *counters) BroadcastDelivered(_ string, d time.Duration) {
+	c.add("delivered")
+}
 func (c *counters) HandlerDuration(_, action string, d time.Duration) {
 	if d >= 0 {
 		c.add("handled." + action)

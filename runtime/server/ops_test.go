@@ -99,6 +99,31 @@ func TestHandlerHistogramAndOpenGauge(t *testing.T) {
 	eventually(t, "gauge back to 0", func() bool { return gatheredValue(t, reg, "chanx_connections_open") == 0 })
 }
 
+// TestBroadcastDeliveryHistogram: a broadcast that crosses the server
+// from one client to another leaves one broadcast_delivery_seconds sample
+// (one receiving connection, the sender excluded); metrics.Nop keeps
+// working as before (the other tests' servers).
+func TestBroadcastDeliveryHistogram(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	pm, err := prommetrics.New(reg, prommetrics.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, hs := newChat(t, Options{Logger: quietLogger(), Metrics: pm})
+	a := dial(t, hs, "/ws/chat/delivery")
+	b := dial(t, hs, "/ws/chat/delivery")
+	a.roundTrip(`{"action":"echo","payload":"joined"}`) // both have joined once OnConnect ran
+	b.roundTrip(`{"action":"echo","payload":"joined"}`)
+	msg := `{"action":"new_chat_message","payload":{"message":"hi","name":"a"}}`
+	a.send(msg)
+	if got := b.read(); got != msg {
+		t.Fatalf("b got %s, want %s", got, msg)
+	}
+	eventually(t, "a broadcast_delivery_seconds sample", func() bool {
+		return gatheredValue(t, reg, "chanx_broadcast_delivery_seconds") == 1
+	})
+}
+
 // gatheredValue sums a metric family of reg: gauge and counter values,
 // histogram sample counts.
 func gatheredValue(t *testing.T, reg *prometheus.Registry, name string) float64 {

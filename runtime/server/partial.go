@@ -13,7 +13,16 @@ import (
 // channel layer could not pass it to the other servers.
 const CodePartialDelivery = wire.CodePartialDelivery
 
-// partialDeliveryDetail is that frame's detail.
+// CodePublishFailed is the code of the error frame a connection gets when
+// one of its pipelined broadcasts (see Conn.Broadcast) reached no member
+// on this server and the channel layer then failed to pass it to the
+// others: most likely nobody received it.
+const CodePublishFailed = "publish_failed"
+
+// publishFailedDetail is that frame's detail.
+const publishFailedDetail = "A message this connection broadcast could not be passed to the other servers; its members there may not have received it"
+
+// partialDeliveryDetail is the partial_delivery frame's detail.
 const partialDeliveryDetail = "The message reached the members connected to this server; members on other servers may not have received it"
 
 // partialDelivery turns a handler error caused by a layer publish that

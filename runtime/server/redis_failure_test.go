@@ -87,9 +87,12 @@ func TestRedisFailureTwoProcesses(t *testing.T) {
 	_, urlA := serveRedisChat(t, la, nil)
 	child := startRedisChild(t, rs.URL(), prefix)
 
-	a1 := dialRx(t, "a1", urlA+"/ws/chat/lobby")
+	// a1 and c1 broadcast acknowledged (ChannelOptions.PublishAck): each
+	// failure is answered before its fence. Pipelined broadcasts under
+	// the same outage: TestPipelinedPublishRedisKilled.
+	a1 := dialRx(t, "a1", urlA+"/ws/chat-ack/lobby")
 	a2 := dialRx(t, "a2", urlA+"/ws/chat/lobby")
-	c1 := dialRx(t, "c1", "ws://"+child.addr+"/ws/chat/lobby")
+	c1 := dialRx(t, "c1", "ws://"+child.addr+"/ws/chat-ack/lobby")
 	a1.ready()
 	a2.ready()
 	c1.ready()

@@ -129,23 +129,31 @@ func newRedisChat(l layer.Layer, m metrics.Metrics) *server.Server {
 		m = metrics.Nop{}
 	}
 	srv := server.New(server.Options{Layer: l, Logger: slog.New(slog.DiscardHandler), Metrics: m})
-	ch, err := srv.Channel("/ws/chat/{room}", server.ChannelOptions{
-		OnConnect: func(ctx context.Context, c *server.Conn) error {
-			return c.Join(ctx, "room."+c.Param("room"))
-		},
-	})
-	if err != nil {
-		panic(err)
+	// /ws/chat-ack/{room} is the same chat with acknowledged broadcasts
+	// (ChannelOptions.PublishAck): its handler waits for Redis's reply.
+	for _, c := range []struct {
+		address string
+		ack     bool
+	}{{"/ws/chat/{room}", false}, {"/ws/chat-ack/{room}", true}} {
+		ch, err := srv.Channel(c.address, server.ChannelOptions{
+			OnConnect: func(ctx context.Context, c *server.Conn) error {
+				return c.Join(ctx, "room."+c.Param("room"))
+			},
+			PublishAck: c.ack,
+		})
+		if err != nil {
+			panic(err)
+		}
+		server.HandleNoReply(ch, "new_chat_message", func(ctx context.Context, c *server.Conn, m *redisChatMessage) error {
+			return c.Broadcast(ctx, "room."+c.Param("room"), m, server.ExcludeSelf)
+		})
+		server.Handle(ch, "whoami", func(ctx context.Context, c *server.Conn, _ *redisWhoami) (*redisWhoamiReply, error) {
+			return &redisWhoamiReply{Action: "whoami", Payload: c.ID()}, nil
+		})
+		server.Handle(ch, "echo", func(ctx context.Context, c *server.Conn, m *redisEcho) (*redisEcho, error) {
+			return m, nil
+		})
 	}
-	server.HandleNoReply(ch, "new_chat_message", func(ctx context.Context, c *server.Conn, m *redisChatMessage) error {
-		return c.Broadcast(ctx, "room."+c.Param("room"), m, server.ExcludeSelf)
-	})
-	server.Handle(ch, "whoami", func(ctx context.Context, c *server.Conn, _ *redisWhoami) (*redisWhoamiReply, error) {
-		return &redisWhoamiReply{Action: "whoami", Payload: c.ID()}, nil
-	})
-	server.Handle(ch, "echo", func(ctx context.Context, c *server.Conn, m *redisEcho) (*redisEcho, error) {
-		return m, nil
-	})
 	return srv
 }
 

@@ -206,6 +206,28 @@ type Options struct {
 	// compressed when Compression is on. Default: the library's, 128
 	// bytes with context takeover, 512 without.
 	CompressionThreshold int
+
+	// LayerTracing, when set, carries trace context through the channel
+	// layer: the context of a handler's Broadcast (or of Server.Publish)
+	// goes into layer.Message.Meta, and the process that fans the message
+	// out to its connections starts its delivery there.
+	// otelchanx.LayerTracing builds one for OpenTelemetry (W3C trace
+	// context). Default: nil, no Meta is set and nothing runs per message.
+	LayerTracing LayerTracing
+}
+
+// LayerTracing carries trace context through the channel layer (see
+// Options.LayerTracing). Its methods are called once per published and
+// per delivered message, and must be safe for concurrent use.
+type LayerTracing interface {
+	// Inject returns the Meta of a message published to group from ctx,
+	// nil when ctx carries no trace.
+	Inject(ctx context.Context, group string) map[string]string
+	// Deliver is called as this process starts to fan a message of group
+	// out to its connections, with the message's Meta (nil for none); it
+	// returns a func the server calls once the message is queued for
+	// every local member, with their number.
+	Deliver(group string, meta map[string]string) (done func(members int))
 }
 
 // AuthError is returned by an Authenticate function to choose the HTTP
@@ -402,8 +424,18 @@ func (s *Server) SendTo(ctx context.Context, connID string, frame any) error {
 	if err != nil {
 		return fmt.Errorf("server: send to %s: %w", connID, err)
 	}
-	c.deliver(b, layer.Event)
+	c.deliver(b, layer.Event, s.now())
 	return nil
+}
+
+// now is the Sent time of a message published here: the clock is read
+// only when this process measures deliveries (Metrics set) or may pass
+// the message to others, who might.
+func (s *Server) now() int64 {
+	if !s.timed {
+		return 0
+	}
+	return time.Now().UnixNano()
 }
 
 func (s *Server) sendToConn(ctx context.Context, connID string, frame any) error {
@@ -417,7 +449,11 @@ func (s *Server) publish(ctx context.Context, group string, kind layer.Kind, fra
 	if err != nil {
 		return fmt.Errorf("server: publish to %s: %w", group, err)
 	}
-	err = s.layer.Publish(ctx, group, layer.Message{Kind: kind, Frame: b, Exclude: exclude})
+	m := layer.Message{Kind: kind, Frame: b, Exclude: exclude, Sent: time.Now().UnixNano()}
+	if t := s.opts.LayerTracing; t != nil {
+		m.Meta = t.Inject(ctx, group)
+	}
+	err = s.layer.Publish(ctx, group, m)
 	s.met.LayerPublished(err != nil)
 	if err != nil {
 		return fmt.Errorf("server: publish to %s: %w", group, err)
@@ -434,7 +470,7 @@ func Publish(ctx context.Context, l layer.Layer, group string, frame any) error 
 	if err != nil {
 		return fmt.Errorf("server: publish to %s: %w", group, err)
 	}
-	if err := l.Publish(ctx, group, layer.Message{Kind: layer.Event, Frame: b}); err != nil {
+	if err := l.Publish(ctx, group, layer.Message{Kind: layer.Event, Frame: b, Sent: time.Now().UnixNano()}); err != nil {
 		return fmt.Errorf("server: publish to %s: %w", group, err)
 	}
 	return nil
@@ -452,7 +488,7 @@ func SendToConn(ctx context.Context, l layer.Layer, connID string, frame any) er
 	if err != nil {
 		return fmt.Errorf("server: send to %s: %w", connID, err)
 	}
-	if err := l.Publish(ctx, inbox, layer.Message{Kind: layer.Event, Frame: b, Target: connID}); err != nil {
+	if err := l.Publish(ctx, inbox, layer.Message{Kind: layer.Event, Frame: b, Target: connID, Sent: time.Now().UnixNano()}); err != nil {
 		return fmt.Errorf("server: send to %s: %w", connID, err)
 	}
 	return nil
@@ -491,7 +527,7 @@ func (s *Server) deliverInbox(m layer.Message) {
 	c := s.conns[m.Target]
 	s.mu.RUnlock()
 	if c != nil {
-		c.deliver(m.Frame, m.Kind)
+		c.deliver(m.Frame, m.Kind, m.Sent)
 	}
 }
 

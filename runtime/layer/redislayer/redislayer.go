@@ -325,13 +325,28 @@ func NewWithClient(client rueidis.Client, opts Options) *Layer {
 // reconnecting: Redis drops what is published to a group while no
 // process subscribes to it (see the package documentation).
 func (l *Layer) Publish(ctx context.Context, group string, m layer.Message) error {
+	local, err := l.PublishLocal(ctx, group, m)
+	if err != nil {
+		return err
+	}
+	bp, c, cmd := l.publishCmd(group, m)
+	err = c.Do(l.publishContext(ctx), cmd).Error()
+	return l.published(ctx, group, local, bp, err)
+}
+
+var _ layer.Pipeliner = (*Layer)(nil)
+
+// PublishLocal is Publish's first half (see layer.Pipeliner): it hands m
+// to this process's subscribers of group at once and reports whether
+// there were any. It fails only when the layer is closed or ctx is done.
+func (l *Layer) PublishLocal(ctx context.Context, group string, m layer.Message) (local bool, err error) {
 	if l.isDown.Load() {
-		return errClosed(group)
+		return false, errClosed(group)
 	}
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("redislayer: publish to %q: %w", group, err)
+		return false, fmt.Errorf("redislayer: publish to %q: %w", group, err)
 	}
-	local := l.local.Subscribers(group) > 0
+	local = l.local.Subscribers(group) > 0
 	if local {
 		// The local fan-out shares frames (see NewWithClient), and the
 		// caller may reuse its buffer once Publish returns.
@@ -339,16 +354,79 @@ func (l *Layer) Publish(ctx context.Context, group string, m layer.Message) erro
 		lm.Frame = bytes.Clone(m.Frame)
 		_ = l.local.Publish(ctx, group, lm) // fails only after Close
 	}
+	return local, nil
+}
+
+// PublishRemote is Publish's second half for several messages (see
+// layer.Pipeliner): their PUBLISHes go to Redis back to back, written
+// together by rueidis's pipeline, and it waits for all the replies at
+// once, so n messages cost one round trip instead of n. Redis handles
+// them in order, so the other processes get them in that order. errs[i]
+// is the error Publish would have returned for ps[i]; errs is nil when
+// every message was accepted. The bounds are Publish's.
+func (l *Layer) PublishRemote(ctx context.Context, ps []layer.Publication) (errs []error) {
+	if l.isDown.Load() {
+		errs = make([]error, len(ps))
+		for i, p := range ps {
+			errs[i] = errClosed(p.Group)
+		}
+		return errs
+	}
+	pctx := l.publishContext(ctx)
+	if len(ps) == 1 {
+		// The common batch: no slices to allocate.
+		p := ps[0]
+		bp, c, cmd := l.publishCmd(p.Group, p.Message)
+		if err := l.published(ctx, p.Group, p.Local, bp, c.Do(pctx, cmd).Error()); err != nil {
+			return []error{err}
+		}
+		return nil
+	}
+	bufs := make([]*[]byte, len(ps))
+	cmds := make(rueidis.Commands, 0, len(ps))
+	for start := 0; start < len(ps); {
+		// A run of messages for one client (all of them, but on a cluster
+		// without Sharded) goes out as one DoMulti.
+		cmds = cmds[:0]
+		var client rueidis.Client
+		end := start
+		for ; end < len(ps); end++ {
+			bp, c, cmd := l.publishCmd(ps[end].Group, ps[end].Message)
+			if client != nil && c != client {
+				l.putBuf(bp)
+				break
+			}
+			client = c
+			bufs[end] = bp
+			cmds = append(cmds, cmd)
+		}
+		for i, r := range client.DoMulti(pctx, cmds...) {
+			p := ps[start+i]
+			if err := l.published(ctx, p.Group, p.Local, bufs[start+i], r.Error()); err != nil {
+				if errs == nil {
+					errs = make([]error, len(ps))
+				}
+				errs[start+i] = err
+			}
+		}
+		start = end
+	}
+	return errs
+}
+
+// publishCmd builds the PUBLISH of m to group, in a pooled buffer that
+// holds the channel name and the envelope (so publishing allocates
+// nothing once the pool is warm), and picks the client it goes through.
+func (l *Layer) publishCmd(group string, m layer.Message) (*[]byte, rueidis.Client, rueidis.Completed) {
 	bp, _ := l.bufs.Get().(*[]byte)
 	if bp == nil {
 		bp = new([]byte)
 	}
-	// One buffer holds the channel name and the envelope, so publishing
-	// allocates nothing once the pool is warm.
 	buf := append((*bp)[:0], l.opts.KeyPrefix...)
 	buf = append(buf, group...)
 	nameLen := len(buf)
 	buf = appendEnvelope(buf, l.origin, m)
+	*bp = buf
 	channel, payload := rueidis.BinaryString(buf[:nameLen]), rueidis.BinaryString(buf[nameLen:])
 	c := l.channelClient(channel)
 	var cmd rueidis.Completed
@@ -357,18 +435,26 @@ func (l *Layer) Publish(ctx context.Context, group string, m layer.Message) erro
 	} else {
 		cmd = c.B().Publish().Channel(channel).Message(payload).Build()
 	}
-	err := c.Do(l.publishContext(ctx), cmd).Error()
+	return bp, c, cmd
+}
+
+// published finishes a PUBLISH that Redis answered with err: it words a
+// failure (publishFailed) or releases the command's buffer.
+func (l *Layer) published(ctx context.Context, group string, local bool, bp *[]byte, err error) error {
 	if err != nil {
 		return l.publishFailed(ctx, group, local, err)
 	}
 	if l.unreachable.Load() {
 		l.setReachable(nil)
 	}
-	if cap(buf) <= 64<<10 {
-		*bp = buf
+	l.putBuf(bp)
+	return nil
+}
+
+func (l *Layer) putBuf(bp *[]byte) {
+	if cap(*bp) <= 64<<10 {
 		l.bufs.Put(bp)
 	}
-	return nil
 }
 
 // publishBound is a deadline shared by the PUBLISHes that start in one

@@ -26,6 +26,8 @@ type Metrics struct {
 	layerHealthy  prometheus.Gauge
 	open          *prometheus.GaugeVec
 	handler       *prometheus.HistogramVec
+	delivery      *prometheus.HistogramVec
+	pubFailed     *prometheus.CounterVec
 }
 
 var _ metrics.Metrics = (*Metrics)(nil)
@@ -41,6 +43,10 @@ type Options struct {
 	// handler_duration_seconds histogram's buckets. Default:
 	// DefaultHandlerBuckets.
 	HandlerBuckets []float64
+	// DeliveryBuckets are the upper bounds, in seconds, of the
+	// broadcast_delivery_seconds histogram's buckets. Default:
+	// DefaultHandlerBuckets.
+	DeliveryBuckets []float64
 }
 
 // DefaultHandlerBuckets spans 50 µs to about 13 s, a factor of 4 apart:
@@ -93,9 +99,18 @@ func New(reg prometheus.Registerer, opts Options) (*Metrics, error) {
 		Namespace: ns, Name: "handler_duration_seconds", Help: "How long handlers took over one frame, decode and validation included.",
 		ConstLabels: opts.ConstLabels, Buckets: buckets,
 	}, []string{"channel", "action"})
+	dbuckets := opts.DeliveryBuckets
+	if len(dbuckets) == 0 {
+		dbuckets = DefaultHandlerBuckets
+	}
+	m.delivery = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Namespace: ns, Name: "broadcast_delivery_seconds", Help: "How long group broadcasts and events took from their publisher to the write on a receiving connection.",
+		ConstLabels: opts.ConstLabels, Buckets: dbuckets,
+	}, []string{"channel"})
+	m.pubFailed = counter("publish_failed_total", "Pipelined broadcasts the channel layer failed to pass on after their handler returned; the sender got an error frame.", "channel")
 	// Healthy until a layer says otherwise: the in-memory layer always is.
 	m.layerHealthy.Set(1)
-	for _, c := range []prometheus.Collector{m.opened, m.closed, m.rejected, m.received, m.sent, m.errors, m.slow, m.dropped, m.layerPublish, m.layerReceived, m.layerHealthy, m.open, m.handler} {
+	for _, c := range []prometheus.Collector{m.opened, m.closed, m.rejected, m.received, m.sent, m.errors, m.slow, m.dropped, m.layerPublish, m.layerReceived, m.layerHealthy, m.open, m.handler, m.delivery, m.pubFailed} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("prommetrics: register: %w", err)
 		}
@@ -116,6 +131,15 @@ func (m *Metrics) ConnectionClosed(channel string) {
 func (m *Metrics) HandlerDuration(channel, action string, d time.Duration) {
 	m.handler.WithLabelValues(channel, action).Observe(d.Seconds())
 }
+
+// BroadcastDelivered observes d in the broadcast_delivery_seconds
+// histogram.
+func (m *Metrics) BroadcastDelivered(channel string, d time.Duration) {
+	m.delivery.WithLabelValues(channel).Observe(d.Seconds())
+}
+
+// PublishFailed counts into publish_failed_total.
+func (m *Metrics) PublishFailed(channel string) { m.pubFailed.WithLabelValues(channel).Inc() }
 func (m *Metrics) ConnectionRejected(channel, reason string) {
 	m.rejected.WithLabelValues(channel, reason).Inc()
 }

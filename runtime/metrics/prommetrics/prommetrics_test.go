@@ -47,6 +47,8 @@ func TestCounts(t *testing.T) {
 	m.ConnectionOpened(ch)
 	m.ConnectionClosed(ch)
 	m.HandlerDuration(ch, "ping", 3*time.Millisecond)
+	m.BroadcastDelivered(ch, time.Millisecond)
+	m.PublishFailed(ch)
 	m.ConnectionRejected(ch, "auth")
 	m.FrameReceived(ch, "ping")
 	m.FrameReceived(ch, "ping")
@@ -63,6 +65,8 @@ func TestCounts(t *testing.T) {
 		"chanx_connections_opened_total{channel=/ws/chat/{room}}":               2,
 		"chanx_connections_open{channel=/ws/chat/{room}}":                       1,
 		"chanx_handler_duration_seconds{action=ping,channel=/ws/chat/{room}}":   1,
+		"chanx_broadcast_delivery_seconds{channel=/ws/chat/{room}}":             1,
+		"chanx_publish_failed_total{channel=/ws/chat/{room}}":                   1,
 		"chanx_connections_closed_total{channel=/ws/chat/{room}}":               1,
 		"chanx_connections_rejected_total{channel=/ws/chat/{room},reason=auth}": 1,
 		"chanx_frames_received_total{action=ping,channel=/ws/chat/{room}}":      2,
