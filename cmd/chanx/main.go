@@ -55,6 +55,8 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			genCommand(),
 			generateClientCommand(),
 			conformanceCommand(),
+			sendCommand(),
+			listenCommand(),
 			versionCommand(),
 		},
 		HideVersion: true,
