@@ -37,13 +37,17 @@ func usageError(c *cli.Context, err error, _ bool) error {
 	return cli.Exit(fmt.Sprintf("chanx: %v (see '%s --help')", err, c.Command.HelpName), 2)
 }
 
+// stdin is what 'chanx send' reads a message from; tests replace it.
+var stdin io.Reader = os.Stdin
+
 func newApp(stdout, stderr io.Writer) *cli.App {
 	app := &cli.App{
+		Reader:         stdin,
 		Name:  "chanx",
 		Usage: "schema-first WebSockets from an AsyncAPI 3 document",
 		Description: "chanx reads one AsyncAPI 3 document (asyncapi.yaml) and checks it (validate),\n" +
 			"generates typed Go server and client packages from it (gen), and tests a running\n" +
-			"WebSocket server against it (conformance).\n\n" +
+			"WebSocket server against it (conformance), and talks to one from the shell (send, listen).\n\n" +
 			"Run 'chanx COMMAND --help' for the flags of a command. Exit codes: 0 success,\n" +
 			"1 the command found problems, 2 the arguments were unusable.",
 		Writer:         stdout,

@@ -8,10 +8,14 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/coder/websocket"
 
 	"github.com/chanxgo/chanx/examples/chat/chatapi"
 	"github.com/chanxgo/chanx/runtime/layer"
@@ -200,4 +204,173 @@ func TestSendAndListenNameUnknownChannelsAndMessages(t *testing.T) {
 			t.Errorf("chanx %s: exit %d, stderr %q; want exit 2 and %q", strings.Join(args, " "), code, stderr, tc.want)
 		}
 	}
+}
+
+// TestSendProblemsAreTheServersOwn: the problems send prints for an
+// invalid frame are the payload the chat server answers that frame with.
+func TestSendProblemsAreTheServersOwn(t *testing.T) {
+	base, _, _ := chatServer(t)
+	for _, frame := range []string{
+		`{"action": "new_chat_message", "payload": {"message": "", "name": "ann"}}`,
+		`{"action": "new_chat_message", "payload": {"message": "hi", "name": 3, "extra": 1}}`,
+		`{"action": "new_chat_message"}`,
+	} {
+		code, out, _ := chanx("send", "-s", chatDoc, "--url", base, "--channel", "chat", "--param", "room=lobby", "new_chat_message", frame)
+		if code != 1 {
+			t.Fatalf("%s: exit %d", frame, code)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		conn, _, err := websocket.Dial(ctx, base+"/ws/chat/lobby", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := conn.Write(ctx, websocket.MessageText, []byte(frame)); err != nil {
+			t.Fatal(err)
+		}
+		_, reply, err := conn.Read(ctx)
+		conn.CloseNow()
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var answer struct {
+			Payload json.RawMessage `json:"payload"`
+		}
+		if err := json.Unmarshal(reply, &answer); err != nil {
+			t.Fatal(err)
+		}
+		var got, want any
+		_ = json.Unmarshal([]byte(out), &got)
+		_ = json.Unmarshal(answer.Payload, &want)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s:\nsend printed %s\nthe server answers %s", frame, strings.TrimSpace(out), answer.Payload)
+		}
+	}
+}
+
+// TestSendErrorFrameExit1: a server that answers with an error frame
+// makes send print it and exit 1.
+func TestSendErrorFrameExit1(t *testing.T) {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.CloseNow()
+		if _, _, err := c.Read(r.Context()); err != nil {
+			return
+		}
+		_ = c.Write(r.Context(), websocket.MessageText, []byte(`{"action":"error","payload":{"detail":"no pings today"}}`))
+		_, _, _ = c.Read(r.Context())
+	}))
+	t.Cleanup(ts.Close)
+	code, out, stderr := chanx("send", "-s", chatDoc, "--url", "ws"+strings.TrimPrefix(ts.URL, "http"), "--channel", "chat", "--param", "room=lobby", "ping")
+	if code != 1 || !strings.Contains(stderr, "chanx send: the server answered with an error") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	ls := lines(t, out)
+	if len(ls) != 1 || ls[0].Message == nil || *ls[0].Message != "error" || !strings.Contains(out, `"detail":"no pings today"`) {
+		t.Errorf("output %q, want the error frame", out)
+	}
+}
+
+// TestReadmeShellSection runs the commands of the README's "Talking to a
+// server from the shell" against the chat server, as written (the URL
+// aside), and checks they print what the README shows.
+func TestReadmeShellSection(t *testing.T) {
+	section := readmeSection(t, "## Talking to a server from the shell")
+	blocks := codeBlocks(section, "sh")
+	shown := codeBlocks(section, "text")
+	if len(blocks) != 1 || len(shown) != 2 {
+		t.Fatalf("the section has %d sh blocks and %d output blocks, want 1 and 2", len(blocks), len(shown))
+	}
+	base, _, joined := chatServer(t)
+	const readmeURL = "ws://127.0.0.1:8000"
+	var listenOut, listenErr syncWriter
+	listenDone := make(chan int, 1)
+	var printed []string
+	for _, line := range strings.Split(strings.TrimSpace(blocks[0]), "\n") {
+		wantCode := 0
+		if i := strings.Index(line, " # "); i >= 0 {
+			if strings.Contains(line[i:], "exit 1") {
+				wantCode = 1
+			}
+			line = line[:i]
+		}
+		line = strings.TrimSpace(line)
+		if line == "go run ./examples/chat &" {
+			continue
+		}
+		var input string
+		if rest, ok := strings.CutPrefix(line, "echo "); ok {
+			in, cmd, ok := strings.Cut(rest, " | ")
+			if !ok {
+				t.Fatalf("README: %q: want echo '…' | command", line)
+			}
+			input, line = strings.Trim(in, "'")+"\n", cmd
+		}
+		background := strings.HasSuffix(line, " &")
+		line = strings.TrimSuffix(line, " &")
+		rest, ok := strings.CutPrefix(line, "go run ./cmd/chanx ")
+		if !ok {
+			t.Fatalf("README: the test does not know how to run %q", line)
+		}
+		args := append([]string{"chanx"}, shellWords(t, strings.ReplaceAll(rest, readmeURL, base))...)
+		for i, a := range args {
+			if a == "examples/chat/asyncapi.yaml" {
+				args[i] = chatDoc
+			}
+		}
+		if background {
+			go func() { listenDone <- run(args, &listenOut, &listenErr) }()
+			<-joined
+			continue
+		}
+		var out, errw bytes.Buffer
+		saved := stdin
+		stdin = strings.NewReader(input)
+		code := run(args, &out, &errw)
+		stdin = saved
+		if code != wantCode {
+			t.Fatalf("README: %q: exit %d, want %d\n%s%s", line, code, wantCode, out.String(), errw.String())
+		}
+		printed = append(printed, out.String()+errw.String())
+	}
+	if code := <-listenDone; code != 0 {
+		t.Fatalf("README: listen: exit %d\n%s", code, listenErr.String())
+	}
+	if got := printed[0] + listenOut.String(); got != shown[0] {
+		t.Errorf("ping and listen print\n%s\nthe README shows\n%s", got, shown[0])
+	}
+	if printed[1] != "" {
+		t.Errorf("the chat message's send printed %q, the README shows nothing", printed[1])
+	}
+	if printed[2] != shown[1] {
+		t.Errorf("the empty message prints\n%s\nthe README shows\n%s", printed[2], shown[1])
+	}
+}
+
+// shellWords splits a command line with single-quoted words, which is
+// all the README uses.
+func shellWords(t *testing.T, s string) []string {
+	t.Helper()
+	var words []string
+	for s = strings.TrimSpace(s); s != ""; s = strings.TrimSpace(s) {
+		if s[0] == '\'' {
+			end := strings.IndexByte(s[1:], '\'')
+			if end < 0 {
+				t.Fatalf("unterminated quote in %q", s)
+			}
+			words = append(words, s[1:1+end])
+			s = s[2+end:]
+			continue
+		}
+		end := strings.IndexByte(s, ' ')
+		if end < 0 {
+			end = len(s)
+		}
+		words = append(words, s[:end])
+		s = s[end:]
+	}
+	return words
 }
