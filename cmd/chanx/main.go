@@ -42,9 +42,9 @@ var stdin io.Reader = os.Stdin
 
 func newApp(stdout, stderr io.Writer) *cli.App {
 	app := &cli.App{
-		Reader:         stdin,
-		Name:  "chanx",
-		Usage: "schema-first WebSockets from an AsyncAPI 3 document",
+		Reader: stdin,
+		Name:   "chanx",
+		Usage:  "schema-first WebSockets from an AsyncAPI 3 document",
 		Description: "chanx reads one AsyncAPI 3 document (asyncapi.yaml) and checks it (validate),\n" +
 			"generates typed Go server and client packages from it (gen), and tests a running\n" +
 			"WebSocket server against it (conformance), and talks to one from the shell (send, listen).\n\n" +
