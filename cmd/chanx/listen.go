@@ -18,7 +18,10 @@ func listenCommand() *cli.Command {
 		Description: "Connects to --channel and prints each incoming frame as one JSON line\n" +
 			"{\"message\": name or null, \"valid\": bool, \"problems\": [...], \"frame\": ...}, checked\n" +
 			"against the messages the document says the server sends there. Stops after --count\n" +
-			"frames or at --timeout (exit 0).\n" + talkExitCodes,
+			"frames or at --timeout.\n" +
+			"Exit status: 0 --count frames came or --timeout passed; 1 the document has problems;\n" +
+			"2 unusable arguments (an unknown channel too); 3 could not connect to the server, or\n" +
+			"the connection was lost.",
 		Flags: append(append(talkFlags(),
 			&cli.IntFlag{Name: "count", Usage: "stop after `N` frames (0: no limit)"},
 			&cli.DurationFlag{Name: "timeout", Usage: "stop after this long (0: no limit; connecting is bounded by 10s)"},

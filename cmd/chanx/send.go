@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -32,9 +33,10 @@ const (
 	exitNoServer = 3 // could not connect, or the connection was lost
 )
 
-const talkExitCodes = "Exit status: 0 success; 1 the message is invalid (nothing is sent) or the server\n" +
-	"answered with an error frame; 2 unusable arguments (an unknown channel or message\n" +
-	"too); 3 could not connect to the server, or the connection was lost."
+const sendExitCodes = "Exit status: 0 success; 1 the message is invalid (nothing is sent), the server\n" +
+	"answered with an error frame, or fewer than --wait replies came before --timeout;\n" +
+	"2 unusable arguments (an unknown channel or message too); 3 could not connect to the\n" +
+	"server, or the connection was lost."
 
 // talkFlags are the flags 'chanx send' and 'chanx listen' share.
 func talkFlags() []cli.Flag {
@@ -61,7 +63,7 @@ func sendCommand() *cli.Command {
 			"as the server would report them (type, loc, msg). Each frame the server sends back is\n" +
 			"printed as one JSON line {\"message\", \"valid\", \"problems\", \"frame\"}, until --wait\n" +
 			"replies came (default: the replies the operation declares) or --timeout.\n" +
-			talkExitCodes + " Fewer than --wait replies before --timeout is exit 1.",
+			sendExitCodes,
 		Flags: append(append(talkFlags(),
 			&cli.DurationFlag{Name: "timeout", Value: 5 * time.Second, Usage: "how long to connect and wait for the replies"},
 			&cli.IntFlag{Name: "wait", Value: -1, DefaultText: "the replies the operation declares, 1 or 0", Usage: "how many replies to wait for"},
@@ -416,12 +418,19 @@ func runSend(c *cli.Context) error {
 		return talkUsage("send", "message %q: the client sends no such message on channel %s; it sends %s", msgName, t.ch.Name, orNone(names))
 	}
 	var raw []byte
-	if len(args) == 1 || args[1] == "-" {
+	// With no JSON argument, stdin holds the frame unless it is a terminal
+	// (nobody is typing one in: the message has no members to give, as ping).
+	fromStdin := len(args) == 2 && args[1] == "-"
+	if len(args) == 1 {
+		f, ok := c.App.Reader.(*os.File)
+		fromStdin = !ok || !isTerminal(f)
+	}
+	if len(args) == 2 && !fromStdin {
+		raw = []byte(args[1])
+	} else if fromStdin {
 		if raw, err = io.ReadAll(c.App.Reader); err != nil {
 			return cli.Exit(fmt.Sprintf("chanx send: read stdin: %v", err), exitUsage)
 		}
-	} else {
-		raw = []byte(args[1])
 	}
 	if len(bytes.TrimSpace(raw)) == 0 {
 		raw = []byte("{}")

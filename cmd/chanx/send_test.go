@@ -374,3 +374,25 @@ func shellWords(t *testing.T, s string) []string {
 	}
 	return words
 }
+
+// TestListenConnectionLostExit3: a server that goes away ends listen
+// with exit 3 and says so.
+func TestListenConnectionLostExit3(t *testing.T) {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		_ = c.Write(r.Context(), websocket.MessageText, []byte(`{"action":"pong"}`))
+		c.CloseNow()
+	}))
+	t.Cleanup(ts.Close)
+	base := "ws" + strings.TrimPrefix(ts.URL, "http")
+	code, out, stderr := chanx("listen", "-s", chatDoc, "--url", base, "--channel", "chat", "--param", "room=lobby", "--timeout", "1m")
+	if code != 3 || !strings.Contains(stderr, "chanx listen: the connection to "+base+"/ws/chat/lobby was lost") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	if ls := lines(t, out); len(ls) != 1 || ls[0].Message == nil || *ls[0].Message != "pong" {
+		t.Errorf("output %q, want the pong read before the end", out)
+	}
+}

@@ -57,6 +57,10 @@ func TestEveryUsageErrorNamesItsCommand(t *testing.T) {
 		usage{[]string{"gen", "client", "--lang", "typescript"}, "gen client"},
 		usage{[]string{"generate-client"}, "generate-client"},
 		usage{[]string{"conformance"}, "conformance"},
+		usage{[]string{"send"}, "send"},
+		usage{[]string{"send", "-s", chatDoc, "--url", "ws://127.0.0.1:1", "--channel", "chat"}, "send"},
+		usage{[]string{"listen"}, "listen"},
+		usage{[]string{"listen", "-s", chatDoc}, "listen"},
 		usage{[]string{"version", "extra"}, "version"},
 	)
 	for _, tc := range cases {
@@ -71,12 +75,12 @@ func TestEveryUsageErrorNamesItsCommand(t *testing.T) {
 	}
 	// An extra argument names the command too (its message says where the
 	// document goes instead of pointing at --help).
-	for _, p := range [][]string{{"validate"}, {"gen", "types"}, {"gen", "server"}, {"gen", "client"}, {"generate-client"}, {"conformance"}, {"version"}} {
+	for _, p := range [][]string{{"validate"}, {"gen", "types"}, {"gen", "server"}, {"gen", "client"}, {"generate-client"}, {"conformance"}, {"listen"}, {"version"}} {
 		args := append(append([]string{}, p...), "-s", chatDoc, "-o", t.TempDir(), "extra.yaml")
 		switch p[0] {
 		case "version":
 			args = []string{"version", "extra.yaml"}
-		case "validate", "conformance":
+		case "validate", "conformance", "listen":
 			args = append(append([]string{}, p...), "-s", chatDoc, "extra.yaml")
 		}
 		code, _, stderr := chanx(args...)
