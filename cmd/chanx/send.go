@@ -85,8 +85,10 @@ type talk struct {
 	// those the server sends, each told apart by its side's key.
 	in, out *match.Set
 	plan    *chanplan.Channel
-	key     string // the key built-in frames (error, pong) are written under
-	header  map[string][]string
+	// receives are the discriminator values of out, for the handlers.
+	receives []string
+	key      string // the key built-in frames (error, pong) are written under
+	header   map[string][]string
 	// schemas are the server-format validators of every message, made once.
 	schemas map[*ir.Message]*oracle.Schema
 }
@@ -165,16 +167,27 @@ func openTalk(c *cli.Context, name string) (*talk, error) {
 	if err != nil {
 		return nil, talkUsage(name, "channel %s: %v", chName, strings.TrimPrefix(err.Error(), "client: build url: "))
 	}
-	t.plan = chanplan.Build(api).Channel(t.ch)
+	// The dispatch values come from the plan (spec/analyze's dispatch), as
+	// conformance's do. Channels at the same address (outside topics)
+	// share the connection, so what the server sends on any of them
+	// arrives here too.
+	pl := chanplan.Build(api)
+	t.plan = pl.Channel(t.ch)
 	var in, out []ir.DispatchCase
 	for _, s := range t.plan.Client.Sends {
 		if !slices.ContainsFunc(in, func(d ir.DispatchCase) bool { return d.Message == s.Message }) {
 			in = append(in, ir.DispatchCase{Value: s.Value, Message: s.Message})
 		}
 	}
-	for _, r := range t.plan.Client.Receives {
-		if !slices.ContainsFunc(out, func(d ir.DispatchCase) bool { return d.Message == r.Message }) {
-			out = append(out, ir.DispatchCase{Value: r.Value, Message: r.Message})
+	for _, cp := range pl.Channels {
+		if cp != t.plan && (cp.Address != t.ch.Address || cp.Topic != nil || t.ch.Topic != nil) {
+			continue
+		}
+		for _, r := range cp.Client.Receives {
+			if !slices.ContainsFunc(out, func(d ir.DispatchCase) bool { return d.Message == r.Message }) {
+				out = append(out, ir.DispatchCase{Value: r.Value, Message: r.Message})
+				t.receives = append(t.receives, r.Value)
+			}
 		}
 	}
 	if t.in, err = match.NewSet(t.plan.Server.Key, in); err != nil {
@@ -283,6 +296,14 @@ func (t *talk) judge(data []byte) frameLine {
 			line.Message, line.Valid = &act, true
 			return line
 		}
+		// A discriminator value no message has: no message, as the
+		// server words an unknown tag.
+		if p := t.out.Property; p != "" {
+			if tag, ok := obj[p].(string); ok && !t.hasValue(tag) {
+				line.Problems = []wire.Problem{{Type: wire.ProblemTagInvalid, Loc: []any{p}, Msg: wire.MsgTagInvalid(p, tag, slices.DeleteFunc(slices.Clone(t.receives), func(v string) bool { return v == "" }))}}
+				return line
+			}
+		}
 	}
 	if r.Closest != nil {
 		name := r.Closest.Name
@@ -295,6 +316,12 @@ func (t *talk) judge(data []byte) frameLine {
 	}
 	line.Problems = wireProblems(r.Problems)
 	return line
+}
+
+// hasValue reports whether a message the server sends has tag as its
+// discriminator value.
+func (t *talk) hasValue(tag string) bool {
+	return slices.Contains(t.receives, tag)
 }
 
 func decodeJSON(data []byte) (any, error) {
@@ -349,9 +376,9 @@ func (t *talk) dial(ctx context.Context) (*client.Client, <-chan received, error
 		push(received{data: append([]byte(nil), f.Data...)})
 		return nil
 	}
-	for _, r := range t.plan.Client.Receives {
-		if r.Value != "" {
-			c.HandleFrame(r.Value, handle)
+	for _, v := range t.receives {
+		if v != "" {
+			c.HandleFrame(v, handle)
 		}
 	}
 	for _, b := range wire.Builtins {

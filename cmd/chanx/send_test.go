@@ -376,7 +376,8 @@ func shellWords(t *testing.T, s string) []string {
 }
 
 // TestListenConnectionLostExit3: a server that goes away ends listen
-// with exit 3 and says so.
+// with exit 3 and says so, after printing what it sent (a frame the
+// document does not have marked invalid).
 func TestListenConnectionLostExit3(t *testing.T) {
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := websocket.Accept(w, r, nil)
@@ -384,6 +385,7 @@ func TestListenConnectionLostExit3(t *testing.T) {
 			return
 		}
 		_ = c.Write(r.Context(), websocket.MessageText, []byte(`{"action":"pong"}`))
+		_ = c.Write(r.Context(), websocket.MessageText, []byte(`{"action":"surprise"}`))
 		c.CloseNow()
 	}))
 	t.Cleanup(ts.Close)
@@ -392,7 +394,12 @@ func TestListenConnectionLostExit3(t *testing.T) {
 	if code != 3 || !strings.Contains(stderr, "chanx listen: the connection to "+base+"/ws/chat/lobby was lost") {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
-	if ls := lines(t, out); len(ls) != 1 || ls[0].Message == nil || *ls[0].Message != "pong" {
-		t.Errorf("output %q, want the pong read before the end", out)
+	ls := lines(t, out)
+	if len(ls) != 2 || ls[0].Message == nil || *ls[0].Message != "pong" || !ls[0].Valid {
+		t.Fatalf("output %q, want the pong and the unknown frame read before the end", out)
+	}
+	// A frame the document does not have is printed, marked invalid.
+	if ls[1].Message != nil || ls[1].Valid || len(ls[1].Problems) == 0 || !strings.Contains(out, `"frame":{"action":"surprise"}`) {
+		t.Errorf("output %q, want the unknown frame with no message, invalid, with problems", out)
 	}
 }
