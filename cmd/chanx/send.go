@@ -58,7 +58,8 @@ func sendCommand() *cli.Command {
 		ArgsUsage: "MESSAGE [JSON|-]",
 		Description: "MESSAGE is the name (or discriminator value) of a message the client may send on\n" +
 			"--channel; JSON is the whole frame (read from stdin when absent or \"-\"); the\n" +
-			"discriminator is filled in when the frame lacks it. The frame is validated against the\n" +
+			"discriminator is filled in when the frame lacks it. --field path=value sets payload\n" +
+			"members from flags instead (flags go before MESSAGE). The frame is validated against the\n" +
 			"document before connecting: an invalid one is not sent, and its problems are printed\n" +
 			"as the server would report them (type, loc, msg). Each frame the server sends back is\n" +
 			"printed as one JSON line {\"message\", \"valid\", \"problems\", \"frame\"}, until --wait\n" +
@@ -67,6 +68,7 @@ func sendCommand() *cli.Command {
 		Flags: append(append(talkFlags(),
 			&cli.DurationFlag{Name: "timeout", Value: 5 * time.Second, Usage: "how long to connect and wait for the replies"},
 			&cli.IntFlag{Name: "wait", Value: -1, DefaultText: "the replies the operation declares, 1 or 0", Usage: "how many replies to wait for"},
+			&cli.StringSliceFlag{Name: "field", Aliases: []string{"f"}, Usage: "a payload member, `path=value` (repeatable; a.b for nested objects); value is JSON when it parses as JSON, else a string; set over the JSON frame"},
 		), loadFlags()...),
 		Action: runSend,
 	}
@@ -467,6 +469,11 @@ func runSend(c *cli.Context) error {
 		printProblems(c.App.Writer, []wire.Problem{{Type: wire.ProblemJSONInvalid, Loc: []any{}, Msg: "Invalid JSON: " + err.Error()}})
 		return cli.Exit("chanx send: the message is not JSON; nothing sent", exitInvalid)
 	}
+	if fields := c.StringSlice("field"); len(fields) > 0 {
+		if v, err = setFields(v, fields); err != nil {
+			return talkUsage("send", "%v", err)
+		}
+	}
 	if obj, ok := v.(map[string]any); ok && t.in.Property != "" && t.in.Value(msg) != "" {
 		if _, has := obj[t.in.Property]; !has {
 			obj[t.in.Property] = t.in.Value(msg)
@@ -512,6 +519,49 @@ func runSend(c *cli.Context) error {
 		return cli.Exit("chanx send: the server answered with an error", exitInvalid)
 	}
 	return nil
+}
+
+// setFields sets each --field path=value under the frame's payload,
+// creating the objects on the way. A value that parses as JSON is that
+// JSON ("3", "true", "null", "[1]", "\"3\""); anything else is a string.
+func setFields(frame any, fields []string) (any, error) {
+	obj, ok := frame.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("--field needs a frame that is a JSON object")
+	}
+	for _, f := range fields {
+		path, value, ok := strings.Cut(f, "=")
+		if !ok || path == "" {
+			return nil, fmt.Errorf("--field %q: want path=value", f)
+		}
+		var val any
+		if parsed, err := decodeJSON([]byte(value)); err == nil {
+			val = parsed
+		} else {
+			val = value
+		}
+		at := obj
+		keys := append([]string{"payload"}, strings.Split(path, ".")...)
+		for i, k := range keys {
+			if k == "" {
+				return nil, fmt.Errorf("--field %q: empty member name in the path", f)
+			}
+			if i == len(keys)-1 {
+				at[k] = val
+				break
+			}
+			next, ok := at[k].(map[string]any)
+			if !ok {
+				if at[k] != nil {
+					return nil, fmt.Errorf("--field %q: %s is not an object", f, strings.Join(keys[:i+1], "."))
+				}
+				next = map[string]any{}
+				at[k] = next
+			}
+			at = next
+		}
+	}
+	return obj, nil
 }
 
 // declaredReplies is how many replies the client waits for by default:

@@ -403,3 +403,57 @@ func TestListenConnectionLostExit3(t *testing.T) {
 		t.Errorf("output %q, want the unknown frame with no message, invalid, with problems", out)
 	}
 }
+
+// TestSendFields: --field builds the payload from flags, over the JSON
+// frame when one is given, and the result is validated like any frame.
+func TestSendFields(t *testing.T) {
+	for _, tc := range []struct {
+		frame  string
+		fields []string
+		want   string
+	}{
+		{`{}`, []string{"message=hi", "name=Ada"}, `{"payload":{"message":"hi","name":"Ada"}}`},
+		{`{"payload":{"message":"x","name":"Bob"}}`, []string{"message=hi"}, `{"payload":{"message":"hi","name":"Bob"}}`},
+		{`{}`, []string{"a.b.c=3", "a.d=true", "s=\"3\"", "n=null", "l=[1,2]"}, `{"payload":{"a":{"b":{"c":3},"d":true},"l":[1,2],"n":null,"s":"3"}}`},
+	} {
+		v, err := decodeJSON([]byte(tc.frame))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := setFields(v, tc.fields)
+		if err != nil {
+			t.Fatalf("setFields(%s, %q): %v", tc.frame, tc.fields, err)
+		}
+		if b, _ := json.Marshal(got); string(b) != tc.want {
+			t.Errorf("setFields(%s, %q) = %s, want %s", tc.frame, tc.fields, b, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		frame, field, want string
+	}{
+		{`[]`, "a=1", "--field needs a frame that is a JSON object"},
+		{`{}`, "a", `--field "a": want path=value`},
+		{`{}`, "a..b=1", `--field "a..b=1": empty member name in the path`},
+		{`{"payload":{"a":1}}`, "a.b=1", `--field "a.b=1": payload.a is not an object`},
+	} {
+		v, _ := decodeJSON([]byte(tc.frame))
+		if _, err := setFields(v, []string{tc.field}); err == nil || err.Error() != tc.want {
+			t.Errorf("setFields(%s, %q) = %v, want %q", tc.frame, tc.field, err, tc.want)
+		}
+	}
+
+	base, handshakes, _ := chatServer(t)
+	code, out, stderr := chanx("send", "-s", chatDoc, "--url", base, "--channel", "chat", "--param", "room=lobby",
+		"--field", "message=", "--field", "name=ann", "new_chat_message")
+	if code != 1 || !strings.HasPrefix(out, `[{"type":"string_too_short","loc":["payload","message"]`) {
+		t.Fatalf("exit %d, stdout %q, stderr %q; want the empty message refused", code, out, stderr)
+	}
+	if n := handshakes.Load(); n != 0 {
+		t.Errorf("the server got %d handshakes, want none", n)
+	}
+	code, _, stderr = chanx("send", "-s", chatDoc, "--url", base, "--channel", "chat", "--param", "room=lobby",
+		"-f", "message=hi", "-f", "name=ann", "new_chat_message")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+}
