@@ -2,11 +2,13 @@ package goapi
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/chanxgo/chanx/codegen/internal/gentest"
+	"github.com/chanxgo/chanx/ir"
 )
 
 // TestGeneratesTopics: a document with x-topic channels gets one handler
@@ -64,4 +66,55 @@ func TestGeneratesTopics(t *testing.T) {
 			}
 		}
 	}
+}
+
+// variant writes testdata/topics.yaml with each old replaced by its new
+// into a temporary folder and loads it.
+func variant(t *testing.T, pairs ...string) *ir.API {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join("testdata", "topics.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(src)
+	for i := 0; i < len(pairs); i += 2 {
+		if !strings.Contains(doc, pairs[i]) {
+			t.Fatalf("topics.yaml lacks %q", pairs[i])
+		}
+		doc = strings.ReplaceAll(doc, pairs[i], pairs[i+1])
+	}
+	path := filepath.Join(t.TempDir(), "topics.yaml")
+	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return gentest.Load(t, path)
+}
+
+// TestTopicPatternOfSeveralParameters: the Params struct has a field per
+// pattern parameter and Topic fills the pattern with the literal text
+// between them.
+func TestTopicPatternOfSeveralParameters(t *testing.T) {
+	api := variant(t, "pattern: 'discussion:{id}'", "pattern: 'discussion:{id}:part-{part}'", "parameters: [id]", "parameters: [id, part]")
+	for name, gen := range map[string]func(context.Context, *ir.API, Options) (map[string][]byte, error){"server.go": GenerateServer, "client.go": GenerateClient} {
+		files, err := gen(context.Background(), api, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := `func (p DiscussionTopicParams) Topic() string { return "discussion:" + p.ID + ":part-" + p.Part }`
+		if !strings.Contains(string(files[name]), want) {
+			t.Errorf("%s lacks %s", name, want)
+		}
+	}
+}
+
+// TestRefusesUnroutableTopicMessage: a topic message without a
+// discriminator value is refused at the x-topic, naming it, since the
+// runtime routes a topic's frames by that value only.
+func TestRefusesUnroutableTopicMessage(t *testing.T) {
+	api := variant(t, "action: {const: post_reply, type: string, default: post_reply}", "kind: {type: string}")
+	_, err := GenerateServer(context.Background(), api, Options{})
+	if err == nil || !strings.Contains(err.Error(), `x-topic "discussion_topic"`) || !strings.Contains(err.Error(), `"post_reply"`) {
+		t.Fatalf("got %v, want the unroutable post_reply refused at discussion_topic's x-topic", err)
+	}
+	t.Log(err)
 }
