@@ -29,6 +29,12 @@ type topicModel struct {
 	New           string
 	Subscribe     string
 	Discriminator string
+	// Dedicated, on the client, is the address of the class's dedicated
+	// route when the pattern's parameters fill it, with DedicatedConst
+	// naming it and NewDedicated the function preparing a client of it.
+	Dedicated      string
+	DedicatedConst string
+	NewDedicated   string
 
 	Handlers []*topicHandlerModel
 	Pushes   []*topicPushModel
@@ -95,8 +101,9 @@ func (g *gen) topicBase(cps []*plan.Channel, server bool) *topicModel {
 	t := cps[0].Topic
 	tm := &topicModel{Name: t.Name, Class: golang.ExportedName(t.Name), Pattern: t.Pattern}
 	b := g.ns.takeFamily(goName(t.Name, "Topic"), func(b string) []string {
-		return []string{b, b + "Params", b + "Subscription", b + "Handler", "Unimplemented" + b + "Handler", "Mount" + b, "New" + b + "Subscription", "Subscribe" + b}
+		return []string{b, b + "Params", b + "Subscription", b + "Handler", "Unimplemented" + b + "Handler", "Mount" + b, "New" + b + "Subscription", "Subscribe" + b, b + "DedicatedAddress", "New" + b + "Dedicated"}
 	})
+	tm.DedicatedConst, tm.NewDedicated = b+"DedicatedAddress", "New"+b+"Dedicated"
 	tm.Pusher, tm.Params, tm.Subscription = b, b+"Params", b+"Subscription"
 	tm.Handler, tm.Unimplemented, tm.Mount = b+"Handler", "Unimplemented"+b+"Handler", "Mount"+b
 	tm.New, tm.Subscribe = "New"+b+"Subscription", "Subscribe"+b
@@ -193,8 +200,28 @@ func (g *gen) clientTopics(m *fileModel, imports map[string]bool) {
 				tm.Requests = append(tm.Requests, rq)
 			}
 		}
+		for _, cp := range cps {
+			if cp.Topic.Dedicated && fills(cp, cp.Topic.Parameters) {
+				tm.Dedicated = cp.Address
+			}
+		}
 		m.Topics = append(m.Topics, tm)
 		imports["context"], imports["fmt"] = true, true
 		imports["github.com/chanxgo/chanx/runtime/client"] = true
 	}
+}
+
+// fills reports whether every path parameter of cp is one of params, so
+// the topic's parameters build its URL.
+func fills(cp *plan.Channel, params []string) bool {
+	for _, p := range cp.Params {
+		found := false
+		for _, q := range params {
+			found = found || p.Name == q
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
 }

@@ -160,6 +160,7 @@ func TestGeneratedClient(t *testing.T) {
 	base, rooms := serve(t, layer.NewMemory())
 	c := hubClient(t, ctx, base)
 	exerciseTopics(t, ctx, c.Client, rooms, rooms)
+	exerciseDedicated(t, ctx, base, rooms)
 }
 
 // TestGeneratedClientRedis is TestGeneratedClient with two servers on one
@@ -184,6 +185,44 @@ func TestGeneratedClientRedis(t *testing.T) {
 	}
 	c := hubClient(t, ctx, bases[0])
 	exerciseTopics(t, ctx, c.Client, pushers[0], pushers[1])
+	exerciseDedicated(t, ctx, bases[1], pushers[0])
+}
+
+// exerciseDedicated connects the generated dedicated-route client of the
+// room topic to base: pushed through rooms (on that server or another on
+// the layer), the room_event reaches its handler; a request is answered by
+// ref.
+func exerciseDedicated(t *testing.T, ctx context.Context, base string, rooms *topicsapi.RoomTopic) {
+	t.Helper()
+	c, sub, err := topicsclient.NewRoomTopicDedicated(base, topicsclient.RoomTopicParams{RoomName: "side"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := make(chan string, 4)
+	sub.OnRoomEvent(func(ctx context.Context, m *topicstypes.RoomEventMessage) error {
+		events <- m.Payload.Body
+		return nil
+	})
+	if err := c.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(context.Background())
+	if err := sub.Subscribe(ctx); err != nil {
+		t.Fatal(err)
+	}
+	push(t, ctx, rooms, "side", "on the side")
+	select {
+	case b := <-events:
+		if b != "on the side" {
+			t.Fatalf("dedicated route got %q", b)
+		}
+	case <-ctx.Done():
+		t.Fatal("the dedicated route got no push")
+	}
+	reply, err := sub.RequestRoomChat(ctx, &topicstypes.RoomChatMessage{Payload: topicstypes.RoomChatMessagePayload{Body: "hey"}})
+	if err != nil || reply.Payload.Body != "hey" {
+		t.Fatalf("dedicated request: %v %v", reply, err)
+	}
 }
 
 // exerciseTopics runs the topic steps on c; pushes go through other, the

@@ -139,6 +139,40 @@ func SubscribeRoomTopic(ctx context.Context, c *client.Client, p RoomTopicParams
 // Params returns the topic's parameters.
 func (s *RoomTopicSubscription) Params() RoomTopicParams { return s.params }
 
+// RoomTopicDedicatedAddress is the address of the route that serves only topic
+// "room_topic": connecting subscribes to the topic its path parameters name.
+const RoomTopicDedicatedAddress = "/ws/topics/room/{room_name}"
+
+// NewRoomTopicDedicated prepares a client of the route serving only the topic p
+// names, on the server at base, and the subscription its pushes go to: set
+// the subscription's handlers, then Connect (the server subscribes the
+// connection; Subscribe waits for that to be confirmed, and the client
+// subscribes again after a reconnect). opts may be nil.
+func NewRoomTopicDedicated(base string, p RoomTopicParams, opts *client.Options) (*client.Client, *RoomTopicSubscription, error) {
+	u, err := client.BuildURL(base, RoomTopicDedicatedAddress, map[string]string{
+		"room_name": p.RoomName,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("topicsclient: topic room_topic: %w", err)
+	}
+	var o client.Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.Discriminator == "" {
+		o.Discriminator = "action"
+	}
+	c, err := client.New(u, &o)
+	if err != nil {
+		return nil, nil, fmt.Errorf("topicsclient: topic room_topic: %w", err)
+	}
+	s, err := NewRoomTopicSubscription(c, p, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, s, nil
+}
+
 // OnRoomEvent sets the handler of "room_event" frames pushed to the topic
 // (decoded and validated, without their envelope keys).
 func (s *RoomTopicSubscription) OnRoomEvent(fn func(ctx context.Context, msg *RoomEventMessage) error) {
