@@ -100,6 +100,9 @@ func RegisterTopicHub(ch *server.Channel, h TopicHubHandler) error {
 // its messages to h. opts carries the connection hooks (OnConnect is the
 // place to Join groups named after the path parameters).
 // An empty opts.Discriminator is TopicHubDiscriminator.
+// Topics are served at the address too (server.Server.Hub gives their
+// Mount functions this channel): call this first, so opts is the one the
+// channel is mounted with.
 func MountTopicHub(srv *server.Server, h TopicHubHandler, opts server.ChannelOptions) (*server.Channel, error) {
 	if opts.Discriminator == "" {
 		opts.Discriminator = TopicHubDiscriminator
