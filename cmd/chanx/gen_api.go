@@ -24,6 +24,13 @@ the channel on a *server.Server. The document is embedded (asyncapi.json,
 asyncapi.yaml) and MountDocs serves it with a readable page at
 /asyncapi/docs (and /asyncapi/docs/, /asyncapi/).
 
+Topics (x-topic channels) are generated per topic: <Topic>Params from the
+pattern's parameters, a <Topic>Handler (Authorize, OnSubscribe,
+OnUnsubscribe and a typed method per message subscribers send) with
+Unimplemented<Topic>Handler to embed, a <Topic> pusher with
+Push<Message>(ctx, params, msg) and Mount<Topic>, which declares the topic
+on its hub and on its dedicated route.
+
 A channel whose received messages cannot be told apart is refused, naming
 both messages. Regenerating the same document gives the same bytes; with
 --check nothing is written and the command exits 1 with a diff when the
@@ -70,8 +77,10 @@ client.go, per channel, New<Channel>Client (typed path parameters; ws, wss,
 http or https base URLs; headers, hooks and reconnection through
 client.Options), a typed Send per message the client may send (Request when
 the document declares a reply), typed handlers and an IncomingMessage
-interface for exhaustive type switches. README.md explains its use
-(--no-readme leaves it out).
+interface for exhaustive type switches; per topic (x-topic),
+New<Topic>Subscription and Subscribe<Topic> return a subscription with typed
+push handlers and Send/Request methods, answered by ref. README.md explains
+its use (--no-readme leaves it out).
 
 Regenerating the same document gives the same bytes; with --check nothing
 is written and the command exits 1 with a diff when the directory is

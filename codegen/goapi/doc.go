@@ -22,7 +22,20 @@
 // theirs (examples/chat/chattypes), so a program that is both sees one type
 // per message.
 //
-// Topic channels (x-topic, plan.Channel.Topic) are not generated yet
-// (issue 13): a document with one is refused at its x-topic, by the server
-// and the client generators alike.
+// Topic channels (x-topic, plan.Channel.Topic) are generated per topic
+// class, the channels of one x-topic name (a hub's and a dedicated
+// route's): on the server a <Topic>Params struct filled from the
+// pattern's parameters, a <Topic>Handler interface (Authorize,
+// OnSubscribe, OnUnsubscribe and one Handle<Message> per message
+// subscribers send, typed replies) with an Unimplemented<Topic>Handler to
+// embed, a <Topic>Subscription with typed Send<Message>, a <Topic> pusher
+// with Push<Message>(ctx, params, msg) returning the seq, and
+// Mount<Topic>, which declares the class on every route serving it
+// (server.Server.Hub, so a hub's own Mount finds the same channel) over
+// runtime/server's topics; on the client New<Topic>Subscription and
+// Subscribe<Topic> over runtime/client's subscriptions, returning a
+// <Topic>Subscription with On<Message> handler setters for the pushes and
+// Send<Message>/Request<Message> (replies matched by ref). The topic
+// channels get no channel Mount or client of their own: their frames need
+// the envelope only the topic runtime writes.
 package goapi

@@ -60,7 +60,7 @@ func GenerateServer(ctx context.Context, api *ir.API, opts Options) (map[string]
 			if err := implemented(cp, cp.Server); err != nil {
 				return nil, err
 			}
-			if err := noTopic(cp, cp.Server); err != nil {
+			if err := topicRoutable(cp, cp.Server); err != nil {
 				return nil, err
 			}
 			if err := followable(cp); err != nil {
@@ -100,7 +100,7 @@ func GenerateClient(ctx context.Context, api *ir.API, opts Options) (map[string]
 			if err := implemented(cp, cp.Client); err != nil {
 				return nil, err
 			}
-			if err := noTopic(cp, cp.Client); err != nil {
+			if err := topicRoutable(cp, cp.Client); err != nil {
 				return nil, err
 			}
 			if err := followable(cp); err != nil {
@@ -151,20 +151,20 @@ func implemented(cp *plan.Channel, side *plan.Side) error {
 	return fmt.Errorf("goapi: channel %q: the Go %s cannot route messages told apart by strategy %q", cp.Name, side.Role, side.Strategy)
 }
 
-// noTopic refuses a topic channel (x-topic, plan.Channel.Topic) until
-// this target generates topics (issue 13): generated as a plain channel,
-// its server would serve the topic's messages as the hub's and its client
-// would send them unsubscribed, without their envelope.
-func noTopic(cp *plan.Channel, side *plan.Side) error {
+// topicRoutable refuses a topic channel a message of which has no
+// discriminator value: the runtime routes a topic's frames, and the
+// client its pushes, by that value only.
+func topicRoutable(cp *plan.Channel, side *plan.Side) error {
 	t := cp.Topic
 	if t == nil {
 		return nil
 	}
-	hint := ""
-	if side.Role == plan.Server {
-		hint = "; the runtime serves topics declared by hand (server.Channel.Topic, server.HandleTopic, Topic.Push)"
+	for _, r := range side.Receives {
+		if r.Value == "" {
+			return fmt.Errorf("%s: channel %q: x-topic %q: message %q has no discriminator value: the Go %s routes a topic's messages by it (give its payload a const %q property)", t.Pos, cp.Name, t.Name, r.Message.Name, side.Role, firstOf(side.Key, "action"))
+		}
 	}
-	return fmt.Errorf("%s: channel %q: x-topic %q (pattern %q): topics are not generated for the Go %s yet (issue 13); generate from a document without x-topic channels%s", t.Pos, cp.Name, t.Name, t.Pattern, side.Role, hint)
+	return nil
 }
 
 // followable refuses a channel whose x-chanx-stream or x-chanx-cancels

@@ -24,6 +24,7 @@ func addLoopback(t *testing.T, files map[string][]byte) {
 	}
 	files["loop/loop_test.go"] = []byte(loopbackTest)
 	addStreamLoopback(t, files)
+	addTopicLoopback(t, files)
 }
 
 // runLoopback runs the loopback test in the module BuildModule made.

@@ -55,6 +55,9 @@ type fileModel struct {
 	// Together holds, on the server, one mount function per address
 	// several channels share.
 	Together []*togetherModel
+	// Topics are the document's topic classes (x-topic channels grouped
+	// by x-topic name).
+	Topics []*topicModel
 	// NeedPick is set when some client channel tells messages apart by
 	// trying them, with the helpers named PickType, PickTry and Pick.
 	NeedPick                bool
@@ -112,6 +115,10 @@ type channelModel struct {
 	Doc     string
 
 	AddressConst string
+	// Hub is set when topics are served at the channel's address too:
+	// its Mount goes through server.Server.Hub, so the topics' Mount
+	// functions find the same channel.
+	Hub          bool
 	Params       string
 	ParamFields  []*paramModel
 	QueryFields  []*paramModel
@@ -330,11 +337,11 @@ func (g *gen) serverModel() *fileModel {
 	}
 	marked := map[string]bool{}
 	for _, cp := range g.plan.Channels {
-		if !cp.Mountable {
+		if !cp.Mountable || cp.Topic != nil {
 			continue
 		}
 		ch := cp.Channel
-		c := &channelModel{}
+		c := &channelModel{Hub: len(cp.Topics) > 0}
 		g.channelBase(cp, c)
 		want := goName(ch.Name, "Channel")
 		b := g.ns.takeFamily(want, func(b string) []string {
@@ -422,6 +429,7 @@ func (g *gen) serverModel() *fileModel {
 		}
 		m.Channels = append(m.Channels, c)
 	}
+	g.serverTopics(m, marked, imports)
 	if g.together(m); len(m.Together) > 0 {
 		imports["fmt"] = true
 	}
@@ -597,7 +605,7 @@ func (g *gen) clientModel() *fileModel {
 	}
 	marked := map[string]bool{}
 	for _, cp := range g.plan.Channels {
-		if !cp.Mountable {
+		if !cp.Mountable || cp.Topic != nil {
 			continue
 		}
 		ch := cp.Channel
@@ -689,6 +697,7 @@ func (g *gen) clientModel() *fileModel {
 		imports["github.com/chanxgo/chanx/runtime/client"] = true
 		m.Channels = append(m.Channels, c)
 	}
+	g.clientTopics(m, imports)
 	if m.NeedPick {
 		m.PickType, m.PickTry, m.Pick = g.ns.take("chanxCandidate"), g.ns.take("chanxTry"), g.ns.take("chanxPick")
 		if m.PickFirst != "" {

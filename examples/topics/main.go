@@ -1,9 +1,9 @@
 // Command topics serves asyncapi.yaml's topics: a hub at /ws/topics where
 // clients subscribe to "room:{room_name}" and "discussion:{id}", and the
 // room topic on its own route, /ws/topics/room/{room_name}, which
-// subscribes on connect. The message types are generated (topicstypes);
-// the topics are declared by hand on runtime/server, since the Go target
-// does not generate topics yet (issue 13).
+// subscribes on connect. The server is generated (topicsapi, over the
+// message types of topicstypes): this file implements its topic
+// handlers; topicsclient is the generated client the tests use.
 //
 //	go run ./examples/topics                 # 127.0.0.1:8001
 //	go run ./examples/topics -addr :9001
@@ -11,6 +11,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -24,12 +25,15 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/chanxgo/chanx/examples/topics/topicsapi"
 	"github.com/chanxgo/chanx/examples/topics/topicstypes"
 	"github.com/chanxgo/chanx/runtime/layer"
 	"github.com/chanxgo/chanx/runtime/server"
 )
 
 //go:generate go run github.com/chanxgo/chanx/cmd/chanx gen types -s asyncapi.yaml -o topicstypes --shared
+//go:generate go run github.com/chanxgo/chanx/cmd/chanx gen server -s asyncapi.yaml -o topicsapi --types-package github.com/chanxgo/chanx/examples/topics/topicstypes
+//go:generate go run github.com/chanxgo/chanx/cmd/chanx gen client -s asyncapi.yaml -o topicsclient --types-package github.com/chanxgo/chanx/examples/topics/topicstypes
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8001", "the address to listen on")
@@ -45,7 +49,7 @@ func main() {
 // run serves until ctx ends. It prints the address it listens on first,
 // so a test can start it on port 0.
 func run(ctx context.Context, addr string, out io.Writer) error {
-	srv, err := newServer(layer.NewMemory(), slog.Default())
+	srv, _, err := newServer(layer.NewMemory(), slog.Default())
 	if err != nil {
 		return err
 	}
@@ -71,55 +75,64 @@ func run(ctx context.Context, addr string, out io.Writer) error {
 	return nil
 }
 
-// newServer mounts the hub with both topics, and the room
-// topic's dedicated route. The room topic is one class on both routes
-// (one Name), so a push reaches its subscribers on either.
-func newServer(l layer.Layer, log *slog.Logger) (*server.Server, error) {
+// newServer mounts the hub with both topics, and the room topic's
+// dedicated route (MountRoomTopic declares the class on both routes, so a
+// push reaches its subscribers on either). It returns the room topic's
+// pusher.
+func newServer(l layer.Layer, log *slog.Logger) (*server.Server, *topicsapi.RoomTopic, error) {
 	srv := server.New(server.Options{Layer: l, Logger: log})
-	hub, err := srv.Channel("/ws/topics", server.ChannelOptions{})
+	// The hub's own handle_ping, validated against the document (the
+	// runtime's built-in ping would answer a ping with any payload).
+	if _, err := topicsapi.MountTopicHub(srv, hub{}, server.ChannelOptions{}); err != nil {
+		return nil, nil, err
+	}
+	// The room topic keeps its last 1,000 pushes in the layer: each push
+	// gets a seq, and a client that resubscribes with the last one it saw
+	// is sent what it missed (PROTOCOL.md §2.1).
+	rooms, err := topicsapi.MountRoomTopic(srv, room{}, server.ChannelOptions{}, server.TopicOptions{History: &layer.Retention{Count: 1000}})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	// The document's handle_ping is the runtime's built-in ping, answered
-	// with pong on every channel.
-	if _, err := roomTopic(hub, false); err != nil {
-		return nil, err
+	if _, err := topicsapi.MountDiscussionTopic(srv, discussion{}, server.ChannelOptions{}, server.TopicOptions{}); err != nil {
+		return nil, nil, err
 	}
-	disc, err := hub.Topic(server.TopicOptions{Name: "DiscussionTopic", Pattern: "discussion:{id}"})
-	if err != nil {
-		return nil, err
-	}
-	server.HandleTopic(disc, "post_reply", func(ctx context.Context, s *server.Subscription, m *topicstypes.PostReplyMessage) (*topicstypes.ReplyPostedMessage, error) {
-		return &topicstypes.ReplyPostedMessage{Payload: m.Payload}, nil
-	})
-	room, err := srv.Channel("/ws/topics/room/{room_name}", server.ChannelOptions{})
-	if err != nil {
-		return nil, err
-	}
-	if _, err := roomTopic(room, true); err != nil {
-		return nil, err
-	}
-	return srv, nil
+	return srv, rooms, nil
 }
 
-// roomTopic declares the room topic on ch: anyone may subscribe except
-// to a room whose name starts with "secret-"; room_chat is answered with
-// the room_event it becomes.
-func roomTopic(ch *server.Channel, dedicated bool) (*server.Topic, error) {
-	t, err := ch.Topic(server.TopicOptions{
-		Name:      "RoomTopic",
-		Pattern:   "room:{room_name}",
-		Dedicated: dedicated,
-		Authorize: func(ctx context.Context, c *server.Conn, params map[string]string) (bool, error) {
-			return !strings.HasPrefix(params["room_name"], "secret-"), nil
-		},
-	})
-	if err != nil {
-		return nil, err
-	}
-	server.HandleTopic(t, "room_chat", func(ctx context.Context, s *server.Subscription, m *topicstypes.RoomChatMessage) (*topicstypes.RoomEventMessage, error) {
-		ev := &topicstypes.RoomEventMessage{Payload: topicstypes.RoomEventMessagePayload{Body: m.Payload.Body, Author: "anonymous"}}
-		return ev, nil
-	})
-	return t, nil
+// hub answers the hub's ping.
+type hub struct {
+	topicsapi.UnimplementedTopicHubHandler
+}
+
+// HandlePing answers pong with the null payload Python Chanx sends (the
+// Unimplemented handler's PongMessage{} leaves it out: Payload is an
+// omitempty any, and a raw null is the one non-nil value that encodes as
+// null).
+func (hub) HandlePing(ctx context.Context, c topicsapi.TopicHubConn, m *topicstypes.PingMessage) (*topicstypes.PongMessage, error) {
+	return &topicstypes.PongMessage{Action: "pong", Payload: json.RawMessage("null")}, nil
+}
+
+// room serves the room topic: anyone may subscribe except to a room whose
+// name starts with "secret-"; room_chat is answered with the room_event
+// it becomes.
+type room struct {
+	topicsapi.UnimplementedRoomTopicHandler
+}
+
+func (room) Authorize(ctx context.Context, c *server.Conn, p topicsapi.RoomTopicParams) (bool, error) {
+	return !strings.HasPrefix(p.RoomName, "secret-"), nil
+}
+
+func (room) HandleRoomChat(ctx context.Context, s topicsapi.RoomTopicSubscription, m *topicstypes.RoomChatMessage) (*topicstypes.RoomEventMessage, error) {
+	return &topicstypes.RoomEventMessage{Payload: topicstypes.RoomEventMessagePayload{Body: m.Payload.Body, Author: "anonymous"}}, nil
+}
+
+// discussion serves the discussion topic: post_reply is answered with the
+// reply_posted that echoes it.
+type discussion struct {
+	topicsapi.UnimplementedDiscussionTopicHandler
+}
+
+func (discussion) HandlePostReply(ctx context.Context, s topicsapi.DiscussionTopicSubscription, m *topicstypes.PostReplyMessage) (*topicstypes.ReplyPostedMessage, error) {
+	return &topicstypes.ReplyPostedMessage{Payload: m.Payload}, nil
 }

@@ -61,7 +61,7 @@ func obj(s string) map[string]any {
 // unknown_topic, unsubscribe, and the dedicated route's unprompted
 // subscribed.
 func TestTopicsExample(t *testing.T) {
-	srv, err := newServer(layer.NewMemory(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv, _, err := newServer(layer.NewMemory(), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,30 +7,9 @@ package topicstypes
 // server and client packages generated with --types-package naming this
 // package share one type per message: each aliases these.
 
-// RoomTopicIncomingMessage is a message the server sends on channel
-// "room_topic": *RoomEventMessage. Only
-// those types implement it, so a type switch over them is exhaustive.
-type RoomTopicIncomingMessage interface{ isRoomTopicIncomingMessage() }
-
 // TopicHubIncomingMessage is a message the server sends on channel
 // "topic_hub": *PongMessage. Only
 // those types implement it, so a type switch over them is exhaustive.
 type TopicHubIncomingMessage interface{ isTopicHubIncomingMessage() }
 
-// TopicHubDiscussionTopicIncomingMessage is a message the server sends on channel
-// "topic_hub_discussion_topic": *ReplyPostedMessage. Only
-// those types implement it, so a type switch over them is exhaustive.
-type TopicHubDiscussionTopicIncomingMessage interface{ isTopicHubDiscussionTopicIncomingMessage() }
-
-// TopicHubRoomTopicIncomingMessage is a message the server sends on channel
-// "topic_hub_room_topic": *RoomEventMessage. Only
-// those types implement it, so a type switch over them is exhaustive.
-type TopicHubRoomTopicIncomingMessage interface{ isTopicHubRoomTopicIncomingMessage() }
-
-func (*RoomEventMessage) isRoomTopicIncomingMessage() {}
-
-func (*ReplyPostedMessage) isTopicHubDiscussionTopicIncomingMessage() {}
-
 func (*PongMessage) isTopicHubIncomingMessage() {}
-
-func (*RoomEventMessage) isTopicHubRoomTopicIncomingMessage() {}
