@@ -7,6 +7,7 @@
 //
 //	go run ./examples/topics                 # 127.0.0.1:8001
 //	go run ./examples/topics -addr :9001
+//	go run ./examples/topics -redis redis://127.0.0.1:6379/0   # processes share topics and their history
 package main
 
 import (
@@ -28,6 +29,7 @@ import (
 	"github.com/chanxgo/chanx/examples/topics/topicsapi"
 	"github.com/chanxgo/chanx/examples/topics/topicstypes"
 	"github.com/chanxgo/chanx/runtime/layer"
+	"github.com/chanxgo/chanx/runtime/layer/redislayer"
 	"github.com/chanxgo/chanx/runtime/server"
 )
 
@@ -37,10 +39,11 @@ import (
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8001", "the address to listen on")
+	redisURL := flag.String("redis", "", "a redis:// URL: share topics, pushes and history with every process using the same Redis (default: in this process)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *addr, os.Stdout); err != nil {
+	if err := run(ctx, *addr, *redisURL, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "topics:", err)
 		os.Exit(1)
 	}
@@ -48,8 +51,19 @@ func main() {
 
 // run serves until ctx ends. It prints the address it listens on first,
 // so a test can start it on port 0.
-func run(ctx context.Context, addr string, out io.Writer) error {
-	srv, _, err := newServer(layer.NewMemory(), slog.Default())
+func run(ctx context.Context, addr, redisURL string, out io.Writer) error {
+	var l layer.Layer = layer.NewMemory()
+	if redisURL != "" {
+		dialCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		rl, err := redislayer.New(dialCtx, redisURL, redislayer.Options{KeyPrefix: "topics-example"})
+		cancel()
+		if err != nil {
+			return err
+		}
+		l = rl
+	}
+	defer l.Close()
+	srv, _, err := newServer(l, slog.Default())
 	if err != nil {
 		return err
 	}

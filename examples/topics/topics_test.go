@@ -106,7 +106,7 @@ func TestRun(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, "127.0.0.1:0", pw) }()
+	go func() { done <- run(ctx, "127.0.0.1:0", "", pw) }()
 	buf := make([]byte, 256)
 	n, err := pr.Read(buf)
 	if err != nil {
