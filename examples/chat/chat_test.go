@@ -17,64 +17,28 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-	"github.com/google/go-cmp/cmp"
 
-	"github.com/chanxgo/chanx/codegen/goapi"
 	"github.com/chanxgo/chanx/conformance"
 	"github.com/chanxgo/chanx/examples/chat/chatapi"
 	"github.com/chanxgo/chanx/examples/chat/chatclient"
 	"github.com/chanxgo/chanx/examples/chat/chattypes"
+	"github.com/chanxgo/chanx/internal/examplegen"
 	"github.com/chanxgo/chanx/internal/testredis"
 	"github.com/chanxgo/chanx/ir"
 	"github.com/chanxgo/chanx/runtime/layer"
-	"github.com/chanxgo/chanx/spec"
-	"github.com/chanxgo/chanx/spec/analyze"
 )
 
-func loadAPI(t *testing.T) *ir.API {
-	t.Helper()
-	doc, err := spec.Load(context.Background(), "asyncapi.yaml", spec.Options{NoRemote: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	api, diags := analyze.Build(context.Background(), doc)
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
-	return api
-}
+func loadAPI(t *testing.T) *ir.API { return examplegen.LoadAPI(t) }
 
 // TestGeneratedPackagesAreCurrent regenerates chattypes, chatapi and
 // chatclient as the //go:generate lines in main.go do and fails when the
 // committed files differ: run go generate ./examples/chat after changing
 // the document or chanx's generator.
 func TestGeneratedPackagesAreCurrent(t *testing.T) {
-	api := loadAPI(t)
-	const types = "github.com/chanxgo/chanx/examples/chat/chattypes"
-	for dir, gen := range map[string]func(context.Context, *ir.API, goapi.Options) (map[string][]byte, error){
-		"chattypes":  goapi.GenerateTypes,
-		"chatapi":    goapi.GenerateServer,
-		"chatclient": goapi.GenerateClient,
-	} {
-		opts := goapi.Options{Package: dir, Source: "../asyncapi.yaml"} // as chanx gen names it, from the output folder
-		if dir != "chattypes" {
-			opts.TypesPackage = types
-		}
-		files, err := gen(context.Background(), api, opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for name, want := range files {
-			have, err := os.ReadFile(filepath.Join(dir, name))
-			if err != nil {
-				t.Errorf("%v: run go generate ./examples/chat", err)
-				continue
-			}
-			if diff := cmp.Diff(string(have), string(want)); diff != "" {
-				t.Errorf("%s/%s is stale; run go generate ./examples/chat (-committed +generated):\n%s", dir, name, diff)
-			}
-		}
-	}
+	examplegen.CheckCurrent(t, loadAPI(t), examplegen.Packages{
+		Example: "github.com/chanxgo/chanx/examples/chat",
+		Types:   "chattypes", Server: "chatapi", Client: "chatclient",
+	})
 }
 
 // TestOneTypePerMessage is the regression test for server and client
