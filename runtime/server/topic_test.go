@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os/exec"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/chanxgo/chanx/internal/pyruntime"
 	"github.com/chanxgo/chanx/runtime/layer"
 	"github.com/chanxgo/chanx/runtime/wire"
 )
@@ -433,13 +433,11 @@ func TestTopicGroup(t *testing.T) {
 	if len(long) != 99 || long[86] != '.' {
 		t.Errorf("long group %q (%d chars)", long, len(long))
 	}
+	python := pyruntime.Find(t) // skips, or fails with CHANX_TEST_PYTHON=required
 	for _, data := range []string{"", "abc", strings.Repeat("x", 64), strings.Repeat("y", 65), strings.Repeat("z", 200)} {
 		got := fmt.Sprintf("%x", blake2s([]byte(data), 6))
-		py, err := exec.Command("python3", "-c", "import hashlib,sys; print(hashlib.blake2s(sys.argv[1].encode(), digest_size=6).hexdigest())", data).Output()
+		py, err := exec.Command(python.Bin, "-c", "import hashlib,sys; print(hashlib.blake2s(sys.argv[1].encode(), digest_size=6).hexdigest())", data).Output()
 		if err != nil {
-			if errors.Is(err, exec.ErrNotFound) {
-				t.Skip("python3 not installed")
-			}
 			t.Fatal(err)
 		}
 		if want := strings.TrimSpace(string(py)); got != want {
@@ -502,13 +500,11 @@ func TestTopicHubSharesAnAddress(t *testing.T) {
 
 // pyRepr quotes as Python's repr does, checked against python3.
 func TestPyRepr(t *testing.T) {
+	python := pyruntime.Find(t) // skips, or fails with CHANX_TEST_PYTHON=required
 	cases := []string{"room:5", "it's", `say "hi"`, `both ' and "`, "back\\slash", "tab\there\nnl", "é ü 日本", "\x00\x1f\x7f", "nb\u00a0sp", "zw\u200bsp", "emoji 🎉"}
 	for _, s := range cases {
-		py, err := exec.Command("python3", "-c", "import sys; print(repr(sys.argv[1]), end='')", s).Output()
+		py, err := exec.Command(python.Bin, "-c", "import sys; print(repr(sys.argv[1]), end='')", s).Output()
 		if err != nil {
-			if errors.Is(err, exec.ErrNotFound) {
-				t.Skip("python3 not installed")
-			}
 			if strings.Contains(s, "\x00") {
 				continue // a NUL cannot be an argument
 			}
