@@ -2,6 +2,7 @@ package layer_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync/atomic"
 	"testing"
@@ -37,8 +38,9 @@ func TestMemoryHistoryEpochPerLayer(t *testing.T) {
 	if pa.Epoch == pb.Epoch || pa.Seq != 1 || pb.Seq != 1 {
 		t.Fatalf("positions %+v and %+v, want seq 1 in two different epochs", pa, pb)
 	}
-	if _, _, err := b.Since(ctx, "g", pa); err == nil {
-		t.Fatalf("Since with another layer's position succeeded, want a HistoryLostError")
+	var lost *layer.HistoryLostError
+	if _, _, err := b.Since(ctx, "g", pa); !errors.As(err, &lost) || lost.From != pa || lost.Current != pb {
+		t.Fatalf("Since with another layer's position: %v (%+v), want a HistoryLostError from %+v to %+v", err, lost, pa, pb)
 	}
 }
 
