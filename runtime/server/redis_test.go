@@ -587,6 +587,13 @@ func init() {
 // redisChild serves the chat server on redislayer at a loopback port,
 // prints the address, and shuts down cleanly when stdin closes.
 func redisChild(url, prefix string) int {
+	return serveChild(url, prefix, func(l layer.Layer) *server.Server { return newRedisChat(l, nil) })
+}
+
+// serveChild is the body of a child process: the server newServer builds
+// on redislayer, at a loopback port whose address it prints, until stdin
+// closes; then a clean shutdown, whose failures make the exit code 1.
+func serveChild(url, prefix string, newServer func(layer.Layer) *server.Server) int {
 	ctx, cancel := context.WithTimeout(context.Background(), redisWait)
 	l, err := redislayer.New(ctx, url, redislayer.Options{KeyPrefix: prefix, Logger: slog.New(slog.DiscardHandler)})
 	cancel()
@@ -594,7 +601,7 @@ func redisChild(url, prefix string) int {
 		fmt.Fprintln(os.Stderr, "child:", err)
 		return 1
 	}
-	srv := newRedisChat(l, nil)
+	srv := newServer(l)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "child:", err)

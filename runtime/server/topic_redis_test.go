@@ -4,10 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
@@ -17,7 +14,6 @@ import (
 
 	"github.com/chanxgo/chanx/internal/testredis"
 	"github.com/chanxgo/chanx/runtime/layer"
-	"github.com/chanxgo/chanx/runtime/layer/redislayer"
 	"github.com/chanxgo/chanx/runtime/server"
 )
 
@@ -98,36 +94,10 @@ func init() {
 // topicChild serves the topic hub on redislayer at a loopback port,
 // prints the address, and shuts down when stdin closes.
 func topicChild(url, prefix string) int {
-	ctx, cancel := context.WithTimeout(context.Background(), redisWait)
-	l, err := redislayer.New(ctx, url, redislayer.Options{KeyPrefix: prefix, Logger: slog.New(slog.DiscardHandler)})
-	cancel()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "child:", err)
-		return 1
-	}
-	srv, _, _ := newTopicHub(l)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "child:", err)
-		return 1
-	}
-	hs := &http.Server{Handler: srv}
-	go hs.Serve(ln)
-	fmt.Println(ln.Addr().String())
-	_, _ = io.Copy(io.Discard, os.Stdin)
-	ctx, cancel = context.WithTimeout(context.Background(), redisWait)
-	defer cancel()
-	code := 0
-	if err := srv.Shutdown(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "child: shutdown:", err)
-		code = 1
-	}
-	_ = hs.Shutdown(ctx)
-	if err := l.Close(); err != nil {
-		fmt.Fprintln(os.Stderr, "child: layer close:", err)
-		code = 1
-	}
-	return code
+	return serveChild(url, prefix, func(l layer.Layer) *server.Server {
+		srv, _, _ := newTopicHub(l)
+		return srv
+	})
 }
 
 // Topics across two OS processes sharing only Redis: subscribe, refused
