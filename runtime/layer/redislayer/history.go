@@ -267,17 +267,7 @@ func (l *Layer) historyFailed(ctx context.Context, what, group string, err error
 	if errors.Is(err, rueidis.ErrClosing) {
 		return errClosed(group)
 	}
-	var re *rueidis.RedisError
-	switch cerr := ctx.Err(); {
-	case errors.As(err, &re):
-	case cerr != nil && !errors.Is(err, cerr):
-		err = fmt.Errorf("%w (%w)", cerr, err)
-	case cerr == nil && errors.Is(err, context.DeadlineExceeded):
-		err = fmt.Errorf("Redis did not answer within PublishTimeout (%v): %w", l.opts.PublishTimeout, err)
-		l.setReachable(err)
-	case cerr == nil:
-		l.setReachable(err)
-	}
+	err = l.commandFailed(ctx, err)
 	return fmt.Errorf("redislayer: %s %q: %w", what, group, err)
 }
 

@@ -521,11 +521,23 @@ func (l *Layer) publishFailed(ctx context.Context, group string, local bool, err
 	if errors.Is(err, rueidis.ErrClosing) {
 		return errClosed(group)
 	}
+	err = l.commandFailed(ctx, err)
+	if local {
+		l.partial.Add(1)
+		return fmt.Errorf("redislayer: %w", &layer.PartialDeliveryError{Group: group, Err: err})
+	}
+	return fmt.Errorf("redislayer: publish to %q: no subscriber in this process, other processes may not get it: %w", group, err)
+}
+
+// commandFailed words err, the failure of a command sent with ctx, for
+// the caller's error: a context's end is named beside the command's error,
+// a deadline of PublishTimeout says so; unless Redis answered (refusing
+// the command: an ACL, a wrong type of node), the failure is Redis's and
+// marks it unreachable.
+func (l *Layer) commandFailed(ctx context.Context, err error) error {
 	var re *rueidis.RedisError
 	switch cerr := ctx.Err(); {
 	case errors.As(err, &re):
-		// Redis answered, refusing the message (an ACL, a wrong type of
-		// node): it is reachable.
 	case cerr != nil && !errors.Is(err, cerr):
 		err = fmt.Errorf("%w (%w)", cerr, err)
 	case cerr == nil && errors.Is(err, context.DeadlineExceeded):
@@ -534,11 +546,7 @@ func (l *Layer) publishFailed(ctx context.Context, group string, local bool, err
 	case cerr == nil:
 		l.setReachable(err)
 	}
-	if local {
-		l.partial.Add(1)
-		return fmt.Errorf("redislayer: %w", &layer.PartialDeliveryError{Group: group, Err: err})
-	}
-	return fmt.Errorf("redislayer: publish to %q: no subscriber in this process, other processes may not get it: %w", group, err)
+	return err
 }
 
 // errClosed wraps layer.ErrClosed with the group it was used on.
