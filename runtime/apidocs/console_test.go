@@ -26,7 +26,9 @@ func consoleWorkspace(t *testing.T, tools *nodetest.Tools) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	copyTree(t, base, filepath.Join(dir, "base"))
+	if err := os.CopyFS(filepath.Join(dir, "base"), base); err != nil {
+		t.Fatal(err)
+	}
 	srcs, _ := filepath.Glob(filepath.Join("web", "*.ts"))
 	for _, src := range srcs {
 		data, err := os.ReadFile(src)
@@ -89,28 +91,6 @@ process.stdout.write(out.join("\n") + "\n");
 	jsOut := tools.Run(t, dir, 5*time.Minute, tools.Node, "main.mjs")
 	jsLines := strings.Split(strings.TrimSuffix(jsOut, "\n"), "\n")
 	schemasuite.Compare(t, "console", cases, skipped, instances, goLines, jsLines)
-}
-
-// copyTree copies the files of src into dst.
-func copyTree(t *testing.T, src fs.FS, dst string) {
-	t.Helper()
-	err := fs.WalkDir(src, ".", func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		target := filepath.Join(dst, path)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		data, err := fs.ReadFile(src, path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, data, 0o644)
-	})
-	if err != nil {
-		t.Fatalf("copy into %s: %v", dst, err)
-	}
 }
 
 func writeFile(t *testing.T, path string, data []byte) {
