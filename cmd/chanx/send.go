@@ -21,6 +21,7 @@ import (
 	"github.com/chanxgo/chanx/conformance/match"
 	"github.com/chanxgo/chanx/ir"
 	"github.com/chanxgo/chanx/runtime/client"
+	rtvalidate "github.com/chanxgo/chanx/runtime/validate"
 	"github.com/chanxgo/chanx/runtime/validate/oracle"
 	"github.com/chanxgo/chanx/runtime/wire"
 )
@@ -280,7 +281,7 @@ type frameLine struct {
 // (error, pong) the document does not declare is named and valid.
 func (t *talk) judge(data []byte) frameLine {
 	line := frameLine{Problems: []wire.Problem{}}
-	v, err := decodeJSON(data)
+	v, err := rtvalidate.ParseJSON(data)
 	if err != nil {
 		line.Frame = string(data)
 		line.Problems = []wire.Problem{{Type: wire.ProblemJSONInvalid, Loc: []any{}, Msg: "Invalid JSON: " + err.Error()}}
@@ -324,19 +325,6 @@ func (t *talk) judge(data []byte) frameLine {
 // discriminator value.
 func (t *talk) hasValue(tag string) bool {
 	return slices.Contains(t.receives, tag)
-}
-
-func decodeJSON(data []byte) (any, error) {
-	d := json.NewDecoder(bytes.NewReader(data))
-	d.UseNumber()
-	var v any
-	if err := d.Decode(&v); err != nil {
-		return nil, err
-	}
-	if d.More() {
-		return nil, errors.New("more than one JSON value")
-	}
-	return v, nil
 }
 
 // received is a frame from the server, or the end of the connection.
@@ -464,7 +452,7 @@ func runSend(c *cli.Context) error {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		raw = []byte("{}")
 	}
-	v, err := decodeJSON(raw)
+	v, err := rtvalidate.ParseJSON(raw)
 	if err != nil {
 		printProblems(c.App.Writer, []wire.Problem{{Type: wire.ProblemJSONInvalid, Loc: []any{}, Msg: "Invalid JSON: " + err.Error()}})
 		return cli.Exit("chanx send: the message is not JSON; nothing sent", exitInvalid)
@@ -535,7 +523,7 @@ func setFields(frame any, fields []string) (any, error) {
 			return nil, fmt.Errorf("--field %q: want path=value", f)
 		}
 		var val any
-		if parsed, err := decodeJSON([]byte(value)); err == nil {
+		if parsed, err := rtvalidate.ParseJSON([]byte(value)); err == nil {
 			val = parsed
 		} else {
 			val = value

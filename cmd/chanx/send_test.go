@@ -20,6 +20,7 @@ import (
 	"github.com/chanxgo/chanx/examples/chat/chatapi"
 	"github.com/chanxgo/chanx/runtime/layer"
 	"github.com/chanxgo/chanx/runtime/server"
+	rtvalidate "github.com/chanxgo/chanx/runtime/validate"
 )
 
 // chatRoom is the handler of examples/chat (package main there, so not
@@ -416,7 +417,7 @@ func TestSendFields(t *testing.T) {
 		{`{"payload":{"message":"x","name":"Bob"}}`, []string{"message=hi"}, `{"payload":{"message":"hi","name":"Bob"}}`},
 		{`{}`, []string{"a.b.c=3", "a.d=true", "s=\"3\"", "n=null", "l=[1,2]"}, `{"payload":{"a":{"b":{"c":3},"d":true},"l":[1,2],"n":null,"s":"3"}}`},
 	} {
-		v, err := decodeJSON([]byte(tc.frame))
+		v, err := rtvalidate.ParseJSON([]byte(tc.frame))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -436,7 +437,7 @@ func TestSendFields(t *testing.T) {
 		{`{}`, "a..b=1", `--field "a..b=1": empty member name in the path`},
 		{`{"payload":{"a":1}}`, "a.b=1", `--field "a.b=1": payload.a is not an object`},
 	} {
-		v, _ := decodeJSON([]byte(tc.frame))
+		v, _ := rtvalidate.ParseJSON([]byte(tc.frame))
 		if _, err := setFields(v, []string{tc.field}); err == nil || err.Error() != tc.want {
 			t.Errorf("setFields(%s, %q) = %v, want %q", tc.frame, tc.field, err, tc.want)
 		}
