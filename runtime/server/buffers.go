@@ -26,6 +26,7 @@ type sizedHijacker struct {
 	rsize, wsize int        // negative: keep net/http's
 	conn         net.Conn   // the hijacked connection, once Hijack succeeded
 	watch        *watchConn // conn as coder/websocket reads it
+	co           *coalescer // what coder/websocket writes conn through
 }
 
 // rawConn returns the net.Conn hijacked through w (a sizedBuffers
@@ -48,9 +49,18 @@ func frameWatchOf(w http.ResponseWriter) *frameWatch {
 	return nil
 }
 
+// coalescerOf returns the coalescer of the connection hijacked through
+// w, nil when there is none.
+func coalescerOf(w http.ResponseWriter) *coalescer {
+	if h, ok := w.(*sizedHijacker); ok {
+		return h.co
+	}
+	return nil
+}
+
 // Hijack hijacks the underlying connection, replaces its buffers and
 // hands the connection on as a watchConn, which checks the client's close
-// frame. The bufio values are overwritten in place: net/http's connection
+// frame; what is written goes through a coalescer (coalesce.go). The bufio values are overwritten in place: net/http's connection
 // keeps pointing at them until the handler returns, which for a WebSocket
 // is when it closes, so new values beside them would only add memory.
 // Bytes net/http has read past the request but not consumed (a client
@@ -74,7 +84,8 @@ func (h *sizedHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 			conn.Close()
 			return nil, nil, err
 		}
-		*brw.Writer = *bufio.NewWriterSize(conn, h.wsize)
+		h.co = &coalescer{conn: conn}
+		*brw.Writer = *bufio.NewWriterSize(h.co, h.wsize)
 	}
 	if h.rsize >= 0 {
 		*brw.Reader = *bufio.NewReaderSize(w, h.rsize)

@@ -33,6 +33,7 @@ type Conn struct {
 	ws        *websocket.Conn
 	raw       net.Conn    // ws's socket, nil if unknown (see rawConn)
 	fw        *frameWatch // what watches raw's frames, nil if unknown
+	co        *coalescer  // what ws writes raw through, nil if unknown
 	req       *http.Request
 	id        string
 	principal any
@@ -653,8 +654,24 @@ func (c *Conn) drain(inline bool) {
 			c.space = nil
 		}
 		c.qmu.Unlock()
+		// A batch of frames leaves in one write(2) where the socket's
+		// writes go through a coalescer.
+		co := c.co
+		if len(batch) < 2 {
+			co = nil
+		}
+		if co != nil {
+			co.hold()
+		}
 		for i, f := range batch {
-			if err := c.ws.Write(ioCtx, websocket.MessageText, f.b); err != nil {
+			err := c.ws.Write(ioCtx, websocket.MessageText, f.b)
+			if err == nil && co != nil && i == len(batch)-1 {
+				err = co.release()
+			}
+			if err != nil {
+				if co != nil {
+					_ = co.release()
+				}
 				c.qmu.Lock()
 				c.qclosed = true
 				c.queue = nil
@@ -663,11 +680,11 @@ func (c *Conn) drain(inline bool) {
 				c.kill(fmt.Errorf("%w: %w", ErrConnectionLost, err))
 				return
 			}
+			batch[i] = qframe{}
 			c.srv.met.FrameSent(c.ch.pattern)
 			if f.sent != 0 {
 				c.srv.met.BroadcastDelivered(c.ch.pattern, time.Duration(time.Now().UnixNano()-f.sent))
 			}
-			batch[i] = qframe{}
 		}
 		c.qmu.Lock()
 		if c.spare == nil && cap(batch) <= keptQueueCap {
