@@ -70,6 +70,11 @@ func (w *watchConn) hold(b []byte) {
 // frameWatch follows the frames of a client's byte stream.
 type frameWatch struct {
 	skip uint64 // payload bytes of the current frame still to go by
+	fin  bool   // the current frame ends a data message
+	// msgs counts the data messages handed on whole: while it is ahead of
+	// the messages the connection has taken, the next one can be read
+	// without waiting for the socket (Conn.nextReady).
+	msgs atomic.Uint64
 	// badClose is set once a close reason was rewritten.
 	badClose atomic.Bool
 }
@@ -93,6 +98,10 @@ func (fw *frameWatch) scan(b []byte, full bool) int {
 			}
 			i += int(k)
 			fw.skip -= k
+			if fw.skip == 0 && fw.fin {
+				fw.fin = false
+				fw.msgs.Add(1)
+			}
 			continue
 		}
 		h := b[i:]
@@ -125,7 +134,7 @@ func (fw *frameWatch) scan(b []byte, full bool) int {
 					// The reader's buffer cannot hold the frame: let
 					// it by unchecked.
 					i += hl
-					fw.skip = l
+					fw.skip, fw.fin = l, false
 					continue
 				}
 				return i
@@ -135,7 +144,11 @@ func (fw *frameWatch) scan(b []byte, full bool) int {
 			continue
 		}
 		i += hl
-		fw.skip = l
+		fw.skip, fw.fin = l, op < 0x8 && h[0]&0x80 != 0
+		if l == 0 && fw.fin {
+			fw.fin = false
+			fw.msgs.Add(1)
+		}
 	}
 	return len(b)
 }

@@ -51,6 +51,12 @@ type Conn struct {
 	// number is the message id in log lines ("msg_id"), which with "conn"
 	// names one frame across every line about it.
 	frames uint64
+	// taken counts the messages the reading goroutine has taken from ws,
+	// against frameWatch.msgs (nextReady); rlHold says the serving
+	// goroutine has replies deferred (readLoop). Only the reading
+	// goroutine touches them.
+	taken  uint64
+	rlHold bool
 
 	// inflight counts the frames read and not yet handled, waiting or
 	// running: an atomic, so the inline path takes no lock.
@@ -95,7 +101,15 @@ type Conn struct {
 	space   chan struct{} // closed when the writer takes a batch, for waiting senders
 	peak    int           // most frames ever waiting, for tests of the bound
 	qclosed bool          // no more frames or background work accepted
-	bg      sync.WaitGroup
+	// deferring says the serving goroutine has more frames of a
+	// pipelining client to read without waiting, so replies queue
+	// instead of being written one write(2) each; deferred says frames
+	// wait for it: writing is set and one count of bg is taken for the
+	// drain the serving goroutine (or takeOverReading, or a sender that
+	// finds the queue filling) runs. See readLoop.
+	deferring bool
+	deferred  bool
+	bg        sync.WaitGroup
 
 	// logp is the connection's logger: the server's, plus the attributes
 	// given to AddLogAttrs. Every line about the connection goes through it.
@@ -561,6 +575,13 @@ func (c *Conn) enqueueAt(ctx context.Context, frame, marker []byte, mode enqueue
 		if len(c.queue)+n <= c.srv.opts.SendQueue || len(c.queue) == 0 {
 			break
 		}
+		if c.deferred {
+			// The frames the read loop deferred go now, and make room.
+			c.deferred = false
+			c.qmu.Unlock()
+			go c.drain(false)
+			continue
+		}
 		if mode&modeWait == 0 {
 			c.qmu.Unlock()
 			c.queueFull()
@@ -590,7 +611,7 @@ func (c *Conn) enqueueAt(ctx context.Context, frame, marker []byte, mode enqueue
 	}
 	stopTimer(timer)
 	borrowed := mode&modeBorrowed != 0
-	if borrowed && (c.writing || len(c.queue) > 0) {
+	if borrowed && (c.writing || len(c.queue) > 0 || c.deferring) {
 		frame = bytes.Clone(frame)
 	}
 	c.queue = append(c.queue, qframe{frame, sent})
@@ -604,6 +625,11 @@ func (c *Conn) enqueueAt(ctx context.Context, frame, marker []byte, mode enqueue
 	if start {
 		c.writing = true
 		c.bg.Add(1)
+		if c.deferring && mode&modeInline != 0 && len(c.queue) < c.srv.deferMax {
+			c.deferred, start = true, false // the read loop writes it (endDefer)
+		}
+	} else if c.deferred && len(c.queue) >= c.srv.deferMax {
+		c.deferred, start = false, true // this caller starts the deferred drain
 	}
 	c.qmu.Unlock()
 	if c.fullSince.Load() != 0 {
@@ -1011,17 +1037,66 @@ const maxPooledBuf = 64 << 10
 // further frames are read while it runs; this goroutine then works off
 // the frames queued meanwhile and waits for the reading to end
 // (handedOffReading).
+//
+// A pipelining client's frames often arrive several to a read: while the
+// next message is already whole in the read buffer (nextReady), replies
+// are deferred (enqueueAt queues them without writing) and written
+// together, in one write(2) through the coalescer, once the loop would
+// have to wait for the socket, the queue fills, or reading is handed
+// off: a handler that runs past the inline budget holds earlier replies
+// no longer than it holds the reading.
 func (c *Conn) readLoop() error {
 	for {
 		buf, err := c.readFrame()
 		if err != nil {
+			if c.rlHold {
+				c.endDefer()
+			}
 			return err
 		}
-		if buf == nil || c.inline(buf) {
-			continue
+		if !c.rlHold && c.nextReady() {
+			c.beginDefer()
 		}
-		return c.handedOffReading()
+		still := buf == nil || c.inline(buf)
+		if c.rlHold && (!still || !c.nextReady()) {
+			c.endDefer()
+		}
+		if !still {
+			return c.handedOffReading()
+		}
 	}
+}
+
+// nextReady reports whether the next message is whole in the read
+// buffer, so reading it will not wait for the socket.
+func (c *Conn) nextReady() bool {
+	return c.fw != nil && c.fw.msgs.Load() > c.taken
+}
+
+// beginDefer starts deferring replies (readLoop).
+func (c *Conn) beginDefer() {
+	c.rlHold = true
+	c.qmu.Lock()
+	c.deferring = true
+	c.qmu.Unlock()
+}
+
+// endDefer stops deferring and writes what was deferred (readLoop).
+func (c *Conn) endDefer() {
+	c.rlHold = false
+	if d := c.stopDefer(); d {
+		c.drain(true)
+	}
+}
+
+// stopDefer stops deferring replies and reports whether frames wait for
+// a drain, which the caller then owns (one count of bg).
+func (c *Conn) stopDefer() bool {
+	c.qmu.Lock()
+	d := c.deferred
+	c.deferring, c.deferred = false, false
+	c.qmu.Unlock()
+	return d
 }
 
 // readFrame reads the next frame into a buffer from bufPool; nil (and no
@@ -1031,6 +1106,7 @@ func (c *Conn) readFrame() (*bytes.Buffer, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.taken++
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	if _, err := buf.ReadFrom(r); err != nil {

@@ -154,6 +154,9 @@ func (c *Conn) takeOverReading(id uint64) {
 	c.working = true // the serving goroutine, once its handler returns
 	c.readErr = make(chan error, 1)
 	c.imu.Unlock()
+	if c.stopDefer() {
+		go c.drain(false) // replies the serving goroutine deferred
+	}
 	var err error
 	for {
 		var buf *bytes.Buffer

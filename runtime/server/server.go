@@ -256,8 +256,11 @@ type Server struct {
 	// inlineBudget is how long a handler runs on the goroutine that reads
 	// its connection before reading moves to another (Conn.inline).
 	inlineBudget time.Duration
-	nextID       atomic.Uint64
-	open         atomic.Int64 // connections holding a slot, with MaxConnections
+	// deferMax is how many frames may wait for a read loop's deferred
+	// write (Conn.readLoop) before a sender writes them.
+	deferMax int
+	nextID   atomic.Uint64
+	open     atomic.Int64 // connections holding a slot, with MaxConnections
 
 	mu      sync.RWMutex
 	conns   map[string]*Conn
@@ -330,6 +333,7 @@ func New(opts Options) *Server {
 		groups: make(map[string]*group),
 	}
 	s.inlineBudget = min(maxInlineBudget, opts.PingTimeout/4)
+	s.deferMax = min(64, opts.SendQueue/2)
 	if s.layer == nil {
 		s.layer = layer.NewMemory()
 		s.ownLayer = true
