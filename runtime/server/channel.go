@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net/http"
 	"reflect"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -324,23 +325,46 @@ func (ch *Channel) knownActions() []string {
 	return []string{wire.ActionPing}
 }
 
-// ServeHTTP authenticates the request, upgrades it and serves the
-// connection until it ends.
+// ServeHTTP authenticates the request and upgrades it; the connection is
+// then served on a goroutine of its own, and ServeHTTP returns. A
+// middleware around a channel therefore sees the upgrade, not the
+// connection's life (Server.Shutdown and the Metrics see that); the
+// request's context values stay with the connection (Conn.Context), its
+// cancellation when ServeHTTP returns does not.
 //
-// The work is split so that only small frames (this one, Conn.run and the
-// read loop) stay on the goroutine's stack while the connection idles: the
-// garbage collector then shrinks the stack that handling a frame grew,
-// which keeps idle memory per connection close to a bare socket's.
+// Returning is what keeps an idle connection small: net/http's goroutine
+// ends, and with it the stack the upgrade grew and net/http's frames under
+// the read loop, and net/http's per-connection state becomes garbage. The
+// connection's goroutine holds only small frames (serve, Conn.run and the
+// read loop) while it waits, so the garbage collector shrinks the stack
+// that handling a frame grew.
 func (ch *Channel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !ch.reserve(w, r) {
 		return
 	}
-	defer ch.release()
 	c := ch.accept(w, r)
 	if c == nil {
+		ch.release()
 		return
 	}
+	go ch.serve(c)
+}
+
+// serve runs an accepted connection until it ends.
+// net/http no longer stands behind it, so a panic that escapes the
+// runtime's own recovery (handlers and hooks have theirs) is logged and
+// ends this connection, not the process.
+func (ch *Channel) serve(c *Conn) {
+	defer ch.release()
 	defer ch.srv.unregister(c)
+	defer func() {
+		if p := recover(); p != nil {
+			c.srv.log.LogAttrs(c.ctx, slog.LevelError, "chanx: panic serving connection",
+				slog.String("conn", c.id), slog.String("channel", ch.pattern),
+				slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
+			c.kill(fmt.Errorf("%w: panic serving connection: %v", ErrConnectionLost, p))
+		}
+	}()
 	c.run()
 }
 

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/coder/websocket"
 	"go.uber.org/goleak"
@@ -310,3 +312,41 @@ func newChatUnmanaged(t testing.TB, opts Options) (*Server, *httptest.Server) {
 }
 
 var cyclesN = 10000
+
+// ServeHTTP returns once the connection is upgraded (the connection is
+// served on a goroutine of its own, so net/http's goroutine and stack do
+// not stay with an idle connection): a middleware around the server sees
+// it return while the connection keeps working, and canceling the
+// request's context, as net/http does then, ends nothing. Shutdown still
+// waits for the connection.
+func TestServeHTTPReturnsAfterUpgrade(t *testing.T) {
+	srv, _ := newChat(t, Options{})
+	returned := make(chan struct{}, 1)
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		srv.ServeHTTP(w, r)
+		returned <- struct{}{}
+	}))
+	defer hs.Close()
+	c := dial(t, hs, "/ws/chat/ret")
+	select {
+	case <-returned:
+	case <-time.After(testTimeout):
+		t.Fatal("ServeHTTP did not return after the upgrade")
+	}
+	for i := range 3 {
+		want := fmt.Sprintf(`{"action":"echo","payload":"%d"}`, i)
+		if got := c.roundTrip(want); got != want {
+			t.Fatalf("after ServeHTTP returned: %s, want %s", got, want)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- srv.Shutdown(ctx) }()
+	if code := c.expectClose(); code != websocket.StatusGoingAway {
+		t.Fatalf("closed with %v, want going away", code)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+}
