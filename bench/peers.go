@@ -60,6 +60,7 @@ type runningPeer struct {
 	cpuprofile string
 	memprofile string
 	profiled   atomic.Bool // startProfile was signalled (from a timer in rr)
+	profiling  atomic.Bool // the profile is running: stopProfile has not been signalled
 	// cpu is the CPU this process and the load generator use in the
 	// measured window.
 	cpu cpuWindow
@@ -131,6 +132,7 @@ func (ps servers) stop() (cpu, heap []string, err error) {
 func (r *runningPeer) startProfile() {
 	if r.cpuprofile != "" && syscall.Kill(r.cmd.Process.Pid, syscall.SIGUSR1) == nil {
 		r.profiled.Store(true)
+		r.profiling.Store(true)
 	}
 }
 
@@ -138,7 +140,7 @@ func (r *runningPeer) startProfile() {
 // (SIGUSR2), once. The file is complete once the process has exited
 // (stop).
 func (r *runningPeer) stopProfile() {
-	if r.profiled.Swap(false) {
+	if r.profiling.Swap(false) {
 		_ = syscall.Kill(r.cmd.Process.Pid, syscall.SIGUSR2)
 	}
 }
