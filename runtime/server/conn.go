@@ -499,6 +499,13 @@ func (c *Conn) answerBorrowed(frame []byte) {
 // with the completion marker of its kind. sent is the message's
 // layer.Message.Sent, for Metrics.BroadcastDelivered (0: not measured).
 func (c *Conn) deliver(frame []byte, kind layer.Kind, sent int64) {
+	c.deliverVia(nil, frame, kind, sent)
+}
+
+// deliverVia is deliver as one member of a fan-out: when the connection
+// has no writer running, fo (if not nil) writes the frame with the other
+// idle members' instead of a goroutine of its own.
+func (c *Conn) deliverVia(fo *fanout, frame []byte, kind layer.Kind, sent int64) {
 	var marker []byte
 	if c.srv.opts.Completions {
 		if kind == layer.Event {
@@ -510,7 +517,13 @@ func (c *Conn) deliver(frame []byte, kind layer.Kind, sent int64) {
 	if !c.srv.timed {
 		sent = 0
 	}
-	_ = c.enqueueSent(c.outgoing(frame), marker, sent)
+	if fo == nil {
+		_ = c.enqueueSent(c.outgoing(frame), marker, sent)
+		return
+	}
+	if start, _ := c.queueAt(c.ctx, c.outgoing(frame), marker, 0, sent); start {
+		fo.add(c)
+	}
 }
 
 // qframe is a frame in a connection's send queue. sent, when not 0, is
@@ -559,6 +572,21 @@ func (c *Conn) enqueueFrom(ctx context.Context, frame, marker []byte, mode enque
 
 // enqueueAt is enqueueFrom for a frame published at sent (see qframe).
 func (c *Conn) enqueueAt(ctx context.Context, frame, marker []byte, mode enqueueMode, sent int64) error {
+	start, err := c.queueAt(ctx, frame, marker, mode, sent)
+	if start {
+		if mode&modeInline != 0 {
+			c.drain(true)
+		} else {
+			go c.drain(false)
+		}
+	}
+	return err
+}
+
+// queueAt queues frame (and marker) as enqueueAt does and reports whether
+// the caller now owns starting a drain (one count of c.bg is taken for
+// it): the connection had no writer running.
+func (c *Conn) queueAt(ctx context.Context, frame, marker []byte, mode enqueueMode, sent int64) (start bool, err error) {
 	n := 1
 	if marker != nil {
 		n = 2
@@ -569,7 +597,7 @@ func (c *Conn) enqueueAt(ctx context.Context, frame, marker []byte, mode enqueue
 		if c.qclosed {
 			c.qmu.Unlock()
 			stopTimer(timer)
-			return ErrClosed
+			return false, ErrClosed
 		}
 		// A frame pair larger than the whole queue still goes out alone.
 		if len(c.queue)+n <= c.srv.opts.SendQueue || len(c.queue) == 0 {
@@ -585,7 +613,7 @@ func (c *Conn) enqueueAt(ctx context.Context, frame, marker []byte, mode enqueue
 		if mode&modeWait == 0 {
 			c.qmu.Unlock()
 			c.queueFull()
-			return ErrQueueFull
+			return false, ErrQueueFull
 		}
 		if c.space == nil {
 			c.space = make(chan struct{})
@@ -600,13 +628,13 @@ func (c *Conn) enqueueAt(ctx context.Context, frame, marker []byte, mode enqueue
 		case <-space:
 		case <-ctx.Done():
 			timer.Stop()
-			return context.Cause(ctx)
+			return false, context.Cause(ctx)
 		case <-c.hctx.Done():
 			timer.Stop()
-			return fmt.Errorf("%w: %w", ErrClosed, context.Cause(c.hctx))
+			return false, fmt.Errorf("%w: %w", ErrClosed, context.Cause(c.hctx))
 		case <-timer.C:
 			c.closeSlow()
-			return ErrSlowClient
+			return false, ErrSlowClient
 		}
 	}
 	stopTimer(timer)
@@ -621,7 +649,7 @@ func (c *Conn) enqueueAt(ctx context.Context, frame, marker []byte, mode enqueue
 	if len(c.queue) > c.peak {
 		c.peak = len(c.queue)
 	}
-	start := !c.writing
+	start = !c.writing
 	if start {
 		c.writing = true
 		c.bg.Add(1)
@@ -635,14 +663,7 @@ func (c *Conn) enqueueAt(ctx context.Context, frame, marker []byte, mode enqueue
 	if c.fullSince.Load() != 0 {
 		c.fullSince.Store(0)
 	}
-	if start {
-		if mode&modeInline != 0 {
-			c.drain(true)
-		} else {
-			go c.drain(false)
-		}
-	}
-	return nil
+	return start, nil
 }
 
 // drain writes queued frames in batches until the queue is empty, then

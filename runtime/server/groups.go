@@ -93,8 +93,9 @@ func (s *Server) leave(c *Conn, name string) {
 	}
 }
 
-// fanOut hands a layer message to the local members of g. It only queues,
-// so a slow member never delays the others or the layer.
+// fanOut hands a layer message to the local members of g. It only queues
+// and starts writers (fanout: one per chunk of idle members), so a slow
+// member never delays the layer and the others by more than fanStall.
 func (s *Server) fanOut(g *group, m layer.Message) {
 	s.met.LayerReceived()
 	var done func(int)
@@ -102,15 +103,21 @@ func (s *Server) fanOut(g *group, m layer.Message) {
 		done = t.Deliver(g.name, m.Meta)
 	}
 	n := 0
+	var fo fanout
+	via := &fo
+	if !fanShared {
+		via = nil
+	}
 	g.mu.RLock()
 	for c := range g.members {
 		if c.id == m.Exclude || m.Target != "" && c.id != m.Target {
 			continue
 		}
-		c.deliver(m.Frame, m.Kind, m.Sent)
+		c.deliverVia(via, m.Frame, m.Kind, m.Sent)
 		n++
 	}
 	g.mu.RUnlock()
+	fo.start()
 	if done != nil {
 		done(n)
 	}
