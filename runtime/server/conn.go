@@ -503,8 +503,8 @@ func (c *Conn) deliver(frame []byte, kind layer.Kind, sent int64) {
 }
 
 // deliverVia is deliver as one member of a fan-out: when the connection
-// has no writer running, fo (if not nil) writes the frame with the other
-// idle members' instead of a goroutine of its own.
+// has no writer running, fo writes the frame with the other idle members'
+// (a nil fo: a goroutine of its own).
 func (c *Conn) deliverVia(fo *fanout, frame []byte, kind layer.Kind, sent int64) {
 	var marker []byte
 	if c.srv.opts.Completions {
@@ -516,10 +516,6 @@ func (c *Conn) deliverVia(fo *fanout, frame []byte, kind layer.Kind, sent int64)
 	}
 	if !c.srv.timed {
 		sent = 0
-	}
-	if fo == nil {
-		_ = c.enqueueSent(c.outgoing(frame), marker, sent)
-		return
 	}
 	if start, _ := c.queueAt(c.ctx, c.outgoing(frame), marker, 0, sent); start {
 		fo.add(c)
@@ -540,12 +536,6 @@ type qframe struct {
 // this way, so no member holds up the others.
 func (c *Conn) enqueue(frame, marker []byte) error {
 	return c.enqueueFrom(c.ctx, frame, marker, 0)
-}
-
-// enqueueSent is enqueue for a broadcast published at sent (Unix ns, 0
-// when not measured).
-func (c *Conn) enqueueSent(frame, marker []byte, sent int64) error {
-	return c.enqueueAt(c.ctx, frame, marker, 0, sent)
 }
 
 // enqueueMode says how enqueueFrom treats a frame.

@@ -36,8 +36,15 @@ type fanout struct {
 	conns []*Conn
 }
 
-// add takes c, whose drain the caller owns (queueAt reported start).
-func (f *fanout) add(c *Conn) { f.conns = append(f.conns, c) }
+// add takes c, whose drain the caller owns (queueAt reported start); a
+// nil f starts c's own writer at once.
+func (f *fanout) add(c *Conn) {
+	if f == nil {
+		go c.drain(false)
+		return
+	}
+	f.conns = append(f.conns, c)
+}
 
 // start hands the gathered members to their writers and forgets them.
 func (f *fanout) start() {
