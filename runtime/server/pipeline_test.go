@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/chanxgo/chanx/internal/testredis"
 )
@@ -50,6 +51,14 @@ func TestPipelinedPublishRedisKilled(t *testing.T) {
 	for i := range burst {
 		b1.expect(chatFrame(fmt.Sprint("before ", i), "a1"))
 		a2.expect(chatFrame(fmt.Sprint("before ", i), "a1"))
+	}
+	// B and a2 having them does not mean A has read Redis's replies:
+	// a burst whose replies the kill cuts off fails (Redis may have run
+	// it), so the kill waits for every reply.
+	for deadline := time.Now().Add(redisWait); met.ok.Load()+met.failed.Load() < burst; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("Redis answered %d of the burst's %d publishes within %v", met.ok.Load()+met.failed.Load(), burst, redisWait)
+		}
 	}
 	if n := met.pipelineFailed.Load(); n != 0 {
 		t.Fatalf("PublishFailed = %d with Redis up, want 0", n)
