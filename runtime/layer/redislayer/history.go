@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"io"
+	"net"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/redis/rueidis"
@@ -234,9 +237,17 @@ func (l *Layer) Since(ctx context.Context, group string, from layer.Position) ([
 	stream, meta := l.historyKeys(group)
 	sctx, cancel := l.historyContext(ctx)
 	defer cancel()
-	res, err := sinceScript.Exec(sctx, l.client, []string{stream, meta}, []string{
-		from.Epoch, strconv.FormatUint(from.Seq, 10), l.historyNow(), layer.NewEpoch(),
-	}).ToArray()
+	keys := []string{stream, meta}
+	args := []string{from.Epoch, strconv.FormatUint(from.Seq, 10), l.historyNow(), layer.NewEpoch()}
+	res, err := sinceScript.Exec(sctx, l.client, keys, args).ToArray()
+	// An idle client finds a connection Redis dropped (a restart) only
+	// when it uses it, once for each of rueidis's connections, which it
+	// then dials again. Reading the history again is harmless (the script
+	// makes the epoch only once), so it is asked again on a broken
+	// connection, a few times.
+	for try := 0; err != nil && try < sinceRetries && connectionBroke(err) && sctx.Err() == nil; try++ {
+		res, err = sinceScript.Exec(sctx, l.client, keys, args).ToArray()
+	}
 	if err != nil {
 		return nil, layer.Position{}, l.historyFailed(ctx, "history of", group, err)
 	}
@@ -345,4 +356,18 @@ func decodeSinceReply(group string, from layer.Position, f []string) ([]layer.Me
 		msgs[i] = m
 	}
 	return msgs, cur, nil
+}
+
+// sinceRetries bounds Since's tries again on a broken connection.
+const sinceRetries = 8
+
+// connectionBroke reports whether err is the connection to Redis failing
+// (closed or reset under the command) rather than Redis's answer or a
+// deadline.
+func connectionBroke(err error) bool {
+	if _, reply := rueidis.IsRedisErr(err); reply || errors.Is(err, rueidis.ErrClosing) {
+		return false
+	}
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, net.ErrClosed)
 }

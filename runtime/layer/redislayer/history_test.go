@@ -185,6 +185,26 @@ func TestHistoryRestartWithoutPersistence(t *testing.T) {
 	}
 }
 
+// An idle layer meets a Redis that restarted only on its next command,
+// as the EOF of the connection the old server dropped: Since reads the
+// history again on a new one, so a client resubscribing after the restart
+// is answered on the first try.
+func TestHistorySinceFirstAfterRestart(t *testing.T) {
+	srv := testredis.Start(t)
+	l := newLayer(t, srv.URL(), redislayer.Options{KeyPrefix: uniquePrefix()})
+	ctx := context.Background()
+	old, err := l.Append(ctx, "g", layer.Message{Frame: []byte("1")}, layer.Retention{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Restart() // answers PING again before it returns
+	_, pos, err := l.Since(ctx, "g", old)
+	var lost *layer.HistoryLostError
+	if !errors.As(err, &lost) || pos.Epoch == old.Epoch {
+		t.Fatalf("first Since after the restart: %v at %+v, want the history lost (a new epoch)", err, pos)
+	}
+}
+
 // With appendonly and appendfsync always, the history survives a crash
 // (SIGKILL) and restart: same epoch, Since continues, seqs go on.
 func TestHistoryRestartAppendOnly(t *testing.T) {
