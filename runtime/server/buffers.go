@@ -23,10 +23,11 @@ func (s *Server) sizedBuffers(w http.ResponseWriter) http.ResponseWriter {
 type sizedHijacker struct {
 	http.ResponseWriter
 	hj           http.Hijacker
-	rsize, wsize int        // negative: keep net/http's
-	conn         net.Conn   // the hijacked connection, once Hijack succeeded
-	watch        *watchConn // conn as coder/websocket reads it
-	co           *coalescer // what coder/websocket writes conn through
+	rsize, wsize int           // negative: keep net/http's
+	conn         net.Conn      // the hijacked connection, once Hijack succeeded
+	watch        *watchConn    // conn as coder/websocket reads it
+	br           *bufio.Reader // what coder/websocket reads watch through
+	co           *coalescer    // what coder/websocket writes conn through
 }
 
 // rawConn returns the net.Conn hijacked through w (a sizedBuffers
@@ -92,7 +93,7 @@ func (h *sizedHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	} else {
 		brw.Reader.Reset(w) // keeps net/http's buffer
 	}
-	h.watch = w
+	h.watch, h.br = w, brw.Reader
 	return w, brw, nil
 }
 

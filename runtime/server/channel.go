@@ -421,6 +421,7 @@ func (ch *Channel) accept(w http.ResponseWriter, r *http.Request) *Conn {
 	ws.SetReadLimit(s.opts.ReadLimit)
 	c := newConn(s, ch, ws, rawConn(sw), r, principal)
 	c.fw = frameWatchOf(sw)
+	c.br, c.wc = idleReaderOf(sw)
 	c.co = coalescerOf(sw)
 	c.authErr, c.authenticated = authErr, auth != nil
 	if !s.register(c) {

@@ -3,7 +3,9 @@ package server
 import (
 	"encoding/binary"
 	"net"
+	"sync"
 	"sync/atomic"
+	"syscall"
 	"unicode/utf8"
 )
 
@@ -23,6 +25,16 @@ type watchConn struct {
 	// at first, what net/http had read past the upgrade request).
 	carry []byte
 	fw    frameWatch
+
+	// What the read loop's wait between frames read (idlewait.go),
+	// handed on before the socket: pending is the rest of the bytes in
+	// pbuf (from pendingPool), perr the read's error, all under pmu.
+	pmu       sync.Mutex
+	rc        syscall.RawConn
+	tryReadFn func(uintptr) bool // tryRead
+	pending   []byte
+	pbuf      *[]byte
+	perr      error
 }
 
 // Read reads into p, handing on whole headers and whole close frames
@@ -41,7 +53,7 @@ func (w *watchConn) Read(p []byte) (int, error) {
 				return out, nil
 			}
 		}
-		m, err := w.Conn.Read(p[n:])
+		m, err := w.readSocket(p[n:])
 		n += m
 		if n == 0 {
 			return 0, err

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -122,7 +123,13 @@ type Conn struct {
 
 	fullSince    atomic.Int64 // monotonic ns when the queue was found full, 0 if not
 	closeStarted atomic.Bool
-	pingTimer    atomic.Pointer[time.Timer] // set once by start, read by keepalive
+	// br and wc are the socket's read side, for the wait between frames
+	// (awaitFrame; nil without one); rmu orders that wait's look at them
+	// before a close handshake's reads.
+	br        *bufio.Reader
+	wc        *watchConn
+	rmu       sync.Mutex
+	pingTimer atomic.Pointer[time.Timer] // set once by start, read by keepalive
 }
 
 var epoch = time.Now()
@@ -808,6 +815,10 @@ func (c *Conn) closeWith(code websocket.StatusCode, reason string, cause error) 
 	}
 	go func() {
 		defer c.bg.Done()
+		// The handshake reads the socket's buffers, which the reading
+		// goroutine looks at under rmu until it sees closeStarted.
+		c.rmu.Lock()
+		c.rmu.Unlock()
 		t := time.AfterFunc(c.srv.opts.CloseTimeout, func() { c.cancel(cause) })
 		_ = c.ws.Close(code, reason)
 		t.Stop()
@@ -1113,6 +1124,9 @@ func (c *Conn) stopDefer() bool {
 // readFrame reads the next frame into a buffer from bufPool; nil (and no
 // error) for a frame dropped because the connection is closing.
 func (c *Conn) readFrame() (*bytes.Buffer, error) {
+	if c.wc != nil {
+		c.awaitFrame()
+	}
 	typ, r, err := c.ws.Reader(ioCtx)
 	if err != nil {
 		return nil, err
