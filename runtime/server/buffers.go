@@ -41,22 +41,20 @@ func rawConn(w http.ResponseWriter) net.Conn {
 	return nil
 }
 
-// frameWatchOf returns the frame watch of the connection hijacked through
-// w, nil when there is none.
-func frameWatchOf(w http.ResponseWriter) *frameWatch {
-	if h, ok := w.(*sizedHijacker); ok && h.watch != nil {
-		return &h.watch.fw
+// attachSocket gives c what it uses of the connection hijacked through w
+// (a sizedBuffers writer): the frame watch (nextReady), the coalescer
+// (drain) and the read side for the wait between frames (awaitFrame).
+// Without a sizedBuffers writer c keeps none of them.
+func attachSocket(c *Conn, w http.ResponseWriter) {
+	h, ok := w.(*sizedHijacker)
+	if !ok {
+		return
 	}
-	return nil
-}
-
-// coalescerOf returns the coalescer of the connection hijacked through
-// w, nil when there is none.
-func coalescerOf(w http.ResponseWriter) *coalescer {
-	if h, ok := w.(*sizedHijacker); ok {
-		return h.co
+	c.co = h.co
+	if h.watch != nil {
+		c.fw = &h.watch.fw
+		c.br, c.wc = h.idleReader()
 	}
-	return nil
 }
 
 // Hijack hijacks the underlying connection, replaces its buffers and

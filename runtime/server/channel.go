@@ -420,9 +420,7 @@ func (ch *Channel) accept(w http.ResponseWriter, r *http.Request) *Conn {
 	}
 	ws.SetReadLimit(s.opts.ReadLimit)
 	c := newConn(s, ch, ws, rawConn(sw), r, principal)
-	c.fw = frameWatchOf(sw)
-	c.br, c.wc = idleReaderOf(sw)
-	c.co = coalescerOf(sw)
+	attachSocket(c, sw)
 	c.authErr, c.authenticated = authErr, auth != nil
 	if !s.register(c) {
 		// Shutdown began during the upgrade: drop the connection, as no

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"sync"
 	"syscall"
@@ -29,13 +28,12 @@ const pendingSize = 4 << 10
 
 var pendingPool = sync.Pool{New: func() any { b := make([]byte, pendingSize); return &b }}
 
-// idleReaderOf returns what awaitFrame needs of the connection hijacked
-// through w: the reader coder/websocket reads through and the watchConn
-// under it, with the socket's RawConn. nil, nil when the socket has no
-// RawConn (TLS) or w was not a sizedBuffers writer.
-func idleReaderOf(w http.ResponseWriter) (*bufio.Reader, *watchConn) {
-	h, ok := w.(*sizedHijacker)
-	if !rawReads || !ok || h.watch == nil || h.br == nil {
+// idleReader returns what awaitFrame needs of the hijacked connection:
+// the reader coder/websocket reads through and the watchConn under it,
+// with the socket's RawConn. nil, nil when the socket has no RawConn
+// (TLS) or this platform cannot read it raw.
+func (h *sizedHijacker) idleReader() (*bufio.Reader, *watchConn) {
+	if !rawReads || h.br == nil {
 		return nil, nil
 	}
 	sc, ok := h.conn.(syscall.Conn)
